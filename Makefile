@@ -1,0 +1,107 @@
+# tyndau - build, run, test and benchmark.
+#
+#   make run     install missing Debian packages (as root or with sudo; otherwise
+#                print the apt-get line), build, run the embedded baseline, write
+#                out/baseline.h5 and out/fit.png, print the survey table
+#   make test    unit and integration tests, then the ASan+UBSan unit tests
+#   make bench   speed and memory figures into BENCHMARKS.md
+#   make docs    regenerate docs/parameters.md from model/params.def
+#   make asan    build and run the unit tests with AddressSanitizer + UBSan
+#
+# Warnings: the set below is the house set (STYLE.md); WERROR=1 (the default
+# under CI=true, and always for `make test`) makes them errors.
+
+CC      ?= gcc
+PYTHON  ?= /usr/bin/python3
+AGENTS  ?= 1000000
+SEED    ?= 1
+BUILD   ?= build
+WERROR  ?= $(if $(CI),1,0)
+
+PKGS      = gsl hdf5 inih
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+GIT_COMMIT = $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+
+WARN    = -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prototypes \
+          $(if $(filter 1,$(WERROR)),-Werror)
+OPT     ?= -O2 -g
+CFLAGS_BASE = -std=c11 $(OPT) -fopenmp $(WARN)
+CPPFLAGS_BASE = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Imodel $(PKG_CFLAGS) -MMD -MP
+LIBS    = $(PKG_LIBS) -lm
+# provenance written into every output file
+PROV    = -DTYNDAU_GIT_COMMIT='"$(GIT_COMMIT)"' -DTYNDAU_CFLAGS='"$(CFLAGS_BASE)"'
+
+MODEL_SRC = $(wildcard model/*.c)
+MODEL_OBJ = $(MODEL_SRC:model/%.c=$(BUILD)/model/%.o)
+TEST_SRC  = $(wildcard tests/test_*.c)
+TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test unit integration asan bench docs deps clean check-docs
+all: $(BUILD)/tyndau
+
+deps:
+	@bash tools/deps.sh --install build analysis
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p out
+	$(BUILD)/tyndau run -o out/baseline.h5 --agents $(AGENTS) --seed $(SEED)
+	$(PYTHON) analysis/survey_fit.py out/baseline.h5 -o out/fit.png
+
+$(BUILD)/model/%.o: model/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) $(PROV) -c $< -o $@
+
+$(BUILD)/libtyndau.a: $(MODEL_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/embedded.c: scenarios/baseline.ini data/survey_2021/marginals.csv tools/embed.sh
+	@mkdir -p $(BUILD)
+	{ bash tools/embed.sh tyndau_embedded_baseline scenarios/baseline.ini; \
+	  bash tools/embed.sh tyndau_embedded_marginals data/survey_2021/marginals.csv; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/embedded.o: $(BUILD)/embedded.c
+	$(CC) -std=c11 -c $< -o $@
+
+$(BUILD)/main.o: src/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -c $< -o $@
+
+$(BUILD)/tyndau: $(BUILD)/main.o $(BUILD)/embedded.o $(BUILD)/libtyndau.a
+	$(CC) $(CFLAGS_BASE) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libtyndau.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) $< $(BUILD)/libtyndau.a $(LIBS) -lcmocka -o $@
+
+# ---- tests ----
+test: deps
+	@bash tools/deps.sh --install test
+	@$(MAKE) --no-print-directory WERROR=1 unit integration check-docs
+	@$(MAKE) --no-print-directory WERROR=1 asan
+
+unit: $(TEST_BIN)
+	@bash tests/run_unit.sh $(TEST_BIN)
+
+integration: $(BUILD)/tyndau
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/run_integration.sh
+
+check-docs: $(BUILD)/tyndau
+	@$(BUILD)/tyndau params --markdown | diff -u docs/parameters.md - \
+	  || { echo "docs/parameters.md is stale: run 'make docs'" >&2; exit 1; }
+	@echo "docs: parameters.md is current"
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit
+
+docs: $(BUILD)/tyndau
+	$(BUILD)/tyndau params --markdown > docs/parameters.md.tmp && mv docs/parameters.md.tmp docs/parameters.md
+
+bench: $(BUILD)/tyndau
+	bash bench/run.sh $(BUILD)/tyndau
+
+clean:
+	rm -rf build out
+
+-include $(MODEL_OBJ:.o=.d) $(BUILD)/main.d

@@ -1,0 +1,209 @@
+/*
+ * internal.h - the model's state, shared by the library's modules only.
+ *
+ * Citizens are stored as a structure of arrays, sorted by (region,
+ * settlement) cell so that ties (implicit, see ties.c) and blocks stay local.
+ * Citizens are cut into fixed blocks of TYNDAU_BLOCK; a block is the unit of
+ * parallel work and owns one RNG stream, so results do not depend on how
+ * blocks are shared among threads.
+ *
+ * Time is an integer day index from start_date; TYNDAU_NEVER marks an event
+ * that is not scheduled.  A citizen's `next` is the minimum of its pending
+ * event days (t_problem, t_media, t_platform, t_contact, t_tell); the daily
+ * loop visits exactly the citizens whose `next` is today.
+ */
+#ifndef TYNDAU_INTERNAL_H
+#define TYNDAU_INTERNAL_H
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+#include "rng.h"
+#include "tyndau.h"
+
+#define TYNDAU_BLOCK 4096
+#define TYNDAU_NEVER UINT16_MAX
+#define TYNDAU_WAIT_MAX 400 /* time-to-answer histogram: days 0..WAIT_MAX-1, last bin open */
+#define TYNDAU_COUNT_MAX 32 /* appeals / bribes per citizen histogram: 0..COUNT_MAX-1, last bin open */
+
+/* demo byte: age(2) | income(2)<<2 | settlement(1)<<4 | sex(1)<<5 | digital(2)<<6 */
+#define DEMO_AGE(d) ((tyndau_age)((d)&3u))
+#define DEMO_INCOME(d) ((tyndau_income)(((d) >> 2) & 3u))
+#define DEMO_SETTLEMENT(d) ((tyndau_settlement)(((d) >> 4) & 1u))
+#define DEMO_SEX(d) ((tyndau_sex)(((d) >> 5) & 1u))
+#define DEMO_DIGITAL(d) ((tyndau_digital)(((d) >> 6) & 3u))
+/* aware byte: concept(2) | cchannel(3)<<2 | platform(2)<<5 */
+#define AW_CONCEPT(a) ((tyndau_concept)((a)&3u))
+#define AW_CCHANNEL(a) ((tyndau_cchannel)(((a) >> 2) & 7u))
+#define AW_PLATFORM(a) ((tyndau_platform)(((a) >> 5) & 3u))
+#define AW_MAKE(c, ch, p) ((uint8_t)((unsigned)(c) | ((unsigned)(ch) << 2) | ((unsigned)(p) << 5)))
+/* news byte: what a citizen will tell its ties at its next tell event */
+#define NEWS_CONCEPT 0x01u
+#define NEWS_PLATFORM 0x02u
+#define NEWS_GOOD 0x04u    /* an own appeal was resolved */
+#define NEWS_BAD 0x08u     /* an own appeal was not */
+#define NEWS_CENTRAL 0x10u /* the outcome's level: central if set, else local */
+/* problem byte: domain(3) | RETRY flag */
+#define PROB_RETRY 0x80u
+
+/* evidence index: [level*2 + 0] positive, [level*2 + 1] negative */
+#define EV(level, neg) ((level)*2 + (neg))
+
+typedef struct {
+    size_t n;
+    uint8_t *demo, *region, *skill, *ties, *aware, *news, *problem, *severity;
+    uint8_t (*evidence)[4];
+    uint8_t *contacts, *appeals, *bribes;
+    uint16_t *next, *t_problem, *t_media, *t_platform, *t_contact, *t_tell;
+} tyndau_citizens;
+
+/* An appeal waiting in an office queue; carries the complainant's fixed traits so
+ * office threads never read citizen state that changes. */
+typedef struct {
+    uint32_t citizen;
+    uint16_t day, office;
+    uint8_t channel, domain, demo, region, ties;
+    uint8_t severity;
+} tyndau_appeal;
+
+/* A message delivered to a citizen at the start of the next day. */
+enum { MSG_TOLD, MSG_OUTCOME };
+typedef struct {
+    uint32_t target;
+    uint8_t kind;    /* MSG_* */
+    uint8_t payload; /* TOLD: teller's news byte; OUTCOME: outcome */
+    uint8_t aware;   /* TOLD: teller's aware byte; OUTCOME: level | domain << 1 */
+    uint8_t extra;   /* OUTCOME: severity */
+} tyndau_msg;
+
+typedef struct {
+    tyndau_msg *v;
+    size_t n, cap;
+} tyndau_msgbuf;
+
+typedef struct {
+    tyndau_appeal *v;
+    size_t n, cap;
+} tyndau_appealbuf;
+
+typedef struct {
+    float corruption, resistance, favouritism, sensitivity;
+} tyndau_bureaucrat;
+
+typedef struct {
+    tyndau_level level;
+    int domain; /* -1 for the President's office */
+    int region; /* -1 for central offices */
+    double staff;       /* appeal handlers represented (national scale) */
+    double capacity;    /* cases per working day at the model's scale */
+    double carry;       /* fractional capacity carried to the next working day */
+    int n_bureaucrats;
+    tyndau_bureaucrat *bur;
+    tyndau_appeal *queue; /* ring buffer */
+    size_t q_head, q_len, q_cap;
+    gsl_rng *rng;
+    tyndau_msgbuf out; /* outcome messages of today */
+    /* statistics */
+    uint64_t received, processed, by_outcome[N_OUTCOME], wait_sum, max_queue;
+} tyndau_office;
+
+/* Per-thread daily counters, summed into the model's series after each day. */
+#define N_STATE_SERIES (N_CONCEPT + N_PLATFORM + 2 * N_BELIEF)
+typedef struct {
+    int64_t problems[TYNDAU_N_GROUP][N_DOMAIN];
+    int64_t choices[TYNDAU_N_GROUP][N_CHANNEL];
+    int64_t outcomes[TYNDAU_N_GROUP][N_OUTCOME];
+    int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
+    int64_t state[TYNDAU_N_GROUP][N_STATE_SERIES]; /* changes of state counts */
+    int64_t wait[N_CHANNEL][TYNDAU_WAIT_MAX];
+    int64_t told, messages;
+    int alloc_failed; /* a buffer could not grow */
+} tyndau_day_counts;
+
+struct tyndau_model {
+    tyndau_params p;
+    uint64_t seed;
+    double scale; /* national adults per agent */
+    int n_days, survey_day;
+    tyndau_citizens c;
+    size_t n_blocks;
+    gsl_rng **block_rng;
+    unsigned long *seeds;      /* all stream seeds: init blocks, blocks, offices, survey */
+    unsigned long *init_seed, *block_seed, *office_seed, *survey_seed;
+    /* cells: citizens of region r, settlement s are [cell_start[k], cell_start[k+1]) with k = 2r+s */
+    size_t cell_start[2 * TYNDAU_N_REGION + 1];
+    /* derived per-day tables */
+    uint16_t *wd;         /* working-day index of each day (cumulative) */
+    double *coverage;     /* platform coverage on each day */
+    double *monitoring;   /* monitoring strength on each day */
+    double *lam_media;    /* cumulative concept-media intensity [class][day+1], class = internet*N_AGE + age */
+    double *lam_platform; /* cumulative platform-media intensity [day+1] */
+    double *lam_contact;  /* cumulative contact intensity [settlement][day+1] */
+    double *media_day;    /* concept-media rate of each channel on each day [day][4] */
+    double media_reach[2 * N_AGE][4]; /* reach of each channel by class */
+    gsl_ran_discrete_t *domain_table;
+    double problem_rate[2][2][2]; /* per day by [low income][rural][61+] */
+    double intercept_internet, intercept_egov, intercept_low;
+    /* offices */
+    int n_offices;
+    tyndau_office *office;
+    /* message plumbing */
+    tyndau_msgbuf *block_out;      /* word of mouth emitted by each block today */
+    tyndau_appealbuf *block_appeals;
+    tyndau_msg *inbox;             /* today's messages sorted by target block */
+    size_t *inbox_start;           /* [n_blocks + 1] */
+    size_t inbox_cap;
+    /* threads */
+    int n_threads;
+    tyndau_day_counts *thread_counts;
+    /* results */
+    int64_t *s_problems, *s_choices, *s_outcomes, *s_state; /* [day][group][...] */
+    int64_t s_state0[TYNDAU_N_GROUP][N_STATE_SERIES];      /* state at the start */
+    int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
+    int64_t wait_hist[N_CHANNEL][TYNDAU_WAIT_MAX];
+    int64_t told, messages;
+    int64_t group_size[TYNDAU_N_GROUP];
+    int day; /* days done */
+    /* survey */
+    tyndau_survey_row *survey;
+    size_t n_survey;
+    tyndau_targets targets;
+    int have_targets;
+    int64_t appeals_hist[TYNDAU_COUNT_MAX], bribes_hist[TYNDAU_COUNT_MAX];
+};
+
+/* population.c */
+tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err);
+void tyndau_citizens_free(tyndau_citizens *c);
+/* groups of a citizen: out[GT] for every group type */
+static inline void tyndau_groups_of(uint8_t demo, uint8_t region, int out[N_GTYPE])
+{
+    out[GT_TOTAL] = TYNDAU_GROUP_TOTAL;
+    out[GT_AGE] = TYNDAU_GROUP_AGE + (int)DEMO_AGE(demo);
+    out[GT_INCOME] = TYNDAU_GROUP_INCOME + (int)DEMO_INCOME(demo);
+    out[GT_SETTLEMENT] = TYNDAU_GROUP_SETTLEMENT + (int)DEMO_SETTLEMENT(demo);
+    out[GT_SEX] = TYNDAU_GROUP_SEX + (int)DEMO_SEX(demo);
+    out[GT_REGION] = TYNDAU_GROUP_REGION + (int)region;
+}
+/* ties.c */
+size_t tyndau_tie(const tyndau_model *m, size_t i, int j);
+/* schedule.c */
+tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err);
+uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e);
+/* state.c */
+tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
+void tyndau_offices_free(tyndau_model *m);
+int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain dom, int region, double u);
+void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_counts *cnt);
+/* citizen.c */
+void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt);
+int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev);
+void tyndau_state_count(const tyndau_model *m, size_t i, int64_t sign, int64_t state[][N_STATE_SERIES]);
+/* survey.c */
+tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err);
+/* buffers */
+int tyndau_msgbuf_push(tyndau_msgbuf *b, tyndau_msg msg);
+int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a);
+
+#endif

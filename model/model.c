@@ -1,0 +1,379 @@
+/*
+ * model.c - the model's life cycle and its day, as a list of phases:
+ *
+ *   deliver   yesterday's messages (word of mouth, appeal outcomes) are
+ *             sorted by the target's block (stable counting sort, so the
+ *             order is fixed by the sources' order, not by threads);
+ *   citizens  every block, in parallel: messages, then today's events;
+ *   submit    appeals move, block by block, into their offices' queues;
+ *   offices   every office, in parallel: a working day's cases;
+ *   record    per-thread integer counters are summed into the series;
+ *   survey    at the end of survey_date, the virtual survey.
+ *
+ * Integer counters are summed in any order with the same result, and floating
+ * point sums are made in a fixed order, so one seed gives the same datasets
+ * with any number of threads.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "internal.h"
+
+int tyndau_msgbuf_push(tyndau_msgbuf *b, tyndau_msg msg)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        tyndau_msg *v = tyndau_reallocarray(b->v, cap, sizeof *v);
+        if (v == NULL) return -1;
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = msg;
+    return 0;
+}
+
+int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 16;
+        tyndau_appeal *v = tyndau_reallocarray(b->v, cap, sizeof *v);
+        if (v == NULL) return -1;
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = a;
+    return 0;
+}
+
+static int queue_push(tyndau_office *o, const tyndau_appeal *a)
+{
+    if (o->q_len == o->q_cap) {
+        size_t cap = o->q_cap ? 2 * o->q_cap : 64;
+        tyndau_appeal *q = tyndau_calloc(cap, sizeof *q);
+        if (q == NULL) return -1;
+        for (size_t k = 0; k < o->q_len; k++) q[k] = o->queue[(o->q_head + k) % o->q_cap];
+        free(o->queue);
+        o->queue = q;
+        o->q_cap = cap;
+        o->q_head = 0;
+    }
+    o->queue[(o->q_head + o->q_len) % o->q_cap] = *a;
+    o->q_len++;
+    o->received++;
+    return 0;
+}
+
+/* Bytes per citizen: the state arrays of tyndau_citizens. */
+#define CITIZEN_BYTES (12 + 4 + 2 * 6)
+
+size_t tyndau_model_bytes(const tyndau_params *p, size_t n)
+{
+    size_t days = (size_t)(p->end_date - p->start_date + 1);
+    size_t series = days * TYNDAU_N_GROUP * (N_DOMAIN + N_CHANNEL + N_OUTCOME + N_STATE_SERIES) * 8;
+    /* citizens, plus message and appeal buffers (a few per cent of citizens a day) */
+    return n * CITIZEN_BYTES + n / 8 * sizeof(tyndau_msg) + series + ((size_t)64 << 20);
+}
+
+static int threads_available(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t seed, tyndau_error *err)
+{
+    if (tyndau_params_check(p, err) != TYNDAU_OK) return NULL;
+    if (n_agents == 0 || n_agents > UINT32_MAX - 1) {
+        TYNDAU_ERR(err, TYNDAU_EINPUT, "agents: expected 1 to %u, got %zu", UINT32_MAX - 1, n_agents);
+        return NULL;
+    }
+    tyndau_model *m = tyndau_calloc(1, sizeof *m);
+    if (m == NULL) {
+        TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+        return NULL;
+    }
+    m->p = *p;
+    m->seed = seed;
+    m->c.n = n_agents;
+    m->scale = (double)p->population_national / (double)n_agents;
+    m->n_days = p->end_date - p->start_date + 1;
+    m->survey_day = p->survey_date - p->start_date;
+    m->n_blocks = (n_agents + TYNDAU_BLOCK - 1) / TYNDAU_BLOCK;
+    m->n_threads = threads_available();
+    size_t n_off = 1 + N_DOMAIN + TYNDAU_N_REGION * N_DOMAIN;
+    size_t counts[N_RNG_KIND] = {m->n_blocks, m->n_blocks, n_off, 1};
+    m->seeds = tyndau_calloc(2 * m->n_blocks + n_off + 1, sizeof *m->seeds);
+    m->block_rng = tyndau_calloc(m->n_blocks, sizeof *m->block_rng);
+    m->block_out = tyndau_calloc(m->n_blocks, sizeof *m->block_out);
+    m->block_appeals = tyndau_calloc(m->n_blocks, sizeof *m->block_appeals);
+    m->inbox_start = tyndau_calloc(m->n_blocks + 1, sizeof *m->inbox_start);
+    m->thread_counts = tyndau_calloc((size_t)m->n_threads, sizeof *m->thread_counts);
+    size_t per_day = TYNDAU_N_GROUP;
+    size_t nd = (size_t)m->n_days;
+    m->s_problems = tyndau_calloc(nd * per_day * N_DOMAIN, sizeof(int64_t));
+    m->s_choices = tyndau_calloc(nd * per_day * N_CHANNEL, sizeof(int64_t));
+    m->s_outcomes = tyndau_calloc(nd * per_day * N_OUTCOME, sizeof(int64_t));
+    m->s_state = tyndau_calloc(nd * per_day * N_STATE_SERIES, sizeof(int64_t));
+    if (!m->seeds || !m->block_rng || !m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
+        !m->s_problems || !m->s_choices || !m->s_outcomes || !m->s_state ||
+        tyndau_rng_seeds(seed, counts, m->seeds) != 0) {
+        TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %zu agents", n_agents);
+        tyndau_model_free(m);
+        return NULL;
+    }
+    m->init_seed = m->seeds;
+    m->block_seed = m->seeds + m->n_blocks;
+    m->office_seed = m->block_seed + m->n_blocks;
+    m->survey_seed = m->office_seed + n_off;
+    for (size_t b = 0; b < m->n_blocks; b++) {
+        m->block_rng[b] = gsl_rng_alloc(gsl_rng_taus2);
+        if (m->block_rng[b] == NULL) {
+            TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for RNG streams");
+            tyndau_model_free(m);
+            return NULL;
+        }
+        gsl_rng_set(m->block_rng[b], m->block_seed[b]);
+    }
+    double dw[N_DOMAIN] = {p->domain_weight_health, p->domain_weight_education, p->domain_weight_employment,
+                           p->domain_weight_police, p->domain_weight_land, p->domain_weight_housing};
+    double dsum = 0;
+    for (int d = 0; d < N_DOMAIN; d++) dsum += dw[d];
+    if (dsum <= 0.0) {
+        TYNDAU_ERR(err, TYNDAU_EINPUT, "keys 'domain_weight_*': expected at least one positive weight");
+        tyndau_model_free(m);
+        return NULL;
+    }
+    m->domain_table = gsl_ran_discrete_preproc(N_DOMAIN, dw);
+    if (m->domain_table == NULL || tyndau_schedule_init(m, err) != TYNDAU_OK ||
+        tyndau_population_init(m, err) != TYNDAU_OK || tyndau_offices_init(m, err) != TYNDAU_OK) {
+        if (m->domain_table == NULL) TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+        tyndau_model_free(m);
+        return NULL;
+    }
+    /* the state at the start, and group sizes */
+    for (size_t i = 0; i < n_agents; i++) {
+        tyndau_state_count(m, i, 1, m->s_state0);
+        int g[N_GTYPE];
+        tyndau_groups_of(m->c.demo[i], m->c.region[i], g);
+        for (int t = 0; t < N_GTYPE; t++) m->group_size[g[t]]++;
+    }
+    return m;
+}
+
+void tyndau_model_free(tyndau_model *m)
+{
+    if (m == NULL) return;
+    tyndau_citizens_free(&m->c);
+    if (m->block_rng)
+        for (size_t b = 0; b < m->n_blocks; b++)
+            if (m->block_rng[b]) gsl_rng_free(m->block_rng[b]);
+    free(m->block_rng);
+    if (m->block_out)
+        for (size_t b = 0; b < m->n_blocks; b++) free(m->block_out[b].v);
+    free(m->block_out);
+    if (m->block_appeals)
+        for (size_t b = 0; b < m->n_blocks; b++) free(m->block_appeals[b].v);
+    free(m->block_appeals);
+    free(m->inbox);
+    free(m->inbox_start);
+    free(m->seeds);
+    free(m->wd);
+    free(m->coverage);
+    free(m->monitoring);
+    free(m->media_day);
+    free(m->lam_media);
+    free(m->lam_platform);
+    free(m->lam_contact);
+    if (m->domain_table) gsl_ran_discrete_free(m->domain_table);
+    tyndau_offices_free(m);
+    free(m->thread_counts);
+    free(m->s_problems);
+    free(m->s_choices);
+    free(m->s_outcomes);
+    free(m->s_state);
+    free(m->survey);
+    tyndau_targets_free(&m->targets);
+    free(m);
+}
+
+/* Phase "deliver": yesterday's messages into today's per-block inbox. */
+static int deliver(tyndau_model *m)
+{
+    size_t total = 0;
+    for (size_t b = 0; b < m->n_blocks; b++) total += m->block_out[b].n;
+    for (int k = 0; k < m->n_offices; k++) total += m->office[k].out.n;
+    if (total > m->inbox_cap) {
+        size_t cap = total + total / 2;
+        tyndau_msg *v = tyndau_reallocarray(m->inbox, cap, sizeof *v);
+        if (v == NULL) return -1;
+        m->inbox = v;
+        m->inbox_cap = cap;
+    }
+    size_t *start = m->inbox_start;
+    memset(start, 0, (m->n_blocks + 1) * sizeof *start);
+    for (size_t b = 0; b < m->n_blocks; b++)
+        for (size_t k = 0; k < m->block_out[b].n; k++) start[m->block_out[b].v[k].target / TYNDAU_BLOCK + 1]++;
+    for (int o = 0; o < m->n_offices; o++)
+        for (size_t k = 0; k < m->office[o].out.n; k++) start[m->office[o].out.v[k].target / TYNDAU_BLOCK + 1]++;
+    for (size_t b = 0; b < m->n_blocks; b++) start[b + 1] += start[b];
+    /* fill using start[] as cursors, then shift back */
+    for (size_t b = 0; b < m->n_blocks; b++) {
+        for (size_t k = 0; k < m->block_out[b].n; k++) {
+            const tyndau_msg *msg = &m->block_out[b].v[k];
+            m->inbox[start[msg->target / TYNDAU_BLOCK]++] = *msg;
+        }
+        m->block_out[b].n = 0;
+    }
+    for (int o = 0; o < m->n_offices; o++) {
+        for (size_t k = 0; k < m->office[o].out.n; k++) {
+            const tyndau_msg *msg = &m->office[o].out.v[k];
+            m->inbox[start[msg->target / TYNDAU_BLOCK]++] = *msg;
+        }
+        m->office[o].out.n = 0;
+    }
+    for (size_t b = m->n_blocks; b > 0; b--) start[b] = start[b - 1];
+    start[0] = 0;
+    return 0;
+}
+
+/* Phase "record": sum the threads' counters into day d of the series. */
+static int record(tyndau_model *m, int d)
+{
+    size_t G = TYNDAU_N_GROUP, dd = (size_t)d;
+    int64_t *prob = m->s_problems + dd * G * N_DOMAIN, *cho = m->s_choices + dd * G * N_CHANNEL;
+    int64_t *out = m->s_outcomes + dd * G * N_OUTCOME, *st = m->s_state + dd * G * N_STATE_SERIES;
+    const int64_t *prev = d > 0 ? m->s_state + (dd - 1) * G * N_STATE_SERIES : &m->s_state0[0][0];
+    memcpy(st, prev, G * N_STATE_SERIES * sizeof *st);
+    int failed = 0;
+    for (int t = 0; t < m->n_threads; t++) {
+        tyndau_day_counts *c = &m->thread_counts[t];
+        for (size_t g = 0; g < G; g++) {
+            for (int k = 0; k < N_DOMAIN; k++) prob[g * N_DOMAIN + (size_t)k] += c->problems[g][k];
+            for (int k = 0; k < N_CHANNEL; k++) cho[g * N_CHANNEL + (size_t)k] += c->choices[g][k];
+            for (int k = 0; k < N_OUTCOME; k++) out[g * N_OUTCOME + (size_t)k] += c->outcomes[g][k];
+            for (int k = 0; k < N_STATE_SERIES; k++) st[g * N_STATE_SERIES + (size_t)k] += c->state[g][k];
+        }
+        for (int ch = 0; ch < N_CHANNEL; ch++) {
+            for (int k = 0; k < N_OUTCOME; k++) m->outcome_channel[ch][k] += c->outcome_channel[ch][k];
+            for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_hist[ch][k] += c->wait[ch][k];
+        }
+        m->told += c->told;
+        m->messages += c->messages;
+        failed |= c->alloc_failed;
+        memset(c, 0, sizeof *c);
+    }
+    return failed ? -1 : 0;
+}
+
+tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user, tyndau_error *err)
+{
+    if (m->day != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "tyndau_model_run called twice on one model");
+    for (int d = 0; d < m->n_days; d++) {
+        if (deliver(m) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for messages on day %d", d);
+        long nb = (long)m->n_blocks;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(m->n_threads)
+        for (long b = 0; b < nb; b++) tyndau_block_day(m, (size_t)b, d, &m->thread_counts[thread_id()]);
+        int failed = 0;
+        for (size_t b = 0; b < m->n_blocks; b++) {
+            tyndau_appealbuf *ab = &m->block_appeals[b];
+            for (size_t k = 0; k < ab->n; k++) failed |= queue_push(&m->office[ab->v[k].office], &ab->v[k]);
+            ab->n = 0;
+        }
+        if (failed) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(m->n_threads)
+        for (int o = 0; o < m->n_offices; o++) tyndau_office_day(m, &m->office[o], d, &m->thread_counts[thread_id()]);
+        if (record(m, d) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for buffers on day %d", d);
+        m->day = d + 1;
+        if (d == m->survey_day && tyndau_survey_run(m, err) != TYNDAU_OK) return err ? err->status : TYNDAU_EINTERNAL;
+        if (progress) progress(d + 1, m->n_days, user);
+    }
+    for (size_t i = 0; i < m->c.n; i++) {
+        unsigned a = m->c.appeals[i], b = m->c.bribes[i];
+        m->appeals_hist[a < TYNDAU_COUNT_MAX ? a : TYNDAU_COUNT_MAX - 1]++;
+        m->bribes_hist[b < TYNDAU_COUNT_MAX ? b : TYNDAU_COUNT_MAX - 1]++;
+    }
+    return TYNDAU_OK;
+}
+
+tyndau_status tyndau_model_set_targets(tyndau_model *m, const tyndau_targets *t, tyndau_error *err)
+{
+    tyndau_targets_free(&m->targets);
+    m->targets.cells = tyndau_calloc(t->n, sizeof *t->cells);
+    if (m->targets.cells == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    memcpy(m->targets.cells, t->cells, t->n * sizeof *t->cells);
+    m->targets.n = t->n;
+    m->have_targets = 1;
+    return TYNDAU_OK;
+}
+
+const tyndau_params *tyndau_model_params(const tyndau_model *m) { return &m->p; }
+size_t tyndau_model_agents(const tyndau_model *m) { return m->c.n; }
+int tyndau_model_days(const tyndau_model *m) { return m->n_days; }
+
+uint64_t tyndau_model_total_problems(const tyndau_model *m)
+{
+    uint64_t s = 0;
+    for (size_t d = 0; d < (size_t)m->n_days; d++)
+        for (int k = 0; k < N_DOMAIN; k++) s += (uint64_t)m->s_problems[d * TYNDAU_N_GROUP * N_DOMAIN + (size_t)k];
+    return s;
+}
+
+uint64_t tyndau_model_total_channel(const tyndau_model *m, tyndau_channel c)
+{
+    uint64_t s = 0;
+    for (size_t d = 0; d < (size_t)m->n_days; d++) s += (uint64_t)m->s_choices[d * TYNDAU_N_GROUP * N_CHANNEL + c];
+    return s;
+}
+
+uint64_t tyndau_model_total_outcome(const tyndau_model *m, tyndau_outcome o)
+{
+    uint64_t s = 0;
+    for (size_t d = 0; d < (size_t)m->n_days; d++) s += (uint64_t)m->s_outcomes[d * TYNDAU_N_GROUP * N_OUTCOME + o];
+    return s;
+}
+
+void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *v)
+{
+    const tyndau_citizens *c = &m->c;
+    uint8_t d = c->demo[i], a = c->aware[i];
+    v->age = DEMO_AGE(d);
+    v->income = DEMO_INCOME(d);
+    v->settlement = DEMO_SETTLEMENT(d);
+    v->sex = DEMO_SEX(d);
+    v->digital = DEMO_DIGITAL(d);
+    v->region = c->region[i];
+    v->skill = c->skill[i] / 255.0;
+    v->ties = c->ties[i];
+    v->concept = AW_CONCEPT(a);
+    v->cchannel = AW_CCHANNEL(a);
+    v->platform = AW_PLATFORM(a);
+    for (int l = 0; l < N_LEVEL; l++)
+        for (int k = 0; k < 2; k++) v->evidence[l][k] = c->evidence[i][EV(l, k)];
+    v->appeals = c->appeals[i];
+    v->bribes = c->bribes[i];
+    v->contacts = c->contacts[i];
+}
+
+size_t tyndau_model_tie(const tyndau_model *m, size_t i, int j) { return tyndau_tie(m, i, j); }
+
+const tyndau_survey_row *tyndau_model_survey(const tyndau_model *m, size_t *n_rows)
+{
+    *n_rows = m->n_survey;
+    return m->survey;
+}

@@ -1,0 +1,84 @@
+/*
+ * params.h - the model's parameters, generated from params.def.
+ *
+ * tyndau_params is a plain struct (one field per table row) so the hot loops
+ * read parameters at the cost of a load.  Everything that must know about
+ * every parameter (reader, range check, HDF5 writer, docs) iterates over
+ * tyndau_param_table instead of naming fields, so adding a row to params.def
+ * is the whole change.
+ */
+#ifndef TYNDAU_PARAMS_H
+#define TYNDAU_PARAMS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, as a constant expression
+ * (Howard Hinnant's days_from_civil, years >= 1). */
+#define TYNDAU_YMD_Y(y, m) ((y) - ((m) <= 2))
+#define TYNDAU_YMD(y, m, d)                                                                 \
+    ((TYNDAU_YMD_Y(y, m) / 400) * 146097 +                                                  \
+     (TYNDAU_YMD_Y(y, m) % 400) * 365 + (TYNDAU_YMD_Y(y, m) % 400) / 4 -                    \
+     (TYNDAU_YMD_Y(y, m) % 400) / 100 + (153 * ((m) + ((m) > 2 ? -3 : 9)) + 2) / 5 + (d) - 1 - \
+     719468)
+
+typedef enum { TYNDAU_PT_REAL, TYNDAU_PT_INT, TYNDAU_PT_DATE, TYNDAU_N_PT } tyndau_param_type;
+
+#define TYNDAU_CTYPE_REAL double
+#define TYNDAU_CTYPE_INT int
+#define TYNDAU_CTYPE_DATE int
+
+typedef struct {
+#define TYNDAU_PARAM(name, type, def, lo, hi, unit, cat, desc, src) TYNDAU_CTYPE_##type name;
+#include "params.def"
+#undef TYNDAU_PARAM
+} tyndau_params;
+
+typedef struct {
+    const char *name;
+    tyndau_param_type type;
+    size_t offset; /* into tyndau_params */
+    double def, min, max;
+    const char *unit, *category, *description, *source;
+} tyndau_param_info;
+
+extern const tyndau_param_info tyndau_param_table[];
+extern const size_t tyndau_n_params;
+
+/* Fill every field with its default. */
+void tyndau_params_default(tyndau_params *p);
+
+/* Index of a parameter by name, or -1. */
+int tyndau_params_find(const char *name);
+
+/* The parameter name closest to `name` (edit distance), for "did you mean". */
+const char *tyndau_params_nearest(const char *name);
+
+/* Parse `value` for parameter `name` and store it.  On failure TYNDAU_EINPUT with a
+ * message "key 'NAME': expected ..., got 'VALUE'" (the caller adds file and line);
+ * an unknown name gives "unknown parameter 'NAME' (did you mean 'X'?)". */
+tyndau_status tyndau_params_set(tyndau_params *p, const char *name, const char *value,
+                                tyndau_error *err);
+
+/* Value of entry i as a double (dates as day numbers). */
+double tyndau_params_get(const tyndau_params *p, size_t i);
+
+/* Value of entry i as text in the form the reader accepts (dates YYYY-MM-DD). */
+void tyndau_params_format(const tyndau_params *p, size_t i, char *buf, size_t len);
+
+/* Range checks of every field and the checks that involve several (shares that must
+ * sum to at most 1, dates in order).  TYNDAU_EINPUT with a message naming the keys. */
+tyndau_status tyndau_params_check(const tyndau_params *p, tyndau_error *err);
+
+/* docs/parameters.md, generated. */
+void tyndau_params_markdown(FILE *out);
+
+/* Dates: parse "YYYY-MM-DD" strictly (0 on success), format into buf (>= 11 bytes). */
+int tyndau_date_parse(const char *s, int *days);
+void tyndau_date_format(int days, char *buf, size_t len);
+/* 0 = Monday ... 6 = Sunday. */
+int tyndau_weekday(int days);
+
+#endif

@@ -1,0 +1,435 @@
+/*
+ * scenario.c - reading scenario files (see scenario.h for the format).
+ *
+ * libinih does the parsing; this file feeds it lines and judges what it finds.
+ * One load_state lives for one load:
+ *
+ *   - read_line(), the ini_reader, hands inih exactly one physical line per call,
+ *     so st->lineno is the number of the line inih is working on whenever the
+ *     handler runs.  It strips leading whitespace (no continuation lines) and the
+ *     UTF-8 byte-order mark, and swallows a line that is too long whole (inih
+ *     would otherwise split it and miscount lines), recording the first such
+ *     line in st->long_line.
+ *   - on_key(), the ini_handler, applies one key and records its FIRST failure
+ *     in st->herr (message already prefixed "SOURCE:LINE: ") with the line it
+ *     is about (st->herr_line; the section header for an unknown section) and
+ *     the line inih was on (st->herr_call_line).  Later failures are ignored,
+ *     and it returns nonzero for them so that inih's own result stays the line
+ *     of the first failure.
+ *   - ini_parse_stream() returns the first line that was malformed or whose
+ *     handler call failed: when it is not st->herr_call_line it is a malformed
+ *     line.  The error reported is the earliest of the three kinds.
+ *
+ * Invariant: st->param_line[i] is the line that set parameter i (0: not set), so
+ * a second setting is found at once and both lines are named.
+ *
+ * The scenario is built in a local tyndau_scenario and moved into the caller's
+ * only on success, so the caller's struct is untouched (and freeable) on error.
+ */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A scenario larger than this is surely not one. */
+#define MAX_FILE_BYTES (1u << 20)
+
+typedef struct {
+    const char *pos;    /* next unread character of the text */
+    const char *source; /* for messages */
+    tyndau_params *p;
+    tyndau_scenario *sc; /* the scenario being built */
+
+    int lineno;       /* number of the line last handed to inih */
+    int section_line; /* line of the last section header seen */
+    int long_line;    /* first line that was too long (0: none) */
+    size_t long_len;  /* its length */
+
+    tyndau_error herr;  /* first failure of the handler */
+    int herr_line;      /* the line that message is about (0: none) */
+    int herr_call_line; /* the line inih was on then */
+
+    int *param_line; /* [tyndau_n_params]: line that set each parameter, 0 if none */
+    int name_line, description_line;
+} load_state;
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = tyndau_calloc(n, 1);
+    if (d != NULL) memcpy(d, s, n);
+    return d;
+}
+
+/* ---- reader ---- */
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char *read_line(char *buf, int num, void *stream)
+{
+    load_state *st = stream;
+    if (*st->pos == '\0' || num < 2) return NULL;
+    const char *b = st->pos;
+    const char *nl = strchr(b, '\n');
+    size_t len = nl != NULL ? (size_t)(nl - b) + 1 : strlen(b);
+    const char *end = b + len;
+    st->pos = end;
+    st->lineno++;
+
+    if (st->lineno == 1 && len >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;
+    /* length without the line ending */
+    const char *cend = end;
+    if (cend > b && cend[-1] == '\n') cend--;
+    if (cend > b && cend[-1] == '\r') cend--;
+    size_t content = (size_t)(cend - b);
+    /* inih needs room for "\r\n" and the terminating NUL */
+    size_t limit = TYNDAU_SCENARIO_MAX_LINE;
+    if ((size_t)num < limit + 3) limit = num > 3 ? (size_t)num - 3 : 0;
+    if (content > limit) {
+        if (st->long_line == 0) {
+            st->long_line = st->lineno;
+            st->long_len = content;
+        }
+        buf[0] = '\0'; /* inih sees an empty line */
+        return buf;
+    }
+    while (b < end && is_blank(*b)) b++;
+    if (b < end && *b == '[' && memchr(b, ']', (size_t)(end - b)) != NULL)
+        st->section_line = st->lineno;
+    size_t n = (size_t)(end - b);
+    memcpy(buf, b, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* ---- handler ---- */
+
+/* Record the handler's first failure, about line `line`; returns 0 for inih. */
+static int fail(load_state *st, int line, tyndau_status status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(load_state *st, int line, tyndau_status status, const char *fmt, ...)
+{
+    char buf[sizeof st->herr.msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    TYNDAU_ERR(&st->herr, status, "%s:%d: %s", st->source, line, buf);
+    st->herr_line = line;
+    st->herr_call_line = st->lineno;
+    return 0;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= sizeof ((tyndau_scenario *)0)->name) return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.') return 0;
+    return 1;
+}
+
+static int is_category(const char *s)
+{
+    for (size_t i = 0; i < tyndau_n_params; i++)
+        if (strcmp(tyndau_param_table[i].category, s) == 0) return 1;
+    return 0;
+}
+
+static int scenario_key(load_state *st, const char *key, const char *value)
+{
+    int line = st->lineno;
+    int *seen;
+    if (strcmp(key, "name") == 0)
+        seen = &st->name_line;
+    else if (strcmp(key, "description") == 0)
+        seen = &st->description_line;
+    else if (tyndau_params_find(key) >= 0)
+        return fail(st, line, TYNDAU_EINPUT,
+                    "key '%s' belongs in section [%s], not [scenario]", key,
+                    tyndau_param_table[tyndau_params_find(key)].category);
+    else
+        return fail(st, line, TYNDAU_EINPUT,
+                    "unknown key '%s' in [scenario]; expected 'name' or 'description'", key);
+    if (*seen != 0)
+        return fail(st, line, TYNDAU_EINPUT, "key '%s' given twice (first on line %d)", key, *seen);
+    if (*value == '\0') return fail(st, line, TYNDAU_EINPUT, "key '%s': expected a value", key);
+    if (seen == &st->name_line) {
+        if (!valid_name(value))
+            return fail(st, line, TYNDAU_EINPUT,
+                        "key 'name': expected a short identifier (letters, digits, '-', '_', '.'; "
+                        "at most %zu characters), got '%s'",
+                        sizeof st->sc->name - 1, value);
+        snprintf(st->sc->name, sizeof st->sc->name, "%s", value);
+    } else {
+        char *d = dup_string(value);
+        if (d == NULL) return fail(st, line, TYNDAU_EINTERNAL, "out of memory");
+        free(st->sc->description);
+        st->sc->description = d;
+    }
+    *seen = line;
+    return 1;
+}
+
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+    load_state *st = user;
+    if (st->herr_line != 0) return 1; /* only the first failure is reported */
+    /* inih takes "key = ; note" as the value "; note": it is an empty value */
+    if (*value == ';') value = "";
+    int line = st->lineno;
+    if (*key == '\0')
+        return fail(st, line, TYNDAU_EINPUT,
+                    "malformed line: expected 'key = value', '[section]' or a comment");
+
+    /* the section name, trimmed ("[ state ]" is [state]) */
+    char sec[64];
+    while (is_blank(*section)) section++;
+    snprintf(sec, sizeof sec, "%s", section);
+    for (size_t n = strlen(sec); n > 0 && is_blank(sec[n - 1]); n--) sec[n - 1] = '\0';
+
+    if (strcmp(sec, "scenario") == 0) return scenario_key(st, key, value);
+
+    int idx = tyndau_params_find(key);
+    if (*sec != '\0' && !is_category(sec))
+        return fail(st, st->section_line > 0 ? st->section_line : line, TYNDAU_EINPUT,
+                    "unknown section [%s]; expected [scenario] or a parameter category such as [%s]",
+                    sec, tyndau_param_table[idx >= 0 ? (size_t)idx : 0].category);
+    tyndau_error e;
+    tyndau_error_clear(&e);
+    if (idx < 0) {
+        tyndau_status rc = tyndau_params_set(st->p, key, value, &e);
+        return fail(st, line, rc != TYNDAU_OK ? rc : TYNDAU_EINTERNAL, "%s", e.msg);
+    }
+    const tyndau_param_info *in = &tyndau_param_table[idx];
+    if (*sec != '\0' && strcmp(sec, in->category) != 0)
+        return fail(st, line, TYNDAU_EINPUT, "key '%s' belongs in section [%s], not [%s]", key,
+                    in->category, sec);
+    if (st->param_line[idx] != 0)
+        return fail(st, line, TYNDAU_EINPUT, "key '%s' given twice (first on line %d)", key,
+                    st->param_line[idx]);
+    if (*value == '\0') return fail(st, line, TYNDAU_EINPUT, "key '%s': expected a value", key);
+    tyndau_status rc = tyndau_params_set(st->p, key, value, &e);
+    if (rc != TYNDAU_OK) return fail(st, line, rc, "%s", e.msg);
+    st->param_line[idx] = line;
+    return 1;
+}
+
+/* ---- loading ---- */
+
+static int name_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.';
+}
+
+/* Default name from the source: see scenario.h. */
+static void stem_of(const char *source, char *out, size_t outlen)
+{
+    const char *b = source;
+    size_t n = strlen(b);
+    if (n >= 2 && b[0] == '(' && b[n - 1] == ')') {
+        b++;
+        n -= 2;
+        for (size_t i = n; i > 0; i--)
+            if (b[i - 1] == ' ') {
+                b += i;
+                n -= i;
+                break;
+            }
+    }
+    for (size_t i = n; i > 0; i--)
+        if (b[i - 1] == '/') {
+            b += i;
+            n -= i;
+            break;
+        }
+    for (size_t i = n; i > 1; i--)
+        if (b[i - 1] == '.') {
+            n = i - 1;
+            break;
+        }
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < outlen; i++) out[k++] = name_char(b[i]) ? b[i] : '_';
+    out[k] = '\0';
+    if (k == 0) snprintf(out, outlen, "scenario");
+}
+
+tyndau_status tyndau_scenario_load_text(tyndau_scenario *s, tyndau_params *p, const char *text,
+                                        const char *source, tyndau_error *err)
+{
+    if (source == NULL) source = "(scenario)";
+    tyndau_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    load_state st;
+    memset(&st, 0, sizeof st);
+    sc.text = dup_string(text);
+    sc.source = dup_string(source);
+    sc.description = dup_string("");
+    st.param_line = tyndau_calloc(tyndau_n_params, sizeof *st.param_line);
+    if (sc.text == NULL || sc.source == NULL || sc.description == NULL || st.param_line == NULL) {
+        free(st.param_line);
+        tyndau_scenario_free(&sc);
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
+    }
+    st.pos = text;
+    st.source = source;
+    st.p = p;
+    st.sc = &sc;
+    tyndau_error_clear(&st.herr);
+
+    int ret = ini_parse_stream(read_line, &st, on_key, &st);
+    free(st.param_line);
+    if (ret < 0) {
+        tyndau_scenario_free(&sc);
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
+    }
+
+    /* the earliest of: a malformed line, a line too long, a handler failure */
+    int malformed = ret > 0 && ret != st.herr_call_line ? ret : 0;
+    int first = 0;
+    if (malformed > 0) first = malformed;
+    if (st.long_line > 0 && (first == 0 || st.long_line < first)) first = st.long_line;
+    if (st.herr_line > 0 && (first == 0 || st.herr_line < first)) first = st.herr_line;
+    if (first != 0) {
+        tyndau_status rc;
+        if (first == malformed)
+            rc = TYNDAU_ERR(err, TYNDAU_EINPUT,
+                            "%s:%d: malformed line: expected 'key = value', '[section]' or a comment",
+                            source, malformed);
+        else if (first == st.long_line)
+            rc = TYNDAU_ERR(err, TYNDAU_EINPUT,
+                            "%s:%d: line too long: expected at most %d characters, got %zu", source,
+                            st.long_line, TYNDAU_SCENARIO_MAX_LINE, st.long_len);
+        else {
+            rc = st.herr.status;
+            if (err != NULL) *err = st.herr;
+        }
+        tyndau_scenario_free(&sc);
+        return rc;
+    }
+
+    if (st.name_line == 0) stem_of(source, sc.name, sizeof sc.name);
+    /* overrides belong to the scenario they were applied to: start afresh */
+    tyndau_scenario_free(s);
+    *s = sc;
+    return TYNDAU_OK;
+}
+
+tyndau_status tyndau_scenario_load_file(tyndau_scenario *s, tyndau_params *p, const char *path,
+                                        tyndau_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read scenario: %s", path, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = tyndau_calloc(cap, 1);
+    if (buf == NULL) {
+        fclose(f);
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", path);
+    }
+    for (;;) {
+        if (len > MAX_FILE_BYTES) {
+            free(buf);
+            fclose(f);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                              "%s: cannot read scenario: expected at most %u bytes", path,
+                              MAX_FILE_BYTES);
+        }
+        if (len + 1 >= cap) {
+            char *nb = tyndau_reallocarray(buf, cap, 2);
+            if (nb == NULL) {
+                free(buf);
+                fclose(f);
+                return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        errno = 0;
+        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f), saved = errno;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read scenario: %s", path,
+                          strerror(saved != 0 ? saved : EIO));
+    }
+    buf[len] = '\0';
+    const char *nul = memchr(buf, '\0', len);
+    if (nul != NULL) {
+        int line = 1;
+        for (const char *c = buf; c < nul; c++) line += *c == '\n';
+        free(buf);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: unexpected NUL byte: expected a text file", path,
+                          line);
+    }
+    tyndau_status rc = tyndau_scenario_load_text(s, p, buf, path, err);
+    free(buf);
+    return rc;
+}
+
+tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, const char *kv,
+                                        tyndau_error *err)
+{
+    if (kv == NULL) kv = "";
+    const char *eq = strchr(kv, '=');
+    if (eq == NULL) return TYNDAU_ERR(err, TYNDAU_EINPUT, "--set '%s': expected key=value", kv);
+    char *copy = dup_string(kv);
+    if (copy == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "--set '%s': out of memory", kv);
+    /* split the copy at '=' and trim both halves */
+    char *key = copy, *value = copy + (eq - kv) + 1;
+    value[-1] = '\0';
+    while (isspace((unsigned char)*key)) key++;
+    for (size_t n = strlen(key); n > 0 && isspace((unsigned char)key[n - 1]); n--) key[n - 1] = '\0';
+    while (isspace((unsigned char)*value)) value++;
+    for (size_t n = strlen(value); n > 0 && isspace((unsigned char)value[n - 1]); n--)
+        value[n - 1] = '\0';
+    if (*key == '\0' || *value == '\0') {
+        free(copy);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--set '%s': expected key=value", kv);
+    }
+    /* allocate first so that a failure leaves *p unchanged */
+    char *given = dup_string(kv);
+    char **grown = given != NULL ? tyndau_reallocarray(s->overrides, s->n_overrides + 1,
+                                                       sizeof *s->overrides)
+                                 : NULL;
+    if (grown == NULL) {
+        free(given);
+        free(copy);
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "--set '%s': out of memory", kv);
+    }
+    s->overrides = grown;
+    tyndau_error e;
+    tyndau_error_clear(&e);
+    tyndau_status rc = tyndau_params_set(p, key, value, &e);
+    free(copy);
+    if (rc != TYNDAU_OK) {
+        free(given);
+        return TYNDAU_ERR(err, rc, "--set '%s': %s", kv, e.msg);
+    }
+    s->overrides[s->n_overrides++] = given;
+    return TYNDAU_OK;
+}
+
+void tyndau_scenario_free(tyndau_scenario *s)
+{
+    if (s == NULL) return;
+    free(s->text);
+    free(s->source);
+    free(s->description);
+    for (size_t i = 0; i < s->n_overrides; i++) free(s->overrides[i]);
+    free(s->overrides);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,78 @@
+/*
+ * scenario.h - scenario files: named INI layers of parameter values.
+ *
+ * A scenario file is INI (read with libinih):
+ *
+ *     ; comment                       (also '#' at the start of a line)
+ *     [scenario]
+ *     name = baseline                 ; optional; default: the file stem
+ *     description = free text         ; optional
+ *     [schedule]                      ; any other section is a parameter category
+ *     code_date = 2021-07-01
+ *     [state]
+ *     corruption_mean = 0.12
+ *
+ * Keys before the first section may be any parameter.  Under a category section
+ * a key must belong to that category; [scenario] holds only `name` and
+ * `description`.  Every key may appear once, values may not be empty, lines may
+ * be at most TYNDAU_SCENARIO_MAX_LINE characters.  An inline comment needs a
+ * space before its ';' ("x = 1 ; why"); "x = 1;why" is the value "1;why".  libinih
+ * also accepts "key: value".  Leading whitespace is ignored (there are no
+ * continuation lines).
+ *
+ * The values are applied, in file order, on top of a tyndau_params that holds
+ * the defaults or an earlier layer; `--set key=value` overrides go on top.
+ * Cross-parameter checks (tyndau_params_check) are the caller's job, after
+ * the last layer.
+ */
+#ifndef TYNDAU_SCENARIO_H
+#define TYNDAU_SCENARIO_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "params.h"
+
+/* Longest line (without its line ending) that a scenario file may hold. */
+#define TYNDAU_SCENARIO_MAX_LINE 197
+
+typedef struct {
+    char *text;         /* the scenario text, verbatim (for the HDF5 /scenario group) */
+    char *source;       /* path, or the name given for an embedded text */
+    char name[64];      /* [scenario] name, or the file stem */
+    char *description;  /* [scenario] description or empty string */
+    char **overrides;   /* each --set as given, in order */
+    size_t n_overrides;
+} tyndau_scenario;
+
+/*
+ * Read and apply a scenario file on top of *p (which holds defaults or an
+ * earlier layer).  *s must be zero-initialised or hold an earlier load; on
+ * success its old contents (overrides included) are released and replaced.
+ *
+ * On failure (TYNDAU_EINPUT for anything in the file, with a message
+ * "SOURCE:LINE: ..."; TYNDAU_EINTERNAL for out of memory) *s is left as it was
+ * and stays safe to free, but *p may hold some of the file's values: callers
+ * must discard it.
+ */
+tyndau_status tyndau_scenario_load_file(tyndau_scenario *s, tyndau_params *p, const char *path,
+                                        tyndau_error *err);
+
+/* Same for text already in memory; `source` names it in messages and gives the
+ * default name: the stem of its last path component, or of the last word of a
+ * parenthesised source ("(embedded baseline.ini)" gives "baseline"), with
+ * characters not allowed in a name replaced by '_'. */
+tyndau_status tyndau_scenario_load_text(tyndau_scenario *s, tyndau_params *p, const char *text,
+                                        const char *source, tyndau_error *err);
+
+/* Apply one "--set key=value" (whitespace around key and value trimmed) and, on
+ * success, append kv as given to s->overrides.  Errors start "--set 'KV': ".
+ * On failure *p is unchanged. */
+tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, const char *kv,
+                                        tyndau_error *err);
+
+/* Release everything *s holds and zero it; safe on a zeroed struct and after a
+ * failed load. */
+void tyndau_scenario_free(tyndau_scenario *s);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * schedule.c - the dated reform turned into per-day tables.
+ *
+ * Each time-varying rate is piecewise constant by day.  For a rate lambda(d)
+ * the table holds the cumulative intensity L[k] = sum_{d<k} lambda(d), so the
+ * next event after day d of a non-homogeneous Poisson process is the first
+ * day k > d with L[k+1] >= L[d+1] + E, E ~ Exp(1) (inversion of the
+ * cumulative intensity; e.g. Ross, Simulation, 5th ed., s5.5).  This lets a
+ * citizen draw its next event once instead of being visited every day.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e)
+{
+    int lo = day + 1; /* first candidate day */
+    if (lo >= n_days) return TYNDAU_NEVER;
+    double target = lam[lo] + e;
+    if (!(lam[n_days] >= target)) return TYNDAU_NEVER;
+    int hi = n_days - 1; /* invariant: lam[hi + 1] >= target */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (lam[mid + 1] >= target)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return (uint16_t)lo;
+}
+
+/* reach of each media channel (president, officials, akims, monitoring) for a class */
+static void media_reach(const tyndau_params *p, int internet, int age, double reach[4])
+{
+    double social = age == AGE_61P ? p->social_reach_61plus : age == AGE_46_60 ? p->social_reach_46_60 : 1.0;
+    reach[CC_PRESIDENT] = internet ? social : p->tv_relay;
+    reach[CC_OFFICIALS] = internet ? social : 0.0;
+    reach[CC_AKIMS] = internet ? social : 0.0;
+    reach[CC_MONITORING] = 1.0;
+}
+
+tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
+{
+    const tyndau_params *p = &m->p;
+    int n = m->n_days;
+    size_t n1 = (size_t)n + 1;
+    m->wd = tyndau_calloc(n1, sizeof *m->wd);
+    m->coverage = tyndau_calloc(n1, sizeof *m->coverage);
+    m->monitoring = tyndau_calloc(n1, sizeof *m->monitoring);
+    m->media_day = tyndau_calloc(n1 * 4, sizeof *m->media_day);
+    m->lam_media = tyndau_calloc(n1 * 2 * N_AGE, sizeof *m->lam_media);
+    m->lam_platform = tyndau_calloc(n1, sizeof *m->lam_platform);
+    m->lam_contact = tyndau_calloc(n1 * N_SETTLEMENT, sizeof *m->lam_contact);
+    if (!m->wd || !m->coverage || !m->monitoring || !m->media_day || !m->lam_media || !m->lam_platform ||
+        !m->lam_contact)
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");
+
+    double reach[2 * N_AGE][4];
+    for (int in = 0; in < 2; in++)
+        for (int a = 0; a < N_AGE; a++) media_reach(p, in, a, reach[in * N_AGE + a]);
+    uint16_t wd = 0;
+    for (int d = 0; d < n; d++) {
+        int date = p->start_date + d;
+        m->wd[d] = wd;
+        if (tyndau_weekday(date) < 5) wd++;
+        double cov;
+        if (date < p->platform_start_date)
+            cov = 0.0;
+        else if (date >= p->platform_full_date)
+            cov = 1.0;
+        else
+            cov = (double)(date - p->platform_start_date) /
+                  (double)(p->platform_full_date - p->platform_start_date);
+        m->coverage[d] = cov;
+        double mon = p->monitor_platform * cov + (date >= p->code_date ? p->monitor_code : 0.0);
+        m->monitoring[d] = mon > 1.0 ? 1.0 : mon;
+        double *md = &m->media_day[(size_t)d * 4];
+        md[CC_PRESIDENT] = date >= p->announcement_date ? p->media_president : 0.0;
+        md[CC_OFFICIALS] = date >= p->officials_social_date ? p->media_officials : 0.0;
+        md[CC_AKIMS] = date >= p->officials_social_date ? p->media_akims : 0.0;
+        md[CC_MONITORING] = p->media_monitoring * cov;
+        for (int k = 0; k < 2 * N_AGE; k++) {
+            double l = 0.0;
+            for (int c = 0; c < 4; c++) l += md[c] * reach[k][c];
+            m->lam_media[(size_t)k * n1 + (size_t)d + 1] = m->lam_media[(size_t)k * n1 + (size_t)d] + l;
+        }
+        m->lam_platform[d + 1] = m->lam_platform[d] + p->media_platform * cov;
+        double reform = date >= p->announcement_date ? p->contact_reform : 1.0;
+        for (int s = 0; s < N_SETTLEMENT; s++) {
+            double rate = (s == SET_RURAL ? p->contact_rural : p->contact_urban) / 365.25 * reform;
+            m->lam_contact[(size_t)s * n1 + (size_t)d + 1] = m->lam_contact[(size_t)s * n1 + (size_t)d] + rate;
+        }
+    }
+    m->wd[n] = wd;
+    for (int in = 0; in < 2; in++)
+        for (int a = 0; a < N_AGE; a++)
+            for (int c = 0; c < 4; c++) m->media_reach[in * N_AGE + a][c] = reach[in * N_AGE + a][c];
+    return TYNDAU_OK;
+}

@@ -1,0 +1,187 @@
+/*
+ * state.c - offices and bureaucrats (MODEL_BRIEF s2).
+ *
+ * Offices: the President's office; one ministry per domain (central); one
+ * akimat department per region and domain (local).  Each office's appeal
+ * handlers are a share of the civil service; its capacity (cases per
+ * working day) is scaled to the number of agents so that a smaller model
+ * keeps the same load per citizen.  Up to handlers_per_office_max
+ * bureaucrats are drawn per office; a case goes to one of them at random and
+ * their traits decide its outcome.  Queues are first in, first out.  An
+ * office is processed by one thread with its own RNG stream.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "internal.h"
+#include "regions.h"
+
+#define OFFICE_PRESIDENT 0
+#define OFFICE_MINISTRY(dom) (1 + (dom))
+#define OFFICE_LOCAL(region, dom) (1 + N_DOMAIN + (region)*N_DOMAIN + (dom))
+
+int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain domain, int region, double u)
+{
+    int dom = (int)domain;
+    const tyndau_params *p = &m->p;
+    switch (ch) {
+    case CH_PRESIDENT: return OFFICE_PRESIDENT;
+    case CH_SOCIAL: return u < p->social_local_share ? OFFICE_LOCAL(region, dom) : OFFICE_MINISTRY(dom);
+    case CH_INFORMAL: return OFFICE_LOCAL(region, dom);
+    default: return u < p->local_share ? OFFICE_LOCAL(region, dom) : OFFICE_MINISTRY(dom);
+    }
+}
+
+/* Beta with the given mean and concentration; exact 0 or 1 at the ends so that
+ * degenerate parameters give exact results. */
+static double beta_mean(gsl_rng *r, double mean, double conc)
+{
+    if (mean <= 0.0) return 0.0;
+    if (mean >= 1.0) return 1.0;
+    return gsl_ran_beta(r, mean * conc, (1.0 - mean) * conc);
+}
+
+tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err)
+{
+    const tyndau_params *p = &m->p;
+    m->n_offices = 1 + N_DOMAIN + TYNDAU_N_REGION * N_DOMAIN;
+    m->office = tyndau_calloc((size_t)m->n_offices, sizeof *m->office);
+    if (m->office == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for offices");
+    double dw[N_DOMAIN] = {p->domain_weight_health, p->domain_weight_education, p->domain_weight_employment,
+                           p->domain_weight_police, p->domain_weight_land, p->domain_weight_housing};
+    double dsum = 0.0, popsum = 0.0;
+    for (int d = 0; d < N_DOMAIN; d++) dsum += dw[d];
+    for (int r = 0; r < TYNDAU_N_REGION; r++) popsum += tyndau_regions[r].population;
+    double handlers = (double)p->civil_servants * p->handler_share;
+    double central = handlers * p->central_staff_share;
+    double agents_share = (double)m->c.n / (double)p->population_national; /* model scale */
+    for (int k = 0; k < m->n_offices; k++) {
+        tyndau_office *o = &m->office[k];
+        if (k == OFFICE_PRESIDENT) {
+            o->level = LEV_CENTRAL;
+            o->domain = -1;
+            o->region = -1;
+            o->staff = central * p->president_staff_share;
+        } else if (k < OFFICE_LOCAL(0, 0)) {
+            o->level = LEV_CENTRAL;
+            o->domain = k - 1;
+            o->region = -1;
+            o->staff = central * (1.0 - p->president_staff_share) * (dsum > 0 ? dw[o->domain] / dsum : 0.0);
+        } else {
+            int j = k - OFFICE_LOCAL(0, 0);
+            o->level = LEV_LOCAL;
+            o->domain = j % N_DOMAIN;
+            o->region = j / N_DOMAIN;
+            o->staff = (handlers - central) * tyndau_regions[o->region].population / popsum *
+                       (dsum > 0 ? dw[o->domain] / dsum : 0.0);
+        }
+        o->capacity = o->staff * p->cases_per_day * agents_share;
+        double nb = floor(o->staff + 0.5);
+        o->n_bureaucrats = nb < 1 ? 1 : nb > p->handlers_per_office_max ? p->handlers_per_office_max : (int)nb;
+        o->bur = tyndau_calloc((size_t)o->n_bureaucrats, sizeof *o->bur);
+        o->rng = gsl_rng_alloc(gsl_rng_taus2);
+        if (o->bur == NULL || o->rng == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for offices");
+        gsl_rng_set(o->rng, m->office_seed[k]);
+        for (int b = 0; b < o->n_bureaucrats; b++) {
+            tyndau_bureaucrat *bu = &o->bur[b];
+            bu->corruption = (float)beta_mean(o->rng, p->corruption_mean, p->trait_concentration);
+            bu->resistance = (float)beta_mean(o->rng, p->resistance_mean, p->trait_concentration);
+            bu->favouritism = (float)beta_mean(o->rng, p->favouritism_mean, p->trait_concentration);
+            bu->sensitivity = (float)beta_mean(o->rng, p->monitor_sensitivity_mean, p->trait_concentration);
+        }
+    }
+    return TYNDAU_OK;
+}
+
+void tyndau_offices_free(tyndau_model *m)
+{
+    if (m->office == NULL) return;
+    for (int k = 0; k < m->n_offices; k++) {
+        free(m->office[k].bur);
+        free(m->office[k].queue);
+        free(m->office[k].out.v);
+        if (m->office[k].rng) gsl_rng_free(m->office[k].rng);
+    }
+    free(m->office);
+    m->office = NULL;
+}
+
+static double visibility(const tyndau_params *p, const tyndau_appeal *a)
+{
+    double v = 0.0;
+    switch ((tyndau_channel)a->channel) {
+    case CH_SOCIAL: v = p->visibility_social; break;
+    case CH_PRESIDENT: v = p->visibility_president; break;
+    case CH_ONLINE: v = p->visibility_online; break;
+    case CH_INFORMAL: v = p->visibility_informal; break;
+    default: break;
+    }
+    if (DEMO_INCOME(a->demo) == INC_HIGH) v += p->visibility_high_income;
+    if (DEMO_DIGITAL(a->demo) == DIG_EGOV) v += p->visibility_egov;
+    v += p->visibility_ties * a->ties / (double)p->ties_max;
+    return v;
+}
+
+static double domain_corruption(const tyndau_params *p, int dom)
+{
+    switch (dom) {
+    case DOM_HEALTH: return p->corruption_factor_health;
+    case DOM_EDUCATION: return p->corruption_factor_education;
+    case DOM_EMPLOYMENT: return p->corruption_factor_employment;
+    case DOM_POLICE: return p->corruption_factor_police;
+    case DOM_LAND: return p->corruption_factor_land;
+    default: return p->corruption_factor_housing;
+    }
+}
+
+/* The outcome of one case handled by bureaucrat b (see docs/ODD.md, submodel "appeal handling"). */
+static tyndau_outcome decide(const tyndau_model *m, const tyndau_office *o, const tyndau_bureaucrat *b,
+                             const tyndau_appeal *a, int day)
+{
+    const tyndau_params *p = &m->p;
+    gsl_rng *r = o->rng;
+    int date = p->start_date + day;
+    int deadline = date >= p->code_date ? p->deadline_code : p->deadline_before_code;
+    if ((int)m->wd[day] - (int)m->wd[a->day] > deadline) return OUT_LATE_IGNORED;
+    double pb = b->corruption * domain_corruption(p, a->domain) * (1.0 - p->detection);
+    if (pb > 0.0 && gsl_rng_uniform(r) < pb) {
+        const double pay[N_INCOME] = {p->bribe_pay_low, p->bribe_pay_middle, p->bribe_pay_high};
+        return gsl_rng_uniform(r) < pay[DEMO_INCOME(a->demo)] ? OUT_BRIBE_PAID : OUT_BRIBE_REFUSED;
+    }
+    double mon = m->monitoring[day] * b->sensitivity;
+    if (gsl_rng_uniform(r) < b->resistance * (1.0 - mon)) return OUT_LATE_IGNORED;
+    double pr = p->resolve_base * (1.0 - b->resistance) * (1.0 + b->favouritism * visibility(p, a)) *
+                (1.0 + p->monitor_resolve_effect * mon);
+    if (gsl_rng_uniform(r) < pr) return OUT_RESOLVED;
+    return gsl_rng_uniform(r) < p->redirect_share ? OUT_REDIRECTED : OUT_FORMAL;
+}
+
+void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_counts *cnt)
+{
+    if (o->q_len > o->max_queue) o->max_queue = o->q_len;
+    if (tyndau_weekday(m->p.start_date + day) >= 5) return;
+    double acc = o->carry + o->capacity;
+    double k = floor(acc);
+    o->carry = acc - k;
+    while (k >= 1.0 && o->q_len > 0) {
+        tyndau_appeal a = o->queue[o->q_head];
+        o->q_head = (o->q_head + 1) % o->q_cap;
+        o->q_len--;
+        k -= 1.0;
+        const tyndau_bureaucrat *b = &o->bur[gsl_rng_uniform_int(o->rng, (unsigned long)o->n_bureaucrats)];
+        tyndau_outcome out = decide(m, o, b, &a, day);
+        int g[N_GTYPE];
+        tyndau_groups_of(a.demo, a.region, g);
+        for (int t = 0; t < N_GTYPE; t++) cnt->outcomes[g[t]][out]++;
+        cnt->outcome_channel[a.channel][out]++;
+        int wait = day - a.day;
+        cnt->wait[a.channel][wait < TYNDAU_WAIT_MAX ? wait : TYNDAU_WAIT_MAX - 1]++;
+        o->processed++;
+        o->by_outcome[out]++;
+        o->wait_sum += (uint64_t)wait;
+        tyndau_msg msg = {a.citizen, MSG_OUTCOME, (uint8_t)out, (uint8_t)(o->level | a.domain << 1), a.severity};
+        if (tyndau_msgbuf_push(&o->out, msg) != 0) cnt->alloc_failed = 1;
+    }
+}

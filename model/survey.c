@@ -1,0 +1,336 @@
+/*
+ * survey.c - the virtual 2021 survey (MODEL_BRIEF s6).
+ *
+ * Every question maps a citizen's state to a vector of answer probabilities
+ * (answer_probs; the mapping is documented in docs/ODD.md).  The whole
+ * population answers in expectation: probabilities are summed, with no
+ * sampling noise, in 32.32 fixed point so that the sums are exact integers
+ * and do not depend on the order of addition (hence on threads).  The quota
+ * sample draws survey_n respondents with quotas by region x settlement x sex
+ * x age (largest-remainder allocation), simple random sampling within each
+ * stratum (Knuth's selection sampling, TAOCP vol. 2, 3.4.2, Algorithm S), and
+ * each respondent draws one answer from its probabilities.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "internal.h"
+#include "regions.h"
+
+#define MAX_RESP 5
+
+typedef enum {
+    Q_AWARE_CONCEPT,
+    Q_CONCEPT_MEANING,
+    Q_PRINCIPLE_HEAR,
+    Q_PRINCIPLE_QUICK,
+    Q_PRINCIPLE_ACCESSIBLE,
+    Q_PRINCIPLE_NEEDS,
+    Q_PRINCIPLE_CIVIL,
+    Q_PRINCIPLE_MY_NEEDS,
+    Q_PRINCIPLE_QUALITY,
+    Q_AWARE_PLATFORM,
+    Q_ATTENTION_CENTRAL,
+    Q_ATTENTION_LOCAL,
+    Q_CONTACTED,
+    N_QUESTION
+} question;
+
+static const struct {
+    const char *id, *base;
+    int n;
+    const char *resp[MAX_RESP];
+} questions[N_QUESTION] = {
+    {"aware_concept", "all", 3, {"fully_aware", "heard_something", "first_time"}},
+    {"concept_meaning", "aware_of_concept", 5,
+     {"president_responds_on_social_media", "officials_reply_on_blogs_and_social_media",
+      "akims_react_on_social_media", "appeals_monitoring_system_works", "other"}},
+    {"principle_officials_hear_problems", "all", 3, {"implemented", "not_implemented", "dont_know"}},
+    {"principle_bodies_respond_quickly", "all", 3, {"implemented", "not_implemented", "dont_know"}},
+    {"principle_officials_accessible", "all", 3, {"implemented", "not_implemented", "dont_know"}},
+    {"principle_policy_reflects_needs", "all", 3, {"implemented", "not_implemented", "dont_know"}},
+    {"principle_civil_society_involved", "all", 3, {"implemented", "not_implemented", "dont_know"}},
+    {"principle_my_needs_heard", "all", 3, {"implemented", "not_implemented", "dont_know"}},
+    {"principle_quality_appeal_handling", "all", 3, {"implemented", "not_implemented", "dont_know"}},
+    {"aware_platform", "all", 3, {"knows_how_to_use", "heard_not_how", "first_time"}},
+    {"attention_central", "all", 3, {"pays_attention", "no_attention", "dont_know"}},
+    {"attention_local", "all", 3, {"pays_attention", "no_attention", "dont_know"}},
+    {"authorities_contacted", "all", 4, {"often", "rarely", "not_contacted", "dont_know"}},
+};
+
+static double logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* Probability of "yes" from evidence (pos, neg) with Beta pseudo-counts, shifted on the logit scale. */
+static double yes_prob(const tyndau_params *p, unsigned pos, unsigned neg, double shift)
+{
+    double a = p->belief_prior;
+    double mean = (pos + a) / (pos + neg + 2.0 * a);
+    if (shift == 0.0) return mean;
+    return logistic(log(mean / (1.0 - mean)) + shift);
+}
+
+/* Fill probs for citizen i and question q; returns 0 when i is outside the question's base. */
+static int answer_probs(const tyndau_model *m, size_t i, int q, double probs[MAX_RESP])
+{
+    const tyndau_params *p = &m->p;
+    const tyndau_citizens *c = &m->c;
+    uint8_t a = c->aware[i];
+    const uint8_t *ev = c->evidence[i];
+    for (int k = 0; k < MAX_RESP; k++) probs[k] = 0.0;
+    switch (q) {
+    case Q_AWARE_CONCEPT: probs[2 - (int)AW_CONCEPT(a)] = 1.0; return 1;
+    case Q_CONCEPT_MEANING:
+        if (AW_CONCEPT(a) == CA_NONE) return 0;
+        probs[AW_CCHANNEL(a)] = 1.0;
+        return 1;
+    case Q_AWARE_PLATFORM: probs[2 - (int)AW_PLATFORM(a)] = 1.0; return 1;
+    case Q_ATTENTION_CENTRAL:
+    case Q_ATTENTION_LOCAL: {
+        int lev = q == Q_ATTENTION_CENTRAL ? LEV_CENTRAL : LEV_LOCAL;
+        unsigned pos = ev[EV(lev, 0)], neg = ev[EV(lev, 1)];
+        if (pos + neg == 0) {
+            probs[2] = 1.0;
+        } else {
+            probs[0] = yes_prob(p, pos, neg, 0.0);
+            probs[1] = 1.0 - probs[0];
+        }
+        return 1;
+    }
+    case Q_CONTACTED: {
+        int k = c->contacts[i];
+        if (k >= p->contact_often) {
+            probs[0] = 1.0;
+        } else if (k >= 1) {
+            probs[1] = 1.0;
+        } else if (AW_CONCEPT(a) == CA_NONE && c->appeals[i] == 0) {
+            probs[3] = p->contact_dont_know;
+            probs[2] = 1.0 - p->contact_dont_know;
+        } else {
+            probs[2] = 1.0;
+        }
+        return 1;
+    }
+    default: {
+        const double shift[7] = {p->principle_shift_hear,  p->principle_shift_quick,    p->principle_shift_accessible,
+                                 p->principle_shift_needs, p->principle_shift_civil,    p->principle_shift_my_needs,
+                                 p->principle_shift_quality};
+        unsigned pos = (unsigned)ev[0] + ev[2], neg = (unsigned)ev[1] + ev[3];
+        if (pos + neg == 0) {
+            probs[2] = 1.0;
+        } else {
+            probs[0] = yes_prob(p, pos, neg, shift[q - Q_PRINCIPLE_HEAR]);
+            probs[1] = 1.0 - probs[0];
+        }
+        return 1;
+    }
+    }
+}
+
+/* Fine cells for the population sums: every group is a union of cells. */
+#define N_CELL (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX * TYNDAU_N_REGION)
+static int cell_of(uint8_t demo, uint8_t region)
+{
+    return (((int)region * N_SEX + (int)DEMO_SEX(demo)) * N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_INCOME * N_AGE +
+           (int)DEMO_INCOME(demo) * N_AGE + (int)DEMO_AGE(demo);
+}
+
+typedef struct {
+    uint64_t sum[N_QUESTION][MAX_RESP]; /* fixed point 32.32 */
+    uint64_t base[N_QUESTION];
+} cell_acc;
+
+#define FIX_ONE 4294967296.0
+
+static tyndau_status add_rows(tyndau_model *m, int quota, double (*sim)[N_QUESTION][MAX_RESP],
+                              const double (*base)[N_QUESTION], tyndau_error *err);
+
+tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
+{
+    const tyndau_citizens *c = &m->c;
+    size_t n = c->n;
+    int nt = m->n_threads;
+    cell_acc *acc = tyndau_calloc((size_t)nt * N_CELL, sizeof *acc);
+    double (*sim)[N_QUESTION][MAX_RESP] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *sim);
+    double (*base)[N_QUESTION] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *base);
+    if (acc == NULL || sim == NULL || base == NULL) {
+        free(acc);
+        free(sim);
+        free(base);
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
+    }
+    /* whole population, in expectation */
+    long nl = (long)n;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (long ii = 0; ii < nl; ii++) {
+        size_t i = (size_t)ii;
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->demo[i], c->region[i])];
+        double pr[MAX_RESP];
+        for (int q = 0; q < N_QUESTION; q++) {
+            if (!answer_probs(m, i, q, pr)) continue;
+            ca->base[q]++;
+            for (int k = 0; k < questions[q].n; k++) ca->sum[q][k] += (uint64_t)llround(pr[k] * FIX_ONE);
+        }
+    }
+    for (int cell = 0; cell < N_CELL; cell++) {
+        int age = cell % N_AGE, inc = cell / N_AGE % N_INCOME, set = cell / (N_AGE * N_INCOME) % N_SETTLEMENT;
+        int sex = cell / (N_AGE * N_INCOME * N_SETTLEMENT) % N_SEX, reg = cell / (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX);
+        uint8_t demo = (uint8_t)(age | inc << 2 | set << 4 | sex << 5);
+        int g[N_GTYPE];
+        tyndau_groups_of(demo, (uint8_t)reg, g);
+        /* exact integer sum over threads first, so the doubles below do not depend on them */
+        cell_acc *ca = &acc[cell];
+        for (int t = 1; t < nt; t++) {
+            const cell_acc *ct = &acc[(size_t)t * N_CELL + (size_t)cell];
+            for (int q = 0; q < N_QUESTION; q++) {
+                ca->base[q] += ct->base[q];
+                for (int k = 0; k < MAX_RESP; k++) ca->sum[q][k] += ct->sum[q][k];
+            }
+        }
+        {
+            for (int q = 0; q < N_QUESTION; q++) {
+                if (ca->base[q] == 0) continue;
+                for (int gt = 0; gt < N_GTYPE; gt++) {
+                    base[g[gt]][q] += (double)ca->base[q];
+                    for (int k = 0; k < questions[q].n; k++) sim[g[gt]][q][k] += (double)ca->sum[q][k] / FIX_ONE;
+                }
+            }
+        }
+    }
+    free(acc);
+
+    /* quota sample */
+    enum { N_STRATA = TYNDAU_N_REGION * N_SETTLEMENT * N_SEX * N_AGE };
+    size_t *remaining = tyndau_calloc(N_STRATA, sizeof *remaining), *need = tyndau_calloc(N_STRATA, sizeof *need);
+    double *w = tyndau_calloc(N_STRATA, sizeof *w);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    if (!remaining || !need || !w || !r) {
+        free(remaining), free(need), free(w), free(sim), free(base);
+        if (r) gsl_rng_free(r);
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
+    }
+    gsl_rng_set(r, m->survey_seed[0]);
+#define STRATUM(i) \
+    ((((int)c->region[i] * N_SETTLEMENT + (int)DEMO_SETTLEMENT(c->demo[i])) * N_SEX + (int)DEMO_SEX(c->demo[i])) * N_AGE + \
+     (int)DEMO_AGE(c->demo[i]))
+    for (size_t i = 0; i < n; i++) remaining[STRATUM(i)]++;
+    size_t sample_n = (size_t)m->p.survey_n < n ? (size_t)m->p.survey_n : n;
+    /* largest remainder */
+    size_t given = 0;
+    for (int s = 0; s < N_STRATA; s++) {
+        double exact = (double)sample_n * (double)remaining[s] / (double)n;
+        need[s] = (size_t)floor(exact);
+        w[s] = exact - (double)need[s];
+        given += need[s];
+    }
+    while (given < sample_n) {
+        int best = 0;
+        for (int s = 1; s < N_STRATA; s++)
+            if (w[s] > w[best]) best = s;
+        need[best]++;
+        w[best] = -1.0;
+        given++;
+    }
+    double (*qsim)[N_QUESTION][MAX_RESP] = sim + TYNDAU_N_GROUP;
+    double (*qbase)[N_QUESTION] = base + TYNDAU_N_GROUP;
+    for (size_t i = 0; i < n && given > 0; i++) {
+        int s = STRATUM(i);
+        if (need[s] == 0) {
+            remaining[s]--;
+            continue;
+        }
+        int take = gsl_rng_uniform(r) * (double)remaining[s] < (double)need[s];
+        remaining[s]--;
+        if (!take) continue;
+        need[s]--;
+        given--;
+        int g[N_GTYPE];
+        tyndau_groups_of(c->demo[i], c->region[i], g);
+        double pr[MAX_RESP];
+        for (int q = 0; q < N_QUESTION; q++) {
+            if (!answer_probs(m, i, q, pr)) continue;
+            double u = gsl_rng_uniform(r);
+            int k = 0;
+            while (k < questions[q].n - 1 && u >= pr[k]) u -= pr[k++];
+            for (int gt = 0; gt < N_GTYPE; gt++) {
+                qbase[g[gt]][q] += 1.0;
+                qsim[g[gt]][q][k] += 1.0;
+            }
+        }
+    }
+#undef STRATUM
+    gsl_rng_free(r);
+    free(remaining);
+    free(need);
+    free(w);
+    tyndau_status st = add_rows(m, 0, sim, base, err);
+    if (st == TYNDAU_OK) st = add_rows(m, 1, qsim, qbase, err);
+    free(sim);
+    free(base);
+    return st;
+}
+
+/* Respondents behind an observed cell: the group's share of the sample, times the share
+ * in the question's base (for concept_meaning: those aware, as published for the group
+ * when available, else as simulated). */
+static double observed_n(const tyndau_model *m, int q, int g, double (*sim)[N_QUESTION][MAX_RESP],
+                         const double (*base)[N_QUESTION])
+{
+    double n = m->p.survey_n * (double)m->group_size[g] / (double)m->c.n;
+    if (q != Q_CONCEPT_MEANING) return n;
+    const tyndau_target *t = m->have_targets
+                                 ? tyndau_targets_find(&m->targets, "aware_concept", tyndau_gtype_names[tyndau_group_type(g)],
+                                                       tyndau_group_name(g), "first_time")
+                                 : NULL;
+    double aware = t ? 1.0 - t->share
+                     : (base[g][Q_AWARE_CONCEPT] > 0 ? 1.0 - sim[g][Q_AWARE_CONCEPT][2] / base[g][Q_AWARE_CONCEPT] : 0.0);
+    return n * aware;
+}
+
+static tyndau_status add_rows(tyndau_model *m, int quota, double (*sim)[N_QUESTION][MAX_RESP],
+                              const double (*base)[N_QUESTION], tyndau_error *err)
+{
+    size_t add = 0;
+    for (int q = 0; q < N_QUESTION; q++) add += (size_t)questions[q].n * TYNDAU_N_GROUP;
+    tyndau_survey_row *rows = tyndau_reallocarray(m->survey, m->n_survey + add, sizeof *rows);
+    if (rows == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
+    m->survey = rows;
+    double (*psim)[N_QUESTION][MAX_RESP] = quota ? sim - TYNDAU_N_GROUP : sim;
+    const double (*pbase)[N_QUESTION] = quota ? base - TYNDAU_N_GROUP : base;
+    for (int q = 0; q < N_QUESTION; q++)
+        for (int g = 0; g < TYNDAU_N_GROUP; g++)
+            for (int k = 0; k < questions[q].n; k++) {
+                tyndau_survey_row *row = &m->survey[m->n_survey++];
+                row->question = questions[q].id;
+                row->base = questions[q].base;
+                row->response = questions[q].resp[k];
+                row->group = g;
+                row->quota = quota;
+                row->simulated = base[g][q] > 0 ? 100.0 * sim[g][q][k] / base[g][q] : NAN;
+                row->observed = row->lo95 = row->hi95 = NAN;
+                row->inside = -1;
+                row->n_base = observed_n(m, q, g, psim, pbase);
+                const tyndau_target *t =
+                    m->have_targets ? tyndau_targets_find(&m->targets, row->question,
+                                                          tyndau_gtype_names[tyndau_group_type(g)],
+                                                          tyndau_group_name(g), row->response)
+                                    : NULL;
+                if (t == NULL) continue;
+                double lo, hi;
+                tyndau_wilson95(t->share, row->n_base, &lo, &hi);
+                row->observed = 100.0 * t->share;
+                row->lo95 = 100.0 * lo;
+                row->hi95 = 100.0 * hi;
+                row->inside = row->simulated >= row->lo95 && row->simulated <= row->hi95;
+            }
+    return TYNDAU_OK;
+}

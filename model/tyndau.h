@@ -1,0 +1,107 @@
+/*
+ * tyndau.h - public API of libtyndau, the simulation library.
+ *
+ * A tyndau_model owns everything one run needs (citizens, offices, RNG
+ * streams, counters, results); there is no global state, so any number of
+ * models can live in one process and run on their own threads.  Life cycle:
+ *
+ *   tyndau_params p; tyndau_params_default(&p);   ... set, check ...
+ *   tyndau_model *m = tyndau_model_new(&p, n_agents, seed, &err);
+ *   tyndau_model_run(m, progress, user, &err);     (all days, then the survey)
+ *   tyndau_model_write(m, "out.h5", &meta, &err);  (HDF5, temporary name + rename)
+ *   tyndau_model_free(m);
+ */
+#ifndef TYNDAU_H
+#define TYNDAU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codes.h"
+#include "error.h"
+#include "params.h"
+#include "targets.h"
+
+#define TYNDAU_VERSION "0.1.0"
+
+typedef struct tyndau_model tyndau_model;
+
+/* Bytes a model of n agents is expected to need (checked before allocating). */
+size_t tyndau_model_bytes(const tyndau_params *p, size_t n_agents);
+
+/* Create the population, the offices and the schedule.  TYNDAU_EINPUT for bad
+ * parameters or a size that cannot be represented. */
+tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t seed,
+                               tyndau_error *err);
+void tyndau_model_free(tyndau_model *m);
+
+/* Called after each simulated day with (day index, number of days). */
+typedef void (*tyndau_progress_fn)(int day, int n_days, void *user);
+
+/* Run every day from start_date to end_date; the virtual survey runs at the
+ * end of survey_date when that lies in the run. */
+tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user,
+                               tyndau_error *err);
+
+/* Compare the survey with published targets (copies what it needs). */
+tyndau_status tyndau_model_set_targets(tyndau_model *m, const tyndau_targets *t, tyndau_error *err);
+
+/* What the output file records about how the run was made. */
+typedef struct {
+    const char *program;       /* argv[0] basename or "tyndau" */
+    const char *command_line;  /* as typed */
+    const char *scenario_name;
+    const char *scenario_source;
+    const char *scenario_text; /* verbatim */
+    const char *const *overrides;
+    size_t n_overrides;
+    const char *targets_source;
+    int threads;
+} tyndau_meta;
+
+tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const tyndau_meta *meta,
+                                 tyndau_error *err);
+
+/* ---- read access for tests and the command line ---- */
+const tyndau_params *tyndau_model_params(const tyndau_model *m);
+size_t tyndau_model_agents(const tyndau_model *m);
+int tyndau_model_days(const tyndau_model *m);
+/* Totals over the whole run. */
+uint64_t tyndau_model_total_problems(const tyndau_model *m);
+uint64_t tyndau_model_total_channel(const tyndau_model *m, tyndau_channel c);
+uint64_t tyndau_model_total_outcome(const tyndau_model *m, tyndau_outcome o);
+/* Citizen attributes (for tests): demographics and state at the end of the run. */
+typedef struct {
+    tyndau_age age;
+    tyndau_income income;
+    tyndau_settlement settlement;
+    tyndau_sex sex;
+    tyndau_digital digital;
+    int region;
+    double skill;
+    int ties;
+    tyndau_concept concept;
+    tyndau_cchannel cchannel;
+    tyndau_platform platform;
+    int evidence[N_LEVEL][2]; /* [level][0 = positive, 1 = negative] */
+    int appeals, bribes, contacts;
+} tyndau_citizen_view;
+void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *v);
+/* Citizen i's j-th tie (j < ties), or SIZE_MAX when it has none. */
+size_t tyndau_model_tie(const tyndau_model *m, size_t i, int j);
+
+/* The survey's results: one row per (question, group, response, sample). */
+typedef struct {
+    const char *question, *base, *response;
+    int group;          /* 0 .. TYNDAU_N_GROUP-1 */
+    int quota;          /* 1 quota sample, 0 whole population */
+    double simulated;   /* percent */
+    double observed;    /* percent, NaN where unpublished */
+    double lo95, hi95;  /* observed's 95% interval, NaN where unpublished */
+    double n_base;      /* respondents behind the observed value (estimated) */
+    int inside;         /* 1, 0, or -1 where unpublished */
+} tyndau_survey_row;
+/* NULL / 0 before the survey has run. */
+const tyndau_survey_row *tyndau_model_survey(const tyndau_model *m, size_t *n_rows);
+
+#endif
