@@ -27,7 +27,7 @@ WARN    = -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prot
           $(if $(filter 1,$(WERROR)),-Werror)
 OPT     ?= -O2 -g
 CFLAGS_BASE = -std=c11 $(OPT) -fopenmp $(WARN)
-CPPFLAGS_BASE = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Imodel $(PKG_CFLAGS) -MMD -MP
+CPPFLAGS_BASE = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DHAVE_INLINE -DGSL_RANGE_CHECK_OFF -Imodel $(PKG_CFLAGS) -MMD -MP
 LIBS    = $(PKG_LIBS) -lm
 # provenance written into every output file
 PROV    = -DTYNDAU_GIT_COMMIT='"$(GIT_COMMIT)"' -DTYNDAU_CFLAGS='"$(CFLAGS_BASE)"'

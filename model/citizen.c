@@ -9,6 +9,9 @@
  * result does not depend on which thread runs which block.
  */
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -28,17 +31,17 @@ int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev)
 /* A citizen's state as a packed key of the four time-series categories. */
 static unsigned state_key(const tyndau_citizens *c, size_t i)
 {
-    uint8_t a = c->aware[i];
+    uint8_t a = c->s[i].aware;
     return (unsigned)AW_CONCEPT(a) | (unsigned)AW_PLATFORM(a) << 2 |
-           (unsigned)tyndau_belief_category(c->evidence[i], LEV_CENTRAL) << 4 |
-           (unsigned)tyndau_belief_category(c->evidence[i], LEV_LOCAL) << 6;
+           (unsigned)tyndau_belief_category(c->s[i].evidence, LEV_CENTRAL) << 4 |
+           (unsigned)tyndau_belief_category(c->s[i].evidence, LEV_LOCAL) << 6;
 }
 
 static void count_key(const tyndau_citizens *c, size_t i, unsigned key, int64_t sign,
                       int64_t state[][N_STATE_SERIES])
 {
     int g[N_GTYPE];
-    tyndau_groups_of(c->demo[i], c->region[i], g);
+    tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
     int s0 = (int)(key & 3u), s1 = N_CONCEPT + (int)(key >> 2 & 3u);
     int s2 = N_CONCEPT + N_PLATFORM + (int)(key >> 4 & 3u);
     int s3 = N_CONCEPT + N_PLATFORM + N_BELIEF + (int)(key >> 6 & 3u);
@@ -67,11 +70,11 @@ static void state_changed(const tyndau_citizens *c, size_t i, unsigned before, t
 
 static void reschedule(tyndau_citizens *c, size_t i)
 {
-    uint16_t nx = c->t_problem[i];
-    if (c->t_media[i] < nx) nx = c->t_media[i];
-    if (c->t_platform[i] < nx) nx = c->t_platform[i];
-    if (c->t_contact[i] < nx) nx = c->t_contact[i];
-    if (c->t_tell[i] < nx) nx = c->t_tell[i];
+    uint16_t nx = c->s[i].t_problem;
+    if (c->s[i].t_media < nx) nx = c->s[i].t_media;
+    if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;
+    if (c->s[i].t_contact < nx) nx = c->s[i].t_contact;
+    if (c->s[i].t_tell < nx) nx = c->s[i].t_tell;
     c->next[i] = nx;
 }
 
@@ -85,7 +88,7 @@ static uint16_t after_delay(const tyndau_model *m, gsl_rng *r, int day, double m
 static void schedule_tell(tyndau_model *m, gsl_rng *r, size_t i, int day)
 {
     uint16_t t = after_delay(m, r, day, m->p.tell_delay);
-    if (t < m->c.t_tell[i]) m->c.t_tell[i] = t;
+    if (t < m->c.s[i].t_tell) m->c.s[i].t_tell = t;
 }
 
 static double belief_mean(const tyndau_model *m, const uint8_t ev[4], tyndau_level lev)
@@ -99,10 +102,10 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
 {
     const tyndau_params *p = &m->p;
     const tyndau_citizens *c = &m->c;
-    uint8_t d = c->demo[i], a = c->aware[i];
-    double skill = c->skill[i] / 255.0;
+    uint8_t d = c->s[i].demo, a = c->s[i].aware;
+    double skill = c->s[i].skill / 255.0;
     double cov = m->coverage[day];
-    double bc = belief_mean(m, c->evidence[i], LEV_CENTRAL), bl = belief_mean(m, c->evidence[i], LEV_LOCAL);
+    double bc = belief_mean(m, c->s[i].evidence, LEV_CENTRAL), bl = belief_mean(m, c->s[i].evidence, LEV_LOCAL);
     double eff_mixed = p->local_share * bl + (1.0 - p->local_share) * bc;
     double eff_social = p->social_local_share * bl + (1.0 - p->social_local_share) * bc;
     double base = p->beta_severity * sev;
@@ -133,36 +136,36 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
     tyndau_citizens *c = &m->c;
     const tyndau_params *p = &m->p;
     int dom;
-    if (c->problem[i] & PROB_RETRY) {
-        dom = c->problem[i] & 7u; /* the same problem, raised again */
+    if (c->s[i].problem & PROB_RETRY) {
+        dom = c->s[i].problem & 7u; /* the same problem, raised again */
     } else {
         dom = (int)gsl_ran_discrete(r, m->domain_table);
-        c->severity[i] = (uint8_t)(gsl_ran_beta(r, 2.0, 3.0) * 255.0);
+        c->s[i].severity = (uint8_t)gsl_ran_discrete(r, m->severity_table);
     }
-    c->problem[i] = (uint8_t)dom;
+    c->s[i].problem = (uint8_t)dom;
     int g[N_GTYPE];
-    tyndau_groups_of(c->demo[i], c->region[i], g);
+    tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
     for (int t = 0; t < N_GTYPE; t++) cnt->problems[g[t]][dom]++;
-    tyndau_channel ch = choose_channel(m, r, i, day, c->severity[i] / 255.0);
+    tyndau_channel ch = choose_channel(m, r, i, day, c->s[i].severity / 255.0);
     for (int t = 0; t < N_GTYPE; t++) cnt->choices[g[t]][ch]++;
     if (ch != CH_SILENCE) {
-        int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->region[i], gsl_rng_uniform(r));
+        int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->s[i].region, gsl_rng_uniform(r));
         tyndau_appeal ap = {(uint32_t)i, (uint16_t)day, (uint16_t)office, (uint8_t)ch, (uint8_t)dom,
-                            c->demo[i], c->region[i], c->ties[i], c->severity[i]};
+                            c->s[i].demo, c->s[i].region, c->s[i].ties, c->s[i].severity};
         if (tyndau_appealbuf_push(&m->block_appeals[b], ap) != 0) cnt->alloc_failed = 1;
-        c->appeals[i] = sat_add(c->appeals[i], 1);
+        c->s[i].appeals = sat_add(c->s[i].appeals, 1);
         /* a visit to a centre that has joined the system tells of the platform */
-        if (ch == CH_OFFLINE && AW_PLATFORM(c->aware[i]) == PA_NONE && gsl_rng_uniform(r) < m->coverage[day]) {
-            c->aware[i] = AW_MAKE(AW_CONCEPT(c->aware[i]), AW_CCHANNEL(c->aware[i]), PA_HEARD);
-            c->news[i] |= NEWS_PLATFORM;
+        if (ch == CH_OFFLINE && AW_PLATFORM(c->s[i].aware) == PA_NONE && gsl_rng_uniform(r) < m->coverage[day]) {
+            c->s[i].aware = AW_MAKE(AW_CONCEPT(c->s[i].aware), AW_CCHANNEL(c->s[i].aware), PA_HEARD);
+            c->s[i].news |= NEWS_PLATFORM;
             schedule_tell(m, r, i, day);
         }
     }
     /* memoryless arrivals: the next problem is drawn afresh after any problem event */
-    double rate = m->problem_rate[DEMO_INCOME(c->demo[i]) == INC_LOW][DEMO_SETTLEMENT(c->demo[i])]
-                                 [DEMO_AGE(c->demo[i]) == AGE_61P];
+    double rate = m->problem_rate[DEMO_INCOME(c->s[i].demo) == INC_LOW][DEMO_SETTLEMENT(c->s[i].demo)]
+                                 [DEMO_AGE(c->s[i].demo) == AGE_61P];
     double t = rate > 0 ? (double)day + 1.0 + floor(gsl_ran_exponential(r, 1.0) / rate) : INFINITY;
-    c->t_problem[i] = t < (double)m->n_days ? (uint16_t)t : TYNDAU_NEVER;
+    c->s[i].t_problem = t < (double)m->n_days ? (uint16_t)t : TYNDAU_NEVER;
     (void)p;
 }
 
@@ -170,8 +173,8 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
 {
     tyndau_citizens *c = &m->c;
     const tyndau_params *p = &m->p;
-    uint8_t a = c->aware[i];
-    int cls = (DEMO_DIGITAL(c->demo[i]) != DIG_NONE) * N_AGE + (int)DEMO_AGE(c->demo[i]);
+    uint8_t a = c->s[i].aware;
+    int cls = (DEMO_DIGITAL(c->s[i].demo) != DIG_NONE) * N_AGE + (int)DEMO_AGE(c->s[i].demo);
     const double *md = &m->media_day[(size_t)day * 4];
     double w[4], total = 0.0;
     for (int k = 0; k < 4; k++) total += (w[k] = md[k] * m->media_reach[cls][k]);
@@ -185,31 +188,33 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
         u -= w[k];
     }
     if (AW_CONCEPT(a) == CA_NONE) {
-        c->aware[i] = AW_MAKE(CA_HEARD, ch, AW_PLATFORM(a));
-        c->news[i] |= NEWS_CONCEPT;
+        c->s[i].aware = AW_MAKE(CA_HEARD, ch, AW_PLATFORM(a));
+        c->s[i].news |= NEWS_CONCEPT;
         schedule_tell(m, r, i, day);
     } else if (AW_CONCEPT(a) == CA_HEARD && gsl_rng_uniform(r) < p->full_per_exposure) {
-        c->aware[i] = AW_MAKE(CA_FULL, AW_CCHANNEL(a), AW_PLATFORM(a));
+        c->s[i].aware = AW_MAKE(CA_FULL, AW_CCHANNEL(a), AW_PLATFORM(a));
     }
     if (ch == CC_PRESIDENT && gsl_rng_uniform(r) < p->media_trust_central)
-        c->evidence[i][EV(LEV_CENTRAL, 0)] = sat_add(c->evidence[i][EV(LEV_CENTRAL, 0)], 1);
+        c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
     size_t n1 = (size_t)m->n_days + 1;
-    c->t_media[i] = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day, gsl_ran_exponential(r, 1.0));
+    c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day, gsl_ran_exponential(r, 1.0));
 }
 
 static void event_platform(tyndau_model *m, gsl_rng *r, size_t i, int day)
 {
     tyndau_citizens *c = &m->c;
-    uint8_t a = c->aware[i];
+    uint8_t a = c->s[i].aware;
     if (AW_PLATFORM(a) == PA_NONE) {
-        c->aware[i] = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_HEARD);
-        c->news[i] |= NEWS_PLATFORM;
+        a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_HEARD);
+        c->s[i].news |= NEWS_PLATFORM;
         schedule_tell(m, r, i, day);
-    } else if (AW_PLATFORM(a) == PA_HEARD && DEMO_DIGITAL(c->demo[i]) != DIG_NONE &&
-               gsl_rng_uniform(r) < m->p.platform_learn * (c->skill[i] / 255.0)) {
-        c->aware[i] = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_KNOWS);
     }
-    c->t_platform[i] = tyndau_next_from_table(m->lam_platform, m->n_days, day, gsl_ran_exponential(r, 1.0));
+    /* any exposure, the first included, may teach an internet user how to use it */
+    if (AW_PLATFORM(a) == PA_HEARD && DEMO_DIGITAL(c->s[i].demo) != DIG_NONE &&
+        gsl_rng_uniform(r) < m->p.platform_learn * (c->s[i].skill / 255.0))
+        a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_KNOWS);
+    c->s[i].aware = a;
+    c->s[i].t_platform = tyndau_next_from_table(m->lam_platform, m->n_days, day, gsl_ran_exponential(r, 1.0));
 }
 
 static void event_contact(tyndau_model *m, gsl_rng *r, size_t i, int day)
@@ -217,30 +222,30 @@ static void event_contact(tyndau_model *m, gsl_rng *r, size_t i, int day)
     tyndau_citizens *c = &m->c;
     const tyndau_params *p = &m->p;
     if (gsl_rng_uniform(r) < p->contact_notice) {
-        if (day <= m->survey_day && day > m->survey_day - 365) c->contacts[i] = sat_add(c->contacts[i], 1);
+        if (day <= m->survey_day && day > m->survey_day - 365) c->s[i].contacts = sat_add(c->s[i].contacts, 1);
         int neg = gsl_rng_uniform(r) >= p->contact_positive;
-        c->evidence[i][EV(LEV_LOCAL, neg)] = sat_add(c->evidence[i][EV(LEV_LOCAL, neg)], 1);
+        c->s[i].evidence[EV(LEV_LOCAL, neg)] = sat_add(c->s[i].evidence[EV(LEV_LOCAL, neg)], 1);
     }
     size_t n1 = (size_t)m->n_days + 1;
-    int rural = DEMO_SETTLEMENT(c->demo[i]);
-    c->t_contact[i] = tyndau_next_from_table(m->lam_contact + (size_t)rural * n1, m->n_days, day,
+    int rural = DEMO_SETTLEMENT(c->s[i].demo);
+    c->s[i].t_contact = tyndau_next_from_table(m->lam_contact + (size_t)rural * n1, m->n_days, day,
                                              gsl_ran_exponential(r, 1.0));
 }
 
 static void event_tell(tyndau_model *m, gsl_rng *r, size_t b, size_t i, tyndau_day_counts *cnt)
 {
     tyndau_citizens *c = &m->c;
-    int k = c->ties[i];
+    int k = c->s[i].ties;
     for (int j = 0; j < k; j++) {
         if (gsl_rng_uniform(r) >= m->p.tell_prob) continue;
         size_t t = tyndau_tie(m, i, j);
         if (t == SIZE_MAX) continue;
-        tyndau_msg msg = {(uint32_t)t, MSG_TOLD, c->news[i], c->aware[i], 0};
+        tyndau_msg msg = {(uint32_t)t, MSG_TOLD, c->s[i].news, c->s[i].aware, 0};
         if (tyndau_msgbuf_push(&m->block_out[b], msg) != 0) cnt->alloc_failed = 1;
         cnt->told++;
     }
-    c->news[i] = 0;
-    c->t_tell[i] = TYNDAU_NEVER;
+    c->s[i].news = 0;
+    c->s[i].t_tell = TYNDAU_NEVER;
 }
 
 static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
@@ -248,25 +253,25 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
     tyndau_citizens *c = &m->c;
     const tyndau_params *p = &m->p;
     size_t i = msg->target;
-    uint8_t a = c->aware[i];
+    uint8_t a = c->s[i].aware;
     if (msg->kind == MSG_TOLD) {
         uint8_t news = msg->payload;
         if ((news & NEWS_CONCEPT) && AW_CONCEPT(a) == CA_NONE && gsl_rng_uniform(r) < p->wom_concept) {
             int ch = gsl_rng_uniform(r) < p->wom_channel_inherit ? (int)AW_CCHANNEL(msg->aware) : CC_OTHER;
             a = AW_MAKE(CA_HEARD, ch, AW_PLATFORM(a));
-            c->news[i] |= NEWS_CONCEPT;
+            c->s[i].news |= NEWS_CONCEPT;
             schedule_tell(m, r, i, day);
         }
         if ((news & NEWS_PLATFORM) && AW_PLATFORM(a) == PA_NONE && gsl_rng_uniform(r) < p->wom_platform) {
             a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_HEARD);
-            c->news[i] |= NEWS_PLATFORM;
+            c->s[i].news |= NEWS_PLATFORM;
             schedule_tell(m, r, i, day);
         }
-        c->aware[i] = a;
+        c->s[i].aware = a;
         if (news & (NEWS_GOOD | NEWS_BAD)) {
             int lev = (news & NEWS_CENTRAL) ? LEV_CENTRAL : LEV_LOCAL;
             int neg = (news & NEWS_BAD) != 0;
-            c->evidence[i][EV(lev, neg)] = sat_add(c->evidence[i][EV(lev, neg)], 1);
+            c->s[i].evidence[EV(lev, neg)] = sat_add(c->s[i].evidence[EV(lev, neg)], 1);
         }
         return;
     }
@@ -274,17 +279,39 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
     tyndau_outcome o = (tyndau_outcome)msg->payload;
     int lev = msg->aware & 1u, dom = msg->aware >> 1;
     int good = o == OUT_RESOLVED;
-    c->evidence[i][EV(lev, !good)] = sat_add(c->evidence[i][EV(lev, !good)], (unsigned)p->weight_own);
-    if (o == OUT_BRIBE_PAID) c->bribes[i] = sat_add(c->bribes[i], 1);
-    c->news[i] = (uint8_t)((c->news[i] & (NEWS_CONCEPT | NEWS_PLATFORM)) | (good ? NEWS_GOOD : NEWS_BAD) |
+    c->s[i].evidence[EV(lev, !good)] = sat_add(c->s[i].evidence[EV(lev, !good)], (unsigned)p->weight_own);
+    if (o == OUT_BRIBE_PAID) c->s[i].bribes = sat_add(c->s[i].bribes, 1);
+    c->s[i].news = (uint8_t)((c->s[i].news & (NEWS_CONCEPT | NEWS_PLATFORM)) | (good ? NEWS_GOOD : NEWS_BAD) |
                            (lev == LEV_CENTRAL ? NEWS_CENTRAL : 0u));
     schedule_tell(m, r, i, day);
     if (o != OUT_RESOLVED && o != OUT_BRIBE_PAID && gsl_rng_uniform(r) < p->problem_persist) {
-        c->problem[i] = (uint8_t)((unsigned)dom | PROB_RETRY);
-        c->severity[i] = msg->extra;
+        c->s[i].problem = (uint8_t)((unsigned)dom | PROB_RETRY);
+        c->s[i].severity = msg->extra;
         uint16_t t = after_delay(m, r, day, p->problem_persist_days);
-        if (t < c->t_problem[i]) c->t_problem[i] = t;
+        if (t < c->s[i].t_problem) c->s[i].t_problem = t;
     }
+}
+
+static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day, tyndau_day_counts *cnt);
+
+/* Bit k set when next[k] == today, for k < n <= 32. */
+static inline uint32_t due_mask(const uint16_t *next, int n, uint16_t today)
+{
+#ifdef __SSE2__
+    if (n == 32) {
+        __m128i t = _mm_set1_epi16((short)today);
+        __m128i a = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(const void *)next), t);
+        __m128i b = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(const void *)(next + 8)), t);
+        __m128i c = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(const void *)(next + 16)), t);
+        __m128i d = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(const void *)(next + 24)), t);
+        uint32_t lo = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(a, b));
+        uint32_t hi = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(c, d));
+        return lo | hi << 16;
+    }
+#endif
+    uint32_t mask = 0;
+    for (int k = 0; k < n; k++) mask |= (uint32_t)(next[k] == today) << k;
+    return mask;
 }
 
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt)
@@ -301,16 +328,28 @@ void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt
     }
     cnt->messages += (int64_t)(m->inbox_start[b + 1] - m->inbox_start[b]);
     size_t i0 = b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < c->n ? i0 + TYNDAU_BLOCK : c->n;
-    const uint16_t today = (uint16_t)day;
-    for (size_t i = i0; i < i1; i++) {
-        if (c->next[i] != today) continue;
-        unsigned before = state_key(c, i);
-        if (c->t_contact[i] == today) event_contact(m, r, i, day);
-        if (c->t_media[i] == today) event_media(m, r, i, day);
-        if (c->t_platform[i] == today) event_platform(m, r, i, day);
-        if (c->t_problem[i] == today) event_problem(m, r, b, i, day, cnt);
-        if (c->t_tell[i] == today) event_tell(m, r, b, i, cnt);
-        state_changed(c, i, before, cnt);
-        reschedule(c, i);
+    /* Most citizens have nothing today (about 1 in 100 has): find the ones that do
+     * 32 at a time with a bit mask, then visit only those. */
+    for (size_t j = i0; j < i1; j += 32) {
+        uint32_t mask = due_mask(c->next + j, j + 32 <= i1 ? 32 : (int)(i1 - j), (uint16_t)day);
+        while (mask) {
+            int k = __builtin_ctz(mask);
+            mask &= mask - 1;
+            citizen_day(m, r, b, j + (size_t)k, day, cnt);
+        }
     }
+}
+
+static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day, tyndau_day_counts *cnt)
+{
+    tyndau_citizens *c = &m->c;
+    const uint16_t today = (uint16_t)day;
+    unsigned before = state_key(c, i);
+    if (c->s[i].t_contact == today) event_contact(m, r, i, day);
+    if (c->s[i].t_media == today) event_media(m, r, i, day);
+    if (c->s[i].t_platform == today) event_platform(m, r, i, day);
+    if (c->s[i].t_problem == today) event_problem(m, r, b, i, day, cnt);
+    if (c->s[i].t_tell == today) event_tell(m, r, b, i, cnt);
+    state_changed(c, i, before, cnt);
+    reschedule(c, i);
 }

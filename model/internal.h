@@ -50,12 +50,22 @@
 /* evidence index: [level*2 + 0] positive, [level*2 + 1] negative */
 #define EV(level, neg) ((level)*2 + (neg))
 
+/* One citizen's state: 32 bytes, so that the events of one citizen touch one
+ * cache line (fields of a random citizen are read together when messages arrive). */
+typedef struct {
+    uint8_t demo, region, skill, ties; /* fixed at creation */
+    uint8_t aware, news, problem, severity;
+    uint8_t evidence[4];
+    uint8_t contacts, appeals, bribes, unused;
+    uint16_t t_problem, t_media, t_platform, t_contact, t_tell, unused2;
+    uint32_t unused3;
+} tyndau_citizen;
+_Static_assert(sizeof(tyndau_citizen) == 32, "a citizen is half a cache line");
+
 typedef struct {
     size_t n;
-    uint8_t *demo, *region, *skill, *ties, *aware, *news, *problem, *severity;
-    uint8_t (*evidence)[4];
-    uint8_t *contacts, *appeals, *bribes;
-    uint16_t *next, *t_problem, *t_media, *t_platform, *t_contact, *t_tell;
+    tyndau_citizen *s; /* 64-byte aligned */
+    uint16_t *next;    /* min of the t_* of each citizen: scanned every day, so kept apart */
 } tyndau_citizens;
 
 /* An appeal waiting in an office queue; carries the complainant's fixed traits so
@@ -118,6 +128,7 @@ typedef struct {
     int64_t state[TYNDAU_N_GROUP][N_STATE_SERIES]; /* changes of state counts */
     int64_t wait[N_CHANNEL][TYNDAU_WAIT_MAX];
     int64_t told, messages;
+    int64_t group_size[TYNDAU_N_GROUP]; /* used once, at creation */
     int alloc_failed; /* a buffer could not grow */
 } tyndau_day_counts;
 
@@ -143,6 +154,11 @@ struct tyndau_model {
     double *media_day;    /* concept-media rate of each channel on each day [day][4] */
     double media_reach[2 * N_AGE][4]; /* reach of each channel by class */
     gsl_ran_discrete_t *domain_table;
+    /* distributions of small integers, sampled in O(1) by Walker's alias method */
+    gsl_ran_discrete_t *ties_table;       /* ties - 1 */
+    gsl_ran_discrete_t *prior_table[2];   /* prior evidence count, [61+] */
+    gsl_ran_discrete_t *skill_table[N_DIGITAL]; /* skill byte 0..255 */
+    gsl_ran_discrete_t *severity_table;   /* severity byte 0..255 */
     double problem_rate[2][2][2]; /* per day by [low income][rural][61+] */
     double intercept_internet, intercept_egov, intercept_low;
     /* offices */
@@ -175,6 +191,7 @@ struct tyndau_model {
 
 /* population.c */
 tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err);
+tyndau_status tyndau_population_tables(tyndau_model *m, tyndau_error *err);
 void tyndau_citizens_free(tyndau_citizens *c);
 /* groups of a citizen: out[GT] for every group type */
 static inline void tyndau_groups_of(uint8_t demo, uint8_t region, int out[N_GTYPE])

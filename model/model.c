@@ -166,12 +166,26 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
         tyndau_model_free(m);
         return NULL;
     }
-    /* the state at the start, and group sizes */
-    for (size_t i = 0; i < n_agents; i++) {
-        tyndau_state_count(m, i, 1, m->s_state0);
-        int g[N_GTYPE];
-        tyndau_groups_of(m->c.demo[i], m->c.region[i], g);
-        for (int t = 0; t < N_GTYPE; t++) m->group_size[g[t]]++;
+    /* the state at the start, and group sizes: integer sums, any order */
+    long nl = (long)n_agents;
+#pragma omp parallel num_threads(m->n_threads)
+    {
+        tyndau_day_counts *cnt = &m->thread_counts[thread_id()];
+#pragma omp for schedule(static)
+        for (long i = 0; i < nl; i++) {
+            tyndau_state_count(m, (size_t)i, 1, cnt->state);
+            int g[N_GTYPE];
+            tyndau_groups_of(m->c.s[i].demo, m->c.s[i].region, g);
+            for (int t = 0; t < N_GTYPE; t++) cnt->group_size[g[t]]++;
+        }
+    }
+    for (int t = 0; t < m->n_threads; t++) {
+        tyndau_day_counts *cnt = &m->thread_counts[t];
+        for (int g = 0; g < TYNDAU_N_GROUP; g++) {
+            m->group_size[g] += cnt->group_size[g];
+            for (int k = 0; k < N_STATE_SERIES; k++) m->s_state0[g][k] += cnt->state[g][k];
+        }
+        memset(cnt, 0, sizeof *cnt);
     }
     return m;
 }
@@ -200,7 +214,10 @@ void tyndau_model_free(tyndau_model *m)
     free(m->lam_media);
     free(m->lam_platform);
     free(m->lam_contact);
-    if (m->domain_table) gsl_ran_discrete_free(m->domain_table);
+    gsl_ran_discrete_t *tables[] = {m->domain_table, m->ties_table, m->prior_table[0], m->prior_table[1],
+                                    m->skill_table[0], m->skill_table[1], m->skill_table[2], m->severity_table};
+    for (size_t k = 0; k < sizeof tables / sizeof *tables; k++)
+        if (tables[k]) gsl_ran_discrete_free(tables[k]);
     tyndau_offices_free(m);
     free(m->thread_counts);
     free(m->s_problems);
@@ -304,7 +321,7 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
         if (progress) progress(d + 1, m->n_days, user);
     }
     for (size_t i = 0; i < m->c.n; i++) {
-        unsigned a = m->c.appeals[i], b = m->c.bribes[i];
+        unsigned a = m->c.s[i].appeals, b = m->c.s[i].bribes;
         m->appeals_hist[a < TYNDAU_COUNT_MAX ? a : TYNDAU_COUNT_MAX - 1]++;
         m->bribes_hist[b < TYNDAU_COUNT_MAX ? b : TYNDAU_COUNT_MAX - 1]++;
     }
@@ -351,23 +368,23 @@ uint64_t tyndau_model_total_outcome(const tyndau_model *m, tyndau_outcome o)
 void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *v)
 {
     const tyndau_citizens *c = &m->c;
-    uint8_t d = c->demo[i], a = c->aware[i];
+    uint8_t d = c->s[i].demo, a = c->s[i].aware;
     v->age = DEMO_AGE(d);
     v->income = DEMO_INCOME(d);
     v->settlement = DEMO_SETTLEMENT(d);
     v->sex = DEMO_SEX(d);
     v->digital = DEMO_DIGITAL(d);
-    v->region = c->region[i];
-    v->skill = c->skill[i] / 255.0;
-    v->ties = c->ties[i];
+    v->region = c->s[i].region;
+    v->skill = c->s[i].skill / 255.0;
+    v->ties = c->s[i].ties;
     v->concept = AW_CONCEPT(a);
     v->cchannel = AW_CCHANNEL(a);
     v->platform = AW_PLATFORM(a);
     for (int l = 0; l < N_LEVEL; l++)
-        for (int k = 0; k < 2; k++) v->evidence[l][k] = c->evidence[i][EV(l, k)];
-    v->appeals = c->appeals[i];
-    v->bribes = c->bribes[i];
-    v->contacts = c->contacts[i];
+        for (int k = 0; k < 2; k++) v->evidence[l][k] = c->s[i].evidence[EV(l, k)];
+    v->appeals = c->s[i].appeals;
+    v->bribes = c->s[i].bribes;
+    v->contacts = c->s[i].contacts;
 }
 
 size_t tyndau_model_tie(const tyndau_model *m, size_t i, int j) { return tyndau_tie(m, i, j); }

@@ -95,7 +95,11 @@ const char *tyndau_params_nearest(const char *name)
 int tyndau_date_parse(const char *s, int *days)
 {
     int y, m, d, n = 0;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10) return -1;
+    /* exactly DDDD-DD-DD: sscanf alone would take signs and blanks */
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return -1;
+    for (int k = 0; k < 10; k++)
+        if (k != 4 && k != 7 && (s[k] < '0' || s[k] > '9')) return -1;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10) return -1;
     if (y < 1 || m < 1 || m > 12 || d < 1) return -1;
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 #include "internal.h"
@@ -118,68 +119,84 @@ static void allocate(size_t n, const double *w, int k, size_t *out)
 
 void tyndau_citizens_free(tyndau_citizens *c)
 {
-    free(c->demo);
-    free(c->region);
-    free(c->skill);
-    free(c->ties);
-    free(c->aware);
-    free(c->news);
-    free(c->problem);
-    free(c->severity);
-    free(c->evidence);
-    free(c->contacts);
-    free(c->appeals);
-    free(c->bribes);
+    free(c->s);
     free(c->next);
-    free(c->t_problem);
-    free(c->t_media);
-    free(c->t_platform);
-    free(c->t_contact);
-    free(c->t_tell);
     memset(c, 0, sizeof *c);
 }
 
 static int citizens_alloc(tyndau_citizens *c, size_t n)
 {
     c->n = n;
-    c->demo = tyndau_calloc(n, 1);
-    c->region = tyndau_calloc(n, 1);
-    c->skill = tyndau_calloc(n, 1);
-    c->ties = tyndau_calloc(n, 1);
-    c->aware = tyndau_calloc(n, 1);
-    c->news = tyndau_calloc(n, 1);
-    c->problem = tyndau_calloc(n, 1);
-    c->severity = tyndau_calloc(n, 1);
-    c->evidence = tyndau_calloc(n, sizeof *c->evidence);
-    c->contacts = tyndau_calloc(n, 1);
-    c->appeals = tyndau_calloc(n, 1);
-    c->bribes = tyndau_calloc(n, 1);
-    c->next = tyndau_calloc(n, 2);
-    c->t_problem = tyndau_calloc(n, 2);
-    c->t_media = tyndau_calloc(n, 2);
-    c->t_platform = tyndau_calloc(n, 2);
-    c->t_contact = tyndau_calloc(n, 2);
-    c->t_tell = tyndau_calloc(n, 2);
-    return c->demo && c->region && c->skill && c->ties && c->aware && c->news && c->problem &&
-                   c->severity && c->evidence && c->contacts && c->appeals && c->bribes && c->next &&
-                   c->t_problem && c->t_media && c->t_platform && c->t_contact && c->t_tell
-               ? 0
-               : -1;
+    size_t bytes = n * sizeof *c->s;
+    if (n > SIZE_MAX / sizeof *c->s - 1) return -1;
+    bytes = (bytes + 63) / 64 * 64; /* aligned_alloc wants a multiple of the alignment */
+    /* not cleared here: init_citizen writes every byte, in parallel, so that the
+     * pages are first touched by the threads that will use them */
+    c->s = aligned_alloc(64, bytes);
+    c->next = malloc(n * sizeof *c->next);
+    return c->s == NULL || c->next == NULL ? -1 : 0;
 }
 
-static uint8_t to_byte(double x)
+/* Table of P(round(255 X) = k), k = 0..255, for X ~ Beta with the given mean and
+ * concentration: the exact distribution of a skill or severity byte. */
+static gsl_ran_discrete_t *byte_beta_table(double mean, double conc)
 {
-    double v = floor(x * 255.0 + 0.5);
-    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    double a = mean * conc, b = (1.0 - mean) * conc, pmf[256], prev = 0.0;
+    for (int k = 0; k < 256; k++) {
+        double cdf = k == 255 ? 1.0 : gsl_cdf_beta_P((k + 0.5) / 255.0, a, b);
+        pmf[k] = cdf - prev;
+        if (pmf[k] < 0.0) pmf[k] = 0.0;
+        prev = cdf;
+    }
+    return gsl_ran_discrete_preproc(256, pmf);
 }
 
-static uint8_t sat8(unsigned v) { return (uint8_t)(v > 255 ? 255 : v); }
+/* Poisson(mu) on 0..255 with the tail folded into 255 (evidence is a byte). */
+static gsl_ran_discrete_t *poisson_table(double mu)
+{
+    double pmf[256], sum = 0.0;
+    for (unsigned k = 0; k < 255; k++) sum += (pmf[k] = gsl_ran_poisson_pdf(k, mu));
+    pmf[255] = sum < 1.0 ? 1.0 - sum : 0.0;
+    return gsl_ran_discrete_preproc(256, pmf);
+}
+
+/* ties - 1 ~ negative binomial with mean ties_mean - 1 (size ties_dispersion), the
+ * tail folded into ties_max - 1. */
+static gsl_ran_discrete_t *ties_table(const tyndau_params *p)
+{
+    int kmax = p->ties_max - 1;
+    double *pmf = tyndau_calloc((size_t)kmax + 1, sizeof *pmf), sum = 0.0;
+    if (pmf == NULL) return NULL;
+    double mu = p->ties_mean - 1.0, nb = p->ties_dispersion, q = nb / (nb + mu);
+    for (int k = 0; k < kmax; k++) sum += (pmf[k] = mu > 0 ? gsl_ran_negative_binomial_pdf((unsigned)k, q, nb) : k == 0);
+    pmf[kmax] = sum < 1.0 ? 1.0 - sum : 0.0;
+    gsl_ran_discrete_t *t = gsl_ran_discrete_preproc((size_t)kmax + 1, pmf);
+    free(pmf);
+    return t;
+}
+
+tyndau_status tyndau_population_tables(tyndau_model *m, tyndau_error *err)
+{
+    const tyndau_params *p = &m->p;
+    const double skill[N_DIGITAL] = {p->skill_mean_offline, p->skill_mean_internet, p->skill_mean_egov};
+    for (int d = 0; d < N_DIGITAL; d++) m->skill_table[d] = byte_beta_table(skill[d], p->skill_concentration);
+    m->severity_table = byte_beta_table(0.4, 5.0); /* Beta(2, 3) */
+    m->ties_table = ties_table(p);
+    m->prior_table[0] = poisson_table(p->prior_evidence);
+    m->prior_table[1] = poisson_table(p->prior_evidence * 1.5);
+    for (int d = 0; d < N_DIGITAL; d++)
+        if (m->skill_table[d] == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    if (!m->severity_table || !m->ties_table || !m->prior_table[0] || !m->prior_table[1])
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    return TYNDAU_OK;
+}
 
 /* Draw one citizen's attributes and first events. */
 static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int rural)
 {
     const tyndau_params *p = &m->p;
     tyndau_citizens *c = &m->c;
+    memset(&c->s[i], 0, sizeof c->s[i]);
     double u = gsl_rng_uniform(r);
     int age = AGE_61P;
     double cum = 0.0;
@@ -200,46 +217,36 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
         digital = gsl_rng_uniform(r) < logistic(digital_logit(p, m->intercept_egov, age, income, rural))
                       ? DIG_EGOV
                       : DIG_INTERNET;
-    c->demo[i] = (uint8_t)(age | income << 2 | rural << 4 | sex << 5 | digital << 6);
-    c->region[i] = (uint8_t)region;
-    double mean = digital == DIG_EGOV ? p->skill_mean_egov
-                  : digital == DIG_INTERNET ? p->skill_mean_internet
-                                            : p->skill_mean_offline;
-    c->skill[i] = to_byte(gsl_ran_beta(r, mean * p->skill_concentration, (1.0 - mean) * p->skill_concentration));
-    /* ties: 1 + NegBin with mean ties_mean - 1 (gsl: mean n(1-q)/q) */
-    unsigned ties = 1;
-    if (p->ties_mean > 1.0) {
-        double nb = p->ties_dispersion, q = nb / (nb + p->ties_mean - 1.0);
-        ties += gsl_ran_negative_binomial(r, q, nb);
-    }
-    if (ties > (unsigned)p->ties_max) ties = (unsigned)p->ties_max;
-    c->ties[i] = (uint8_t)ties;
+    c->s[i].demo = (uint8_t)(age | income << 2 | rural << 4 | sex << 5 | digital << 6);
+    c->s[i].region = (uint8_t)region;
+    c->s[i].skill = (uint8_t)gsl_ran_discrete(r, m->skill_table[digital]);
+    c->s[i].ties = (uint8_t)(1 + gsl_ran_discrete(r, m->ties_table));
+    int engaged = gsl_rng_uniform(r) >= p->prior_disengaged;
     for (int lev = 0; lev < N_LEVEL; lev++) {
-        double mu = p->prior_evidence * (age == AGE_61P ? 1.5 : 1.0);
-        unsigned n = gsl_ran_poisson(r, mu);
+        unsigned n = engaged ? (unsigned)gsl_ran_discrete(r, m->prior_table[age == AGE_61P]) : 0;
         double trust = lev == LEV_CENTRAL ? p->prior_trust_central : p->prior_trust_local;
         unsigned pos = n ? gsl_ran_binomial(r, trust, n) : 0;
-        c->evidence[i][EV(lev, 0)] = sat8(pos);
-        c->evidence[i][EV(lev, 1)] = sat8(n - pos);
+        c->s[i].evidence[EV(lev, 0)] = (uint8_t)pos;
+        c->s[i].evidence[EV(lev, 1)] = (uint8_t)(n - pos);
     }
     int full = gsl_rng_uniform(r) < p->init_aware_full;
-    c->aware[i] = AW_MAKE(full ? CA_FULL : CA_NONE, CC_OTHER, PA_NONE);
+    c->s[i].aware = AW_MAKE(full ? CA_FULL : CA_NONE, CC_OTHER, PA_NONE);
     /* first events */
     int n_days = m->n_days;
     size_t n1 = (size_t)n_days + 1;
     double rate = m->problem_rate[income == INC_LOW][rural][age == AGE_61P];
     double t = rate > 0 ? gsl_ran_exponential(r, 1.0) / rate : INFINITY;
-    c->t_problem[i] = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
+    c->s[i].t_problem = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
     int cls = (digital != DIG_NONE) * N_AGE + age;
-    c->t_media[i] = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, n_days, -1, gsl_ran_exponential(r, 1.0));
-    c->t_platform[i] = tyndau_next_from_table(m->lam_platform, n_days, -1, gsl_ran_exponential(r, 1.0));
-    c->t_contact[i] = tyndau_next_from_table(m->lam_contact + (size_t)rural * n1, n_days, -1,
+    c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, n_days, -1, gsl_ran_exponential(r, 1.0));
+    c->s[i].t_platform = tyndau_next_from_table(m->lam_platform, n_days, -1, gsl_ran_exponential(r, 1.0));
+    c->s[i].t_contact = tyndau_next_from_table(m->lam_contact + (size_t)rural * n1, n_days, -1,
                                              gsl_ran_exponential(r, 1.0));
-    c->t_tell[i] = TYNDAU_NEVER;
-    uint16_t nx = c->t_problem[i];
-    if (c->t_media[i] < nx) nx = c->t_media[i];
-    if (c->t_platform[i] < nx) nx = c->t_platform[i];
-    if (c->t_contact[i] < nx) nx = c->t_contact[i];
+    c->s[i].t_tell = TYNDAU_NEVER;
+    uint16_t nx = c->s[i].t_problem;
+    if (c->s[i].t_media < nx) nx = c->s[i].t_media;
+    if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;
+    if (c->s[i].t_contact < nx) nx = c->s[i].t_contact;
     c->next[i] = nx;
 }
 
@@ -249,6 +256,7 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
     size_t n = m->c.n;
     if (citizens_alloc(&m->c, n) != 0)
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %zu citizens", n);
+    if (tyndau_population_tables(m, err) != TYNDAU_OK) return err ? err->status : TYNDAU_EINTERNAL;
 
     /* cells */
     double w[2 * TYNDAU_N_REGION], popsum = 0.0, rural = 0.0;
@@ -281,6 +289,7 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
                 m->problem_rate[lo][ru][old] = p->problem_rate / 365.25 * (lo ? p->problem_mult_low_income : 1.0) *
                                                (ru ? p->problem_mult_rural : 1.0) *
                                                (old ? p->problem_mult_61plus : 1.0);
+
 
     /* attributes, block by block: block b draws from its own init stream */
     int bad = 0;

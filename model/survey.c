@@ -75,13 +75,40 @@ static double yes_prob(const tyndau_params *p, unsigned pos, unsigned neg, doubl
     return logistic(log(mean / (1.0 - mean)) + shift);
 }
 
+/* yes_prob for small evidence counts, computed once per survey: the population
+ * survey asks it of every citizen nine times.  Index 0: no shift (attention),
+ * 1..7: the principles. */
+#define YES_TAB 64
+typedef struct {
+    double shift[8];
+    double yes[8][YES_TAB][YES_TAB];
+} yes_table;
+
+static void yes_table_init(const tyndau_params *p, yes_table *t)
+{
+    const double shift[8] = {0.0, p->principle_shift_hear, p->principle_shift_quick, p->principle_shift_accessible,
+                             p->principle_shift_needs, p->principle_shift_civil, p->principle_shift_my_needs,
+                             p->principle_shift_quality};
+    for (int s = 0; s < 8; s++) {
+        t->shift[s] = shift[s];
+        for (unsigned a = 0; a < YES_TAB; a++)
+            for (unsigned b = 0; b < YES_TAB; b++) t->yes[s][a][b] = yes_prob(p, a, b, shift[s]);
+    }
+}
+
+static double yes_lookup(const tyndau_params *p, const yes_table *t, int s, unsigned pos, unsigned neg)
+{
+    if (pos < YES_TAB && neg < YES_TAB) return t->yes[s][pos][neg];
+    return yes_prob(p, pos, neg, t->shift[s]);
+}
+
 /* Fill probs for citizen i and question q; returns 0 when i is outside the question's base. */
-static int answer_probs(const tyndau_model *m, size_t i, int q, double probs[MAX_RESP])
+static int answer_probs(const tyndau_model *m, const yes_table *yt, size_t i, int q, double probs[MAX_RESP])
 {
     const tyndau_params *p = &m->p;
     const tyndau_citizens *c = &m->c;
-    uint8_t a = c->aware[i];
-    const uint8_t *ev = c->evidence[i];
+    uint8_t a = c->s[i].aware;
+    const uint8_t *ev = c->s[i].evidence;
     for (int k = 0; k < MAX_RESP; k++) probs[k] = 0.0;
     switch (q) {
     case Q_AWARE_CONCEPT: probs[2 - (int)AW_CONCEPT(a)] = 1.0; return 1;
@@ -97,18 +124,18 @@ static int answer_probs(const tyndau_model *m, size_t i, int q, double probs[MAX
         if (pos + neg == 0) {
             probs[2] = 1.0;
         } else {
-            probs[0] = yes_prob(p, pos, neg, 0.0);
+            probs[0] = yes_lookup(p, yt, 0, pos, neg);
             probs[1] = 1.0 - probs[0];
         }
         return 1;
     }
     case Q_CONTACTED: {
-        int k = c->contacts[i];
+        int k = c->s[i].contacts;
         if (k >= p->contact_often) {
             probs[0] = 1.0;
         } else if (k >= 1) {
             probs[1] = 1.0;
-        } else if (AW_CONCEPT(a) == CA_NONE && c->appeals[i] == 0) {
+        } else if (AW_CONCEPT(a) == CA_NONE && c->s[i].appeals == 0) {
             probs[3] = p->contact_dont_know;
             probs[2] = 1.0 - p->contact_dont_know;
         } else {
@@ -117,14 +144,11 @@ static int answer_probs(const tyndau_model *m, size_t i, int q, double probs[MAX
         return 1;
     }
     default: {
-        const double shift[7] = {p->principle_shift_hear,  p->principle_shift_quick,    p->principle_shift_accessible,
-                                 p->principle_shift_needs, p->principle_shift_civil,    p->principle_shift_my_needs,
-                                 p->principle_shift_quality};
         unsigned pos = (unsigned)ev[0] + ev[2], neg = (unsigned)ev[1] + ev[3];
         if (pos + neg == 0) {
             probs[2] = 1.0;
         } else {
-            probs[0] = yes_prob(p, pos, neg, shift[q - Q_PRINCIPLE_HEAR]);
+            probs[0] = yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg);
             probs[1] = 1.0 - probs[0];
         }
         return 1;
@@ -158,12 +182,15 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     cell_acc *acc = tyndau_calloc((size_t)nt * N_CELL, sizeof *acc);
     double (*sim)[N_QUESTION][MAX_RESP] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *sim);
     double (*base)[N_QUESTION] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *base);
-    if (acc == NULL || sim == NULL || base == NULL) {
+    yes_table *yt = tyndau_calloc(1, sizeof *yt);
+    if (acc == NULL || sim == NULL || base == NULL || yt == NULL) {
+        free(yt);
         free(acc);
         free(sim);
         free(base);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
+    yes_table_init(&m->p, yt);
     /* whole population, in expectation */
     long nl = (long)n;
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -173,12 +200,12 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
 #ifdef _OPENMP
         t = omp_get_thread_num();
 #endif
-        cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->demo[i], c->region[i])];
+        cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->s[i].demo, c->s[i].region)];
         double pr[MAX_RESP];
         for (int q = 0; q < N_QUESTION; q++) {
-            if (!answer_probs(m, i, q, pr)) continue;
+            if (!answer_probs(m, yt, i, q, pr)) continue;
             ca->base[q]++;
-            for (int k = 0; k < questions[q].n; k++) ca->sum[q][k] += (uint64_t)llround(pr[k] * FIX_ONE);
+            for (int k = 0; k < questions[q].n; k++) ca->sum[q][k] += (uint64_t)(pr[k] * FIX_ONE + 0.5); /* pr in [0, 1] */
         }
     }
     for (int cell = 0; cell < N_CELL; cell++) {
@@ -214,14 +241,14 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     double *w = tyndau_calloc(N_STRATA, sizeof *w);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
     if (!remaining || !need || !w || !r) {
-        free(remaining), free(need), free(w), free(sim), free(base);
+        free(remaining), free(need), free(w), free(sim), free(base), free(yt);
         if (r) gsl_rng_free(r);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
     gsl_rng_set(r, m->survey_seed[0]);
 #define STRATUM(i) \
-    ((((int)c->region[i] * N_SETTLEMENT + (int)DEMO_SETTLEMENT(c->demo[i])) * N_SEX + (int)DEMO_SEX(c->demo[i])) * N_AGE + \
-     (int)DEMO_AGE(c->demo[i]))
+    ((((int)c->s[i].region * N_SETTLEMENT + (int)DEMO_SETTLEMENT(c->s[i].demo)) * N_SEX + (int)DEMO_SEX(c->s[i].demo)) * N_AGE + \
+     (int)DEMO_AGE(c->s[i].demo))
     for (size_t i = 0; i < n; i++) remaining[STRATUM(i)]++;
     size_t sample_n = (size_t)m->p.survey_n < n ? (size_t)m->p.survey_n : n;
     /* largest remainder */
@@ -254,10 +281,10 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         need[s]--;
         given--;
         int g[N_GTYPE];
-        tyndau_groups_of(c->demo[i], c->region[i], g);
+        tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
         double pr[MAX_RESP];
         for (int q = 0; q < N_QUESTION; q++) {
-            if (!answer_probs(m, i, q, pr)) continue;
+            if (!answer_probs(m, yt, i, q, pr)) continue;
             double u = gsl_rng_uniform(r);
             int k = 0;
             while (k < questions[q].n - 1 && u >= pr[k]) u -= pr[k++];
@@ -269,6 +296,7 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     }
 #undef STRATUM
     gsl_rng_free(r);
+    free(yt);
     free(remaining);
     free(need);
     free(w);

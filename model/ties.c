@@ -13,7 +13,7 @@
 
 size_t tyndau_tie(const tyndau_model *m, size_t i, int j)
 {
-    int k = 2 * (int)m->c.region[i] + (int)DEMO_SETTLEMENT(m->c.demo[i]);
+    int k = 2 * (int)m->c.s[i].region + (int)DEMO_SETTLEMENT(m->c.s[i].demo);
     uint64_t h = tyndau_key(m->seed ^ 0x7469657300000000ULL, (uint64_t)i, (uint64_t)j);
     /* top 24 bits decide the cell, the low 40 bits the member */
     double u = (double)(h >> 40) * (1.0 / 16777216.0);

@@ -1,0 +1,330 @@
+/*
+ * test_model.c - the simulation library: degenerate parameters give exact
+ * results, input rates and shares are recovered within k standard errors
+ * (fixed seeds), and results do not depend on the thread count.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <omp.h>
+
+#include "tyndau.h"
+
+#define K_SE 4.0 /* tolerance in standard errors: a false alarm about once in 16,000 */
+
+static tyndau_model *make(tyndau_params *p, size_t n, uint64_t seed)
+{
+    tyndau_error err;
+    tyndau_error_clear(&err);
+    tyndau_model *m = tyndau_model_new(p, n, seed, &err);
+    if (m == NULL) fail_msg("tyndau_model_new: %s", err.msg);
+    return m;
+}
+
+static tyndau_model *run(tyndau_params *p, size_t n, uint64_t seed)
+{
+    tyndau_model *m = make(p, n, seed);
+    tyndau_error err;
+    tyndau_error_clear(&err);
+    if (tyndau_model_run(m, NULL, NULL, &err) != TYNDAU_OK) fail_msg("tyndau_model_run: %s", err.msg);
+    return m;
+}
+
+static void set(tyndau_params *p, const char *k, const char *v)
+{
+    tyndau_error err;
+    if (tyndau_params_set(p, k, v, &err) != TYNDAU_OK) fail_msg("%s", err.msg);
+}
+
+static uint64_t appeals(const tyndau_model *m)
+{
+    uint64_t s = 0;
+    for (int c = 1; c < N_CHANNEL; c++) s += tyndau_model_total_channel(m, (tyndau_channel)c);
+    return s;
+}
+
+static uint64_t outcomes(const tyndau_model *m)
+{
+    uint64_t s = 0;
+    for (int o = 0; o < N_OUTCOME; o++) s += tyndau_model_total_outcome(m, (tyndau_outcome)o);
+    return s;
+}
+
+static void test_no_problems_no_appeals(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "problem_rate", "0");
+    tyndau_model *m = run(&p, 20000, 7);
+    assert_int_equal(tyndau_model_total_problems(m), 0);
+    assert_int_equal(appeals(m), 0);
+    assert_int_equal(tyndau_model_total_channel(m, CH_SILENCE), 0);
+    assert_int_equal(outcomes(m), 0);
+    tyndau_model_free(m);
+}
+
+static void test_zero_corruption_zero_bribes(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "corruption_mean", "0");
+    tyndau_model *m = run(&p, 40000, 7);
+    assert_true(outcomes(m) > 1000); /* the test is not vacuous */
+    assert_int_equal(tyndau_model_total_outcome(m, OUT_BRIBE_PAID), 0);
+    assert_int_equal(tyndau_model_total_outcome(m, OUT_BRIBE_REFUSED), 0);
+    for (size_t i = 0; i < tyndau_model_agents(m); i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        assert_int_equal(v.bribes, 0);
+    }
+    tyndau_model_free(m);
+}
+
+static void test_zero_capacity_nothing_resolved(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "cases_per_day", "0");
+    tyndau_model *m = run(&p, 40000, 7);
+    assert_true(appeals(m) > 1000);
+    assert_int_equal(outcomes(m), 0);
+    assert_int_equal(tyndau_model_total_outcome(m, OUT_RESOLVED), 0);
+    tyndau_model_free(m);
+}
+
+static void test_everyone_aware_survey_says_100(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "init_aware_full", "1");
+    tyndau_model *m = run(&p, 30000, 7);
+    size_t n;
+    const tyndau_survey_row *r = tyndau_model_survey(m, &n);
+    assert_true(n > 0);
+    int seen = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(r[k].question, "aware_concept") != 0) continue;
+        double want = strcmp(r[k].response, "fully_aware") == 0 ? 100.0 : 0.0;
+        assert_true(r[k].simulated == want); /* exact, both samples, every group */
+        seen++;
+    }
+    assert_int_equal(seen, 2 * 3 * TYNDAU_N_GROUP);
+    tyndau_model_free(m);
+}
+
+/* Problems arrive as a Bernoulli process per citizen-day with probability
+ * 1 - exp(-rate) (docs/ODD.md); the count is a sum of independent Bernoullis. */
+static void test_problem_rate_recovered(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "problem_persist", "0");
+    size_t n = 30000;
+    tyndau_model *m = run(&p, n, 11);
+    double mean = 0.0, var = 0.0;
+    int days = tyndau_model_days(m);
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        double rate = p.problem_rate / 365.25 * (v.income == INC_LOW ? p.problem_mult_low_income : 1.0) *
+                      (v.settlement == SET_RURAL ? p.problem_mult_rural : 1.0) *
+                      (v.age == AGE_61P ? p.problem_mult_61plus : 1.0);
+        double q = 1.0 - exp(-rate);
+        mean += days * q;
+        var += days * q * (1.0 - q);
+    }
+    double got = (double)tyndau_model_total_problems(m);
+    print_message("problems: %.0f, expected %.1f +- %.1f\n", got, mean, sqrt(var));
+    assert_true(fabs(got - mean) < K_SE * sqrt(var));
+    tyndau_model_free(m);
+}
+
+/* Shares solved against the population's composition are matched in expectation;
+ * the allocation of agents to cells adds at most 34 agents of rounding. */
+static void check_share(const char *what, double got_count, double target, size_t n)
+{
+    double se = sqrt(target * (1.0 - target) / (double)n), got = got_count / (double)n;
+    print_message("%s: %.5f, expected %.5f +- %.5f\n", what, got, target, se);
+    assert_true(fabs(got - target) < K_SE * se + 34.0 / (double)n);
+}
+
+static void test_population_shares(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    size_t n = 200000;
+    tyndau_model *m = make(&p, n, 3);
+    double internet = 0, egov = 0, low = 0, high = 0, male = 0, old = 0, rural = 0;
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        internet += v.digital != DIG_NONE;
+        egov += v.digital == DIG_EGOV;
+        low += v.income == INC_LOW;
+        high += v.income == INC_HIGH;
+        male += v.sex == SEX_MALE;
+        old += v.age == AGE_61P;
+        rural += v.settlement == SET_RURAL;
+        assert_true(v.ties >= 1 && v.ties <= p.ties_max);
+        assert_true(v.skill >= 0.0 && v.skill <= 1.0);
+    }
+    check_share("internet", internet, p.internet_share, n);
+    check_share("egov", egov, p.egov_share, n);
+    check_share("low income", low, p.income_low_share, n);
+    check_share("high income", high, p.income_high_share, n);
+    check_share("male", male, p.male_share, n);
+    check_share("61+", old, 1.0 - p.age_share_18_29 - p.age_share_30_45 - p.age_share_46_60, n);
+    assert_true(rural / (double)n > 0.35 && rural / (double)n < 0.45); /* regions table: 40.9% (BNS) */
+    tyndau_model_free(m);
+}
+
+static void test_ties_homophilous(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    size_t n = 100000;
+    tyndau_model *m = make(&p, n, 5);
+    double total = 0, same_settlement = 0;
+    for (size_t i = 0; i < n; i += 7) {
+        tyndau_citizen_view v, w;
+        tyndau_model_citizen(m, i, &v);
+        for (int j = 0; j < v.ties; j++) {
+            size_t t = tyndau_model_tie(m, i, j);
+            assert_true(t < n);
+            assert_true(t != i);
+            assert_int_equal(tyndau_model_tie(m, i, j), t); /* fixed network */
+            tyndau_model_citizen(m, t, &w);
+            assert_int_equal(w.region, v.region);
+            total++;
+            same_settlement += w.settlement == v.settlement;
+        }
+    }
+    /* cities are wholly urban, so other-settlement draws fall back to the same cell:
+     * the share of same-settlement ties is at least 1 - ties_other_settlement */
+    double q = 1.0 - p.ties_other_settlement, se = sqrt(q * (1 - q) / total);
+    assert_true(same_settlement / total > q - K_SE * se);
+    tyndau_model_free(m);
+}
+
+/* Identical results with 1, 2 and 8 threads: every citizen's final state, every
+ * outcome total and every survey cell, bit for bit. */
+static void test_threads_identical(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    size_t n = 50000;
+    const int threads[3] = {1, 2, 8};
+    tyndau_model *m[3];
+    for (int k = 0; k < 3; k++) {
+        omp_set_num_threads(threads[k]);
+        m[k] = run(&p, n, 99);
+    }
+    for (int k = 1; k < 3; k++) {
+        for (int o = 0; o < N_OUTCOME; o++)
+            assert_int_equal(tyndau_model_total_outcome(m[0], (tyndau_outcome)o),
+                             tyndau_model_total_outcome(m[k], (tyndau_outcome)o));
+        for (size_t i = 0; i < n; i++) {
+            tyndau_citizen_view a, b;
+            memset(&a, 0, sizeof a); /* padding */
+            memset(&b, 0, sizeof b);
+            tyndau_model_citizen(m[0], i, &a);
+            tyndau_model_citizen(m[k], i, &b);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+        size_t na, nb;
+        const tyndau_survey_row *ra = tyndau_model_survey(m[0], &na), *rb = tyndau_model_survey(m[k], &nb);
+        assert_int_equal(na, nb);
+        for (size_t r = 0; r < na; r++)
+            assert_memory_equal(&ra[r].simulated, &rb[r].simulated, sizeof(double));
+    }
+    for (int k = 0; k < 3; k++) tyndau_model_free(m[k]);
+    omp_set_num_threads(2);
+}
+
+/* Two models in one process, run interleaved, do not disturb each other. */
+static void test_reentrant(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    tyndau_model *a = make(&p, 20000, 5), *b = make(&p, 20000, 5), *c = make(&p, 20000, 6);
+    tyndau_error err;
+    assert_int_equal(tyndau_model_run(a, NULL, NULL, &err), TYNDAU_OK);
+    assert_int_equal(tyndau_model_run(c, NULL, NULL, &err), TYNDAU_OK);
+    assert_int_equal(tyndau_model_run(b, NULL, NULL, &err), TYNDAU_OK);
+    for (int o = 0; o < N_OUTCOME; o++)
+        assert_int_equal(tyndau_model_total_outcome(a, (tyndau_outcome)o), tyndau_model_total_outcome(b, (tyndau_outcome)o));
+    assert_true(tyndau_model_total_problems(a) != tyndau_model_total_problems(c)); /* the seed matters */
+    tyndau_model_free(a);
+    tyndau_model_free(b);
+    tyndau_model_free(c);
+}
+
+static void test_bad_sizes(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    tyndau_error err;
+    assert_null(tyndau_model_new(&p, 0, 1, &err));
+    assert_int_equal(err.status, TYNDAU_EINPUT);
+    p.age_share_18_29 = 0.9; /* with the others, more than 1 */
+    assert_null(tyndau_model_new(&p, 100, 1, &err));
+    assert_int_equal(err.status, TYNDAU_EINPUT);
+    assert_non_null(strstr(err.msg, "age_share"));
+}
+
+/* The virtual survey's quota sample has survey_n respondents: each total row of the
+ * quota sample is a count over survey_n, so every cell is a multiple of 100/survey_n. */
+static void test_quota_sample(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    tyndau_model *m = run(&p, 30000, 21);
+    size_t n;
+    const tyndau_survey_row *r = tyndau_model_survey(m, &n);
+    double sum = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!r[k].quota || r[k].group != 0 || strcmp(r[k].question, "aware_concept") != 0) continue;
+        double count = r[k].simulated * p.survey_n / 100.0;
+        assert_true(fabs(count - round(count)) < 1e-9);
+        sum += r[k].simulated;
+    }
+    assert_true(fabs(sum - 100.0) < 1e-9);
+    tyndau_model_free(m);
+}
+
+int main(void)
+{
+    omp_set_num_threads(2);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_problems_no_appeals),
+        cmocka_unit_test(test_zero_corruption_zero_bribes),
+        cmocka_unit_test(test_zero_capacity_nothing_resolved),
+        cmocka_unit_test(test_everyone_aware_survey_says_100),
+        cmocka_unit_test(test_problem_rate_recovered),
+        cmocka_unit_test(test_population_shares),
+        cmocka_unit_test(test_ties_homophilous),
+        cmocka_unit_test(test_threads_identical),
+        cmocka_unit_test(test_reentrant),
+        cmocka_unit_test(test_bad_sizes),
+        cmocka_unit_test(test_quota_sample),
+    };
+    return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}
