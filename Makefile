@@ -29,8 +29,6 @@ OPT     ?= -O2 -g
 CFLAGS_BASE = -std=c11 $(OPT) -fopenmp $(WARN)
 CPPFLAGS_BASE = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DHAVE_INLINE -DGSL_RANGE_CHECK_OFF -Imodel $(PKG_CFLAGS) -MMD -MP
 LIBS    = $(PKG_LIBS) -lm
-# provenance written into every output file
-PROV    = -DTYNDAU_GIT_COMMIT='"$(GIT_COMMIT)"' -DTYNDAU_CFLAGS='"$(CFLAGS_BASE)"'
 
 MODEL_SRC = $(wildcard model/*.c)
 MODEL_OBJ = $(MODEL_SRC:model/%.c=$(BUILD)/model/%.o)
@@ -51,7 +49,7 @@ run: deps
 
 $(BUILD)/model/%.o: model/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) $(PROV) -c $< -o $@
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -c $< -o $@
 
 $(BUILD)/libtyndau.a: $(MODEL_OBJ)
 	ar rcs $@ $^
@@ -68,7 +66,19 @@ $(BUILD)/main.o: src/main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -c $< -o $@
 
-$(BUILD)/tyndau: $(BUILD)/main.o $(BUILD)/embedded.o $(BUILD)/libtyndau.a
+# provenance written into every output file: remade by every build, rewritten only when it changes
+$(BUILD)/version.c: FORCE
+	@mkdir -p $(BUILD)
+	@printf 'const char tyndau_build_commit[] = "%s";\nconst char tyndau_build_cflags[] = "%s";\n' \
+	  '$(GIT_COMMIT)' '$(CFLAGS_BASE)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/version.o: $(BUILD)/version.c
+	$(CC) -std=c11 -c $< -o $@
+
+FORCE:
+
+$(BUILD)/tyndau: $(BUILD)/main.o $(BUILD)/embedded.o $(BUILD)/version.o $(BUILD)/libtyndau.a
 	$(CC) $(CFLAGS_BASE) $^ $(LIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libtyndau.a

@@ -38,12 +38,6 @@
 #include "internal.h"
 
 /* Build provenance, supplied by the Makefile with -D (string literals). */
-#ifndef TYNDAU_GIT_COMMIT
-#define TYNDAU_GIT_COMMIT "unknown"
-#endif
-#ifndef TYNDAU_CFLAGS
-#define TYNDAU_CFLAGS "unknown"
-#endif
 #if defined(__clang__)
 #define COMPILER __VERSION__ /* already says "clang" */
 #elif defined(__GNUC__)
@@ -428,9 +422,9 @@ static void write_root(writer *w, hid_t file, const tyndau_model *m, const tynda
     put_str(w, file, "/", "schema_version", TYNDAU_SCHEMA_VERSION);
     put_str(w, file, "/", "program", meta != NULL && meta->program != NULL ? meta->program : "tyndau");
     put_str(w, file, "/", "program_version", TYNDAU_VERSION);
-    put_str(w, file, "/", "git_commit", TYNDAU_GIT_COMMIT);
+    put_str(w, file, "/", "git_commit", meta != NULL && meta->git_commit != NULL ? meta->git_commit : "unknown");
     put_str(w, file, "/", "compiler", COMPILER);
-    put_str(w, file, "/", "cflags", TYNDAU_CFLAGS);
+    put_str(w, file, "/", "cflags", meta != NULL && meta->cflags != NULL ? meta->cflags : "unknown");
     put_str(w, file, "/", "gsl_version", gsl_version);
     put_str(w, file, "/", "hdf5_version", hdf5v);
     put_u64(w, file, "/", "seed", m->seed);
@@ -1240,7 +1234,7 @@ static int width_of(const reader *r, int col, int min)
 }
 
 /* Returns -1 when out of memory. */
-static int print_table(const reader *r, FILE *out)
+static int print_table(const reader *r, FILE *out, int published_only)
 {
     if (r->n == 0) {
         fprintf(out, "%s: no survey rows (the survey did not run)\n", r->path);
@@ -1248,12 +1242,16 @@ static int print_table(const reader *r, FILE *out)
     }
     int wt = width_of(r, S_GTYPE, 10), wg = width_of(r, S_GROUP, 5), wr = width_of(r, S_RESPONSE, 8),
         ws = width_of(r, S_SAMPLE, 6);
-    fprintf(out, "Simulated survey against the published figures (percent); * = published cell,\n"
-                 "shown with its observed value and 95%% interval.\n");
+    if (published_only)
+        fprintf(out, "Simulated survey against the published figures (percent): published cells only\n"
+                     "('tyndau survey FILE' prints every simulated cell).\n");
+    else
+        fprintf(out, "Simulated survey against the published figures (percent); * = published cell,\n"
+                     "shown with its observed value and 95%% interval.\n");
     char *done = tyndau_calloc(r->n, 1); /* rows already printed under their question */
     if (done == NULL) return -1;
     for (size_t i = 0; i < r->n; i++) {
-        if (done[i]) continue;
+        if (done[i] || (published_only && !published(r, i))) continue;
         const char *q = r->s[S_QUESTION][i], *b = r->s[S_BASE][i];
         fprintf(out, "\n%s (base: %s)\n", q, b);
         fprintf(out, "    %-*s  %-*s  %-*s  %-*s  %9s  %8s  %-16s  %s\n", wt, "group_type", wg, "group", wr,
@@ -1262,6 +1260,7 @@ static int print_table(const reader *r, FILE *out)
             if (done[j] || strcmp(r->s[S_QUESTION][j], q) != 0 || strcmp(r->s[S_BASE][j], b) != 0) continue;
             done[j] = 1;
             int pub = published(r, j);
+            if (published_only && !pub) continue;
             fprintf(out, "  %c %-*s  %-*s  %-*s  %-*s  %9.1f", pub ? '*' : ' ', wt, r->s[S_GTYPE][j], wg,
                     r->s[S_GROUP][j], wr, r->s[S_RESPONSE][j], ws, r->s[S_SAMPLE][j], r->v[V_SIM][j]);
             if (pub)
@@ -1287,7 +1286,7 @@ static int print_table(const reader *r, FILE *out)
     return 0;
 }
 
-tyndau_status tyndau_output_print_survey(const char *path, int csv, FILE *out, tyndau_error *err)
+tyndau_status tyndau_output_print_survey(const char *path, tyndau_print_mode mode, FILE *out, tyndau_error *err)
 {
     FILE *probe = fopen(path, "rb");
     if (probe == NULL) return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read: %s", path, strerror(errno));
@@ -1303,9 +1302,9 @@ tyndau_status tyndau_output_print_survey(const char *path, int csv, FILE *out, t
     read_survey(&r);
     quiet_off(&q); /* failing to restore printing loses nothing the caller asked for */
     if (r.st == TYNDAU_OK) {
-        if (csv)
+        if (mode == TYNDAU_PRINT_CSV)
             print_csv(&r, out);
-        else if (print_table(&r, out) < 0)
+        else if (print_table(&r, out, mode == TYNDAU_PRINT_PUBLISHED) < 0)
             reader_oom(&r);
         if (r.st == TYNDAU_OK && (fflush(out) != 0 || ferror(out)))
             r.st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: cannot print the survey: %s", path, strerror(errno));

@@ -25,6 +25,12 @@
  * or unreadable file, a file that is not HDF5, one without /survey or with a
  * schema major version other than TYNDAU_SCHEMA_MAJOR is TYNDAU_EINPUT.
  * Uses the serial HDF5 library: do not call while another thread uses HDF5. */
-tyndau_status tyndau_output_print_survey(const char *path, int csv, FILE *out, tyndau_error *err);
+typedef enum {
+    TYNDAU_PRINT_TABLE,     /* every simulated cell, aligned, with the fit summary */
+    TYNDAU_PRINT_CSV,       /* every cell, the columns of `tyndau survey --csv` */
+    TYNDAU_PRINT_PUBLISHED  /* the published cells only, aligned, with the fit summary */
+} tyndau_print_mode;
+
+tyndau_status tyndau_output_print_survey(const char *path, tyndau_print_mode mode, FILE *out, tyndau_error *err);
 
 #endif

@@ -57,6 +57,8 @@ typedef struct {
     size_t n_overrides;
     const char *targets_source;
     int threads;
+    const char *git_commit; /* of the program's build */
+    const char *cflags;     /* the program's compiler flags */
 } tyndau_meta;
 
 tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const tyndau_meta *meta,

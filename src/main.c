@@ -23,6 +23,8 @@
 
 extern const char tyndau_embedded_baseline[];
 extern const char tyndau_embedded_marginals[];
+extern const char tyndau_build_commit[]; /* build/version.c, remade by every build */
+extern const char tyndau_build_cflags[];
 
 static const char usage_main[] =
     "usage: tyndau COMMAND [OPTIONS]\n"
@@ -304,14 +306,15 @@ static int cmd_run(int argc, char **argv, char *command_line)
     }
     tyndau_meta meta = {"tyndau", command_line, sc.name, sc.source, sc.text,
                         (const char *const *)sc.overrides, sc.n_overrides,
-                        targets_path ? targets_path : "(embedded data/survey_2021/marginals.csv)", n_threads};
+                        targets_path ? targets_path : "(embedded data/survey_2021/marginals.csv)", n_threads,
+                        tyndau_build_commit, tyndau_build_cflags};
     if (tyndau_model_write(m, output, &meta, &err) != TYNDAU_OK) {
         rc = fail(&err);
         goto done;
     }
     if (!quiet) {
         fprintf(stderr, "tyndau: wrote %s\n", output);
-        if (tyndau_output_print_survey(output, 0, stdout, &err) != TYNDAU_OK) rc = fail(&err);
+        if (tyndau_output_print_survey(output, TYNDAU_PRINT_PUBLISHED, stdout, &err) != TYNDAU_OK) rc = fail(&err);
     }
 done:
     tyndau_model_free(m);
@@ -345,7 +348,8 @@ static int cmd_survey(int argc, char **argv)
     }
     tyndau_error err;
     tyndau_error_clear(&err);
-    if (tyndau_output_print_survey(argv[optind], csv, stdout, &err) != TYNDAU_OK) return fail(&err);
+    if (tyndau_output_print_survey(argv[optind], csv ? TYNDAU_PRINT_CSV : TYNDAU_PRINT_TABLE, stdout, &err) != TYNDAU_OK)
+        return fail(&err);
     return 0;
 }
 
