@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bench/run.sh TYNDAU: measure speed and memory, write BENCHMARKS.md.
+# Figures are medians over repeated runs of the default (baseline) parameters;
+# each configuration runs in its own process so that peak memory is its own.
+set -euo pipefail
+tyndau=${1:-build/tyndau}
+build=$(dirname "$tyndau")
+reps=${REPS:-3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bench=$build/bench
+# shellcheck disable=SC2046
+${CC:-gcc} -std=c11 -O2 -fopenmp -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Imodel \
+    $(pkg-config --cflags gsl hdf5) bench/bench.c "$build/libtyndau.a" \
+    $(pkg-config --libs gsl hdf5 inih) -lm -o "$bench"
+
+run() { # AGENTS THREADS
+    echo "bench: $1 agents, $2 threads, $reps runs" >&2
+    "$bench" "$1" "$2" "$reps" "$tmp/b.h5"
+}
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+national=$(run 11919241 2)
+one_m=$(run 1000000 2)
+t1=$(run 2000000 1)
+t2=$(run 2000000 2)
+
+# the whole command, as a user runs it (process start, scenario, survey table, HDF5)
+walls=()
+for _ in $(seq "$reps"); do
+    s=$(date +%s.%N)
+    "$tyndau" run --agents 11919241 --threads 2 --quiet -o "$tmp/cli.h5"
+    e=$(date +%s.%N)
+    walls+=("$(awk -v s="$s" -v e="$e" 'BEGIN {printf "%.2f", e - s}')")
+done
+cli_median=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}')
+
+div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.4f", a / b}'; }
+ratio=$(div "$(field us_per_citizen "$national")" "$(field us_per_citizen "$one_m")")
+speedup=$(div "$(field total_s "$t1")" "$(field total_s "$t2")")
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
+
+cat > BENCHMARKS.md <<MD
+# tyndau benchmarks
+
+Written by \`make bench\` (bench/run.sh); do not edit by hand. Medians over $reps runs.
+
+- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)
+- machine: $cpu, $(nproc) cores, $mem
+- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+- compiler: $(${CC:-gcc} --version | head -1)
+- model: default parameters (the baseline), $(field days "$national") days from start_date to end_date, survey included
+- command: \`make bench\` (library timings from bench/bench.c; whole-command times from \`tyndau run --agents 11919241 --threads 2 --quiet\`)
+
+## National scale: every adult (11,919,241 citizens), 2 threads
+
+| figure | measured | goal |
+|---|---|---|
+| whole command, wall time (median) | $(printf '%.1f' "$cli_median") s | <= 20 s |
+| create + run + write (median; min, max) | $(field total_s "$national") s ($(field min_total_s "$national"), $(field max_total_s "$national")) | |
+| of which: create / run (incl. survey) / write HDF5 | $(field new_s "$national") / $(field run_s "$national") / $(field write_s "$national") s | |
+| peak resident memory | $(field peak_mib "$national") MiB | <= 1.5 GB |
+| citizen-days per second per thread | $(field cd_per_s_per_thread "$national") | >= 2e8 per core |
+
+## Cost per citizen: 12 M against 1 M (2 threads)
+
+| agents | total s | us per citizen (whole run) |
+|---|---|---|
+| 1,000,000 | $(field total_s "$one_m") | $(field us_per_citizen "$one_m") |
+| 11,919,241 | $(field total_s "$national") | $(field us_per_citizen "$national") |
+
+Ratio 12 M / 1 M: $(printf '%.2f' "$ratio") (goal: within 20%, i.e. <= 1.20).
+
+## Threads: 2,000,000 citizens
+
+| threads | total s | citizen-days per second per thread |
+|---|---|---|
+| 1 | $(field total_s "$t1") | $(field cd_per_s_per_thread "$t1") |
+| 2 | $(field total_s "$t2") | $(field cd_per_s_per_thread "$t2") |
+
+Speed-up 2 threads / 1 thread: $(printf '%.2f' "$speedup") (goal >= 1.8).
+No larger machine was measured for this file; 1-16 threads are recorded when one is at hand.
+
+Raw lines:
+\`\`\`
+$national
+$one_m
+$t1
+$t2
+whole command: ${walls[*]} s
+\`\`\`
+MD
+echo "bench: wrote BENCHMARKS.md" >&2
