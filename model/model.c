@@ -67,8 +67,8 @@ static int queue_push(tyndau_office *o, const tyndau_appeal *a)
     return 0;
 }
 
-/* Bytes per citizen: the state arrays of tyndau_citizens. */
-#define CITIZEN_BYTES (12 + 4 + 2 * 6)
+/* Bytes per citizen: its state and its next-event day. */
+#define CITIZEN_BYTES (sizeof(tyndau_citizen) + sizeof(uint16_t))
 
 size_t tyndau_model_bytes(const tyndau_params *p, size_t n)
 {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,22 +101,43 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* Memory the run may use: the least of MemAvailable, the cgroup's limit (v2) and
+ * the address-space limit, so that a container or `ulimit -v` is respected. */
 static size_t available_memory(void)
 {
+    size_t avail = SIZE_MAX;
     FILE *f = fopen("/proc/meminfo", "r");
-    size_t kb = 0;
     if (f) {
         char line[256];
+        size_t kb;
         while (fgets(line, sizeof line, f))
-            if (sscanf(line, "MemAvailable: %zu kB", &kb) == 1) break;
+            if (sscanf(line, "MemAvailable: %zu kB", &kb) == 1) {
+                avail = kb * 1024;
+                break;
+            }
         fclose(f);
     }
-    if (kb == 0) {
+    if (avail == SIZE_MAX) {
         long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-        if (pages > 0 && size > 0) return (size_t)pages * (size_t)size;
-        return SIZE_MAX;
+        if (pages > 0 && size > 0) avail = (size_t)pages * (size_t)size;
     }
-    return kb * 1024;
+    size_t max = 0, cur = 0;
+    f = fopen("/sys/fs/cgroup/memory.max", "r");
+    if (f) {
+        if (fscanf(f, "%zu", &max) == 1) {
+            FILE *g = fopen("/sys/fs/cgroup/memory.current", "r");
+            if (g) {
+                if (fscanf(g, "%zu", &cur) != 1) cur = 0;
+                fclose(g);
+            }
+            if (max > cur && max - cur < avail) avail = max - cur;
+        }
+        fclose(f); /* "max" (no limit) does not scan as a number */
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (size_t)rl.rlim_cur < avail)
+        avail = (size_t)rl.rlim_cur;
+    return avail;
 }
 
 /* An output path is checked before the run: a run of minutes must not end in "cannot write". */
@@ -276,7 +298,7 @@ static int cmd_run(int argc, char **argv, char *command_line)
     size_t need = tyndau_model_bytes(&p, (size_t)agents), have = available_memory();
     if (need > have) {
         fprintf(stderr,
-                "tyndau: --agents %" PRIu64 ": needs about %.1f GiB but %.1f GiB of memory is available; "
+                "tyndau: --agents %" PRIu64 ": needs about %.2f GiB but %.2f GiB of memory is available; "
                 "expected at most %.0f agents\n",
                 agents, (double)need / 1073741824.0, (double)have / 1073741824.0,
                 (double)agents * (double)have / (double)need);
