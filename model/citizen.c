@@ -75,6 +75,7 @@ static void reschedule(tyndau_citizens *c, size_t i)
     if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;
     if (c->s[i].t_contact < nx) nx = c->s[i].t_contact;
     if (c->s[i].t_tell < nx) nx = c->s[i].t_tell;
+    if (c->s[i].t_retry < nx) nx = c->s[i].t_retry;
     c->next[i] = nx;
 }
 
@@ -131,42 +132,47 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
     return CH_INFORMAL;
 }
 
-static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day, tyndau_day_counts *cnt)
+/* A problem is voiced or not (channel choice) and, if voiced, becomes an appeal in
+ * this block's buffer.  `retry`: the unresolved problem stored in the citizen
+ * (domain in `problem`, `severity`) is raised again; otherwise a new problem of a
+ * random domain and severity arises, and the next one is drawn. */
+static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day, int retry,
+                          tyndau_day_counts *cnt)
 {
-    tyndau_citizens *c = &m->c;
-    const tyndau_params *p = &m->p;
+    tyndau_citizen *c = &m->c.s[i];
     int dom;
-    if (c->s[i].problem & PROB_RETRY) {
-        dom = c->s[i].problem & 7u; /* the same problem, raised again */
+    uint8_t sev;
+    if (retry) {
+        dom = c->problem & 7u;
+        sev = c->severity;
+        c->t_retry = TYNDAU_NEVER;
+        cnt->retries++;
     } else {
         dom = (int)gsl_ran_discrete(r, m->domain_table);
-        c->s[i].severity = (uint8_t)gsl_ran_discrete(r, m->severity_table);
+        sev = (uint8_t)gsl_ran_discrete(r, m->severity_table);
+        /* arrivals form a Bernoulli process per day (probability 1 - exp(-rate)) */
+        double rate = m->problem_rate[DEMO_INCOME(c->demo) == INC_LOW][DEMO_SETTLEMENT(c->demo)]
+                                     [DEMO_AGE(c->demo) == AGE_61P];
+        double t = rate > 0 ? (double)day + 1.0 + floor(gsl_ran_exponential(r, 1.0) / rate) : INFINITY;
+        c->t_problem = t < (double)m->n_days ? (uint16_t)t : TYNDAU_NEVER;
     }
-    c->s[i].problem = (uint8_t)dom;
     int g[N_GTYPE];
-    tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
+    tyndau_groups_of(c->demo, c->region, g);
     for (int t = 0; t < N_GTYPE; t++) cnt->problems[g[t]][dom]++;
-    tyndau_channel ch = choose_channel(m, r, i, day, c->s[i].severity / 255.0);
+    tyndau_channel ch = choose_channel(m, r, i, day, sev / 255.0);
     for (int t = 0; t < N_GTYPE; t++) cnt->choices[g[t]][ch]++;
-    if (ch != CH_SILENCE) {
-        int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->s[i].region, gsl_rng_uniform(r));
-        tyndau_appeal ap = {(uint32_t)i, (uint16_t)day, (uint16_t)office, (uint8_t)ch, (uint8_t)dom,
-                            c->s[i].demo, c->s[i].region, c->s[i].ties, c->s[i].severity};
-        if (tyndau_appealbuf_push(&m->block_appeals[b], ap) != 0) cnt->alloc_failed = 1;
-        c->s[i].appeals = sat_add(c->s[i].appeals, 1);
-        /* a visit to a centre that has joined the system tells of the platform */
-        if (ch == CH_OFFLINE && AW_PLATFORM(c->s[i].aware) == PA_NONE && gsl_rng_uniform(r) < m->coverage[day]) {
-            c->s[i].aware = AW_MAKE(AW_CONCEPT(c->s[i].aware), AW_CCHANNEL(c->s[i].aware), PA_HEARD);
-            c->s[i].news |= NEWS_PLATFORM;
-            schedule_tell(m, r, i, day);
-        }
+    if (ch == CH_SILENCE) return;
+    int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->region, gsl_rng_uniform(r));
+    tyndau_appeal ap = {(uint32_t)i, (uint16_t)day, (uint16_t)office, (uint8_t)ch, (uint8_t)dom,
+                        c->demo, c->region, c->ties, sev};
+    if (tyndau_appealbuf_push(&m->block_appeals[b], ap) != 0) cnt->alloc_failed = 1;
+    c->appeals = sat_add(c->appeals, 1);
+    /* a visit to a centre that has joined the system tells of the platform */
+    if (ch == CH_OFFLINE && AW_PLATFORM(c->aware) == PA_NONE && gsl_rng_uniform(r) < m->coverage[day]) {
+        c->aware = AW_MAKE(AW_CONCEPT(c->aware), AW_CCHANNEL(c->aware), PA_HEARD);
+        c->news |= NEWS_PLATFORM;
+        schedule_tell(m, r, i, day);
     }
-    /* memoryless arrivals: the next problem is drawn afresh after any problem event */
-    double rate = m->problem_rate[DEMO_INCOME(c->s[i].demo) == INC_LOW][DEMO_SETTLEMENT(c->s[i].demo)]
-                                 [DEMO_AGE(c->s[i].demo) == AGE_61P];
-    double t = rate > 0 ? (double)day + 1.0 + floor(gsl_ran_exponential(r, 1.0) / rate) : INFINITY;
-    c->s[i].t_problem = t < (double)m->n_days ? (uint16_t)t : TYNDAU_NEVER;
-    (void)p;
 }
 
 static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
@@ -285,10 +291,10 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
                            (lev == LEV_CENTRAL ? NEWS_CENTRAL : 0u));
     schedule_tell(m, r, i, day);
     if (o != OUT_RESOLVED && o != OUT_BRIBE_PAID && gsl_rng_uniform(r) < p->problem_persist) {
-        c->s[i].problem = (uint8_t)((unsigned)dom | PROB_RETRY);
+        /* the problem will be raised again (a pending one is replaced by this newer one) */
+        c->s[i].problem = (uint8_t)dom;
         c->s[i].severity = msg->extra;
-        uint16_t t = after_delay(m, r, day, p->problem_persist_days);
-        if (t < c->s[i].t_problem) c->s[i].t_problem = t;
+        c->s[i].t_retry = after_delay(m, r, day, p->problem_persist_days);
     }
 }
 
@@ -348,7 +354,8 @@ static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day
     if (c->s[i].t_contact == today) event_contact(m, r, i, day);
     if (c->s[i].t_media == today) event_media(m, r, i, day);
     if (c->s[i].t_platform == today) event_platform(m, r, i, day);
-    if (c->s[i].t_problem == today) event_problem(m, r, b, i, day, cnt);
+    if (c->s[i].t_problem == today) event_problem(m, r, b, i, day, 0, cnt);
+    if (c->s[i].t_retry == today) event_problem(m, r, b, i, day, 1, cnt);
     if (c->s[i].t_tell == today) event_tell(m, r, b, i, cnt);
     state_changed(c, i, before, cnt);
     reschedule(c, i);

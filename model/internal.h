@@ -9,7 +9,7 @@
  *
  * Time is an integer day index from start_date; TYNDAU_NEVER marks an event
  * that is not scheduled.  A citizen's `next` is the minimum of its pending
- * event days (t_problem, t_media, t_platform, t_contact, t_tell); the daily
+ * event days (t_problem, t_media, t_platform, t_contact, t_tell, t_retry); the daily
  * loop visits exactly the citizens whose `next` is today.
  */
 #ifndef TYNDAU_INTERNAL_H
@@ -44,8 +44,6 @@
 #define NEWS_GOOD 0x04u    /* an own appeal was resolved */
 #define NEWS_BAD 0x08u     /* an own appeal was not */
 #define NEWS_CENTRAL 0x10u /* the outcome's level: central if set, else local */
-/* problem byte: domain(3) | RETRY flag */
-#define PROB_RETRY 0x80u
 
 /* evidence index: [level*2 + 0] positive, [level*2 + 1] negative */
 #define EV(level, neg) ((level)*2 + (neg))
@@ -54,10 +52,11 @@
  * cache line (fields of a random citizen are read together when messages arrive). */
 typedef struct {
     uint8_t demo, region, skill, ties; /* fixed at creation */
-    uint8_t aware, news, problem, severity;
+    uint8_t aware, news;
+    uint8_t problem, severity; /* the unresolved problem to raise again at t_retry: domain, severity */
     uint8_t evidence[4];
     uint8_t contacts, appeals, bribes, unused;
-    uint16_t t_problem, t_media, t_platform, t_contact, t_tell, unused2;
+    uint16_t t_problem, t_media, t_platform, t_contact, t_tell, t_retry;
     uint32_t unused3;
 } tyndau_citizen;
 _Static_assert(sizeof(tyndau_citizen) == 32, "a citizen is half a cache line");
@@ -127,7 +126,8 @@ typedef struct {
     int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
     int64_t state[TYNDAU_N_GROUP][N_STATE_SERIES]; /* changes of state counts */
     int64_t wait[N_CHANNEL][TYNDAU_WAIT_MAX];
-    int64_t told, messages;
+    int64_t wait_group[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX]; /* days to an answer, by complainant's group */
+    int64_t told, messages, retries;
     int64_t group_size[TYNDAU_N_GROUP]; /* used once, at creation */
     int alloc_failed; /* a buffer could not grow */
 } tyndau_day_counts;
@@ -178,7 +178,8 @@ struct tyndau_model {
     int64_t s_state0[TYNDAU_N_GROUP][N_STATE_SERIES];      /* state at the start */
     int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
     int64_t wait_hist[N_CHANNEL][TYNDAU_WAIT_MAX];
-    int64_t told, messages;
+    int64_t wait_group_hist[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX];
+    int64_t told, messages, retries;
     int64_t group_size[TYNDAU_N_GROUP];
     int day; /* days done */
     /* survey */

@@ -290,8 +290,11 @@ static int record(tyndau_model *m, int d)
             for (int k = 0; k < N_OUTCOME; k++) m->outcome_channel[ch][k] += c->outcome_channel[ch][k];
             for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_hist[ch][k] += c->wait[ch][k];
         }
+        for (int g = 0; g < TYNDAU_N_GROUP; g++)
+            for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_group_hist[g][k] += c->wait_group[g][k];
         m->told += c->told;
         m->messages += c->messages;
+        m->retries += c->retries;
         failed |= c->alloc_failed;
         memset(c, 0, sizeof *c);
     }
@@ -350,6 +353,8 @@ uint64_t tyndau_model_total_problems(const tyndau_model *m)
         for (int k = 0; k < N_DOMAIN; k++) s += (uint64_t)m->s_problems[d * TYNDAU_N_GROUP * N_DOMAIN + (size_t)k];
     return s;
 }
+
+uint64_t tyndau_model_total_retries(const tyndau_model *m) { return (uint64_t)m->retries; }
 
 uint64_t tyndau_model_total_channel(const tyndau_model *m, tyndau_channel c)
 {

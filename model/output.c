@@ -659,6 +659,12 @@ static void write_distributions(writer *w, hid_t file, const tyndau_model *m)
                                           "processing (bin d = d days; the last bin is open-ended).",
                            .units = "agents", .axes = "channel,wait_days"});
     write_dataset(w, g, where,
+                  &(dspec){.name = "time_to_answer_by_group", .k = K_I64, .rank = 2,
+                           .dims = {TYNDAU_N_GROUP, TYNDAU_WAIT_MAX}, .data = m->wait_group_hist,
+                           .description = "Appeals processed, by the complainant's group and days from "
+                                          "submission to processing (bin d = d days; the last bin is open-ended).",
+                           .units = "agents", .axes = "group,wait_days"});
+    write_dataset(w, g, where,
                   &(dspec){.name = "outcome_by_channel", .k = K_I64, .rank = 2, .dims = {N_CHANNEL, N_OUTCOME},
                            .data = m->outcome_channel,
                            .description = "Appeals that reached an outcome, by channel and outcome.",

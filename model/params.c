@@ -223,6 +223,10 @@ tyndau_status tyndau_params_check(const tyndau_params *p, tyndau_error *err)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "key 'end_date': expected a date not before start_date");
     if (p->end_date - p->start_date > 40000)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "keys 'start_date'..'end_date': expected at most 40000 days");
+    if (p->survey_date < p->start_date || p->survey_date > p->end_date)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                          "key 'survey_date': expected a date from start_date to end_date (the survey runs "
+                          "inside the simulation)");
     if (p->platform_full_date < p->platform_start_date)
         return TYNDAU_ERR(err, TYNDAU_EINPUT,
                           "key 'platform_full_date': expected a date not before platform_start_date");

@@ -180,10 +180,10 @@ tyndau_status tyndau_population_tables(tyndau_model *m, tyndau_error *err)
     const tyndau_params *p = &m->p;
     const double skill[N_DIGITAL] = {p->skill_mean_offline, p->skill_mean_internet, p->skill_mean_egov};
     for (int d = 0; d < N_DIGITAL; d++) m->skill_table[d] = byte_beta_table(skill[d], p->skill_concentration);
-    m->severity_table = byte_beta_table(0.4, 5.0); /* Beta(2, 3) */
+    m->severity_table = byte_beta_table(p->severity_mean, p->severity_concentration);
     m->ties_table = ties_table(p);
     m->prior_table[0] = poisson_table(p->prior_evidence);
-    m->prior_table[1] = poisson_table(p->prior_evidence * 1.5);
+    m->prior_table[1] = poisson_table(p->prior_evidence * p->prior_evidence_61plus);
     for (int d = 0; d < N_DIGITAL; d++)
         if (m->skill_table[d] == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     if (!m->severity_table || !m->ties_table || !m->prior_table[0] || !m->prior_table[1])
@@ -243,6 +243,7 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
     c->s[i].t_contact = tyndau_next_from_table(m->lam_contact + (size_t)rural * n1, n_days, -1,
                                              gsl_ran_exponential(r, 1.0));
     c->s[i].t_tell = TYNDAU_NEVER;
+    c->s[i].t_retry = TYNDAU_NEVER;
     uint16_t nx = c->s[i].t_problem;
     if (c->s[i].t_media < nx) nx = c->s[i].t_media;
     if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;

@@ -6,9 +6,10 @@
  * tobyl-torgai.kz); the others are BNS start-of-2021 figures rounded to the
  * thousand and NOT in the facts file: treat them as approximate (L) until
  * checked against stat.gov.kz.  Urban shares: the three cities are wholly
- * urban; Karaganda, Almaty oblast and Turkestan follow the facts file's
- * extremes (BNS 2024, before the 2022 splits moved rural districts, so
- * approximate); the rest are approximate BNS figures (L).  The national
+ * urban; the others are approximate BNS figures for 2021 (L).  The facts
+ * file's urban shares (Karaganda 81.7%, Almaty oblast 16.1%, Turkestan 24.7%)
+ * are for 2024, after the 2022 splits moved districts to new regions, so they
+ * are a check on the order of magnitude, not the values used.  The national
  * urban share they imply (about 59%) matches BNS 1 Jan 2021: 59.1% (facts: H).
  * The adult population is assumed to be distributed like the residents.
  */

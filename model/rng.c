@@ -27,8 +27,8 @@ int tyndau_rng_seeds(uint64_t seed, const size_t counts[N_RNG_KIND], unsigned lo
     for (int k = 0; k < N_RNG_KIND; k++)
         for (size_t i = 0; i < counts[k]; i++, j++) {
             uint64_t h = tyndau_key(seed, (uint64_t)k, i);
-            s[j].seed = (unsigned long)((h >> 32) ^ (h & 0xffffffffu));
-            if (s[j].seed == 0) s[j].seed = 1;
+            /* in [1, 2^32 - 1 - total]: the bumps below stay within 32 bits and nonzero */
+            s[j].seed = 1 + (unsigned long)(((h >> 32) ^ (h & 0xffffffffu)) % (0xffffffffUL - total));
             s[j].slot = j;
         }
     /* Sort by seed (ties by slot), then bump any repeat to the next unused value.
@@ -36,7 +36,7 @@ int tyndau_rng_seeds(uint64_t seed, const size_t counts[N_RNG_KIND], unsigned lo
     qsort(s, total, sizeof *s, cmp_seed);
     for (size_t i = 1; i < total; i++)
         if (s[i].seed <= s[i - 1].seed) s[i].seed = s[i - 1].seed + 1;
-    for (size_t i = 0; i < total; i++) out[s[i].slot] = s[i].seed & 0xffffffffUL;
+    for (size_t i = 0; i < total; i++) out[s[i].slot] = s[i].seed;
     free(s);
     return 0;
 }

@@ -142,8 +142,9 @@ static tyndau_outcome decide(const tyndau_model *m, const tyndau_office *o, cons
 {
     const tyndau_params *p = &m->p;
     gsl_rng *r = o->rng;
-    int date = p->start_date + day;
-    int deadline = date >= p->code_date ? p->deadline_code : p->deadline_before_code;
+    /* the rules in force when the appeal was filed apply to it */
+    int filed = p->start_date + a->day;
+    int deadline = filed >= p->code_date ? p->deadline_code : p->deadline_before_code;
     if ((int)m->wd[day] - (int)m->wd[a->day] > deadline) return OUT_LATE_IGNORED;
     double pb = b->corruption * domain_corruption(p, a->domain) * (1.0 - p->detection);
     if (pb > 0.0 && gsl_rng_uniform(r) < pb) {
@@ -177,7 +178,9 @@ void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_co
         for (int t = 0; t < N_GTYPE; t++) cnt->outcomes[g[t]][out]++;
         cnt->outcome_channel[a.channel][out]++;
         int wait = day - a.day;
-        cnt->wait[a.channel][wait < TYNDAU_WAIT_MAX ? wait : TYNDAU_WAIT_MAX - 1]++;
+        int wbin = wait < TYNDAU_WAIT_MAX ? wait : TYNDAU_WAIT_MAX - 1;
+        cnt->wait[a.channel][wbin]++;
+        for (int t = 0; t < N_GTYPE; t++) cnt->wait_group[g[t]][wbin]++;
         o->processed++;
         o->by_outcome[out]++;
         o->wait_sum += (uint64_t)wait;

@@ -75,14 +75,20 @@ static double yes_prob(const tyndau_params *p, unsigned pos, unsigned neg, doubl
     return logistic(log(mean / (1.0 - mean)) + shift);
 }
 
-/* yes_prob for small evidence counts, computed once per survey: the population
- * survey asks it of every citizen nine times.  Index 0: no shift (attention),
+/* Answer probabilities are carried in 32.32 fixed point (FIX_ONE = 1): sums over
+ * millions of citizens are then exact integers, independent of the order of addition.
+ * yes_prob for small evidence counts is tabulated once per survey (the population
+ * survey asks it of every citizen nine times).  Index 0: no shift (attention);
  * 1..7: the principles. */
+#define FIX_ONE 4294967296.0
 #define YES_TAB 64
 typedef struct {
     double shift[8];
-    double yes[8][YES_TAB][YES_TAB];
+    uint64_t yes[8][YES_TAB][YES_TAB];
+    uint64_t dont_know; /* contact_dont_know */
 } yes_table;
+
+static uint64_t to_fix(double x) { return (uint64_t)(x * FIX_ONE + 0.5); } /* x in [0, 1] */
 
 static void yes_table_init(const tyndau_params *p, yes_table *t)
 {
@@ -92,64 +98,69 @@ static void yes_table_init(const tyndau_params *p, yes_table *t)
     for (int s = 0; s < 8; s++) {
         t->shift[s] = shift[s];
         for (unsigned a = 0; a < YES_TAB; a++)
-            for (unsigned b = 0; b < YES_TAB; b++) t->yes[s][a][b] = yes_prob(p, a, b, shift[s]);
+            for (unsigned b = 0; b < YES_TAB; b++) t->yes[s][a][b] = to_fix(yes_prob(p, a, b, shift[s]));
     }
+    t->dont_know = to_fix(p->contact_dont_know);
 }
 
-static double yes_lookup(const tyndau_params *p, const yes_table *t, int s, unsigned pos, unsigned neg)
+static uint64_t yes_lookup(const tyndau_params *p, const yes_table *t, int s, unsigned pos, unsigned neg)
 {
     if (pos < YES_TAB && neg < YES_TAB) return t->yes[s][pos][neg];
-    return yes_prob(p, pos, neg, t->shift[s]);
+    return to_fix(yes_prob(p, pos, neg, t->shift[s]));
 }
 
-/* Fill probs for citizen i and question q; returns 0 when i is outside the question's base. */
-static int answer_probs(const tyndau_model *m, const yes_table *yt, size_t i, int q, double probs[MAX_RESP])
+#define ONE ((uint64_t)1 << 32)
+
+/* The survey's measurement model: fill pr (fixed point, summing to ONE) with the
+ * probabilities of citizen i's answers to question q; returns 0 when i is outside
+ * the question's base.  docs/ODD.md section 8 states the same mapping in words. */
+static int answer_probs(const tyndau_model *m, const yes_table *yt, size_t i, int q, uint64_t pr[MAX_RESP])
 {
     const tyndau_params *p = &m->p;
-    const tyndau_citizens *c = &m->c;
-    uint8_t a = c->s[i].aware;
-    const uint8_t *ev = c->s[i].evidence;
-    for (int k = 0; k < MAX_RESP; k++) probs[k] = 0.0;
+    const tyndau_citizen *c = &m->c.s[i];
+    uint8_t a = c->aware;
+    const uint8_t *ev = c->evidence;
+    for (int k = 0; k < MAX_RESP; k++) pr[k] = 0;
     switch (q) {
-    case Q_AWARE_CONCEPT: probs[2 - (int)AW_CONCEPT(a)] = 1.0; return 1;
+    case Q_AWARE_CONCEPT: pr[2 - (int)AW_CONCEPT(a)] = ONE; return 1;
     case Q_CONCEPT_MEANING:
         if (AW_CONCEPT(a) == CA_NONE) return 0;
-        probs[AW_CCHANNEL(a)] = 1.0;
+        pr[AW_CCHANNEL(a)] = ONE;
         return 1;
-    case Q_AWARE_PLATFORM: probs[2 - (int)AW_PLATFORM(a)] = 1.0; return 1;
+    case Q_AWARE_PLATFORM: pr[2 - (int)AW_PLATFORM(a)] = ONE; return 1;
     case Q_ATTENTION_CENTRAL:
     case Q_ATTENTION_LOCAL: {
         int lev = q == Q_ATTENTION_CENTRAL ? LEV_CENTRAL : LEV_LOCAL;
         unsigned pos = ev[EV(lev, 0)], neg = ev[EV(lev, 1)];
         if (pos + neg == 0) {
-            probs[2] = 1.0;
+            pr[2] = ONE;
         } else {
-            probs[0] = yes_lookup(p, yt, 0, pos, neg);
-            probs[1] = 1.0 - probs[0];
+            pr[0] = yes_lookup(p, yt, 0, pos, neg);
+            pr[1] = ONE - pr[0];
         }
         return 1;
     }
     case Q_CONTACTED: {
-        int k = c->s[i].contacts;
+        int k = c->contacts;
         if (k >= p->contact_often) {
-            probs[0] = 1.0;
+            pr[0] = ONE;
         } else if (k >= 1) {
-            probs[1] = 1.0;
-        } else if (AW_CONCEPT(a) == CA_NONE && c->s[i].appeals == 0) {
-            probs[3] = p->contact_dont_know;
-            probs[2] = 1.0 - p->contact_dont_know;
+            pr[1] = ONE;
+        } else if (AW_CONCEPT(a) == CA_NONE && c->appeals == 0) {
+            pr[3] = yt->dont_know;
+            pr[2] = ONE - yt->dont_know;
         } else {
-            probs[2] = 1.0;
+            pr[2] = ONE;
         }
         return 1;
     }
     default: {
         unsigned pos = (unsigned)ev[0] + ev[2], neg = (unsigned)ev[1] + ev[3];
         if (pos + neg == 0) {
-            probs[2] = 1.0;
+            pr[2] = ONE;
         } else {
-            probs[0] = yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg);
-            probs[1] = 1.0 - probs[0];
+            pr[0] = yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg);
+            pr[1] = ONE - pr[0];
         }
         return 1;
     }
@@ -168,8 +179,6 @@ typedef struct {
     uint64_t sum[N_QUESTION][MAX_RESP]; /* fixed point 32.32 */
     uint64_t base[N_QUESTION];
 } cell_acc;
-
-#define FIX_ONE 4294967296.0
 
 static tyndau_status add_rows(tyndau_model *m, int quota, double (*sim)[N_QUESTION][MAX_RESP],
                               const double (*base)[N_QUESTION], tyndau_error *err);
@@ -201,11 +210,11 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         t = omp_get_thread_num();
 #endif
         cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->s[i].demo, c->s[i].region)];
-        double pr[MAX_RESP];
+        uint64_t pr[MAX_RESP];
         for (int q = 0; q < N_QUESTION; q++) {
             if (!answer_probs(m, yt, i, q, pr)) continue;
             ca->base[q]++;
-            for (int k = 0; k < questions[q].n; k++) ca->sum[q][k] += (uint64_t)(pr[k] * FIX_ONE + 0.5); /* pr in [0, 1] */
+            for (int k = 0; k < MAX_RESP; k++) ca->sum[q][k] += pr[k];
         }
     }
     for (int cell = 0; cell < N_CELL; cell++) {
@@ -282,10 +291,10 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         given--;
         int g[N_GTYPE];
         tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
-        double pr[MAX_RESP];
+        uint64_t pr[MAX_RESP];
         for (int q = 0; q < N_QUESTION; q++) {
             if (!answer_probs(m, yt, i, q, pr)) continue;
-            double u = gsl_rng_uniform(r);
+            uint64_t u = (uint64_t)(gsl_rng_uniform(r) * FIX_ONE); /* < ONE */
             int k = 0;
             while (k < questions[q].n - 1 && u >= pr[k]) u -= pr[k++];
             for (int gt = 0; gt < N_GTYPE; gt++) {

@@ -49,15 +49,18 @@ typedef struct {
     const char *group_type; /* NULL: every group_type of the question */
     quirk_kind kind;
     double published_sum;   /* QUIRK_NORMALISE: the (wrong) sum the article prints */
+    const char *wrong_cell; /* QUIRK_NORMALISE: the response known to be wrong, or NULL */
 } quirk;
 
 static const quirk quirks[] = {
     /* README: "the four published shares sum to 91.4%, the rest is unpublished" */
-    {"concept_meaning", NULL, QUIRK_SUBSET, 0.0},
+    {"concept_meaning", NULL, QUIRK_SUBSET, 0.0, NULL},
     /* README: "the aware_platform total row sums to 102.3% (11.8 + 32.7 + 57.8)".
-       Only a row near that published sum is rescaled: a different bad sum is
-       a different mistake, and is reported as one. */
-    {"aware_platform", "total", QUIRK_NORMALISE, 102.3},
+       "the article's text gives 44.5% as aware (11.8 + 32.7), so the 'first time'
+       cell is the inconsistent one": that cell becomes the remainder (55.5), the
+       others stay as published.  Only a row near the published sum is corrected:
+       a different bad sum is a different mistake, and is reported as one. */
+    {"aware_platform", "total", QUIRK_NORMALISE, 102.3, "first_time"},
 };
 
 static const quirk *find_quirk(const char *question, const char *group_type)
@@ -330,16 +333,35 @@ static tyndau_status check_rows(const tyndau_target **p, tyndau_target *cells, s
         if (fabs(sum - 100.0) <= SUM_TOL + SUM_EPS) continue;
         if (q != NULL && q->kind == QUIRK_NORMALISE &&
             fabs(sum - q->published_sum) <= SUM_TOL + SUM_EPS) {
-            if (warn != NULL)
-                fprintf(warn,
-                        "%s:%d: warning: row question '%s', group_type '%s', group '%s' sums to "
-                        "%.6g, a known inconsistency of the published article (see "
-                        "data/survey_2021/README.md); its shares are normalised to sum to 1\n",
-                        name, c0->line, c0->question, c0->group_type, c0->group, sum);
-            /* row[] is const for the checks; the cells it points at are ours to rescale. */
+            /* the wrong cell, if the row has it, becomes the remainder; else rescale all */
+            size_t wrong = len;
+            for (size_t i = 0; q->wrong_cell != NULL && i < len; i++)
+                if (strcmp(row[i]->response, q->wrong_cell) == 0) wrong = i;
+            double others = sum - (wrong < len ? row[wrong]->percent : 0.0);
+            if (wrong < len && others > 100.0) wrong = len; /* no remainder to give it */
+            if (warn != NULL) {
+                if (wrong < len)
+                    fprintf(warn,
+                            "%s:%d: warning: row question '%s', group_type '%s', group '%s' sums to "
+                            "%.6g, a known inconsistency of the published article (see "
+                            "data/survey_2021/README.md); normalised: its '%s' cell is taken as "
+                            "%.6g, 100 minus the others\n",
+                            name, c0->line, c0->question, c0->group_type, c0->group, sum, q->wrong_cell,
+                            100.0 - others);
+                else
+                    fprintf(warn,
+                            "%s:%d: warning: row question '%s', group_type '%s', group '%s' sums to "
+                            "%.6g, a known inconsistency of the published article (see "
+                            "data/survey_2021/README.md); normalised: its shares are rescaled to sum to 1\n",
+                            name, c0->line, c0->question, c0->group_type, c0->group, sum);
+            }
+            /* row[] is const for the checks; the cells it points at are ours to correct. */
             for (size_t i = 0; i < len; i++) {
                 tyndau_target *c = &cells[row[i] - cells];
-                c->share = c->percent / sum;
+                if (wrong == len)
+                    c->share = c->percent / sum;
+                else
+                    c->share = i == wrong ? (100.0 - others) / 100.0 : c->percent / 100.0;
                 c->normalised = 1;
             }
             continue;

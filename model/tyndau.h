@@ -69,7 +69,8 @@ const tyndau_params *tyndau_model_params(const tyndau_model *m);
 size_t tyndau_model_agents(const tyndau_model *m);
 int tyndau_model_days(const tyndau_model *m);
 /* Totals over the whole run. */
-uint64_t tyndau_model_total_problems(const tyndau_model *m);
+uint64_t tyndau_model_total_problems(const tyndau_model *m); /* new problems and retries */
+uint64_t tyndau_model_total_retries(const tyndau_model *m);  /* unresolved problems raised again */
 uint64_t tyndau_model_total_channel(const tyndau_model *m, tyndau_channel c);
 uint64_t tyndau_model_total_outcome(const tyndau_model *m, tyndau_outcome o);
 /* Citizen attributes (for tests): demographics and state at the end of the run. */

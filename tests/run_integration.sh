@@ -400,7 +400,8 @@ check "survey --csv: rows for every group type and both samples" $rc "$tmp/py.ou
 
 # Every published cell appears, in both samples, with its observed value.  The one
 # row the loader normalises (aware_platform total, published sum 102.3) is compared
-# with its normalised shares, percent * 100 / 102.3.
+# with its corrected value: the 'first_time' cell becomes 100 minus the others
+# (the article's text: 44.5% aware), the others stay as published.
 py '
 import csv, math, sys
 from collections import defaultdict
@@ -415,8 +416,9 @@ bad = []
 for r in marg:
     p = float(r["percent"])
     s = sums[(r["question"], r["group_type"], r["group"])]
-    if (r["question"], r["group_type"]) == ("aware_platform", "total") and abs(s - 102.3) < 0.5:
-        p = p * 100.0 / s
+    if (r["question"], r["group_type"]) == ("aware_platform", "total") and abs(s - 102.3) < 0.5 \
+            and r["response"] == "first_time":
+        p = 100.0 - (s - p)
     for sample in ("population", "quota"):
         o = got.get(key(r) + (sample,))
         if o is None:

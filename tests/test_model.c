@@ -151,6 +151,39 @@ static void test_problem_rate_recovered(void **state)
     tyndau_model_free(m);
 }
 
+/* New problems keep arriving at their rate while unresolved ones are raised again
+ * (a retry once took the place of the next new problem). */
+static void test_retries_do_not_replace_new_problems(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "problem_persist", "1");
+    set(&p, "problem_persist_days", "5");
+    set(&p, "resolve_base", "0"); /* nothing is resolved: every answered appeal is retried */
+    set(&p, "corruption_mean", "0");
+    size_t n = 30000;
+    tyndau_model *m = run(&p, n, 13);
+    double mean = 0.0, var = 0.0;
+    int days = tyndau_model_days(m);
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        double rate = p.problem_rate / 365.25 * (v.income == INC_LOW ? p.problem_mult_low_income : 1.0) *
+                      (v.settlement == SET_RURAL ? p.problem_mult_rural : 1.0) *
+                      (v.age == AGE_61P ? p.problem_mult_61plus : 1.0);
+        double q = 1.0 - exp(-rate);
+        mean += days * q;
+        var += days * q * (1.0 - q);
+    }
+    double retries = (double)tyndau_model_total_retries(m);
+    double fresh = (double)tyndau_model_total_problems(m) - retries;
+    print_message("new problems: %.0f, expected %.1f +- %.1f; retries %.0f\n", fresh, mean, sqrt(var), retries);
+    assert_true(retries > 1000);
+    assert_true(fabs(fresh - mean) < K_SE * sqrt(var));
+    tyndau_model_free(m);
+}
+
 /* Shares solved against the population's composition are matched in expectation;
  * the allocation of agents to cells adds at most 34 agents of rounding. */
 static void check_share(const char *what, double got_count, double target, size_t n)
@@ -319,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_zero_capacity_nothing_resolved),
         cmocka_unit_test(test_everyone_aware_survey_says_100),
         cmocka_unit_test(test_problem_rate_recovered),
+        cmocka_unit_test(test_retries_do_not_replace_new_problems),
         cmocka_unit_test(test_population_shares),
         cmocka_unit_test(test_ties_homophilous),
         cmocka_unit_test(test_threads_identical),

@@ -185,9 +185,11 @@ static void test_real_file_values(void **state)
     c = tyndau_targets_find(&t, "aware_platform", "total", "all", "first_time");
     assert_non_null(c);
     assert_near(c->percent, 57.8, 1e-12); /* as published */
-    assert_near(c->share, 57.8 / 102.3, 1e-12);
+    assert_near(c->share, 0.555, 1e-12); /* 100 - 11.8 - 32.7: the article's 44.5% aware */
     assert_int_equal(c->normalised, 1);
     assert_int_equal(c->line, 53);
+    c = tyndau_targets_find(&t, "aware_platform", "total", "all", "knows_how_to_use");
+    assert_near(c->share, 0.118, 1e-12); /* kept as published */
 
     assert_null(tyndau_targets_find(&t, "aware_concept", "total", "all", "no_such_response"));
     assert_null(tyndau_targets_find(&t, "principle_pluralism", "total", "all", "implemented"));
@@ -378,12 +380,27 @@ static void test_aware_platform_normalised(void **state)
     assert_contains(warning, "ok.csv:2:");
     assert_contains(warning, "102.3");
     assert_contains(warning, "normalised");
+    assert_contains(warning, "rescaled"); /* no 'first_time' cell here: proportional */
     double sum = 0.0;
     for (size_t i = 0; i < t.n; i++) {
         assert_int_equal(t.cells[i].normalised, 1);
         sum += t.cells[i].share;
     }
     assert_near(sum, 1.0, 1e-12);
+    assert_near(t.cells[2].share, 57.8 / 102.3, 1e-12);
+    capture_free(&w);
+    tyndau_targets_free(&t);
+
+    /* With the response the article's text shows to be wrong, that cell takes the remainder. */
+    capture_open(&w);
+    expect_ok(HEADER "aware_platform,all,total,all,knows_how_to_use,11.8\n"
+                     "aware_platform,all,total,all,heard_not_how,32.7\n"
+                     "aware_platform,all,total,all,first_time,57.8\n",
+              &t, w.f);
+    assert_contains(capture_text(&w), "'first_time' cell is taken as 55.5");
+    assert_near(t.cells[0].share, 0.118, 1e-12);
+    assert_near(t.cells[1].share, 0.327, 1e-12);
+    assert_near(t.cells[2].share, 0.555, 1e-12);
     capture_free(&w);
     tyndau_targets_free(&t);
 
