@@ -9,6 +9,7 @@
  * result does not depend on which thread runs which block.
  */
 #include <math.h>
+#include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -28,14 +29,26 @@ int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev)
     return pos > neg ? BEL_PAYS : neg > pos ? BEL_NO : BEL_SPLIT;
 }
 
-/* A citizen's state as a packed key of the four time-series categories. */
-static unsigned state_key(const tyndau_citizens *c, size_t i)
+/* The bytes the time-series state depends on: awareness and evidence. */
+static uint64_t raw_state(const tyndau_citizen *c)
 {
-    uint8_t a = c->s[i].aware;
-    return (unsigned)AW_CONCEPT(a) | (unsigned)AW_PLATFORM(a) << 2 |
-           (unsigned)tyndau_belief_category(c->s[i].evidence, LEV_CENTRAL) << 4 |
-           (unsigned)tyndau_belief_category(c->s[i].evidence, LEV_LOCAL) << 6;
+    uint32_t ev;
+    memcpy(&ev, c->evidence, sizeof ev);
+    return (uint64_t)c->aware << 32 | ev;
 }
+
+/* A citizen's state as a packed key of the four time-series categories. */
+static unsigned key_of(uint64_t raw)
+{
+    uint8_t a = (uint8_t)(raw >> 32), ev[4];
+    uint32_t e = (uint32_t)raw;
+    memcpy(ev, &e, sizeof ev);
+    return (unsigned)AW_CONCEPT(a) | (unsigned)AW_PLATFORM(a) << 2 |
+           (unsigned)tyndau_belief_category(ev, LEV_CENTRAL) << 4 |
+           (unsigned)tyndau_belief_category(ev, LEV_LOCAL) << 6;
+}
+
+static unsigned state_key(const tyndau_citizens *c, size_t i) { return key_of(raw_state(&c->s[i])); }
 
 static void count_key(const tyndau_citizens *c, size_t i, unsigned key, int64_t sign,
                       int64_t state[][N_STATE_SERIES])
@@ -59,13 +72,25 @@ void tyndau_state_count(const tyndau_model *m, size_t i, int64_t sign, int64_t s
     count_key(&m->c, i, state_key(&m->c, i), sign, state);
 }
 
-/* Record the change of citizen i's state from `before` to now. */
-static void state_changed(const tyndau_citizens *c, size_t i, unsigned before, tyndau_day_counts *cnt)
+/* Record the change of citizen i's state from `before` (raw_state) to now.  Most
+ * events change neither awareness nor evidence: they cost one comparison. */
+static void state_changed(const tyndau_citizens *c, size_t i, uint64_t before, tyndau_day_counts *cnt)
 {
-    unsigned after = state_key(c, i);
-    if (after == before) return;
-    count_key(c, i, before, -1, cnt->state);
-    count_key(c, i, after, +1, cnt->state);
+    uint64_t now = raw_state(&c->s[i]);
+    if (now == before) return;
+    unsigned kb = key_of(before), ka = key_of(now);
+    if (ka == kb) return;
+    int g[N_GTYPE];
+    tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
+    static const int offset[4] = {0, N_CONCEPT, N_CONCEPT + N_PLATFORM, N_CONCEPT + N_PLATFORM + N_BELIEF};
+    for (int part = 0; part < 4; part++) { /* only the series that changed */
+        int from = offset[part] + (int)(kb >> (2 * part) & 3u), to = offset[part] + (int)(ka >> (2 * part) & 3u);
+        if (from == to) continue;
+        for (int t = 0; t < N_GTYPE; t++) {
+            cnt->day.state[g[t]][from]--;
+            cnt->day.state[g[t]][to]++;
+        }
+    }
 }
 
 static void reschedule(tyndau_citizens *c, size_t i)
@@ -146,7 +171,7 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
         dom = c->problem & 7u;
         sev = c->severity;
         c->t_retry = TYNDAU_NEVER;
-        cnt->retries++;
+        cnt->run.retries++;
     } else {
         dom = (int)gsl_ran_discrete(r, m->domain_table);
         sev = (uint8_t)gsl_ran_discrete(r, m->severity_table);
@@ -158,9 +183,9 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
     }
     int g[N_GTYPE];
     tyndau_groups_of(c->demo, c->region, g);
-    for (int t = 0; t < N_GTYPE; t++) cnt->problems[g[t]][dom]++;
+    for (int t = 0; t < N_GTYPE; t++) cnt->day.problems[g[t]][dom]++;
     tyndau_channel ch = choose_channel(m, r, i, day, sev / 255.0);
-    for (int t = 0; t < N_GTYPE; t++) cnt->choices[g[t]][ch]++;
+    for (int t = 0; t < N_GTYPE; t++) cnt->day.choices[g[t]][ch]++;
     if (ch == CH_SILENCE) return;
     int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->region, gsl_rng_uniform(r));
     tyndau_appeal ap = {(uint32_t)i, (uint16_t)day, (uint16_t)office, (uint8_t)ch, (uint8_t)dom,
@@ -248,7 +273,7 @@ static void event_tell(tyndau_model *m, gsl_rng *r, size_t b, size_t i, tyndau_d
         if (t == SIZE_MAX) continue;
         tyndau_msg msg = {(uint32_t)t, MSG_TOLD, c->s[i].news, c->s[i].aware, 0};
         if (tyndau_msgbuf_push(&m->block_out[b], msg) != 0) cnt->alloc_failed = 1;
-        cnt->told++;
+        cnt->run.told++;
     }
     c->s[i].news = 0;
     c->s[i].t_tell = TYNDAU_NEVER;
@@ -327,12 +352,12 @@ void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt
     for (size_t k = m->inbox_start[b]; k < m->inbox_start[b + 1]; k++) {
         const tyndau_msg *msg = &m->inbox[k];
         size_t i = msg->target;
-        unsigned before = state_key(c, i);
+        uint64_t before = raw_state(&c->s[i]);
         receive(m, r, msg, day);
         state_changed(c, i, before, cnt);
         reschedule(c, i);
     }
-    cnt->messages += (int64_t)(m->inbox_start[b + 1] - m->inbox_start[b]);
+    cnt->run.messages += (int64_t)(m->inbox_start[b + 1] - m->inbox_start[b]);
     size_t i0 = b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < c->n ? i0 + TYNDAU_BLOCK : c->n;
     /* Most citizens have nothing today (about 1 in 100 has): find the ones that do
      * 32 at a time with a bit mask, then visit only those. */
@@ -350,7 +375,7 @@ static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day
 {
     tyndau_citizens *c = &m->c;
     const uint16_t today = (uint16_t)day;
-    unsigned before = state_key(c, i);
+    uint64_t before = raw_state(&c->s[i]);
     if (c->s[i].t_contact == today) event_contact(m, r, i, day);
     if (c->s[i].t_media == today) event_media(m, r, i, day);
     if (c->s[i].t_platform == today) event_platform(m, r, i, day);

@@ -117,18 +117,24 @@ typedef struct {
     uint64_t received, processed, by_outcome[N_OUTCOME], wait_sum, max_queue;
 } tyndau_office;
 
-/* Per-thread daily counters, summed into the model's series after each day. */
+/* Per-thread counters.  `day` is summed into the model's series after each day and
+ * cleared; `run` (whole-run distributions) is summed once, at the end.  Integer sums
+ * do not depend on the order of addition, hence not on the threads. */
 #define N_STATE_SERIES (N_CONCEPT + N_PLATFORM + 2 * N_BELIEF)
 typedef struct {
-    int64_t problems[TYNDAU_N_GROUP][N_DOMAIN];
-    int64_t choices[TYNDAU_N_GROUP][N_CHANNEL];
-    int64_t outcomes[TYNDAU_N_GROUP][N_OUTCOME];
-    int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
-    int64_t state[TYNDAU_N_GROUP][N_STATE_SERIES]; /* changes of state counts */
-    int64_t wait[N_CHANNEL][TYNDAU_WAIT_MAX];
-    int64_t wait_group[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX]; /* days to an answer, by complainant's group */
-    int64_t told, messages, retries;
-    int64_t group_size[TYNDAU_N_GROUP]; /* used once, at creation */
+    struct {
+        int64_t problems[TYNDAU_N_GROUP][N_DOMAIN];
+        int64_t choices[TYNDAU_N_GROUP][N_CHANNEL];
+        int64_t outcomes[TYNDAU_N_GROUP][N_OUTCOME];
+        int64_t state[TYNDAU_N_GROUP][N_STATE_SERIES]; /* changes of state counts */
+    } day;
+    struct {
+        int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
+        int64_t wait[N_CHANNEL][TYNDAU_WAIT_MAX];
+        int64_t wait_group[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX]; /* days to an answer, by complainant's group */
+        int64_t told, messages, retries;
+        int64_t group_size[TYNDAU_N_GROUP]; /* used once, at creation */
+    } run;
     int alloc_failed; /* a buffer could not grow */
 } tyndau_day_counts;
 

@@ -173,17 +173,17 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
         tyndau_day_counts *cnt = &m->thread_counts[thread_id()];
 #pragma omp for schedule(static)
         for (long i = 0; i < nl; i++) {
-            tyndau_state_count(m, (size_t)i, 1, cnt->state);
+            tyndau_state_count(m, (size_t)i, 1, cnt->day.state);
             int g[N_GTYPE];
             tyndau_groups_of(m->c.s[i].demo, m->c.s[i].region, g);
-            for (int t = 0; t < N_GTYPE; t++) cnt->group_size[g[t]]++;
+            for (int t = 0; t < N_GTYPE; t++) cnt->run.group_size[g[t]]++;
         }
     }
     for (int t = 0; t < m->n_threads; t++) {
         tyndau_day_counts *cnt = &m->thread_counts[t];
         for (int g = 0; g < TYNDAU_N_GROUP; g++) {
-            m->group_size[g] += cnt->group_size[g];
-            for (int k = 0; k < N_STATE_SERIES; k++) m->s_state0[g][k] += cnt->state[g][k];
+            m->group_size[g] += cnt->run.group_size[g];
+            for (int k = 0; k < N_STATE_SERIES; k++) m->s_state0[g][k] += cnt->day.state[g][k];
         }
         memset(cnt, 0, sizeof *cnt);
     }
@@ -269,7 +269,7 @@ static int deliver(tyndau_model *m)
     return 0;
 }
 
-/* Phase "record": sum the threads' counters into day d of the series. */
+/* Phase "record": sum the threads' daily counters into day d of the series. */
 static int record(tyndau_model *m, int d)
 {
     size_t G = TYNDAU_N_GROUP, dd = (size_t)d;
@@ -281,22 +281,14 @@ static int record(tyndau_model *m, int d)
     for (int t = 0; t < m->n_threads; t++) {
         tyndau_day_counts *c = &m->thread_counts[t];
         for (size_t g = 0; g < G; g++) {
-            for (int k = 0; k < N_DOMAIN; k++) prob[g * N_DOMAIN + (size_t)k] += c->problems[g][k];
-            for (int k = 0; k < N_CHANNEL; k++) cho[g * N_CHANNEL + (size_t)k] += c->choices[g][k];
-            for (int k = 0; k < N_OUTCOME; k++) out[g * N_OUTCOME + (size_t)k] += c->outcomes[g][k];
-            for (int k = 0; k < N_STATE_SERIES; k++) st[g * N_STATE_SERIES + (size_t)k] += c->state[g][k];
+            for (int k = 0; k < N_DOMAIN; k++) prob[g * N_DOMAIN + (size_t)k] += c->day.problems[g][k];
+            for (int k = 0; k < N_CHANNEL; k++) cho[g * N_CHANNEL + (size_t)k] += c->day.choices[g][k];
+            for (int k = 0; k < N_OUTCOME; k++) out[g * N_OUTCOME + (size_t)k] += c->day.outcomes[g][k];
+            for (int k = 0; k < N_STATE_SERIES; k++) st[g * N_STATE_SERIES + (size_t)k] += c->day.state[g][k];
         }
-        for (int ch = 0; ch < N_CHANNEL; ch++) {
-            for (int k = 0; k < N_OUTCOME; k++) m->outcome_channel[ch][k] += c->outcome_channel[ch][k];
-            for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_hist[ch][k] += c->wait[ch][k];
-        }
-        for (int g = 0; g < TYNDAU_N_GROUP; g++)
-            for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_group_hist[g][k] += c->wait_group[g][k];
-        m->told += c->told;
-        m->messages += c->messages;
-        m->retries += c->retries;
         failed |= c->alloc_failed;
-        memset(c, 0, sizeof *c);
+        c->alloc_failed = 0;
+        memset(&c->day, 0, sizeof c->day);
     }
     return failed ? -1 : 0;
 }
@@ -322,6 +314,19 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
         m->day = d + 1;
         if (d == m->survey_day && tyndau_survey_run(m, err) != TYNDAU_OK) return err ? err->status : TYNDAU_EINTERNAL;
         if (progress) progress(d + 1, m->n_days, user);
+    }
+    for (int t = 0; t < m->n_threads; t++) {
+        tyndau_day_counts *c = &m->thread_counts[t];
+        for (int ch = 0; ch < N_CHANNEL; ch++) {
+            for (int k = 0; k < N_OUTCOME; k++) m->outcome_channel[ch][k] += c->run.outcome_channel[ch][k];
+            for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_hist[ch][k] += c->run.wait[ch][k];
+        }
+        for (int g = 0; g < TYNDAU_N_GROUP; g++)
+            for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_group_hist[g][k] += c->run.wait_group[g][k];
+        m->told += c->run.told;
+        m->messages += c->run.messages;
+        m->retries += c->run.retries;
+        memset(&c->run, 0, sizeof c->run);
     }
     for (size_t i = 0; i < m->c.n; i++) {
         unsigned a = m->c.s[i].appeals, b = m->c.s[i].bribes;
@@ -352,6 +357,12 @@ uint64_t tyndau_model_total_problems(const tyndau_model *m)
     for (size_t d = 0; d < (size_t)m->n_days; d++)
         for (int k = 0; k < N_DOMAIN; k++) s += (uint64_t)m->s_problems[d * TYNDAU_N_GROUP * N_DOMAIN + (size_t)k];
     return s;
+}
+
+void tyndau_model_state_total(const tyndau_model *m, int day, int64_t out[N_CONCEPT + N_PLATFORM])
+{
+    const int64_t *row = m->s_state + (size_t)day * TYNDAU_N_GROUP * N_STATE_SERIES; /* group 0: total */
+    for (int k = 0; k < N_CONCEPT + N_PLATFORM; k++) out[k] = row[k];
 }
 
 uint64_t tyndau_model_total_retries(const tyndau_model *m) { return (uint64_t)m->retries; }

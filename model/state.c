@@ -175,12 +175,12 @@ void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_co
         tyndau_outcome out = decide(m, o, b, &a, day);
         int g[N_GTYPE];
         tyndau_groups_of(a.demo, a.region, g);
-        for (int t = 0; t < N_GTYPE; t++) cnt->outcomes[g[t]][out]++;
-        cnt->outcome_channel[a.channel][out]++;
+        for (int t = 0; t < N_GTYPE; t++) cnt->day.outcomes[g[t]][out]++;
+        cnt->run.outcome_channel[a.channel][out]++;
         int wait = day - a.day;
         int wbin = wait < TYNDAU_WAIT_MAX ? wait : TYNDAU_WAIT_MAX - 1;
-        cnt->wait[a.channel][wbin]++;
-        for (int t = 0; t < N_GTYPE; t++) cnt->wait_group[g[t]][wbin]++;
+        cnt->run.wait[a.channel][wbin]++;
+        for (int t = 0; t < N_GTYPE; t++) cnt->run.wait_group[g[t]][wbin]++;
         o->processed++;
         o->by_outcome[out]++;
         o->wait_sum += (uint64_t)wait;

@@ -111,57 +111,73 @@ static uint64_t yes_lookup(const tyndau_params *p, const yes_table *t, int s, un
 
 #define ONE ((uint64_t)1 << 32)
 
-/* The survey's measurement model: fill pr (fixed point, summing to ONE) with the
- * probabilities of citizen i's answers to question q; returns 0 when i is outside
- * the question's base.  docs/ODD.md section 8 states the same mapping in words. */
-static int answer_probs(const tyndau_model *m, const yes_table *yt, size_t i, int q, uint64_t pr[MAX_RESP])
+/* An answer distribution: at most two responses have nonzero probability. */
+typedef struct {
+    int n;            /* 1 or 2 */
+    int k[2];         /* response indices */
+    uint64_t pr[2];   /* their probabilities, fixed point, summing to ONE */
+} answer;
+
+static void one(answer *a, int k)
+{
+    a->n = 1;
+    a->k[0] = k;
+    a->pr[0] = ONE;
+}
+
+static void two(answer *a, int k0, uint64_t p0, int k1)
+{
+    a->n = 2;
+    a->k[0] = k0;
+    a->pr[0] = p0;
+    a->k[1] = k1;
+    a->pr[1] = ONE - p0;
+}
+
+/* The survey's measurement model: the distribution of citizen i's answer to
+ * question q; returns 0 when i is outside the question's base.  docs/ODD.md
+ * section 8 states the same mapping in words. */
+static inline int answer_probs(const tyndau_model *m, const yes_table *yt, size_t i, int q, answer *ans)
 {
     const tyndau_params *p = &m->p;
     const tyndau_citizen *c = &m->c.s[i];
     uint8_t a = c->aware;
     const uint8_t *ev = c->evidence;
-    for (int k = 0; k < MAX_RESP; k++) pr[k] = 0;
     switch (q) {
-    case Q_AWARE_CONCEPT: pr[2 - (int)AW_CONCEPT(a)] = ONE; return 1;
+    case Q_AWARE_CONCEPT: one(ans, 2 - (int)AW_CONCEPT(a)); return 1;
     case Q_CONCEPT_MEANING:
         if (AW_CONCEPT(a) == CA_NONE) return 0;
-        pr[AW_CCHANNEL(a)] = ONE;
+        one(ans, (int)AW_CCHANNEL(a));
         return 1;
-    case Q_AWARE_PLATFORM: pr[2 - (int)AW_PLATFORM(a)] = ONE; return 1;
+    case Q_AWARE_PLATFORM: one(ans, 2 - (int)AW_PLATFORM(a)); return 1;
     case Q_ATTENTION_CENTRAL:
     case Q_ATTENTION_LOCAL: {
         int lev = q == Q_ATTENTION_CENTRAL ? LEV_CENTRAL : LEV_LOCAL;
         unsigned pos = ev[EV(lev, 0)], neg = ev[EV(lev, 1)];
-        if (pos + neg == 0) {
-            pr[2] = ONE;
-        } else {
-            pr[0] = yes_lookup(p, yt, 0, pos, neg);
-            pr[1] = ONE - pr[0];
-        }
+        if (pos + neg == 0)
+            one(ans, 2); /* don't know */
+        else
+            two(ans, 0, yes_lookup(p, yt, 0, pos, neg), 1);
         return 1;
     }
     case Q_CONTACTED: {
         int k = c->contacts;
-        if (k >= p->contact_often) {
-            pr[0] = ONE;
-        } else if (k >= 1) {
-            pr[1] = ONE;
-        } else if (AW_CONCEPT(a) == CA_NONE && c->appeals == 0) {
-            pr[3] = yt->dont_know;
-            pr[2] = ONE - yt->dont_know;
-        } else {
-            pr[2] = ONE;
-        }
+        if (k >= p->contact_often)
+            one(ans, 0);
+        else if (k >= 1)
+            one(ans, 1);
+        else if (AW_CONCEPT(a) == CA_NONE && c->appeals == 0)
+            two(ans, 3, yt->dont_know, 2); /* disengaged: don't know, or not contacted */
+        else
+            one(ans, 2);
         return 1;
     }
     default: {
         unsigned pos = (unsigned)ev[0] + ev[2], neg = (unsigned)ev[1] + ev[3];
-        if (pos + neg == 0) {
-            pr[2] = ONE;
-        } else {
-            pr[0] = yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg);
-            pr[1] = ONE - pr[0];
-        }
+        if (pos + neg == 0)
+            one(ans, 2); /* don't know */
+        else
+            two(ans, 0, yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg), 1);
         return 1;
     }
     }
@@ -210,11 +226,11 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         t = omp_get_thread_num();
 #endif
         cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->s[i].demo, c->s[i].region)];
-        uint64_t pr[MAX_RESP];
+        answer ans;
         for (int q = 0; q < N_QUESTION; q++) {
-            if (!answer_probs(m, yt, i, q, pr)) continue;
+            if (!answer_probs(m, yt, i, q, &ans)) continue;
             ca->base[q]++;
-            for (int k = 0; k < MAX_RESP; k++) ca->sum[q][k] += pr[k];
+            for (int k = 0; k < ans.n; k++) ca->sum[q][ans.k[k]] += ans.pr[k];
         }
     }
     for (int cell = 0; cell < N_CELL; cell++) {
@@ -291,12 +307,11 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         given--;
         int g[N_GTYPE];
         tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
-        uint64_t pr[MAX_RESP];
+        answer ans;
         for (int q = 0; q < N_QUESTION; q++) {
-            if (!answer_probs(m, yt, i, q, pr)) continue;
+            if (!answer_probs(m, yt, i, q, &ans)) continue;
             uint64_t u = (uint64_t)(gsl_rng_uniform(r) * FIX_ONE); /* < ONE */
-            int k = 0;
-            while (k < questions[q].n - 1 && u >= pr[k]) u -= pr[k++];
+            int k = ans.n == 1 || u < ans.pr[0] ? ans.k[0] : ans.k[1];
             for (int gt = 0; gt < N_GTYPE; gt++) {
                 qbase[g[gt]][q] += 1.0;
                 qsim[g[gt]][q][k] += 1.0;

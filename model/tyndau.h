@@ -71,6 +71,9 @@ int tyndau_model_days(const tyndau_model *m);
 /* Totals over the whole run. */
 uint64_t tyndau_model_total_problems(const tyndau_model *m); /* new problems and retries */
 uint64_t tyndau_model_total_retries(const tyndau_model *m);  /* unresolved problems raised again */
+/* Citizens by awareness of the concept (N_CONCEPT) then of the platforms (N_PLATFORM)
+ * at the end of day `day`, from the time series. */
+void tyndau_model_state_total(const tyndau_model *m, int day, int64_t out[N_CONCEPT + N_PLATFORM]);
 uint64_t tyndau_model_total_channel(const tyndau_model *m, tyndau_channel c);
 uint64_t tyndau_model_total_outcome(const tyndau_model *m, tyndau_outcome o);
 /* Citizen attributes (for tests): demographics and state at the end of the run. */

@@ -343,6 +343,37 @@ static void test_quota_sample(void **state)
     tyndau_model_free(m);
 }
 
+/* Outputs of one run agree: the daily state series (kept up to date by events)
+ * equals a recount of the citizens, and the survey's awareness question. */
+static void test_state_series_consistent(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    size_t n = 40000;
+    tyndau_model *m = run(&p, n, 17);
+    int64_t concept[N_CONCEPT] = {0}, platform[N_PLATFORM] = {0};
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        concept[v.concept]++;
+        platform[v.platform]++;
+    }
+    int64_t series[N_CONCEPT + N_PLATFORM];
+    tyndau_model_state_total(m, tyndau_model_days(m) - 1, series);
+    for (int k = 0; k < N_CONCEPT; k++) assert_int_equal(series[k], concept[k]);
+    for (int k = 0; k < N_PLATFORM; k++) assert_int_equal(series[N_CONCEPT + k], platform[k]);
+    size_t nr;
+    const tyndau_survey_row *r = tyndau_model_survey(m, &nr);
+    for (size_t k = 0; k < nr; k++) {
+        if (r[k].quota || r[k].group != 0 || strcmp(r[k].question, "aware_concept") != 0) continue;
+        int c = strcmp(r[k].response, "fully_aware") == 0 ? CA_FULL
+                : strcmp(r[k].response, "heard_something") == 0 ? CA_HEARD : CA_NONE;
+        assert_true(fabs(r[k].simulated - 100.0 * (double)concept[c] / (double)n) < 1e-9);
+    }
+    tyndau_model_free(m);
+}
+
 int main(void)
 {
     omp_set_num_threads(2);
@@ -359,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_reentrant),
         cmocka_unit_test(test_bad_sizes),
         cmocka_unit_test(test_quota_sample),
+        cmocka_unit_test(test_state_series_consistent),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }
