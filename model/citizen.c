@@ -225,7 +225,7 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     } else if (AW_CONCEPT(a) == CA_HEARD && gsl_rng_uniform(r) < p->full_per_exposure) {
         c->s[i].aware = AW_MAKE(CA_FULL, AW_CCHANNEL(a), AW_PLATFORM(a));
     }
-    if (ch == CC_PRESIDENT && gsl_rng_uniform(r) < p->media_trust_central)
+    if (ch == CC_PRESIDENT && !c->s[i].disengaged && gsl_rng_uniform(r) < p->media_trust_central)
         c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
     size_t n1 = (size_t)m->n_days + 1;
     c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day, gsl_ran_exponential(r, 1.0));
@@ -252,7 +252,8 @@ static void event_contact(tyndau_model *m, gsl_rng *r, size_t i, int day)
 {
     tyndau_citizens *c = &m->c;
     const tyndau_params *p = &m->p;
-    if (gsl_rng_uniform(r) < p->contact_notice) {
+    /* the disengaged do not notice meetings and consultations */
+    if (!c->s[i].disengaged && gsl_rng_uniform(r) < p->contact_notice) {
         if (day <= m->survey_day && day > m->survey_day - 365) c->s[i].contacts = sat_add(c->s[i].contacts, 1);
         int neg = gsl_rng_uniform(r) >= p->contact_positive;
         c->s[i].evidence[EV(LEV_LOCAL, neg)] = sat_add(c->s[i].evidence[EV(LEV_LOCAL, neg)], 1);
@@ -299,7 +300,7 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
             schedule_tell(m, r, i, day);
         }
         c->s[i].aware = a;
-        if (news & (NEWS_GOOD | NEWS_BAD)) {
+        if ((news & (NEWS_GOOD | NEWS_BAD)) && !c->s[i].disengaged) { /* others' stories pass them by */
             int lev = (news & NEWS_CENTRAL) ? LEV_CENTRAL : LEV_LOCAL;
             int neg = (news & NEWS_BAD) != 0;
             c->s[i].evidence[EV(lev, neg)] = sat_add(c->s[i].evidence[EV(lev, neg)], 1);

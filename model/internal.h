@@ -55,7 +55,8 @@ typedef struct {
     uint8_t aware, news;
     uint8_t problem, severity; /* the unresolved problem to raise again at t_retry: domain, severity */
     uint8_t evidence[4];
-    uint8_t contacts, appeals, bribes, unused;
+    uint8_t contacts, appeals, bribes;
+    uint8_t disengaged; /* 1: pays no attention to public affairs (fixed at creation) */
     uint16_t t_problem, t_media, t_platform, t_contact, t_tell, t_retry;
     uint32_t unused3;
 } tyndau_citizen;

@@ -401,6 +401,7 @@ void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *
     v->appeals = c->s[i].appeals;
     v->bribes = c->s[i].bribes;
     v->contacts = c->s[i].contacts;
+    v->disengaged = c->s[i].disengaged;
 }
 
 size_t tyndau_model_tie(const tyndau_model *m, size_t i, int j) { return tyndau_tie(m, i, j); }

@@ -222,6 +222,7 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
     c->s[i].skill = (uint8_t)gsl_ran_discrete(r, m->skill_table[digital]);
     c->s[i].ties = (uint8_t)(1 + gsl_ran_discrete(r, m->ties_table));
     int engaged = gsl_rng_uniform(r) >= p->prior_disengaged;
+    c->s[i].disengaged = (uint8_t)!engaged;
     for (int lev = 0; lev < N_LEVEL; lev++) {
         unsigned n = engaged ? (unsigned)gsl_ran_discrete(r, m->prior_table[age == AGE_61P]) : 0;
         double trust = lev == LEV_CENTRAL ? p->prior_trust_central : p->prior_trust_local;

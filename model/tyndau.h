@@ -91,6 +91,7 @@ typedef struct {
     tyndau_platform platform;
     int evidence[N_LEVEL][2]; /* [level][0 = positive, 1 = negative] */
     int appeals, bribes, contacts;
+    int disengaged;
 } tyndau_citizen_view;
 void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *v);
 /* Citizen i's j-th tie (j < ties), or SIZE_MAX when it has none. */

@@ -123,6 +123,28 @@ static void test_everyone_aware_survey_says_100(void **state)
     tyndau_model_free(m);
 }
 
+/* Citizens who are all disengaged and never have a problem of their own never learn
+ * anything about the state: the survey reports 100% "don't know" on attention. */
+static void test_all_disengaged_dont_know(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "prior_disengaged", "1");
+    set(&p, "problem_rate", "0");
+    tyndau_model *m = run(&p, 20000, 7);
+    size_t n;
+    const tyndau_survey_row *r = tyndau_model_survey(m, &n);
+    int seen = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (strncmp(r[k].question, "attention_", 10) != 0 || r[k].group != 0) continue;
+        assert_true(r[k].simulated == (strcmp(r[k].response, "dont_know") == 0 ? 100.0 : 0.0));
+        seen++;
+    }
+    assert_int_equal(seen, 2 * 2 * 3); /* two questions, two samples, three responses */
+    tyndau_model_free(m);
+}
+
 /* Problems arrive as a Bernoulli process per citizen-day with probability
  * 1 - exp(-rate) (docs/ODD.md); the count is a sum of independent Bernoullis. */
 static void test_problem_rate_recovered(void **state)
@@ -382,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_zero_corruption_zero_bribes),
         cmocka_unit_test(test_zero_capacity_nothing_resolved),
         cmocka_unit_test(test_everyone_aware_survey_says_100),
+        cmocka_unit_test(test_all_disengaged_dont_know),
         cmocka_unit_test(test_problem_rate_recovered),
         cmocka_unit_test(test_retries_do_not_replace_new_problems),
         cmocka_unit_test(test_population_shares),
