@@ -123,6 +123,24 @@ static void test_everyone_aware_survey_says_100(void **state)
     tyndau_model_free(m);
 }
 
+/* Mean and variance of the number of new problems: a Bernoulli process per citizen-day
+ * with probability 1 - exp(-rate) (docs/ODD.md), a sum of independent Bernoullis. */
+static void expected_problems(const tyndau_model *m, const tyndau_params *p, double *mean, double *var)
+{
+    int days = tyndau_model_days(m);
+    *mean = *var = 0.0;
+    for (size_t i = 0; i < tyndau_model_agents(m); i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        double rate = p->problem_rate / 365.25 * (v.income == INC_LOW ? p->problem_mult_low_income : 1.0) *
+                      (v.settlement == SET_RURAL ? p->problem_mult_rural : 1.0) *
+                      (v.age == AGE_61P ? p->problem_mult_61plus : 1.0);
+        double q = 1.0 - exp(-rate);
+        *mean += days * q;
+        *var += days * q * (1.0 - q);
+    }
+}
+
 /* Citizens who are all disengaged and never have a problem of their own never learn
  * anything about the state: the survey reports 100% "don't know" on attention. */
 static void test_all_disengaged_dont_know(void **state)
@@ -155,18 +173,8 @@ static void test_problem_rate_recovered(void **state)
     set(&p, "problem_persist", "0");
     size_t n = 30000;
     tyndau_model *m = run(&p, n, 11);
-    double mean = 0.0, var = 0.0;
-    int days = tyndau_model_days(m);
-    for (size_t i = 0; i < n; i++) {
-        tyndau_citizen_view v;
-        tyndau_model_citizen(m, i, &v);
-        double rate = p.problem_rate / 365.25 * (v.income == INC_LOW ? p.problem_mult_low_income : 1.0) *
-                      (v.settlement == SET_RURAL ? p.problem_mult_rural : 1.0) *
-                      (v.age == AGE_61P ? p.problem_mult_61plus : 1.0);
-        double q = 1.0 - exp(-rate);
-        mean += days * q;
-        var += days * q * (1.0 - q);
-    }
+    double mean, var;
+    expected_problems(m, &p, &mean, &var);
     double got = (double)tyndau_model_total_problems(m);
     print_message("problems: %.0f, expected %.1f +- %.1f\n", got, mean, sqrt(var));
     assert_true(fabs(got - mean) < K_SE * sqrt(var));
@@ -186,18 +194,8 @@ static void test_retries_do_not_replace_new_problems(void **state)
     set(&p, "corruption_mean", "0");
     size_t n = 30000;
     tyndau_model *m = run(&p, n, 13);
-    double mean = 0.0, var = 0.0;
-    int days = tyndau_model_days(m);
-    for (size_t i = 0; i < n; i++) {
-        tyndau_citizen_view v;
-        tyndau_model_citizen(m, i, &v);
-        double rate = p.problem_rate / 365.25 * (v.income == INC_LOW ? p.problem_mult_low_income : 1.0) *
-                      (v.settlement == SET_RURAL ? p.problem_mult_rural : 1.0) *
-                      (v.age == AGE_61P ? p.problem_mult_61plus : 1.0);
-        double q = 1.0 - exp(-rate);
-        mean += days * q;
-        var += days * q * (1.0 - q);
-    }
+    double mean, var;
+    expected_problems(m, &p, &mean, &var);
     double retries = (double)tyndau_model_total_retries(m);
     double fresh = (double)tyndau_model_total_problems(m) - retries;
     print_message("new problems: %.0f, expected %.1f +- %.1f; retries %.0f\n", fresh, mean, sqrt(var), retries);
