@@ -11,7 +11,7 @@
 # Warnings: the set below is the house set (STYLE.md); WERROR=1 (the default
 # under CI=true, and always for `make test`) makes them errors.
 
-CC      ?= gcc
+CC      = gcc
 PYTHON  ?= /usr/bin/python3
 AGENTS  ?= 1000000
 SEED    ?= 1

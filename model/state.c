@@ -184,7 +184,8 @@ void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_co
         o->processed++;
         o->by_outcome[out]++;
         o->wait_sum += (uint64_t)wait;
-        tyndau_msg msg = {a.citizen, MSG_OUTCOME, (uint8_t)out, (uint8_t)(o->level | a.domain << 1), a.severity};
+        tyndau_msg msg = {a.citizen, MSG_OUTCOME, (uint8_t)out, (uint8_t)((unsigned)o->level | (unsigned)a.domain << 1u),
+                          a.severity};
         if (tyndau_msgbuf_push(&o->out, msg) != 0) cnt->alloc_failed = 1;
     }
 }
