@@ -1,8 +1,8 @@
 /*
  * internal.h - the model's state, shared by the library's modules only.
  *
- * Citizens are stored as a structure of arrays, sorted by (region,
- * settlement) cell so that ties (implicit, see ties.c) and blocks stay local.
+ * Citizens are stored as an array of 32-byte records (plus a separate array of
+ * next-event days, scanned daily), sorted by (region, settlement) cell so that ties (implicit, see ties.c) and blocks stay local.
  * Citizens are cut into fixed blocks of TYNDAU_BLOCK; a block is the unit of
  * parallel work and owns one RNG stream, so results do not depend on how
  * blocks are shared among threads.
@@ -168,6 +168,9 @@ struct tyndau_model {
     gsl_ran_discrete_t *severity_table;   /* severity byte 0..255 */
     double problem_rate[2][2][2]; /* per day by [low income][rural][61+] */
     double intercept_internet, intercept_egov, intercept_low;
+    double p_low[2][2], p_high[2][2];             /* income by [rural][61+] */
+    double p_internet[N_AGE][N_INCOME][2];        /* internet by age, income, [rural] */
+    double p_egov[N_AGE][N_INCOME][2];            /* full eGov given internet */
     /* offices */
     int n_offices;
     tyndau_office *office;

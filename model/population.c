@@ -209,14 +209,12 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
         }
     }
     int sex = gsl_rng_uniform(r) < p->male_share ? SEX_MALE : SEX_FEMALE;
-    double lo = p_low(p, m->intercept_low, rural, age == AGE_61P), hi = p_high(p, lo);
+    double lo = m->p_low[rural][age == AGE_61P], hi = m->p_high[rural][age == AGE_61P];
     u = gsl_rng_uniform(r);
     int income = u < lo ? INC_LOW : u < lo + hi ? INC_HIGH : INC_MIDDLE;
     int digital = DIG_NONE;
-    if (gsl_rng_uniform(r) < logistic(digital_logit(p, m->intercept_internet, age, income, rural)))
-        digital = gsl_rng_uniform(r) < logistic(digital_logit(p, m->intercept_egov, age, income, rural))
-                      ? DIG_EGOV
-                      : DIG_INTERNET;
+    if (gsl_rng_uniform(r) < m->p_internet[age][income][rural])
+        digital = gsl_rng_uniform(r) < m->p_egov[age][income][rural] ? DIG_EGOV : DIG_INTERNET;
     c->s[i].demo = (uint8_t)(age | income << 2 | rural << 4 | sex << 5 | digital << 6);
     c->s[i].region = (uint8_t)region;
     c->s[i].skill = (uint8_t)gsl_ran_discrete(r, m->skill_table[digital]);
@@ -285,6 +283,18 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
     m->intercept_egov = p->internet_share > 0
                             ? solve_intercept(m, &comp, SOLVE_EGOV, p->egov_share)
                             : -INFINITY;
+    /* the cell probabilities the intercepts imply, once (not per citizen) */
+    for (int ru = 0; ru < 2; ru++)
+        for (int old = 0; old < 2; old++) {
+            m->p_low[ru][old] = p_low(p, m->intercept_low, ru, old);
+            m->p_high[ru][old] = p_high(p, m->p_low[ru][old]);
+        }
+    for (int a = 0; a < N_AGE; a++)
+        for (int inc = 0; inc < N_INCOME; inc++)
+            for (int ru = 0; ru < 2; ru++) {
+                m->p_internet[a][inc][ru] = logistic(digital_logit(p, m->intercept_internet, a, inc, ru));
+                m->p_egov[a][inc][ru] = logistic(digital_logit(p, m->intercept_egov, a, inc, ru));
+            }
     for (int lo = 0; lo < 2; lo++)
         for (int ru = 0; ru < 2; ru++)
             for (int old = 0; old < 2; old++)

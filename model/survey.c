@@ -1,8 +1,8 @@
 /*
  * survey.c - the virtual 2021 survey (MODEL_BRIEF s6).
  *
- * Every question maps a citizen's state to a vector of answer probabilities
- * (answer_probs; the mapping is documented in docs/ODD.md).  The whole
+ * Every question maps a citizen's state to a distribution of answers
+ * (answer_all; the mapping is documented in docs/ODD.md).  The whole
  * population answers in expectation: probabilities are summed, with no
  * sampling noise, in 32.32 fixed point so that the sums are exact integers
  * and do not depend on the order of addition (hence on threads).  The quota
@@ -113,7 +113,7 @@ static uint64_t yes_lookup(const tyndau_params *p, const yes_table *t, int s, un
 
 /* An answer distribution: at most two responses have nonzero probability. */
 typedef struct {
-    int n;            /* 1 or 2 */
+    int n;            /* 1 or 2; 0: not asked (outside the question's base) */
     int k[2];         /* response indices */
     uint64_t pr[2];   /* their probabilities, fixed point, summing to ONE */
 } answer;
@@ -134,53 +134,46 @@ static void two(answer *a, int k0, uint64_t p0, int k1)
     a->pr[1] = ONE - p0;
 }
 
-/* The survey's measurement model: the distribution of citizen i's answer to
- * question q; returns 0 when i is outside the question's base.  docs/ODD.md
- * section 8 states the same mapping in words. */
-static inline int answer_probs(const tyndau_model *m, const yes_table *yt, size_t i, int q, answer *ans)
+/* The survey's measurement model: the distributions of citizen i's answers to every
+ * question, ans[q]; ans[q].n == 0 when i is outside question q's base.
+ * docs/ODD.md section 8 states the same mapping in words. */
+static void answer_all(const tyndau_model *m, const yes_table *yt, size_t i, answer ans[N_QUESTION])
 {
     const tyndau_params *p = &m->p;
     const tyndau_citizen *c = &m->c.s[i];
     uint8_t a = c->aware;
     const uint8_t *ev = c->evidence;
-    switch (q) {
-    case Q_AWARE_CONCEPT: one(ans, 2 - (int)AW_CONCEPT(a)); return 1;
-    case Q_CONCEPT_MEANING:
-        if (AW_CONCEPT(a) == CA_NONE) return 0;
-        one(ans, (int)AW_CCHANNEL(a));
-        return 1;
-    case Q_AWARE_PLATFORM: one(ans, 2 - (int)AW_PLATFORM(a)); return 1;
-    case Q_ATTENTION_CENTRAL:
-    case Q_ATTENTION_LOCAL: {
-        int lev = q == Q_ATTENTION_CENTRAL ? LEV_CENTRAL : LEV_LOCAL;
+    one(&ans[Q_AWARE_CONCEPT], 2 - (int)AW_CONCEPT(a));
+    if (AW_CONCEPT(a) == CA_NONE)
+        ans[Q_CONCEPT_MEANING].n = 0; /* asked only of those aware of the concept */
+    else
+        one(&ans[Q_CONCEPT_MEANING], (int)AW_CCHANNEL(a));
+    one(&ans[Q_AWARE_PLATFORM], 2 - (int)AW_PLATFORM(a));
+    for (int lev = 0; lev < N_LEVEL; lev++) {
+        answer *an = &ans[lev == LEV_CENTRAL ? Q_ATTENTION_CENTRAL : Q_ATTENTION_LOCAL];
         unsigned pos = ev[EV(lev, 0)], neg = ev[EV(lev, 1)];
         if (pos + neg == 0)
-            one(ans, 2); /* don't know */
+            one(an, 2); /* don't know */
         else
-            two(ans, 0, yes_lookup(p, yt, 0, pos, neg), 1);
-        return 1;
+            two(an, 0, yes_lookup(p, yt, 0, pos, neg), 1);
     }
-    case Q_CONTACTED: {
-        int k = c->contacts;
-        if (k >= p->contact_often)
-            one(ans, 0);
-        else if (k >= 1)
-            one(ans, 1);
-        else if (AW_CONCEPT(a) == CA_NONE && c->appeals == 0)
-            two(ans, 3, yt->dont_know, 2); /* disengaged: don't know, or not contacted */
-        else
-            one(ans, 2);
-        return 1;
-    }
-    default: {
-        unsigned pos = (unsigned)ev[0] + ev[2], neg = (unsigned)ev[1] + ev[3];
+    /* the seven principles: evidence about both levels together, a shift each */
+    unsigned pos = (unsigned)ev[0] + ev[2], neg = (unsigned)ev[1] + ev[3];
+    for (int q = Q_PRINCIPLE_HEAR; q <= Q_PRINCIPLE_QUALITY; q++) {
         if (pos + neg == 0)
-            one(ans, 2); /* don't know */
+            one(&ans[q], 2); /* don't know */
         else
-            two(ans, 0, yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg), 1);
-        return 1;
+            two(&ans[q], 0, yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg), 1);
     }
-    }
+    int k = c->contacts;
+    if (k >= p->contact_often)
+        one(&ans[Q_CONTACTED], 0);
+    else if (k >= 1)
+        one(&ans[Q_CONTACTED], 1);
+    else if (AW_CONCEPT(a) == CA_NONE && c->appeals == 0)
+        two(&ans[Q_CONTACTED], 3, yt->dont_know, 2); /* unaware, no appeal: don't know, or not contacted */
+    else
+        one(&ans[Q_CONTACTED], 2);
 }
 
 /* Fine cells for the population sums: every group is a union of cells. */
@@ -195,6 +188,12 @@ typedef struct {
     uint64_t sum[N_QUESTION][MAX_RESP]; /* fixed point 32.32 */
     uint64_t base[N_QUESTION];
 } cell_acc;
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
 
 static tyndau_status add_rows(tyndau_model *m, int quota, double (*sim)[N_QUESTION][MAX_RESP],
                               const double (*base)[N_QUESTION], tyndau_error *err);
@@ -226,11 +225,12 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         t = omp_get_thread_num();
 #endif
         cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->s[i].demo, c->s[i].region)];
-        answer ans;
+        answer ans[N_QUESTION];
+        answer_all(m, yt, i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
-            if (!answer_probs(m, yt, i, q, &ans)) continue;
+            if (ans[q].n == 0) continue;
             ca->base[q]++;
-            for (int k = 0; k < ans.n; k++) ca->sum[q][ans.k[k]] += ans.pr[k];
+            for (int k = 0; k < ans[q].n; k++) ca->sum[q][ans[q].k[k]] += ans[q].pr[k];
         }
     }
     for (int cell = 0; cell < N_CELL; cell++) {
@@ -258,60 +258,77 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
             }
         }
     }
-    free(acc);
 
-    /* quota sample */
+    /* quota sample: quotas by stratum, then simple random sampling within each */
     enum { N_STRATA = TYNDAU_N_REGION * N_SETTLEMENT * N_SEX * N_AGE };
     size_t *remaining = tyndau_calloc(N_STRATA, sizeof *remaining), *need = tyndau_calloc(N_STRATA, sizeof *need);
+    size_t *first = tyndau_calloc(N_STRATA + 1, sizeof *first), *seen = tyndau_calloc(N_STRATA, sizeof *seen);
     double *w = tyndau_calloc(N_STRATA, sizeof *w);
+    size_t sample_n = (size_t)m->p.survey_n < n ? (size_t)m->p.survey_n : n;
+    size_t *rank = tyndau_calloc(sample_n, sizeof *rank);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
-    if (!remaining || !need || !w || !r) {
-        free(remaining), free(need), free(w), free(sim), free(base), free(yt);
+    if (!remaining || !need || !first || !seen || !w || !rank || !r) {
+        free(remaining), free(need), free(first), free(seen), free(w), free(rank);
+        free(sim), free(base), free(yt), free(acc);
         if (r) gsl_rng_free(r);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
     gsl_rng_set(r, m->survey_seed[0]);
-#define STRATUM(i) \
-    ((((int)c->s[i].region * N_SETTLEMENT + (int)DEMO_SETTLEMENT(c->s[i].demo)) * N_SEX + (int)DEMO_SEX(c->s[i].demo)) * N_AGE + \
-     (int)DEMO_AGE(c->s[i].demo))
-    for (size_t i = 0; i < n; i++) remaining[STRATUM(i)]++;
-    size_t sample_n = (size_t)m->p.survey_n < n ? (size_t)m->p.survey_n : n;
+#define STRATUM(region, demo) \
+    ((((int)(region)*N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_SEX + (int)DEMO_SEX(demo)) * N_AGE + (int)DEMO_AGE(demo))
+    /* stratum sizes from the population's cells (every citizen answers aware_concept) */
+    for (int cell = 0; cell < N_CELL; cell++) {
+        int age = cell % N_AGE, set = cell / (N_AGE * N_INCOME) % N_SETTLEMENT;
+        int sex = cell / (N_AGE * N_INCOME * N_SETTLEMENT) % N_SEX, reg = cell / (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX);
+        remaining[STRATUM(reg, (uint8_t)(age | set << 4 | sex << 5))] += acc[cell].base[Q_AWARE_CONCEPT];
+    }
+    free(acc);
     /* largest remainder */
     size_t given = 0;
-    for (int s = 0; s < N_STRATA; s++) {
-        double exact = (double)sample_n * (double)remaining[s] / (double)n;
-        need[s] = (size_t)floor(exact);
-        w[s] = exact - (double)need[s];
-        given += need[s];
+    for (int st = 0; st < N_STRATA; st++) {
+        double exact = (double)sample_n * (double)remaining[st] / (double)n;
+        need[st] = (size_t)floor(exact);
+        w[st] = exact - (double)need[st];
+        given += need[st];
     }
     while (given < sample_n) {
         int best = 0;
-        for (int s = 1; s < N_STRATA; s++)
-            if (w[s] > w[best]) best = s;
+        for (int st = 1; st < N_STRATA; st++)
+            if (w[st] > w[best]) best = st;
         need[best]++;
         w[best] = -1.0;
         given++;
     }
+    /* the ranks (0-based, within the stratum, in citizen order) of each stratum's
+     * respondents: need[s] distinct of remaining[s] (Floyd's algorithm, Bentley &
+     * Floyd, CACM 30(9), 1987), sorted */
+    for (int st = 0; st < N_STRATA; st++) {
+        first[st + 1] = first[st] + need[st];
+        size_t *rk = rank + first[st], k = 0;
+        for (size_t j = remaining[st] - need[st]; j < remaining[st]; j++) {
+            size_t t = (size_t)gsl_rng_uniform_int(r, (unsigned long)j + 1);
+            int dup = 0;
+            for (size_t x = 0; x < k && !dup; x++) dup = rk[x] == t;
+            rk[k++] = dup ? j : t;
+        }
+        qsort(rk, k, sizeof *rk, cmp_size);
+    }
     double (*qsim)[N_QUESTION][MAX_RESP] = sim + TYNDAU_N_GROUP;
     double (*qbase)[N_QUESTION] = base + TYNDAU_N_GROUP;
-    for (size_t i = 0; i < n && given > 0; i++) {
-        int s = STRATUM(i);
-        if (need[s] == 0) {
-            remaining[s]--;
-            continue;
-        }
-        int take = gsl_rng_uniform(r) * (double)remaining[s] < (double)need[s];
-        remaining[s]--;
-        if (!take) continue;
-        need[s]--;
-        given--;
+    for (size_t i = 0; i < n; i++) {
+        int st = STRATUM(c->s[i].region, c->s[i].demo);
+        size_t pos = seen[st]++;
+        /* need[] now counts the respondents still to find in the stratum */
+        if (need[st] == 0 || rank[first[st + 1] - need[st]] != pos) continue;
+        need[st]--;
         int g[N_GTYPE];
         tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
-        answer ans;
+        answer ans[N_QUESTION];
+        answer_all(m, yt, i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
-            if (!answer_probs(m, yt, i, q, &ans)) continue;
+            if (ans[q].n == 0) continue;
             uint64_t u = (uint64_t)(gsl_rng_uniform(r) * FIX_ONE); /* < ONE */
-            int k = ans.n == 1 || u < ans.pr[0] ? ans.k[0] : ans.k[1];
+            int k = ans[q].n == 1 || u < ans[q].pr[0] ? ans[q].k[0] : ans[q].k[1];
             for (int gt = 0; gt < N_GTYPE; gt++) {
                 qbase[g[gt]][q] += 1.0;
                 qsim[g[gt]][q][k] += 1.0;
@@ -319,6 +336,9 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         }
     }
 #undef STRATUM
+    free(first);
+    free(seen);
+    free(rank);
     gsl_rng_free(r);
     free(yt);
     free(remaining);
