@@ -6,6 +6,9 @@ set -euo pipefail
 tyndau=${1:-build/tyndau}
 build=$(dirname "$tyndau")
 reps=${REPS:-3}
+# the code measured: the commit, and -dirty if anything but this file differs from it
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || commit="$commit-dirty"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bench=$build/bench
@@ -48,7 +51,7 @@ Written by \`make bench\` (bench/run.sh); do not edit by hand. Medians over $rep
 
 - date: $(date -u +%Y-%m-%dT%H:%M:%SZ)
 - machine: $cpu, $(nproc) cores, $mem
-- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+- commit: $commit
 - compiler: $(${CC:-gcc} --version | head -1)
 - model: default parameters (the baseline), $(field days "$national") days from start_date to end_date, survey included
 - command: \`make bench\` (library timings from bench/bench.c; whole-command times from \`tyndau run --agents 11919241 --threads 2 --quiet\`)
