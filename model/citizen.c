@@ -157,6 +157,8 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
     return CH_INFORMAL;
 }
 
+static void platform_news(tyndau_model *m, gsl_rng *r, size_t i, int day);
+
 /* A problem is voiced or not (channel choice) and, if voiced, becomes an appeal in
  * this block's buffer.  `retry`: the unresolved problem stored in the citizen
  * (domain in `problem`, `severity`) is raised again; otherwise a new problem of a
@@ -192,12 +194,9 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
                         c->demo, c->region, c->ties, sev};
     if (tyndau_appealbuf_push(&m->block_appeals[b], ap) != 0) cnt->alloc_failed = 1;
     c->appeals = sat_add(c->appeals, 1);
-    /* a visit to a centre that has joined the system tells of the platform */
-    if (ch == CH_OFFLINE && AW_PLATFORM(c->aware) == PA_NONE && gsl_rng_uniform(r) < m->coverage[day]) {
-        c->aware = AW_MAKE(AW_CONCEPT(c->aware), AW_CCHANNEL(c->aware), PA_HEARD);
-        c->news |= NEWS_PLATFORM;
-        schedule_tell(m, r, i, day);
-    }
+    /* a visit to a centre that has joined the system is news of the platform, and
+     * its staff may show how to use it */
+    if (ch == CH_OFFLINE && gsl_rng_uniform(r) < m->coverage[day]) platform_news(m, r, i, day);
 }
 
 static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
@@ -231,21 +230,27 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day, gsl_ran_exponential(r, 1.0));
 }
 
-static void event_platform(tyndau_model *m, gsl_rng *r, size_t i, int day)
+/* News of the platforms: "heard of it" for those who had not, and, the first time
+ * included, a chance (times digital skill) that an internet user learns to use it. */
+static void platform_news(tyndau_model *m, gsl_rng *r, size_t i, int day)
 {
-    tyndau_citizens *c = &m->c;
-    uint8_t a = c->s[i].aware;
+    tyndau_citizen *c = &m->c.s[i];
+    uint8_t a = c->aware;
     if (AW_PLATFORM(a) == PA_NONE) {
         a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_HEARD);
-        c->s[i].news |= NEWS_PLATFORM;
+        c->news |= NEWS_PLATFORM;
         schedule_tell(m, r, i, day);
     }
-    /* any exposure, the first included, may teach an internet user how to use it */
-    if (AW_PLATFORM(a) == PA_HEARD && DEMO_DIGITAL(c->s[i].demo) != DIG_NONE &&
-        gsl_rng_uniform(r) < m->p.platform_learn * (c->s[i].skill / 255.0))
+    if (AW_PLATFORM(a) == PA_HEARD && DEMO_DIGITAL(c->demo) != DIG_NONE &&
+        gsl_rng_uniform(r) < m->p.platform_learn * (c->skill / 255.0))
         a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_KNOWS);
-    c->s[i].aware = a;
-    c->s[i].t_platform = tyndau_next_from_table(m->lam_platform, m->n_days, day, gsl_ran_exponential(r, 1.0));
+    c->aware = a;
+}
+
+static void event_platform(tyndau_model *m, gsl_rng *r, size_t i, int day)
+{
+    platform_news(m, r, i, day);
+    m->c.s[i].t_platform = tyndau_next_from_table(m->lam_platform, m->n_days, day, gsl_ran_exponential(r, 1.0));
 }
 
 static void event_contact(tyndau_model *m, gsl_rng *r, size_t i, int day)

@@ -113,9 +113,10 @@ typedef struct {
     tyndau_appeal *queue; /* ring buffer */
     size_t q_head, q_len, q_cap;
     gsl_rng *rng;
-    tyndau_msgbuf out; /* outcome messages of today */
+    tyndau_msgbuf out;        /* outcome messages of today */
+    tyndau_appealbuf escalate; /* today's social-media cases passed up to the ministry */
     /* statistics */
-    uint64_t received, processed, by_outcome[N_OUTCOME], wait_sum, max_queue;
+    uint64_t received, processed, by_outcome[N_OUTCOME], wait_sum, max_queue, escalated;
 } tyndau_office;
 
 /* Per-thread counters.  `day` is summed into the model's series after each day and
@@ -133,7 +134,9 @@ typedef struct {
         int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
         int64_t wait[N_CHANNEL][TYNDAU_WAIT_MAX];
         int64_t wait_group[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX]; /* days to an answer, by complainant's group */
-        int64_t told, messages, retries;
+        int64_t resolve_wait[N_CHANNEL][TYNDAU_WAIT_MAX];    /* days to a resolution (resolved, bribe paid) */
+        int64_t outcome_group_channel[TYNDAU_N_GROUP][N_CHANNEL][N_OUTCOME];
+        int64_t told, messages, retries, escalated;
         int64_t group_size[TYNDAU_N_GROUP]; /* used once, at creation */
     } run;
     int alloc_failed; /* a buffer could not grow */
@@ -189,7 +192,9 @@ struct tyndau_model {
     int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
     int64_t wait_hist[N_CHANNEL][TYNDAU_WAIT_MAX];
     int64_t wait_group_hist[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX];
-    int64_t told, messages, retries;
+    int64_t resolve_wait_hist[N_CHANNEL][TYNDAU_WAIT_MAX];
+    int64_t outcome_group_channel[TYNDAU_N_GROUP][N_CHANNEL][N_OUTCOME];
+    int64_t told, messages, retries, escalated;
     int64_t group_size[TYNDAU_N_GROUP];
     int day; /* days done */
     /* survey */
@@ -224,6 +229,8 @@ tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);
 int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain dom, int region, double u);
 void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_counts *cnt);
+int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a);
+int tyndau_offices_escalate(tyndau_model *m, int day);
 /* citizen.c */
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt);
 int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev);

@@ -49,24 +49,6 @@ int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a)
     return 0;
 }
 
-static int queue_push(tyndau_office *o, const tyndau_appeal *a)
-{
-    if (o->q_len == o->q_cap) {
-        size_t cap = o->q_cap ? 2 * o->q_cap : 64;
-        tyndau_appeal *q = tyndau_calloc(cap, sizeof *q);
-        if (q == NULL) return -1;
-        for (size_t k = 0; k < o->q_len; k++) q[k] = o->queue[(o->q_head + k) % o->q_cap];
-        free(o->queue);
-        o->queue = q;
-        o->q_cap = cap;
-        o->q_head = 0;
-    }
-    o->queue[(o->q_head + o->q_len) % o->q_cap] = *a;
-    o->q_len++;
-    o->received++;
-    return 0;
-}
-
 /* Bytes per citizen: its state and its next-event day. */
 #define CITIZEN_BYTES (sizeof(tyndau_citizen) + sizeof(uint16_t))
 
@@ -304,12 +286,14 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
         int failed = 0;
         for (size_t b = 0; b < m->n_blocks; b++) {
             tyndau_appealbuf *ab = &m->block_appeals[b];
-            for (size_t k = 0; k < ab->n; k++) failed |= queue_push(&m->office[ab->v[k].office], &ab->v[k]);
+            for (size_t k = 0; k < ab->n; k++) failed |= tyndau_office_enqueue(&m->office[ab->v[k].office], &ab->v[k]);
             ab->n = 0;
         }
         if (failed) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(m->n_threads)
         for (int o = 0; o < m->n_offices; o++) tyndau_office_day(m, &m->office[o], d, &m->thread_counts[thread_id()]);
+        if (tyndau_offices_escalate(m, d) != 0)
+            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
         if (record(m, d) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for buffers on day %d", d);
         m->day = d + 1;
         if (d == m->survey_day && tyndau_survey_run(m, err) != TYNDAU_OK) return err ? err->status : TYNDAU_EINTERNAL;
@@ -321,8 +305,14 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
             for (int k = 0; k < N_OUTCOME; k++) m->outcome_channel[ch][k] += c->run.outcome_channel[ch][k];
             for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_hist[ch][k] += c->run.wait[ch][k];
         }
-        for (int g = 0; g < TYNDAU_N_GROUP; g++)
+        for (int g = 0; g < TYNDAU_N_GROUP; g++) {
             for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->wait_group_hist[g][k] += c->run.wait_group[g][k];
+            for (int ch = 0; ch < N_CHANNEL; ch++)
+                for (int k = 0; k < N_OUTCOME; k++) m->outcome_group_channel[g][ch][k] += c->run.outcome_group_channel[g][ch][k];
+        }
+        for (int ch = 0; ch < N_CHANNEL; ch++)
+            for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->resolve_wait_hist[ch][k] += c->run.resolve_wait[ch][k];
+        m->escalated += c->run.escalated;
         m->told += c->run.told;
         m->messages += c->run.messages;
         m->retries += c->run.retries;
@@ -366,6 +356,19 @@ void tyndau_model_state_total(const tyndau_model *m, int day, int64_t out[N_CONC
 }
 
 uint64_t tyndau_model_total_retries(const tyndau_model *m) { return (uint64_t)m->retries; }
+uint64_t tyndau_model_total_escalated(const tyndau_model *m) { return (uint64_t)m->escalated; }
+
+void tyndau_model_office_totals(const tyndau_model *m, uint64_t *received, uint64_t *processed,
+                                uint64_t *escalated, uint64_t *queued)
+{
+    *received = *processed = *escalated = *queued = 0;
+    for (int k = 0; k < m->n_offices; k++) {
+        *received += m->office[k].received;
+        *processed += m->office[k].processed;
+        *escalated += m->office[k].escalated;
+        *queued += m->office[k].q_len;
+    }
+}
 
 uint64_t tyndau_model_total_channel(const tyndau_model *m, tyndau_channel c)
 {

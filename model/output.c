@@ -641,6 +641,10 @@ static void write_distributions(writer *w, hid_t file, const tyndau_model *m)
                          "for adults nationally).");
     if (g < 0) return;
     put_f64(w, g, where, "scale", m->scale);
+    put_u64(w, g, where, "retries", (uint64_t)m->retries);
+    put_u64(w, g, where, "escalated", (uint64_t)m->escalated);
+    put_u64(w, g, where, "told", (uint64_t)m->told);
+    put_u64(w, g, where, "messages", (uint64_t)m->messages);
 
     /* Beliefs at the end of the run: the central and local blocks of the last day's state row. */
     int64_t beliefs[TYNDAU_N_GROUP][N_LEVEL][N_BELIEF];
@@ -664,6 +668,18 @@ static void write_distributions(writer *w, hid_t file, const tyndau_model *m)
                            .description = "Appeals processed, by the complainant's group and days from "
                                           "submission to processing (bin d = d days; the last bin is open-ended).",
                            .units = "agents", .axes = "group,wait_days"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "time_to_resolution", .k = K_I64, .rank = 2, .dims = {N_CHANNEL, TYNDAU_WAIT_MAX},
+                           .data = m->resolve_wait_hist,
+                           .description = "Appeals resolved (outcomes resolved and bribe_paid), by channel and days "
+                                          "from submission to resolution (bin d = d days; the last bin is open-ended).",
+                           .units = "agents", .axes = "channel,wait_days"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "outcome_by_group_channel", .k = K_I64, .rank = 3,
+                           .dims = {TYNDAU_N_GROUP, N_CHANNEL, N_OUTCOME}, .data = m->outcome_group_channel,
+                           .description = "Appeals that reached an outcome, by the complainant's group, channel and "
+                                          "outcome: resolution rates and the responsiveness gap by group and channel.",
+                           .units = "agents", .axes = "group,channel,outcome"});
     write_dataset(w, g, where,
                   &(dspec){.name = "outcome_by_channel", .k = K_I64, .rank = 2, .dims = {N_CHANNEL, N_OUTCOME},
                            .data = m->outcome_channel,
@@ -704,7 +720,7 @@ static void write_offices(writer *w, hid_t file, const tyndau_model *m)
     if (g < 0) return;
     enum { B_LEVEL, B_DOMAIN, B_REGION, N_B };                                             /* int8 */
     enum { D_STAFF, D_CAPACITY, D_WAIT, D_CORR, D_RESIST, D_FAV, D_SENS, N_D };           /* double */
-    enum { U_RECEIVED, U_PROCESSED, U_MAXQ, N_U };                                         /* uint64 */
+    enum { U_RECEIVED, U_PROCESSED, U_MAXQ, U_ESCALATED, N_U };                            /* uint64 */
     int8_t *b = tyndau_calloc(no * N_B, sizeof *b);
     double *d = tyndau_calloc(no * N_D, sizeof *d);
     uint64_t *u = tyndau_calloc(no * (N_U + N_OUTCOME), sizeof *u);
@@ -734,6 +750,7 @@ static void write_offices(writer *w, hid_t file, const tyndau_model *m)
         u[U_RECEIVED * no + i] = o->received;
         u[U_PROCESSED * no + i] = o->processed;
         u[U_MAXQ * no + i] = o->max_queue;
+        u[U_ESCALATED * no + i] = o->escalated;
         for (int k = 0; k < N_OUTCOME; k++) outc[i * N_OUTCOME + (size_t)k] = o->by_outcome[k];
     }
     static const struct {
@@ -780,6 +797,11 @@ static void write_offices(writer *w, hid_t file, const tyndau_model *m)
                   &(dspec){.name = "max_queue", .k = K_U64, .rank = 1, .dims = {no}, .data = u + U_MAXQ * no,
                            .description = "Longest queue of waiting appeals during the run.", .units = "agents",
                            .axes = "office"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "escalated", .k = K_U64, .rank = 1, .dims = {no}, .data = u + U_ESCALATED * no,
+                           .description = "Social-media complaints it left unresolved that were passed to the "
+                                          "ministry of their domain (counted there again when processed).",
+                           .units = "agents", .axes = "office"});
     write_dataset(w, g, where,
                   &(dspec){.name = "outcomes", .k = K_U64, .rank = 2, .dims = {no, N_OUTCOME}, .data = outc,
                            .description = "Appeals processed, by outcome.", .units = "agents",

@@ -95,6 +95,41 @@ tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err)
     return TYNDAU_OK;
 }
 
+int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a)
+{
+    if (o->q_len == o->q_cap) {
+        size_t cap = o->q_cap ? 2 * o->q_cap : 64;
+        tyndau_appeal *q = tyndau_calloc(cap, sizeof *q);
+        if (q == NULL) return -1;
+        for (size_t k = 0; k < o->q_len; k++) q[k] = o->queue[(o->q_head + k) % o->q_cap];
+        free(o->queue);
+        o->queue = q;
+        o->q_cap = cap;
+        o->q_head = 0;
+    }
+    o->queue[(o->q_head + o->q_len) % o->q_cap] = *a;
+    o->q_len++;
+    o->received++;
+    return 0;
+}
+
+/* Serial: today's escalated cases join their ministries' queues, office by office
+ * (a fixed order, so the queues do not depend on threads). */
+int tyndau_offices_escalate(tyndau_model *m, int day)
+{
+    (void)day;
+    int failed = 0;
+    for (int k = 0; k < m->n_offices; k++) {
+        tyndau_appealbuf *e = &m->office[k].escalate;
+        for (size_t j = 0; j < e->n; j++) {
+            e->v[j].office = (uint16_t)OFFICE_MINISTRY(e->v[j].domain);
+            failed |= tyndau_office_enqueue(&m->office[OFFICE_MINISTRY(e->v[j].domain)], &e->v[j]);
+        }
+        e->n = 0;
+    }
+    return failed;
+}
+
 void tyndau_offices_free(tyndau_model *m)
 {
     if (m->office == NULL) return;
@@ -102,6 +137,7 @@ void tyndau_offices_free(tyndau_model *m)
         free(m->office[k].bur);
         free(m->office[k].queue);
         free(m->office[k].out.v);
+        free(m->office[k].escalate.v);
         if (m->office[k].rng) gsl_rng_free(m->office[k].rng);
     }
     free(m->office);
@@ -173,6 +209,17 @@ void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_co
         k -= 1.0;
         const tyndau_bureaucrat *b = &o->bur[gsl_rng_uniform_int(o->rng, (unsigned long)o->n_bureaucrats)];
         tyndau_outcome out = decide(m, o, b, &a, day);
+        /* an unresolved complaint on an akim's public account may be taken up by the
+         * ministry (MODEL_BRIEF s3: "public and visible, may escalate") */
+        if (a.channel == CH_SOCIAL && o->level == LEV_LOCAL &&
+            (out == OUT_FORMAL || out == OUT_REDIRECTED || out == OUT_LATE_IGNORED) &&
+            gsl_rng_uniform(o->rng) < m->p.social_escalation) {
+            a.day = (uint16_t)day; /* a new case for the ministry, with its own deadline */
+            if (tyndau_appealbuf_push(&o->escalate, a) != 0) cnt->alloc_failed = 1;
+            o->escalated++;
+            cnt->run.escalated++;
+            continue;
+        }
         int g[N_GTYPE];
         tyndau_groups_of(a.demo, a.region, g);
         for (int t = 0; t < N_GTYPE; t++) cnt->day.outcomes[g[t]][out]++;
@@ -180,7 +227,11 @@ void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_co
         int wait = day - a.day;
         int wbin = wait < TYNDAU_WAIT_MAX ? wait : TYNDAU_WAIT_MAX - 1;
         cnt->run.wait[a.channel][wbin]++;
-        for (int t = 0; t < N_GTYPE; t++) cnt->run.wait_group[g[t]][wbin]++;
+        for (int t = 0; t < N_GTYPE; t++) {
+            cnt->run.wait_group[g[t]][wbin]++;
+            cnt->run.outcome_group_channel[g[t]][a.channel][out]++;
+        }
+        if (out == OUT_RESOLVED || out == OUT_BRIBE_PAID) cnt->run.resolve_wait[a.channel][wbin]++;
         o->processed++;
         o->by_outcome[out]++;
         o->wait_sum += (uint64_t)wait;

@@ -71,6 +71,11 @@ int tyndau_model_days(const tyndau_model *m);
 /* Totals over the whole run. */
 uint64_t tyndau_model_total_problems(const tyndau_model *m); /* new problems and retries */
 uint64_t tyndau_model_total_retries(const tyndau_model *m);  /* unresolved problems raised again */
+uint64_t tyndau_model_total_escalated(const tyndau_model *m); /* social-media cases passed to a ministry */
+/* Sums over offices: appeals received (escalated ones count again at the ministry),
+ * processed, escalated, and still queued at the end. */
+void tyndau_model_office_totals(const tyndau_model *m, uint64_t *received, uint64_t *processed,
+                                uint64_t *escalated, uint64_t *queued);
 /* Citizens by awareness of the concept (N_CONCEPT) then of the platforms (N_PLATFORM)
  * at the end of day `day`, from the time series. */
 void tyndau_model_state_total(const tyndau_model *m, int day, int64_t out[N_CONCEPT + N_PLATFORM]);

@@ -123,6 +123,34 @@ static void test_everyone_aware_survey_says_100(void **state)
     tyndau_model_free(m);
 }
 
+/* Every appeal is accounted for: those submitted equal those processed, plus those
+ * passed on to a ministry (received there again), plus those still queued; every
+ * processed appeal has one outcome.  No escalation at all when its probability is 0. */
+static void test_appeals_conserved(void **state)
+{
+    (void)state;
+    const char *esc[2] = {"0", "1"};
+    for (int k = 0; k < 2; k++) {
+        tyndau_params p;
+        tyndau_params_default(&p);
+        set(&p, "social_escalation", esc[k]);
+        set(&p, "cases_per_day", "1"); /* queues left at the end */
+        tyndau_model *m = run(&p, 30000, 19);
+        uint64_t received, processed, escalated, queued;
+        tyndau_model_office_totals(m, &received, &processed, &escalated, &queued);
+        assert_int_equal(received, appeals(m) + escalated);
+        assert_int_equal(received, processed + escalated + queued);
+        assert_int_equal(processed, outcomes(m));
+        assert_int_equal(escalated, tyndau_model_total_escalated(m));
+        assert_true(queued > 0);
+        if (k == 0)
+            assert_int_equal(escalated, 0);
+        else
+            assert_true(escalated > 100);
+        tyndau_model_free(m);
+    }
+}
+
 /* Mean and variance of the number of new problems: a Bernoulli process per citizen-day
  * with probability 1 - exp(-rate) (docs/ODD.md), a sum of independent Bernoullis. */
 static void expected_problems(const tyndau_model *m, const tyndau_params *p, double *mean, double *var)
@@ -403,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_zero_capacity_nothing_resolved),
         cmocka_unit_test(test_everyone_aware_survey_says_100),
         cmocka_unit_test(test_all_disengaged_dont_know),
+        cmocka_unit_test(test_appeals_conserved),
         cmocka_unit_test(test_problem_rate_recovered),
         cmocka_unit_test(test_retries_do_not_replace_new_problems),
         cmocka_unit_test(test_population_shares),
