@@ -232,6 +232,76 @@ static void test_retries_do_not_replace_new_problems(void **state)
     tyndau_model_free(m);
 }
 
+/* Proactive contacts in the survey's 12-month window: a Bernoulli process per
+ * citizen-day with probability 1 - exp(-rate), the rate raised by contact_reform from
+ * the announcement on.  Everyone notices every contact here. */
+static void test_contact_rate_recovered(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "contact_notice", "1");
+    set(&p, "prior_disengaged", "0");
+    size_t n = 30000;
+    tyndau_model *m = run(&p, n, 23);
+    double mean = 0.0, var = 0.0, got = 0.0;
+    int survey = p.survey_date - p.start_date;
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        got += v.contacts;
+        double base = (v.settlement == SET_RURAL ? p.contact_rural : p.contact_urban) / 365.25;
+        for (int d = survey - 364; d <= survey; d++) {
+            double rate = base * (p.start_date + d >= p.announcement_date ? p.contact_reform : 1.0);
+            double q = 1.0 - exp(-rate);
+            mean += q;
+            var += q * (1.0 - q);
+        }
+    }
+    print_message("contacts: %.0f, expected %.1f +- %.1f\n", got, mean, sqrt(var));
+    assert_true(fabs(got - mean) < K_SE * sqrt(var));
+    tyndau_model_free(m);
+}
+
+/* Without word of mouth, a citizen has heard of the concept iff a media exposure
+ * reached it: probability 1 - exp(-L), L the cumulative intensity of its class
+ * (internet, age) over the run, recomputed here from the parameters. */
+static void test_media_reach_recovered(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "wom_concept", "0");
+    size_t n = 40000;
+    tyndau_model *m = run(&p, n, 29);
+    double lam[2][N_AGE] = {{0}};
+    for (int in = 0; in < 2; in++)
+        for (int a = 0; a < N_AGE; a++) {
+            double social = a == AGE_61P ? p.social_reach_61plus : a == AGE_46_60 ? p.social_reach_46_60 : 1.0;
+            for (int date = p.start_date; date <= p.end_date; date++) {
+                double cov = date < p.platform_start_date ? 0.0
+                             : date >= p.platform_full_date
+                                 ? 1.0
+                                 : (double)(date - p.platform_start_date) / (p.platform_full_date - p.platform_start_date);
+                double pres = date >= p.announcement_date ? p.media_president : 0.0;
+                double off = date >= p.officials_social_date ? p.media_officials + p.media_akims : 0.0;
+                lam[in][a] += (in ? social : p.tv_relay) * pres + (in ? social : 0.0) * off + p.media_monitoring * cov;
+            }
+        }
+    double mean = 0.0, var = 0.0, got = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        got += v.concept != CA_NONE;
+        double q = 1.0 - exp(-lam[v.digital != DIG_NONE][v.age]);
+        mean += q;
+        var += q * (1.0 - q);
+    }
+    print_message("heard of the concept: %.0f, expected %.1f +- %.1f\n", got, mean, sqrt(var));
+    assert_true(fabs(got - mean) < K_SE * sqrt(var));
+    tyndau_model_free(m);
+}
+
 /* Shares solved against the population's composition are matched in expectation;
  * the allocation of agents to cells adds at most 34 agents of rounding. */
 static void check_share(const char *what, double got_count, double target, size_t n)
@@ -434,6 +504,8 @@ int main(void)
         cmocka_unit_test(test_appeals_conserved),
         cmocka_unit_test(test_problem_rate_recovered),
         cmocka_unit_test(test_retries_do_not_replace_new_problems),
+        cmocka_unit_test(test_contact_rate_recovered),
+        cmocka_unit_test(test_media_reach_recovered),
         cmocka_unit_test(test_population_shares),
         cmocka_unit_test(test_ties_homophilous),
         cmocka_unit_test(test_threads_identical),
