@@ -8,7 +8,7 @@
  * and do not depend on the order of addition (hence on threads).  The quota
  * sample draws survey_n respondents with quotas by region x settlement x sex
  * x age (largest-remainder allocation), simple random sampling within each
- * stratum (Knuth's selection sampling, TAOCP vol. 2, 3.4.2, Algorithm S), and
+ * stratum (Floyd's algorithm draws each stratum's ranks; Bentley & Floyd 1987), and
  * each respondent draws one answer from its probabilities.
  */
 #include <math.h>
