@@ -48,28 +48,17 @@ static unsigned key_of(uint64_t raw)
            (unsigned)tyndau_belief_category(ev, LEV_LOCAL) << 6;
 }
 
-static unsigned state_key(const tyndau_citizens *c, size_t i) { return key_of(raw_state(&c->s[i])); }
+/* Where each of the key's four 2-bit parts starts in a row of the state series. */
+static const int state_offset[4] = {0, N_CONCEPT, N_CONCEPT + N_PLATFORM, N_CONCEPT + N_PLATFORM + N_BELIEF};
 
-static void count_key(const tyndau_citizens *c, size_t i, unsigned key, int64_t sign,
-                      int64_t state[][N_STATE_SERIES])
+void tyndau_state_count(const tyndau_model *m, size_t i, int64_t state[][N_STATE_SERIES])
 {
+    const tyndau_citizen *c = &m->c.s[i];
+    unsigned key = key_of(raw_state(c));
     int g[N_GTYPE];
-    tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
-    int s0 = (int)(key & 3u), s1 = N_CONCEPT + (int)(key >> 2 & 3u);
-    int s2 = N_CONCEPT + N_PLATFORM + (int)(key >> 4 & 3u);
-    int s3 = N_CONCEPT + N_PLATFORM + N_BELIEF + (int)(key >> 6 & 3u);
-    for (int t = 0; t < N_GTYPE; t++) {
-        int64_t *row = state[g[t]];
-        row[s0] += sign;
-        row[s1] += sign;
-        row[s2] += sign;
-        row[s3] += sign;
-    }
-}
-
-void tyndau_state_count(const tyndau_model *m, size_t i, int64_t sign, int64_t state[][N_STATE_SERIES])
-{
-    count_key(&m->c, i, state_key(&m->c, i), sign, state);
+    tyndau_groups_of(c->demo, c->region, g);
+    for (int part = 0; part < 4; part++)
+        for (int t = 0; t < N_GTYPE; t++) state[g[t]][state_offset[part] + (int)(key >> (2 * part) & 3u)]++;
 }
 
 /* Record the change of citizen i's state from `before` (raw_state) to now.  Most
@@ -82,9 +71,9 @@ static void state_changed(const tyndau_citizens *c, size_t i, uint64_t before, t
     if (ka == kb) return;
     int g[N_GTYPE];
     tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
-    static const int offset[4] = {0, N_CONCEPT, N_CONCEPT + N_PLATFORM, N_CONCEPT + N_PLATFORM + N_BELIEF};
     for (int part = 0; part < 4; part++) { /* only the series that changed */
-        int from = offset[part] + (int)(kb >> (2 * part) & 3u), to = offset[part] + (int)(ka >> (2 * part) & 3u);
+        int from = state_offset[part] + (int)(kb >> (2 * part) & 3u);
+        int to = state_offset[part] + (int)(ka >> (2 * part) & 3u);
         if (from == to) continue;
         for (int t = 0; t < N_GTYPE; t++) {
             cnt->day.state[g[t]][from]--;

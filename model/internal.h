@@ -230,11 +230,12 @@ void tyndau_offices_free(tyndau_model *m);
 int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain dom, int region, double u);
 void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_counts *cnt);
 int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a);
-int tyndau_offices_escalate(tyndau_model *m, int day);
+int tyndau_offices_escalate(tyndau_model *m);
 /* citizen.c */
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt);
 int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev);
-void tyndau_state_count(const tyndau_model *m, size_t i, int64_t sign, int64_t state[][N_STATE_SERIES]);
+/* add citizen i to the state counts of its groups */
+void tyndau_state_count(const tyndau_model *m, size_t i, int64_t state[][N_STATE_SERIES]);
 /* survey.c */
 tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err);
 /* buffers */

@@ -155,7 +155,7 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
         tyndau_day_counts *cnt = &m->thread_counts[thread_id()];
 #pragma omp for schedule(static)
         for (long i = 0; i < nl; i++) {
-            tyndau_state_count(m, (size_t)i, 1, cnt->day.state);
+            tyndau_state_count(m, (size_t)i, cnt->day.state);
             int g[N_GTYPE];
             tyndau_groups_of(m->c.s[i].demo, m->c.s[i].region, g);
             for (int t = 0; t < N_GTYPE; t++) cnt->run.group_size[g[t]]++;
@@ -292,7 +292,7 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
         if (failed) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(m->n_threads)
         for (int o = 0; o < m->n_offices; o++) tyndau_office_day(m, &m->office[o], d, &m->thread_counts[thread_id()]);
-        if (tyndau_offices_escalate(m, d) != 0)
+        if (tyndau_offices_escalate(m) != 0)
             return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
         if (record(m, d) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for buffers on day %d", d);
         m->day = d + 1;

@@ -115,9 +115,8 @@ int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a)
 
 /* Serial: today's escalated cases join their ministries' queues, office by office
  * (a fixed order, so the queues do not depend on threads). */
-int tyndau_offices_escalate(tyndau_model *m, int day)
+int tyndau_offices_escalate(tyndau_model *m)
 {
-    (void)day;
     int failed = 0;
     for (int k = 0; k < m->n_offices; k++) {
         tyndau_appealbuf *e = &m->office[k].escalate;
