@@ -211,7 +211,21 @@ void tyndau_model_free(tyndau_model *m)
     free(m);
 }
 
-/* Phase "deliver": yesterday's messages into today's per-block inbox. */
+/* Count a buffer's messages by target block (start[block + 1]). */
+static void count_targets(const tyndau_msgbuf *buf, size_t *start)
+{
+    for (size_t k = 0; k < buf->n; k++) start[buf->v[k].target / TYNDAU_BLOCK + 1]++;
+}
+
+/* Move a buffer's messages to their blocks' cursors in the inbox, and empty it. */
+static void scatter(tyndau_msgbuf *buf, tyndau_msg *inbox, size_t *cursor)
+{
+    for (size_t k = 0; k < buf->n; k++) inbox[cursor[buf->v[k].target / TYNDAU_BLOCK]++] = buf->v[k];
+    buf->n = 0;
+}
+
+/* Phase "deliver": yesterday's messages into today's per-block inbox, a stable counting
+ * sort over the sources in a fixed order (blocks, then offices). */
 static int deliver(tyndau_model *m)
 {
     size_t total = 0;
@@ -226,26 +240,12 @@ static int deliver(tyndau_model *m)
     }
     size_t *start = m->inbox_start;
     memset(start, 0, (m->n_blocks + 1) * sizeof *start);
-    for (size_t b = 0; b < m->n_blocks; b++)
-        for (size_t k = 0; k < m->block_out[b].n; k++) start[m->block_out[b].v[k].target / TYNDAU_BLOCK + 1]++;
-    for (int o = 0; o < m->n_offices; o++)
-        for (size_t k = 0; k < m->office[o].out.n; k++) start[m->office[o].out.v[k].target / TYNDAU_BLOCK + 1]++;
+    for (size_t b = 0; b < m->n_blocks; b++) count_targets(&m->block_out[b], start);
+    for (int o = 0; o < m->n_offices; o++) count_targets(&m->office[o].out, start);
     for (size_t b = 0; b < m->n_blocks; b++) start[b + 1] += start[b];
     /* fill using start[] as cursors, then shift back */
-    for (size_t b = 0; b < m->n_blocks; b++) {
-        for (size_t k = 0; k < m->block_out[b].n; k++) {
-            const tyndau_msg *msg = &m->block_out[b].v[k];
-            m->inbox[start[msg->target / TYNDAU_BLOCK]++] = *msg;
-        }
-        m->block_out[b].n = 0;
-    }
-    for (int o = 0; o < m->n_offices; o++) {
-        for (size_t k = 0; k < m->office[o].out.n; k++) {
-            const tyndau_msg *msg = &m->office[o].out.v[k];
-            m->inbox[start[msg->target / TYNDAU_BLOCK]++] = *msg;
-        }
-        m->office[o].out.n = 0;
-    }
+    for (size_t b = 0; b < m->n_blocks; b++) scatter(&m->block_out[b], m->inbox, start);
+    for (int o = 0; o < m->n_offices; o++) scatter(&m->office[o].out, m->inbox, start);
     for (size_t b = m->n_blocks; b > 0; b--) start[b] = start[b - 1];
     start[0] = 0;
     return 0;
