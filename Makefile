@@ -19,8 +19,11 @@ BUILD   ?= build
 WERROR  ?= $(if $(CI),1,0)
 
 PKGS      = gsl hdf5 inih
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# MPI (OpenMPI's ompi-c) when installed: `tyndau calibrate` then spreads its runs over
+# the ranks of an mpirun; without it the program is built for one process.
+HAVE_MPI  := $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(if $(HAVE_MPI),ompi-c) 2>/dev/null) $(if $(HAVE_MPI),-DTYNDAU_MPI)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) $(if $(HAVE_MPI),ompi-c) 2>/dev/null)
 GIT_COMMIT = $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
 WARN    = -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prototypes \
@@ -32,6 +35,7 @@ LIBS    = $(PKG_LIBS) -lm
 
 MODEL_SRC = $(wildcard model/*.c)
 MODEL_OBJ = $(MODEL_SRC:model/%.c=$(BUILD)/model/%.o)
+SRC_OBJ   = $(patsubst src/%.c,$(BUILD)/src/%.o,$(wildcard src/*.c))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -62,9 +66,9 @@ $(BUILD)/embedded.c: scenarios/baseline.ini data/survey_2021/marginals.csv tools
 $(BUILD)/embedded.o: $(BUILD)/embedded.c
 	$(CC) -std=c11 -c $< -o $@
 
-$(BUILD)/main.o: src/main.c
+$(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -c $< -o $@
+	$(CC) $(CPPFLAGS_BASE) -Isrc $(CFLAGS_BASE) -c $< -o $@
 
 # provenance written into every output file: remade by every build, rewritten only when it changes
 $(BUILD)/version.c: FORCE
@@ -78,7 +82,7 @@ $(BUILD)/version.o: $(BUILD)/version.c
 
 FORCE:
 
-$(BUILD)/tyndau: $(BUILD)/main.o $(BUILD)/embedded.o $(BUILD)/version.o $(BUILD)/libtyndau.a
+$(BUILD)/tyndau: $(SRC_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o $(BUILD)/libtyndau.a
 	$(CC) $(CFLAGS_BASE) $^ $(LIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libtyndau.a
@@ -114,4 +118,4 @@ bench: $(BUILD)/tyndau
 clean:
 	rm -rf build out
 
--include $(MODEL_OBJ:.o=.d) $(BUILD)/main.d
+-include $(MODEL_OBJ:.o=.d) $(SRC_OBJ:.o=.d)

@@ -210,7 +210,8 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
         c->s[i].aware = AW_MAKE(CA_HEARD, ch, AW_PLATFORM(a));
         c->s[i].news |= NEWS_CONCEPT;
         schedule_tell(m, r, i, day);
-    } else if (AW_CONCEPT(a) == CA_HEARD && gsl_rng_uniform(r) < p->full_per_exposure) {
+    } else if (AW_CONCEPT(a) == CA_HEARD &&
+               gsl_rng_uniform(r) < m->p_full[DEMO_AGE(c->s[i].demo)][DEMO_INCOME(c->s[i].demo)]) {
         c->s[i].aware = AW_MAKE(CA_FULL, AW_CCHANNEL(a), AW_PLATFORM(a));
     }
     if (ch == CC_PRESIDENT && !c->s[i].disengaged && gsl_rng_uniform(r) < p->media_trust_central)

@@ -163,6 +163,7 @@ struct tyndau_model {
     double *lam_contact;  /* cumulative contact intensity [settlement][day+1] */
     double *media_day;    /* concept-media rate of each channel on each day [day][4] */
     double media_reach[2 * N_AGE][4]; /* reach of each channel by class */
+    double p_full[N_AGE][N_INCOME];   /* heard -> fully aware at an exposure, by age and income */
     gsl_ran_discrete_t *domain_table;
     /* distributions of small integers, sampled in O(1) by Walker's alias method */
     gsl_ran_discrete_t *ties_table;       /* ties - 1 */

@@ -96,5 +96,15 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
     for (int in = 0; in < 2; in++)
         for (int a = 0; a < N_AGE; a++)
             for (int c = 0; c < 4; c++) m->media_reach[in * N_AGE + a][c] = reach[in * N_AGE + a][c];
+    /* heard -> fully aware: full_per_exposure on the odds scale times the odds ratios of age
+       46+ and high income (exactly full_per_exposure when both are 1, and at 0 or 1) */
+    for (int a = 0; a < N_AGE; a++)
+        for (int y = 0; y < N_INCOME; y++) {
+            double f = p->full_per_exposure, odds_ratio = (a >= AGE_46_60 ? p->full_odds_46plus : 1.0) *
+                                                          (y == INC_HIGH ? p->full_odds_high_income : 1.0);
+            m->p_full[a][y] = f <= 0.0 || f >= 1.0 || odds_ratio == 1.0
+                                  ? f
+                                  : f * odds_ratio / (1.0 - f + f * odds_ratio);
+        }
     return TYNDAU_OK;
 }

@@ -18,6 +18,7 @@
 #include <omp.h>
 #endif
 
+#include "calib.h"
 #include "output.h"
 #include "scenario.h"
 #include "tyndau.h"
@@ -38,6 +39,7 @@ static const char usage_main[] =
     "  run [SCENARIO]     run a scenario (default: the embedded baseline), write HDF5\n"
     "  survey FILE.h5     print the virtual survey beside the published figures\n"
     "  params             list the parameters (--markdown for docs/parameters.md)\n"
+    "  calibrate CALIB    calibrate against the survey by ABC-SMC (OpenMP, MPI)\n"
     "\n"
     "'tyndau COMMAND --help' describes each.  Exit codes: 0 ok, 1 internal error,\n"
     "2 bad input (the message names the file, line, key and what was expected).\n";
@@ -442,7 +444,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "survey") == 0) return cmd_survey(argc - 1, argv + 1);
     if (strcmp(cmd, "params") == 0) return cmd_params(argc - 1, argv + 1);
-    fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey or params\n", cmd);
+    if (strcmp(cmd, "calibrate") == 0) {
+        char *cl = join_args(argc, argv);
+        int rc = tyndau_cmd_calibrate(argc - 1, argv + 1, cl ? cl : "");
+        free(cl);
+        return rc;
+    }
+    fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey, params or calibrate\n", cmd);
     fputs(usage_main, stderr);
     return 2;
 }

@@ -1,0 +1,358 @@
+/*
+ * obs.c - the observation model (see obs.h and docs/calibration.md section 2).
+ *
+ * Counts.  The survey publishes percentages of n respondents; n is 1200 for a
+ * total row and the (unpublished) group size for a group row.  Group sizes are
+ * estimated from the cross-tabs (subgroups.c): income from the data alone, age
+ * with the national age structure as a prior (the survey's age quotas followed
+ * the population's).  concept_meaning is asked only of those aware of the
+ * concept: its n is the group's n times the published aware share (1 -
+ * first_time).  The counts are n * share with the shares of a complete row
+ * normalised to sum to 1 (published rows are rounded to 0.1 and may sum to
+ * 99.9 or 100.1); a row that publishes only some responses gets one more
+ * category, the rest, with count n * (1 - sum of shares).
+ *
+ * Likelihood of a row with counts c_k (sum n) under model probabilities p_k:
+ *   multinomial:           log Gamma(n+1) - sum log Gamma(c_k+1) + sum c_k log p_k
+ *   Dirichlet-multinomial: log Gamma(n+1) - sum log Gamma(c_k+1) + log Gamma(A) - log Gamma(n+A)
+ *                          + sum [log Gamma(c_k + A p_k) - log Gamma(A p_k)],  A = concentration
+ * (Gamma of real counts: the counts are estimates, not integers).  The DM has the
+ * multinomial's mean and variance inflated by (n + A) / (1 + A): model error that
+ * does not vanish as n grows.
+ */
+#include "obs.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tyndau.h"
+
+static int group_index(const char *group_type, const char *group)
+{
+    for (int g = 0; g < TYNDAU_N_GROUP; g++) {
+        if (strcmp(tyndau_gtype_names[tyndau_group_type(g)], group_type) == 0 &&
+            strcmp(tyndau_group_name(g), group) == 0)
+            return g;
+    }
+    return -1;
+}
+
+int tyndau_obs_find(const tyndau_obs *o, const char *question, const char *group_type,
+                    const char *group)
+{
+    for (size_t r = 0; r < o->n_rows; r++) {
+        const tyndau_obs_row *w = &o->rows[r];
+        if (strcmp(w->question, question) == 0 && strcmp(w->group_type, group_type) == 0 &&
+            strcmp(w->group, group) == 0)
+            return (int)r;
+    }
+    return -1;
+}
+
+void tyndau_obs_free(tyndau_obs *o)
+{
+    if (o == NULL) return;
+    free(o->rows);
+    memset(o, 0, sizeof *o);
+}
+
+/* Share of the survey's respondents in group `group` of `type` (1 for the total). */
+static double group_share(const tyndau_obs *o, const char *type, const char *group)
+{
+    const tyndau_subgroups *s = NULL;
+    if (strcmp(type, "total") == 0) return 1.0;
+    if (strcmp(type, "age") == 0) s = &o->age;
+    if (strcmp(type, "income") == 0) s = &o->income;
+    if (s == NULL) return NAN;
+    for (size_t g = 0; g < s->n_groups; g++)
+        if (strcmp(s->group[g], group) == 0) return s->share[g];
+    return NAN;
+}
+
+static tyndau_status solve_sizes(tyndau_obs *o, const tyndau_targets *t, const double age_prior[4],
+                                 double age_prior_sd, tyndau_error *err)
+{
+    /* The age prior in the order the age groups appear in the targets. */
+    double prior[TYNDAU_SUBGROUPS_MAX];
+    tyndau_subgroups probe;
+    tyndau_error e2;
+    int have_age = 0, have_income = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (strcmp(t->cells[i].group_type, "age") == 0) have_age = 1;
+        if (strcmp(t->cells[i].group_type, "income") == 0) have_income = 1;
+    }
+    if (have_income) {
+        tyndau_status st = tyndau_subgroups_estimate(t, "income", NULL, 0.0, &o->income, err);
+        if (st != TYNDAU_OK) return st;
+    }
+    if (have_age) {
+        /* Find the order: a first solve with a flat prior only to learn the group names. */
+        double flat[TYNDAU_SUBGROUPS_MAX];
+        for (size_t g = 0; g < TYNDAU_SUBGROUPS_MAX; g++) flat[g] = 0.25;
+        if (tyndau_subgroups_estimate(t, "age", flat, 1.0, &probe, &e2) != TYNDAU_OK) {
+            *err = e2;
+            return TYNDAU_EINPUT;
+        }
+        if (probe.n_groups != N_AGE)
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "targets: %zu age groups published, expected %d",
+                              probe.n_groups, N_AGE);
+        for (size_t g = 0; g < probe.n_groups; g++) {
+            int k = -1;
+            for (int a = 0; a < N_AGE; a++)
+                if (strcmp(probe.group[g], tyndau_age_names[a]) == 0) k = a;
+            if (k < 0)
+                return TYNDAU_ERR(err, TYNDAU_EINPUT, "targets: unknown age group '%s', expected one of "
+                                  "18-29, 30-45, 46-60, 61+", probe.group[g]);
+            prior[g] = age_prior[k];
+        }
+        /* Weight of a prior row relative to a data equation: the data equations' error is
+         * the rounding of a published cell (variance ROUND_VAR (1 + sum w^2) in subgroups.c,
+         * about 1e-7 in shares); the prior's is age_prior_sd^2. */
+        double data_var = (0.001 * 0.001 / 12.0) * 1.25;
+        double w = data_var / (age_prior_sd * age_prior_sd);
+        tyndau_status st = tyndau_subgroups_estimate(t, "age", prior, w, &o->age, err);
+        if (st != TYNDAU_OK) return st;
+    }
+    return TYNDAU_OK;
+}
+
+tyndau_status tyndau_obs_build(tyndau_obs *o, const tyndau_targets *t, double survey_n,
+                               const double age_prior[4], double age_prior_sd,
+                               tyndau_error *err)
+{
+    memset(o, 0, sizeof *o);
+    if (t == NULL || t->n == 0)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "targets: no published cells to fit");
+    if (!(survey_n >= 1.0))
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "survey size %g: expected at least 1 respondent", survey_n);
+    if (!(age_prior_sd > 0.0))
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "age prior SD %g: expected > 0", age_prior_sd);
+    o->survey_n = survey_n;
+    o->n_cells = t->n;
+    o->rows = calloc(t->n, sizeof *o->rows);
+    if (o->rows == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    tyndau_status st = solve_sizes(o, t, age_prior, age_prior_sd, err);
+    if (st != TYNDAU_OK) {
+        tyndau_obs_free(o);
+        return st;
+    }
+    /* Rows in order of first appearance. */
+    for (size_t i = 0; i < t->n; i++) {
+        const tyndau_target *c = &t->cells[i];
+        int r = tyndau_obs_find(o, c->question, c->group_type, c->group);
+        tyndau_obs_row *w;
+        if (r < 0) {
+            w = &o->rows[o->n_rows++];
+            snprintf(w->question, sizeof w->question, "%s", c->question);
+            snprintf(w->base, sizeof w->base, "%s", c->base);
+            snprintf(w->group_type, sizeof w->group_type, "%s", c->group_type);
+            snprintf(w->group, sizeof w->group, "%s", c->group);
+            w->group_index = group_index(c->group_type, c->group);
+            if (w->group_index < 0 || isnan(group_share(o, c->group_type, c->group))) {
+                st = TYNDAU_ERR(err, TYNDAU_EINPUT,
+                                "targets line %d: group '%s:%s' cannot be fitted, expected a group of "
+                                "type total, age or income", c->line, c->group_type, c->group);
+                tyndau_obs_free(o);
+                return st;
+            }
+        } else {
+            w = &o->rows[r];
+        }
+        if (w->n_resp == TYNDAU_OBS_MAX_RESP) {
+            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "targets line %d: more than %d responses in row %s/%s/%s",
+                            c->line, TYNDAU_OBS_MAX_RESP, c->question, c->group_type, c->group);
+            tyndau_obs_free(o);
+            return st;
+        }
+        snprintf(w->response[w->n_resp], sizeof w->response[0], "%s", c->response);
+        w->cell[w->n_resp] = i;
+        w->share[w->n_resp] = c->share;
+        w->n_resp++;
+    }
+    for (size_t r = 0; r < o->n_rows; r++) {
+        tyndau_obs_row *w = &o->rows[r];
+        double sum = 0.0;
+        for (size_t k = 0; k < w->n_resp; k++) sum += w->share[k];
+        w->n = survey_n * group_share(o, w->group_type, w->group);
+        if (strcmp(w->base, "all") != 0) {
+            /* A sub-base (those aware of the concept): n times the published aware share. */
+            int a = tyndau_obs_find(o, "aware_concept", w->group_type, w->group);
+            double first = NAN;
+            if (a >= 0)
+                for (size_t k = 0; k < o->rows[a].n_resp; k++)
+                    if (strcmp(o->rows[a].response[k], "first_time") == 0) first = o->rows[a].share[k];
+            if (isnan(first) || strcmp(w->base, "aware_of_concept") != 0) {
+                st = TYNDAU_ERR(err, TYNDAU_EINPUT, "targets line %d: base '%s' of %s needs the "
+                                "aware_concept first_time cell of the same group",
+                                t->cells[w->cell[0]].line, w->base, w->question);
+                tyndau_obs_free(o);
+                return st;
+            }
+            w->n *= 1.0 - first;
+        }
+        /* A row well short of 100% is a published subset (targets.c allows that only for
+           the documented quirk); otherwise the rounding is normalised away. */
+        w->has_rest = sum < 0.995;
+        if (w->has_rest) {
+            for (size_t k = 0; k < w->n_resp; k++) w->count[k] = w->n * w->share[k];
+            w->count[w->n_resp] = w->n * (1.0 - sum);
+        } else {
+            for (size_t k = 0; k < w->n_resp; k++) w->count[k] = w->n * w->share[k] / sum;
+        }
+    }
+    tyndau_obs_weigh(o, TYNDAU_OBS_SPLIT);
+    return TYNDAU_OK;
+}
+
+void tyndau_obs_weigh(tyndau_obs *o, tyndau_obs_breakdown rule)
+{
+    o->breakdown = rule;
+    for (size_t r = 0; r < o->n_rows; r++) {
+        tyndau_obs_row *w = &o->rows[r];
+        if (w->held_out) {
+            w->weight = 0.0;
+            continue;
+        }
+        if (rule == TYNDAU_OBS_FULL) {
+            w->weight = 1.0;
+            continue;
+        }
+        /* Fitted group types of this question (same base). */
+        char seen[8][16];
+        int n_types = 0;
+        for (size_t s = 0; s < o->n_rows; s++) {
+            const tyndau_obs_row *v = &o->rows[s];
+            if (v->held_out || strcmp(v->question, w->question) != 0) continue;
+            int dup = 0;
+            for (int k = 0; k < n_types; k++) dup |= strcmp(seen[k], v->group_type) == 0;
+            if (!dup && n_types < 8) snprintf(seen[n_types++], sizeof seen[0], "%s", v->group_type);
+        }
+        w->weight = 1.0 / (double)n_types;
+    }
+}
+
+size_t tyndau_obs_n_fitted(const tyndau_obs *o)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < o->n_rows; r++) n += o->rows[r].weight > 0.0;
+    return n;
+}
+
+tyndau_status tyndau_obs_holdout(tyndau_obs *o, const char *spec, tyndau_error *err)
+{
+    char q[64], gt[16] = "";
+    const char *colon = strchr(spec, ':');
+    size_t lq = colon ? (size_t)(colon - spec) : strlen(spec);
+    if (lq == 0 || lq >= sizeof q || (colon && strlen(colon + 1) >= sizeof gt) ||
+        (colon && colon[1] == '\0'))
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--holdout '%s': expected QUESTION or QUESTION:GROUP_TYPE",
+                          spec);
+    memcpy(q, spec, lq);
+    q[lq] = '\0';
+    if (colon) snprintf(gt, sizeof gt, "%s", colon + 1);
+    int q_found = 0, hit = 0;
+    char types[64] = "";
+    for (size_t r = 0; r < o->n_rows; r++) {
+        tyndau_obs_row *w = &o->rows[r];
+        if (strcmp(w->question, q) != 0) continue;
+        q_found = 1;
+        if (strstr(types, w->group_type) == NULL && strlen(types) + strlen(w->group_type) + 3 < sizeof types) {
+            if (types[0]) strcat(types, ", ");
+            strcat(types, w->group_type);
+        }
+        if (gt[0] && strcmp(w->group_type, gt) != 0) continue;
+        w->held_out = 1;
+        hit = 1;
+    }
+    if (!q_found) {
+        char list[1024] = "";
+        for (size_t r = 0; r < o->n_rows; r++) {
+            if (strstr(list, o->rows[r].question) != NULL) continue;
+            if (strlen(list) + strlen(o->rows[r].question) + 3 >= sizeof list) break;
+            if (list[0]) strcat(list, ", ");
+            strcat(list, o->rows[r].question);
+        }
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--holdout '%s': no published question '%s', expected one of: %s",
+                          spec, q, list);
+    }
+    if (!hit)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--holdout '%s': question '%s' has no group type '%s', "
+                          "expected one of: %s", spec, q, gt, types);
+    tyndau_obs_weigh(o, o->breakdown);
+    return TYNDAU_OK;
+}
+
+tyndau_status tyndau_obs_extract(const tyndau_obs *o, const tyndau_model *m, double *prob,
+                                 tyndau_error *err)
+{
+    size_t n_sr = 0;
+    const tyndau_survey_row *sr = tyndau_model_survey(m, &n_sr);
+    if (sr == NULL) return TYNDAU_ERR(err, TYNDAU_EINPUT, "the survey has not run (survey_date outside the run?)");
+    for (size_t r = 0; r < o->n_rows; r++) {
+        double *p = prob + r * TYNDAU_OBS_STRIDE;
+        for (size_t k = 0; k < TYNDAU_OBS_STRIDE; k++) p[k] = NAN;
+    }
+    for (size_t i = 0; i < n_sr; i++) {
+        if (sr[i].quota) continue;
+        for (size_t r = 0; r < o->n_rows; r++) {
+            const tyndau_obs_row *w = &o->rows[r];
+            if (w->group_index != sr[i].group || strcmp(w->question, sr[i].question) != 0) continue;
+            for (size_t k = 0; k < w->n_resp; k++)
+                if (strcmp(w->response[k], sr[i].response) == 0)
+                    prob[r * TYNDAU_OBS_STRIDE + k] = sr[i].simulated / 100.0;
+        }
+    }
+    for (size_t r = 0; r < o->n_rows; r++) {
+        const tyndau_obs_row *w = &o->rows[r];
+        double *p = prob + r * TYNDAU_OBS_STRIDE;
+        double sum = 0.0;
+        for (size_t k = 0; k < w->n_resp; k++) {
+            if (isnan(p[k]))
+                return TYNDAU_ERR(err, TYNDAU_EINPUT, "the simulated survey has no cell %s/%s/%s/%s",
+                                  w->question, w->group_type, w->group, w->response[k]);
+            sum += p[k];
+        }
+        if (w->has_rest) {
+            p[w->n_resp] = fmax(0.0, 1.0 - sum);
+        } else if (sum > 0.0) {
+            for (size_t k = 0; k < w->n_resp; k++) p[k] /= sum;
+        }
+    }
+    return TYNDAU_OK;
+}
+
+double tyndau_obs_row_loglik(const tyndau_obs_row *w, const double *p, double concentration)
+{
+    size_t nk = w->n_resp + (size_t)w->has_rest;
+    double q[TYNDAU_OBS_STRIDE], sum = 0.0;
+    for (size_t k = 0; k < nk; k++) {
+        if (isnan(p[k])) return -INFINITY;
+        q[k] = fmax(p[k], TYNDAU_OBS_PFLOOR);
+        sum += q[k];
+    }
+    double ll = lgamma(w->n + 1.0);
+    for (size_t k = 0; k < nk; k++) ll -= lgamma(w->count[k] + 1.0);
+    if (concentration > 0.0) {
+        ll += lgamma(concentration) - lgamma(w->n + concentration);
+        for (size_t k = 0; k < nk; k++) {
+            double a = concentration * q[k] / sum;
+            ll += lgamma(w->count[k] + a) - lgamma(a);
+        }
+    } else {
+        for (size_t k = 0; k < nk; k++) ll += w->count[k] * log(q[k] / sum);
+    }
+    return ll;
+}
+
+double tyndau_obs_loglik(const tyndau_obs *o, const double *prob, double concentration)
+{
+    double ll = 0.0;
+    for (size_t r = 0; r < o->n_rows; r++) {
+        const tyndau_obs_row *w = &o->rows[r];
+        if (w->weight <= 0.0) continue;
+        ll += w->weight * tyndau_obs_row_loglik(w, prob + r * TYNDAU_OBS_STRIDE, concentration);
+    }
+    return ll;
+}

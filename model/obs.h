@@ -1,0 +1,116 @@
+/*
+ * obs.h - the observation model: how a simulated survey is compared with the
+ * published percentages (docs/calibration.md, section 2).
+ *
+ * The published cells are percentages of respondents.  tyndau_obs turns them
+ * back into (estimated) counts of respondents, one multinomial "row" per
+ * (question, group_type, group), and scores a model against them with a
+ * multinomial or Dirichlet-multinomial log-likelihood.
+ *
+ * Data structure: an array of rows in target-file order.  Each row has its
+ * published responses, the share of each, the estimated number of respondents
+ * behind it, the counts n * share (real numbers: n is an estimate, so the
+ * counts are not rounded), an extra "rest" category when the published
+ * responses do not cover the row (concept_meaning), and a likelihood weight.
+ *
+ * Invariants after tyndau_obs_build: every row has 1..TYNDAU_OBS_MAX_RESP
+ * responses, n > 0, counts >= 0 summing to n; held-out rows have weight 0;
+ * the weights of fitted rows follow the breakdown rule (tyndau_obs_weigh).
+ */
+#ifndef TYNDAU_OBS_H
+#define TYNDAU_OBS_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "subgroups.h"
+#include "targets.h"
+
+#define TYNDAU_OBS_MAX_RESP 6
+
+struct tyndau_model;
+
+typedef struct {
+    char question[64], base[32], group_type[16], group[24];
+    int group_index;      /* the model's group (codes.h), 0 = total */
+    size_t n_resp;        /* published responses */
+    char response[TYNDAU_OBS_MAX_RESP][48];
+    size_t cell[TYNDAU_OBS_MAX_RESP]; /* index of each response's cell in the targets */
+    double share[TYNDAU_OBS_MAX_RESP]; /* published share (after the targets' corrections) */
+    int has_rest;         /* 1: the published responses are a subset; one more category, "rest" */
+    double n;             /* estimated respondents behind the row */
+    double count[TYNDAU_OBS_MAX_RESP + 1]; /* n * share, normalised; [n_resp] is the rest */
+    double weight;        /* likelihood weight (0: held out) */
+    int held_out;
+} tyndau_obs_row;
+
+/* How rows of one question published for several group types (total, age, income)
+ * share their respondents: SPLIT gives each group type weight 1/(number of fitted group
+ * types of that question), so the 1200 respondents count once; FULL counts them once
+ * per group type (for comparison only). */
+typedef enum { TYNDAU_OBS_SPLIT, TYNDAU_OBS_FULL } tyndau_obs_breakdown;
+
+typedef struct {
+    tyndau_obs_row *rows;
+    size_t n_rows;
+    size_t n_cells;             /* published cells (all rows) */
+    double survey_n;            /* respondents in the survey */
+    tyndau_subgroups age, income; /* estimated group sizes used for n */
+    tyndau_obs_breakdown breakdown;
+} tyndau_obs;
+
+/*
+ * Build the rows from the targets.  survey_n: respondents (1200).  age_prior: the national
+ * age structure in the order of tyndau_age_names (4 shares summing to 1) and age_prior_sd its
+ * standard deviation in shares (it sets the weight of the prior rows in the least-squares solve
+ * for the age group sizes, subgroups.c).  Income group sizes come from the cross-tabs alone.
+ * Only the group types total, age and income are supported (the published ones); another
+ * group type, an unknown group or a row with more than TYNDAU_OBS_MAX_RESP responses is
+ * TYNDAU_EINPUT.
+ */
+tyndau_status tyndau_obs_build(tyndau_obs *o, const tyndau_targets *t, double survey_n,
+                               const double age_prior[4], double age_prior_sd,
+                               tyndau_error *err);
+void tyndau_obs_free(tyndau_obs *o);
+
+/* Hold out "QUESTION" (all its rows) or "QUESTION:GROUP_TYPE".  TYNDAU_EINPUT when no
+ * published row matches (message names what exists).  Re-weighs the fitted rows. */
+tyndau_status tyndau_obs_holdout(tyndau_obs *o, const char *spec, tyndau_error *err);
+
+/* Recompute the weights of the fitted rows for a breakdown rule. */
+void tyndau_obs_weigh(tyndau_obs *o, tyndau_obs_breakdown rule);
+
+/* Number of fitted rows (weight > 0). */
+size_t tyndau_obs_n_fitted(const tyndau_obs *o);
+
+/* Stride of a probability vector: n_rows * TYNDAU_OBS_STRIDE doubles. */
+#define TYNDAU_OBS_STRIDE (TYNDAU_OBS_MAX_RESP + 1)
+
+/*
+ * Model probabilities for every row from a model whose survey has run (population sample):
+ * prob[r * TYNDAU_OBS_STRIDE + k] for the row's responses k < n_resp, and the rest at
+ * [n_resp] when has_rest.  Each row sums to 1.  TYNDAU_EINPUT if the survey has not run or
+ * lacks a row.
+ */
+tyndau_status tyndau_obs_extract(const tyndau_obs *o, const struct tyndau_model *m, double *prob,
+                                 tyndau_error *err);
+
+/*
+ * Weighted log-likelihood of the fitted rows (held-out rows excluded) given model
+ * probabilities.  concentration <= 0: multinomial; > 0: Dirichlet-multinomial with
+ * alpha = concentration * p.  Probabilities are floored at TYNDAU_OBS_PFLOOR (and the row
+ * renormalised) so that a response the model never gives costs a finite amount.
+ * Includes the normalising constants, so that a perfect multinomial fit of a row scores
+ * its saturated log-likelihood.  Returns -INFINITY for a NaN probability.
+ */
+#define TYNDAU_OBS_PFLOOR 1e-6
+double tyndau_obs_loglik(const tyndau_obs *o, const double *prob, double concentration);
+
+/* Log-likelihood of one row, unweighted (same conventions). */
+double tyndau_obs_row_loglik(const tyndau_obs_row *r, const double *prob, double concentration);
+
+/* Index of the row holding question/group_type/group, or -1. */
+int tyndau_obs_find(const tyndau_obs *o, const char *question, const char *group_type,
+                    const char *group);
+
+#endif

@@ -1,0 +1,1705 @@
+/*
+ * calibrate.c - `tyndau calibrate CALIB.ini`: adaptive ABC-SMC against the 2021 survey.
+ *
+ * Method (docs/calibration.md has the full account and the references):
+ *
+ *   target_t(theta, u) ∝ prior(theta) · L(theta, u)^beta_t · p(u)
+ *
+ * where L(theta, u) is the observation model's likelihood (obs.c) of the published
+ * counts given the survey simulated with parameters theta and model seed u.  The
+ * multinomial likelihood tempered by beta is an ABC kernel with tolerance 1/beta
+ * (Del Moral, Doucet & Jasra 2012, adaptive tolerance: each beta is chosen so that
+ * the effective sample size falls to ess_fraction of the particles).  Each
+ * generation: reweight by L^(beta_t - beta_{t-1}), resample (systematic), then
+ * move every particle with `moves` Metropolis-Hastings steps on the extended space
+ * (theta, u): a Gaussian random walk on the particles' transformed parameters z
+ * with covariance (scale^2) × the particle covariance.  The first crn_moves steps
+ * keep the particle's seed u (common random numbers: the proposal is simulated
+ * with the same random numbers as the current state, so the likelihood ratio
+ * reflects theta and not noise); the others draw a fresh seed (so u is explored
+ * too).  Both are valid MH moves on the extended target, so the final generation
+ * (beta = 1) samples prior(theta) E_u[L(theta, u)]: the posterior with the model's
+ * stochasticity integrated out (pseudo-marginal; Andrieu & Roberts 2009).
+ *
+ * Reproducibility: every random number comes from a stream seeded by
+ * many_seed(root seed, kind, generation·256 + move, particle), the particles'
+ * simulations run through the run-many layer (many.c), and every rank repeats the
+ * (cheap) SMC arithmetic on identical inputs, so the posterior is the same bits
+ * whatever the thread or rank count, and a resumed run repeats an uninterrupted one.
+ *
+ * Files: OUT.partial is rewritten (temporary name, then rename) after every
+ * generation, so a kill leaves the last complete generation on disk; --resume
+ * continues from it.  At the end OUT gets the whole record plus the posterior,
+ * predictive check and identifiability report, and OUT's stem + ".ini" the
+ * calibrated scenario.
+ */
+#include "calib.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "h5w.h"
+#include "many.h"
+#include "obs.h"
+#include "scenario.h"
+#include "tyndau.h"
+
+extern const char tyndau_embedded_baseline[];
+extern const char tyndau_embedded_marginals[];
+extern const char tyndau_build_commit[];
+extern const char tyndau_build_cflags[];
+
+#define MAXD 32
+#define MAX_HOLDOUT 32
+#define LINE_MAX_CALIB 400
+
+/* Stream kinds for many_seed. */
+enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY };
+
+static const char usage_calibrate[] =
+    "usage: tyndau calibrate CALIB.ini [-o FILE.h5] [--holdout QUESTION[:GROUP_TYPE] ...]\n"
+    "                        [--resume] [--threads T] [--quiet]\n"
+    "\n"
+    "Calibrates the scenario named in CALIB.ini against the published survey by\n"
+    "ABC-SMC (docs/calibration.md) and writes FILE.h5 (default: the calibration\n"
+    "file's stem + .h5) with every generation, the posterior, the posterior\n"
+    "predictive check and an identifiability report, and FILE_calibrated.ini, the\n"
+    "calibrated scenario (posterior medians) that 'tyndau run' accepts.\n"
+    "\n"
+    "  -o, --output FILE     output file (FILE.partial while running)\n"
+    "      --holdout Q[:GT]  leave question Q (or only its GT rows: total, age,\n"
+    "                        income) out of the fit and predict it (repeatable)\n"
+    "      --resume          continue from FILE.partial after a kill; the result is\n"
+    "                        the same as an uninterrupted run\n"
+    "  -t, --threads T       OpenMP threads per process (default: all cores); under\n"
+    "                        mpirun the particles are also spread over the ranks;\n"
+    "                        results depend on neither\n"
+    "  -q, --quiet           no progress lines\n"
+    "  -h, --help            this text\n";
+
+typedef enum { SH_UNIFORM, SH_LOGUNIFORM, SH_NORMAL } shape_t;
+static const char *const shape_names[] = {"uniform", "loguniform", "normal"};
+
+typedef struct {
+    char name[64];
+    int param;    /* index into tyndau_param_table; -1: the likelihood's concentration */
+    shape_t shape;
+    double a, b;  /* uniform/loguniform: lo, hi; normal: mean, sd */
+    double lo, hi; /* support */
+    int line;
+} prior_t;
+
+typedef struct {
+    const char *path;
+    char *text;
+    char dir[PATH_MAX];
+    char scenario[PATH_MAX], targets[PATH_MAX];
+    size_t agents;
+    uint64_t seed;
+    size_t particles;
+    double ess_fraction;
+    int moves, crn_moves, max_generations;
+    size_t max_simulations, predictive_draws;
+    double age_prior_sd;
+    int dm;
+    double concentration; /* fixed DM concentration (when no prior) */
+    int conc_dim;         /* dimension of the concentration, -1 when fixed or multinomial */
+    tyndau_obs_breakdown breakdown;
+    prior_t prior[MAXD];
+    size_t d;
+    /* parse state */
+    int lineno, section, err_line, err_status;
+    char err[600];
+    char seen[64][48];
+    int n_seen;
+} cfg_t;
+
+/* ------------------------------------------------------------------------- */
+/* Errors                                                                      */
+
+/* snprintf that may truncate on purpose (messages into fixed buffers). */
+static void say(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+}
+
+static int cfg_fail(cfg_t *c, int line, const char *fmt, ...)
+{
+    if (c->err[0]) return 0;
+    char buf[480];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    say(c->err, sizeof c->err, "%s:%d: %s", c->path, line, buf);
+    c->err_line = line;
+    return 0;
+}
+
+static char *read_text(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        say(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (buf == NULL || bad) {
+        free(buf);
+        say(err, errlen, "%s: cannot read: %s", path, bad ? "read error" : "out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The calibration file                                                        */
+
+typedef struct {
+    const char *p;
+    cfg_t *c;
+} reader_t;
+
+/* One physical line per call, leading blanks removed (inih would take an indented
+ * line as a continuation), so c->lineno is the line inih is on. */
+static char *read_line(char *buf, int num, void *stream)
+{
+    reader_t *r = stream;
+    if (*r->p == '\0') return NULL;
+    const char *e = strchr(r->p, '\n');
+    size_t len = e ? (size_t)(e - r->p) : strlen(r->p);
+    r->c->lineno++;
+    const char *s = r->p;
+    r->p += len + (e != NULL);
+    if (r->c->lineno == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3, len -= 3;
+    while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
+    if (len >= (size_t)num - 1 || len > LINE_MAX_CALIB) {
+        cfg_fail(r->c, r->c->lineno, "line longer than %d characters", LINE_MAX_CALIB);
+        len = 0;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno == ERANGE || !isfinite(v)) return -1;
+    while (*end == ' ' || *end == '\t') end++;
+    if (*end != '\0') return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_count(const char *s, size_t lo, size_t hi, size_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '+') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno == ERANGE || *end != '\0' || v < lo || v > hi) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* "uniform LO HI" | "loguniform LO HI" | "normal MEAN SD [LO HI]" */
+static int parse_prior(cfg_t *c, prior_t *pr, const char *key, const char *value, double pmin, double pmax)
+{
+    char shape[32];
+    double v[4];
+    int n = 0, used = 0;
+    if (sscanf(value, "%31s%n", shape, &used) != 1)
+        return cfg_fail(c, c->lineno, "key '%s': expected a prior 'uniform LO HI', 'loguniform LO HI' or "
+                        "'normal MEAN SD [LO HI]', got '%s'", key, value);
+    const char *s = value + used;
+    char tok[64];
+    while (n < 5 && sscanf(s, "%63s%n", tok, &used) == 1) {
+        double x;
+        if (n == 4 || parse_double(tok, &x) != 0)
+            return cfg_fail(c, c->lineno, "key '%s': expected numbers after '%s', got '%s'", key, shape, tok);
+        v[n++] = x;
+        s += used;
+    }
+    snprintf(pr->name, sizeof pr->name, "%s", key);
+    pr->line = c->lineno;
+    if (strcmp(shape, "uniform") == 0 || strcmp(shape, "loguniform") == 0) {
+        pr->shape = shape[0] == 'u' ? SH_UNIFORM : SH_LOGUNIFORM;
+        if (n != 2)
+            return cfg_fail(c, c->lineno, "key '%s': expected '%s LO HI' (2 numbers), got %d", key, shape, n);
+        pr->a = pr->lo = v[0];
+        pr->b = pr->hi = v[1];
+        if (!(v[0] < v[1]))
+            return cfg_fail(c, c->lineno, "key '%s': expected LO < HI, got %g and %g", key, v[0], v[1]);
+        if (pr->shape == SH_LOGUNIFORM && !(v[0] > 0.0))
+            return cfg_fail(c, c->lineno, "key '%s': loguniform needs LO > 0, got %g", key, v[0]);
+    } else if (strcmp(shape, "normal") == 0) {
+        pr->shape = SH_NORMAL;
+        if (n != 2 && n != 4)
+            return cfg_fail(c, c->lineno, "key '%s': expected 'normal MEAN SD [LO HI]', got %d numbers", key, n);
+        pr->a = v[0];
+        pr->b = v[1];
+        if (!(v[1] > 0.0)) return cfg_fail(c, c->lineno, "key '%s': expected SD > 0, got %g", key, v[1]);
+        pr->lo = n == 4 ? v[2] : pmin;
+        pr->hi = n == 4 ? v[3] : pmax;
+        if (!(pr->lo < pr->hi))
+            return cfg_fail(c, c->lineno, "key '%s': expected LO < HI, got %g and %g", key, pr->lo, pr->hi);
+        double mass = gsl_cdf_gaussian_P(pr->hi - pr->a, pr->b) - gsl_cdf_gaussian_P(pr->lo - pr->a, pr->b);
+        if (!(mass > 1e-9))
+            return cfg_fail(c, c->lineno, "key '%s': the normal prior has no mass inside [%g, %g]", key, pr->lo, pr->hi);
+    } else {
+        return cfg_fail(c, c->lineno, "key '%s': unknown prior shape '%s', expected uniform, loguniform or normal",
+                        key, shape);
+    }
+    if (pr->lo < pmin || pr->hi > pmax)
+        return cfg_fail(c, c->lineno, "key '%s': prior support [%g, %g] lies outside the parameter's allowed "
+                        "range [%g, %g]", key, pr->lo, pr->hi, pmin, pmax);
+    return 1;
+}
+
+static int set_path(cfg_t *c, char *dst, const char *key, const char *value)
+{
+    int n = value[0] == '/' || c->dir[0] == '\0' ? snprintf(dst, PATH_MAX, "%s", value)
+                                                  : snprintf(dst, PATH_MAX, "%s/%s", c->dir, value);
+    if (n < 0 || n >= PATH_MAX) return cfg_fail(c, c->lineno, "key '%s': path too long", key);
+    return 1;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+    cfg_t *c = user;
+    if (c->err[0]) return 0;
+    if (name == NULL) { /* a section header (inih with INI_CALL_HANDLER_ON_NEW_SECTION) */
+        return 1;
+    }
+    int sec = strcmp(section, "calibration") == 0 ? 1 : strcmp(section, "likelihood") == 0 ? 2
+            : strcmp(section, "priors") == 0 ? 3 : 0;
+    if (sec == 0)
+        return cfg_fail(c, c->lineno, "unknown section [%s], expected [calibration], [likelihood] or [priors]",
+                        section);
+    char full[48];
+    snprintf(full, sizeof full, "%d/%s", sec, name);
+    for (int k = 0; k < c->n_seen; k++)
+        if (strcmp(c->seen[k], full) == 0) return cfg_fail(c, c->lineno, "key '%s' appears twice", name);
+    if (c->n_seen < 64) snprintf(c->seen[c->n_seen++], sizeof c->seen[0], "%s", full);
+    if (value[0] == '\0') return cfg_fail(c, c->lineno, "key '%s': empty value", name);
+    size_t u;
+    double x;
+    if (sec == 1) {
+        if (strcmp(name, "scenario") == 0) return set_path(c, c->scenario, name, value);
+        if (strcmp(name, "targets") == 0) return set_path(c, c->targets, name, value);
+        if (strcmp(name, "agents") == 0) {
+            if (parse_count(value, 100, 100000000, &c->agents) != 0)
+                return cfg_fail(c, c->lineno, "key 'agents': expected a whole number from 100 to 100000000, got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "seed") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(value, &end, 10);
+            if (value[0] == '-' || end == value || *end != '\0' || errno == ERANGE)
+                return cfg_fail(c, c->lineno, "key 'seed': expected an unsigned 64-bit integer, got '%s'", value);
+            c->seed = (uint64_t)s;
+            return 1;
+        }
+        if (strcmp(name, "particles") == 0) {
+            if (parse_count(value, 8, 100000, &c->particles) != 0)
+                return cfg_fail(c, c->lineno, "key 'particles': expected a whole number from 8 to 100000, got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "ess_fraction") == 0) {
+            if (parse_double(value, &x) != 0 || !(x > 0.05 && x < 0.99))
+                return cfg_fail(c, c->lineno, "key 'ess_fraction': expected a number in (0.05, 0.99), got '%s'", value);
+            c->ess_fraction = x;
+            return 1;
+        }
+        if (strcmp(name, "moves") == 0 || strcmp(name, "crn_moves") == 0 ||
+            strcmp(name, "max_generations") == 0) {
+            size_t lo = strcmp(name, "moves") == 0 ? 1 : 0, hi = strcmp(name, "max_generations") == 0 ? 1000 : 20;
+            if (strcmp(name, "max_generations") == 0) lo = 1;
+            if (parse_count(value, lo, hi, &u) != 0)
+                return cfg_fail(c, c->lineno, "key '%s': expected a whole number from %zu to %zu, got '%s'", name, lo, hi, value);
+            if (name[0] == 'm' && name[1] == 'o') c->moves = (int)u;
+            else if (name[0] == 'c') c->crn_moves = (int)u;
+            else c->max_generations = (int)u;
+            return 1;
+        }
+        if (strcmp(name, "max_simulations") == 0) {
+            if (parse_count(value, 1, 100000000, &c->max_simulations) != 0)
+                return cfg_fail(c, c->lineno, "key 'max_simulations': expected a whole number from 1 to 100000000, got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "predictive_draws") == 0) {
+            if (parse_count(value, 10, 100000, &c->predictive_draws) != 0)
+                return cfg_fail(c, c->lineno, "key 'predictive_draws': expected a whole number from 10 to 100000, got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "age_prior_sd") == 0) {
+            if (parse_double(value, &x) != 0 || !(x > 0.0 && x <= 1.0))
+                return cfg_fail(c, c->lineno, "key 'age_prior_sd': expected a share in (0, 1], got '%s'", value);
+            c->age_prior_sd = x;
+            return 1;
+        }
+        return cfg_fail(c, c->lineno, "unknown key '%s' in [calibration], expected scenario, targets, agents, seed, "
+                        "particles, ess_fraction, moves, crn_moves, max_generations, max_simulations, "
+                        "predictive_draws or age_prior_sd", name);
+    }
+    if (sec == 2) {
+        if (strcmp(name, "model") == 0) {
+            if (strcmp(value, "multinomial") == 0) c->dm = 0;
+            else if (strcmp(value, "dirichlet-multinomial") == 0) c->dm = 1;
+            else return cfg_fail(c, c->lineno, "key 'model': expected multinomial or dirichlet-multinomial, got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "breakdowns") == 0) {
+            if (strcmp(value, "split") == 0) c->breakdown = TYNDAU_OBS_SPLIT;
+            else if (strcmp(value, "full") == 0) c->breakdown = TYNDAU_OBS_FULL;
+            else return cfg_fail(c, c->lineno, "key 'breakdowns': expected split or full, got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "concentration") == 0) {
+            if (parse_double(value, &x) == 0) {
+                if (!(x > 0.0)) return cfg_fail(c, c->lineno, "key 'concentration': expected > 0, got '%s'", value);
+                c->concentration = x;
+                return 1;
+            }
+            if (c->d == MAXD) return cfg_fail(c, c->lineno, "more than %d calibrated quantities", MAXD);
+            prior_t *pr = &c->prior[c->d];
+            if (!parse_prior(c, pr, name, value, 1e-3, 1e9)) return 0;
+            pr->param = -1;
+            c->conc_dim = (int)c->d++;
+            return 1;
+        }
+        return cfg_fail(c, c->lineno, "unknown key '%s' in [likelihood], expected model, concentration or breakdowns", name);
+    }
+    /* [priors] */
+    int i = tyndau_params_find(name);
+    if (i < 0) {
+        const char *near = tyndau_params_nearest(name);
+        return cfg_fail(c, c->lineno, "unknown parameter '%s'%s%s%s", name, near ? " (did you mean '" : "",
+                        near ? near : "", near ? "'?)" : "");
+    }
+    if (tyndau_param_table[i].type != TYNDAU_PT_REAL)
+        return cfg_fail(c, c->lineno, "key '%s': only real-valued parameters can be calibrated (this one is %s)",
+                        name, tyndau_param_table[i].type == TYNDAU_PT_INT ? "an integer" : "a date");
+    if (c->d == MAXD) return cfg_fail(c, c->lineno, "more than %d calibrated quantities", MAXD);
+    prior_t *pr = &c->prior[c->d];
+    if (!parse_prior(c, pr, name, value, tyndau_param_table[i].min, tyndau_param_table[i].max)) return 0;
+    pr->param = i;
+    c->d++;
+    return 1;
+}
+
+static int cfg_load(cfg_t *c, const char *path)
+{
+    memset(c, 0, sizeof *c);
+    c->path = path;
+    c->agents = 50000;
+    c->seed = 1;
+    c->particles = 200;
+    c->ess_fraction = 0.5;
+    c->moves = 2;
+    c->crn_moves = 1;
+    c->max_generations = 60;
+    c->max_simulations = 40000;
+    c->predictive_draws = 200;
+    c->age_prior_sd = 0.02;
+    c->conc_dim = -1;
+    c->breakdown = TYNDAU_OBS_SPLIT;
+    c->text = read_text(path, c->err, sizeof c->err);
+    if (c->text == NULL) return 2;
+    const char *slash = strrchr(path, '/');
+    if (slash) snprintf(c->dir, sizeof c->dir, "%.*s", (int)(slash - path), path);
+    reader_t r = {c->text, c};
+    int rc = ini_parse_stream(read_line, &r, on_key, c);
+    if (c->err[0]) return 2;
+    if (rc > 0) {
+        say(c->err, sizeof c->err, "%s:%d: malformed line, expected '[section]', 'key = value' or a comment",
+                 path, rc);
+        return 2;
+    }
+    if (rc < 0) {
+        say(c->err, sizeof c->err, "%s: cannot parse (out of memory)", path);
+        return 1;
+    }
+    if (c->d == 0 || (c->d == 1 && c->conc_dim == 0)) {
+        say(c->err, sizeof c->err, "%s: no parameters to calibrate: expected a [priors] section with at "
+                 "least one 'parameter = SHAPE ...' line", path);
+        return 2;
+    }
+    if (c->crn_moves > c->moves) {
+        say(c->err, sizeof c->err, "%s: crn_moves (%d) exceeds moves (%d)", path, c->crn_moves, c->moves);
+        return 2;
+    }
+    if (!c->dm && (c->conc_dim >= 0 || c->concentration > 0.0)) {
+        say(c->err, sizeof c->err, "%s: a concentration is given but the likelihood model is multinomial; "
+                 "expected 'model = dirichlet-multinomial'", path);
+        return 2;
+    }
+    if (c->dm && c->conc_dim < 0 && !(c->concentration > 0.0)) {
+        say(c->err, sizeof c->err, "%s: the dirichlet-multinomial model needs 'concentration' (a number or "
+                 "a prior) in [likelihood]", path);
+        return 2;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Priors and the transformed space                                            */
+
+static double g_of(const prior_t *p, double x) { return p->shape == SH_LOGUNIFORM ? log(x) : x; }
+static double g_inv(const prior_t *p, double g) { return p->shape == SH_LOGUNIFORM ? exp(g) : g; }
+
+static double z_to_x(const prior_t *p, double z)
+{
+    double u = 1.0 / (1.0 + exp(-z));
+    double glo = g_of(p, p->lo), ghi = g_of(p, p->hi);
+    double x = g_inv(p, glo + u * (ghi - glo));
+    return fmin(fmax(x, p->lo), p->hi);
+}
+
+static double x_to_z(const prior_t *p, double x)
+{
+    double glo = g_of(p, p->lo), ghi = g_of(p, p->hi);
+    double u = (g_of(p, x) - glo) / (ghi - glo);
+    u = fmin(fmax(u, 1e-15), 1.0 - 1e-15);
+    return log(u / (1.0 - u));
+}
+
+/* Log prior density of z (up to a constant): log p_x(x) + log |dx/dz|. */
+static double log_prior_z(const prior_t *p, double z)
+{
+    double lu = -log1p(exp(-z)), l1u = -log1p(exp(z)); /* log u, log (1-u) */
+    double v = lu + l1u;
+    if (p->shape == SH_NORMAL) {
+        double x = z_to_x(p, z);
+        v -= 0.5 * (x - p->a) * (x - p->a) / (p->b * p->b);
+    }
+    return v;
+}
+
+static double prior_draw(const prior_t *p, gsl_rng *r)
+{
+    if (p->shape == SH_UNIFORM) return p->lo + gsl_rng_uniform(r) * (p->hi - p->lo);
+    if (p->shape == SH_LOGUNIFORM) return exp(log(p->lo) + gsl_rng_uniform(r) * (log(p->hi) - log(p->lo)));
+    double plo = gsl_cdf_gaussian_P(p->lo - p->a, p->b), phi = gsl_cdf_gaussian_P(p->hi - p->a, p->b);
+    double x = p->a + gsl_cdf_gaussian_Pinv(plo + gsl_rng_uniform_pos(r) * (phi - plo), p->b);
+    return fmin(fmax(x, p->lo), p->hi);
+}
+
+static double prior_quantile(const prior_t *p, double q)
+{
+    if (p->shape == SH_UNIFORM) return p->lo + q * (p->hi - p->lo);
+    if (p->shape == SH_LOGUNIFORM) return exp(log(p->lo) + q * (log(p->hi) - log(p->lo)));
+    double plo = gsl_cdf_gaussian_P(p->lo - p->a, p->b), phi = gsl_cdf_gaussian_P(p->hi - p->a, p->b);
+    return fmin(fmax(p->a + gsl_cdf_gaussian_Pinv(plo + q * (phi - plo), p->b), p->lo), p->hi);
+}
+
+static gsl_rng *stream(uint64_t root, int kind, uint64_t a, uint64_t b)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    if (r != NULL) gsl_rng_set(r, (unsigned long)many_seed(root, (uint64_t)kind, a, b));
+    return r;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Simulations through the run-many layer                                      */
+
+typedef struct {
+    const cfg_t *cfg;
+    const tyndau_params *base;
+    const tyndau_obs *obs;
+    const double *x;       /* [n][d] parameter values of each job */
+    const uint64_t *seed;  /* [n] model seed of each job */
+} sim_ctx;
+
+static int sim_job(size_t i, double *out, char errmsg[MANY_ERRLEN], void *user)
+{
+    const sim_ctx *s = user;
+    const cfg_t *c = s->cfg;
+    tyndau_params p = *s->base;
+    for (size_t k = 0; k < c->d; k++) {
+        if (c->prior[k].param < 0) continue;
+        const tyndau_param_info *pi = &tyndau_param_table[c->prior[k].param];
+        *(double *)(void *)((char *)&p + pi->offset) = s->x[i * c->d + k];
+    }
+    tyndau_error err;
+    tyndau_error_clear(&err);
+    if (tyndau_params_check(&p, &err) != TYNDAU_OK) {
+        say(errmsg, MANY_ERRLEN, "%s", err.msg);
+        return err.status;
+    }
+    tyndau_model *m = tyndau_model_new(&p, c->agents, s->seed[i], &err);
+    tyndau_status st = m ? tyndau_model_run(m, NULL, NULL, &err) : err.status;
+    if (st == TYNDAU_OK) st = tyndau_obs_extract(s->obs, m, out, &err);
+    tyndau_model_free(m);
+    if (st != TYNDAU_OK) {
+        say(errmsg, MANY_ERRLEN, "%s", err.msg);
+        return st;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* State                                                                       */
+
+typedef struct {
+    double beta, ess, acceptance, scale, elapsed, ll_median, ll_max;
+    size_t sims, failed;
+    double *x, *z, *ll;
+    uint64_t *seed;
+} gen_t;
+
+typedef struct {
+    cfg_t cfg;
+    tyndau_params base;
+    tyndau_scenario sc;
+    char *scenario_text_for_hash;
+    tyndau_targets targets;
+    const char *targets_source;
+    char *targets_text;
+    tyndau_obs obs;
+    const char *holdout[MAX_HOLDOUT];
+    size_t n_holdout;
+    char holdout_joined[1024];
+    uint64_t fingerprint;
+    many_ctx mc;
+    const char *out, *command_line;
+    char partial[PATH_MAX + 16], ini_path[PATH_MAX + 16];
+    int quiet;
+    gen_t *gen;
+    size_t n_gen, cap_gen;
+    const char *status; /* "running", "complete", "budget_exhausted" */
+    size_t n_out;       /* doubles per simulation */
+    time_t started;
+} calib_t;
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+static double kappa_of(const calib_t *C, const double *x)
+{
+    const cfg_t *c = &C->cfg;
+    if (!c->dm) return 0.0;
+    return c->conc_dim >= 0 ? x[c->conc_dim] : c->concentration;
+}
+
+static gen_t *new_gen(calib_t *C)
+{
+    if (C->n_gen == C->cap_gen) {
+        size_t cap = C->cap_gen ? 2 * C->cap_gen : 16;
+        gen_t *g = realloc(C->gen, cap * sizeof *g);
+        if (g == NULL) return NULL;
+        C->gen = g;
+        C->cap_gen = cap;
+    }
+    size_t N = C->cfg.particles, d = C->cfg.d;
+    gen_t *g = &C->gen[C->n_gen];
+    memset(g, 0, sizeof *g);
+    g->x = calloc(N * d, sizeof *g->x);
+    g->z = calloc(N * d, sizeof *g->z);
+    g->ll = calloc(N, sizeof *g->ll);
+    g->seed = calloc(N, sizeof *g->seed);
+    if (!g->x || !g->z || !g->ll || !g->seed) {
+        free(g->x), free(g->z), free(g->ll), free(g->seed);
+        return NULL;
+    }
+    C->n_gen++;
+    return g;
+}
+
+static void gen_stats(const calib_t *C, gen_t *g)
+{
+    size_t N = C->cfg.particles;
+    double *tmp = malloc(N * sizeof *tmp);
+    size_t n = 0;
+    g->ll_max = -INFINITY;
+    for (size_t i = 0; i < N; i++)
+        if (isfinite(g->ll[i])) {
+            if (tmp) tmp[n++] = g->ll[i];
+            g->ll_max = fmax(g->ll_max, g->ll[i]);
+        }
+    if (tmp && n) {
+        gsl_sort(tmp, 1, n);
+        g->ll_median = gsl_stats_median_from_sorted_data(tmp, 1, n);
+    } else {
+        g->ll_median = NAN;
+    }
+    free(tmp);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Output                                                                      */
+
+static void write_common(calib_t *C, h5w *w)
+{
+    const cfg_t *c = &C->cfg;
+    hid_t f = w->file;
+    char buf[64];
+    h5w_attr_str(w, f, "schema", "tyndau-calibration");
+    h5w_attr_str(w, f, "schema_version", "1.0");
+    h5w_attr_str(w, f, "program", "tyndau");
+    h5w_attr_str(w, f, "version", TYNDAU_VERSION);
+    h5w_attr_str(w, f, "git_commit", tyndau_build_commit);
+    h5w_attr_str(w, f, "cflags", tyndau_build_cflags);
+    h5w_attr_str(w, f, "command_line", C->command_line);
+    h5w_attr_str(w, f, "status", C->status);
+    h5w_attr_str(w, f, "calibration_file", c->path);
+    h5w_attr_str(w, f, "calibration_text", c->text);
+    h5w_attr_str(w, f, "scenario_source", C->sc.source);
+    h5w_attr_str(w, f, "scenario_text", C->sc.text);
+    h5w_attr_str(w, f, "targets_source", C->targets_source);
+    h5w_attr_str(w, f, "holdout", C->holdout_joined);
+    snprintf(buf, sizeof buf, "%016" PRIx64, C->fingerprint);
+    h5w_attr_str(w, f, "fingerprint", buf);
+    h5w_attr_int(w, f, "seed", (long long)c->seed);
+    h5w_attr_str(w, f, "seed_text", (snprintf(buf, sizeof buf, "%" PRIu64, c->seed), buf));
+    h5w_attr_int(w, f, "agents", (long long)c->agents);
+    h5w_attr_int(w, f, "particles", (long long)c->particles);
+    h5w_attr_int(w, f, "ranks", C->mc.size);
+    h5w_attr_int(w, f, "threads_per_rank", C->mc.threads);
+    h5w_attr_str(w, f, "likelihood", c->dm ? "dirichlet-multinomial" : "multinomial");
+    h5w_attr_str(w, f, "breakdowns", c->breakdown == TYNDAU_OBS_SPLIT ? "split" : "full");
+    h5w_attr_str(w, f, "method", "adaptive ABC-SMC, likelihood-tempered multinomial kernel, pseudo-marginal "
+                                  "MH moves with common random numbers (docs/calibration.md)");
+    h5w_attr_str(w, f, "citation", "Kurmanov, Selteyev & Almaganbetov (2024), Central Asian Survey 43(2), "
+                                    "235-256, doi:10.1080/02634937.2023.2268652");
+
+    /* priors */
+    size_t d = c->d;
+    const char *names[MAXD], *shapes[MAXD];
+    double a[MAXD], b[MAXD], lo[MAXD], hi[MAXD], q05[MAXD], q95[MAXD];
+    for (size_t k = 0; k < d; k++) {
+        names[k] = c->prior[k].name;
+        shapes[k] = shape_names[c->prior[k].shape];
+        a[k] = c->prior[k].a, b[k] = c->prior[k].b, lo[k] = c->prior[k].lo, hi[k] = c->prior[k].hi;
+        q05[k] = prior_quantile(&c->prior[k], 0.05);
+        q95[k] = prior_quantile(&c->prior[k], 0.95);
+    }
+    hid_t g = h5w_group(w, f, "priors");
+    h5w_attr_str(w, g, "description", "one entry per calibrated quantity; uniform/loguniform: a = lo, b = hi; "
+                                       "normal: a = mean, b = sd, truncated to [lo, hi]");
+    h5w_strs(w, g, "name", names, d);
+    h5w_strs(w, g, "shape", shapes, d);
+    h5w_f64(w, g, "a", a, d, 0);
+    h5w_f64(w, g, "b", b, d, 0);
+    h5w_f64(w, g, "lo", lo, d, 0);
+    h5w_f64(w, g, "hi", hi, d, 0);
+    h5w_f64(w, g, "q05", q05, d, 0);
+    h5w_f64(w, g, "q95", q95, d, 0);
+    h5w_close_group(w, g);
+
+    /* observation model */
+    const tyndau_obs *o = &C->obs;
+    size_t R = o->n_rows;
+    const char **q = calloc(R, sizeof *q), **gt = calloc(R, sizeof *gt), **gr = calloc(R, sizeof *gr);
+    double *n = calloc(R, sizeof *n), *wt = calloc(R, sizeof *wt);
+    int *ho = calloc(R, sizeof *ho);
+    if (q && gt && gr && n && wt && ho) {
+        for (size_t r = 0; r < R; r++) {
+            q[r] = o->rows[r].question, gt[r] = o->rows[r].group_type, gr[r] = o->rows[r].group;
+            n[r] = o->rows[r].n, wt[r] = o->rows[r].weight, ho[r] = o->rows[r].held_out;
+        }
+        g = h5w_group(w, f, "observation");
+        h5w_attr_str(w, g, "description", "multinomial rows: estimated respondents n, likelihood weight, held out");
+        h5w_attr_f64(w, g, "survey_n", o->survey_n);
+        h5w_attr_f64(w, g, "concentration_fixed", c->dm && c->conc_dim < 0 ? c->concentration : NAN);
+        h5w_strs(w, g, "question", q, R);
+        h5w_strs(w, g, "group_type", gt, R);
+        h5w_strs(w, g, "group", gr, R);
+        h5w_f64(w, g, "n", n, R, 0);
+        h5w_f64(w, g, "weight", wt, R, 0);
+        h5w_int(w, g, "held_out", ho, R);
+        const tyndau_subgroups *sg[2] = {&o->age, &o->income};
+        const char *sgn[2] = {"age", "income"};
+        for (int s = 0; s < 2; s++) {
+            if (sg[s]->n_groups == 0) continue;
+            hid_t h = h5w_group(w, g, sgn[s]);
+            const char *gn[TYNDAU_SUBGROUPS_MAX];
+            for (size_t k = 0; k < sg[s]->n_groups; k++) gn[k] = sg[s]->group[k];
+            h5w_attr_str(w, h, "description", "estimated share of respondents per group (subgroups.c) and its SE");
+            h5w_strs(w, h, "group", gn, sg[s]->n_groups);
+            h5w_f64(w, h, "share", sg[s]->share, sg[s]->n_groups, 0);
+            h5w_f64(w, h, "se", sg[s]->se, sg[s]->n_groups, 0);
+            h5w_close_group(w, h);
+        }
+        h5w_close_group(w, g);
+    } else {
+        w->failed = 1;
+        snprintf(w->msg, sizeof w->msg, "out of memory");
+    }
+    free(q), free(gt), free(gr), free(n), free(wt), free(ho);
+
+    /* generations */
+    size_t G = C->n_gen, N = c->particles;
+    double *col = calloc(G ? G : 1, sizeof *col);
+    g = h5w_group(w, f, "generations");
+    h5w_attr_int(w, g, "n_generations", (long long)G);
+    h5w_attr_str(w, g, "description", "one entry per completed generation (0: the prior sample); gNNN holds "
+                                       "the particles after that generation's move step (equal weights)");
+    if (col) {
+#define COL(field, nm)                                                                    \
+    do {                                                                                  \
+        for (size_t t = 0; t < G; t++) col[t] = (double)C->gen[t].field;                  \
+        h5w_f64(w, g, nm, col, G, 0);                                                     \
+    } while (0)
+        COL(beta, "beta");
+        for (size_t t = 0; t < G; t++) col[t] = C->gen[t].beta > 0 ? 1.0 / C->gen[t].beta : INFINITY;
+        h5w_f64(w, g, "tolerance", col, G, 0);
+        COL(ess, "ess");
+        COL(acceptance, "acceptance");
+        COL(scale, "scale");
+        COL(sims, "simulations");
+        COL(failed, "failed");
+        COL(elapsed, "elapsed_s");
+        COL(ll_median, "loglik_median");
+        COL(ll_max, "loglik_max");
+#undef COL
+    }
+    free(col);
+    for (size_t t = 0; t < G; t++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "g%03zu", t);
+        hid_t h = h5w_group(w, g, nm);
+        h5w_f64(w, h, "x", C->gen[t].x, N, c->d);
+        h5w_f64(w, h, "z", C->gen[t].z, N, c->d);
+        h5w_f64(w, h, "loglik", C->gen[t].ll, N, 0);
+        h5w_u64(w, h, "seed", C->gen[t].seed, N);
+        h5w_close_group(w, h);
+    }
+    h5w_close_group(w, g);
+}
+
+static int write_partial(calib_t *C)
+{
+    if (C->mc.rank != 0) return 0;
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp", C->partial);
+    h5w w;
+    if (h5w_create(&w, tmp) == 0) write_common(C, &w);
+    if (h5w_close(&w) != 0 || rename(tmp, C->partial) != 0) {
+        fprintf(stderr, "tyndau: %s: %s\n", C->partial, w.failed ? w.msg : strerror(errno));
+        unlink(tmp);
+        return 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Resume                                                                      */
+
+static int resume(calib_t *C, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(C->partial, &st) != 0) {
+        say(err, errlen, "--resume: %s does not exist (nothing to resume; run without --resume)", C->partial);
+        return 2;
+    }
+    hid_t f = H5Fopen(C->partial, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        say(err, errlen, "--resume: %s: not a readable HDF5 file", C->partial);
+        return 2;
+    }
+    char *fp = NULL;
+    char want[32];
+    snprintf(want, sizeof want, "%016" PRIx64, C->fingerprint);
+    int rc = 0;
+    long long G = 0;
+    hid_t g = -1;
+    if (h5r_attr_str(f, "fingerprint", &fp) != 0 || strcmp(fp, want) != 0) {
+        say(err, errlen, "--resume: %s was made by a different calibration (the calibration file, its "
+                 "scenario, the targets or the holdouts differ); remove it or run without --resume", C->partial);
+        rc = 2;
+        goto out;
+    }
+    g = H5Gopen2(f, "generations", H5P_DEFAULT);
+    if (g < 0 || h5r_attr_int(g, "n_generations", &G) != 0 || G < 1) {
+        say(err, errlen, "--resume: %s holds no complete generation", C->partial);
+        rc = 2;
+        goto out;
+    }
+    size_t N = C->cfg.particles, d = C->cfg.d;
+    double *col = calloc((size_t)G, sizeof *col);
+    if (col == NULL) {
+        rc = 1;
+        goto out;
+    }
+    for (long long t = 0; t < G; t++)
+        if (new_gen(C) == NULL) rc = 1;
+#define RD(field, nm, type)                                                                   \
+    if (rc == 0 && h5r_f64(g, nm, col, (size_t)G) != 0) rc = 2;                              \
+    for (long long t = 0; rc == 0 && t < G; t++) C->gen[t].field = (type)col[t];
+    RD(beta, "beta", double)
+    RD(ess, "ess", double)
+    RD(acceptance, "acceptance", double)
+    RD(scale, "scale", double)
+    RD(sims, "simulations", size_t)
+    RD(failed, "failed", size_t)
+    RD(elapsed, "elapsed_s", double)
+    RD(ll_median, "loglik_median", double)
+    RD(ll_max, "loglik_max", double)
+#undef RD
+    free(col);
+    for (long long t = 0; rc == 0 && t < G; t++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "g%03lld", t);
+        hid_t h = H5Gopen2(g, nm, H5P_DEFAULT);
+        if (h < 0 || h5r_f64(h, "x", C->gen[t].x, N * d) != 0 || h5r_f64(h, "z", C->gen[t].z, N * d) != 0 ||
+            h5r_f64(h, "loglik", C->gen[t].ll, N) != 0 || h5r_u64(h, "seed", C->gen[t].seed, N) != 0)
+            rc = 2;
+        if (h >= 0) H5Gclose(h);
+    }
+    if (rc != 0) say(err, errlen, "--resume: %s: cannot read its generations (damaged file?)", C->partial);
+out:
+    free(fp);
+    if (g >= 0) H5Gclose(g);
+    H5Fclose(f);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------- */
+/* SMC                                                                         */
+
+static double ess_of(const double *ll, size_t N, double dbeta, double llmax)
+{
+    double s = 0.0, s2 = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        if (!isfinite(ll[i])) continue;
+        double w = exp(dbeta * (ll[i] - llmax));
+        s += w;
+        s2 += w * w;
+    }
+    return s2 > 0.0 ? s * s / s2 : 0.0;
+}
+
+static void progress_line(const calib_t *C, const gen_t *g, size_t t)
+{
+    if (C->quiet || C->mc.rank != 0) return;
+    fprintf(stderr,
+            "calibrate: generation %zu  beta %.4g  tolerance %.4g  ESS %.1f/%zu  acceptance %.3f  "
+            "median loglik %.2f  simulations %zu  failed %zu  %.1f s\n",
+            t, g->beta, g->beta > 0 ? 1.0 / g->beta : INFINITY, g->ess, C->cfg.particles,
+            g->acceptance, g->ll_median, g->sims, g->failed, g->elapsed);
+}
+
+static int simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs,
+                    int *status, char (*msgs)[MANY_ERRLEN], size_t *failed)
+{
+    sim_ctx s = {&C->cfg, &C->base, &C->obs, x, seed};
+    size_t nf = many_run(&C->mc, n, C->n_out, sim_job, &s, probs, status, msgs);
+    *failed += nf;
+    if (nf > 0 && C->mc.rank == 0 && !C->quiet) {
+        for (size_t i = 0; i < n; i++)
+            if (status[i] != 0) {
+                fprintf(stderr, "calibrate: %zu of %zu simulations failed (recorded, likelihood 0); first: %s\n",
+                        nf, n, msgs[i]);
+                break;
+            }
+    }
+    return 0;
+}
+
+static int run_smc(calib_t *C)
+{
+    const cfg_t *c = &C->cfg;
+    size_t N = c->particles, d = c->d;
+    double *probs = malloc(N * C->n_out * sizeof *probs);
+    int *status = malloc(N * sizeof *status);
+    char(*msgs)[MANY_ERRLEN] = malloc(N * sizeof *msgs);
+    double *xp = malloc(N * d * sizeof *xp), *zp = malloc(N * d * sizeof *zp);
+    uint64_t *sp = malloc(N * sizeof *sp);
+    size_t *idx = malloc(N * sizeof *idx);
+    double *wts = malloc(N * sizeof *wts);
+    gsl_matrix *L = gsl_matrix_alloc(d, d);
+    if (!probs || !status || !msgs || !xp || !zp || !sp || !idx || !wts || !L) {
+        fprintf(stderr, "tyndau: out of memory\n");
+        return 1;
+    }
+    int rc = 0;
+    double t0 = (double)time(NULL);
+    if (C->n_gen == 0) {
+        /* generation 0: the prior */
+        gen_t *g = new_gen(C);
+        if (g == NULL) return 1;
+        for (size_t i = 0; i < N; i++) {
+            gsl_rng *r = stream(c->seed, K_PRIOR, 0, i);
+            for (size_t k = 0; k < d; k++) {
+                g->x[i * d + k] = prior_draw(&c->prior[k], r);
+                g->z[i * d + k] = x_to_z(&c->prior[k], g->x[i * d + k]);
+                g->x[i * d + k] = z_to_x(&c->prior[k], g->z[i * d + k]);
+            }
+            g->seed[i] = many_seed(c->seed, K_SIM, 0, i);
+            gsl_rng_free(r);
+        }
+        simulate(C, g->x, g->seed, N, probs, status, msgs, &g->failed);
+        for (size_t i = 0; i < N; i++)
+            g->ll[i] = status[i] ? -INFINITY : tyndau_obs_loglik(&C->obs, probs + i * C->n_out, kappa_of(C, g->x + i * d));
+        g->beta = 0.0;
+        g->ess = (double)N;
+        g->acceptance = NAN;
+        g->scale = 2.38 / sqrt((double)d);
+        g->sims = N;
+        g->elapsed = (double)time(NULL) - t0;
+        gen_stats(C, g);
+        if (g->failed == N) {
+            if (C->mc.rank == 0) fprintf(stderr, "tyndau: every simulation of the prior sample failed; first: %s\n", msgs[0]);
+            rc = 2;
+            goto done;
+        }
+        progress_line(C, g, 0);
+        if (write_partial(C) != 0) {
+            rc = 1;
+            goto done;
+        }
+    } else if (C->mc.rank == 0 && !C->quiet) {
+        fprintf(stderr, "calibrate: resuming after generation %zu (beta %.4g, %zu simulations)\n", C->n_gen - 1,
+                C->gen[C->n_gen - 1].beta, C->gen[C->n_gen - 1].sims);
+    }
+    C->status = "running";
+    for (;;) {
+        size_t t = C->n_gen;
+        gen_t *prev = &C->gen[t - 1];
+        if (prev->beta >= 1.0) {
+            C->status = "complete";
+            break;
+        }
+        if ((int)t > c->max_generations || prev->sims + N * (size_t)c->moves > c->max_simulations) {
+            C->status = "budget_exhausted";
+            if (C->mc.rank == 0)
+                fprintf(stderr, "tyndau: warning: the budget (max_generations %d, max_simulations %zu) ran out at "
+                        "beta %.4g < 1: the particles are NOT the posterior\n", c->max_generations,
+                        c->max_simulations, prev->beta);
+            break;
+        }
+        /* 1. next beta: ESS of the incremental weights = ess_fraction * N */
+        double llmax = -INFINITY;
+        for (size_t i = 0; i < N; i++)
+            if (isfinite(prev->ll[i])) llmax = fmax(llmax, prev->ll[i]);
+        double target = c->ess_fraction * (double)N, room = 1.0 - prev->beta, dbeta;
+        if (ess_of(prev->ll, N, room, llmax) >= target) {
+            dbeta = room;
+        } else {
+            double lo = 0.0, hi = room;
+            for (int it = 0; it < 100; it++) {
+                double mid = 0.5 * (lo + hi);
+                if (ess_of(prev->ll, N, mid, llmax) >= target) lo = mid;
+                else hi = mid;
+            }
+            dbeta = lo > 0.0 ? lo : hi;
+        }
+        double beta = prev->beta + dbeta;
+        if (beta > 1.0 - 1e-12) beta = 1.0;
+        double ess = ess_of(prev->ll, N, beta - prev->beta, llmax);
+        /* 2. systematic resampling */
+        double tot = 0.0;
+        for (size_t i = 0; i < N; i++) {
+            wts[i] = isfinite(prev->ll[i]) ? exp((beta - prev->beta) * (prev->ll[i] - llmax)) : 0.0;
+            tot += wts[i];
+        }
+        gsl_rng *rr = stream(c->seed, K_RESAMPLE, t, 0);
+        double u0 = gsl_rng_uniform(rr) / (double)N, cum = wts[0] / tot;
+        gsl_rng_free(rr);
+        for (size_t i = 0, j = 0; i < N; i++) {
+            double ui = u0 + (double)i / (double)N;
+            while (ui > cum && j + 1 < N) cum += wts[++j] / tot;
+            idx[i] = j;
+        }
+        gen_t *g = new_gen(C);
+        if (g == NULL) {
+            rc = 1;
+            break;
+        }
+        prev = &C->gen[t - 1]; /* new_gen may move the array */
+        for (size_t i = 0; i < N; i++) {
+            memcpy(g->x + i * d, prev->x + idx[i] * d, d * sizeof *g->x);
+            memcpy(g->z + i * d, prev->z + idx[i] * d, d * sizeof *g->z);
+            g->ll[i] = prev->ll[idx[i]];
+            g->seed[i] = prev->seed[idx[i]];
+        }
+        g->beta = beta;
+        g->ess = ess;
+        g->sims = prev->sims;
+        /* 3. proposal: scale adapted to the last acceptance rate, covariance of the particles */
+        double scale = prev->scale;
+        if (t >= 2 && isfinite(prev->acceptance)) scale *= exp(prev->acceptance - 0.25);
+        scale = fmin(fmax(scale, 0.02), 3.0);
+        g->scale = scale;
+        double mean[MAXD] = {0};
+        for (size_t i = 0; i < N; i++)
+            for (size_t k = 0; k < d; k++) mean[k] += g->z[i * d + k] / (double)N;
+        double jitter = 0.0;
+        for (int attempt = 0; attempt < 30; attempt++) {
+            for (size_t a = 0; a < d; a++)
+                for (size_t b = 0; b <= a; b++) {
+                    double s = 0.0;
+                    for (size_t i = 0; i < N; i++)
+                        s += (g->z[i * d + a] - mean[a]) * (g->z[i * d + b] - mean[b]);
+                    s /= (double)(N > 1 ? N - 1 : 1);
+                    if (a == b) s += jitter;
+                    gsl_matrix_set(L, a, b, s);
+                    gsl_matrix_set(L, b, a, s);
+                }
+            gsl_error_handler_t *old = gsl_set_error_handler_off();
+            int bad = gsl_linalg_cholesky_decomp1(L);
+            gsl_set_error_handler(old);
+            if (!bad) break;
+            jitter = jitter > 0 ? jitter * 10 : 1e-8;
+        }
+        /* 4. moves */
+        size_t accepted = 0, proposed = 0;
+        for (int mv = 0; mv < c->moves; mv++) {
+            for (size_t i = 0; i < N; i++) {
+                gsl_rng *r = stream(c->seed, K_PROPOSE, t * 256 + (size_t)mv, i);
+                double e[MAXD];
+                for (size_t k = 0; k < d; k++) e[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
+                for (size_t k = 0; k < d; k++) {
+                    double s = 0.0;
+                    for (size_t j = 0; j <= k; j++) s += gsl_matrix_get(L, k, j) * e[j];
+                    zp[i * d + k] = g->z[i * d + k] + scale * s;
+                    xp[i * d + k] = z_to_x(&c->prior[k], zp[i * d + k]);
+                }
+                sp[i] = mv < c->crn_moves ? g->seed[i] : many_seed(c->seed, K_SIM, t * 256 + (size_t)mv, i);
+                wts[i] = log(gsl_rng_uniform_pos(r)); /* the MH uniform, drawn now so it is fixed */
+                gsl_rng_free(r);
+            }
+            simulate(C, xp, sp, N, probs, status, msgs, &g->failed);
+            g->sims += N;
+            for (size_t i = 0; i < N; i++) {
+                double llp = status[i] ? -INFINITY
+                                       : tyndau_obs_loglik(&C->obs, probs + i * C->n_out, kappa_of(C, xp + i * d));
+                double lr = 0.0;
+                for (size_t k = 0; k < d; k++)
+                    lr += log_prior_z(&c->prior[k], zp[i * d + k]) - log_prior_z(&c->prior[k], g->z[i * d + k]);
+                double la = isfinite(llp) ? (isfinite(g->ll[i]) ? beta * (llp - g->ll[i]) : INFINITY) + lr : -INFINITY;
+                proposed++;
+                if (wts[i] < la) {
+                    memcpy(g->z + i * d, zp + i * d, d * sizeof *zp);
+                    memcpy(g->x + i * d, xp + i * d, d * sizeof *xp);
+                    g->ll[i] = llp;
+                    g->seed[i] = sp[i];
+                    accepted++;
+                }
+            }
+        }
+        g->acceptance = (double)accepted / (double)proposed;
+        g->elapsed = prev->elapsed + ((double)time(NULL) - t0);
+        t0 = (double)time(NULL);
+        gen_stats(C, g);
+        progress_line(C, g, t);
+        if (g->beta >= 1.0) C->status = "complete";
+        if (write_partial(C) != 0) {
+            rc = 1;
+            break;
+        }
+    }
+done:
+    free(probs), free(status), free(msgs), free(xp), free(zp), free(sp), free(idx), free(wts);
+    gsl_matrix_free(L);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Posterior summaries, predictive check, calibrated scenario                  */
+
+typedef struct {
+    double median[MAXD], q05[MAXD], q95[MAXD], ratio[MAXD], corr[MAXD * MAXD];
+    char report[4096];
+} post_t;
+
+static void summarise(const calib_t *C, post_t *P)
+{
+    const cfg_t *c = &C->cfg;
+    const gen_t *g = &C->gen[C->n_gen - 1];
+    size_t N = c->particles, d = c->d;
+    double *col = malloc(N * sizeof *col), *gk = malloc(N * d * sizeof *gk);
+    if (!col || !gk) {
+        free(col), free(gk);
+        return;
+    }
+    for (size_t k = 0; k < d; k++) {
+        for (size_t i = 0; i < N; i++) {
+            col[i] = g->x[i * d + k];
+            gk[k * N + i] = g_of(&c->prior[k], col[i]);
+        }
+        gsl_sort(col, 1, N);
+        P->median[k] = gsl_stats_median_from_sorted_data(col, 1, N);
+        P->q05[k] = gsl_stats_quantile_from_sorted_data(col, 1, N, 0.05);
+        P->q95[k] = gsl_stats_quantile_from_sorted_data(col, 1, N, 0.95);
+        const prior_t *pr = &c->prior[k];
+        double pw = g_of(pr, prior_quantile(pr, 0.95)) - g_of(pr, prior_quantile(pr, 0.05));
+        P->ratio[k] = (g_of(pr, P->q95[k]) - g_of(pr, P->q05[k])) / pw;
+    }
+    for (size_t a = 0; a < d; a++)
+        for (size_t b = 0; b < d; b++)
+            P->corr[a * d + b] = a == b ? 1.0 : gsl_stats_correlation(gk + a * N, 1, gk + b * N, 1, N);
+    free(col), free(gk);
+    /* identifiability report */
+    size_t len = 0;
+    char *r = P->report;
+    size_t cap = sizeof P->report;
+    len += (size_t)snprintf(r + len, cap - len, "posterior 90%% width / prior 90%% width (on the prior's scale: log "
+                            "for loguniform):\n");
+    for (size_t k = 0; k < d && len < cap; k++)
+        len += (size_t)snprintf(r + len, cap - len, "  %-28s %.2f  %s\n", c->prior[k].name, P->ratio[k],
+                                P->ratio[k] > 0.7 ? "weakly identified (posterior nearly as wide as the prior)"
+                                : P->ratio[k] > 0.35 ? "partly identified" : "identified");
+    int strong = 0;
+    for (size_t a = 0; a < d && len < cap; a++)
+        for (size_t b = a + 1; b < d && len < cap; b++)
+            if (fabs(P->corr[a * d + b]) > 0.6) {
+                if (!strong++) len += (size_t)snprintf(r + len, cap - len, "strong posterior correlations (|r| > 0.6):\n");
+                len += (size_t)snprintf(r + len, cap - len, "  %s ~ %s: r = %+.2f (the data constrain a combination)\n",
+                                        c->prior[a].name, c->prior[b].name, P->corr[a * d + b]);
+            }
+    if (!strong && len < cap) snprintf(r + len, cap - len, "no posterior correlation beyond |r| = 0.6\n");
+}
+
+typedef struct {
+    size_t n_cells;
+    size_t *row, *resp;
+    double *observed, *median, *lo90, *hi90, *pop_median, *null_pred;
+    int *inside, *fitted;
+    size_t n_fit, n_fit_inside, n_ho, n_ho_inside, n_ho_null;
+    double mae_model_ho, mae_null_ho, mae_model_ho_all, mae_model_fit;
+    size_t draws, failed;
+} ppc_t;
+
+static void ppc_free(ppc_t *p)
+{
+    free(p->row), free(p->resp), free(p->observed), free(p->median), free(p->lo90), free(p->hi90);
+    free(p->pop_median), free(p->null_pred), free(p->inside), free(p->fitted);
+}
+
+static int predictive(calib_t *C, const post_t *P, ppc_t *out)
+{
+    (void)P;
+    const cfg_t *c = &C->cfg;
+    const tyndau_obs *o = &C->obs;
+    const gen_t *g = &C->gen[C->n_gen - 1];
+    size_t D = c->predictive_draws, N = c->particles, d = c->d;
+    memset(out, 0, sizeof *out);
+    out->draws = D;
+    double *x = malloc(D * d * sizeof *x), *probs = malloc(D * C->n_out * sizeof *probs);
+    uint64_t *seed = malloc(D * sizeof *seed);
+    int *status = malloc(D * sizeof *status);
+    char(*msgs)[MANY_ERRLEN] = malloc(D * sizeof *msgs);
+    size_t nc = 0;
+    for (size_t r = 0; r < o->n_rows; r++) nc += o->rows[r].n_resp;
+    out->n_cells = nc;
+    out->row = calloc(nc, sizeof *out->row), out->resp = calloc(nc, sizeof *out->resp);
+    out->observed = calloc(nc, sizeof(double)), out->median = calloc(nc, sizeof(double));
+    out->lo90 = calloc(nc, sizeof(double)), out->hi90 = calloc(nc, sizeof(double));
+    out->pop_median = calloc(nc, sizeof(double)), out->null_pred = calloc(nc, sizeof(double));
+    out->inside = calloc(nc, sizeof(int)), out->fitted = calloc(nc, sizeof(int));
+    double *sv = malloc(D * nc * sizeof *sv), *pv = malloc(D * nc * sizeof *pv);
+    if (!x || !probs || !seed || !status || !msgs || !out->row || !out->resp || !out->observed || !out->median ||
+        !out->lo90 || !out->hi90 || !out->pop_median || !out->null_pred || !out->inside || !out->fitted || !sv || !pv) {
+        free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv);
+        return 1;
+    }
+    for (size_t k = 0; k < D; k++) {
+        size_t i = (k * N) / D;
+        memcpy(x + k * d, g->x + i * d, d * sizeof *x);
+        seed[k] = many_seed(c->seed, K_PPC_SIM, 0, k);
+    }
+    simulate(C, x, seed, D, probs, status, msgs, &out->failed);
+    size_t D_ok = 0;
+    for (size_t k = 0; k < D; k++) {
+        if (status[k]) continue;
+        const double *pk = probs + k * C->n_out;
+        double kappa = kappa_of(C, x + k * d);
+        size_t cell = 0;
+        for (size_t r = 0; r < o->n_rows; r++) {
+            const tyndau_obs_row *w = &o->rows[r];
+            size_t K = w->n_resp + (size_t)w->has_rest;
+            double q[TYNDAU_OBS_STRIDE], alpha[TYNDAU_OBS_STRIDE];
+            unsigned int cnt[TYNDAU_OBS_STRIDE];
+            gsl_rng *rr = stream(c->seed, K_PPC_SURVEY, k, r);
+            double sum = 0.0;
+            for (size_t j = 0; j < K; j++) sum += q[j] = fmax(pk[r * TYNDAU_OBS_STRIDE + j], TYNDAU_OBS_PFLOOR);
+            for (size_t j = 0; j < K; j++) q[j] /= sum;
+            if (kappa > 0.0) {
+                for (size_t j = 0; j < K; j++) alpha[j] = kappa * q[j];
+                gsl_ran_dirichlet(rr, K, alpha, q);
+            }
+            unsigned int n = (unsigned int)lround(w->n);
+            if (n == 0) n = 1;
+            gsl_ran_multinomial(rr, K, n, q, cnt);
+            gsl_rng_free(rr);
+            for (size_t j = 0; j < w->n_resp; j++, cell++) {
+                sv[cell * D + D_ok] = 100.0 * cnt[j] / (double)n;
+                pv[cell * D + D_ok] = 100.0 * pk[r * TYNDAU_OBS_STRIDE + j];
+            }
+        }
+        D_ok++;
+    }
+    size_t cell = 0;
+    double *tmp = malloc((D_ok ? D_ok : 1) * sizeof *tmp);
+    for (size_t r = 0; r < o->n_rows; r++) {
+        const tyndau_obs_row *w = &o->rows[r];
+        int tot = tyndau_obs_find(o, w->question, "total", "all");
+        for (size_t j = 0; j < w->n_resp; j++, cell++) {
+            out->row[cell] = r, out->resp[cell] = j;
+            out->observed[cell] = 100.0 * w->share[j];
+            out->fitted[cell] = !w->held_out;
+            out->null_pred[cell] = NAN;
+            if (tot >= 0 && (size_t)tot != r)
+                for (size_t k = 0; k < o->rows[tot].n_resp; k++)
+                    if (strcmp(o->rows[tot].response[k], w->response[j]) == 0)
+                        out->null_pred[cell] = 100.0 * o->rows[tot].share[k];
+            if (D_ok == 0 || tmp == NULL) {
+                out->median[cell] = out->lo90[cell] = out->hi90[cell] = out->pop_median[cell] = NAN;
+                continue;
+            }
+            memcpy(tmp, sv + cell * D, D_ok * sizeof *tmp);
+            gsl_sort(tmp, 1, D_ok);
+            out->median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
+            out->lo90[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.05);
+            out->hi90[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.95);
+            memcpy(tmp, pv + cell * D, D_ok * sizeof *tmp);
+            gsl_sort(tmp, 1, D_ok);
+            out->pop_median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
+            double obs = out->observed[cell];
+            out->inside[cell] = obs >= out->lo90[cell] - 1e-9 && obs <= out->hi90[cell] + 1e-9;
+            double err = fabs(out->pop_median[cell] - obs);
+            if (out->fitted[cell]) {
+                out->n_fit++;
+                out->n_fit_inside += (size_t)out->inside[cell];
+                out->mae_model_fit += err;
+            } else {
+                out->n_ho++;
+                out->n_ho_inside += (size_t)out->inside[cell];
+                out->mae_model_ho_all += err;
+                if (!isnan(out->null_pred[cell])) {
+                    out->n_ho_null++;
+                    out->mae_model_ho += err;
+                    out->mae_null_ho += fabs(out->null_pred[cell] - obs);
+                }
+            }
+        }
+    }
+    out->mae_model_fit = out->n_fit ? out->mae_model_fit / (double)out->n_fit : NAN;
+    out->mae_model_ho_all = out->n_ho ? out->mae_model_ho_all / (double)out->n_ho : NAN;
+    out->mae_model_ho = out->n_ho_null ? out->mae_model_ho / (double)out->n_ho_null : NAN;
+    out->mae_null_ho = out->n_ho_null ? out->mae_null_ho / (double)out->n_ho_null : NAN;
+    free(tmp), free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv);
+    return D_ok == 0 ? 2 : 0;
+}
+
+/* The calibrated scenario: the base scenario's non-default values with the posterior medians on top. */
+static char *scenario_ini(const calib_t *C, const post_t *P)
+{
+    const cfg_t *c = &C->cfg;
+    tyndau_params p = C->base, def;
+    tyndau_params_default(&def);
+    for (size_t k = 0; k < c->d; k++)
+        if (c->prior[k].param >= 0)
+            *(double *)(void *)((char *)&p + tyndau_param_table[c->prior[k].param].offset) = P->median[k];
+    size_t cap = 65536, len = 0;
+    char *s = malloc(cap);
+    if (s == NULL) return NULL;
+    char date[32];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+#define ADD(...) (len += (size_t)snprintf(s + len, len < cap ? cap - len : 0, __VA_ARGS__))
+    ADD("; Calibrated scenario written by 'tyndau calibrate' (tyndau %s, commit %s) on %s.\n", TYNDAU_VERSION,
+        tyndau_build_commit, date);
+    ADD("; Calibration file %s, seed %" PRIu64 ", %zu particles, %zu agents per simulation, %zu simulations;\n",
+        c->path, c->seed, c->particles, c->agents, C->gen[C->n_gen - 1].sims);
+    ADD("; base scenario %s; status %s%s%s.\n", C->sc.source, C->status, C->n_holdout ? "; held out: " : "",
+        C->holdout_joined);
+    ADD("; Calibrated values are posterior medians, with the 90%% posterior interval beside each.\n");
+    ADD("; Survey figures: Kurmanov, Selteyev & Almaganbetov (2024), Central Asian Survey 43(2),\n");
+    ADD("; 235-256, doi:10.1080/02634937.2023.2268652.\n\n[scenario]\nname = %s_calibrated\n", C->sc.name);
+    ADD("description = %s, calibrated (seed %" PRIu64 ")\n", C->sc.name, c->seed);
+    const char *cats[64];
+    size_t ncat = 0;
+    for (size_t i = 0; i < tyndau_n_params; i++) {
+        int seen = 0;
+        for (size_t k = 0; k < ncat; k++) seen |= strcmp(cats[k], tyndau_param_table[i].category) == 0;
+        if (!seen && ncat < 64) cats[ncat++] = tyndau_param_table[i].category;
+    }
+    for (size_t k = 0; k < ncat; k++) {
+        int header = 0;
+        for (size_t i = 0; i < tyndau_n_params; i++) {
+            if (strcmp(tyndau_param_table[i].category, cats[k]) != 0) continue;
+            int cal = -1;
+            for (size_t j = 0; j < c->d; j++)
+                if (c->prior[j].param == (int)i) cal = (int)j;
+            if (cal < 0 && tyndau_params_get(&p, i) == tyndau_params_get(&def, i)) continue;
+            if (!header++) ADD("\n[%s]\n", cats[k]);
+            char v[64];
+            tyndau_params_format(&p, i, v, sizeof v);
+            if (cal >= 0)
+                ADD("%s = %s ; calibrated: 90%% interval [%.4g, %.4g]\n", tyndau_param_table[i].name, v,
+                    P->q05[cal], P->q95[cal]);
+            else
+                ADD("%s = %s\n", tyndau_param_table[i].name, v);
+        }
+    }
+#undef ADD
+    if (len >= cap) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int write_final(calib_t *C, const post_t *P, const ppc_t *Q, const char *ini)
+{
+    if (C->mc.rank != 0) return 0;
+    const cfg_t *c = &C->cfg;
+    const tyndau_obs *o = &C->obs;
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp", C->out);
+    h5w w;
+    if (h5w_create(&w, tmp) == 0) {
+        write_common(C, &w);
+        h5w_attr_str(&w, w.file, "calibrated_scenario", ini);
+        size_t d = c->d;
+        const char *names[MAXD];
+        for (size_t k = 0; k < d; k++) names[k] = c->prior[k].name;
+        hid_t g = h5w_group(&w, w.file, "posterior");
+        h5w_attr_str(&w, g, "description", "from the last generation's particles (equal weights); correlations of the "
+                                            "parameters on the prior's scale (log for loguniform)");
+        h5w_attr_str(&w, g, "identifiability", P->report);
+        h5w_strs(&w, g, "name", names, d);
+        h5w_f64(&w, g, "median", P->median, d, 0);
+        h5w_f64(&w, g, "q05", P->q05, d, 0);
+        h5w_f64(&w, g, "q95", P->q95, d, 0);
+        h5w_f64(&w, g, "width_ratio", P->ratio, d, 0);
+        h5w_f64(&w, g, "correlation", P->corr, d, d);
+        h5w_close_group(&w, g);
+        size_t nc = Q->n_cells;
+        const char **cq = calloc(nc, sizeof *cq), **cgt = calloc(nc, sizeof *cgt), **cg = calloc(nc, sizeof *cg),
+                   **cr = calloc(nc, sizeof *cr);
+        if (cq && cgt && cg && cr) {
+            for (size_t i = 0; i < nc; i++) {
+                const tyndau_obs_row *r = &o->rows[Q->row[i]];
+                cq[i] = r->question, cgt[i] = r->group_type, cg[i] = r->group, cr[i] = r->response[Q->resp[i]];
+            }
+            g = h5w_group(&w, w.file, "predictive");
+            h5w_attr_str(&w, g, "description",
+                         "posterior predictive check per published cell: a new 1200-person survey simulated from "
+                         "posterior draws (model noise, parameter uncertainty and survey sampling included); "
+                         "median and 90% interval in percent; population_median: the model's population percent "
+                         "(no sampling); null_prediction: the total row's observed percent (group rows only)");
+            h5w_attr_int(&w, g, "draws", (long long)Q->draws);
+            h5w_attr_int(&w, g, "failed_draws", (long long)Q->failed);
+            h5w_attr_int(&w, g, "n_fitted_cells", (long long)Q->n_fit);
+            h5w_attr_int(&w, g, "n_inside_fitted", (long long)Q->n_fit_inside);
+            h5w_attr_int(&w, g, "n_holdout_cells", (long long)Q->n_ho);
+            h5w_attr_int(&w, g, "n_inside_holdout", (long long)Q->n_ho_inside);
+            h5w_attr_f64(&w, g, "mae_fitted", Q->mae_model_fit);
+            h5w_attr_f64(&w, g, "mae_holdout", Q->mae_model_ho_all);
+            h5w_attr_f64(&w, g, "mae_holdout_vs_null_model", Q->mae_model_ho);
+            h5w_attr_f64(&w, g, "mae_holdout_null", Q->mae_null_ho);
+            h5w_attr_int(&w, g, "n_holdout_with_null", (long long)Q->n_ho_null);
+            h5w_strs(&w, g, "question", cq, nc);
+            h5w_strs(&w, g, "group_type", cgt, nc);
+            h5w_strs(&w, g, "group", cg, nc);
+            h5w_strs(&w, g, "response", cr, nc);
+            h5w_int(&w, g, "fitted", Q->fitted, nc);
+            h5w_f64(&w, g, "observed", Q->observed, nc, 0);
+            h5w_f64(&w, g, "median", Q->median, nc, 0);
+            h5w_f64(&w, g, "lo90", Q->lo90, nc, 0);
+            h5w_f64(&w, g, "hi90", Q->hi90, nc, 0);
+            h5w_int(&w, g, "inside", Q->inside, nc);
+            h5w_f64(&w, g, "population_median", Q->pop_median, nc, 0);
+            h5w_f64(&w, g, "null_prediction", Q->null_pred, nc, 0);
+            h5w_close_group(&w, g);
+        }
+        free(cq), free(cgt), free(cg), free(cr);
+    }
+    if (h5w_close(&w) != 0) {
+        fprintf(stderr, "tyndau: %s: %s\n", tmp, w.msg);
+        unlink(tmp);
+        return 1;
+    }
+    char itmp[PATH_MAX + 32];
+    snprintf(itmp, sizeof itmp, "%s.tmp", C->ini_path);
+    FILE *f = fopen(itmp, "w");
+    if (f == NULL || fputs(ini, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "tyndau: %s: cannot write: %s\n", itmp, strerror(errno));
+        unlink(tmp);
+        unlink(itmp);
+        return 1;
+    }
+    if (rename(tmp, C->out) != 0 || rename(itmp, C->ini_path) != 0) {
+        fprintf(stderr, "tyndau: %s: cannot rename: %s\n", C->out, strerror(errno));
+        return 1;
+    }
+    unlink(C->partial);
+    return 0;
+}
+
+static void print_report(const calib_t *C, const post_t *P, const ppc_t *Q)
+{
+    if (C->mc.rank != 0) return;
+    const cfg_t *c = &C->cfg;
+    const gen_t *g = &C->gen[C->n_gen - 1];
+    printf("calibration: %s (%s), %zu generations, %zu simulations of %zu agents, final beta %.4g\n", c->path,
+           C->status, C->n_gen - 1, g->sims, c->agents, g->beta);
+    printf("\n%-30s %12s %12s %12s %12s %12s\n", "parameter", "median", "q05", "q95", "prior q05", "prior q95");
+    for (size_t k = 0; k < c->d; k++)
+        printf("%-30s %12.4g %12.4g %12.4g %12.4g %12.4g\n", c->prior[k].name, P->median[k], P->q05[k], P->q95[k],
+               prior_quantile(&c->prior[k], 0.05), prior_quantile(&c->prior[k], 0.95));
+    printf("\nidentifiability\n%s", P->report);
+    printf("\nposterior predictive check (90%% intervals of a new 1200-person survey)\n");
+    printf("%-40s %-14s %7s %7s %15s %s\n", "question", "group", "obs", "median", "90% interval", "");
+    const tyndau_obs *o = &C->obs;
+    for (size_t i = 0; i < Q->n_cells; i++) {
+        const tyndau_obs_row *r = &o->rows[Q->row[i]];
+        char qn[96], gn[48], iv[48];
+        snprintf(qn, sizeof qn, "%s/%s", r->question, r->response[Q->resp[i]]);
+        snprintf(gn, sizeof gn, "%s", r->group);
+        snprintf(iv, sizeof iv, "[%.1f, %.1f]", Q->lo90[i], Q->hi90[i]);
+        printf("%-40.40s %-14s %7.1f %7.1f %15s %s%s\n", qn, gn, Q->observed[i], Q->median[i], iv,
+               Q->inside[i] ? "inside" : "OUTSIDE", Q->fitted[i] ? "" : " (held out)");
+    }
+    printf("\nfitted cells inside their 90%% predictive interval: %zu of %zu (%.1f%%); mean absolute error %.2f pp\n",
+           Q->n_fit_inside, Q->n_fit, Q->n_fit ? 100.0 * (double)Q->n_fit_inside / (double)Q->n_fit : 0.0,
+           Q->mae_model_fit);
+    if (Q->n_ho) {
+        printf("held-out cells inside: %zu of %zu; mean absolute error %.2f pp\n", Q->n_ho_inside, Q->n_ho,
+               Q->mae_model_ho_all);
+        if (Q->n_ho_null)
+            printf("held-out group cells (%zu): model MAE %.2f pp, null model (group = its total row) MAE %.2f pp\n",
+                   Q->n_ho_null, Q->mae_model_ho, Q->mae_null_ho);
+    }
+    printf("\nwrote %s and %s\n", C->out, C->ini_path);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Command                                                                     */
+
+static int parse_u64_arg(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || *end || errno) return -1;
+    *out = v;
+    return 0;
+}
+
+static int setup(calib_t *C, const char *cfg_path, char *err, size_t errlen)
+{
+    cfg_t *c = &C->cfg;
+    int rc = cfg_load(c, cfg_path);
+    if (rc != 0) {
+        say(err, errlen, "%s", c->err);
+        return rc;
+    }
+    tyndau_error e;
+    tyndau_error_clear(&e);
+    tyndau_params_default(&C->base);
+    tyndau_status st = c->scenario[0] ? tyndau_scenario_load_file(&C->sc, &C->base, c->scenario, &e)
+                                      : tyndau_scenario_load_text(&C->sc, &C->base, tyndau_embedded_baseline,
+                                                                  "(embedded baseline.ini)", &e);
+    if (st == TYNDAU_OK) st = tyndau_params_check(&C->base, &e);
+    if (st == TYNDAU_OK) {
+        if (c->targets[0]) {
+            C->targets_source = c->targets;
+            C->targets_text = read_text(c->targets, err, errlen);
+            if (C->targets_text == NULL) return 2;
+            st = tyndau_targets_parse(&C->targets, C->targets_text, c->targets, C->quiet ? NULL : stderr, &e);
+        } else {
+            C->targets_source = "(embedded data/survey_2021/marginals.csv)";
+            st = tyndau_targets_parse(&C->targets, tyndau_embedded_marginals, C->targets_source,
+                                      C->quiet || C->mc.rank ? NULL : stderr, &e);
+        }
+    }
+    if (st == TYNDAU_OK) {
+        const tyndau_params *b = &C->base;
+        double age[4] = {b->age_share_18_29, b->age_share_30_45, b->age_share_46_60,
+                          1.0 - b->age_share_18_29 - b->age_share_30_45 - b->age_share_46_60};
+        st = tyndau_obs_build(&C->obs, &C->targets, (double)b->survey_n, age, c->age_prior_sd, &e);
+    }
+    if (st == TYNDAU_OK) tyndau_obs_weigh(&C->obs, c->breakdown);
+    for (size_t h = 0; st == TYNDAU_OK && h < C->n_holdout; h++) st = tyndau_obs_holdout(&C->obs, C->holdout[h], &e);
+    if (st != TYNDAU_OK) {
+        say(err, errlen, "%s", e.msg);
+        return st == TYNDAU_EINPUT ? 2 : 1;
+    }
+    if (tyndau_obs_n_fitted(&C->obs) == 0) {
+        say(err, errlen, "empty target set: every published row is held out, nothing is left to fit");
+        return 2;
+    }
+    C->n_out = C->obs.n_rows * TYNDAU_OBS_STRIDE;
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = fnv(h, c->text);
+    h = fnv(h, C->sc.text);
+    h = fnv(h, c->targets[0] ? C->targets_text : tyndau_embedded_marginals);
+    h = fnv(h, C->holdout_joined);
+    C->fingerprint = h;
+    return 0;
+}
+
+int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"holdout", required_argument, NULL, 'H'},
+        {"resume", no_argument, NULL, 'r'},       {"threads", required_argument, NULL, 't'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    static calib_t C0;
+    calib_t *C = &C0;
+    memset(C, 0, sizeof *C);
+    C->command_line = command_line;
+    C->status = "running";
+    int do_resume = 0, c;
+    uint64_t threads = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': C->out = optarg; break;
+        case 'H':
+            if (C->n_holdout == MAX_HOLDOUT) {
+                fprintf(stderr, "tyndau: --holdout: at most %d\n", MAX_HOLDOUT);
+                return 2;
+            }
+            C->holdout[C->n_holdout++] = optarg;
+            if (strlen(C->holdout_joined) + strlen(optarg) + 2 < sizeof C->holdout_joined) {
+                if (C->holdout_joined[0]) strcat(C->holdout_joined, " ");
+                strcat(C->holdout_joined, optarg);
+            }
+            break;
+        case 'r': do_resume = 1; break;
+        case 't':
+            if (parse_u64_arg(optarg, &threads) != 0 || threads == 0 || threads > 1024) {
+                fprintf(stderr, "tyndau: --threads: expected a whole number from 1 to 1024, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'q': C->quiet = 1; break;
+        case 'h': fputs(usage_calibrate, stdout); return 0;
+        default: fputs(usage_calibrate, stderr); return 2;
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "tyndau: calibrate: expected one calibration file\n%s", usage_calibrate);
+        return 2;
+    }
+    const char *cfg_path = argv[optind];
+    if (many_init(&C->mc, &argc, &argv, (int)threads) != 0) return 1;
+    h5w_quiet();
+    char err[700] = "", out_buf[PATH_MAX];
+    int rc = setup(C, cfg_path, err, sizeof err);
+    if (rc == 0 && C->out == NULL) {
+        const char *base = strrchr(cfg_path, '/');
+        base = base ? base + 1 : cfg_path;
+        const char *dot = strrchr(base, '.');
+        int n = dot ? (int)(dot - base) : (int)strlen(base);
+        snprintf(out_buf, sizeof out_buf, "%.*s.h5", n, base);
+        C->out = out_buf;
+    }
+    if (rc == 0) {
+        const char *dot = strrchr(C->out, '.'), *slash = strrchr(C->out, '/');
+        int n = dot && (!slash || dot > slash) ? (int)(dot - C->out) : (int)strlen(C->out);
+        snprintf(C->ini_path, sizeof C->ini_path, "%.*s_calibrated.ini", n, C->out);
+        snprintf(C->partial, sizeof C->partial, "%s.partial", C->out);
+        if (strcmp(C->ini_path, cfg_path) == 0) {
+            say(err, sizeof err, "-o %s: the calibrated scenario would overwrite the calibration file %s",
+                     C->out, cfg_path);
+            rc = 2;
+        }
+    }
+    if (rc == 0 && C->mc.rank == 0) {
+        /* writable? */
+        char probe[PATH_MAX + 32];
+        snprintf(probe, sizeof probe, "%s.probe", C->out);
+        FILE *f = fopen(probe, "w");
+        if (f == NULL) {
+            say(err, sizeof err, "%s: cannot write there: %s", C->out, strerror(errno));
+            rc = 2;
+        } else {
+            fclose(f);
+            unlink(probe);
+        }
+    }
+    rc = many_bcast_int(&C->mc, rc);
+    if (rc == 0 && do_resume) rc = resume(C, err, sizeof err);
+    if (rc != 0) {
+        if (C->mc.rank == 0) fprintf(stderr, "tyndau: %s\n", err);
+        many_finalize(&C->mc);
+        return rc;
+    }
+    C->started = time(NULL);
+    if (C->mc.rank == 0 && !C->quiet)
+        fprintf(stderr, "calibrate: %zu quantities, %zu particles, %zu agents, %zu fitted rows of %zu, %d rank(s) x "
+                "%d thread(s)\n", C->cfg.d, C->cfg.particles, C->cfg.agents, tyndau_obs_n_fitted(&C->obs),
+                C->obs.n_rows, C->mc.size, C->mc.threads);
+    rc = run_smc(C);
+    post_t P;
+    ppc_t Q;
+    memset(&P, 0, sizeof P);
+    memset(&Q, 0, sizeof Q);
+    if (rc == 0) {
+        summarise(C, &P);
+        rc = predictive(C, &P, &Q);
+        if (rc != 0 && C->mc.rank == 0) fprintf(stderr, "tyndau: every predictive simulation failed\n");
+    }
+    char *ini = rc == 0 ? scenario_ini(C, &P) : NULL;
+    if (rc == 0 && ini == NULL) rc = 1;
+    if (rc == 0) rc = write_final(C, &P, &Q, ini);
+    if (rc == 0 && !C->quiet) print_report(C, &P, &Q);
+    free(ini);
+    ppc_free(&Q);
+    for (size_t t = 0; t < C->n_gen; t++) free(C->gen[t].x), free(C->gen[t].z), free(C->gen[t].ll), free(C->gen[t].seed);
+    free(C->gen);
+    free(C->cfg.text);
+    free(C->targets_text);
+    tyndau_obs_free(&C->obs);
+    tyndau_targets_free(&C->targets);
+    tyndau_scenario_free(&C->sc);
+    many_finalize(&C->mc);
+    return rc;
+}

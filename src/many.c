@@ -1,0 +1,144 @@
+/*
+ * many.c - the run-many layer (see many.h).
+ *
+ * Distribution.  Static over ranks (job i on rank i % size), dynamic over the
+ * threads of a rank (schedule(dynamic, 1): models differ in cost with their
+ * parameters).  Results are exchanged with one MPI_Allreduce (sum) of
+ * zero-initialised buffers: each entry is nonzero on exactly one rank, and
+ * x + 0 = x exactly, so every rank ends with the same bits.  Failed jobs'
+ * messages travel the same way (bitwise OR of bytes).
+ */
+#include "many.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#ifdef TYNDAU_MPI
+#include <mpi.h>
+#endif
+
+static int launched_by_mpirun(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") != NULL || getenv("PMI_SIZE") != NULL ||
+           getenv("PMIX_RANK") != NULL;
+}
+
+int many_init(many_ctx *c, int *argc, char ***argv, int threads)
+{
+    memset(c, 0, sizeof *c);
+    c->size = 1;
+#ifdef _OPENMP
+    c->threads = threads > 0 ? threads : omp_get_max_threads();
+#else
+    c->threads = 1;
+#endif
+#ifdef TYNDAU_MPI
+    if (launched_by_mpirun()) {
+        int provided = 0;
+        if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+            fprintf(stderr, "tyndau: MPI_Init_thread failed\n");
+            return -1;
+        }
+        c->mpi = 1;
+        MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &c->size);
+    }
+#else
+    (void)argc;
+    (void)argv;
+    if (launched_by_mpirun() && getenv("TYNDAU_IGNORE_MPI") == NULL) {
+        fprintf(stderr, "tyndau: started by mpirun, but this build has no MPI (rebuild with "
+                        "libopenmpi-dev installed); each rank would repeat the whole job\n");
+        return -1;
+    }
+#endif
+    return 0;
+}
+
+void many_finalize(many_ctx *c)
+{
+#ifdef TYNDAU_MPI
+    if (c->mpi) MPI_Finalize();
+#endif
+    c->mpi = 0;
+}
+
+void many_abort(const many_ctx *c, int code)
+{
+#ifdef TYNDAU_MPI
+    if (c->mpi && c->size > 1) MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+    (void)c;
+    exit(code);
+}
+
+int many_bcast_int(const many_ctx *c, int v)
+{
+#ifdef TYNDAU_MPI
+    if (c->mpi) MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+    (void)c;
+    return v;
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t s = root;
+    uint64_t h = splitmix(&s);
+    s = h ^ a;
+    h = splitmix(&s);
+    s = h ^ b;
+    h = splitmix(&s);
+    s = h ^ c;
+    h = splitmix(&s);
+    return h ? h : 0x9E3779B97F4A7C15ull;
+}
+
+size_t many_run(const many_ctx *c, size_t n, size_t n_out, many_job_fn fn, void *user, double *out,
+                int *status, char (*errmsg)[MANY_ERRLEN])
+{
+    memset(out, 0, n * n_out * sizeof *out);
+    memset(status, 0, n * sizeof *status);
+    memset(errmsg, 0, n * sizeof *errmsg);
+    size_t mine = c->size > 1 ? (n + (size_t)(c->size - 1 - c->rank)) / (size_t)c->size : n;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(c->threads)
+    for (size_t j = 0; j < mine; j++) {
+        size_t i = j * (size_t)c->size + (size_t)c->rank;
+#ifdef _OPENMP
+        omp_set_num_threads(1); /* the model inside runs on this thread alone */
+#endif
+        int st = fn(i, out + i * n_out, errmsg[i], user);
+        if (st != 0) {
+            status[i] = st;
+            if (errmsg[i][0] == '\0') snprintf(errmsg[i], MANY_ERRLEN, "job %zu failed (status %d)", i, st);
+        }
+    }
+#ifdef TYNDAU_MPI
+    if (c->mpi && c->size > 1) {
+        MPI_Allreduce(MPI_IN_PLACE, out, (int)(n * n_out), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        MPI_Allreduce(MPI_IN_PLACE, status, (int)n, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        MPI_Allreduce(MPI_IN_PLACE, errmsg, (int)(n * MANY_ERRLEN), MPI_BYTE, MPI_BOR, MPI_COMM_WORLD);
+    }
+#endif
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (status[i] != 0) {
+            failed++;
+            for (size_t k = 0; k < n_out; k++) out[i * n_out + k] = NAN;
+        }
+    }
+    return failed;
+}

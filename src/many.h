@@ -1,0 +1,59 @@
+/*
+ * many.h - the run-many layer: seeds, OpenMP and MPI distribution, failure records.
+ *
+ * Every command that runs many models (calibrate now; compare and sweep to come)
+ * goes through this layer, so that all of them share three guarantees:
+ *
+ *  - Seeds come from the root seed and the run's coordinates only
+ *    (many_seed(root, a, b, c)), never from the order in which runs happen to
+ *    execute, so results are identical whatever the number of threads or ranks.
+ *  - Jobs are spread over MPI ranks (when the program was started by mpirun)
+ *    and, within a rank, over OpenMP threads, one model per thread (small models
+ *    are cheaper run side by side than split across threads).  Every rank ends
+ *    with every job's results, placed by job index.
+ *  - A job that fails records its status and message; the other jobs go on.
+ */
+#ifndef TYNDAU_MANY_H
+#define TYNDAU_MANY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MANY_ERRLEN 200
+
+typedef struct {
+    int rank, size;  /* MPI rank and number of ranks (0, 1 without MPI) */
+    int threads;     /* OpenMP threads per rank */
+    int mpi;         /* 1 when MPI was initialised by many_init */
+} many_ctx;
+
+/* Start MPI when the environment says the program was launched by mpirun
+ * (OMPI_COMM_WORLD_SIZE, PMI_SIZE or PMIX_RANK set); otherwise run as one process.
+ * threads <= 0: OpenMP's default.  Returns 0, or -1 with a message on stderr. */
+int many_init(many_ctx *c, int *argc, char ***argv, int threads);
+void many_finalize(many_ctx *c);
+/* Abort every rank (after a fatal error on one). */
+void many_abort(const many_ctx *c, int code);
+/* Every rank gets rank 0's integer (e.g. an exit status decided there). */
+int many_bcast_int(const many_ctx *c, int v);
+
+/* A seed from a root seed and up to three coordinates (SplitMix64 mixing; never 0). */
+uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c);
+
+/*
+ * One job: fill out[0..n_out) for job i (on any thread of any rank).  Return 0 on success;
+ * otherwise a nonzero status (the tyndau_status: 1 bad input, 2 internal) with a message in
+ * errmsg.  Must be thread-safe: it may run concurrently with other jobs.
+ */
+typedef int (*many_job_fn)(size_t i, double *out, char errmsg[MANY_ERRLEN], void *user);
+
+/*
+ * Run jobs 0..n-1: job i goes to rank i % size, and within a rank to the next free thread.
+ * On return on every rank: out[i * n_out ..] holds job i's results (NaN for a failed job),
+ * status[i] its status and errmsg[i] its message ("" on success).  Returns the number of
+ * failed jobs.
+ */
+size_t many_run(const many_ctx *c, size_t n, size_t n_out, many_job_fn fn, void *user, double *out,
+                int *status, char (*errmsg)[MANY_ERRLEN]);
+
+#endif

@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# test_calibrate.sh: end-to-end tests of `tyndau calibrate`.
+#
+#   TYNDAU=build/tyndau PYTHON=/usr/bin/python3 bash tests/test_calibrate.sh
+#
+# Run from the repository root (`make integration` does).  Needs h5diff and python3 with
+# h5py/numpy; the MPI check needs mpirun (Debian's openmpi-bin; .ci/run installs it) and
+# is reported as skipped, not passed, without it.  Each check prints "ok - ..." or
+# "FAIL - ...", the last line is "calibrate: N passed, M failed, K skipped".
+# Calibrations are tiny (10,000-20,000 agents, 16-32 particles) so that the whole
+# script takes about two minutes on two cores.
+set -uo pipefail
+
+TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
+PYTHON=${PYTHON:-/usr/bin/python3}
+ROOT=$(pwd)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-calibrate.XXXXXX") || exit 1
+bg_pid=
+cleanup() {
+    if [ -n "$bg_pid" ]; then kill -9 "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+passed=0 failed=0 skipped=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL - $1"
+    shift
+    local f
+    for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | head -40; done
+    return 0
+}
+check() {
+    local desc=$1 status=$2
+    shift 2
+    if [ "$status" -eq 0 ]; then ok "$desc"; else fail "$desc" "$@"; fi
+}
+
+# A small calibration: three parameters the survey speaks to directly.
+small() { # small FILE [AGENTS PARTICLES MAX_GENERATIONS [extra line for [calibration]]]
+    cat >"$1" <<EOF
+; a small calibration for the tests
+[calibration]
+scenario = $ROOT/scenarios/baseline.ini
+agents = ${2:-10000}
+seed = 7
+particles = ${3:-16}
+max_generations = ${4:-4}
+predictive_draws = 20
+${5:-}
+
+[likelihood]
+model = multinomial
+
+[priors]
+prior_disengaged = uniform 0.05 0.4
+media_platform = loguniform 0.0002 0.005
+prior_trust_local = uniform 0.3 0.9
+EOF
+}
+
+# same OBJECT... A B: the listed objects are identical in the two files
+same() {
+    local a=$1 b=$2 obj
+    shift 2
+    for obj in "$@"; do
+        h5diff -q "$a" "$b" "$obj" "$obj" >>"$tmp/h5diff.out" 2>&1 || return 1
+    done
+}
+RESULT_OBJECTS=(/posterior /predictive /generations/beta /generations/ess /generations/acceptance
+    /generations/simulations /generations/scale)
+gen_objects() { # every /generations/gNNN of a file
+    "$PYTHON" -c 'import h5py,sys; f=h5py.File(sys.argv[1],"r"); print(" ".join("/generations/"+k for k in f["generations"] if k.startswith("g")))' "$1"
+}
+
+# ---------------------------------------------------------------------------
+# 1. Bad calibration files and arguments: exit 2, the file:line and key named,
+#    nothing under the output name.
+# ---------------------------------------------------------------------------
+expect_bad() { # expect_bad DESCRIPTION PATTERN -- ARGS...
+    local desc=$1 pat=$2
+    shift 3
+    rm -f "$tmp/bad.h5"
+    (cd "$tmp" && "$TYNDAU" calibrate "$@" -o "$tmp/bad.h5" -q) >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    [ "$rc" -eq 2 ] && grep -q -- "$pat" "$tmp/err" && [ ! -e "$tmp/bad.h5" ] && [ ! -e "$tmp/bad.h5.partial" ] &&
+        [ ! -e "$tmp/bad_calibrated.ini" ]
+    check "bad input: $desc (exit $rc, '$pat')" $? "$tmp/err"
+}
+
+small "$tmp/c.ini"
+printf '[priors]\nprior_disengagd = uniform 0 0.5\n' >"$tmp/unknown.ini"
+expect_bad "unknown parameter" "unknown.ini:2: unknown parameter 'prior_disengagd' (did you mean 'prior_disengaged'?)" -- "$tmp/unknown.ini"
+printf '[priors]\n; comment\nprior_disengaged = uniform 0.1 1.5\n' >"$tmp/range.ini"
+expect_bad "prior outside the parameter's range" "range.ini:3: key 'prior_disengaged': prior support \[0.1, 1.5\] lies outside the parameter's allowed range \[0, 1\]" -- "$tmp/range.ini"
+printf '[priors]\nprior_disengaged = normal 0.2\n' >"$tmp/shape.ini"
+expect_bad "prior with a missing number" "shape.ini:2: key 'prior_disengaged': expected 'normal MEAN SD \[LO HI\]'" -- "$tmp/shape.ini"
+printf '[priors]\nprior_disengaged = gamma 1 2\n' >"$tmp/shape2.ini"
+expect_bad "unknown prior shape" "shape2.ini:2: key 'prior_disengaged': unknown prior shape 'gamma'" -- "$tmp/shape2.ini"
+printf '[priors]\nweight_own = uniform 0 5\n' >"$tmp/int.ini"
+expect_bad "integer parameter" "int.ini:2: key 'weight_own': only real-valued parameters" -- "$tmp/int.ini"
+printf '[calibration]\nagents = 10000\nthis line is not ini\n[priors]\nprior_disengaged = uniform 0 0.5\n' >"$tmp/malformed.ini"
+expect_bad "malformed line" "malformed.ini:3: malformed line" -- "$tmp/malformed.ini"
+printf '[calibration]\nagents = ten\n[priors]\nprior_disengaged = uniform 0 0.5\n' >"$tmp/agents.ini"
+expect_bad "bad number" "agents.ini:2: key 'agents': expected a whole number" -- "$tmp/agents.ini"
+printf '[calibration]\nparticles = 20\nparticles = 30\n' >"$tmp/dup.ini"
+expect_bad "duplicate key" "dup.ini:3: key 'particles' appears twice" -- "$tmp/dup.ini"
+printf '[calibratoin]\nparticles = 20\n' >"$tmp/sec.ini"
+expect_bad "unknown section" "sec.ini:2: unknown section \[calibratoin\]" -- "$tmp/sec.ini"
+printf '[calibration]\nagents = 10000\n' >"$tmp/nopriors.ini"
+expect_bad "no priors" "no parameters to calibrate" -- "$tmp/nopriors.ini"
+printf 'question,base,group_type,group,response,percent\n' >"$tmp/empty.csv"
+small "$tmp/emptytargets.ini" 10000 16 4 "targets = $tmp/empty.csv"
+expect_bad "empty target file" "empty.csv" -- "$tmp/emptytargets.ini"
+all_q=()
+for q in aware_concept concept_meaning principle_officials_hear_problems principle_bodies_respond_quickly \
+    principle_officials_accessible principle_policy_reflects_needs principle_civil_society_involved \
+    principle_my_needs_heard principle_quality_appeal_handling aware_platform attention_central \
+    attention_local authorities_contacted; do all_q+=(--holdout "$q"); done
+expect_bad "empty target set (every question held out)" "empty target set" -- "$tmp/c.ini" "${all_q[@]}"
+expect_bad "holdout of an unknown question" "--holdout 'trust_police': no published question 'trust_police'" -- "$tmp/c.ini" --holdout trust_police
+expect_bad "holdout of an unknown group type" "--holdout 'aware_concept:region': question 'aware_concept' has no group type 'region'" -- "$tmp/c.ini" --holdout aware_concept:region
+expect_bad "missing calibration file" "nothere.ini: cannot read" -- "$tmp/nothere.ini"
+expect_bad "resume without a partial file" "does not exist (nothing to resume" -- "$tmp/c.ini" --resume
+
+# ---------------------------------------------------------------------------
+# 2. A small calibration: outputs, the calibrated scenario, threads.
+# ---------------------------------------------------------------------------
+"$TYNDAU" calibrate "$tmp/c.ini" -o "$tmp/t2.h5" --threads 2 >"$tmp/t2.out" 2>"$tmp/t2.err"
+rc=$?
+[ "$rc" -eq 0 ] && [ -s "$tmp/t2.h5" ] && [ -s "$tmp/t2_calibrated.ini" ] && [ ! -e "$tmp/t2.h5.partial" ] &&
+    grep -q "fitted cells inside their 90% predictive interval: [0-9]* of 62" "$tmp/t2.out" &&
+    grep -q "^calibrate: generation 4 " "$tmp/t2.err"
+check "small calibration: exit $rc, HDF5 + calibrated scenario written, progress per generation" $? "$tmp/t2.err"
+
+"$PYTHON" - "$tmp/t2.h5" >"$tmp/py.out" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+a = f.attrs
+assert a["schema"] == "tyndau-calibration", a["schema"]
+assert a["status"] == "budget_exhausted", a["status"]  # max_generations = 4 stops it early
+for k in ("git_commit", "calibration_text", "scenario_text", "command_line", "citation"):
+    assert len(a[k]) > 0, k
+g = f["generations"]
+n = g.attrs["n_generations"]
+assert n == 5, n
+beta = g["beta"][:]
+assert beta[0] == 0 and np.all(np.diff(beta) > 0), beta
+assert np.all(g["simulations"][:] == 16 + 32 * np.arange(5)), g["simulations"][:]
+x = g["g004/x"][:]
+assert x.shape == (16, 3)
+lo, hi = f["priors/lo"][:], f["priors/hi"][:]
+assert np.all(x >= lo) and np.all(x <= hi)
+p = f["posterior"]
+assert np.all(p["q05"][:] <= p["median"][:]) and np.all(p["median"][:] <= p["q95"][:])
+c = p["correlation"][:]
+assert c.shape == (3, 3) and np.allclose(np.diag(c), 1) and np.allclose(c, c.T)
+q = f["predictive"]
+assert len(q["observed"]) == 62 and q.attrs["n_fitted_cells"] == 62
+assert q.attrs["n_inside_fitted"] == int(np.sum(q["inside"][:]))
+assert np.all(q["lo90"][:] <= q["median"][:] + 1e-9) and np.all(q["median"][:] <= q["hi90"][:] + 1e-9)
+o = f["observation"]
+assert abs(o["n"][0] - 1200) < 1e-9
+print("ok")
+EOF
+check "small calibration: file layout, generations, posterior and predictive consistent" $? "$tmp/py.out"
+
+"$TYNDAU" run "$tmp/t2_calibrated.ini" --agents 5000 -o "$tmp/run.h5" -q >"$tmp/run.out" 2>&1
+rc=$?
+med=$("$PYTHON" -c 'import h5py,sys; f=h5py.File(sys.argv[1],"r"); print("%.17g" % f["posterior/median"][0])' "$tmp/t2.h5")
+got=$("$PYTHON" -c 'import h5py,sys; f=h5py.File(sys.argv[1],"r"); t=f["parameters/table"][:]; print([r for r in t if r["name"]==b"prior_disengaged"][0]["value"].decode())' "$tmp/run.h5" 2>>"$tmp/run.out")
+"$PYTHON" -c "import sys; sys.exit(0 if abs(float('$got') - $med) <= 1e-6 * abs($med) else 1)" 2>>"$tmp/run.out"
+check "calibrated scenario is accepted by 'tyndau run' and carries the posterior median ($got vs $med)" $? "$tmp/run.out"
+
+"$TYNDAU" calibrate "$tmp/c.ini" -o "$tmp/t1.h5" --threads 1 -q >/dev/null 2>"$tmp/t1.err"
+: >"$tmp/h5diff.out"
+# shellcheck disable=SC2046
+same "$tmp/t1.h5" "$tmp/t2.h5" "${RESULT_OBJECTS[@]}" $(gen_objects "$tmp/t1.h5")
+check "identical posterior, predictive check and generations with 1 and 2 threads" $? "$tmp/h5diff.out" "$tmp/t1.err"
+
+# ---------------------------------------------------------------------------
+# 3. MPI: 2 ranks give the same results as 1 process.
+# ---------------------------------------------------------------------------
+if command -v mpirun >/dev/null 2>&1 && "$TYNDAU" calibrate --help >/dev/null; then
+    mpirun -np 2 --allow-run-as-root --oversubscribe "$TYNDAU" calibrate "$tmp/c.ini" -o "$tmp/m2.h5" --threads 1 -q \
+        >"$tmp/m2.out" 2>"$tmp/m2.err"
+    rc=$?
+    ranks=$("$PYTHON" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["ranks"])' "$tmp/m2.h5" 2>>"$tmp/m2.err")
+    : >"$tmp/h5diff.out"
+    # shellcheck disable=SC2046
+    [ "$rc" -eq 0 ] && [ "$ranks" = 2 ] && same "$tmp/t1.h5" "$tmp/m2.h5" "${RESULT_OBJECTS[@]}" $(gen_objects "$tmp/t1.h5")
+    check "mpirun -np 2 (ranks=$ranks): identical to one process" $? "$tmp/m2.err" "$tmp/h5diff.out"
+else
+    skipped=$((skipped + 1))
+    echo "skip - MPI check: no mpirun (install openmpi-bin libopenmpi-dev)"
+fi
+
+# ---------------------------------------------------------------------------
+# 4. Kill (SIGKILL) and resume: the same posterior as an uninterrupted run.
+# ---------------------------------------------------------------------------
+small "$tmp/k.ini" 20000 16 8
+"$TYNDAU" calibrate "$tmp/k.ini" -o "$tmp/full.h5" -q >/dev/null 2>"$tmp/full.err"
+"$TYNDAU" calibrate "$tmp/k.ini" -o "$tmp/killed.h5" -q >/dev/null 2>"$tmp/killed.err" &
+bg_pid=$!
+gens=0
+for _ in $(seq 1 600); do
+    if [ -e "$tmp/killed.h5.partial" ]; then
+        gens=$(h5dump -a /generations/n_generations "$tmp/killed.h5.partial" 2>/dev/null | grep -o '(0): [0-9]*' | grep -o '[0-9]*$')
+        [ "${gens:-0}" -ge 3 ] && break
+    fi
+    kill -0 "$bg_pid" 2>/dev/null || break
+    sleep 0.05
+done
+if kill -0 "$bg_pid" 2>/dev/null; then
+    kill -9 "$bg_pid"
+    wait "$bg_pid" 2>/dev/null
+    bg_pid=
+    [ ! -e "$tmp/killed.h5" ] && [ -e "$tmp/killed.h5.partial" ]
+    check "killed calibration (after $gens generations): nothing under the output name, the partial file kept" $? "$tmp/killed.err"
+    "$TYNDAU" calibrate "$tmp/k.ini" -o "$tmp/killed.h5" --resume >"$tmp/resume.out" 2>"$tmp/resume.err"
+    rc=$?
+    : >"$tmp/h5diff.out"
+    # shellcheck disable=SC2046
+    [ "$rc" -eq 0 ] && grep -q "resuming after generation" "$tmp/resume.err" &&
+        same "$tmp/full.h5" "$tmp/killed.h5" "${RESULT_OBJECTS[@]}" $(gen_objects "$tmp/full.h5")
+    check "resumed calibration: identical posterior, predictive check and generations" $? "$tmp/resume.err" "$tmp/h5diff.out"
+    echo "; changed" >>"$tmp/k.ini"
+    cp "$tmp/full.h5" "$tmp/other.h5.partial"
+    "$TYNDAU" calibrate "$tmp/k.ini" -o "$tmp/other.h5" --resume -q >/dev/null 2>"$tmp/other.err"
+    [ $? -eq 2 ] && grep -q "made by a different calibration" "$tmp/other.err"
+    check "resume refuses a partial file of a different calibration" $? "$tmp/other.err"
+else
+    wait "$bg_pid" 2>/dev/null
+    bg_pid=
+    fail "kill and resume: the calibration ended before it could be killed" "$tmp/killed.err"
+fi
+
+# ---------------------------------------------------------------------------
+# 5. Parameter recovery: targets made by the model itself at known values.
+# ---------------------------------------------------------------------------
+"$TYNDAU" run --agents 20000 --seed 99 --set prior_disengaged=0.3 --set media_platform=0.0025 \
+    --set prior_trust_local=0.45 -o "$tmp/truth.h5" -q >"$tmp/truth.err" 2>&1
+"$TYNDAU" survey "$tmp/truth.h5" --csv 2>>"$tmp/truth.err" |
+    awk -F, 'NR == 1 { print "question,base,group_type,group,response,percent"; next }
+             $6 == "population" && $8 != "" { printf "%s,%s,%s,%s,%s,%.1f\n", $1, $2, $3, $4, $5, $7 }' >"$tmp/truth.csv"
+small "$tmp/rec.ini" 20000 32 30 "targets = $tmp/truth.csv"
+"$TYNDAU" calibrate "$tmp/rec.ini" -o "$tmp/rec.h5" -q >"$tmp/rec.out" 2>"$tmp/rec.err"
+rc=$?
+"$PYTHON" - "$tmp/rec.h5" >"$tmp/rec.py" 2>&1 <<'EOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["status"] == "complete", f.attrs["status"]
+truth = {"prior_disengaged": 0.3, "media_platform": 0.0025, "prior_trust_local": 0.45}
+p = f["posterior"]
+bad = 0
+for i, n in enumerate(p["name"][:]):
+    n = n.decode()
+    lo, med, hi = p["q05"][i], p["median"][i], p["q95"][i]
+    inside = lo <= truth[n] <= hi
+    print("%-20s truth %.4g  posterior %.4g [%.4g, %.4g] %s" % (n, truth[n], med, lo, hi, "inside" if inside else "OUTSIDE"))
+    bad += not inside
+sys.exit(bad)
+EOF
+check "parameter recovery: each true value inside its 90% posterior interval (exit $rc)" $? "$tmp/rec.py" "$tmp/rec.err"
+sed 's/^/# /' "$tmp/rec.py"
+
+# ---------------------------------------------------------------------------
+# 6. Holdout: held-out cells predicted, with the null model beside them.
+# ---------------------------------------------------------------------------
+"$TYNDAU" calibrate "$tmp/c.ini" -o "$tmp/ho.h5" --holdout aware_concept:income -q >/dev/null 2>"$tmp/ho.err"
+rc=$?
+"$PYTHON" - "$tmp/ho.h5" >"$tmp/ho.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+q = f["predictive"]
+fitted = q["fitted"][:]
+gt = np.array([s.decode() for s in q["group_type"][:]])
+assert np.all((fitted == 0) == (gt == "income")), "held out = the income rows"
+assert q.attrs["n_holdout_cells"] == 9 and q.attrs["n_holdout_with_null"] == 9
+assert np.isfinite(q.attrs["mae_holdout_vs_null_model"]) and np.isfinite(q.attrs["mae_holdout_null"])
+w = f["observation/weight"][:]
+rows_gt = np.array([s.decode() for s in f["observation/group_type"][:]])
+rows_q = np.array([s.decode() for s in f["observation/question"][:]])
+assert np.all(w[rows_gt == "income"] == 0) and np.allclose(w[(rows_q == "aware_concept") & (rows_gt != "income")], 0.5)
+print("model MAE %.2f pp, null MAE %.2f pp" % (q.attrs["mae_holdout_vs_null_model"], q.attrs["mae_holdout_null"]))
+EOF
+check "holdout aware_concept:income (exit $rc): 9 held-out cells, weights 1/2, both MAEs reported" $? "$tmp/ho.py" "$tmp/ho.err"
+
+echo "calibrate: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
