@@ -5,6 +5,7 @@
 #                out/baseline.h5 and out/fit.png, print the survey table
 #   make test    unit and integration tests, then the ASan+UBSan unit tests
 #   make bench   speed and memory figures into BENCHMARKS.md
+#   make bench-calibrate  the default calibration and held-out checks (BENCHMARKS.md)
 #   make docs    regenerate docs/parameters.md from model/params.def
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
 #
@@ -39,7 +40,7 @@ SRC_OBJ   = $(patsubst src/%.c,$(BUILD)/src/%.o,$(wildcard src/*.c))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit integration asan bench docs deps clean check-docs
+.PHONY: all run test unit integration asan bench bench-calibrate docs deps clean check-docs asan-smoke
 all: $(BUILD)/tyndau
 
 deps:
@@ -51,7 +52,14 @@ run: deps
 	$(BUILD)/tyndau run -o out/baseline.h5 --agents $(AGENTS) --seed $(SEED)
 	$(PYTHON) analysis/survey_fit.py out/baseline.h5 -o out/fit.png
 
-$(BUILD)/model/%.o: model/%.c
+# the compiler flags (MPI or not, sanitizers, -Werror) as a file that changes only when they
+# do, so that every object is rebuilt when they change
+$(BUILD)/flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) $(LIBS)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/model/%.o: model/%.c $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -c $< -o $@
 
@@ -66,7 +74,7 @@ $(BUILD)/embedded.c: scenarios/baseline.ini data/survey_2021/marginals.csv tools
 $(BUILD)/embedded.o: $(BUILD)/embedded.c
 	$(CC) -std=c11 -c $< -o $@
 
-$(BUILD)/src/%.o: src/%.c
+$(BUILD)/src/%.o: src/%.c $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_BASE) -Isrc $(CFLAGS_BASE) -c $< -o $@
 
@@ -100,6 +108,7 @@ unit: $(TEST_BIN)
 
 integration: $(BUILD)/tyndau
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/run_integration.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_calibrate.sh
 
 check-docs: $(BUILD)/tyndau
 	@$(BUILD)/tyndau params --markdown | diff -u docs/parameters.md - \
@@ -107,13 +116,20 @@ check-docs: $(BUILD)/tyndau
 	@echo "docs: parameters.md is current"
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit asan-smoke
+
+asan-smoke: $(BUILD)/tyndau
+	@bash tests/asan_smoke.sh $(BUILD)/tyndau
 
 docs: $(BUILD)/tyndau
 	$(BUILD)/tyndau params --markdown > docs/parameters.md.tmp && mv docs/parameters.md.tmp docs/parameters.md
 
 bench: $(BUILD)/tyndau
 	bash bench/run.sh $(BUILD)/tyndau
+
+# the default calibration and two held-out checks (about 30-40 minutes on 2 cores)
+bench-calibrate: $(BUILD)/tyndau
+	bash bench/calibrate.sh $(BUILD)/tyndau
 
 clean:
 	rm -rf build out

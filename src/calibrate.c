@@ -945,6 +945,13 @@ static int simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n,
     return 0;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static int run_smc(calib_t *C)
 {
     const cfg_t *c = &C->cfg;
@@ -962,7 +969,7 @@ static int run_smc(calib_t *C)
         return 1;
     }
     int rc = 0;
-    double t0 = (double)time(NULL);
+    double t0 = now_s();
     if (C->n_gen == 0) {
         /* generation 0: the prior */
         gen_t *g = new_gen(C);
@@ -985,7 +992,7 @@ static int run_smc(calib_t *C)
         g->acceptance = NAN;
         g->scale = 2.38 / sqrt((double)d);
         g->sims = N;
-        g->elapsed = (double)time(NULL) - t0;
+        g->elapsed = now_s() - t0;
         gen_stats(C, g);
         if (g->failed == N) {
             if (C->mc.rank == 0) fprintf(stderr, "tyndau: every simulation of the prior sample failed; first: %s\n", msgs[0]);
@@ -1128,8 +1135,8 @@ static int run_smc(calib_t *C)
             }
         }
         g->acceptance = (double)accepted / (double)proposed;
-        g->elapsed = prev->elapsed + ((double)time(NULL) - t0);
-        t0 = (double)time(NULL);
+        g->elapsed = prev->elapsed + (now_s() - t0);
+        t0 = now_s();
         gen_stats(C, g);
         progress_line(C, g, t);
         if (g->beta >= 1.0) C->status = "complete";
@@ -1376,9 +1383,9 @@ static char *scenario_ini(const calib_t *C, const post_t *P)
             if (!header++) ADD("\n[%s]\n", cats[k]);
             char v[64];
             tyndau_params_format(&p, i, v, sizeof v);
-            if (cal >= 0)
-                ADD("%s = %s ; calibrated: 90%% interval [%.4g, %.4g]\n", tyndau_param_table[i].name, v,
-                    P->q05[cal], P->q95[cal]);
+            if (cal >= 0) /* six digits: far finer than the posterior's width */
+                ADD("%s = %.6g ; calibrated: 90%% interval [%.4g, %.4g]\n", tyndau_param_table[i].name,
+                    P->median[cal], P->q05[cal], P->q95[cal]);
             else
                 ADD("%s = %s\n", tyndau_param_table[i].name, v);
         }

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench/calibrate.sh TYNDAU: run the default calibration and the held-out checks, and write the
+# "Calibration" section of BENCHMARKS.md (the rest of the file is bench/run.sh's).
+#
+#   make bench-calibrate        (about 30-40 minutes on 2 cores: three calibrations)
+#
+# Each calibration runs once (a run is ten minutes or more; its own figures are deterministic
+# for the seed, only its wall time varies).  Outputs go to out/: calib.h5 (+ _calibrated.ini,
+# the values scenarios/baseline.ini takes), calib_ho_income.h5, calib_ho_age.h5.
+set -euo pipefail
+tyndau=${1:-build/tyndau}
+python=${PYTHON:-/usr/bin/python3}
+calib=${CALIB:-calibration/baseline.ini}
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || commit="$commit-dirty"
+mkdir -p out
+
+timed() { # OUT.h5 ARGS...: run a calibration, print "wall_s peak_kib"
+    local out=$1
+    shift
+    echo "bench: tyndau calibrate $calib -o $out $*" >&2
+    /usr/bin/time -f "%e %M" -o "out/.time" "$tyndau" calibrate "$calib" -o "$out" "$@" \
+        >"${out%.h5}.out" 2>"${out%.h5}.err"
+    cat out/.time
+}
+
+# common random numbers: how much of the model's noise cancels in a likelihood ratio
+build=$(dirname "$tyndau")
+# shellcheck disable=SC2046
+${CC:-gcc} -std=c11 -O2 -fopenmp -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Imodel \
+    $(pkg-config --cflags gsl hdf5) bench/crn.c "$build/libtyndau.a" \
+    $(pkg-config --libs gsl hdf5 inih) -lm -o "$build/crn"
+echo "bench: common random numbers (bench/crn.c)" >&2
+crn=$("$build/crn" 100000 16 0.0002 0.002 0.02)
+
+read -r wall mem < <(timed out/calib.h5)
+read -r wall_inc mem_inc < <(timed out/calib_ho_income.h5 --holdout aware_concept:income)
+read -r wall_age mem_age < <(timed out/calib_ho_age.h5 --holdout aware_concept:age)
+rm -f out/.time
+
+section=$(CRN="$crn" "$python" - "$wall" "$mem" "$wall_inc" "$wall_age" "$calib" "$commit" <<'EOF'
+import sys, h5py, numpy as np, datetime, platform, os
+wall, mem, wall_inc, wall_age, calib, commit = sys.argv[1:]
+f = h5py.File("out/calib.h5", "r")
+g = f["generations"]
+n_gen = int(g.attrs["n_generations"]) - 1
+sims = int(g["simulations"][-1])
+q = f["predictive"]
+p = f["posterior"]
+cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+out = []
+w = out.append
+w("## Calibration")
+w("")
+w("Written by `make bench-calibrate` (bench/calibrate.sh); one run each (a calibration takes minutes;")
+w("its results are deterministic for its seed, only the wall time varies).")
+w("")
+w("- date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+w("- machine: %s, %d cores" % (cpu.split()[0] + " " + cpu.split()[1] if len(cpu.split()) > 1 else cpu, os.cpu_count()))
+w("- commit: %s" % commit)
+w("- command: `tyndau calibrate %s -o out/calib.h5` (%s particles, %s agents per simulation, %s quantities, %s rank x %s threads)"
+  % (calib, f.attrs["particles"], f.attrs["agents"], len(p["name"]), f.attrs["ranks"], f.attrs["threads_per_rank"]))
+w("")
+w("| figure | measured | goal |")
+w("|---|---|---|")
+w("| wall time, whole command | %.0f s (%.1f min) | <= 30 min |" % (float(wall), float(wall) / 60))
+w("| status | %s after %d generations | complete |" % (f.attrs["status"], n_gen))
+w("| simulations (SMC + %d predictive) | %d + %d | |" % (q.attrs["draws"], sims, q.attrs["draws"]))
+w("| simulations per second (2 cores) | %.1f | |" % ((sims + q.attrs["draws"]) / float(wall)))
+w("| peak resident memory | %.0f MiB | |" % (float(mem) / 1024))
+w("| fitted cells inside their 90%% posterior predictive interval | %d of %d (%.1f%%) | >= 95%% |"
+  % (q.attrs["n_inside_fitted"], q.attrs["n_fitted_cells"], 100.0 * q.attrs["n_inside_fitted"] / q.attrs["n_fitted_cells"]))
+w("| mean absolute error, fitted cells (population median vs observed) | %.2f pp | |" % q.attrs["mae_fitted"])
+w("")
+w("Tolerance schedule (1/beta per generation): %s." % ", ".join("%.3g" % t for t in g["tolerance"][1:]))
+w("")
+w("Posterior (median and 90% interval; width ratio = posterior 90% width / prior 90% width):")
+w("")
+w("| quantity | median | 90% interval | width ratio |")
+w("|---|---|---|---|")
+for i, n in enumerate(p["name"][:]):
+    w("| %s | %.4g | [%.4g, %.4g] | %.2f |" % (n.decode(), p["median"][i], p["q05"][i], p["q95"][i], p["width_ratio"][i]))
+w("")
+w("Held-out validation (`--holdout`): the model's population median against the null model that")
+w("predicts each group by its total row, mean absolute error over the held-out cells:")
+w("")
+w("| held out | wall time | held-out cells inside 90% interval | model MAE | null MAE | fitted cells inside |")
+w("|---|---|---|---|---|---|")
+for name, wt in (("income", wall_inc), ("age", wall_age)):
+    h = h5py.File("out/calib_ho_%s.h5" % name, "r")["predictive"]
+    w("| aware_concept:%s | %.0f s | %d of %d | %.2f pp | %.2f pp | %d of %d |"
+      % (name, float(wt), h.attrs["n_inside_holdout"], h.attrs["n_holdout_cells"],
+         h.attrs["mae_holdout_vs_null_model"], h.attrs["mae_holdout_null"],
+         h.attrs["n_inside_fitted"], h.attrs["n_fitted_cells"]))
+w("")
+w("Common random numbers (`bench/crn.c`, 16 seeds, 100,000 agents, baseline against prior_disengaged + delta")
+w("and media_platform x (1 + delta)): SD over seeds of the log-likelihood difference with the same seed and")
+w("with independent seeds.")
+w("")
+w("| delta | SD, same seed | SD, independent seeds | SD of the log-likelihood |")
+w("|---|---|---|---|")
+for line in os.environ["CRN"].splitlines():
+    kv = dict(x.split("=") for x in line.split()[1:])
+    w("| %s | %s | %s | %s |" % (kv["delta"], kv["sd_same_seed"], kv["sd_independent"], kv["sd_loglik"]))
+print("\n".join(out))
+EOF
+)
+
+# keep bench/run.sh's part of the file, replace (or append) this section
+if [ -f BENCHMARKS.md ]; then
+    awk '/^## Calibration$/ {exit} {print}' BENCHMARKS.md >BENCHMARKS.md.tmp
+else
+    printf '# tyndau benchmarks\n\n' >BENCHMARKS.md.tmp
+fi
+printf '%s\n' "$section" >>BENCHMARKS.md.tmp
+mv BENCHMARKS.md.tmp BENCHMARKS.md
+echo "bench: wrote the Calibration section of BENCHMARKS.md" >&2

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# asan_smoke.sh TYNDAU: the program itself under AddressSanitizer + UBSan (make asan builds it so):
+# a tiny run and a tiny calibration (Dirichlet-multinomial with a calibrated concentration, a
+# holdout, the predictive check), then a resume from its file.  Any sanitizer report fails it.
+set -uo pipefail
+tyndau=$1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-asan.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+fails=0
+step() { # DESCRIPTION COMMAND...
+    local d=$1
+    shift
+    if "$@" >"$tmp/out" 2>"$tmp/err" && ! grep -q "Sanitizer\|runtime error" "$tmp/err"; then
+        echo "ok - asan: $d"
+    else
+        echo "FAIL - asan: $d"
+        sed 's/^/    | /' "$tmp/err" | tail -30
+        fails=$((fails + 1))
+    fi
+}
+cat >"$tmp/c.ini" <<INI
+[calibration]
+scenario = $(pwd)/scenarios/baseline.ini
+agents = 3000
+seed = 2
+particles = 8
+max_generations = 3
+predictive_draws = 10
+[likelihood]
+model = dirichlet-multinomial
+concentration = loguniform 100 10000
+[priors]
+prior_disengaged = uniform 0.05 0.4
+principle_shift_hear = normal 0 1 -3 3
+INI
+step "run --agents 3000" "$tyndau" run --agents 3000 -o "$tmp/r.h5" -q
+step "calibrate (DM, holdout, predictive check)" "$tyndau" calibrate "$tmp/c.ini" -o "$tmp/a.h5" --holdout aware_concept:age -q
+cp "$tmp/a.h5" "$tmp/b.h5.partial"
+step "calibrate --resume" "$tyndau" calibrate "$tmp/c.ini" -o "$tmp/b.h5" --holdout aware_concept:age --resume -q
+step "resumed posterior identical" h5diff -q "$tmp/a.h5" "$tmp/b.h5" /posterior /posterior
+echo "asan smoke: $((4 - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
