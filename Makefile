@@ -37,6 +37,7 @@ LIBS    = $(PKG_LIBS) -lm
 MODEL_SRC = $(wildcard model/*.c)
 MODEL_OBJ = $(MODEL_SRC:model/%.c=$(BUILD)/model/%.o)
 SRC_OBJ   = $(patsubst src/%.c,$(BUILD)/src/%.o,$(wildcard src/*.c))
+CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -93,9 +94,13 @@ FORCE:
 $(BUILD)/tyndau: $(SRC_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o $(BUILD)/libtyndau.a
 	$(CC) $(CFLAGS_BASE) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libtyndau.a
+# the program's modules other than main (run-many layer, sensitivity, ...) for the unit tests
+$(BUILD)/libtyndau_cli.a: $(CLI_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) $< $(BUILD)/libtyndau.a $(LIBS) -lcmocka -o $@
+	$(CC) $(CPPFLAGS_BASE) -Isrc $(CFLAGS_BASE) $< $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a $(LIBS) -lcmocka -o $@
 
 # ---- tests ----
 test: deps
@@ -109,6 +114,7 @@ unit: $(TEST_BIN)
 integration: $(BUILD)/tyndau
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/run_integration.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_calibrate.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_sweep.sh
 
 check-docs: $(BUILD)/tyndau
 	@$(BUILD)/tyndau params --markdown | diff -u docs/parameters.md - \

@@ -3,25 +3,27 @@
 # "Calibration" section of BENCHMARKS.md (the rest of the file is bench/run.sh's).
 #
 #   make bench-calibrate        (about 30-40 minutes on 2 cores: three calibrations)
+#   bash bench/calibrate.sh build/tyndau default    (only the default calibration; the held-out
+#                                                    figures are read from the last run's files)
 #
 # Each calibration runs once (a run is ten minutes or more; its own figures are deterministic
 # for the seed, only its wall time varies).  Outputs go to out/: calib.h5 (+ _calibrated.ini,
 # the values scenarios/baseline.ini takes), calib_ho_income.h5, calib_ho_age.h5.
 set -euo pipefail
 tyndau=${1:-build/tyndau}
+which=${2:-all}
 python=${PYTHON:-/usr/bin/python3}
 calib=${CALIB:-calibration/baseline.ini}
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || commit="$commit-dirty"
 mkdir -p out
 
-timed() { # OUT.h5 ARGS...: run a calibration, print "wall_s peak_kib"
+timed() { # OUT.h5 ARGS...: run a calibration; its "wall_s peak_kib" go to OUT-stem.time
     local out=$1
     shift
     echo "bench: tyndau calibrate $calib -o $out $*" >&2
-    /usr/bin/time -f "%e %M" -o "out/.time" "$tyndau" calibrate "$calib" -o "$out" "$@" \
+    /usr/bin/time -f "%e %M" -o "${out%.h5}.time" "$tyndau" calibrate "$calib" -o "$out" "$@" \
         >"${out%.h5}.out" 2>"${out%.h5}.err"
-    cat out/.time
 }
 
 # common random numbers: how much of the model's noise cancels in a likelihood ratio
@@ -33,10 +35,18 @@ ${CC:-gcc} -std=c11 -O2 -fopenmp -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Im
 echo "bench: common random numbers (bench/crn.c)" >&2
 crn=$("$build/crn" 100000 16 0.0002 0.002 0.02)
 
-read -r wall mem < <(timed out/calib.h5)
-read -r wall_inc mem_inc < <(timed out/calib_ho_income.h5 --holdout aware_concept:income)
-read -r wall_age mem_age < <(timed out/calib_ho_age.h5 --holdout aware_concept:age)
-rm -f out/.time
+case $which in
+    all | default) timed out/calib.h5 ;;
+esac
+case $which in
+    all | holdouts)
+        timed out/calib_ho_income.h5 --holdout aware_concept:income
+        timed out/calib_ho_age.h5 --holdout aware_concept:age
+        ;;
+esac
+read -r wall mem <out/calib.time
+read -r wall_inc _ <out/calib_ho_income.time
+read -r wall_age _ <out/calib_ho_age.time
 
 section=$(CRN="$crn" "$python" - "$wall" "$mem" "$wall_inc" "$wall_age" "$calib" "$commit" <<'EOF'
 import sys, h5py, numpy as np, datetime, platform, os
@@ -71,6 +81,19 @@ w("| peak resident memory | %.0f MiB | |" % (float(mem) / 1024))
 w("| fitted cells inside their 90%% posterior predictive interval | %d of %d (%.1f%%) | >= 95%% |"
   % (q.attrs["n_inside_fitted"], q.attrs["n_fitted_cells"], 100.0 * q.attrs["n_inside_fitted"] / q.attrs["n_fitted_cells"]))
 w("| mean absolute error, fitted cells (population median vs observed) | %.2f pp | |" % q.attrs["mae_fitted"])
+if "n_inside_fitted_sampling_only" in q.attrs:
+    w("| the same intervals without the model-error term (survey sampling only): cells inside | %d of %d | |"
+      % (q.attrs["n_inside_fitted_sampling_only"], q.attrs["n_fitted_cells"]))
+    wd = np.median(q["hi90_sampling_only"][:] - q["lo90_sampling_only"][:])
+else:
+    wd = float("nan")
+w("| median width of the 90%% predictive intervals: with model error / sampling only | %.1f / %.1f pp | |"
+  % (np.median(q["hi90"][:] - q["lo90"][:]), wd))
+conc = [i for i, n in enumerate(p["name"][:]) if n.decode() == "concentration"]
+if conc:
+    a_med = p["median"][conc[0]]
+    w("| Dirichlet-multinomial concentration A (model error; variance x (1200 + A)/(1 + A) for n = 1200) | %.0f (x%.0f) | |"
+      % (a_med, (1200 + a_med) / (1 + a_med)))
 w("")
 w("Tolerance schedule (1/beta per generation): %s." % ", ".join("%.3g" % t for t in g["tolerance"][1:]))
 w("")

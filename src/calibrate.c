@@ -59,6 +59,7 @@
 #include "h5w.h"
 #include "many.h"
 #include "obs.h"
+#include "prior.h"
 #include "scenario.h"
 #include "tyndau.h"
 
@@ -72,7 +73,7 @@ extern const char tyndau_build_cflags[];
 #define LINE_MAX_CALIB 400
 
 /* Stream kinds for many_seed. */
-enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY };
+enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING };
 
 static const char usage_calibrate[] =
     "usage: tyndau calibrate CALIB.ini [-o FILE.h5] [--holdout QUESTION[:GROUP_TYPE] ...]\n"
@@ -94,18 +95,6 @@ static const char usage_calibrate[] =
     "                        results depend on neither\n"
     "  -q, --quiet           no progress lines\n"
     "  -h, --help            this text\n";
-
-typedef enum { SH_UNIFORM, SH_LOGUNIFORM, SH_NORMAL } shape_t;
-static const char *const shape_names[] = {"uniform", "loguniform", "normal"};
-
-typedef struct {
-    char name[64];
-    int param;    /* index into tyndau_param_table; -1: the likelihood's concentration */
-    shape_t shape;
-    double a, b;  /* uniform/loguniform: lo, hi; normal: mean, sd */
-    double lo, hi; /* support */
-    int line;
-} prior_t;
 
 typedef struct {
     const char *path;
@@ -223,18 +212,6 @@ static char *read_line(char *buf, int num, void *stream)
     return buf;
 }
 
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno == ERANGE || !isfinite(v)) return -1;
-    while (*end == ' ' || *end == '\t') end++;
-    if (*end != '\0') return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_count(const char *s, size_t lo, size_t hi, size_t *out)
 {
     char *end;
@@ -246,57 +223,11 @@ static int parse_count(const char *s, size_t lo, size_t hi, size_t *out)
     return 0;
 }
 
-/* "uniform LO HI" | "loguniform LO HI" | "normal MEAN SD [LO HI]" */
 static int parse_prior(cfg_t *c, prior_t *pr, const char *key, const char *value, double pmin, double pmax)
 {
-    char shape[32];
-    double v[4];
-    int n = 0, used = 0;
-    if (sscanf(value, "%31s%n", shape, &used) != 1)
-        return cfg_fail(c, c->lineno, "key '%s': expected a prior 'uniform LO HI', 'loguniform LO HI' or "
-                        "'normal MEAN SD [LO HI]', got '%s'", key, value);
-    const char *s = value + used;
-    char tok[64];
-    while (n < 5 && sscanf(s, "%63s%n", tok, &used) == 1) {
-        double x;
-        if (n == 4 || parse_double(tok, &x) != 0)
-            return cfg_fail(c, c->lineno, "key '%s': expected numbers after '%s', got '%s'", key, shape, tok);
-        v[n++] = x;
-        s += used;
-    }
-    snprintf(pr->name, sizeof pr->name, "%s", key);
+    char msg[300];
+    if (prior_parse(pr, key, value, pmin, pmax, msg, sizeof msg) != 0) return cfg_fail(c, c->lineno, "%s", msg);
     pr->line = c->lineno;
-    if (strcmp(shape, "uniform") == 0 || strcmp(shape, "loguniform") == 0) {
-        pr->shape = shape[0] == 'u' ? SH_UNIFORM : SH_LOGUNIFORM;
-        if (n != 2)
-            return cfg_fail(c, c->lineno, "key '%s': expected '%s LO HI' (2 numbers), got %d", key, shape, n);
-        pr->a = pr->lo = v[0];
-        pr->b = pr->hi = v[1];
-        if (!(v[0] < v[1]))
-            return cfg_fail(c, c->lineno, "key '%s': expected LO < HI, got %g and %g", key, v[0], v[1]);
-        if (pr->shape == SH_LOGUNIFORM && !(v[0] > 0.0))
-            return cfg_fail(c, c->lineno, "key '%s': loguniform needs LO > 0, got %g", key, v[0]);
-    } else if (strcmp(shape, "normal") == 0) {
-        pr->shape = SH_NORMAL;
-        if (n != 2 && n != 4)
-            return cfg_fail(c, c->lineno, "key '%s': expected 'normal MEAN SD [LO HI]', got %d numbers", key, n);
-        pr->a = v[0];
-        pr->b = v[1];
-        if (!(v[1] > 0.0)) return cfg_fail(c, c->lineno, "key '%s': expected SD > 0, got %g", key, v[1]);
-        pr->lo = n == 4 ? v[2] : pmin;
-        pr->hi = n == 4 ? v[3] : pmax;
-        if (!(pr->lo < pr->hi))
-            return cfg_fail(c, c->lineno, "key '%s': expected LO < HI, got %g and %g", key, pr->lo, pr->hi);
-        double mass = gsl_cdf_gaussian_P(pr->hi - pr->a, pr->b) - gsl_cdf_gaussian_P(pr->lo - pr->a, pr->b);
-        if (!(mass > 1e-9))
-            return cfg_fail(c, c->lineno, "key '%s': the normal prior has no mass inside [%g, %g]", key, pr->lo, pr->hi);
-    } else {
-        return cfg_fail(c, c->lineno, "key '%s': unknown prior shape '%s', expected uniform, loguniform or normal",
-                        key, shape);
-    }
-    if (pr->lo < pmin || pr->hi > pmax)
-        return cfg_fail(c, c->lineno, "key '%s': prior support [%g, %g] lies outside the parameter's allowed "
-                        "range [%g, %g]", key, pr->lo, pr->hi, pmin, pmax);
     return 1;
 }
 
@@ -351,7 +282,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
             return 1;
         }
         if (strcmp(name, "ess_fraction") == 0) {
-            if (parse_double(value, &x) != 0 || !(x > 0.05 && x < 0.99))
+            if (prior_parse_real(value, &x) != 0 || !(x > 0.05 && x < 0.99))
                 return cfg_fail(c, c->lineno, "key 'ess_fraction': expected a number in (0.05, 0.99), got '%s'", value);
             c->ess_fraction = x;
             return 1;
@@ -378,7 +309,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
             return 1;
         }
         if (strcmp(name, "age_prior_sd") == 0) {
-            if (parse_double(value, &x) != 0 || !(x > 0.0 && x <= 1.0))
+            if (prior_parse_real(value, &x) != 0 || !(x > 0.0 && x <= 1.0))
                 return cfg_fail(c, c->lineno, "key 'age_prior_sd': expected a share in (0, 1], got '%s'", value);
             c->age_prior_sd = x;
             return 1;
@@ -401,7 +332,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
             return 1;
         }
         if (strcmp(name, "concentration") == 0) {
-            if (parse_double(value, &x) == 0) {
+            if (prior_parse_real(value, &x) == 0) {
                 if (!(x > 0.0)) return cfg_fail(c, c->lineno, "key 'concentration': expected > 0, got '%s'", value);
                 c->concentration = x;
                 return 1;
@@ -488,55 +419,7 @@ static int cfg_load(cfg_t *c, const char *path)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Priors and the transformed space                                            */
-
-static double g_of(const prior_t *p, double x) { return p->shape == SH_LOGUNIFORM ? log(x) : x; }
-static double g_inv(const prior_t *p, double g) { return p->shape == SH_LOGUNIFORM ? exp(g) : g; }
-
-static double z_to_x(const prior_t *p, double z)
-{
-    double u = 1.0 / (1.0 + exp(-z));
-    double glo = g_of(p, p->lo), ghi = g_of(p, p->hi);
-    double x = g_inv(p, glo + u * (ghi - glo));
-    return fmin(fmax(x, p->lo), p->hi);
-}
-
-static double x_to_z(const prior_t *p, double x)
-{
-    double glo = g_of(p, p->lo), ghi = g_of(p, p->hi);
-    double u = (g_of(p, x) - glo) / (ghi - glo);
-    u = fmin(fmax(u, 1e-15), 1.0 - 1e-15);
-    return log(u / (1.0 - u));
-}
-
-/* Log prior density of z (up to a constant): log p_x(x) + log |dx/dz|. */
-static double log_prior_z(const prior_t *p, double z)
-{
-    double lu = -log1p(exp(-z)), l1u = -log1p(exp(z)); /* log u, log (1-u) */
-    double v = lu + l1u;
-    if (p->shape == SH_NORMAL) {
-        double x = z_to_x(p, z);
-        v -= 0.5 * (x - p->a) * (x - p->a) / (p->b * p->b);
-    }
-    return v;
-}
-
-static double prior_draw(const prior_t *p, gsl_rng *r)
-{
-    if (p->shape == SH_UNIFORM) return p->lo + gsl_rng_uniform(r) * (p->hi - p->lo);
-    if (p->shape == SH_LOGUNIFORM) return exp(log(p->lo) + gsl_rng_uniform(r) * (log(p->hi) - log(p->lo)));
-    double plo = gsl_cdf_gaussian_P(p->lo - p->a, p->b), phi = gsl_cdf_gaussian_P(p->hi - p->a, p->b);
-    double x = p->a + gsl_cdf_gaussian_Pinv(plo + gsl_rng_uniform_pos(r) * (phi - plo), p->b);
-    return fmin(fmax(x, p->lo), p->hi);
-}
-
-static double prior_quantile(const prior_t *p, double q)
-{
-    if (p->shape == SH_UNIFORM) return p->lo + q * (p->hi - p->lo);
-    if (p->shape == SH_LOGUNIFORM) return exp(log(p->lo) + q * (log(p->hi) - log(p->lo)));
-    double plo = gsl_cdf_gaussian_P(p->lo - p->a, p->b), phi = gsl_cdf_gaussian_P(p->hi - p->a, p->b);
-    return fmin(fmax(p->a + gsl_cdf_gaussian_Pinv(plo + q * (phi - plo), p->b), p->lo), p->hi);
-}
+/* Random streams                                                              */
 
 static gsl_rng *stream(uint64_t root, int kind, uint64_t a, uint64_t b)
 {
@@ -978,8 +861,8 @@ static int run_smc(calib_t *C)
             gsl_rng *r = stream(c->seed, K_PRIOR, 0, i);
             for (size_t k = 0; k < d; k++) {
                 g->x[i * d + k] = prior_draw(&c->prior[k], r);
-                g->z[i * d + k] = x_to_z(&c->prior[k], g->x[i * d + k]);
-                g->x[i * d + k] = z_to_x(&c->prior[k], g->z[i * d + k]);
+                g->z[i * d + k] = prior_x_to_z(&c->prior[k], g->x[i * d + k]);
+                g->x[i * d + k] = prior_z_to_x(&c->prior[k], g->z[i * d + k]);
             }
             g->seed[i] = many_seed(c->seed, K_SIM, 0, i);
             gsl_rng_free(r);
@@ -1109,7 +992,7 @@ static int run_smc(calib_t *C)
                     double s = 0.0;
                     for (size_t j = 0; j <= k; j++) s += gsl_matrix_get(L, k, j) * e[j];
                     zp[i * d + k] = g->z[i * d + k] + scale * s;
-                    xp[i * d + k] = z_to_x(&c->prior[k], zp[i * d + k]);
+                    xp[i * d + k] = prior_z_to_x(&c->prior[k], zp[i * d + k]);
                 }
                 sp[i] = mv < c->crn_moves ? g->seed[i] : many_seed(c->seed, K_SIM, t * 256 + (size_t)mv, i);
                 wts[i] = log(gsl_rng_uniform_pos(r)); /* the MH uniform, drawn now so it is fixed */
@@ -1122,7 +1005,7 @@ static int run_smc(calib_t *C)
                                        : tyndau_obs_loglik(&C->obs, probs + i * C->n_out, kappa_of(C, xp + i * d));
                 double lr = 0.0;
                 for (size_t k = 0; k < d; k++)
-                    lr += log_prior_z(&c->prior[k], zp[i * d + k]) - log_prior_z(&c->prior[k], g->z[i * d + k]);
+                    lr += prior_log_density_z(&c->prior[k], zp[i * d + k]) - prior_log_density_z(&c->prior[k], g->z[i * d + k]);
                 double la = isfinite(llp) ? (isfinite(g->ll[i]) ? beta * (llp - g->ll[i]) : INFINITY) + lr : -INFINITY;
                 proposed++;
                 if (wts[i] < la) {
@@ -1172,15 +1055,15 @@ static void summarise(const calib_t *C, post_t *P)
     for (size_t k = 0; k < d; k++) {
         for (size_t i = 0; i < N; i++) {
             col[i] = g->x[i * d + k];
-            gk[k * N + i] = g_of(&c->prior[k], col[i]);
+            gk[k * N + i] = prior_g(&c->prior[k], col[i]);
         }
         gsl_sort(col, 1, N);
         P->median[k] = gsl_stats_median_from_sorted_data(col, 1, N);
         P->q05[k] = gsl_stats_quantile_from_sorted_data(col, 1, N, 0.05);
         P->q95[k] = gsl_stats_quantile_from_sorted_data(col, 1, N, 0.95);
         const prior_t *pr = &c->prior[k];
-        double pw = g_of(pr, prior_quantile(pr, 0.95)) - g_of(pr, prior_quantile(pr, 0.05));
-        P->ratio[k] = (g_of(pr, P->q95[k]) - g_of(pr, P->q05[k])) / pw;
+        double pw = prior_g(pr, prior_quantile(pr, 0.95)) - prior_g(pr, prior_quantile(pr, 0.05));
+        P->ratio[k] = (prior_g(pr, P->q95[k]) - prior_g(pr, P->q05[k])) / pw;
     }
     for (size_t a = 0; a < d; a++)
         for (size_t b = 0; b < d; b++)
@@ -1211,8 +1094,9 @@ typedef struct {
     size_t n_cells;
     size_t *row, *resp;
     double *observed, *median, *lo90, *hi90, *pop_median, *null_pred;
-    int *inside, *fitted;
-    size_t n_fit, n_fit_inside, n_ho, n_ho_inside, n_ho_null;
+    double *lo90s, *hi90s; /* survey sampling only: no model error (the Dirichlet step left out) */
+    int *inside, *fitted, *inside_s;
+    size_t n_fit, n_fit_inside, n_ho, n_ho_inside, n_ho_null, n_fit_inside_s;
     double mae_model_ho, mae_null_ho, mae_model_ho_all, mae_model_fit;
     size_t draws, failed;
 } ppc_t;
@@ -1221,6 +1105,7 @@ static void ppc_free(ppc_t *p)
 {
     free(p->row), free(p->resp), free(p->observed), free(p->median), free(p->lo90), free(p->hi90);
     free(p->pop_median), free(p->null_pred), free(p->inside), free(p->fitted);
+    free(p->lo90s), free(p->hi90s), free(p->inside_s);
 }
 
 static int predictive(calib_t *C, const post_t *P, ppc_t *out)
@@ -1244,10 +1129,13 @@ static int predictive(calib_t *C, const post_t *P, ppc_t *out)
     out->lo90 = calloc(nc, sizeof(double)), out->hi90 = calloc(nc, sizeof(double));
     out->pop_median = calloc(nc, sizeof(double)), out->null_pred = calloc(nc, sizeof(double));
     out->inside = calloc(nc, sizeof(int)), out->fitted = calloc(nc, sizeof(int));
-    double *sv = malloc(D * nc * sizeof *sv), *pv = malloc(D * nc * sizeof *pv);
+    out->lo90s = calloc(nc, sizeof(double)), out->hi90s = calloc(nc, sizeof(double));
+    out->inside_s = calloc(nc, sizeof(int));
+    double *sv = malloc(D * nc * sizeof *sv), *pv = malloc(D * nc * sizeof *pv), *ss = malloc(D * nc * sizeof *ss);
     if (!x || !probs || !seed || !status || !msgs || !out->row || !out->resp || !out->observed || !out->median ||
-        !out->lo90 || !out->hi90 || !out->pop_median || !out->null_pred || !out->inside || !out->fitted || !sv || !pv) {
-        free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv);
+        !out->lo90 || !out->hi90 || !out->pop_median || !out->null_pred || !out->inside || !out->fitted || !sv || !pv ||
+        !ss || !out->lo90s || !out->hi90s || !out->inside_s) {
+        free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv), free(ss);
         return 1;
     }
     for (size_t k = 0; k < D; k++) {
@@ -1271,16 +1159,22 @@ static int predictive(calib_t *C, const post_t *P, ppc_t *out)
             double sum = 0.0;
             for (size_t j = 0; j < K; j++) sum += q[j] = fmax(pk[r * TYNDAU_OBS_STRIDE + j], TYNDAU_OBS_PFLOOR);
             for (size_t j = 0; j < K; j++) q[j] /= sum;
+            unsigned int n = (unsigned int)lround(w->n);
+            if (n == 0) n = 1;
+            /* survey sampling alone, from its own stream (the intervals above stay as they are) */
+            gsl_rng *rs = stream(c->seed, K_PPC_SAMPLING, k, r);
+            unsigned int cs[TYNDAU_OBS_STRIDE];
+            gsl_ran_multinomial(rs, K, n, q, cs);
+            gsl_rng_free(rs);
             if (kappa > 0.0) {
                 for (size_t j = 0; j < K; j++) alpha[j] = kappa * q[j];
                 gsl_ran_dirichlet(rr, K, alpha, q);
             }
-            unsigned int n = (unsigned int)lround(w->n);
-            if (n == 0) n = 1;
             gsl_ran_multinomial(rr, K, n, q, cnt);
             gsl_rng_free(rr);
             for (size_t j = 0; j < w->n_resp; j++, cell++) {
                 sv[cell * D + D_ok] = 100.0 * cnt[j] / (double)n;
+                ss[cell * D + D_ok] = 100.0 * cs[j] / (double)n;
                 pv[cell * D + D_ok] = 100.0 * pk[r * TYNDAU_OBS_STRIDE + j];
             }
         }
@@ -1302,8 +1196,13 @@ static int predictive(calib_t *C, const post_t *P, ppc_t *out)
                         out->null_pred[cell] = 100.0 * o->rows[tot].share[k];
             if (D_ok == 0 || tmp == NULL) {
                 out->median[cell] = out->lo90[cell] = out->hi90[cell] = out->pop_median[cell] = NAN;
+                out->lo90s[cell] = out->hi90s[cell] = NAN;
                 continue;
             }
+            memcpy(tmp, ss + cell * D, D_ok * sizeof *tmp);
+            gsl_sort(tmp, 1, D_ok);
+            out->lo90s[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.05);
+            out->hi90s[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.95);
             memcpy(tmp, sv + cell * D, D_ok * sizeof *tmp);
             gsl_sort(tmp, 1, D_ok);
             out->median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
@@ -1314,10 +1213,12 @@ static int predictive(calib_t *C, const post_t *P, ppc_t *out)
             out->pop_median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
             double obs = out->observed[cell];
             out->inside[cell] = obs >= out->lo90[cell] - 1e-9 && obs <= out->hi90[cell] + 1e-9;
+            out->inside_s[cell] = obs >= out->lo90s[cell] - 1e-9 && obs <= out->hi90s[cell] + 1e-9;
             double err = fabs(out->pop_median[cell] - obs);
             if (out->fitted[cell]) {
                 out->n_fit++;
                 out->n_fit_inside += (size_t)out->inside[cell];
+                out->n_fit_inside_s += (size_t)out->inside_s[cell];
                 out->mae_model_fit += err;
             } else {
                 out->n_ho++;
@@ -1335,7 +1236,7 @@ static int predictive(calib_t *C, const post_t *P, ppc_t *out)
     out->mae_model_ho_all = out->n_ho ? out->mae_model_ho_all / (double)out->n_ho : NAN;
     out->mae_model_ho = out->n_ho_null ? out->mae_model_ho / (double)out->n_ho_null : NAN;
     out->mae_null_ho = out->n_ho_null ? out->mae_null_ho / (double)out->n_ho_null : NAN;
-    free(tmp), free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv);
+    free(tmp), free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv), free(ss);
     return D_ok == 0 ? 2 : 0;
 }
 
@@ -1436,11 +1337,13 @@ static int write_final(calib_t *C, const post_t *P, const ppc_t *Q, const char *
                          "posterior predictive check per published cell: a new 1200-person survey simulated from "
                          "posterior draws (model noise, parameter uncertainty and survey sampling included); "
                          "median and 90% interval in percent; population_median: the model's population percent "
-                         "(no sampling); null_prediction: the total row's observed percent (group rows only)");
+                         "(no sampling); null_prediction: the total row's observed percent (group rows only); "
+                         "*_sampling_only: the same interval without the model-error (Dirichlet) step");
             h5w_attr_int(&w, g, "draws", (long long)Q->draws);
             h5w_attr_int(&w, g, "failed_draws", (long long)Q->failed);
             h5w_attr_int(&w, g, "n_fitted_cells", (long long)Q->n_fit);
             h5w_attr_int(&w, g, "n_inside_fitted", (long long)Q->n_fit_inside);
+            h5w_attr_int(&w, g, "n_inside_fitted_sampling_only", (long long)Q->n_fit_inside_s);
             h5w_attr_int(&w, g, "n_holdout_cells", (long long)Q->n_ho);
             h5w_attr_int(&w, g, "n_inside_holdout", (long long)Q->n_ho_inside);
             h5w_attr_f64(&w, g, "mae_fitted", Q->mae_model_fit);
@@ -1457,6 +1360,9 @@ static int write_final(calib_t *C, const post_t *P, const ppc_t *Q, const char *
             h5w_f64(&w, g, "median", Q->median, nc, 0);
             h5w_f64(&w, g, "lo90", Q->lo90, nc, 0);
             h5w_f64(&w, g, "hi90", Q->hi90, nc, 0);
+            h5w_f64(&w, g, "lo90_sampling_only", Q->lo90s, nc, 0);
+            h5w_f64(&w, g, "hi90_sampling_only", Q->hi90s, nc, 0);
+            h5w_int(&w, g, "inside_sampling_only", Q->inside_s, nc);
             h5w_int(&w, g, "inside", Q->inside, nc);
             h5w_f64(&w, g, "population_median", Q->pop_median, nc, 0);
             h5w_f64(&w, g, "null_prediction", Q->null_pred, nc, 0);
@@ -1513,6 +1419,9 @@ static void print_report(const calib_t *C, const post_t *P, const ppc_t *Q)
     printf("\nfitted cells inside their 90%% predictive interval: %zu of %zu (%.1f%%); mean absolute error %.2f pp\n",
            Q->n_fit_inside, Q->n_fit, Q->n_fit ? 100.0 * (double)Q->n_fit_inside / (double)Q->n_fit : 0.0,
            Q->mae_model_fit);
+    if (c->dm)
+        printf("the same without the model-error term (survey sampling only): %zu of %zu inside\n", Q->n_fit_inside_s,
+               Q->n_fit);
     if (Q->n_ho) {
         printf("held-out cells inside: %zu of %zu; mean absolute error %.2f pp\n", Q->n_ho_inside, Q->n_ho,
                Q->mae_model_ho_all);

@@ -19,6 +19,7 @@
 #endif
 
 #include "calib.h"
+#include "sweep.h"
 #include "output.h"
 #include "scenario.h"
 #include "tyndau.h"
@@ -40,6 +41,9 @@ static const char usage_main[] =
     "  survey FILE.h5     print the virtual survey beside the published figures\n"
     "  params             list the parameters (--markdown for docs/parameters.md)\n"
     "  calibrate CALIB    calibrate against the survey by ABC-SMC (OpenMP, MPI)\n"
+    "  sweep SWEEP        run a design of parameter points (OpenMP, MPI, Slurm shards)\n"
+    "  merge -o OUT ...   join the shard files of a sweep\n"
+    "  sensitivity FILE   Sobol and Morris indices of a sweep\n"
     "\n"
     "'tyndau COMMAND --help' describes each.  Exit codes: 0 ok, 1 internal error,\n"
     "2 bad input (the message names the file, line, key and what was expected).\n";
@@ -450,7 +454,18 @@ int main(int argc, char **argv)
         free(cl);
         return rc;
     }
-    fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey, params or calibrate\n", cmd);
+    int (*many_cmd)(int, char **, const char *) = strcmp(cmd, "sweep") == 0         ? tyndau_cmd_sweep
+                                                  : strcmp(cmd, "merge") == 0       ? tyndau_cmd_merge
+                                                  : strcmp(cmd, "sensitivity") == 0 ? tyndau_cmd_sensitivity
+                                                                                    : NULL;
+    if (many_cmd != NULL) {
+        char *cl = join_args(argc, argv);
+        int rc = many_cmd(argc - 1, argv + 1, cl ? cl : "");
+        free(cl);
+        return rc;
+    }
+    fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey, params, calibrate, sweep, merge or "
+                    "sensitivity\n", cmd);
     fputs(usage_main, stderr);
     return 2;
 }

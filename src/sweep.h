@@ -1,0 +1,11 @@
+/*
+ * sweep.h - `tyndau sweep`, `tyndau merge` and `tyndau sensitivity` (docs/hpc.md).
+ */
+#ifndef TYNDAU_SWEEP_H
+#define TYNDAU_SWEEP_H
+
+int tyndau_cmd_sweep(int argc, char **argv, const char *command_line);
+int tyndau_cmd_merge(int argc, char **argv, const char *command_line);
+int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line);
+
+#endif
