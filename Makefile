@@ -6,6 +6,7 @@
 #   make test    unit and integration tests, then the ASan+UBSan unit tests
 #   make bench   speed and memory figures into BENCHMARKS.md
 #   make bench-calibrate  the default calibration and held-out checks (BENCHMARKS.md)
+#   make bench-sweep      sweep speed-up over MPI ranks, per-run overhead, writer memory
 #   make docs    regenerate docs/parameters.md from model/params.def
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
 #
@@ -41,7 +42,7 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit integration asan bench bench-calibrate docs deps clean check-docs asan-smoke
+.PHONY: all run test unit integration asan bench bench-calibrate bench-sweep docs deps clean check-docs asan-smoke
 all: $(BUILD)/tyndau
 
 deps:
@@ -115,6 +116,7 @@ integration: $(BUILD)/tyndau
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/run_integration.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_calibrate.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_sweep.sh
+	@TYNDAU=$(BUILD)/tyndau bash tests/test_slurm.sh
 
 check-docs: $(BUILD)/tyndau
 	@$(BUILD)/tyndau params --markdown | diff -u docs/parameters.md - \
@@ -132,6 +134,10 @@ docs: $(BUILD)/tyndau
 
 bench: $(BUILD)/tyndau
 	bash bench/run.sh $(BUILD)/tyndau
+
+# sweeps: MPI ranks, per-run overhead, the writer's memory (about 5 minutes on 2 cores)
+bench-sweep: $(BUILD)/tyndau
+	bash bench/sweep.sh $(BUILD)/tyndau
 
 # the default calibration and two held-out checks (about 30-40 minutes on 2 cores)
 bench-calibrate: $(BUILD)/tyndau

@@ -129,12 +129,7 @@ print("\n".join(out))
 EOF
 )
 
-# keep bench/run.sh's part of the file, replace (or append) this section
-if [ -f BENCHMARKS.md ]; then
-    awk '/^## Calibration$/ {exit} {print}' BENCHMARKS.md >BENCHMARKS.md.tmp
-else
-    printf '# tyndau benchmarks\n\n' >BENCHMARKS.md.tmp
-fi
-printf '%s\n' "$section" >>BENCHMARKS.md.tmp
-mv BENCHMARKS.md.tmp BENCHMARKS.md
+printf '%s\n' "$section" >out/.calibration-section.md
+bash bench/section.sh Calibration out/.calibration-section.md
+rm -f out/.calibration-section.md
 echo "bench: wrote the Calibration section of BENCHMARKS.md" >&2

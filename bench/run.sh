@@ -46,8 +46,8 @@ speedup_nat=$(div "$(field total_s "$national1")" "$(field total_s "$national")"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
 
-# bench/calibrate.sh's section (make bench-calibrate) is kept as it is
-calibration_section=$(awk '/^## Calibration$/ {p = 1} p' BENCHMARKS.md 2>/dev/null || true)
+# the sections of bench/calibrate.sh and bench/sweep.sh (make bench-calibrate, bench-sweep) are kept
+kept_sections=$(awk '/^## (Calibration|Sweeps)$/ {p = 1} p' BENCHMARKS.md 2>/dev/null || true)
 
 cat > BENCHMARKS.md <<MD
 # tyndau benchmarks
@@ -104,5 +104,5 @@ $t2
 whole command: ${walls[*]} s
 \`\`\`
 MD
-[ -n "$calibration_section" ] && printf '\n%s\n' "$calibration_section" >> BENCHMARKS.md
+[ -n "$kept_sections" ] && printf '\n%s\n' "$kept_sections" >> BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2

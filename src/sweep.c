@@ -516,6 +516,7 @@ typedef struct {
     const double *x;  /* [P][d] */
     size_t R;
     const size_t *job; /* the batch's job indices */
+    double *seconds;   /* the batch's run times */
 } run_ctx;
 
 static double output_value(const tyndau_model *m, const out_spec *o, int *missing)
@@ -537,6 +538,8 @@ static int run_job(size_t k, double *out, char errmsg[MANY_ERRLEN], void *user)
     const run_ctx *rc = user;
     const sweep_cfg *c = rc->cfg;
     size_t j = rc->job[k], p = j / rc->R, r = j % rc->R;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     tyndau_params par = *rc->base;
     for (size_t i = 0; i < c->d; i++)
         *(double *)(void *)((char *)&par + tyndau_param_table[c->par[i].param].offset) = rc->x[p * c->d + i];
@@ -559,6 +562,8 @@ static int run_job(size_t k, double *out, char errmsg[MANY_ERRLEN], void *user)
         }
     }
     tyndau_model_free(m);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    rc->seconds[k] = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (st != TYNDAU_OK) {
         say(errmsg, MANY_ERRLEN, "%s", err.msg);
         return st;
@@ -665,6 +670,11 @@ static int create_file(const char *path, const sweep_cfg *c, const layout_t *L, 
     dset(&w, g, "error", st, 1, dj, empty);
     H5Tclose(st);
     h5w_close_group(&w, g);
+    g = h5w_group(&w, f, "timing");
+    h5w_attr_str(&w, g, "description", "seconds: wall time of each run (model creation, run and outputs) on its "
+                                        "thread; not reproducible, so kept apart from /runs");
+    dset(&w, g, "seconds", H5T_NATIVE_DOUBLE, 1, dj, &nan);
+    h5w_close_group(&w, g);
     if (h5w_close(&w) != 0) {
         say(err, errlen, "%s: %s", path, w.msg);
         return 1;
@@ -674,12 +684,12 @@ static int create_file(const char *path, const sweep_cfg *c, const layout_t *L, 
 
 /* Write rows job[0..n) (outputs y[k * n_out ..], status, error) and flush; status last. */
 static int write_rows(hid_t f, size_t n_out, const size_t *job, size_t n, const double *y, const int *status,
-                      char (*errmsg)[MANY_ERRLEN])
+                      char (*errmsg)[MANY_ERRLEN], const double *seconds)
 {
     hid_t dy = H5Dopen2(f, "/runs/y", H5P_DEFAULT), ds = H5Dopen2(f, "/runs/status", H5P_DEFAULT);
-    hid_t de = H5Dopen2(f, "/runs/error", H5P_DEFAULT);
+    hid_t de = H5Dopen2(f, "/runs/error", H5P_DEFAULT), dt = H5Dopen2(f, "/timing/seconds", H5P_DEFAULT);
     hid_t st = str_type(MANY_ERRLEN);
-    int rc = dy < 0 || ds < 0 || de < 0 ? -1 : 0;
+    int rc = dy < 0 || ds < 0 || de < 0 || dt < 0 ? -1 : 0;
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         for (size_t k = 0; k < n && rc == 0; k++) {
             hsize_t start[2] = {job[k], 0}, count[2] = {1, n_out};
@@ -690,6 +700,15 @@ static int write_rows(hid_t f, size_t n_out, const size_t *job, size_t n, const 
             if (H5Dwrite(d, pass == 0 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, ms, fs, H5P_DEFAULT,
                          pass == 0 ? (const void *)(y + k * n_out) : (const void *)&status[k]) < 0)
                 rc = -1;
+            if (pass == 0 && rc == 0) {
+                hid_t ft = H5Dget_space(dt);
+                hsize_t one[1] = {1};
+                hid_t mt = H5Screate_simple(1, one, NULL);
+                H5Sselect_hyperslab(ft, H5S_SELECT_SET, start, NULL, one, NULL);
+                if (H5Dwrite(dt, H5T_NATIVE_DOUBLE, mt, ft, H5P_DEFAULT, &seconds[k]) < 0) rc = -1;
+                H5Sclose(mt);
+                H5Sclose(ft);
+            }
             if (pass == 0 && rc == 0 && status[k] != 0) {
                 hid_t fe = H5Dget_space(de);
                 hsize_t one[1] = {1};
@@ -709,6 +728,7 @@ static int write_rows(hid_t f, size_t n_out, const size_t *job, size_t n, const 
     if (dy >= 0) H5Dclose(dy);
     if (ds >= 0) H5Dclose(ds);
     if (de >= 0) H5Dclose(de);
+    if (dt >= 0) H5Dclose(dt);
     return rc;
 }
 
@@ -736,14 +756,15 @@ static int read_status(hid_t f, size_t a, size_t n, int *st)
 }
 
 /* Rows [a, a+n): read (dir 0) or write (dir 1) y, status and error. */
-static int rows_io(hid_t f, int dir, size_t a, size_t n, size_t n_out, double *y, int *status, char (*e)[MANY_ERRLEN])
+static int rows_io(hid_t f, int dir, size_t a, size_t n, size_t n_out, double *y, int *status, char (*e)[MANY_ERRLEN],
+                   double *sec)
 {
-    const char *names[3] = {"/runs/y", "/runs/status", "/runs/error"};
+    const char *names[4] = {"/runs/y", "/runs/status", "/runs/error", "/timing/seconds"};
     hid_t st = str_type(MANY_ERRLEN);
-    hid_t types[3] = {H5T_NATIVE_DOUBLE, H5T_NATIVE_INT, st};
-    void *bufs[3] = {y, status, e};
+    hid_t types[4] = {H5T_NATIVE_DOUBLE, H5T_NATIVE_INT, st, H5T_NATIVE_DOUBLE};
+    void *bufs[4] = {y, status, e, sec};
     int rc = 0;
-    for (int k = 0; k < 3 && rc == 0; k++) {
+    for (int k = 0; k < 4 && rc == 0; k++) {
         hid_t d = H5Dopen2(f, names[k], H5P_DEFAULT);
         if (d < 0) {
             rc = -1;
@@ -777,16 +798,17 @@ static int merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, siz
     int *s = malloc(ROW_BLOCK * sizeof *s), *ss = malloc(ROW_BLOCK * sizeof *ss);
     char(*e)[MANY_ERRLEN] = malloc(ROW_BLOCK * sizeof *e), (*es)[MANY_ERRLEN] = malloc(ROW_BLOCK * sizeof *es);
     int *from = malloc(ROW_BLOCK * sizeof *from);
+    double *t = malloc(ROW_BLOCK * sizeof *t), *ts = malloc(ROW_BLOCK * sizeof *ts);
     int rc = 0;
     *missing = 0;
     *first_missing = SIZE_MAX;
-    if (!y || !ys || !s || !ss || !e || !es || !from) rc = 1;
+    if (!y || !ys || !s || !ss || !e || !es || !from || !t || !ts) rc = 1;
     for (size_t a = 0; rc == 0 && a < n_jobs; a += ROW_BLOCK) {
         size_t m = n_jobs - a < ROW_BLOCK ? n_jobs - a : ROW_BLOCK;
-        if (rows_io(out, 0, a, m, n_out, y, s, e) != 0) rc = 1;
+        if (rows_io(out, 0, a, m, n_out, y, s, e, t) != 0) rc = 1;
         for (size_t k = 0; k < m; k++) from[k] = s[k] >= 0 ? INT_MAX : -1; /* INT_MAX: in `out` already */
         for (size_t i = 0; rc == 0 && i < n; i++) {
-            if (rows_io(src[i], 0, a, m, n_out, ys, ss, es) != 0) {
+            if (rows_io(src[i], 0, a, m, n_out, ys, ss, es, ts) != 0) {
                 say(err, errlen, "%s: cannot read /runs", names[i]);
                 rc = 2;
                 break;
@@ -806,6 +828,7 @@ static int merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, siz
                 s[k] = ss[k];
                 memcpy(y + k * n_out, ys + k * n_out, n_out * sizeof *y);
                 memcpy(e[k], es[k], MANY_ERRLEN);
+                t[k] = ts[k];
             }
         }
         for (size_t k = 0; rc == 0 && k < m; k++)
@@ -813,9 +836,9 @@ static int merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, siz
                 if (*first_missing == SIZE_MAX) *first_missing = a + k;
                 (*missing)++;
             }
-        if (rc == 0 && rows_io(out, 1, a, m, n_out, y, s, e) != 0) rc = 1;
+        if (rc == 0 && rows_io(out, 1, a, m, n_out, y, s, e, t) != 0) rc = 1;
     }
-    free(y), free(ys), free(s), free(ss), free(e), free(es), free(from);
+    free(y), free(ys), free(s), free(ss), free(e), free(es), free(from), free(t), free(ts);
     return rc;
 }
 
@@ -1027,8 +1050,23 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         glob_t gl;
         int gr = glob(pat, 0, NULL, &gl);
         if (gr == GLOB_NOMATCH) {
-            say(err, sizeof err, "--resume: no %s.partial.* to resume (run without --resume)", out);
-            rc = 2;
+            /* nothing to resume: an output of this sweep that is complete is left as it is
+               (a resubmitted batch job); otherwise the sweep starts */
+            hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+            char fp[64] = "", want[64], stat_s[64] = "";
+            snprintf(want, sizeof want, "%016" PRIx64, L.fingerprint);
+            if (f >= 0) {
+                read_attr_str(f, "fingerprint", fp, sizeof fp);
+                read_attr_str(f, "status", stat_s, sizeof stat_s);
+                H5Fclose(f);
+            }
+            if (f >= 0 && strcmp(fp, want) == 0 && strncmp(stat_s, "complete", 8) == 0) {
+                if (mc.rank == 0 && !quiet) fprintf(stderr, "sweep: %s is complete already; nothing to do\n", out);
+                free(x), free(u), free(done), free(cfg.text), free(cfg.csv_text), free(cfg.scenario_text);
+                many_finalize(&mc);
+                return 0;
+            }
+            if (mc.rank == 0 && !quiet) fprintf(stderr, "sweep: --resume: no %s.partial.*; starting\n", out);
         }
         int *st = malloc(ROW_BLOCK * sizeof *st);
         for (size_t k = 0; rc == 0 && gr == 0 && k < gl.gl_pathc; k++) {
@@ -1100,7 +1138,8 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     int *status = malloc(batch * sizeof *status);
     char(*msgs)[MANY_ERRLEN] = malloc(batch * sizeof *msgs);
     size_t *job = malloc(batch * sizeof *job);
-    if (rc == 0 && (!y || !status || !msgs || !job)) rc = 1;
+    double *seconds = malloc(batch * sizeof *seconds);
+    if (rc == 0 && (!y || !status || !msgs || !job || !seconds)) rc = 1;
     /* a shared counter of batches handed out */
 #ifdef TYNDAU_MPI
     MPI_Win win = MPI_WIN_NULL;
@@ -1116,7 +1155,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     long next_local = 0;
     size_t ran = 0, failed = 0;
     double t0 = (double)time(NULL), last_report = t0;
-    run_ctx ctx = {&cfg, &base, x, cfg.replicates, job};
+    run_ctx ctx = {&cfg, &base, x, cfg.replicates, job, seconds};
     int write_failed = 0;
     while (rc == 0 && !write_failed) {
         long start;
@@ -1137,7 +1176,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         many_ctx local = mc;
         local.size = 1, local.rank = 0, local.mpi = 0; /* this batch runs on this rank's threads */
         failed += many_run(&local, n, cfg.n_out, run_job, &ctx, y, status, msgs);
-        if (write_rows(pf, cfg.n_out, job, n, y, status, msgs) != 0) {
+        if (write_rows(pf, cfg.n_out, job, n, y, status, msgs, seconds) != 0) {
             say(err, sizeof err, "%s: cannot write results", part);
             write_failed = 1;
         }
@@ -1212,7 +1251,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     }
     rc = many_bcast_int(&mc, rc);
     if (rc != 0 && mc.rank == 0) fprintf(stderr, "tyndau: %s\n", err);
-    free(x), free(u), free(done), free(todo), free(y), free(status), free(msgs), free(job);
+    free(x), free(u), free(done), free(todo), free(y), free(status), free(msgs), free(job), free(seconds);
     free(cfg.text), free(cfg.csv_text), free(cfg.scenario_text);
     many_finalize(&mc);
     return rc;

@@ -90,7 +90,6 @@ printf '[sweep]\ndesign = lhs\npoints = 4\noutputs = voice_rate\nthis is not ini
 expect_bad "malformed line" "m.ini:5: malformed line" -- sweep "$tmp/m.ini" -o "$tmp/bad.h5"
 sweepfile "$tmp/s.ini" saltelli 4
 expect_bad "bad --shard" "--shard '3/3': expected I/N" -- sweep "$tmp/s.ini" -o "$tmp/bad.h5" --shard 3/3
-expect_bad "--resume with nothing to resume" "no .*partial.* to resume" -- sweep "$tmp/s.ini" -o "$tmp/bad.h5" --resume
 
 # ---------------------------------------------------------------------------
 # 2. A sweep: layout, failed runs recorded, threads, sensitivity.
@@ -117,9 +116,13 @@ assert np.all(x[:, 0] >= 0.05) and np.all(x[:, 0] <= 0.4)
 print("ok")
 EOF
 check "sweep file: layout, every run done, the Saltelli blocks, values inside the ranges" $? "$tmp/py.out"
-"$TYNDAU" sweep "$tmp/s.ini" -o "$tmp/t1.h5" --threads 1 -q 2>"$tmp/t1.err"
-runs_same "$tmp/t1.h5" "$tmp/t2.h5"
-check "identical runs with 1 and 2 threads" $? "$tmp/h5diff.out"
+"$TYNDAU" sweep "$tmp/s.ini" -o "$tmp/t1.h5" --threads 1 --resume 2>"$tmp/t1.err"
+runs_same "$tmp/t1.h5" "$tmp/t2.h5" && grep -q "no .*partial.*; starting" "$tmp/t1.err"
+check "identical runs with 1 and 2 threads (the second with --resume and nothing to resume: it starts)" $? "$tmp/h5diff.out" "$tmp/t1.err"
+cp "$tmp/t1.h5" "$tmp/t1.copy"
+"$TYNDAU" sweep "$tmp/s.ini" -o "$tmp/t1.h5" --resume 2>"$tmp/t1.err"
+[ $? -eq 0 ] && grep -q "complete already" "$tmp/t1.err" && cmp -s "$tmp/t1.h5" "$tmp/t1.copy"
+check "--resume of a complete sweep does nothing and leaves the file as it was" $? "$tmp/t1.err"
 
 # a failed run is recorded and the sweep goes on: age shares that sum to more than 1 fail the checks
 cat >"$tmp/f.ini" <<EOF
@@ -150,6 +153,17 @@ check "failed runs recorded (status 2, error, NaN) and the sweep finished (exit 
 rc=$?
 [ "$rc" -eq 0 ] && grep -q "voice_rate" "$tmp/sens.out" && h5dump -H "$tmp/sens.h5" 2>/dev/null | grep -q '"total_hi"'
 check "sensitivity on the sweep: exit $rc, table and file" $? "$tmp/sens.out"
+"$PYTHON" analysis/sweep.py "$tmp/t2.h5" --csv "$tmp/t2.csv" >"$tmp/py.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/t2.csv")" -eq 41 ] && head -1 "$tmp/t2.csv" | grep -q "^point,replicate,prior_disengaged,media_platform,prior_trust_local,status,voice_rate" &&
+    grep -q "40 runs: 40 done, 0 failed, 0 not run" "$tmp/py.out"
+check "analysis/sweep.py: summary and a CSV of 40 runs" $? "$tmp/py.out"
+"$PYTHON" analysis/sweep.py "$tmp/sens.h5" --plot "$tmp/sens.png" >"$tmp/py.out" 2>&1
+[ $? -eq 0 ] && [ "$(head -c 8 "$tmp/sens.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]
+check "analysis/sweep.py: plot of the sensitivity indices" $? "$tmp/py.out"
+"$PYTHON" analysis/sweep.py "$tmp/s.ini" >"$tmp/py.out" 2>&1
+[ $? -eq 2 ]
+check "analysis/sweep.py on a file that is neither: exit 2" $? "$tmp/py.out"
 sweepfile "$tmp/l.ini" lhs 4
 "$TYNDAU" sweep "$tmp/l.ini" -o "$tmp/l.h5" -q 2>/dev/null
 "$TYNDAU" sensitivity "$tmp/l.h5" >"$tmp/sens.out" 2>&1

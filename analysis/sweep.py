@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""Read tyndau sweep and sensitivity files into numpy arrays and tables.
+
+As a module (from analysis/):
+
+    import sweep
+    s = sweep.read_sweep("sweep.h5")      # dict: parameter, x, unit, output, y, status, error,
+                                          #       point, replicate, attrs
+    m = sweep.point_means(s)              # points x outputs, replicates averaged (failed runs left out)
+    sweep.write_csv(s, "sweep.csv")       # one row per run: point, replicate, parameters, status, outputs
+    t = sweep.read_sensitivity("sweep_sensitivity.h5")
+    sweep.plot_sensitivity(t, "sens.png")
+
+As a program:
+
+    /usr/bin/python3 analysis/sweep.py FILE.h5 [--csv OUT.csv] [--plot OUT.png]
+
+prints a summary of a sweep (or of a sensitivity file), and writes the CSV table or the plot.
+Exit status 2 for a file that is neither.
+"""
+import argparse
+import csv
+import sys
+import warnings
+
+import h5py
+import numpy as np
+
+
+def _text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def _schema(path):
+    try:
+        with h5py.File(path, "r") as f:
+            return _text(f.attrs.get("schema", ""))
+    except OSError:
+        return None
+
+
+def read_sweep(path):
+    """The whole sweep file as numpy arrays (runs x outputs in memory: for analysis, not for the writer)."""
+    with h5py.File(path, "r") as f:
+        if _text(f.attrs.get("schema", "")) != "tyndau-sweep":
+            raise ValueError("%s: not a tyndau sweep file" % path)
+        R = int(f.attrs["replicates"])
+        y = f["runs/y"][:]
+        jobs = np.arange(y.shape[0])
+        return {
+            "parameter": [_text(n) for n in f["design/parameter"][:]],
+            "x": f["design/x"][:],
+            "unit": f["design/unit"][:],
+            "output": [_text(n) for n in f["runs/output"][:]],
+            "y": y,
+            "status": f["runs/status"][:],
+            "error": [_text(e) for e in f["runs/error"][:]],
+            "point": jobs // R,
+            "replicate": jobs % R,
+            "attrs": {k: (_text(v) if isinstance(v, (bytes, str)) else v) for k, v in f.attrs.items()},
+        }
+
+
+def point_means(s):
+    """Outputs averaged over the replicates of each point (NaN where every replicate failed)."""
+    P = s["x"].shape[0]
+    R = int(s["attrs"]["replicates"])
+    y = s["y"].reshape(P, R, -1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a point whose replicates all failed: NaN
+        return np.nanmean(y, axis=1)
+
+
+def write_csv(s, path):
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["point", "replicate"] + s["parameter"] + ["status"] + s["output"])
+        for j in range(s["y"].shape[0]):
+            p = s["point"][j]
+            w.writerow([p, s["replicate"][j]] + ["%.17g" % v for v in s["x"][p]] + [s["status"][j]]
+                       + ["%.17g" % v for v in s["y"][j]])
+
+
+def read_sensitivity(path):
+    with h5py.File(path, "r") as f:
+        if _text(f.attrs.get("schema", "")) != "tyndau-sensitivity":
+            raise ValueError("%s: not a tyndau sensitivity file" % path)
+        out = {"parameter": [_text(n) for n in f["parameter"][:]],
+               "output": [_text(n) for n in f["output"][:]],
+               "noise_share": f["noise_share"][:],
+               "method": _text(f.attrs["method"])}
+        for k in ("first", "total", "mu_star", "sigma"):
+            if k in f:
+                out[k] = f[k][:]
+                out[k + "_lo"] = f[k + "_lo"][:]
+                out[k + "_hi"] = f[k + "_hi"][:]
+        return out
+
+
+def plot_sensitivity(t, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    a, b = ("first", "total") if "first" in t else ("mu_star", "sigma")
+    n_out, d = t[a].shape
+    fig, axes = plt.subplots(n_out, 1, figsize=(7, 1.2 + 0.35 * d * n_out), squeeze=False)
+    y = np.arange(d)
+    for o in range(n_out):
+        ax = axes[o][0]
+        for k, (key, off, col) in enumerate(((a, -0.15, "#4477aa"), (b, 0.15, "#ee6677"))):
+            v, lo, hi = t[key][o], t[key + "_lo"][o], t[key + "_hi"][o]
+            ax.errorbar(v, y + off, xerr=[v - lo, hi - v], fmt="o", color=col, ms=4, label=key)
+        ax.set_yticks(y)
+        ax.set_yticklabels(t["parameter"], fontsize=7)
+        ax.set_title("%s (replicate noise %.0f%% of the variance)" % (t["output"][o], 100 * t["noise_share"][o]),
+                     fontsize=8)
+        ax.axvline(0, color="k", lw=0.5)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="summarise a tyndau sweep or sensitivity file")
+    ap.add_argument("file")
+    ap.add_argument("--csv", help="write the runs as CSV (sweep files)")
+    ap.add_argument("--plot", help="write a PNG of the indices (sensitivity files)")
+    a = ap.parse_args()
+    schema = _schema(a.file)
+    if schema == "tyndau-sweep":
+        s = read_sweep(a.file)
+        st = s["status"]
+        print("%s: %s design, %d points x %s replicates, %d runs: %d done, %d failed, %d not run"
+              % (a.file, s["attrs"]["design"], s["x"].shape[0], s["attrs"]["replicates"], len(st),
+                 int((st == 0).sum()), int((st > 0).sum()), int((st < 0).sum())))
+        m = point_means(s)
+        for k, name in enumerate(s["output"]):
+            col = m[:, k]
+            print("  %-40s mean %.4g  sd %.4g  min %.4g  max %.4g"
+                  % (name, np.nanmean(col), np.nanstd(col), np.nanmin(col), np.nanmax(col)))
+        if a.csv:
+            write_csv(s, a.csv)
+            print("wrote %s" % a.csv)
+    elif schema == "tyndau-sensitivity":
+        t = read_sensitivity(a.file)
+        print("%s: %s" % (a.file, t["method"]))
+        if a.plot:
+            plot_sensitivity(t, a.plot)
+            print("wrote %s" % a.plot)
+    else:
+        print("sweep.py: %s: not a tyndau sweep or sensitivity file" % a.file, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# test_slurm.sh: a sweep on a REAL single-node Slurm, started by this script.
+#
+#   TYNDAU=build/tyndau bash tests/test_slurm.sh
+#
+# Starts munged (unless one answers already), slurmctld and slurmd on this host from a
+# minimal configuration in a temporary directory (cons_tres, proctrack/linuxproc,
+# task/none, free ports), submits a 3-task array that runs one shard each
+# (SLURM_ARRAY_TASK_ID/COUNT) and a merge job that depends on it (afterok), waits, and
+# checks the merged file against the same sweep run without Slurm.  Needs Debian's
+# slurm-wlm and munge (tools/deps.sh, group "test") and root (the daemons run as root
+# here).  Without them the check is reported as skipped.  Last line:
+# "slurm: N passed, M failed, K skipped".
+set -uo pipefail
+
+TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
+ROOT=$(pwd)
+passed=0 failed=0 skipped=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL - $1"
+    shift
+    local f
+    for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -25; done
+    return 0
+}
+finish() {
+    echo "slurm: $passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
+    exit
+}
+if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null ||
+    [ "$(id -u)" -ne 0 ]; then
+    skipped=1
+    echo "skip - Slurm: needs slurm-wlm, munge and root"
+    finish
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-slurm.XXXXXX") || exit 1
+chmod 755 "$tmp"
+started_munge=
+cleanup() {
+    [ -f "$tmp/ctl.pid" ] && kill "$(cat "$tmp/ctl.pid")" 2>/dev/null
+    [ -f "$tmp/d.pid" ] && kill "$(cat "$tmp/d.pid")" 2>/dev/null
+    [ -n "$started_munge" ] && [ -f "$tmp/munged.pid" ] && kill "$(cat "$tmp/munged.pid")" 2>/dev/null
+    sleep 1
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# munge: use a running daemon, else start one on a socket of our own
+export MUNGE_SOCKET=
+if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+    mkdir -p "$tmp/munge"
+    chown munge: "$tmp/munge" 2>/dev/null
+    [ -s /etc/munge/munge.key ] || { mungekey --create 2>/dev/null || create-munge-key -f 2>/dev/null; }
+    munged --force --socket="$tmp/munge/socket" --pid-file="$tmp/munged.pid" --log-file="$tmp/munged.log" \
+        --seed-file="$tmp/munge/seed" >"$tmp/munged.out" 2>&1
+    started_munge=1
+    export MUNGE_SOCKET=$tmp/munge/socket
+fi
+if ! munge -n ${MUNGE_SOCKET:+--socket="$MUNGE_SOCKET"} 2>/dev/null | unmunge ${MUNGE_SOCKET:+--socket="$MUNGE_SOCKET"} >/dev/null 2>&1; then
+    fail "munge: no working daemon" "$tmp/munged.out" "$tmp/munged.log"
+    finish
+fi
+
+port() { # a free TCP port
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+        echo $((20000 + RANDOM % 20000))
+}
+host=$(hostname -s)
+cpus=$(nproc)
+mkdir -p "$tmp/state" "$tmp/spool" "$tmp/work"
+cat >"$tmp/slurm.conf" <<EOF
+ClusterName=tyndau-test
+SlurmctldHost=$host
+SlurmctldPort=$(port)
+SlurmdPort=$(port)
+AuthType=auth/munge
+$( [ -n "$MUNGE_SOCKET" ] && echo "AuthInfo=socket=$MUNGE_SOCKET" )
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$tmp/state
+SlurmdSpoolDir=$tmp/spool
+SlurmctldPidFile=$tmp/ctl.pid
+SlurmdPidFile=$tmp/d.pid
+SlurmctldLogFile=$tmp/ctl.log
+SlurmdLogFile=$tmp/d.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+MpiDefault=none
+ReturnToService=2
+JobCompType=jobcomp/none
+AccountingStorageType=accounting_storage/none
+NodeName=$host CPUs=$cpus RealMemory=1000 State=UNKNOWN
+PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+EOF
+export SLURM_CONF=$tmp/slurm.conf
+slurmctld -f "$SLURM_CONF" >"$tmp/ctl.out" 2>&1
+slurmd -f "$SLURM_CONF" >"$tmp/d.out" 2>&1
+up=
+for _ in $(seq 1 60); do
+    if sinfo -h -o '%T' 2>/dev/null | grep -q idle; then up=1; break; fi
+    sleep 0.5
+done
+if [ -z "$up" ]; then
+    fail "Slurm: slurmctld and slurmd did not come up (30 s)" "$tmp/ctl.out" "$tmp/ctl.log" "$tmp/d.out" "$tmp/d.log"
+    finish
+fi
+ok "Slurm 22.05 up on $host ($cpus CPUs): slurmctld, slurmd, munge"
+
+cat >"$tmp/work/s.ini" <<EOF
+[sweep]
+scenario = $ROOT/scenarios/baseline.ini
+agents = 2000
+seed = 5
+replicates = 2
+design = sobol
+points = 9
+outputs = voice_rate trust_central survey:aware_concept:total:all:fully_aware
+[parameters]
+prior_disengaged = uniform 0.05 0.4
+media_platform = loguniform 0.0002 0.005
+EOF
+cat >"$tmp/work/array.sbatch" <<EOF
+#!/bin/bash
+#SBATCH --job-name=tyndau-sweep
+#SBATCH --array=0-2
+#SBATCH --cpus-per-task=1
+#SBATCH --output=$tmp/work/array-%a.log
+export OMP_NUM_THREADS=1
+"$TYNDAU" sweep "$tmp/work/s.ini" -o "$tmp/work/shard.\$SLURM_ARRAY_TASK_ID.h5" --resume
+EOF
+cd "$tmp/work" || finish
+jid=$(sbatch --parsable array.sbatch 2>"$tmp/sbatch.err")
+mjid=$(sbatch --parsable --dependency=afterok:"$jid" --output="$tmp/work/merge.log" \
+    --wrap "\"$TYNDAU\" merge -o \"$tmp/work/merged.h5\" \"$tmp\"/work/shard.*.h5" 2>>"$tmp/sbatch.err")
+if [ -z "$jid" ] || [ -z "$mjid" ]; then
+    fail "sbatch: the array or the merge job was not accepted" "$tmp/sbatch.err" "$tmp/ctl.log"
+    finish
+fi
+for _ in $(seq 1 240); do
+    [ -z "$(squeue -h -j "$jid,$mjid" 2>/dev/null)" ] && break
+    sleep 0.5
+done
+state=$(sacct -n 2>/dev/null | head -1)
+[ -s "$tmp/work/merged.h5" ] && [ -s "$tmp/work/shard.0.h5" ] && [ -s "$tmp/work/shard.2.h5" ]
+if [ $? -eq 0 ]; then ok "array job $jid (3 shards) and merge job $mjid (afterok) ran"; else
+    fail "array job $jid / merge job $mjid: no merged file ($state)" "$tmp/work/array-0.log" "$tmp/work/merge.log" "$tmp/ctl.log" "$tmp/d.log"
+    finish
+fi
+"$TYNDAU" sweep "$tmp/work/s.ini" -o "$tmp/work/single.h5" -q 2>"$tmp/single.err"
+h5diff -q "$tmp/work/single.h5" "$tmp/work/merged.h5" /runs /runs >"$tmp/h5diff.out" 2>&1 &&
+    h5diff -q "$tmp/work/single.h5" "$tmp/work/merged.h5" /design /design >>"$tmp/h5diff.out" 2>&1
+if [ $? -eq 0 ]; then ok "the merged Slurm shards equal the sweep run without Slurm"; else
+    fail "merged Slurm shards differ from the unsharded sweep" "$tmp/h5diff.out" "$tmp/single.err"
+fi
+finish
