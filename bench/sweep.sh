@@ -78,7 +78,7 @@ cat >"$tmp/section.md" <<MD
 Written by \`make bench-sweep\` (bench/sweep.sh); medians of $reps runs where stated.
 
 - date: $(date -u +%Y-%m-%dT%H:%M:%SZ)
-- machine: $cpu, $(nproc) cores
+- machine: $cpu, $(nproc --all) cores
 - commit: $commit
 - sweeps: Latin hypercube over 3 parameters, 5 outputs, 1 replicate, whole command (process start, design, part files, merge)
 
