@@ -204,7 +204,7 @@ else
 fi
 expect_bad "--targets nonexistent file" "$out" "$tmp/nope.csv" "cannot read" -- \
     run -o "$out" --agents "$SMALL" --quiet --targets "$tmp/nope.csv"
-expect_bad "unknown command" "$out" "frobnicate" "expected run, survey or params" -- frobnicate -o "$out"
+expect_bad "unknown command" "$out" "frobnicate" "expected run, survey, params, calibrate, sweep, merge or sensitivity" -- frobnicate -o "$out"
 expect_bad "two scenario files" "$out" "expected at most one scenario" -- \
     run scenarios/baseline.ini scenarios/baseline.ini -o "$out" --agents "$SMALL" --quiet
 
@@ -472,7 +472,7 @@ else
     diff "$tmp/pdef" "$tmp/plist" >"$tmp/pdiff" 2>&1 && [ -s "$tmp/pdef" ]
     check "params lists every parameter of params.def ($(wc -l <"$tmp/pdef") of them) and no other" $? "$tmp/pdiff"
 fi
-for cmd in "" run survey params; do
+for cmd in "" run survey params calibrate sweep merge sensitivity; do
     # shellcheck disable=SC2086
     tyn $cmd --help
     [ "$rc" -eq 0 ] && grep -q "^usage: tyndau" "$tmp/stdout"
