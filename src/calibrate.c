@@ -56,6 +56,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "cfgfile.h"
 #include "h5w.h"
 #include "many.h"
 #include "obs.h"
@@ -70,7 +71,6 @@ extern const char tyndau_build_cflags[];
 
 #define MAXD 32
 #define MAX_HOLDOUT 32
-#define LINE_MAX_CALIB 400
 
 /* Stream kinds for many_seed. */
 enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING };
@@ -97,9 +97,7 @@ static const char usage_calibrate[] =
     "  -h, --help            this text\n";
 
 typedef struct {
-    const char *path;
-    char *text;
-    char dir[PATH_MAX];
+    cfg_file file; /* the calibration file: path, text, parse state */
     char scenario[PATH_MAX], targets[PATH_MAX];
     size_t agents;
     uint64_t seed;
@@ -114,176 +112,41 @@ typedef struct {
     tyndau_obs_breakdown breakdown;
     prior_t prior[MAXD];
     size_t d;
-    /* parse state */
-    int lineno, section, err_line, err_status;
-    char err[600];
-    char seen[64][48];
-    int n_seen;
 } cfg_t;
 
 /* ------------------------------------------------------------------------- */
 /* Errors                                                                      */
 
-/* snprintf that may truncate on purpose (messages into fixed buffers). */
-static void say(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *dst, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, n, fmt, ap);
-    va_end(ap);
-}
-
-static int cfg_fail(cfg_t *c, int line, const char *fmt, ...)
-{
-    if (c->err[0]) return 0;
-    char buf[480];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    say(c->err, sizeof c->err, "%s:%d: %s", c->path, line, buf);
-    c->err_line = line;
-    return 0;
-}
-
-static char *read_text(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        say(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (buf == NULL || bad) {
-        free(buf);
-        say(err, errlen, "%s: cannot read: %s", path, bad ? "read error" : "out of memory");
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-/* ------------------------------------------------------------------------- */
-/* The calibration file                                                        */
-
-typedef struct {
-    const char *p;
-    cfg_t *c;
-} reader_t;
-
-/* One physical line per call, leading blanks removed (inih would take an indented
- * line as a continuation), so c->lineno is the line inih is on. */
-static char *read_line(char *buf, int num, void *stream)
-{
-    reader_t *r = stream;
-    if (*r->p == '\0') return NULL;
-    const char *e = strchr(r->p, '\n');
-    size_t len = e ? (size_t)(e - r->p) : strlen(r->p);
-    r->c->lineno++;
-    const char *s = r->p;
-    r->p += len + (e != NULL);
-    if (r->c->lineno == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3, len -= 3;
-    while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
-    if (len >= (size_t)num - 1 || len > LINE_MAX_CALIB) {
-        cfg_fail(r->c, r->c->lineno, "line longer than %d characters", LINE_MAX_CALIB);
-        len = 0;
-    }
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return buf;
-}
-
-static int parse_count(const char *s, size_t lo, size_t hi, size_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s == '-' || *s == '+') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || errno == ERANGE || *end != '\0' || v < lo || v > hi) return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
 static int parse_prior(cfg_t *c, prior_t *pr, const char *key, const char *value, double pmin, double pmax)
 {
     char msg[300];
-    if (prior_parse(pr, key, value, pmin, pmax, msg, sizeof msg) != 0) return cfg_fail(c, c->lineno, "%s", msg);
-    pr->line = c->lineno;
-    return 1;
-}
-
-static int set_path(cfg_t *c, char *dst, const char *key, const char *value)
-{
-    int n = value[0] == '/' || c->dir[0] == '\0' ? snprintf(dst, PATH_MAX, "%s", value)
-                                                  : snprintf(dst, PATH_MAX, "%s/%s", c->dir, value);
-    if (n < 0 || n >= PATH_MAX) return cfg_fail(c, c->lineno, "key '%s': path too long", key);
+    if (prior_parse(pr, key, value, pmin, pmax, msg, sizeof msg) != 0) return cfg_error(&c->file, "%s", msg);
+    pr->line = c->file.lineno;
     return 1;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     cfg_t *c = user;
-    if (c->err[0]) return 0;
-    if (name == NULL) { /* a section header (inih with INI_CALL_HANDLER_ON_NEW_SECTION) */
-        return 1;
-    }
+    if (c->file.err[0]) return 0;
     int sec = strcmp(section, "calibration") == 0 ? 1 : strcmp(section, "likelihood") == 0 ? 2
             : strcmp(section, "priors") == 0 ? 3 : 0;
     if (sec == 0)
-        return cfg_fail(c, c->lineno, "unknown section [%s], expected [calibration], [likelihood] or [priors]",
+        return cfg_error(&c->file, "unknown section [%s], expected [calibration], [likelihood] or [priors]",
                         section);
-    char full[48];
-    snprintf(full, sizeof full, "%d/%s", sec, name);
-    for (int k = 0; k < c->n_seen; k++)
-        if (strcmp(c->seen[k], full) == 0) return cfg_fail(c, c->lineno, "key '%s' appears twice", name);
-    if (c->n_seen < 64) snprintf(c->seen[c->n_seen++], sizeof c->seen[0], "%s", full);
-    if (value[0] == '\0') return cfg_fail(c, c->lineno, "key '%s': empty value", name);
+    if (cfg_seen(&c->file, section, name)) return cfg_error(&c->file, "key '%s' appears twice", name);
+    if (value[0] == '\0') return cfg_error(&c->file, "key '%s': empty value", name);
     size_t u;
     double x;
     if (sec == 1) {
-        if (strcmp(name, "scenario") == 0) return set_path(c, c->scenario, name, value);
-        if (strcmp(name, "targets") == 0) return set_path(c, c->targets, name, value);
-        if (strcmp(name, "agents") == 0) {
-            if (parse_count(value, 100, 100000000, &c->agents) != 0)
-                return cfg_fail(c, c->lineno, "key 'agents': expected a whole number from 100 to 100000000, got '%s'", value);
-            return 1;
-        }
-        if (strcmp(name, "seed") == 0) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(value, &end, 10);
-            if (value[0] == '-' || end == value || *end != '\0' || errno == ERANGE)
-                return cfg_fail(c, c->lineno, "key 'seed': expected an unsigned 64-bit integer, got '%s'", value);
-            c->seed = (uint64_t)s;
-            return 1;
-        }
-        if (strcmp(name, "particles") == 0) {
-            if (parse_count(value, 8, 100000, &c->particles) != 0)
-                return cfg_fail(c, c->lineno, "key 'particles': expected a whole number from 8 to 100000, got '%s'", value);
-            return 1;
-        }
+        if (strcmp(name, "scenario") == 0) return cfg_key_path(&c->file, name, value, c->scenario);
+        if (strcmp(name, "targets") == 0) return cfg_key_path(&c->file, name, value, c->targets);
+        if (strcmp(name, "agents") == 0) return cfg_key_count(&c->file, name, value, 100, 100000000, &c->agents);
+        if (strcmp(name, "seed") == 0) return cfg_key_u64(&c->file, name, value, &c->seed);
+        if (strcmp(name, "particles") == 0) return cfg_key_count(&c->file, name, value, 8, 100000, &c->particles);
         if (strcmp(name, "ess_fraction") == 0) {
             if (prior_parse_real(value, &x) != 0 || !(x > 0.05 && x < 0.99))
-                return cfg_fail(c, c->lineno, "key 'ess_fraction': expected a number in (0.05, 0.99), got '%s'", value);
+                return cfg_error(&c->file, "key 'ess_fraction': expected a number in (0.05, 0.99), got '%s'", value);
             c->ess_fraction = x;
             return 1;
         }
@@ -291,30 +154,22 @@ static int on_key(void *user, const char *section, const char *name, const char 
             strcmp(name, "max_generations") == 0) {
             size_t lo = strcmp(name, "moves") == 0 ? 1 : 0, hi = strcmp(name, "max_generations") == 0 ? 1000 : 20;
             if (strcmp(name, "max_generations") == 0) lo = 1;
-            if (parse_count(value, lo, hi, &u) != 0)
-                return cfg_fail(c, c->lineno, "key '%s': expected a whole number from %zu to %zu, got '%s'", name, lo, hi, value);
+            if (cfg_count(value, lo, hi, &u) != 0)
+                return cfg_error(&c->file, "key '%s': expected a whole number from %zu to %zu, got '%s'", name, lo, hi, value);
             if (name[0] == 'm' && name[1] == 'o') c->moves = (int)u;
             else if (name[0] == 'c') c->crn_moves = (int)u;
             else c->max_generations = (int)u;
             return 1;
         }
-        if (strcmp(name, "max_simulations") == 0) {
-            if (parse_count(value, 1, 100000000, &c->max_simulations) != 0)
-                return cfg_fail(c, c->lineno, "key 'max_simulations': expected a whole number from 1 to 100000000, got '%s'", value);
-            return 1;
-        }
-        if (strcmp(name, "predictive_draws") == 0) {
-            if (parse_count(value, 10, 100000, &c->predictive_draws) != 0)
-                return cfg_fail(c, c->lineno, "key 'predictive_draws': expected a whole number from 10 to 100000, got '%s'", value);
-            return 1;
-        }
+        if (strcmp(name, "max_simulations") == 0) return cfg_key_count(&c->file, name, value, 1, 100000000, &c->max_simulations);
+        if (strcmp(name, "predictive_draws") == 0) return cfg_key_count(&c->file, name, value, 10, 100000, &c->predictive_draws);
         if (strcmp(name, "age_prior_sd") == 0) {
             if (prior_parse_real(value, &x) != 0 || !(x > 0.0 && x <= 1.0))
-                return cfg_fail(c, c->lineno, "key 'age_prior_sd': expected a share in (0, 1], got '%s'", value);
+                return cfg_error(&c->file, "key 'age_prior_sd': expected a share in (0, 1], got '%s'", value);
             c->age_prior_sd = x;
             return 1;
         }
-        return cfg_fail(c, c->lineno, "unknown key '%s' in [calibration], expected scenario, targets, agents, seed, "
+        return cfg_error(&c->file, "unknown key '%s' in [calibration], expected scenario, targets, agents, seed, "
                         "particles, ess_fraction, moves, crn_moves, max_generations, max_simulations, "
                         "predictive_draws or age_prior_sd", name);
     }
@@ -322,44 +177,33 @@ static int on_key(void *user, const char *section, const char *name, const char 
         if (strcmp(name, "model") == 0) {
             if (strcmp(value, "multinomial") == 0) c->dm = 0;
             else if (strcmp(value, "dirichlet-multinomial") == 0) c->dm = 1;
-            else return cfg_fail(c, c->lineno, "key 'model': expected multinomial or dirichlet-multinomial, got '%s'", value);
+            else return cfg_error(&c->file, "key 'model': expected multinomial or dirichlet-multinomial, got '%s'", value);
             return 1;
         }
         if (strcmp(name, "breakdowns") == 0) {
             if (strcmp(value, "split") == 0) c->breakdown = TYNDAU_OBS_SPLIT;
             else if (strcmp(value, "full") == 0) c->breakdown = TYNDAU_OBS_FULL;
-            else return cfg_fail(c, c->lineno, "key 'breakdowns': expected split or full, got '%s'", value);
+            else return cfg_error(&c->file, "key 'breakdowns': expected split or full, got '%s'", value);
             return 1;
         }
         if (strcmp(name, "concentration") == 0) {
             if (prior_parse_real(value, &x) == 0) {
-                if (!(x > 0.0)) return cfg_fail(c, c->lineno, "key 'concentration': expected > 0, got '%s'", value);
+                if (!(x > 0.0)) return cfg_error(&c->file, "key 'concentration': expected > 0, got '%s'", value);
                 c->concentration = x;
                 return 1;
             }
-            if (c->d == MAXD) return cfg_fail(c, c->lineno, "more than %d calibrated quantities", MAXD);
+            if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
             prior_t *pr = &c->prior[c->d];
             if (!parse_prior(c, pr, name, value, 1e-3, 1e9)) return 0;
             pr->param = -1;
             c->conc_dim = (int)c->d++;
             return 1;
         }
-        return cfg_fail(c, c->lineno, "unknown key '%s' in [likelihood], expected model, concentration or breakdowns", name);
+        return cfg_error(&c->file, "unknown key '%s' in [likelihood], expected model, concentration or breakdowns", name);
     }
     /* [priors] */
-    int i = tyndau_params_find(name);
-    if (i < 0) {
-        const char *near = tyndau_params_nearest(name);
-        return cfg_fail(c, c->lineno, "unknown parameter '%s'%s%s%s", name, near ? " (did you mean '" : "",
-                        near ? near : "", near ? "'?)" : "");
-    }
-    if (tyndau_param_table[i].type != TYNDAU_PT_REAL)
-        return cfg_fail(c, c->lineno, "key '%s': only real-valued parameters can be calibrated (this one is %s)",
-                        name, tyndau_param_table[i].type == TYNDAU_PT_INT ? "an integer" : "a date");
-    if (c->d == MAXD) return cfg_fail(c, c->lineno, "more than %d calibrated quantities", MAXD);
-    prior_t *pr = &c->prior[c->d];
-    if (!parse_prior(c, pr, name, value, tyndau_param_table[i].min, tyndau_param_table[i].max)) return 0;
-    pr->param = i;
+    if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
+    if (!cfg_key_param(&c->file, name, value, "calibrated", &c->prior[c->d])) return 0;
     c->d++;
     return 1;
 }
@@ -367,7 +211,6 @@ static int on_key(void *user, const char *section, const char *name, const char 
 static int cfg_load(cfg_t *c, const char *path)
 {
     memset(c, 0, sizeof *c);
-    c->path = path;
     c->agents = 50000;
     c->seed = 1;
     c->particles = 200;
@@ -380,38 +223,24 @@ static int cfg_load(cfg_t *c, const char *path)
     c->age_prior_sd = 0.02;
     c->conc_dim = -1;
     c->breakdown = TYNDAU_OBS_SPLIT;
-    c->text = read_text(path, c->err, sizeof c->err);
-    if (c->text == NULL) return 2;
-    const char *slash = strrchr(path, '/');
-    if (slash) snprintf(c->dir, sizeof c->dir, "%.*s", (int)(slash - path), path);
-    reader_t r = {c->text, c};
-    int rc = ini_parse_stream(read_line, &r, on_key, c);
-    if (c->err[0]) return 2;
-    if (rc > 0) {
-        say(c->err, sizeof c->err, "%s:%d: malformed line, expected '[section]', 'key = value' or a comment",
-                 path, rc);
-        return 2;
-    }
-    if (rc < 0) {
-        say(c->err, sizeof c->err, "%s: cannot parse (out of memory)", path);
-        return 1;
-    }
+    int rc = cfg_parse(&c->file, path, on_key, c);
+    if (rc != 0) return rc;
     if (c->d == 0 || (c->d == 1 && c->conc_dim == 0)) {
-        say(c->err, sizeof c->err, "%s: no parameters to calibrate: expected a [priors] section with at "
+        cfg_say(c->file.err, sizeof c->file.err, "%s: no parameters to calibrate: expected a [priors] section with at "
                  "least one 'parameter = SHAPE ...' line", path);
         return 2;
     }
     if (c->crn_moves > c->moves) {
-        say(c->err, sizeof c->err, "%s: crn_moves (%d) exceeds moves (%d)", path, c->crn_moves, c->moves);
+        cfg_say(c->file.err, sizeof c->file.err, "%s: crn_moves (%d) exceeds moves (%d)", path, c->crn_moves, c->moves);
         return 2;
     }
     if (!c->dm && (c->conc_dim >= 0 || c->concentration > 0.0)) {
-        say(c->err, sizeof c->err, "%s: a concentration is given but the likelihood model is multinomial; "
+        cfg_say(c->file.err, sizeof c->file.err, "%s: a concentration is given but the likelihood model is multinomial; "
                  "expected 'model = dirichlet-multinomial'", path);
         return 2;
     }
     if (c->dm && c->conc_dim < 0 && !(c->concentration > 0.0)) {
-        say(c->err, sizeof c->err, "%s: the dirichlet-multinomial model needs 'concentration' (a number or "
+        cfg_say(c->file.err, sizeof c->file.err, "%s: the dirichlet-multinomial model needs 'concentration' (a number or "
                  "a prior) in [likelihood]", path);
         return 2;
     }
@@ -452,7 +281,7 @@ static int sim_job(size_t i, double *out, char errmsg[MANY_ERRLEN], void *user)
     tyndau_error err;
     tyndau_error_clear(&err);
     if (tyndau_params_check(&p, &err) != TYNDAU_OK) {
-        say(errmsg, MANY_ERRLEN, "%s", err.msg);
+        cfg_say(errmsg, MANY_ERRLEN, "%s", err.msg);
         return err.status;
     }
     tyndau_model *m = tyndau_model_new(&p, c->agents, s->seed[i], &err);
@@ -460,7 +289,7 @@ static int sim_job(size_t i, double *out, char errmsg[MANY_ERRLEN], void *user)
     if (st == TYNDAU_OK) st = tyndau_obs_extract(s->obs, m, out, &err);
     tyndau_model_free(m);
     if (st != TYNDAU_OK) {
-        say(errmsg, MANY_ERRLEN, "%s", err.msg);
+        cfg_say(errmsg, MANY_ERRLEN, "%s", err.msg);
         return st;
     }
     return 0;
@@ -573,8 +402,8 @@ static void write_common(calib_t *C, h5w *w)
     h5w_attr_str(w, f, "cflags", tyndau_build_cflags);
     h5w_attr_str(w, f, "command_line", C->command_line);
     h5w_attr_str(w, f, "status", C->status);
-    h5w_attr_str(w, f, "calibration_file", c->path);
-    h5w_attr_str(w, f, "calibration_text", c->text);
+    h5w_attr_str(w, f, "calibration_file", c->file.path);
+    h5w_attr_str(w, f, "calibration_text", c->file.text);
     h5w_attr_str(w, f, "scenario_source", C->sc.source);
     h5w_attr_str(w, f, "scenario_text", C->sc.text);
     h5w_attr_str(w, f, "targets_source", C->targets_source);
@@ -721,12 +550,12 @@ static int resume(calib_t *C, char *err, size_t errlen)
 {
     struct stat st;
     if (stat(C->partial, &st) != 0) {
-        say(err, errlen, "--resume: %s does not exist (nothing to resume; run without --resume)", C->partial);
+        cfg_say(err, errlen, "--resume: %s does not exist (nothing to resume; run without --resume)", C->partial);
         return 2;
     }
     hid_t f = H5Fopen(C->partial, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
-        say(err, errlen, "--resume: %s: not a readable HDF5 file", C->partial);
+        cfg_say(err, errlen, "--resume: %s: not a readable HDF5 file", C->partial);
         return 2;
     }
     char *fp = NULL;
@@ -736,14 +565,14 @@ static int resume(calib_t *C, char *err, size_t errlen)
     long long G = 0;
     hid_t g = -1;
     if (h5r_attr_str(f, "fingerprint", &fp) != 0 || strcmp(fp, want) != 0) {
-        say(err, errlen, "--resume: %s was made by a different calibration (the calibration file, its "
+        cfg_say(err, errlen, "--resume: %s was made by a different calibration (the calibration file, its "
                  "scenario, the targets or the holdouts differ); remove it or run without --resume", C->partial);
         rc = 2;
         goto out;
     }
     g = H5Gopen2(f, "generations", H5P_DEFAULT);
     if (g < 0 || h5r_attr_int(g, "n_generations", &G) != 0 || G < 1) {
-        say(err, errlen, "--resume: %s holds no complete generation", C->partial);
+        cfg_say(err, errlen, "--resume: %s holds no complete generation", C->partial);
         rc = 2;
         goto out;
     }
@@ -778,7 +607,7 @@ static int resume(calib_t *C, char *err, size_t errlen)
             rc = 2;
         if (h >= 0) H5Gclose(h);
     }
-    if (rc != 0) say(err, errlen, "--resume: %s: cannot read its generations (damaged file?)", C->partial);
+    if (rc != 0) cfg_say(err, errlen, "--resume: %s: cannot read its generations (damaged file?)", C->partial);
 out:
     free(fp);
     if (g >= 0) H5Gclose(g);
@@ -1259,7 +1088,7 @@ static char *scenario_ini(const calib_t *C, const post_t *P)
     ADD("; Calibrated scenario written by 'tyndau calibrate' (tyndau %s, commit %s) on %s.\n", TYNDAU_VERSION,
         tyndau_build_commit, date);
     ADD("; Calibration file %s, seed %" PRIu64 ", %zu particles, %zu agents per simulation, %zu simulations;\n",
-        c->path, c->seed, c->particles, c->agents, C->gen[C->n_gen - 1].sims);
+        c->file.path, c->seed, c->particles, c->agents, C->gen[C->n_gen - 1].sims);
     ADD("; base scenario %s; status %s%s%s.\n", C->sc.source, C->status, C->n_holdout ? "; held out: " : "",
         C->holdout_joined);
     ADD("; Calibrated values are posterior medians, with the 90%% posterior interval beside each.\n");
@@ -1397,7 +1226,7 @@ static void print_report(const calib_t *C, const post_t *P, const ppc_t *Q)
     if (C->mc.rank != 0) return;
     const cfg_t *c = &C->cfg;
     const gen_t *g = &C->gen[C->n_gen - 1];
-    printf("calibration: %s (%s), %zu generations, %zu simulations of %zu agents, final beta %.4g\n", c->path,
+    printf("calibration: %s (%s), %zu generations, %zu simulations of %zu agents, final beta %.4g\n", c->file.path,
            C->status, C->n_gen - 1, g->sims, c->agents, g->beta);
     printf("\n%-30s %12s %12s %12s %12s %12s\n", "parameter", "median", "q05", "q95", "prior q05", "prior q95");
     for (size_t k = 0; k < c->d; k++)
@@ -1435,23 +1264,12 @@ static void print_report(const calib_t *C, const post_t *P, const ppc_t *Q)
 /* ------------------------------------------------------------------------- */
 /* Command                                                                     */
 
-static int parse_u64_arg(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s == '-') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || *end || errno) return -1;
-    *out = v;
-    return 0;
-}
-
 static int setup(calib_t *C, const char *cfg_path, char *err, size_t errlen)
 {
     cfg_t *c = &C->cfg;
     int rc = cfg_load(c, cfg_path);
     if (rc != 0) {
-        say(err, errlen, "%s", c->err);
+        cfg_say(err, errlen, "%s", c->file.err);
         return rc;
     }
     tyndau_error e;
@@ -1464,7 +1282,7 @@ static int setup(calib_t *C, const char *cfg_path, char *err, size_t errlen)
     if (st == TYNDAU_OK) {
         if (c->targets[0]) {
             C->targets_source = c->targets;
-            C->targets_text = read_text(c->targets, err, errlen);
+            C->targets_text = cfg_slurp(c->targets, err, errlen);
             if (C->targets_text == NULL) return 2;
             st = tyndau_targets_parse(&C->targets, C->targets_text, c->targets, C->quiet ? NULL : stderr, &e);
         } else {
@@ -1482,16 +1300,16 @@ static int setup(calib_t *C, const char *cfg_path, char *err, size_t errlen)
     if (st == TYNDAU_OK) tyndau_obs_weigh(&C->obs, c->breakdown);
     for (size_t h = 0; st == TYNDAU_OK && h < C->n_holdout; h++) st = tyndau_obs_holdout(&C->obs, C->holdout[h], &e);
     if (st != TYNDAU_OK) {
-        say(err, errlen, "%s", e.msg);
+        cfg_say(err, errlen, "%s", e.msg);
         return st == TYNDAU_EINPUT ? 2 : 1;
     }
     if (tyndau_obs_n_fitted(&C->obs) == 0) {
-        say(err, errlen, "empty target set: every published row is held out, nothing is left to fit");
+        cfg_say(err, errlen, "empty target set: every published row is held out, nothing is left to fit");
         return 2;
     }
     C->n_out = C->obs.n_rows * TYNDAU_OBS_STRIDE;
     uint64_t h = 0xcbf29ce484222325ull;
-    h = fnv(h, c->text);
+    h = fnv(h, c->file.text);
     h = fnv(h, C->sc.text);
     h = fnv(h, c->targets[0] ? C->targets_text : tyndau_embedded_marginals);
     h = fnv(h, C->holdout_joined);
@@ -1530,7 +1348,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
             break;
         case 'r': do_resume = 1; break;
         case 't':
-            if (parse_u64_arg(optarg, &threads) != 0 || threads == 0 || threads > 1024) {
+            if (cfg_u64(optarg, &threads) != 0 || threads == 0 || threads > 1024) {
                 fprintf(stderr, "tyndau: --threads: expected a whole number from 1 to 1024, got '%s'\n", optarg);
                 return 2;
             }
@@ -1563,7 +1381,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         snprintf(C->ini_path, sizeof C->ini_path, "%.*s_calibrated.ini", n, C->out);
         snprintf(C->partial, sizeof C->partial, "%s.partial", C->out);
         if (strcmp(C->ini_path, cfg_path) == 0) {
-            say(err, sizeof err, "-o %s: the calibrated scenario would overwrite the calibration file %s",
+            cfg_say(err, sizeof err, "-o %s: the calibrated scenario would overwrite the calibration file %s",
                      C->out, cfg_path);
             rc = 2;
         }
@@ -1574,7 +1392,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         snprintf(probe, sizeof probe, "%s.probe", C->out);
         FILE *f = fopen(probe, "w");
         if (f == NULL) {
-            say(err, sizeof err, "%s: cannot write there: %s", C->out, strerror(errno));
+            cfg_say(err, sizeof err, "%s: cannot write there: %s", C->out, strerror(errno));
             rc = 2;
         } else {
             fclose(f);
@@ -1611,7 +1429,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     ppc_free(&Q);
     for (size_t t = 0; t < C->n_gen; t++) free(C->gen[t].x), free(C->gen[t].z), free(C->gen[t].ll), free(C->gen[t].seed);
     free(C->gen);
-    free(C->cfg.text);
+    free(C->cfg.file.text);
     free(C->targets_text);
     tyndau_obs_free(&C->obs);
     tyndau_targets_free(&C->targets);

@@ -52,6 +52,7 @@
 #include <omp.h>
 #endif
 
+#include "cfgfile.h"
 #include "h5w.h"
 #include "headline.h"
 #include "many.h"
@@ -66,7 +67,6 @@ extern const char tyndau_build_cflags[];
 
 #define MAXD 40
 #define MAXOUT 64
-#define LINE_MAX_SWEEP 1000
 #define ROW_BLOCK 4096
 
 enum { K_SWEEP = 101, K_DESIGN, K_BOOT };
@@ -84,9 +84,9 @@ typedef struct {
 } out_spec;
 
 typedef struct {
-    const char *path;
-    char *text, *csv_text, *scenario_text;
-    char dir[PATH_MAX], scenario[PATH_MAX], csv[PATH_MAX];
+    cfg_file file; /* the sweep file: path, text, parse state, first error */
+    char *csv_text, *scenario_text;
+    char scenario[PATH_MAX], csv[PATH_MAX];
     size_t agents, replicates, points, max_runs, batch;
     uint64_t seed;
     design_t design;
@@ -95,100 +95,7 @@ typedef struct {
     size_t d;
     out_spec out[MAXOUT];
     size_t n_out;
-    /* parse state */
-    int lineno;
-    char err[700];
-    char seen[80][80];
-    int n_seen;
 } sweep_cfg;
-
-static void say(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *dst, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, n, fmt, ap);
-    va_end(ap);
-}
-
-static int cfg_fail(sweep_cfg *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int cfg_fail(sweep_cfg *c, int line, const char *fmt, ...)
-{
-    if (c->err[0]) return 0;
-    char buf[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    say(c->err, sizeof c->err, "%s:%d: %s", c->path, line, buf);
-    return 0;
-}
-
-static char *slurp(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        say(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (nb == NULL) free(buf);
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf == NULL) {
-        say(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-/* ------------------------------------------------------------------------- */
-/* The sweep file                                                              */
-
-typedef struct {
-    const char *p;
-    sweep_cfg *c;
-} reader_t;
-
-static char *read_line(char *buf, int num, void *stream)
-{
-    reader_t *r = stream;
-    if (*r->p == '\0') return NULL;
-    const char *e = strchr(r->p, '\n');
-    size_t len = e ? (size_t)(e - r->p) : strlen(r->p);
-    r->c->lineno++;
-    const char *s = r->p;
-    r->p += len + (e != NULL);
-    if (r->c->lineno == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3, len -= 3;
-    while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
-    if (len >= (size_t)num - 1 || len > LINE_MAX_SWEEP) {
-        cfg_fail(r->c, r->c->lineno, "line longer than %d characters", LINE_MAX_SWEEP);
-        len = 0;
-    }
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return buf;
-}
-
-static int count_arg(const char *s, size_t lo, size_t hi, size_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s == '-' || *s == '+') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || errno == ERANGE || *end != '\0' || v < lo || v > hi) return -1;
-    *out = (size_t)v;
-    return 0;
-}
 
 static int group_named(const char *type, const char *group)
 {
@@ -214,11 +121,11 @@ static int parse_output(sweep_cfg *c, const char *tok, out_spec *o)
     }
     if (strcmp(part[0], "survey") == 0) {
         if (n != 5)
-            return cfg_fail(c, c->lineno, "key 'outputs': '%s': expected survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE", tok);
+            return cfg_error(&c->file, "key 'outputs': '%s': expected survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE", tok);
         o->kind = O_SURVEY;
         o->group = group_named(part[2], part[3]);
         if (o->group < 0)
-            return cfg_fail(c, c->lineno, "key 'outputs': '%s': unknown group '%s:%s'", tok, part[2], part[3]);
+            return cfg_error(&c->file, "key 'outputs': '%s': unknown group '%s:%s'", tok, part[2], part[3]);
         snprintf(o->question, sizeof o->question, "%s", part[1]);
         snprintf(o->response, sizeof o->response, "%s", part[4]);
         return 1; /* the question and response are checked against the first run's survey */
@@ -236,7 +143,7 @@ static int parse_output(sweep_cfg *c, const char *tok, out_spec *o)
             strcat(list, tyndau_headline_names[k]);
             strcat(list, ", ");
         }
-        return cfg_fail(c, c->lineno, "key 'outputs': unknown output '%s', expected one of %sgap_income, "
+        return cfg_error(&c->file, "key 'outputs': unknown output '%s', expected one of %sgap_income, "
                         "gap_settlement, gap_age (a measure may take :GROUP_TYPE:GROUP), or "
                         "survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE", tok, list);
     }
@@ -244,91 +151,43 @@ static int parse_output(sweep_cfg *c, const char *tok, out_spec *o)
     o->which = h;
     o->group = n == 3 ? group_named(part[1], part[2]) : 0;
     if (o->group < 0)
-        return cfg_fail(c, c->lineno, "key 'outputs': '%s': unknown group '%s:%s'", tok, part[1], part[2]);
-    return 1;
-}
-
-static int set_path(sweep_cfg *c, char *dst, const char *key, const char *value)
-{
-    int n = value[0] == '/' || c->dir[0] == '\0' ? snprintf(dst, PATH_MAX, "%s", value)
-                                                  : snprintf(dst, PATH_MAX, "%s/%s", c->dir, value);
-    if (n < 0 || n >= PATH_MAX) return cfg_fail(c, c->lineno, "key '%s': path too long", key);
+        return cfg_error(&c->file, "key 'outputs': '%s': unknown group '%s:%s'", tok, part[1], part[2]);
     return 1;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     sweep_cfg *c = user;
-    if (c->err[0]) return 0;
+    if (c->file.err[0]) return 0;
     int sec = strcmp(section, "sweep") == 0 ? 1 : strcmp(section, "parameters") == 0 ? 2 : 0;
-    if (sec == 0) return cfg_fail(c, c->lineno, "unknown section [%s], expected [sweep] or [parameters]", section);
-    char full[80];
-    snprintf(full, sizeof full, "%d/%.70s", sec, name);
-    for (int k = 0; k < c->n_seen; k++)
-        if (strcmp(c->seen[k], full) == 0) return cfg_fail(c, c->lineno, "key '%s' appears twice", name);
-    if (c->n_seen < 80) snprintf(c->seen[c->n_seen++], sizeof c->seen[0], "%s", full);
-    if (value[0] == '\0') return cfg_fail(c, c->lineno, "key '%s': empty value", name);
+    if (sec == 0) return cfg_error(&c->file, "unknown section [%s], expected [sweep] or [parameters]", section);
+    if (cfg_seen(&c->file, section, name)) return cfg_error(&c->file, "key '%s' appears twice", name);
+    if (value[0] == '\0') return cfg_error(&c->file, "key '%s': empty value", name);
     if (sec == 2) {
-        int i = tyndau_params_find(name);
-        if (i < 0) {
-            const char *near = tyndau_params_nearest(name);
-            return cfg_fail(c, c->lineno, "unknown parameter '%s'%s%s%s", name, near ? " (did you mean '" : "",
-                            near ? near : "", near ? "'?)" : "");
-        }
-        if (tyndau_param_table[i].type != TYNDAU_PT_REAL)
-            return cfg_fail(c, c->lineno, "key '%s': only real-valued parameters can be swept", name);
-        if (c->d == MAXD) return cfg_fail(c, c->lineno, "more than %d parameters", MAXD);
-        char msg[400];
+        if (c->d == MAXD) return cfg_error(&c->file, "more than %d parameters", MAXD);
         prior_t *pr = &c->par[c->d];
-        if (prior_parse(pr, name, value, tyndau_param_table[i].min, tyndau_param_table[i].max, msg, sizeof msg) != 0)
-            return cfg_fail(c, c->lineno, "%s", msg);
-        if (pr->lo == pr->hi) return cfg_fail(c, c->lineno, "key '%s': empty range", name);
-        pr->param = i;
-        pr->line = c->lineno;
+        if (!cfg_key_param(&c->file, name, value, "swept", pr)) return 0;
+        if (pr->lo == pr->hi) return cfg_error(&c->file, "key '%s': empty range", name);
         c->d++;
         return 1;
     }
     size_t u;
-    if (strcmp(name, "scenario") == 0) return set_path(c, c->scenario, name, value);
-    if (strcmp(name, "csv") == 0) return set_path(c, c->csv, name, value);
-    if (strcmp(name, "agents") == 0) {
-        if (count_arg(value, 100, 100000000, &c->agents) != 0)
-            return cfg_fail(c, c->lineno, "key 'agents': expected a whole number from 100 to 100000000, got '%s'", value);
-        return 1;
-    }
-    if (strcmp(name, "seed") == 0) {
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(value, &end, 10);
-        if (value[0] == '-' || end == value || *end || errno)
-            return cfg_fail(c, c->lineno, "key 'seed': expected an unsigned 64-bit integer, got '%s'", value);
-        c->seed = s;
-        return 1;
-    }
-    if (strcmp(name, "replicates") == 0) {
-        if (count_arg(value, 1, 10000, &c->replicates) != 0)
-            return cfg_fail(c, c->lineno, "key 'replicates': expected a whole number from 1 to 10000, got '%s'", value);
-        return 1;
-    }
+    if (strcmp(name, "scenario") == 0) return cfg_key_path(&c->file, name, value, c->scenario);
+    if (strcmp(name, "csv") == 0) return cfg_key_path(&c->file, name, value, c->csv);
+    if (strcmp(name, "agents") == 0) return cfg_key_count(&c->file, name, value, 100, 100000000, &c->agents);
+    if (strcmp(name, "seed") == 0) return cfg_key_u64(&c->file, name, value, &c->seed);
+    if (strcmp(name, "replicates") == 0) return cfg_key_count(&c->file, name, value, 1, 10000, &c->replicates);
     if (strcmp(name, "points") == 0) {
-        if (count_arg(value, 1, 100000000, &c->points) != 0)
-            return cfg_fail(c, c->lineno, "key 'points': expected a whole number from 1 to 100000000, got '%s'", value);
+        if (cfg_count(value, 1, 100000000, &c->points) != 0)
+            return cfg_error(&c->file, "key 'points': expected a whole number from 1 to 100000000, got '%s'", value);
         c->have_points = 1;
         return 1;
     }
-    if (strcmp(name, "max_runs") == 0) {
-        if (count_arg(value, 1, 1000000000, &c->max_runs) != 0)
-            return cfg_fail(c, c->lineno, "key 'max_runs': expected a whole number from 1 to 1000000000, got '%s'", value);
-        return 1;
-    }
-    if (strcmp(name, "batch") == 0) {
-        if (count_arg(value, 1, 100000, &c->batch) != 0)
-            return cfg_fail(c, c->lineno, "key 'batch': expected a whole number from 1 to 100000, got '%s'", value);
-        return 1;
-    }
+    if (strcmp(name, "max_runs") == 0) return cfg_key_count(&c->file, name, value, 1, 1000000000, &c->max_runs);
+    if (strcmp(name, "batch") == 0) return cfg_key_count(&c->file, name, value, 1, 100000, &c->batch);
     if (strcmp(name, "levels") == 0) {
-        if (count_arg(value, 2, 1000, &u) != 0)
-            return cfg_fail(c, c->lineno, "key 'levels': expected a whole number from 2 to 1000, got '%s'", value);
+        if (cfg_count(value, 2, 1000, &u) != 0)
+            return cfg_error(&c->file, "key 'levels': expected a whole number from 2 to 1000, got '%s'", value);
         c->levels = (int)u;
         return 1;
     }
@@ -339,32 +198,32 @@ static int on_key(void *user, const char *section, const char *name, const char 
                 c->have_design = 1;
                 return 1;
             }
-        return cfg_fail(c, c->lineno, "key 'design': expected factorial, lhs, sobol, saltelli, morris or csv, got '%s'",
+        return cfg_error(&c->file, "key 'design': expected factorial, lhs, sobol, saltelli, morris or csv, got '%s'",
                         value);
     }
     if (strcmp(name, "outputs") == 0) {
-        char buf[LINE_MAX_SWEEP + 1];
+        char buf[CFG_MAX_LINE + 1];
         snprintf(buf, sizeof buf, "%s", value);
         for (char *tok = strtok(buf, " \t,"); tok; tok = strtok(NULL, " \t,")) {
-            if (c->n_out == MAXOUT) return cfg_fail(c, c->lineno, "key 'outputs': more than %d outputs", MAXOUT);
+            if (c->n_out == MAXOUT) return cfg_error(&c->file, "key 'outputs': more than %d outputs", MAXOUT);
             if (!parse_output(c, tok, &c->out[c->n_out])) return 0;
             c->n_out++;
         }
         return 1;
     }
-    return cfg_fail(c, c->lineno, "unknown key '%s' in [sweep], expected scenario, agents, seed, replicates, "
+    return cfg_error(&c->file, "unknown key '%s' in [sweep], expected scenario, agents, seed, replicates, "
                     "design, points, levels, csv, outputs, max_runs or batch", name);
 }
 
 /* The CSV design: a header of parameter names, one row of numbers per point. */
 static int load_csv(sweep_cfg *c, double **x_out)
 {
-    c->csv_text = slurp(c->csv, c->err, sizeof c->err);
+    c->csv_text = cfg_slurp(c->csv, c->file.err, sizeof c->file.err);
     if (c->csv_text == NULL) return 2;
     char *save = NULL, *line = strtok_r(c->csv_text, "\n", &save);
     int lineno = 1;
     if (line == NULL) {
-        say(c->err, sizeof c->err, "%s:1: empty file, expected a header of parameter names", c->csv);
+        cfg_say(c->file.err, sizeof c->file.err, "%s:1: empty file, expected a header of parameter names", c->csv);
         return 2;
     }
     char *hs = NULL;
@@ -373,12 +232,12 @@ static int load_csv(sweep_cfg *c, double **x_out)
         while (*tok == ' ') tok++;
         int i = tyndau_params_find(tok);
         if (i < 0 || tyndau_param_table[i].type != TYNDAU_PT_REAL) {
-            say(c->err, sizeof c->err, "%s:1: column '%s' is not a real-valued parameter, expected parameter names",
+            cfg_say(c->file.err, sizeof c->file.err, "%s:1: column '%s' is not a real-valued parameter, expected parameter names",
                 c->csv, tok);
             return 2;
         }
         if (c->d == MAXD) {
-            say(c->err, sizeof c->err, "%s:1: more than %d columns", c->csv, MAXD);
+            cfg_say(c->file.err, sizeof c->file.err, "%s:1: more than %d columns", c->csv, MAXD);
             return 2;
         }
         prior_t *pr = &c->par[c->d++];
@@ -403,7 +262,7 @@ static int load_csv(sweep_cfg *c, double **x_out)
         for (char *tok = strtok_r(line, ",\r", &cs); tok; tok = strtok_r(NULL, ",\r", &cs), k++) {
             double v;
             if (k >= c->d || prior_parse_real(tok, &v) != 0 || v < c->par[k].lo || v > c->par[k].hi) {
-                say(c->err, sizeof c->err, k >= c->d ? "%s:%d: more values than the header's %zu columns"
+                cfg_say(c->file.err, sizeof c->file.err, k >= c->d ? "%s:%d: more values than the header's %zu columns"
                                                      : "%s:%d: column %zu: expected a number inside the parameter's "
                                                        "allowed range",
                     c->csv, lineno, k >= c->d ? c->d : k + 1);
@@ -413,7 +272,7 @@ static int load_csv(sweep_cfg *c, double **x_out)
             x[n * c->d + k] = v;
         }
         if (k != c->d) {
-            say(c->err, sizeof c->err, "%s:%d: %zu values, expected %zu (the header's columns)", c->csv, lineno, k, c->d);
+            cfg_say(c->file.err, sizeof c->file.err, "%s:%d: %zu values, expected %zu (the header's columns)", c->csv, lineno, k, c->d);
             free(x);
             return 2;
         }
@@ -421,7 +280,7 @@ static int load_csv(sweep_cfg *c, double **x_out)
     }
     if (x == NULL) return 1;
     if (n == 0) {
-        say(c->err, sizeof c->err, "%s: no data rows, expected one row per point", c->csv);
+        cfg_say(c->file.err, sizeof c->file.err, "%s: no data rows, expected one row per point", c->csv);
         free(x);
         return 2;
     }
@@ -555,7 +414,7 @@ static int run_job(size_t k, double *out, char errmsg[MANY_ERRLEN], void *user)
         for (size_t o = 0; o < c->n_out; o++) {
             out[o] = output_value(m, &c->out[o], &missing);
             if (missing) {
-                say(err.msg, sizeof err.msg, "output '%s': the survey has no such cell", c->out[o].name);
+                cfg_say(err.msg, sizeof err.msg, "output '%s': the survey has no such cell", c->out[o].name);
                 st = TYNDAU_EINPUT;
                 break;
             }
@@ -565,7 +424,7 @@ static int run_job(size_t k, double *out, char errmsg[MANY_ERRLEN], void *user)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     rc->seconds[k] = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (st != TYNDAU_OK) {
-        say(errmsg, MANY_ERRLEN, "%s", err.msg);
+        cfg_say(errmsg, MANY_ERRLEN, "%s", err.msg);
         return st;
     }
     return 0;
@@ -602,7 +461,7 @@ static void dset(h5w *w, hid_t loc, const char *name, hid_t type, int rank, cons
     hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (d < 0) {
         w->failed = 1;
-        say(w->msg, sizeof w->msg, "cannot create dataset %s", name);
+        cfg_say(w->msg, sizeof w->msg, "cannot create dataset %s", name);
     } else {
         H5Dclose(d);
     }
@@ -619,7 +478,7 @@ static int create_file(const char *path, const sweep_cfg *c, const layout_t *L, 
 {
     h5w w;
     if (h5w_create(&w, path) != 0) {
-        say(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        cfg_say(err, errlen, "%s: cannot create: %s", path, strerror(errno));
         return 1;
     }
     hid_t f = w.file;
@@ -631,8 +490,8 @@ static int create_file(const char *path, const sweep_cfg *c, const layout_t *L, 
     h5w_attr_str(&w, f, "git_commit", tyndau_build_commit);
     h5w_attr_str(&w, f, "cflags", tyndau_build_cflags);
     h5w_attr_str(&w, f, "command_line", command_line);
-    h5w_attr_str(&w, f, "sweep_file", c->path);
-    h5w_attr_str(&w, f, "sweep_text", c->text);
+    h5w_attr_str(&w, f, "sweep_file", c->file.path);
+    h5w_attr_str(&w, f, "sweep_text", c->file.text);
     h5w_attr_str(&w, f, "scenario_source", c->scenario[0] ? c->scenario : "(embedded baseline.ini)");
     h5w_attr_str(&w, f, "scenario_text", c->scenario_text);
     h5w_attr_str(&w, f, "design", design_names[c->design]);
@@ -676,7 +535,7 @@ static int create_file(const char *path, const sweep_cfg *c, const layout_t *L, 
     dset(&w, g, "seconds", H5T_NATIVE_DOUBLE, 1, dj, &nan);
     h5w_close_group(&w, g);
     if (h5w_close(&w) != 0) {
-        say(err, errlen, "%s: %s", path, w.msg);
+        cfg_say(err, errlen, "%s: %s", path, w.msg);
         return 1;
     }
     return 0;
@@ -809,7 +668,7 @@ static int merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, siz
         for (size_t k = 0; k < m; k++) from[k] = s[k] >= 0 ? INT_MAX : -1; /* INT_MAX: in `out` already */
         for (size_t i = 0; rc == 0 && i < n; i++) {
             if (rows_io(src[i], 0, a, m, n_out, ys, ss, es, ts) != 0) {
-                say(err, errlen, "%s: cannot read /runs", names[i]);
+                cfg_say(err, errlen, "%s: cannot read /runs", names[i]);
                 rc = 2;
                 break;
             }
@@ -817,7 +676,7 @@ static int merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, siz
                 if (ss[k] < 0) continue;
                 if (from[k] >= 0) {
                     if (refuse_overlap) {
-                        say(err, errlen, "overlapping files: job %zu is in both %s and %s", a + k,
+                        cfg_say(err, errlen, "overlapping files: job %zu is in both %s and %s", a + k,
                             from[k] == INT_MAX ? out_name : names[from[k]], names[i]);
                         rc = 2;
                         break;
@@ -871,61 +730,51 @@ static uint64_t fnv(uint64_t h, const char *s)
 static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, double **x, double **u, size_t *P)
 {
     memset(c, 0, sizeof *c);
-    c->path = path;
     c->agents = 20000;
     c->seed = 1;
     c->replicates = 1;
     c->levels = 4;
     c->max_runs = 1000000;
-    c->text = slurp(path, c->err, sizeof c->err);
-    if (c->text == NULL) return 2;
-    const char *slash = strrchr(path, '/');
-    if (slash) snprintf(c->dir, sizeof c->dir, "%.*s", (int)(slash - path), path);
-    reader_t r = {c->text, c};
-    int rc = ini_parse_stream(read_line, &r, on_key, c);
-    if (c->err[0]) return 2;
-    if (rc > 0) {
-        say(c->err, sizeof c->err, "%s:%d: malformed line, expected '[section]', 'key = value' or a comment", path, rc);
-        return 2;
-    }
+    int rc = cfg_parse(&c->file, path, on_key, c);
+    if (rc != 0) return rc;
     if (!c->have_design) {
-        say(c->err, sizeof c->err, "%s: no design: expected 'design = factorial|lhs|sobol|saltelli|morris|csv' in [sweep]",
+        cfg_say(c->file.err, sizeof c->file.err, "%s: no design: expected 'design = factorial|lhs|sobol|saltelli|morris|csv' in [sweep]",
             path);
         return 2;
     }
     if (c->n_out == 0) {
-        say(c->err, sizeof c->err, "%s: no outputs: expected 'outputs = MEASURE ...' in [sweep]", path);
+        cfg_say(c->file.err, sizeof c->file.err, "%s: no outputs: expected 'outputs = MEASURE ...' in [sweep]", path);
         return 2;
     }
     *x = NULL;
     if (c->design == D_CSV) {
         if (c->d > 0) {
-            say(c->err, sizeof c->err, "%s:%d: a csv design takes its parameters from the CSV header; "
+            cfg_say(c->file.err, sizeof c->file.err, "%s:%d: a csv design takes its parameters from the CSV header; "
                 "expected no [parameters] section", path, c->par[0].line);
             return 2;
         }
         if (!c->csv[0]) {
-            say(c->err, sizeof c->err, "%s: design = csv needs 'csv = FILE' in [sweep]", path);
+            cfg_say(c->file.err, sizeof c->file.err, "%s: design = csv needs 'csv = FILE' in [sweep]", path);
             return 2;
         }
         rc = load_csv(c, x);
         if (rc != 0) return rc;
     } else {
         if (c->d == 0) {
-            say(c->err, sizeof c->err, "%s: no parameters: expected a [parameters] section with 'name = uniform LO HI' lines",
+            cfg_say(c->file.err, sizeof c->file.err, "%s: no parameters: expected a [parameters] section with 'name = uniform LO HI' lines",
                 path);
             return 2;
         }
         if (c->design != D_FACTORIAL && !c->have_points) {
-            say(c->err, sizeof c->err, "%s: design = %s needs 'points = N' in [sweep]", path, design_names[c->design]);
+            cfg_say(c->file.err, sizeof c->file.err, "%s: design = %s needs 'points = N' in [sweep]", path, design_names[c->design]);
             return 2;
         }
         if (c->design == D_MORRIS && c->levels % 2 != 0) {
-            say(c->err, sizeof c->err, "%s: the morris design needs an even number of levels, got %d", path, c->levels);
+            cfg_say(c->file.err, sizeof c->file.err, "%s: the morris design needs an even number of levels, got %d", path, c->levels);
             return 2;
         }
         if ((c->design == D_SALTELLI && 2 * c->d > 40) || (c->design == D_SOBOL && c->d > 40)) {
-            say(c->err, sizeof c->err, "%s: %zu parameters are too many for the %s design (GSL's Sobol sequence has "
+            cfg_say(c->file.err, sizeof c->file.err, "%s: %zu parameters are too many for the %s design (GSL's Sobol sequence has "
                 "at most 40 dimensions%s)", path, c->d, design_names[c->design],
                 c->design == D_SALTELLI ? "; Saltelli uses 2 per parameter" : "");
             return 2;
@@ -933,7 +782,7 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
     }
     *P = c->design == D_CSV ? c->points : design_points(c);
     if (*P == 0 || *P > c->max_runs / c->replicates) {
-        say(c->err, sizeof c->err, "%s: the %s design needs %s%zu runs (%zu points x %zu replicates), more than "
+        cfg_say(c->file.err, sizeof c->file.err, "%s: the %s design needs %s%zu runs (%zu points x %zu replicates), more than "
             "max_runs = %zu", path, design_names[c->design], *P == 0 ? "more than " : "",
             *P == 0 ? SIZE_MAX : *P * c->replicates, *P, c->replicates, c->max_runs);
         return 2;
@@ -942,11 +791,11 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
     *u = calloc(*P * d, sizeof **u);
     if (*x == NULL) *x = calloc(*P * d, sizeof **x);
     if (*u == NULL || *x == NULL) {
-        say(c->err, sizeof c->err, "out of memory");
+        cfg_say(c->file.err, sizeof c->file.err, "out of memory");
         return 1;
     }
     if (c->design != D_CSV && make_design(c, *P, *u, *x) != 0) {
-        say(c->err, sizeof c->err, "%s: cannot build the %s design", path, design_names[c->design]);
+        cfg_say(c->file.err, sizeof c->file.err, "%s: cannot build the %s design", path, design_names[c->design]);
         return 1;
     }
     tyndau_params_default(base);
@@ -958,7 +807,7 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
                                                                   "(embedded baseline.ini)", &e);
     if (st == TYNDAU_OK) st = tyndau_params_check(base, &e);
     if (st != TYNDAU_OK) {
-        say(c->err, sizeof c->err, "%s", e.msg);
+        cfg_say(c->file.err, sizeof c->file.err, "%s", e.msg);
         tyndau_scenario_free(&sc);
         return st == TYNDAU_EINPUT ? 2 : 1;
     }
@@ -998,7 +847,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         case 'r': resume = 1; break;
         case 'S': shard_arg = optarg; break;
         case 't':
-            if (count_arg(optarg, 1, 1024, &threads) != 0) {
+            if (cfg_count(optarg, 1, 1024, &threads) != 0) {
                 fprintf(stderr, "tyndau: --threads: expected a whole number from 1 to 1024, got '%s'\n", optarg);
                 return 2;
             }
@@ -1035,9 +884,9 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     size_t P = 0;
     int rc = load_sweep(&cfg, argv[optind], &base, &x, &u, &P);
     char err[800] = "";
-    if (rc != 0) say(err, sizeof err, "%s", cfg.err);
+    if (rc != 0) cfg_say(err, sizeof err, "%s", cfg.file.err);
     layout_t L = {P, cfg.replicates, P * cfg.replicates, cfg.d, cfg.n_out, 0, shard_i, shard_n};
-    L.fingerprint = fnv(fnv(fnv(0xcbf29ce484222325ull, cfg.text), cfg.scenario_text), cfg.csv_text);
+    L.fingerprint = fnv(fnv(fnv(0xcbf29ce484222325ull, cfg.file.text), cfg.scenario_text), cfg.csv_text);
     char part[PATH_MAX + 32];
     snprintf(part, sizeof part, "%s.partial.%d", out, mc.rank);
     /* what is done already (resume): every part file of this output */
@@ -1062,7 +911,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
             }
             if (f >= 0 && strcmp(fp, want) == 0 && strncmp(stat_s, "complete", 8) == 0) {
                 if (mc.rank == 0 && !quiet) fprintf(stderr, "sweep: %s is complete already; nothing to do\n", out);
-                free(x), free(u), free(done), free(cfg.text), free(cfg.csv_text), free(cfg.scenario_text);
+                free(x), free(u), free(done), free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
                 many_finalize(&mc);
                 return 0;
             }
@@ -1074,14 +923,14 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
             char fp[64] = "", want[64];
             snprintf(want, sizeof want, "%016" PRIx64, L.fingerprint);
             if (f < 0 || read_attr_str(f, "fingerprint", fp, sizeof fp) != 0 || strcmp(fp, want) != 0) {
-                say(err, sizeof err, "--resume: %s is not a part of this sweep (different sweep file, scenario or "
+                cfg_say(err, sizeof err, "--resume: %s is not a part of this sweep (different sweep file, scenario or "
                     "design); remove it or run without --resume", gl.gl_pathv[k]);
                 rc = 2;
             }
             for (size_t a = 0; rc == 0 && a < L.n_jobs; a += ROW_BLOCK) {
                 size_t m = L.n_jobs - a < ROW_BLOCK ? L.n_jobs - a : ROW_BLOCK;
                 if (st == NULL || read_status(f, a, m, st) != 0) {
-                    say(err, sizeof err, "--resume: %s: cannot read /runs/status", gl.gl_pathv[k]);
+                    cfg_say(err, sizeof err, "--resume: %s: cannot read /runs/status", gl.gl_pathv[k]);
                     rc = 2;
                 }
                 for (size_t j = 0; rc == 0 && j < m; j++)
@@ -1119,7 +968,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         rc = 2;
     hid_t pf = rc == 0 ? H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
     if (rc == 0 && pf < 0) {
-        say(err, sizeof err, "%s: cannot open for writing", part);
+        cfg_say(err, sizeof err, "%s: cannot open for writing", part);
         rc = 1;
     }
     /* the jobs to run: this shard's, not done */
@@ -1177,7 +1026,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         local.size = 1, local.rank = 0, local.mpi = 0; /* this batch runs on this rank's threads */
         failed += many_run(&local, n, cfg.n_out, run_job, &ctx, y, status, msgs);
         if (write_rows(pf, cfg.n_out, job, n, y, status, msgs, seconds) != 0) {
-            say(err, sizeof err, "%s: cannot write results", part);
+            cfg_say(err, sizeof err, "%s: cannot write results", part);
             write_failed = 1;
         }
         ran += n;
@@ -1210,7 +1059,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         snprintf(tmp, sizeof tmp, "%s.tmp", out);
         glob_t gl;
         if (glob(pat, 0, NULL, &gl) != 0) {
-            say(err, sizeof err, "%s: no part files to merge", out);
+            cfg_say(err, sizeof err, "%s: no part files to merge", out);
             rc = 1;
         }
         hid_t *src = rc == 0 ? calloc(gl.gl_pathc, sizeof *src) : NULL;
@@ -1225,7 +1074,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         if (shard_n)
             for (size_t j = 0; j < L.n_jobs; j++) expect_missing += (int)(j % (size_t)shard_n) != shard_i;
         if (rc == 0 && missing != expect_missing) {
-            say(err, sizeof err, "%zu runs are missing after the merge (first: job %zu)", missing - expect_missing, first);
+            cfg_say(err, sizeof err, "%zu runs are missing after the merge (first: job %zu)", missing - expect_missing, first);
             rc = 1;
         }
         if (of >= 0) {
@@ -1236,7 +1085,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         for (size_t k = 0; src && k < gl.gl_pathc; k++)
             if (src[k] >= 0) H5Fclose(src[k]);
         if (rc == 0 && rename(tmp, out) != 0) {
-            say(err, sizeof err, "%s: cannot rename: %s", out, strerror(errno));
+            cfg_say(err, sizeof err, "%s: cannot rename: %s", out, strerror(errno));
             rc = 1;
         }
         if (rc == 0)
@@ -1252,7 +1101,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     rc = many_bcast_int(&mc, rc);
     if (rc != 0 && mc.rank == 0) fprintf(stderr, "tyndau: %s\n", err);
     free(x), free(u), free(done), free(todo), free(y), free(status), free(msgs), free(job), free(seconds);
-    free(cfg.text), free(cfg.csv_text), free(cfg.scenario_text);
+    free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
     many_finalize(&mc);
     return rc;
 }
@@ -1272,7 +1121,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     FILE *a = fopen(from, "rb"), *b = a ? fopen(to, "wb") : NULL;
     int rc = 0;
     if (a == NULL || b == NULL) {
-        say(err, errlen, "%s: cannot copy to %s: %s", from, to, strerror(errno));
+        cfg_say(err, errlen, "%s: cannot copy to %s: %s", from, to, strerror(errno));
         rc = 1;
     }
     char buf[1 << 16];
@@ -1281,7 +1130,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
         if (fwrite(buf, 1, n, b) != n) rc = 1;
     if (a) fclose(a);
     if (b && fclose(b) != 0) rc = 1;
-    if (rc != 0 && !err[0]) say(err, errlen, "%s: cannot write", to);
+    if (rc != 0 && !err[0]) cfg_say(err, errlen, "%s: cannot write", to);
     return rc;
 }
 
@@ -1328,7 +1177,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
         long long idx = -1, cnt = -1, P = 0, R = 0;
         if (src[k] < 0 || read_attr_str(src[k], "schema", schema, sizeof schema) != 0 ||
             strcmp(schema, "tyndau-sweep") != 0) {
-            say(err, sizeof err, "%s: not a tyndau sweep file", names[k]);
+            cfg_say(err, sizeof err, "%s: not a tyndau sweep file", names[k]);
             rc = 2;
             break;
         }
@@ -1348,7 +1197,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
             snprintf(fp0, sizeof fp0, "%s", fp);
             count0 = cnt, jobs0 = P * R, outs0 = (long long)dims[1];
             if (cnt < 1) {
-                say(err, sizeof err, "%s: not a shard (made without --shard); expected the files of one sharded sweep",
+                cfg_say(err, sizeof err, "%s: not a shard (made without --shard); expected the files of one sharded sweep",
                     names[k]);
                 rc = 2;
                 break;
@@ -1358,16 +1207,16 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
             for (long long i = 0; seen && i < cnt; i++) seen[i] = -1;
         }
         if (rc == 0 && (strcmp(fp, fp0) != 0 || cnt != count0 || (long long)dims[0] != jobs0 || (long long)dims[1] != outs0)) {
-            say(err, sizeof err, "%s is a shard of a different sweep than %s (sweep file, scenario, design or shard "
+            cfg_say(err, sizeof err, "%s is a shard of a different sweep than %s (sweep file, scenario, design or shard "
                 "count differ)", names[k], names[0]);
             rc = 2;
         }
         if (rc == 0 && (idx < 0 || idx >= cnt)) {
-            say(err, sizeof err, "%s: shard index %lld outside 0..%lld", names[k], idx, cnt - 1);
+            cfg_say(err, sizeof err, "%s: shard index %lld outside 0..%lld", names[k], idx, cnt - 1);
             rc = 2;
         }
         if (rc == 0 && seen[idx] >= 0) {
-            say(err, sizeof err, "shard %lld/%lld given twice: %s and %s", idx, cnt, names[seen[idx]], names[k]);
+            cfg_say(err, sizeof err, "shard %lld/%lld given twice: %s and %s", idx, cnt, names[seen[idx]], names[k]);
             rc = 2;
         }
         if (rc == 0) seen[idx] = (int)k;
@@ -1377,7 +1226,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
             char list[300] = "";
             for (long long j = i; j < count0 && strlen(list) < 250; j++)
                 if (seen[j] < 0) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lld", list[0] ? ", " : "", j);
-            say(err, sizeof err, "missing shard(s) %s of %lld: expected one file per shard 0..%lld", list, count0,
+            cfg_say(err, sizeof err, "missing shard(s) %s of %lld: expected one file per shard 0..%lld", list, count0,
                 count0 - 1);
             rc = 2;
         }
@@ -1390,7 +1239,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
     }
     hid_t of = rc == 0 ? H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
     if (rc == 0 && of < 0) {
-        say(err, sizeof err, "%s: cannot open", tmp);
+        cfg_say(err, sizeof err, "%s: cannot open", tmp);
         rc = 1;
     }
     size_t missing = 0, first = 0;
@@ -1398,7 +1247,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
         rc = merge_into(of, names[0], src + 1, n - 1, (size_t)jobs0, (size_t)outs0, 1, names + 1, &missing, &first,
                         err, sizeof err);
     if (rc == 0 && missing > 0) {
-        say(err, sizeof err, "%zu runs are in no shard (first: job %zu): a shard is incomplete; rerun it with --resume",
+        cfg_say(err, sizeof err, "%zu runs are in no shard (first: job %zu): a shard is incomplete; rerun it with --resume",
             missing, first);
         rc = 2;
     }
@@ -1412,7 +1261,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
     for (size_t k = 0; src && k < n; k++)
         if (src[k] >= 0) H5Fclose(src[k]);
     if (rc == 0 && rename(tmp, out) != 0) {
-        say(err, sizeof err, "%s: cannot rename: %s", out, strerror(errno));
+        cfg_say(err, sizeof err, "%s: cannot rename: %s", out, strerror(errno));
         rc = 1;
     }
     if (rc != 0) {
@@ -1486,13 +1335,13 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
         switch (c) {
         case 'o': out = optarg; break;
         case 'b':
-            if (count_arg(optarg, 0, 1000000, &boot) != 0) {
+            if (cfg_count(optarg, 0, 1000000, &boot) != 0) {
                 fprintf(stderr, "tyndau: --boot: expected a whole number from 0 to 1000000, got '%s'\n", optarg);
                 return 2;
             }
             break;
         case 's':
-            if (count_arg(optarg, 0, SIZE_MAX, &v) != 0) {
+            if (cfg_count(optarg, 0, SIZE_MAX, &v) != 0) {
                 fprintf(stderr, "tyndau: --seed: expected an unsigned integer, got '%s'\n", optarg);
                 return 2;
             }
@@ -1519,7 +1368,7 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
     hid_t f = H5Fopen(in, H5F_ACC_RDONLY, H5P_DEFAULT);
     long long P = 0, R = 0, nb = 0, shard = 0;
     if (f < 0 || read_attr_str(f, "schema", schema, sizeof schema) != 0 || strcmp(schema, "tyndau-sweep") != 0) {
-        say(err, sizeof err, "%s: not a tyndau sweep file", in);
+        cfg_say(err, sizeof err, "%s: not a tyndau sweep file", in);
         rc = 2;
     }
     if (rc == 0) {
@@ -1530,11 +1379,11 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
         h5r_attr_int(f, "base_points", &nb);
         h5r_attr_int(f, "shard_count", &shard);
         if (strncmp(status, "complete", 8) != 0 || shard != 0) {
-            say(err, sizeof err, "%s: %s; expected a complete sweep (merge the shards first)", in,
+            cfg_say(err, sizeof err, "%s: %s; expected a complete sweep (merge the shards first)", in,
                 shard ? "a shard" : "an unfinished sweep");
             rc = 2;
         } else if (strcmp(design, "saltelli") != 0 && strcmp(design, "morris") != 0) {
-            say(err, sizeof err, "%s: a %s design; sensitivity indices need 'design = saltelli' (Sobol indices) or "
+            cfg_say(err, sizeof err, "%s: a %s design; sensitivity indices need 'design = saltelli' (Sobol indices) or "
                 "'design = morris' (elementary effects)", in, design);
             rc = 2;
         }
@@ -1546,7 +1395,7 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
     if (rc == 0 && (!pn || !on || !unit || !y)) rc = 1;
     if (rc == 0 && (read_strings_ds(f, "/design/parameter", d, pn) != 0 || read_strings_ds(f, "/runs/output", n_out, on) != 0 ||
                     h5r_f64(f, "/design/unit", unit, (size_t)P * d) != 0 || h5r_f64(f, "/runs/y", y, n_jobs * n_out) != 0)) {
-        say(err, sizeof err, "%s: cannot read the design or the runs", in);
+        cfg_say(err, sizeof err, "%s: cannot read the design or the runs", in);
         rc = 2;
     }
     if (f >= 0) H5Fclose(f);
@@ -1640,7 +1489,7 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
             free(tmpv);
         }
         if (h5w_close(&w) != 0 || rename(tmp, out) != 0) {
-            say(err, sizeof err, "%s: cannot write", out);
+            cfg_say(err, sizeof err, "%s: cannot write", out);
             unlink(tmp);
             rc = 1;
         } else {

@@ -6,7 +6,7 @@
 # Run from the repository root (`make integration` does).  Needs h5diff (Debian's
 # hdf5-tools) and python3 with h5py, numpy and matplotlib.  Every check prints one
 # line, "ok - ..." or "FAIL - ..." (with the captured stderr), and the last line
-# is "integration: N passed, M failed"; the exit status is nonzero if any failed.
+# is "integration: N passed, M failed, K skipped"; the exit status is nonzero if any failed.
 # Runs are small (20000 agents or fewer, except the killed run) so the whole script
 # takes well under a minute on two cores.
 # shellcheck disable=SC2016  # the python programs are single-quoted on purpose
@@ -17,46 +17,10 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 AGENTS=20000
 SMALL=2000
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-integration.XXXXXX") || {
-    echo "FAIL - cannot create a temporary directory"
-    echo "integration: 0 passed, 1 failed"
-    exit 1
-}
-bg_pid=
-cleanup() {
-    if [ -n "$bg_pid" ]; then kill -9 "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-passed=0
-failed=0
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+lib_init integration
 notes=()
-
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-
-# fail DESCRIPTION [FILE...]: a failed check, with the files (captured stderr) shown.
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    shift
-    local f
-    for f in "$@"; do
-        [ -s "$f" ] && sed 's/^/    | /' "$f"
-    done
-    return 0
-}
-
-# check DESCRIPTION CONDITION-EXIT-STATUS [FILE...]
-check() {
-    local desc=$1 status=$2
-    shift 2
-    if [ "$status" -eq 0 ]; then ok "$desc"; else fail "$desc" "$@"; fi
-}
 
 # tyn ARGS...: run tyndau; stdout in $tmp/stdout, stderr in $tmp/stderr, status in $rc.
 tyn() {
@@ -501,5 +465,4 @@ else
 fi
 
 for n in "${notes[@]}"; do echo "# note: $n"; done
-echo "integration: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

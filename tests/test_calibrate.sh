@@ -15,30 +15,9 @@ TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
 PYTHON=${PYTHON:-/usr/bin/python3}
 ROOT=$(pwd)
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-calibrate.XXXXXX") || exit 1
-bg_pid=
-cleanup() {
-    if [ -n "$bg_pid" ]; then kill -9 "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-passed=0 failed=0 skipped=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    shift
-    local f
-    for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | head -40; done
-    return 0
-}
-check() {
-    local desc=$1 status=$2
-    shift 2
-    if [ "$status" -eq 0 ]; then ok "$desc"; else fail "$desc" "$@"; fi
-}
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
+lib_init calibrate
 
 # A small calibration: three parameters the survey speaks to directly.
 small() { # small FILE [AGENTS PARTICLES MAX_GENERATIONS [extra line for [calibration]]]
@@ -213,8 +192,7 @@ if command -v mpirun >/dev/null 2>&1 && "$TYNDAU" calibrate --help >/dev/null; t
     [ "$rc" -eq 0 ] && [ "$ranks" = 2 ] && same "$tmp/t1.h5" "$tmp/m2.h5" "${RESULT_OBJECTS[@]}" $(gen_objects "$tmp/t1.h5")
     check "mpirun -np 2 (ranks=$ranks): identical to one process" $? "$tmp/m2.err" "$tmp/h5diff.out"
 else
-    skipped=$((skipped + 1))
-    echo "skip - MPI check: no mpirun (install openmpi-bin libopenmpi-dev)"
+    skip "MPI check: no mpirun (install openmpi-bin libopenmpi-dev)"
 fi
 
 # ---------------------------------------------------------------------------
@@ -308,5 +286,4 @@ print("model MAE %.2f pp, null MAE %.2f pp" % (q.attrs["mae_holdout_vs_null_mode
 EOF
 check "holdout aware_concept:income (exit $rc): 9 held-out cells, weights 1/2, both MAEs reported" $? "$tmp/ho.py" "$tmp/ho.err"
 
-echo "calibrate: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish

@@ -15,39 +15,30 @@ set -uo pipefail
 
 TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
 ROOT=$(pwd)
-passed=0 failed=0 skipped=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    shift
-    local f
-    for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | tail -25; done
-    return 0
-}
-finish() {
-    echo "slurm: $passed passed, $failed failed, $skipped skipped"
-    [ "$failed" -eq 0 ]
-    exit
-}
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
+lib_init slurm
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null ||
     [ "$(id -u)" -ne 0 ]; then
-    skipped=1
-    echo "skip - Slurm: needs slurm-wlm, munge and root"
+    skip "Slurm: needs slurm-wlm, munge and root"
     finish
+    exit
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-slurm.XXXXXX") || exit 1
 chmod 755 "$tmp"
 started_munge=
-cleanup() {
+lib_cleanup_extra() {
     [ -f "$tmp/ctl.pid" ] && kill "$(cat "$tmp/ctl.pid")" 2>/dev/null
     [ -f "$tmp/d.pid" ] && kill "$(cat "$tmp/d.pid")" 2>/dev/null
     [ -n "$started_munge" ] && [ -f "$tmp/munged.pid" ] && kill "$(cat "$tmp/munged.pid")" 2>/dev/null
-    sleep 1
-    rm -rf "$tmp"
+    local f
+    for f in ctl d munged; do # wait (up to 10 s) until the daemons have gone
+        for _ in $(seq 1 100); do
+            [ -f "$tmp/$f.pid" ] && kill -0 "$(cat "$tmp/$f.pid")" 2>/dev/null || break
+            sleep 0.1
+        done
+    done
 }
-trap cleanup EXIT
 
 # munge: use a running daemon, else start one on a socket of our own
 export MUNGE_SOCKET=
@@ -63,6 +54,7 @@ fi
 if ! munge -n ${MUNGE_SOCKET:+--socket="$MUNGE_SOCKET"} 2>/dev/null | unmunge ${MUNGE_SOCKET:+--socket="$MUNGE_SOCKET"} >/dev/null 2>&1; then
     fail "munge: no working daemon" "$tmp/munged.out" "$tmp/munged.log"
     finish
+    exit
 fi
 
 port() { # a free TCP port
@@ -110,6 +102,7 @@ done
 if [ -z "$up" ]; then
     fail "Slurm: slurmctld and slurmd did not come up (30 s)" "$tmp/ctl.out" "$tmp/ctl.log" "$tmp/d.out" "$tmp/d.log"
     finish
+    exit
 fi
 ok "Slurm 22.05 up on $host ($cpus CPUs): slurmctld, slurmd, munge"
 
@@ -135,13 +128,14 @@ cat >"$tmp/work/array.sbatch" <<EOF
 export OMP_NUM_THREADS=1
 "$TYNDAU" sweep "$tmp/work/s.ini" -o "$tmp/work/shard.\$SLURM_ARRAY_TASK_ID.h5" --resume
 EOF
-cd "$tmp/work" || finish
+cd "$tmp/work" || { finish; exit; }
 jid=$(sbatch --parsable array.sbatch 2>"$tmp/sbatch.err")
 mjid=$(sbatch --parsable --dependency=afterok:"$jid" --output="$tmp/work/merge.log" \
     --wrap "\"$TYNDAU\" merge -o \"$tmp/work/merged.h5\" \"$tmp\"/work/shard.*.h5" 2>>"$tmp/sbatch.err")
 if [ -z "$jid" ] || [ -z "$mjid" ]; then
     fail "sbatch: the array or the merge job was not accepted" "$tmp/sbatch.err" "$tmp/ctl.log"
     finish
+    exit
 fi
 for _ in $(seq 1 240); do
     [ -z "$(squeue -h -j "$jid,$mjid" 2>/dev/null)" ] && break
@@ -152,6 +146,7 @@ state=$(sacct -n 2>/dev/null | head -1)
 if [ $? -eq 0 ]; then ok "array job $jid (3 shards) and merge job $mjid (afterok) ran"; else
     fail "array job $jid / merge job $mjid: no merged file ($state)" "$tmp/work/array-0.log" "$tmp/work/merge.log" "$tmp/ctl.log" "$tmp/d.log"
     finish
+    exit
 fi
 "$TYNDAU" sweep "$tmp/work/s.ini" -o "$tmp/work/single.h5" -q 2>"$tmp/single.err"
 h5diff -q "$tmp/work/single.h5" "$tmp/work/merged.h5" /runs /runs >"$tmp/h5diff.out" 2>&1 &&

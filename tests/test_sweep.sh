@@ -11,30 +11,9 @@ set -uo pipefail
 TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
 PYTHON=${PYTHON:-/usr/bin/python3}
 ROOT=$(pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-sweep.XXXXXX") || exit 1
-bg_pid=
-cleanup() {
-    if [ -n "$bg_pid" ]; then kill -9 "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-passed=0 failed=0 skipped=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    shift
-    local f
-    for f in "$@"; do [ -s "$f" ] && sed 's/^/    | /' "$f" | head -30; done
-    return 0
-}
-check() {
-    local desc=$1 status=$2
-    shift 2
-    if [ "$status" -eq 0 ]; then ok "$desc"; else fail "$desc" "$@"; fi
-}
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
+lib_init sweep
 # runs_same A B: identical /runs (outputs, status, errors) and /design
 runs_same() { h5diff -q "$1" "$2" /runs /runs >"$tmp/h5diff.out" 2>&1 && h5diff -q "$1" "$2" /design /design >>"$tmp/h5diff.out" 2>&1; }
 
@@ -180,8 +159,7 @@ if command -v mpirun >/dev/null 2>&1; then
     [ "$rc" -eq 0 ] && runs_same "$tmp/t1.h5" "$tmp/m2.h5"
     check "mpirun -np 2 (exit $rc): identical runs to one process" $? "$tmp/m2.err" "$tmp/h5diff.out"
 else
-    skipped=$((skipped + 1))
-    echo "skip - MPI check: no mpirun"
+    skip "MPI check: no mpirun"
 fi
 
 # ---------------------------------------------------------------------------
@@ -242,5 +220,4 @@ st = f["runs/status"]; st[0] = 0
 ' "$tmp/forged1.h5"
 expect_bad "merge with overlapping shards" "overlapping files: job 0 is in both" -- merge -o "$tmp/bad.h5" "$tmp/shard0.h5" "$tmp/forged1.h5" "$tmp/shard2.h5"
 
-echo "sweep: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish

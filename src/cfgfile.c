@@ -1,0 +1,183 @@
+/*
+ * cfgfile.c - INI files of the run-many commands (see cfgfile.h).
+ */
+#include "cfgfile.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+
+void cfg_say(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+}
+
+char *cfg_slurp(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cfg_say(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+    while (buf != NULL && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (nb == NULL) free(buf);
+            buf = nb;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (buf == NULL || bad) {
+        free(buf);
+        cfg_say(err, errlen, "%s: cannot read: %s", path, bad ? "read error" : "out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+int cfg_error(cfg_file *f, const char *fmt, ...)
+{
+    if (f->err[0]) return 0;
+    char buf[CFG_ERRLEN - 64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cfg_say(f->err, sizeof f->err, "%s:%d: %s", f->path, f->lineno, buf);
+    return 0;
+}
+
+int cfg_seen(cfg_file *f, const char *section, const char *key)
+{
+    char full[80];
+    snprintf(full, sizeof full, "%.30s/%.48s", section, key);
+    for (int k = 0; k < f->n_seen; k++)
+        if (strcmp(f->seen[k], full) == 0) return 1;
+    if (f->n_seen < (int)(sizeof f->seen / sizeof f->seen[0])) snprintf(f->seen[f->n_seen++], sizeof f->seen[0], "%s", full);
+    return 0;
+}
+
+/* One physical line per call, leading blanks removed (inih would take an indented line as a
+ * continuation), so f->lineno is the line inih is on. */
+static char *read_line(char *buf, int num, void *stream)
+{
+    cfg_file *f = stream;
+    if (*f->pos == '\0') return NULL;
+    const char *e = strchr(f->pos, '\n');
+    size_t len = e ? (size_t)(e - f->pos) : strlen(f->pos);
+    f->lineno++;
+    const char *s = f->pos;
+    f->pos += len + (e != NULL);
+    if (f->lineno == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3, len -= 3;
+    while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
+    if (len >= (size_t)num - 1 || len > CFG_MAX_LINE) {
+        cfg_error(f, "line longer than %d characters", CFG_MAX_LINE);
+        len = 0;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+int cfg_parse(cfg_file *f, const char *path, cfg_handler handler, void *user)
+{
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    f->text = cfg_slurp(path, f->err, sizeof f->err);
+    if (f->text == NULL) return 2;
+    const char *slash = strrchr(path, '/');
+    if (slash) snprintf(f->dir, sizeof f->dir, "%.*s", (int)(slash - path), path);
+    f->pos = f->text;
+    int rc = ini_parse_stream(read_line, f, handler, user);
+    if (f->err[0]) return 2;
+    if (rc > 0) {
+        cfg_say(f->err, sizeof f->err, "%s:%d: malformed line, expected '[section]', 'key = value' or a comment",
+                path, rc);
+        return 2;
+    }
+    if (rc < 0) {
+        cfg_say(f->err, sizeof f->err, "%s: cannot parse (out of memory)", path);
+        return 1;
+    }
+    return 0;
+}
+
+int cfg_path(const cfg_file *f, const char *value, char *dst, size_t len)
+{
+    int n = value[0] == '/' || f->dir[0] == '\0' ? snprintf(dst, len, "%s", value)
+                                                  : snprintf(dst, len, "%s/%s", f->dir, value);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int cfg_count(const char *s, size_t lo, size_t hi, size_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end != '\0' || v < lo || v > hi) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+int cfg_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end != '\0') return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int cfg_key_count(cfg_file *f, const char *key, const char *value, size_t lo, size_t hi, size_t *out)
+{
+    if (cfg_count(value, lo, hi, out) != 0)
+        return cfg_error(f, "key '%s': expected a whole number from %zu to %zu, got '%s'", key, lo, hi, value);
+    return 1;
+}
+
+int cfg_key_u64(cfg_file *f, const char *key, const char *value, uint64_t *out)
+{
+    if (cfg_u64(value, out) != 0) return cfg_error(f, "key '%s': expected an unsigned 64-bit integer, got '%s'", key, value);
+    return 1;
+}
+
+int cfg_key_path(cfg_file *f, const char *key, const char *value, char *dst)
+{
+    if (cfg_path(f, value, dst, PATH_MAX) != 0) return cfg_error(f, "key '%s': path too long", key);
+    return 1;
+}
+
+int cfg_key_param(cfg_file *f, const char *name, const char *value, const char *what, prior_t *pr)
+{
+    int i = tyndau_params_find(name);
+    if (i < 0) {
+        const char *near = tyndau_params_nearest(name);
+        return cfg_error(f, "unknown parameter '%s'%s%s%s", name, near ? " (did you mean '" : "", near ? near : "",
+                         near ? "'?)" : "");
+    }
+    const tyndau_param_info *info = &tyndau_param_table[i];
+    if (info->type != TYNDAU_PT_REAL)
+        return cfg_error(f, "key '%s': only real-valued parameters can be %s (this one is %s)", name, what,
+                         info->type == TYNDAU_PT_INT ? "an integer" : "a date");
+    char msg[400];
+    if (prior_parse(pr, name, value, info->min, info->max, msg, sizeof msg) != 0) return cfg_error(f, "%s", msg);
+    pr->param = i;
+    pr->line = f->lineno;
+    return 1;
+}
