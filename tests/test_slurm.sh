@@ -66,7 +66,7 @@ cpus=$(nproc)
 mkdir -p "$tmp/state" "$tmp/spool" "$tmp/work"
 cat >"$tmp/slurm.conf" <<EOF
 ClusterName=tyndau-test
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$(port)
 SlurmdPort=$(port)
 AuthType=auth/munge
@@ -88,15 +88,18 @@ MpiDefault=none
 ReturnToService=2
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
-NodeName=$host CPUs=$cpus RealMemory=1000 State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus RealMemory=1000 State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$tmp/slurm.conf
 slurmctld -f "$SLURM_CONF" >"$tmp/ctl.out" 2>&1
-slurmd -f "$SLURM_CONF" >"$tmp/d.out" 2>&1
+slurmd -f "$SLURM_CONF" -N "$host" >"$tmp/d.out" 2>&1
+# addresses are given in the configuration: the host name need not resolve (a bare chroot's
+# /etc/hosts may not know it); every client call is bounded in time
 up=
-for _ in $(seq 1 60); do
-    if sinfo -h -o '%T' 2>/dev/null | grep -q idle; then up=1; break; fi
+deadline=$((SECONDS + 30))
+while [ "$SECONDS" -lt "$deadline" ]; do
+    if timeout 5 sinfo -h -o '%T' 2>/dev/null | grep -q idle; then up=1; break; fi
     sleep 0.5
 done
 if [ -z "$up" ]; then
@@ -129,19 +132,20 @@ export OMP_NUM_THREADS=1
 "$TYNDAU" sweep "$tmp/work/s.ini" -o "$tmp/work/shard.\$SLURM_ARRAY_TASK_ID.h5" --resume
 EOF
 cd "$tmp/work" || { finish; exit; }
-jid=$(sbatch --parsable array.sbatch 2>"$tmp/sbatch.err")
-mjid=$(sbatch --parsable --dependency=afterok:"$jid" --output="$tmp/work/merge.log" \
+jid=$(timeout 20 sbatch --parsable array.sbatch 2>"$tmp/sbatch.err")
+mjid=$(timeout 20 sbatch --parsable --dependency=afterok:"$jid" --output="$tmp/work/merge.log" \
     --wrap "\"$TYNDAU\" merge -o \"$tmp/work/merged.h5\" \"$tmp\"/work/shard.*.h5" 2>>"$tmp/sbatch.err")
 if [ -z "$jid" ] || [ -z "$mjid" ]; then
     fail "sbatch: the array or the merge job was not accepted" "$tmp/sbatch.err" "$tmp/ctl.log"
     finish
     exit
 fi
-for _ in $(seq 1 240); do
-    [ -z "$(squeue -h -j "$jid,$mjid" 2>/dev/null)" ] && break
+deadline=$((SECONDS + 180))
+while [ "$SECONDS" -lt "$deadline" ]; do
+    [ -z "$(timeout 5 squeue -h -j "$jid,$mjid" 2>/dev/null)" ] && break
     sleep 0.5
 done
-state=$(sacct -n 2>/dev/null | head -1)
+state=$(timeout 5 squeue -h -j "$jid,$mjid" 2>/dev/null | head -3)
 [ -s "$tmp/work/merged.h5" ] && [ -s "$tmp/work/shard.0.h5" ] && [ -s "$tmp/work/shard.2.h5" ]
 if [ $? -eq 0 ]; then ok "array job $jid (3 shards) and merge job $mjid (afterok) ran"; else
     fail "array job $jid / merge job $mjid: no merged file ($state)" "$tmp/work/array-0.log" "$tmp/work/merge.log" "$tmp/ctl.log" "$tmp/d.log"
