@@ -437,7 +437,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("tyndau %s\n", TYNDAU_VERSION);
+#ifdef TYNDAU_MPI
+        printf("tyndau %s (with MPI)\n", TYNDAU_VERSION);
+#else
+        printf("tyndau %s (without MPI)\n", TYNDAU_VERSION);
+#endif
         return 0;
     }
     if (strcmp(cmd, "run") == 0) {
