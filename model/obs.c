@@ -76,8 +76,6 @@ static tyndau_status solve_sizes(tyndau_obs *o, const tyndau_targets *t, const d
 {
     /* The age prior in the order the age groups appear in the targets. */
     double prior[TYNDAU_SUBGROUPS_MAX];
-    tyndau_subgroups probe;
-    tyndau_error e2;
     int have_age = 0, have_income = 0;
     for (size_t i = 0; i < t->n; i++) {
         if (strcmp(t->cells[i].group_type, "age") == 0) have_age = 1;
@@ -88,31 +86,27 @@ static tyndau_status solve_sizes(tyndau_obs *o, const tyndau_targets *t, const d
         if (st != TYNDAU_OK) return st;
     }
     if (have_age) {
-        /* Find the order: a first solve with a flat prior only to learn the group names. */
-        double flat[TYNDAU_SUBGROUPS_MAX];
-        for (size_t g = 0; g < TYNDAU_SUBGROUPS_MAX; g++) flat[g] = 0.25;
-        if (tyndau_subgroups_estimate(t, "age", flat, 1.0, &probe, &e2) != TYNDAU_OK) {
-            *err = e2;
-            return TYNDAU_EINPUT;
-        }
-        if (probe.n_groups != N_AGE)
+        tyndau_subgroups names;
+        memset(&names, 0, sizeof names);
+        tyndau_status st = tyndau_subgroups_groups(t, "age", &names, err);
+        if (st != TYNDAU_OK) return st;
+        if (names.n_groups != N_AGE)
             return TYNDAU_ERR(err, TYNDAU_EINPUT, "targets: %zu age groups published, expected %d",
-                              probe.n_groups, N_AGE);
-        for (size_t g = 0; g < probe.n_groups; g++) {
+                              names.n_groups, N_AGE);
+        for (size_t g = 0; g < names.n_groups; g++) {
             int k = -1;
             for (int a = 0; a < N_AGE; a++)
-                if (strcmp(probe.group[g], tyndau_age_names[a]) == 0) k = a;
+                if (strcmp(names.group[g], tyndau_age_names[a]) == 0) k = a;
             if (k < 0)
                 return TYNDAU_ERR(err, TYNDAU_EINPUT, "targets: unknown age group '%s', expected one of "
-                                  "18-29, 30-45, 46-60, 61+", probe.group[g]);
+                                  "18-29, 30-45, 46-60, 61+", names.group[g]);
             prior[g] = age_prior[k];
         }
-        /* Weight of a prior row relative to a data equation: the data equations' error is
-         * the rounding of a published cell (variance ROUND_VAR (1 + sum w^2) in subgroups.c,
-         * about 1e-7 in shares); the prior's is age_prior_sd^2. */
-        double data_var = (0.001 * 0.001 / 12.0) * 1.25;
-        double w = data_var / (age_prior_sd * age_prior_sd);
-        tyndau_status st = tyndau_subgroups_estimate(t, "age", prior, w, &o->age, err);
+        /* Weight of a prior row relative to a data equation: a data equation's error is the
+         * rounding of published cells, TYNDAU_SUBGROUPS_ROUND_VAR (1 + sum w^2), sum w^2 about
+         * 0.25 for four groups; the prior's is age_prior_sd^2. */
+        double w = TYNDAU_SUBGROUPS_ROUND_VAR * 1.25 / (age_prior_sd * age_prior_sd);
+        st = tyndau_subgroups_estimate(t, "age", prior, w, &o->age, err);
         if (st != TYNDAU_OK) return st;
     }
     return TYNDAU_OK;

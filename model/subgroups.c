@@ -61,8 +61,7 @@
 #define WHOLE_SAMPLE "all"
 /* A question's rows are complete when they sum to 1 within the loader's tolerance (targets.c). */
 #define ROW_SUM_TOL (0.005 + 1e-9)
-/* Variance of a cell rounded to 0.1 pp, in shares: uniform on +-0.0005. */
-#define ROUND_VAR (0.001 * 0.001 / 12.0)
+#define ROUND_VAR TYNDAU_SUBGROUPS_ROUND_VAR
 /* Relative singular value below which the cross-tabs are taken not to separate the groups. */
 #define RANK_TOL 1e-10
 /* Prior shares must sum to 1 within this. */
@@ -125,9 +124,8 @@ static void list_group_types(const tyndau_targets *t, char *buf, size_t cap)
     if (len == 0) snprintf(buf, cap, "(none)");
 }
 
-/* Collect the group names of group_type in order of first appearance. */
-static tyndau_status collect_groups(const tyndau_targets *t, const char *group_type,
-                                    tyndau_subgroups *out, tyndau_error *err)
+tyndau_status tyndau_subgroups_groups(const tyndau_targets *t, const char *group_type,
+                                     tyndau_subgroups *out, tyndau_error *err)
 {
     size_t k = 0;
     for (size_t i = 0; i < t->n; i++) {
@@ -422,7 +420,7 @@ tyndau_status tyndau_subgroups_estimate(const tyndau_targets *t, const char *gro
     memset(&res, 0, sizeof res);
     lsq_system sys;
     memset(&sys, 0, sizeof sys);
-    tyndau_status st = collect_groups(t, group_type, &res, err);
+    tyndau_status st = tyndau_subgroups_groups(t, group_type, &res, err);
     if (st != TYNDAU_OK) return st;
     /* it matched a cell's group_type, so it fits */
     memcpy(res.group_type, group_type, strlen(group_type) + 1);

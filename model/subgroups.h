@@ -17,6 +17,10 @@
 #include "error.h"
 #include "targets.h"
 
+/* Variance of a published cell rounded to 0.1 pp, in shares (uniform on +-0.0005): the error
+ * of one data equation is this times (1 + sum of squared weights). */
+#define TYNDAU_SUBGROUPS_ROUND_VAR (0.001 * 0.001 / 12.0)
+
 /* The most groups one group type may have (the size of the arrays below). */
 #define TYNDAU_SUBGROUPS_MAX 8
 
@@ -45,5 +49,11 @@ typedef struct {
 tyndau_status tyndau_subgroups_estimate(const tyndau_targets *t, const char *group_type,
                                         const double *prior, double prior_weight,
                                         tyndau_subgroups *out, tyndau_error *err);
+
+/* Only the group names of group_type, in order of first appearance in the targets (the order
+ * of the shares and of a prior): fills out->group and out->n_groups; TYNDAU_EINPUT for fewer
+ * than 2 groups or more than TYNDAU_SUBGROUPS_MAX. */
+tyndau_status tyndau_subgroups_groups(const tyndau_targets *t, const char *group_type,
+                                     tyndau_subgroups *out, tyndau_error *err);
 
 #endif

@@ -309,7 +309,6 @@ typedef struct {
     cfg_t cfg;
     tyndau_params base;
     tyndau_scenario sc;
-    char *scenario_text_for_hash;
     tyndau_targets targets;
     const char *targets_source;
     char *targets_text;
@@ -326,14 +325,7 @@ typedef struct {
     size_t n_gen, cap_gen;
     const char *status; /* "running", "complete", "budget_exhausted" */
     size_t n_out;       /* doubles per simulation */
-    time_t started;
 } calib_t;
-
-static uint64_t fnv(uint64_t h, const char *s)
-{
-    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return (h ^ 0xff) * 0x100000001b3ull;
-}
 
 static double kappa_of(const calib_t *C, const double *x)
 {
@@ -937,9 +929,8 @@ static void ppc_free(ppc_t *p)
     free(p->lo90s), free(p->hi90s), free(p->inside_s);
 }
 
-static int predictive(calib_t *C, const post_t *P, ppc_t *out)
+static int predictive(calib_t *C, ppc_t *out)
 {
-    (void)P;
     const cfg_t *c = &C->cfg;
     const tyndau_obs *o = &C->obs;
     const gen_t *g = &C->gen[C->n_gen - 1];
@@ -1308,11 +1299,11 @@ static int setup(calib_t *C, const char *cfg_path, char *err, size_t errlen)
         return 2;
     }
     C->n_out = C->obs.n_rows * TYNDAU_OBS_STRIDE;
-    uint64_t h = 0xcbf29ce484222325ull;
-    h = fnv(h, c->file.text);
-    h = fnv(h, C->sc.text);
-    h = fnv(h, c->targets[0] ? C->targets_text : tyndau_embedded_marginals);
-    h = fnv(h, C->holdout_joined);
+    uint64_t h = CFG_HASH_START;
+    h = cfg_hash(h, c->file.text);
+    h = cfg_hash(h, C->sc.text);
+    h = cfg_hash(h, c->targets[0] ? C->targets_text : tyndau_embedded_marginals);
+    h = cfg_hash(h, C->holdout_joined);
     C->fingerprint = h;
     return 0;
 }
@@ -1406,7 +1397,6 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         many_finalize(&C->mc);
         return rc;
     }
-    C->started = time(NULL);
     if (C->mc.rank == 0 && !C->quiet)
         fprintf(stderr, "calibrate: %zu quantities, %zu particles, %zu agents, %zu fitted rows of %zu, %d rank(s) x "
                 "%d thread(s)\n", C->cfg.d, C->cfg.particles, C->cfg.agents, tyndau_obs_n_fitted(&C->obs),
@@ -1418,7 +1408,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     memset(&Q, 0, sizeof Q);
     if (rc == 0) {
         summarise(C, &P);
-        rc = predictive(C, &P, &Q);
+        rc = predictive(C, &Q);
         if (rc != 0 && C->mc.rank == 0) fprintf(stderr, "tyndau: every predictive simulation failed\n");
     }
     char *ini = rc == 0 ? scenario_ini(C, &P) : NULL;

@@ -181,3 +181,9 @@ int cfg_key_param(cfg_file *f, const char *name, const char *value, const char *
     pr->line = f->lineno;
     return 1;
 }
+
+uint64_t cfg_hash(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (h ^ 0xff) * 0x100000001b3ull;
+}

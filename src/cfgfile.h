@@ -49,6 +49,11 @@ int cfg_parse(cfg_file *f, const char *path, cfg_handler handler, void *user);
 /* A path from the file, relative to the file's directory unless absolute: 0, or -1 if too long. */
 int cfg_path(const cfg_file *f, const char *value, char *dst, size_t len);
 
+/* FNV-1a over s (NULL counts as empty), continuing from h (start with CFG_HASH_START); a
+ * separator is mixed in after each string.  For fingerprints of input texts (--resume). */
+#define CFG_HASH_START 0xcbf29ce484222325ull
+uint64_t cfg_hash(uint64_t h, const char *s);
+
 /* Whole numbers: decimal digits only, inside [lo, hi].  0 on success, -1 otherwise. */
 int cfg_count(const char *s, size_t lo, size_t hi, size_t *out);
 int cfg_u64(const char *s, uint64_t *out);

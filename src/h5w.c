@@ -87,11 +87,8 @@ static void dataset(h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtyp
     if (w->failed || loc < 0) return;
     hid_t sp = H5Screate_simple(rank, dims, NULL);
     hid_t d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int empty = 1;
-    for (int k = 0; k < rank; k++) empty &= dims[k] == 0;
     if (d < 0 || (dims[0] > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0))
         fail(w, "cannot write dataset %s", name);
-    (void)empty;
     if (d >= 0) H5Dclose(d);
     H5Sclose(sp);
 }
@@ -149,15 +146,6 @@ int h5r_attr_int(hid_t obj, const char *name, long long *out)
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     if (a < 0) return -1;
     int rc = H5Aread(a, H5T_NATIVE_LLONG, out) < 0 ? -1 : 0;
-    H5Aclose(a);
-    return rc;
-}
-
-int h5r_attr_f64(hid_t obj, const char *name, double *out)
-{
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0) return -1;
-    int rc = H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0 ? -1 : 0;
     H5Aclose(a);
     return rc;
 }

@@ -40,7 +40,6 @@ void h5w_strs(h5w *w, hid_t loc, const char *name, const char *const *v, size_t 
 /* Reading (for resume): 0 on success.  The caller frees what *out gets. */
 int h5r_attr_str(hid_t obj, const char *name, char **out);
 int h5r_attr_int(hid_t obj, const char *name, long long *out);
-int h5r_attr_f64(hid_t obj, const char *name, double *out);
 /* Read a dataset of exactly n elements (of any shape) into v. */
 int h5r_f64(hid_t loc, const char *name, double *v, size_t n);
 int h5r_u64(hid_t loc, const char *name, uint64_t *v, size_t n);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
+
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -79,15 +81,6 @@ void many_finalize(many_ctx *c)
     c->mpi = 0;
 }
 
-void many_abort(const many_ctx *c, int code)
-{
-#ifdef TYNDAU_MPI
-    if (c->mpi && c->size > 1) MPI_Abort(MPI_COMM_WORLD, code);
-#endif
-    (void)c;
-    exit(code);
-}
-
 int many_bcast_int(const many_ctx *c, int v)
 {
 #ifdef TYNDAU_MPI
@@ -97,24 +90,9 @@ int many_bcast_int(const many_ctx *c, int v)
     return v;
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c)
 {
-    uint64_t s = root;
-    uint64_t h = splitmix(&s);
-    s = h ^ a;
-    h = splitmix(&s);
-    s = h ^ b;
-    h = splitmix(&s);
-    s = h ^ c;
-    h = splitmix(&s);
+    uint64_t h = tyndau_mix64(tyndau_key(root, a, b) ^ c);
     return h ? h : 0x9E3779B97F4A7C15ull;
 }
 

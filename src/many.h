@@ -32,12 +32,11 @@ typedef struct {
  * threads <= 0: OpenMP's default.  Returns 0, or -1 with a message on stderr. */
 int many_init(many_ctx *c, int *argc, char ***argv, int threads);
 void many_finalize(many_ctx *c);
-/* Abort every rank (after a fatal error on one). */
-void many_abort(const many_ctx *c, int code);
 /* Every rank gets rank 0's integer (e.g. an exit status decided there). */
 int many_bcast_int(const many_ctx *c, int v);
 
-/* A seed from a root seed and up to three coordinates (SplitMix64 mixing; never 0). */
+/* A seed from a root seed and three coordinates: the model's own mixer (rng.h, SplitMix64),
+ * tyndau_mix64(tyndau_key(root, a, b) ^ c); never 0. */
 uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c);
 
 /*

@@ -74,6 +74,18 @@ static void percentile(double *b, size_t n, double level, double *lo, double *hi
     *hi = gsl_stats_quantile_from_sorted_data(b, 1, n, 1.0 - (1.0 - level) / 2.0);
 }
 
+/* The estimate `value` of input i with the percentile interval of its bootstrap replicates
+ * boot_est[b * d + i] (NaN replicates left out); col is scratch of `boot` doubles. */
+static void interval(double value, const double *boot_est, size_t boot, size_t d, size_t i, double level,
+                     double *col, sens_ci *out)
+{
+    size_t k = 0;
+    for (size_t b = 0; b < boot; b++)
+        if (!isnan(boot_est[b * d + i])) col[k++] = boot_est[b * d + i];
+    out->value = value;
+    percentile(col, k, level, &out->lo, &out->hi);
+}
+
 /* Sobol estimates from the rows listed in idx (with repetition). */
 static void sobol_once(const double *y, size_t n, size_t d, const size_t *idx, size_t m, double *first,
                        double *total)
@@ -119,15 +131,8 @@ int sens_sobol(const double *y, size_t n, size_t d, size_t boot, double level, g
         sobol_once(y, n, d, idx, n, bf + b * d, bt + b * d);
     }
     for (size_t i = 0; i < d; i++) {
-        first[i].value = f[i], total[i].value = t[i];
-        size_t k = 0;
-        for (size_t b = 0; b < boot; b++)
-            if (!isnan(bf[b * d + i])) col[k++] = bf[b * d + i];
-        percentile(col, k, level, &first[i].lo, &first[i].hi);
-        k = 0;
-        for (size_t b = 0; b < boot; b++)
-            if (!isnan(bt[b * d + i])) col[k++] = bt[b * d + i];
-        percentile(col, k, level, &total[i].lo, &total[i].hi);
+        interval(f[i], bf, boot, d, i, level, col, &first[i]);
+        interval(t[i], bt, boot, d, i, level, col, &total[i]);
     }
     free(idx), free(f), free(t), free(bf), free(bt), free(col);
     return 0;
@@ -180,15 +185,8 @@ int sens_morris(const double *x, const double *y, size_t r, size_t d, size_t boo
         morris_once(ee, d, idx, r, bm + b * d, bs + b * d);
     }
     for (size_t i = 0; i < d; i++) {
-        mu_star[i].value = mu[i], sigma[i].value = sd[i];
-        size_t k = 0;
-        for (size_t b = 0; b < boot; b++)
-            if (!isnan(bm[b * d + i])) col[k++] = bm[b * d + i];
-        percentile(col, k, level, &mu_star[i].lo, &mu_star[i].hi);
-        k = 0;
-        for (size_t b = 0; b < boot; b++)
-            if (!isnan(bs[b * d + i])) col[k++] = bs[b * d + i];
-        percentile(col, k, level, &sigma[i].lo, &sigma[i].hi);
+        interval(mu[i], bm, boot, d, i, level, col, &mu_star[i]);
+        interval(sd[i], bs, boot, d, i, level, col, &sigma[i]);
     }
     free(ee), free(mu), free(sd), free(bm), free(bs), free(col), free(idx);
     return 0;

@@ -721,12 +721,6 @@ static const char usage_sweep[] =
     "  -t, --threads T     OpenMP threads per rank (default: all cores)\n"
     "  -q, --quiet         no progress lines\n";
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return (h ^ 0xff) * 0x100000001b3ull;
-}
-
 static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, double **x, double **u, size_t *P)
 {
     memset(c, 0, sizeof *c);
@@ -886,7 +880,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     char err[800] = "";
     if (rc != 0) cfg_say(err, sizeof err, "%s", cfg.file.err);
     layout_t L = {P, cfg.replicates, P * cfg.replicates, cfg.d, cfg.n_out, 0, shard_i, shard_n};
-    L.fingerprint = fnv(fnv(fnv(0xcbf29ce484222325ull, cfg.file.text), cfg.scenario_text), cfg.csv_text);
+    L.fingerprint = cfg_hash(cfg_hash(cfg_hash(CFG_HASH_START, cfg.file.text), cfg.scenario_text), cfg.csv_text);
     char part[PATH_MAX + 32];
     snprintf(part, sizeof part, "%s.partial.%d", out, mc.rank);
     /* what is done already (resume): every part file of this output */
