@@ -3,10 +3,10 @@
  * each citizen whose next event is today (problems and channel choice,
  * media, platform news, proactive contact, telling ties).
  *
- * Only this block's citizens are written, and only the block's RNG stream is
- * drawn from, in a fixed order; what the block says to others (appeals,
- * messages to ties) goes into the block's own buffers.  Hence the day's
- * result does not depend on which thread runs which block.
+ * Only this block's citizens are written, each drawing from its own random
+ * stream (rng.h); what the block says to others (appeals, messages to ties)
+ * goes into the block's own buffers.  Hence the day's result does not depend
+ * on which thread runs which block.
  */
 #include <math.h>
 #include <string.h>
@@ -180,7 +180,7 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
     if (ch == CH_SILENCE) return;
     int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->region, gsl_rng_uniform(r));
     tyndau_appeal ap = {(uint32_t)i, (uint16_t)day, (uint16_t)office, (uint8_t)ch, (uint8_t)dom,
-                        c->demo, c->region, c->ties, sev};
+                        c->demo, c->region, c->ties, sev, (uint16_t)tyndau_ctr_pos(r)};
     if (tyndau_appealbuf_push(&m->block_appeals[b], ap) != 0) cnt->alloc_failed = 1;
     c->appeals = sat_add(c->appeals, 1);
     /* a visit to a centre that has joined the system is news of the platform, and
@@ -349,7 +349,9 @@ void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt
         const tyndau_msg *msg = &m->inbox[k];
         size_t i = msg->target;
         uint64_t before = raw_state(&c->s[i]);
+        tyndau_citizen_rng(m, r, i);
         receive(m, r, msg, day);
+        tyndau_citizen_rng_done(m, r, i);
         state_changed(c, i, before, cnt);
         reschedule(c, i);
     }
@@ -372,12 +374,14 @@ static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day
     tyndau_citizens *c = &m->c;
     const uint16_t today = (uint16_t)day;
     uint64_t before = raw_state(&c->s[i]);
+    tyndau_citizen_rng(m, r, i);
     if (c->s[i].t_contact == today) event_contact(m, r, i, day);
     if (c->s[i].t_media == today) event_media(m, r, i, day);
     if (c->s[i].t_platform == today) event_platform(m, r, i, day);
     if (c->s[i].t_problem == today) event_problem(m, r, b, i, day, 0, cnt);
     if (c->s[i].t_retry == today) event_problem(m, r, b, i, day, 1, cnt);
     if (c->s[i].t_tell == today) event_tell(m, r, b, i, cnt);
+    tyndau_citizen_rng_done(m, r, i);
     state_changed(c, i, before, cnt);
     reschedule(c, i);
 }

@@ -58,7 +58,7 @@ typedef struct {
     uint8_t contacts, appeals, bribes;
     uint8_t disengaged; /* 1: pays no attention to public affairs (fixed at creation) */
     uint16_t t_problem, t_media, t_platform, t_contact, t_tell, t_retry;
-    uint32_t unused3;
+    uint32_t draws; /* position in the citizen's random stream (rng.h) */
 } tyndau_citizen;
 _Static_assert(sizeof(tyndau_citizen) == 32, "a citizen is half a cache line");
 
@@ -75,6 +75,8 @@ typedef struct {
     uint16_t day, office;
     uint8_t channel, domain, demo, region, ties;
     uint8_t severity;
+    uint16_t seq; /* the complainant's stream position when it appealed: with citizen
+                     and day, the key of the appeal's own stream (rng.h) */
 } tyndau_appeal;
 
 /* A message delivered to a citizen at the start of the next day. */
@@ -112,7 +114,8 @@ typedef struct {
     tyndau_bureaucrat *bur;
     tyndau_appeal *queue; /* ring buffer */
     size_t q_head, q_len, q_cap;
-    gsl_rng *rng;
+    gsl_rng *rng;             /* counter-based: pointed at each appeal's stream */
+    uint64_t key;             /* key of this office's appeal streams */
     tyndau_msgbuf out;        /* outcome messages of today */
     tyndau_appealbuf escalate; /* today's social-media cases passed up to the ministry */
     /* statistics */
@@ -149,9 +152,8 @@ struct tyndau_model {
     int n_days, survey_day;
     tyndau_citizens c;
     size_t n_blocks;
-    gsl_rng **block_rng;
-    unsigned long *seeds;      /* all stream seeds: init blocks, blocks, offices, survey */
-    unsigned long *init_seed, *block_seed, *office_seed, *survey_seed;
+    gsl_rng **block_rng;       /* counter-based: pointed at each citizen's stream in turn */
+    uint64_t key_citizen;      /* citizen i's stream has key tyndau_mix64(key_citizen ^ i) */
     /* cells: citizens of region r, settlement s are [cell_start[k], cell_start[k+1]) with k = 2r+s */
     size_t cell_start[2 * TYNDAU_N_REGION + 1];
     /* derived per-day tables */
@@ -206,6 +208,17 @@ struct tyndau_model {
     int64_t appeals_hist[TYNDAU_COUNT_MAX], bribes_hist[TYNDAU_COUNT_MAX];
 };
 
+/* Point r at citizen i's stream, where it left off; tyndau_citizen_rng_done keeps the
+ * new position. */
+static inline void tyndau_citizen_rng(const tyndau_model *m, gsl_rng *r, size_t i)
+{
+    tyndau_ctr_seek(r, tyndau_mix64(m->key_citizen ^ (uint64_t)i), m->c.s[i].draws);
+}
+static inline void tyndau_citizen_rng_done(tyndau_model *m, const gsl_rng *r, size_t i)
+{
+    m->c.s[i].draws = (uint32_t)tyndau_ctr_pos(r);
+}
+
 /* population.c */
 tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err);
 tyndau_status tyndau_population_tables(tyndau_model *m, tyndau_error *err);
@@ -228,6 +241,8 @@ uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e
 /* state.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);
+/* (Re)draw every bureaucrat's traits from the current parameters. */
+void tyndau_offices_traits(tyndau_model *m);
 int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain dom, int region, double u);
 void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_counts *cnt);
 int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a);

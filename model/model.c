@@ -98,9 +98,7 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->survey_day = p->survey_date - p->start_date;
     m->n_blocks = (n_agents + TYNDAU_BLOCK - 1) / TYNDAU_BLOCK;
     m->n_threads = threads_available();
-    size_t n_off = 1 + N_DOMAIN + TYNDAU_N_REGION * N_DOMAIN;
-    size_t counts[N_RNG_KIND] = {m->n_blocks, m->n_blocks, n_off, 1};
-    m->seeds = tyndau_calloc(2 * m->n_blocks + n_off + 1, sizeof *m->seeds);
+    m->key_citizen = tyndau_mix64(tyndau_mix64(seed) ^ KEY_CITIZEN);
     m->block_rng = tyndau_calloc(m->n_blocks, sizeof *m->block_rng);
     m->block_out = tyndau_calloc(m->n_blocks, sizeof *m->block_out);
     m->block_appeals = tyndau_calloc(m->n_blocks, sizeof *m->block_appeals);
@@ -112,25 +110,19 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->s_choices = tyndau_calloc(nd * per_day * N_CHANNEL, sizeof(int64_t));
     m->s_outcomes = tyndau_calloc(nd * per_day * N_OUTCOME, sizeof(int64_t));
     m->s_state = tyndau_calloc(nd * per_day * N_STATE_SERIES, sizeof(int64_t));
-    if (!m->seeds || !m->block_rng || !m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
-        !m->s_problems || !m->s_choices || !m->s_outcomes || !m->s_state ||
-        tyndau_rng_seeds(seed, counts, m->seeds) != 0) {
+    if (!m->block_rng || !m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
+        !m->s_problems || !m->s_choices || !m->s_outcomes || !m->s_state) {
         TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %zu agents", n_agents);
         tyndau_model_free(m);
         return NULL;
     }
-    m->init_seed = m->seeds;
-    m->block_seed = m->seeds + m->n_blocks;
-    m->office_seed = m->block_seed + m->n_blocks;
-    m->survey_seed = m->office_seed + n_off;
     for (size_t b = 0; b < m->n_blocks; b++) {
-        m->block_rng[b] = gsl_rng_alloc(gsl_rng_taus2);
+        m->block_rng[b] = gsl_rng_alloc(tyndau_rng_ctr);
         if (m->block_rng[b] == NULL) {
             TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for RNG streams");
             tyndau_model_free(m);
             return NULL;
         }
-        gsl_rng_set(m->block_rng[b], m->block_seed[b]);
     }
     double dw[N_DOMAIN] = {p->domain_weight_health, p->domain_weight_education, p->domain_weight_employment,
                            p->domain_weight_police, p->domain_weight_land, p->domain_weight_housing};
@@ -188,7 +180,6 @@ void tyndau_model_free(tyndau_model *m)
     free(m->block_appeals);
     free(m->inbox);
     free(m->inbox_start);
-    free(m->seeds);
     free(m->wd);
     free(m->coverage);
     free(m->monitoring);

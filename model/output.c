@@ -51,8 +51,8 @@
     "citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian Survey "     \
     "43(2), 235-256. doi:10.1080/02634937.2023.2268652"
 #define RNG_TEXT                                                                                  \
-    "gsl taus2, one stream per citizen block / office / survey, seeds from SplitMix64(seed, "     \
-    "stream kind, index)"
+    "counter-based SplitMix64 streams (GSL generator type tyndau_ctr): one per citizen, "        \
+    "appeal, bureaucrat trait and the survey, keyed by SplitMix64(seed, kind, index)"
 
 #define SMALL_ELEMS 16     /* datasets up to this size stay contiguous: filters would only add overhead */
 #define CHUNK_ELEMS 65536  /* elements per chunk: whole rows of the trailing axes, compresses well */

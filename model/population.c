@@ -197,6 +197,7 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
     const tyndau_params *p = &m->p;
     tyndau_citizens *c = &m->c;
     memset(&c->s[i], 0, sizeof c->s[i]);
+    tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_CITIZEN_INIT, i), 0);
     double u = gsl_rng_uniform(r);
     int age = AGE_61P;
     double cum = 0.0;
@@ -303,16 +304,15 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
                                                (old ? p->problem_mult_61plus : 1.0);
 
 
-    /* attributes, block by block: block b draws from its own init stream */
+    /* attributes, block by block; each citizen draws from its own stream */
     int bad = 0;
 #pragma omp parallel for schedule(dynamic, 4) reduction(| : bad)
     for (size_t b = 0; b < m->n_blocks; b++) {
-        gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+        gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
         if (r == NULL) {
             bad = 1;
             continue;
         }
-        gsl_rng_set(r, m->init_seed[b]);
         size_t i0 = b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < n ? i0 + TYNDAU_BLOCK : n;
         int k = 0;
         while (m->cell_start[k + 1] <= i0) k++;

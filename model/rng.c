@@ -1,42 +1,32 @@
-/* rng.c - distinct per-stream seeds (see rng.h). */
+/* rng.c - the counter-based generator type (see rng.h). */
 #include "rng.h"
 
-#include <stdlib.h>
+#define CTR_GAMMA 0x9e3779b97f4a7c15ULL
 
-#include "error.h"
-
-typedef struct {
-    unsigned long seed;
-    size_t slot;
-} seed_slot;
-
-static int cmp_seed(const void *a, const void *b)
+static void ctr_set(void *vs, unsigned long seed)
 {
-    const seed_slot *x = a, *y = b;
-    if (x->seed != y->seed) return x->seed < y->seed ? -1 : 1;
-    return x->slot < y->slot ? -1 : (x->slot > y->slot);
+    tyndau_ctr_state *s = vs;
+    s->key = tyndau_mix64((uint64_t)seed);
+    s->pos = 0;
 }
 
-int tyndau_rng_seeds(uint64_t seed, const size_t counts[N_RNG_KIND], unsigned long *out)
+static uint64_t ctr_next(tyndau_ctr_state *s)
 {
-    size_t total = 0;
-    for (int k = 0; k < N_RNG_KIND; k++) total += counts[k];
-    seed_slot *s = tyndau_calloc(total, sizeof *s);
-    if (s == NULL) return -1;
-    size_t j = 0;
-    for (int k = 0; k < N_RNG_KIND; k++)
-        for (size_t i = 0; i < counts[k]; i++, j++) {
-            uint64_t h = tyndau_key(seed, (uint64_t)k, i);
-            /* in [1, 2^32 - 1 - total]: the bumps below stay within 32 bits and nonzero */
-            s[j].seed = 1 + (unsigned long)(((h >> 32) ^ (h & 0xffffffffu)) % (0xffffffffUL - total));
-            s[j].slot = j;
-        }
-    /* Sort by seed (ties by slot), then bump any repeat to the next unused value.
-     * The sorted order and hence the bumps depend only on the seeds. */
-    qsort(s, total, sizeof *s, cmp_seed);
-    for (size_t i = 1; i < total; i++)
-        if (s[i].seed <= s[i - 1].seed) s[i].seed = s[i - 1].seed + 1;
-    for (size_t i = 0; i < total; i++) out[s[i].slot] = s[i].seed;
-    free(s);
-    return 0;
+    return tyndau_mix64(s->key + (s->pos++) * CTR_GAMMA);
 }
+
+static unsigned long ctr_get(void *vs)
+{
+    return (unsigned long)(ctr_next(vs) >> 32);
+}
+
+/* 53 random bits in [0, 1) */
+static double ctr_get_double(void *vs)
+{
+    return (double)(ctr_next(vs) >> 11) * 0x1.0p-53;
+}
+
+static const gsl_rng_type ctr_type = {"tyndau_ctr", 0xffffffffUL, 0, sizeof(tyndau_ctr_state), ctr_set,
+                                      ctr_get, ctr_get_double};
+const gsl_rng_type *tyndau_rng_ctr = &ctr_type;
+

@@ -1,12 +1,11 @@
 /*
- * rng.h - seed derivation for the model's random-number streams.
+ * rng.h - the model's random-number streams.
  *
- * Every stream is a GSL generator (taus2) seeded once from (run seed, stream
- * kind, index): a citizen block, an office, the survey.  A block's stream is
- * consumed only by the thread that owns the block that day, in a fixed order,
- * so every draw is a function of (seed, stream, block, day) whatever the
- * thread count.  taus2 takes a 32-bit seed, so derived seeds are made
- * distinct within a run (tyndau_rng_seeds) rather than trusted not to collide.
+ * Every random number of a run comes from a counter-based stream (below) whose
+ * key is derived from (run seed, kind, index) with SplitMix64: a citizen, an
+ * appeal at an office, a bureaucrat's trait, the survey.  A stream is used by
+ * one thread at a time, in a fixed order, so every draw is a function of the
+ * seed and the model's state, whatever the thread count.
  */
 #ifndef TYNDAU_RNG_H
 #define TYNDAU_RNG_H
@@ -15,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { RNG_INIT, RNG_BLOCK, RNG_OFFICE, RNG_SURVEY, N_RNG_KIND } tyndau_rng_kind;
+/* Kinds of stream: one per citizen at creation, one per citizen for its life, one
+ * per appeal at each office, one per bureaucrat trait, one for the survey. */
+enum { KEY_CITIZEN_INIT = 16, KEY_CITIZEN, KEY_APPEAL, KEY_TRAIT, KEY_SURVEY };
 
 /* SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer. */
 static inline uint64_t tyndau_mix64(uint64_t z)
@@ -31,9 +32,34 @@ static inline uint64_t tyndau_key(uint64_t seed, uint64_t kind, uint64_t index)
     return tyndau_mix64(tyndau_mix64(tyndau_mix64(seed) ^ kind) ^ index);
 }
 
-/* Fill seeds[k][i] (k < N_RNG_KIND, i < counts[k]) with distinct nonzero 32-bit seeds
- * derived from seed; the adjustment that makes them distinct is itself deterministic.
- * out must hold sum(counts) entries, laid out kind by kind.  0 on success. */
-int tyndau_rng_seeds(uint64_t seed, const size_t counts[N_RNG_KIND], unsigned long *out);
+/*
+ * Counter-based streams ("tyndau_ctr", a GSL generator type): draw n of the stream
+ * with key k is tyndau_mix64(k + n * golden ratio), i.e. SplitMix64 started at k.
+ * A citizen's draws come from its own stream, keyed by (run seed, citizen), and
+ * its position (how many it has drawn) is kept in the citizen's record; an
+ * appeal's handling draws from a stream keyed by (run seed, office, citizen,
+ * day, the citizen's position when it appealed).  So one citizen's draws do not
+ * depend on how many draws any other citizen or appeal made: two runs with the
+ * same seed but different parameters keep their random numbers aligned citizen by
+ * citizen (common random numbers, docs/ODD.md s7.11).  A gsl_rng of this type
+ * is pointed at a stream with tyndau_ctr_seek and used with every gsl_ran_*.
+ */
+typedef struct {
+    uint64_t key, pos;
+} tyndau_ctr_state;
+
+extern const gsl_rng_type *tyndau_rng_ctr;
+
+static inline void tyndau_ctr_seek(gsl_rng *r, uint64_t key, uint64_t pos)
+{
+    tyndau_ctr_state *s = (tyndau_ctr_state *)r->state;
+    s->key = key;
+    s->pos = pos;
+}
+
+static inline uint64_t tyndau_ctr_pos(const gsl_rng *r)
+{
+    return ((const tyndau_ctr_state *)r->state)->pos;
+}
 
 #endif

@@ -81,18 +81,36 @@ tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err)
         double nb = floor(o->staff + 0.5);
         o->n_bureaucrats = nb < 1 ? 1 : nb > p->handlers_per_office_max ? p->handlers_per_office_max : (int)nb;
         o->bur = tyndau_calloc((size_t)o->n_bureaucrats, sizeof *o->bur);
-        o->rng = gsl_rng_alloc(gsl_rng_taus2);
+        o->rng = gsl_rng_alloc(tyndau_rng_ctr);
         if (o->bur == NULL || o->rng == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for offices");
-        gsl_rng_set(o->rng, m->office_seed[k]);
+        o->key = tyndau_key(m->seed, KEY_APPEAL, (uint64_t)k);
+    }
+    tyndau_offices_traits(m);
+    return TYNDAU_OK;
+}
+
+/* One trait of one bureaucrat, from its own stream: the same stream whatever the
+ * trait's mean, so a change of the mean moves every bureaucrat's value the same way
+ * (common random numbers, and dated changes of the means). */
+static float trait(const tyndau_model *m, gsl_rng *r, int office, int b, int t, double mean)
+{
+    tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_TRAIT, ((uint64_t)office << 32) | ((uint64_t)b << 2) | (uint64_t)t), 0);
+    return (float)beta_mean(r, mean, m->p.trait_concentration);
+}
+
+void tyndau_offices_traits(tyndau_model *m)
+{
+    const tyndau_params *p = &m->p;
+    for (int k = 0; k < m->n_offices; k++) {
+        tyndau_office *o = &m->office[k];
         for (int b = 0; b < o->n_bureaucrats; b++) {
             tyndau_bureaucrat *bu = &o->bur[b];
-            bu->corruption = (float)beta_mean(o->rng, p->corruption_mean, p->trait_concentration);
-            bu->resistance = (float)beta_mean(o->rng, p->resistance_mean, p->trait_concentration);
-            bu->favouritism = (float)beta_mean(o->rng, p->favouritism_mean, p->trait_concentration);
-            bu->sensitivity = (float)beta_mean(o->rng, p->monitor_sensitivity_mean, p->trait_concentration);
+            bu->corruption = trait(m, o->rng, k, b, 0, p->corruption_mean);
+            bu->resistance = trait(m, o->rng, k, b, 1, p->resistance_mean);
+            bu->favouritism = trait(m, o->rng, k, b, 2, p->favouritism_mean);
+            bu->sensitivity = trait(m, o->rng, k, b, 3, p->monitor_sensitivity_mean);
         }
     }
-    return TYNDAU_OK;
 }
 
 int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a)
@@ -206,6 +224,8 @@ void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_co
         o->q_head = (o->q_head + 1) % o->q_cap;
         o->q_len--;
         k -= 1.0;
+        /* the appeal's own stream (rng.h) */
+        tyndau_ctr_seek(o->rng, tyndau_mix64(o->key ^ ((uint64_t)a.citizen << 32 | (uint64_t)a.day << 16 | a.seq)), 0);
         const tyndau_bureaucrat *b = &o->bur[gsl_rng_uniform_int(o->rng, (unsigned long)o->n_bureaucrats)];
         tyndau_outcome out = decide(m, o, b, &a, day);
         /* an unresolved complaint on an akim's public account may be taken up by the

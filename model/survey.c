@@ -266,14 +266,14 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     double *w = tyndau_calloc(N_STRATA, sizeof *w);
     size_t sample_n = (size_t)m->p.survey_n < n ? (size_t)m->p.survey_n : n;
     size_t *rank = tyndau_calloc(sample_n, sizeof *rank);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
     if (!remaining || !need || !first || !seen || !w || !rank || !r) {
         free(remaining), free(need), free(first), free(seen), free(w), free(rank);
         free(sim), free(base), free(yt), free(acc);
         if (r) gsl_rng_free(r);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
-    gsl_rng_set(r, m->survey_seed[0]);
+    tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_SURVEY, 0), 0);
 #define STRATUM(region, demo) \
     ((((int)(region)*N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_SEX + (int)DEMO_SEX(demo)) * N_AGE + (int)DEMO_AGE(demo))
     /* stratum sizes from the population's cells (every citizen answers aware_concept) */
