@@ -106,6 +106,14 @@ static void schedule_tell(tyndau_model *m, gsl_rng *r, size_t i, int day)
     if (t < m->c.s[i].t_tell) m->c.s[i].t_tell = t;
 }
 
+/* Digital skill, with what a help centre makes up for those it serves. */
+static double skill_of(const tyndau_model *m, const tyndau_citizen *c)
+{
+    double s = c->skill / 255.0;
+    if (m->p.help_skill > 0.0 && tyndau_help_target(c->demo)) s += m->p.help_skill * (1.0 - s);
+    return s;
+}
+
 static double belief_mean(const tyndau_model *m, const uint8_t ev[4], tyndau_level lev)
 {
     double a = m->p.belief_prior;
@@ -118,7 +126,7 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
     const tyndau_params *p = &m->p;
     const tyndau_citizens *c = &m->c;
     uint8_t d = c->s[i].demo, a = c->s[i].aware;
-    double skill = c->s[i].skill / 255.0;
+    double skill = skill_of(m, &c->s[i]);
     double cov = m->coverage[day];
     double bc = belief_mean(m, c->s[i].evidence, LEV_CENTRAL), bl = belief_mean(m, c->s[i].evidence, LEV_LOCAL);
     double eff_mixed = p->local_share * bl + (1.0 - p->local_share) * bc;
@@ -126,7 +134,12 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
     double base = p->beta_severity * sev;
     double w[N_CHANNEL] = {1.0, 0, 0, 0, 0, 0};
     int date = p->start_date + day;
-    if (DEMO_DIGITAL(d) == DIG_EGOV && AW_PLATFORM(a) == PA_KNOWS && cov > 0.0 && gsl_rng_uniform(r) < cov)
+    /* online: a working eGov account and knowing the platform, or a help centre's staff for
+       those it serves who have heard of the platform (help_access) */
+    int online = DEMO_DIGITAL(d) == DIG_EGOV && AW_PLATFORM(a) == PA_KNOWS;
+    if (!online && p->help_access > 0.0 && AW_PLATFORM(a) != PA_NONE && tyndau_help_target(d))
+        online = gsl_rng_uniform(r) < p->help_access;
+    if (online && cov > 0.0 && gsl_rng_uniform(r) < cov)
         w[CH_ONLINE] = exp(p->asc_online + base + p->beta_efficacy * (2 * eff_mixed - 1) - p->cost_skill * (1 - skill));
     double offline_cost = (DEMO_SETTLEMENT(d) == SET_RURAL ? p->cost_rural_travel : 0.0) +
                           (DEMO_AGE(d) == AGE_61P ? p->cost_61plus_travel : 0.0) - p->natizhe_saving * cov;
@@ -193,19 +206,22 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     tyndau_citizens *c = &m->c;
     const tyndau_params *p = &m->p;
     uint8_t a = c->s[i].aware;
-    int cls = (DEMO_DIGITAL(c->s[i].demo) != DIG_NONE) * N_AGE + (int)DEMO_AGE(c->s[i].demo);
-    const double *md = &m->media_day[(size_t)day * 4];
-    double w[4], total = 0.0;
-    for (int k = 0; k < 4; k++) total += (w[k] = md[k] * m->media_reach[cls][k]);
-    int ch = CC_MONITORING;
+    int cls = tyndau_media_class(c->s[i].demo);
+    const double *md = &m->media_day[(size_t)day * N_MEDIA_SOURCE];
+    double w[N_MEDIA_SOURCE], total = 0.0;
+    for (int k = 0; k < N_MEDIA_SOURCE; k++) total += (w[k] = md[k] * m->media_reach[cls][k]);
+    int src = N_MEDIA_SOURCE - 1;
     double u = gsl_rng_uniform(r) * total;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < N_MEDIA_SOURCE - 1; k++) {
         if (u < w[k]) {
-            ch = k;
+            src = k;
             break;
         }
         u -= w[k];
     }
+    /* where the citizen heard of it: the targeted campaign counts as "other", the social-media
+       one as officials' social media */
+    int ch = src == MS_TARGETED ? CC_OTHER : src == MS_SOCIAL ? CC_OFFICIALS : src;
     if (AW_CONCEPT(a) == CA_NONE) {
         c->s[i].aware = AW_MAKE(CA_HEARD, ch, AW_PLATFORM(a));
         c->s[i].news |= NEWS_CONCEPT;
@@ -216,6 +232,8 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     }
     if (ch == CC_PRESIDENT && !c->s[i].disengaged && gsl_rng_uniform(r) < p->media_trust_central)
         c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
+    /* the campaigns explain the platforms too */
+    if (src >= MS_TARGETED) platform_news(m, r, i, day);
     size_t n1 = (size_t)m->n_days + 1;
     c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day, gsl_ran_exponential(r, 1.0));
 }
@@ -232,7 +250,7 @@ static void platform_news(tyndau_model *m, gsl_rng *r, size_t i, int day)
         schedule_tell(m, r, i, day);
     }
     if (AW_PLATFORM(a) == PA_HEARD && DEMO_DIGITAL(c->demo) != DIG_NONE &&
-        gsl_rng_uniform(r) < m->p.platform_learn * (c->skill / 255.0))
+        gsl_rng_uniform(r) < m->p.platform_learn * skill_of(m, c))
         a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_KNOWS);
     c->aware = a;
 }

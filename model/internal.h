@@ -145,8 +145,24 @@ typedef struct {
     int alloc_failed; /* a buffer could not grow */
 } tyndau_day_counts;
 
+/* Sources of news of the concept: the four reform channels (tyndau_cchannel order),
+ * then the two policy campaigns (targeted; social media). */
+enum { MS_TARGETED = CC_OTHER, MS_SOCIAL, N_MEDIA_SOURCE };
+/* Media classes: internet user, age band, low income. */
+#define N_MEDIA_CLASS (2 * N_AGE * 2)
+static inline int tyndau_media_class(uint8_t demo)
+{
+    return ((DEMO_DIGITAL(demo) != DIG_NONE) * N_AGE + (int)DEMO_AGE(demo)) * 2 + (DEMO_INCOME(demo) == INC_LOW);
+}
+/* Served by help centres: rural, 61+ or low income. */
+static inline int tyndau_help_target(uint8_t demo)
+{
+    return DEMO_SETTLEMENT(demo) == SET_RURAL || DEMO_AGE(demo) == AGE_61P || DEMO_INCOME(demo) == INC_LOW;
+}
+
 struct tyndau_model {
-    tyndau_params p;
+    tyndau_params p0; /* as given: values on start_date and the dated changes */
+    tyndau_params p;  /* in effect today (dated changes applied as the run goes) */
     uint64_t seed;
     double scale; /* national adults per agent */
     int n_days, survey_day;
@@ -160,11 +176,12 @@ struct tyndau_model {
     uint16_t *wd;         /* working-day index of each day (cumulative) */
     double *coverage;     /* platform coverage on each day */
     double *monitoring;   /* monitoring strength on each day */
-    double *lam_media;    /* cumulative concept-media intensity [class][day+1], class = internet*N_AGE + age */
+    double *lam_media;    /* cumulative concept-media intensity [class][day+1], class: tyndau_media_class */
     double *lam_platform; /* cumulative platform-media intensity [day+1] */
     double *lam_contact;  /* cumulative contact intensity [settlement][day+1] */
-    double *media_day;    /* concept-media rate of each channel on each day [day][4] */
-    double media_reach[2 * N_AGE][4]; /* reach of each channel by class */
+    double *media_day;    /* concept-media rate of each source on each day [day][N_MEDIA_SOURCE] */
+    double media_reach[N_MEDIA_CLASS][N_MEDIA_SOURCE]; /* reach of each source by class (parameters of today) */
+    int next_change;      /* index of the first dated change not yet applied */
     double p_full[N_AGE][N_INCOME];   /* heard -> fully aware at an exposure, by age and income */
     gsl_ran_discrete_t *domain_table;
     /* distributions of small integers, sampled in O(1) by Walker's alias method */
@@ -237,12 +254,17 @@ static inline void tyndau_groups_of(uint8_t demo, uint8_t region, int out[N_GTYP
 size_t tyndau_tie(const tyndau_model *m, size_t i, int j);
 /* schedule.c */
 tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err);
+/* What the schedule derives from today's parameters and the model reads at events
+ * (media reach, p_full); again after dated changes. */
+void tyndau_schedule_derived(tyndau_model *m);
 uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e);
 /* state.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);
-/* (Re)draw every bureaucrat's traits from the current parameters. */
+/* (Re)draw every bureaucrat's traits, and set every office's staff and capacity, from
+ * the current parameters (the number of bureaucrats stays as created). */
 void tyndau_offices_traits(tyndau_model *m);
+void tyndau_offices_capacity(tyndau_model *m);
 int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain dom, int region, double u);
 void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_counts *cnt);
 int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a);

@@ -90,7 +90,10 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
         TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
         return NULL;
     }
-    m->p = *p;
+    m->p0 = *p;
+    /* today's parameters: the changes dated on start_date are in force from the start */
+    tyndau_params_on(p, p->start_date, &m->p);
+    while (m->next_change < p->n_changes && p->changes[m->next_change].date <= p->start_date) m->next_change++;
     m->seed = seed;
     m->c.n = n_agents;
     m->scale = (double)p->population_national / (double)n_agents;
@@ -266,10 +269,28 @@ static int record(tyndau_model *m, int d)
     return failed ? -1 : 0;
 }
 
+/* Phase "change": at the start of a day, the dated changes of that day take effect;
+ * what the model derived from the parameters it reads at events is derived again
+ * (the per-day tables already hold every day's rates). */
+static void apply_changes(tyndau_model *m, int d)
+{
+    int date = m->p0.start_date + d, any = 0;
+    for (; m->next_change < m->p0.n_changes && m->p0.changes[m->next_change].date <= date; m->next_change++) {
+        const tyndau_change *c = &m->p0.changes[m->next_change];
+        tyndau_params_put(&m->p, (size_t)c->param, c->value);
+        any = 1;
+    }
+    if (!any) return;
+    tyndau_schedule_derived(m);
+    tyndau_offices_capacity(m);
+    tyndau_offices_traits(m);
+}
+
 tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user, tyndau_error *err)
 {
     if (m->day != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "tyndau_model_run called twice on one model");
     for (int d = 0; d < m->n_days; d++) {
+        apply_changes(m, d);
         if (deliver(m) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for messages on day %d", d);
         long nb = (long)m->n_blocks;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(m->n_threads)
@@ -328,7 +349,8 @@ tyndau_status tyndau_model_set_targets(tyndau_model *m, const tyndau_targets *t,
     return TYNDAU_OK;
 }
 
-const tyndau_params *tyndau_model_params(const tyndau_model *m) { return &m->p; }
+const tyndau_params *tyndau_model_params(const tyndau_model *m) { return &m->p0; }
+const tyndau_params *tyndau_model_params_now(const tyndau_model *m) { return &m->p; }
 size_t tyndau_model_agents(const tyndau_model *m) { return m->c.n; }
 int tyndau_model_days(const tyndau_model *m) { return m->n_days; }
 

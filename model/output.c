@@ -531,6 +531,42 @@ static void write_parameters(writer *w, hid_t file, const tyndau_params *p)
     if (t >= 0) check(w, H5Tclose(t), "/parameters/table", NULL);
     free(rows);
     free(text);
+
+    /* dated changes: three parallel string arrays (possibly empty) */
+    size_t nc = (size_t)p->n_changes;
+    char (*buf)[2][40] = tyndau_calloc(nc ? nc : 1, sizeof *buf);
+    const char **cd = tyndau_calloc(nc ? nc : 1, sizeof *cd), **cp = tyndau_calloc(nc ? nc : 1, sizeof *cp);
+    const char **cv = tyndau_calloc(nc ? nc : 1, sizeof *cv);
+    if (buf == NULL || cd == NULL || cp == NULL || cv == NULL) out_of_memory(w, "/parameters/change_*");
+    if (w->st == TYNDAU_OK) {
+        tyndau_params q = *p;
+        for (size_t k = 0; k < nc; k++) {
+            const tyndau_change *c = &p->changes[k];
+            tyndau_date_format(c->date, buf[k][0], sizeof buf[k][0]);
+            tyndau_params_put(&q, (size_t)c->param, c->value);
+            tyndau_params_format(&q, (size_t)c->param, buf[k][1], sizeof buf[k][1]);
+            cd[k] = buf[k][0];
+            cp[k] = tyndau_param_table[c->param].name;
+            cv[k] = buf[k][1];
+        }
+        const char *names[3] = {"change_date", "change_parameter", "change_value"};
+        const char **cols[3] = {cd, cp, cv};
+        const char *desc[3] = {"Dated changes: the day (YYYY-MM-DD) from which the parameter takes the value; "
+                               "the attributes and the table hold the values on start_date.",
+                               "Dated changes: the parameter's name.",
+                               "Dated changes: the new value, as text in the form the scenario reader accepts."};
+        for (int k = 0; k < 3; k++)
+            write_dataset(w, g, where,
+                          &(dspec){.name = names[k],
+                                   .k = K_STR,
+                                   .rank = 1,
+                                   .dims = {nc},
+                                   .data = cols[k],
+                                   .description = desc[k],
+                                   .units = "none",
+                                   .axes = "change"});
+    }
+    free(buf), free(cd), free(cp), free(cv);
     close_group(w, g, where);
 }
 
@@ -564,6 +600,36 @@ static void write_scenario(writer *w, hid_t file, const tyndau_meta *meta)
                            .units = "none",
                            .axes = "override"});
     free(ov);
+    /* inherited files (base = ...), outermost first */
+    size_t nb = meta != NULL && meta->base_sources != NULL && meta->base_texts != NULL ? meta->n_bases : 0;
+    const char **bs = tyndau_calloc(nb ? nb : 1, sizeof *bs), **bt = tyndau_calloc(nb ? nb : 1, sizeof *bt);
+    if (bs == NULL || bt == NULL) out_of_memory(w, "/scenario/base_*");
+    for (size_t i = 0; bs != NULL && bt != NULL && i < nb; i++) {
+        bs[i] = text_or_empty(meta->base_sources[i]);
+        bt[i] = text_or_empty(meta->base_texts[i]);
+    }
+    if (bs != NULL && bt != NULL) {
+        write_dataset(w, g, where,
+                      &(dspec){.name = "base_sources",
+                               .k = K_STR,
+                               .rank = 1,
+                               .dims = {nb},
+                               .data = bs,
+                               .description = "The files the scenario inherits from (base = ...), outermost "
+                                              "first: each is applied before the next and the scenario last.",
+                               .units = "none",
+                               .axes = "base"});
+        write_dataset(w, g, where,
+                      &(dspec){.name = "base_texts",
+                               .k = K_STR,
+                               .rank = 1,
+                               .dims = {nb},
+                               .data = bt,
+                               .description = "The text of each inherited file, verbatim, in base_sources order.",
+                               .units = "none",
+                               .axes = "base"});
+    }
+    free(bs), free(bt);
     close_group(w, g, where);
 }
 
@@ -936,7 +1002,7 @@ tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const 
         hid_t file = w.st == TYNDAU_OK ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
         if (w.st == TYNDAU_OK && !check(&w, file, "the file", NULL)) {
             write_root(&w, file, m, meta);
-            write_parameters(&w, file, &m->p);
+            write_parameters(&w, file, &m->p0);
             write_scenario(&w, file, meta);
             write_timeseries(&w, file, m);
             write_distributions(&w, file, m);

@@ -194,7 +194,97 @@ tyndau_status tyndau_params_set(tyndau_params *p, const char *name, const char *
     return TYNDAU_OK;
 }
 
+void tyndau_params_put(tyndau_params *p, size_t i, double v)
+{
+    if (tyndau_param_table[i].type == TYNDAU_PT_REAL)
+        *real_field(p, i) = v;
+    else
+        *int_field(p, i) = (int)lround(v);
+}
+
+int tyndau_params_dated(size_t i)
+{
+    const tyndau_param_info *in = &tyndau_param_table[i];
+    static const char *const fixed_cat[] = {"schedule", "population", "digital", "ties"};
+    for (size_t k = 0; k < sizeof fixed_cat / sizeof *fixed_cat; k++)
+        if (strcmp(in->category, fixed_cat[k]) == 0) return 0;
+    /* problems arrive at rates drawn into each citizen's next event: only what happens to
+       an unresolved problem is read as the model runs */
+    if (strcmp(in->category, "problems") == 0) return strncmp(in->name, "problem_persist", 15) == 0;
+    /* drawn at creation */
+    static const char *const fixed[] = {"handlers_per_office_max", "init_aware_full", "prior_evidence",
+                                        "prior_evidence_61plus", "prior_disengaged", "prior_trust_central",
+                                        "prior_trust_local"};
+    for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+        if (strcmp(in->name, fixed[k]) == 0) return 0;
+    return 1;
+}
+
+tyndau_status tyndau_params_add_change(tyndau_params *p, int date, size_t param, double value,
+                                       tyndau_error *err)
+{
+    if (param >= tyndau_n_params) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "no parameter %zu", param);
+    if (!tyndau_params_dated(param))
+        return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                          "key '%s': fixed when the model is created, so it cannot change on a date; "
+                          "set it in section [%s] instead",
+                          tyndau_param_table[param].name, tyndau_param_table[param].category);
+    if (p->n_changes >= TYNDAU_MAX_CHANGES)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected at most %d dated changes in all",
+                          tyndau_param_table[param].name, TYNDAU_MAX_CHANGES);
+    int k = p->n_changes;
+    while (k > 0 && p->changes[k - 1].date > date) {
+        p->changes[k] = p->changes[k - 1];
+        k--;
+    }
+    p->changes[k] = (tyndau_change){date, (int)param, value};
+    p->n_changes++;
+    return TYNDAU_OK;
+}
+
+void tyndau_params_on(const tyndau_params *p, int date, tyndau_params *out)
+{
+    if (out != p) *out = *p;
+    for (int k = 0; k < p->n_changes && p->changes[k].date <= date; k++)
+        tyndau_params_put(out, (size_t)p->changes[k].param, p->changes[k].value);
+}
+
+static tyndau_status check_values(const tyndau_params *p, tyndau_error *err);
+
 tyndau_status tyndau_params_check(const tyndau_params *p, tyndau_error *err)
+{
+    tyndau_status rc = check_values(p, err);
+    if (rc != TYNDAU_OK || p->n_changes == 0) return rc;
+    if (p->n_changes < 0 || p->n_changes > TYNDAU_MAX_CHANGES)
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%d dated changes", p->n_changes);
+    tyndau_params q = *p;
+    for (int k = 0; k < p->n_changes; k++) {
+        const tyndau_change *c = &p->changes[k];
+        char d[16], s[16], e[16];
+        tyndau_date_format(c->date, d, sizeof d);
+        if (c->param < 0 || (size_t)c->param >= tyndau_n_params || (k > 0 && c->date < p->changes[k - 1].date))
+            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "dated changes out of order");
+        const char *name = tyndau_param_table[c->param].name;
+        if (!tyndau_params_dated((size_t)c->param))
+            return tyndau_params_add_change(&q, c->date, (size_t)c->param, c->value, err);
+        if (c->date < p->start_date || c->date > p->end_date) {
+            tyndau_date_format(p->start_date, s, sizeof s);
+            tyndau_date_format(p->end_date, e, sizeof e);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                              "dated change of '%s' on %s: expected a date in the simulated period, %s to %s",
+                              name, d, s, e);
+        }
+        tyndau_params_put(&q, (size_t)c->param, c->value);
+        if (k + 1 < p->n_changes && p->changes[k + 1].date == c->date) continue;
+        tyndau_error e2;
+        tyndau_error_clear(&e2);
+        if (check_values(&q, &e2) != TYNDAU_OK)
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "with the dated changes of %s: %s", d, e2.msg);
+    }
+    return TYNDAU_OK;
+}
+
+static tyndau_status check_values(const tyndau_params *p, tyndau_error *err)
 {
     for (size_t i = 0; i < tyndau_n_params; i++) {
         const tyndau_param_info *in = &tyndau_param_table[i];

@@ -30,10 +30,26 @@ typedef enum { TYNDAU_PT_REAL, TYNDAU_PT_INT, TYNDAU_PT_DATE, TYNDAU_N_PT } tynd
 #define TYNDAU_CTYPE_INT int
 #define TYNDAU_CTYPE_DATE int
 
+/* A dated change: parameter `param` (table index) takes `value` from `date` (days since
+ * 1970-01-01) on, at the start of that day. */
+typedef struct {
+    int date;
+    int param;
+    double value;
+} tyndau_change;
+
+/* Most dated changes one set of parameters may carry. */
+#define TYNDAU_MAX_CHANGES 64
+
 typedef struct {
 #define TYNDAU_PARAM(name, type, def, lo, hi, unit, cat, desc, src) TYNDAU_CTYPE_##type name;
 #include "params.def"
 #undef TYNDAU_PARAM
+    /* The fields above hold the values on start_date.  Dated changes, sorted by date
+     * (stable: of two changes of one parameter on one date the later wins); only
+     * parameters for which tyndau_params_dated() is 1 may change on a date. */
+    int n_changes;
+    tyndau_change changes[TYNDAU_MAX_CHANGES];
 } tyndau_params;
 
 typedef struct {
@@ -65,11 +81,31 @@ tyndau_status tyndau_params_set(tyndau_params *p, const char *name, const char *
 /* Value of entry i as a double (dates as day numbers). */
 double tyndau_params_get(const tyndau_params *p, size_t i);
 
+/* Store v (a double; rounded for integers and dates) into entry i. */
+void tyndau_params_put(tyndau_params *p, size_t i, double v);
+
+/* 1 if parameter i may change on a date during a run: it is read while the model
+ * runs.  0 for what is fixed when the citizens, their ties and the offices are
+ * created (schedule dates, population, digital access, ties, problem arrival,
+ * prior beliefs, the number of bureaucrats drawn). */
+int tyndau_params_dated(size_t i);
+
+/* Add a dated change, keeping the list sorted by date (after changes of the same
+ * date).  TYNDAU_EINPUT when the parameter may not change on a date or the list is
+ * full; the value and the date are checked by tyndau_params_check. */
+tyndau_status tyndau_params_add_change(tyndau_params *p, int date, size_t param, double value,
+                                       tyndau_error *err);
+
+/* The parameters in effect on `date`: *p with every change dated on or before it. */
+void tyndau_params_on(const tyndau_params *p, int date, tyndau_params *out);
+
 /* Value of entry i as text in the form the reader accepts (dates YYYY-MM-DD). */
 void tyndau_params_format(const tyndau_params *p, size_t i, char *buf, size_t len);
 
 /* Range checks of every field and the checks that involve several (shares that must
- * sum to at most 1, dates in order).  TYNDAU_EINPUT with a message naming the keys. */
+ * sum to at most 1, dates in order), on start_date and after each dated change; a
+ * dated change must fall from start_date to end_date.  TYNDAU_EINPUT with a message
+ * naming the keys. */
 tyndau_status tyndau_params_check(const tyndau_params *p, tyndau_error *err);
 
 /* docs/parameters.md, generated. */

@@ -237,7 +237,7 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
     double rate = m->problem_rate[income == INC_LOW][rural][age == AGE_61P];
     double t = rate > 0 ? gsl_ran_exponential(r, 1.0) / rate : INFINITY;
     c->s[i].t_problem = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
-    int cls = (digital != DIG_NONE) * N_AGE + age;
+    int cls = tyndau_media_class(c->s[i].demo);
     c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, n_days, -1, gsl_ran_exponential(r, 1.0));
     c->s[i].t_platform = tyndau_next_from_table(m->lam_platform, n_days, -1, gsl_ran_exponential(r, 1.0));
     c->s[i].t_contact = tyndau_next_from_table(m->lam_contact + (size_t)rural * n1, n_days, -1,

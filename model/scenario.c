@@ -31,6 +31,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +56,22 @@ typedef struct {
     int herr_call_line; /* the line inih was on then */
 
     int *param_line; /* [tyndau_n_params]: line that set each parameter, 0 if none */
-    int name_line, description_line;
+    int name_line, description_line, base_line;
+    char base[TYNDAU_SCENARIO_MAX_LINE + 1]; /* the first pass's `base` value */
+    tyndau_params scratch; /* values of dated changes are parsed here */
 } load_state;
+
+/* The files being loaded, innermost last: for circular inheritance. */
+typedef struct {
+    char *real[TYNDAU_SCENARIO_MAX_DEPTH + 1];
+    const char *shown[TYNDAU_SCENARIO_MAX_DEPTH + 1];
+    int n;
+} chain;
+
+static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char *text, const char *source,
+                               chain *ch, tyndau_error *err);
+static tyndau_status load_file(tyndau_scenario *s, tyndau_params *p, const char *path, chain *ch,
+                               tyndau_error *err);
 
 static char *dup_string(const char *s)
 {
@@ -153,16 +168,22 @@ static int scenario_key(load_state *st, const char *key, const char *value)
         seen = &st->name_line;
     else if (strcmp(key, "description") == 0)
         seen = &st->description_line;
+    else if (strcmp(key, "base") == 0)
+        seen = &st->base_line; /* read by the first pass; here only checked */
     else if (tyndau_params_find(key) >= 0)
         return fail(st, line, TYNDAU_EINPUT,
                     "key '%s' belongs in section [%s], not [scenario]", key,
                     tyndau_param_table[tyndau_params_find(key)].category);
     else
         return fail(st, line, TYNDAU_EINPUT,
-                    "unknown key '%s' in [scenario]; expected 'name' or 'description'", key);
+                    "unknown key '%s' in [scenario]; expected 'name', 'description' or 'base'", key);
     if (*seen != 0)
         return fail(st, line, TYNDAU_EINPUT, "key '%s' given twice (first on line %d)", key, *seen);
     if (*value == '\0') return fail(st, line, TYNDAU_EINPUT, "key '%s': expected a value", key);
+    if (seen == &st->base_line) {
+        *seen = line;
+        return 1;
+    }
     if (seen == &st->name_line) {
         if (!valid_name(value))
             return fail(st, line, TYNDAU_EINPUT,
@@ -177,6 +198,46 @@ static int scenario_key(load_state *st, const char *key, const char *value)
         st->sc->description = d;
     }
     *seen = line;
+    return 1;
+}
+
+/* A key under [from DATE]: a dated change. */
+static int dated_key(load_state *st, const char *sec, const char *key, const char *value)
+{
+    int line = st->lineno, sline = st->section_line > 0 ? st->section_line : line;
+    const char *d = sec + 4;
+    while (is_blank(*d)) d++;
+    int date;
+    if (tyndau_date_parse(d, &date) != 0)
+        return fail(st, sline, TYNDAU_EINPUT, "section [%s]: expected [from YYYY-MM-DD] with a valid date", sec);
+    int idx = tyndau_params_find(key);
+    tyndau_error e;
+    tyndau_error_clear(&e);
+    if (idx < 0) {
+        tyndau_status rc = tyndau_params_set(&st->scratch, key, value, &e);
+        return fail(st, line, rc != TYNDAU_OK ? rc : TYNDAU_EINTERNAL, "%s", e.msg);
+    }
+    if (!tyndau_params_dated((size_t)idx))
+        return fail(st, line, TYNDAU_EINPUT,
+                    "key '%s' cannot change on a date: it is fixed when the model is created; set it in "
+                    "section [%s] instead",
+                    key, tyndau_param_table[idx].category);
+    tyndau_scenario *sc = st->sc;
+    for (size_t k = 0; k < sc->n_changes; k++)
+        if (sc->changes[k].source == NULL && sc->changes[k].date == date && sc->changes[k].param == idx)
+            return fail(st, line, TYNDAU_EINPUT, "key '%s' given twice for %s (first on line %d)", key, d,
+                        sc->changes[k].line);
+    if (*value == '\0') return fail(st, line, TYNDAU_EINPUT, "key '%s': expected a value", key);
+    tyndau_status rc = tyndau_params_set(&st->scratch, key, value, &e);
+    if (rc != TYNDAU_OK) return fail(st, line, rc, "%s", e.msg);
+    double v = tyndau_params_get(&st->scratch, (size_t)idx);
+    rc = tyndau_params_add_change(st->p, date, (size_t)idx, v, &e);
+    if (rc != TYNDAU_OK) return fail(st, line, rc, "%s", e.msg);
+    tyndau_scenario_change *grown = tyndau_reallocarray(sc->changes, sc->n_changes + 1, sizeof *grown);
+    if (grown == NULL) return fail(st, line, TYNDAU_EINTERNAL, "out of memory");
+    sc->changes = grown;
+    /* source NULL marks this file's own changes until the load ends */
+    sc->changes[sc->n_changes++] = (tyndau_scenario_change){date, idx, line, v, NULL};
     return 1;
 }
 
@@ -198,6 +259,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
     for (size_t n = strlen(sec); n > 0 && is_blank(sec[n - 1]); n--) sec[n - 1] = '\0';
 
     if (strcmp(sec, "scenario") == 0) return scenario_key(st, key, value);
+    if (strncmp(sec, "from", 4) == 0 && (sec[4] == ' ' || sec[4] == '\t' || sec[4] == '\0'))
+        return dated_key(st, sec, key, value);
 
     int idx = tyndau_params_find(key);
     if (*sec != '\0' && !is_category(sec))
@@ -263,8 +326,99 @@ static void stem_of(const char *source, char *out, size_t outlen)
     if (k == 0) snprintf(out, outlen, "scenario");
 }
 
+/* First pass: only [scenario] base. */
+static int base_only(void *user, const char *section, const char *key, const char *value)
+{
+    load_state *st = user;
+    while (is_blank(*section)) section++;
+    size_t n = strlen(section);
+    while (n > 0 && is_blank(section[n - 1])) n--;
+    if (n == 8 && strncmp(section, "scenario", 8) == 0 && strcmp(key, "base") == 0 && st->base_line == 0 &&
+        *value != ';' && *value != '\0') {
+        st->base_line = st->lineno;
+        snprintf(st->base, sizeof st->base, "%s", value);
+    }
+    return 1;
+}
+
+static int push_string(char ***v, size_t n, const char *s)
+{
+    char *d = dup_string(s);
+    char **g = d != NULL ? tyndau_reallocarray(*v, n + 1, sizeof **v) : NULL;
+    if (g == NULL) {
+        free(d);
+        return -1;
+    }
+    g[n] = d;
+    *v = g;
+    return 0;
+}
+
+/* Load the base named on line `line` of `source` into *sc and *p. */
+static tyndau_status load_base(tyndau_scenario *sc, tyndau_params *p, const char *source, int line,
+                               const char *base, chain *ch, tyndau_error *err)
+{
+    char path[PATH_MAX];
+    const char *slash = strrchr(source, '/');
+    if (base[0] != '/' && source[0] != '(' && slash != NULL)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - source), source, base);
+    else
+        snprintf(path, sizeof path, "%s", base);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: key 'base': cannot read '%s': %s", source, line, path,
+                          strerror(errno));
+    fclose(f);
+    char real[PATH_MAX];
+    if (realpath(path, real) == NULL) snprintf(real, sizeof real, "%s", path);
+    for (int k = 0; k < ch->n; k++)
+        if (strcmp(ch->real[k], real) == 0) {
+            char trail[1024] = "";
+            size_t used = 0;
+            for (int j = k; j < ch->n && used < sizeof trail; j++)
+                used += (size_t)snprintf(trail + used, sizeof trail - used, "%s -> ", ch->shown[j]);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: key 'base': circular inheritance: %s%s", source, line,
+                              trail, path);
+        }
+    if (ch->n >= TYNDAU_SCENARIO_MAX_DEPTH)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: key 'base': expected at most %d files of inheritance",
+                          source, line, TYNDAU_SCENARIO_MAX_DEPTH);
+    tyndau_scenario bs;
+    memset(&bs, 0, sizeof bs);
+    tyndau_status rc = load_file(&bs, p, path, ch, err);
+    if (rc != TYNDAU_OK) {
+        tyndau_scenario_free(&bs);
+        return rc;
+    }
+    /* the base's own bases, then the base itself; its changes as they are */
+    int bad = 0;
+    for (size_t k = 0; k < bs.n_bases && !bad; k++)
+        bad = push_string(&sc->base_sources, sc->n_bases, bs.base_sources[k]) != 0 ||
+              push_string(&sc->base_texts, sc->n_bases, bs.base_texts[k]) != 0 || (sc->n_bases++, 0);
+    if (!bad)
+        bad = push_string(&sc->base_sources, sc->n_bases, bs.source) != 0 ||
+              push_string(&sc->base_texts, sc->n_bases, bs.text) != 0 || (sc->n_bases++, 0);
+    if (!bad) {
+        sc->changes = bs.changes;
+        sc->n_changes = bs.n_changes;
+        bs.changes = NULL;
+        bs.n_changes = 0;
+    }
+    tyndau_scenario_free(&bs);
+    if (bad) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
+    return TYNDAU_OK;
+}
+
 tyndau_status tyndau_scenario_load_text(tyndau_scenario *s, tyndau_params *p, const char *text,
                                         const char *source, tyndau_error *err)
+{
+    chain ch;
+    memset(&ch, 0, sizeof ch);
+    return load_text(s, p, text, source, &ch, err);
+}
+
+static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char *text, const char *source,
+                               chain *ch, tyndau_error *err)
 {
     if (source == NULL) source = "(scenario)";
     tyndau_scenario sc;
@@ -280,10 +434,30 @@ tyndau_status tyndau_scenario_load_text(tyndau_scenario *s, tyndau_params *p, co
         tyndau_scenario_free(&sc);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
     }
+    /* the base first, so that this file's values go on top */
+    st.pos = text;
+    st.source = source;
+    if (ini_parse_stream(read_line, &st, base_only, &st) < 0) {
+        free(st.param_line);
+        tyndau_scenario_free(&sc);
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
+    }
+    if (st.base_line > 0) {
+        tyndau_status rc = load_base(&sc, p, source, st.base_line, st.base, ch, err);
+        if (rc != TYNDAU_OK) {
+            free(st.param_line);
+            tyndau_scenario_free(&sc);
+            return rc;
+        }
+    }
+    int *param_line = st.param_line;
+    memset(&st, 0, sizeof st);
+    st.param_line = param_line;
     st.pos = text;
     st.source = source;
     st.p = p;
     st.sc = &sc;
+    st.scratch = *p;
     tyndau_error_clear(&st.herr);
 
     int ret = ini_parse_stream(read_line, &st, on_key, &st);
@@ -318,6 +492,11 @@ tyndau_status tyndau_scenario_load_text(tyndau_scenario *s, tyndau_params *p, co
     }
 
     if (st.name_line == 0) stem_of(source, sc.name, sizeof sc.name);
+    for (size_t k = 0; k < sc.n_changes; k++)
+        if (sc.changes[k].source == NULL && (sc.changes[k].source = dup_string(source)) == NULL) {
+            tyndau_scenario_free(&sc);
+            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
+        }
     /* overrides belong to the scenario they were applied to: start afresh */
     tyndau_scenario_free(s);
     *s = sc;
@@ -326,6 +505,14 @@ tyndau_status tyndau_scenario_load_text(tyndau_scenario *s, tyndau_params *p, co
 
 tyndau_status tyndau_scenario_load_file(tyndau_scenario *s, tyndau_params *p, const char *path,
                                         tyndau_error *err)
+{
+    chain ch;
+    memset(&ch, 0, sizeof ch);
+    return load_file(s, p, path, &ch, err);
+}
+
+static tyndau_status load_file(tyndau_scenario *s, tyndau_params *p, const char *path, chain *ch,
+                               tyndau_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
@@ -375,7 +562,13 @@ tyndau_status tyndau_scenario_load_file(tyndau_scenario *s, tyndau_params *p, co
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: unexpected NUL byte: expected a text file", path,
                           line);
     }
-    tyndau_status rc = tyndau_scenario_load_text(s, p, buf, path, err);
+    char real[PATH_MAX];
+    if (realpath(path, real) == NULL) snprintf(real, sizeof real, "%s", path);
+    ch->real[ch->n] = real;
+    ch->shown[ch->n] = path;
+    ch->n++;
+    tyndau_status rc = load_text(s, p, buf, path, ch, err);
+    ch->n--;
     free(buf);
     return rc;
 }
@@ -423,9 +616,34 @@ tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, co
     return TYNDAU_OK;
 }
 
+tyndau_status tyndau_scenario_check(const tyndau_scenario *s, const tyndau_params *p, tyndau_error *err)
+{
+    for (size_t k = 0; k < s->n_changes; k++) {
+        const tyndau_scenario_change *c = &s->changes[k];
+        if (c->date >= p->start_date && c->date <= p->end_date) continue;
+        char d[16], a[16], b[16];
+        tyndau_date_format(c->date, d, sizeof d);
+        tyndau_date_format(p->start_date, a, sizeof a);
+        tyndau_date_format(p->end_date, b, sizeof b);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                          "%s:%d: dated change of '%s' on %s: expected a date in the simulated period, %s to %s",
+                          c->source ? c->source : "(scenario)", c->line, tyndau_param_table[c->param].name, d, a,
+                          b);
+    }
+    return TYNDAU_OK;
+}
+
 void tyndau_scenario_free(tyndau_scenario *s)
 {
     if (s == NULL) return;
+    for (size_t i = 0; i < s->n_bases; i++) {
+        free(s->base_sources[i]);
+        free(s->base_texts[i]);
+    }
+    free(s->base_sources);
+    free(s->base_texts);
+    for (size_t i = 0; i < s->n_changes; i++) free(s->changes[i].source);
+    free(s->changes);
     free(s->text);
     free(s->source);
     free(s->description);

@@ -13,8 +13,21 @@
  *     corruption_mean = 0.12
  *
  * Keys before the first section may be any parameter.  Under a category section
- * a key must belong to that category; [scenario] holds only `name` and
- * `description`.  Every key may appear once, values may not be empty, lines may
+ * a key must belong to that category; [scenario] holds only `name`,
+ * `description` and `base`.
+ *
+ * Inheritance: `base = FILE` (in [scenario]; a path relative to this file's
+ * directory) loads FILE first, with its own base if it has one, and this file's
+ * values go on top; its dated changes are added after the base's.  A file may
+ * not inherit from itself, directly or not (at most TYNDAU_SCENARIO_MAX_DEPTH
+ * files deep).
+ *
+ * Dated changes: a section [from YYYY-MM-DD] holds parameters that take the given
+ * values from that day on (at the start of the day), on top of the values in force
+ * before; any parameter for which tyndau_params_dated() is 1 may appear, whatever
+ * its category.  Of two changes of one parameter on one date the later (the
+ * inheriting file's) wins.  The date must fall in the simulated period, which is
+ * known only after every layer: tyndau_scenario_check says so with file and line.  Every key may appear once, values may not be empty, lines may
  * be at most TYNDAU_SCENARIO_MAX_LINE characters.  An inline comment needs a
  * space before its ';' ("x = 1 ; why"); "x = 1;why" is the value "1;why".  libinih
  * also accepts "key: value".  Leading whitespace is ignored (there are no
@@ -35,6 +48,15 @@
 
 /* Longest line (without its line ending) that a scenario file may hold. */
 #define TYNDAU_SCENARIO_MAX_LINE 197
+/* Longest chain of `base` files. */
+#define TYNDAU_SCENARIO_MAX_DEPTH 16
+
+/* Where a dated change was written. */
+typedef struct {
+    int date, param, line;
+    double value;
+    char *source;
+} tyndau_scenario_change;
 
 typedef struct {
     char *text;         /* the scenario text, verbatim (for the HDF5 /scenario group) */
@@ -43,6 +65,10 @@ typedef struct {
     char *description;  /* [scenario] description or empty string */
     char **overrides;   /* each --set as given, in order */
     size_t n_overrides;
+    char **base_sources, **base_texts; /* the files inherited from, outermost first, and their texts */
+    size_t n_bases;
+    tyndau_scenario_change *changes; /* every dated change of the chain, in the order added */
+    size_t n_changes;
 } tyndau_scenario;
 
 /*
@@ -70,6 +96,10 @@ tyndau_status tyndau_scenario_load_text(tyndau_scenario *s, tyndau_params *p, co
  * On failure *p is unchanged. */
 tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, const char *kv,
                                         tyndau_error *err);
+
+/* Check that every dated change falls in the simulated period of *p (the final
+ * parameters, after every layer): TYNDAU_EINPUT "SOURCE:LINE: ..." otherwise. */
+tyndau_status tyndau_scenario_check(const tyndau_scenario *s, const tyndau_params *p, tyndau_error *err);
 
 /* Release everything *s holds and zero it; safe on a zeroed struct and after a
  * failed load. */

@@ -30,38 +30,65 @@ uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e
     return (uint16_t)lo;
 }
 
-/* reach of each media channel (president, officials, akims, monitoring) for a class */
-static void media_reach(const tyndau_params *p, int internet, int age, double reach[4])
+/* reach of each source of news (the four reform channels, the two campaigns) for a media class */
+static void media_reach(const tyndau_params *p, int cls, double reach[N_MEDIA_SOURCE])
 {
+    int low = cls % 2, age = cls / 2 % N_AGE, internet = cls / 2 / N_AGE;
     double social = age == AGE_61P ? p->social_reach_61plus : age == AGE_46_60 ? p->social_reach_46_60 : 1.0;
     reach[CC_PRESIDENT] = internet ? social : p->tv_relay;
     reach[CC_OFFICIALS] = internet ? social : 0.0;
     reach[CC_AKIMS] = internet ? social : 0.0;
     reach[CC_MONITORING] = 1.0;
+    reach[MS_TARGETED] = low || age == AGE_61P ? 1.0 : 0.0;
+    reach[MS_SOCIAL] = internet ? social : 0.0;
 }
 
-tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
+void tyndau_schedule_derived(tyndau_model *m)
 {
     const tyndau_params *p = &m->p;
+    for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(p, k, m->media_reach[k]);
+    /* heard -> fully aware: full_per_exposure on the odds scale times the odds ratios of age
+       46+ and high income (exactly full_per_exposure when both are 1, and at 0 or 1) */
+    for (int a = 0; a < N_AGE; a++)
+        for (int y = 0; y < N_INCOME; y++) {
+            double f = p->full_per_exposure, odds_ratio = (a >= AGE_46_60 ? p->full_odds_46plus : 1.0) *
+                                                          (y == INC_HIGH ? p->full_odds_high_income : 1.0);
+            m->p_full[a][y] = f <= 0.0 || f >= 1.0 || odds_ratio == 1.0
+                                  ? f
+                                  : f * odds_ratio / (1.0 - f + f * odds_ratio);
+        }
+}
+
+/* The tables hold, for each day, the rates of the parameters in effect that day (dated
+ * changes included), so that an event drawn ahead by inversion already follows them. */
+tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
+{
     int n = m->n_days;
     size_t n1 = (size_t)n + 1;
     m->wd = tyndau_calloc(n1, sizeof *m->wd);
     m->coverage = tyndau_calloc(n1, sizeof *m->coverage);
     m->monitoring = tyndau_calloc(n1, sizeof *m->monitoring);
-    m->media_day = tyndau_calloc(n1 * 4, sizeof *m->media_day);
-    m->lam_media = tyndau_calloc(n1 * 2 * N_AGE, sizeof *m->lam_media);
+    m->media_day = tyndau_calloc(n1 * N_MEDIA_SOURCE, sizeof *m->media_day);
+    m->lam_media = tyndau_calloc(n1 * N_MEDIA_CLASS, sizeof *m->lam_media);
     m->lam_platform = tyndau_calloc(n1, sizeof *m->lam_platform);
     m->lam_contact = tyndau_calloc(n1 * N_SETTLEMENT, sizeof *m->lam_contact);
     if (!m->wd || !m->coverage || !m->monitoring || !m->media_day || !m->lam_media || !m->lam_platform ||
         !m->lam_contact)
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");
 
-    double reach[2 * N_AGE][4];
-    for (int in = 0; in < 2; in++)
-        for (int a = 0; a < N_AGE; a++) media_reach(p, in, a, reach[in * N_AGE + a]);
+    tyndau_params pd = m->p; /* in effect on day d */
+    int next = m->next_change;
+    double reach[N_MEDIA_CLASS][N_MEDIA_SOURCE];
+    for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(&pd, k, reach[k]);
+    const tyndau_params *p = &pd;
     uint16_t wd = 0;
     for (int d = 0; d < n; d++) {
         int date = p->start_date + d;
+        if (next < m->p0.n_changes && m->p0.changes[next].date <= date) {
+            for (; next < m->p0.n_changes && m->p0.changes[next].date <= date; next++)
+                tyndau_params_put(&pd, (size_t)m->p0.changes[next].param, m->p0.changes[next].value);
+            for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(&pd, k, reach[k]);
+        }
         m->wd[d] = wd;
         if (tyndau_weekday(date) < 5) wd++;
         double cov;
@@ -75,14 +102,16 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
         m->coverage[d] = cov;
         double mon = p->monitor_platform * cov + (date >= p->code_date ? p->monitor_code : 0.0);
         m->monitoring[d] = mon > 1.0 ? 1.0 : mon;
-        double *md = &m->media_day[(size_t)d * 4];
+        double *md = &m->media_day[(size_t)d * N_MEDIA_SOURCE];
         md[CC_PRESIDENT] = date >= p->announcement_date ? p->media_president : 0.0;
         md[CC_OFFICIALS] = date >= p->officials_social_date ? p->media_officials : 0.0;
         md[CC_AKIMS] = date >= p->officials_social_date ? p->media_akims : 0.0;
         md[CC_MONITORING] = p->media_monitoring * cov;
-        for (int k = 0; k < 2 * N_AGE; k++) {
+        md[MS_TARGETED] = p->campaign_targeted;
+        md[MS_SOCIAL] = p->campaign_social;
+        for (int k = 0; k < N_MEDIA_CLASS; k++) {
             double l = 0.0;
-            for (int c = 0; c < 4; c++) l += md[c] * reach[k][c];
+            for (int c = 0; c < N_MEDIA_SOURCE; c++) l += md[c] * reach[k][c];
             m->lam_media[(size_t)k * n1 + (size_t)d + 1] = m->lam_media[(size_t)k * n1 + (size_t)d] + l;
         }
         m->lam_platform[d + 1] = m->lam_platform[d] + p->media_platform * cov;
@@ -93,18 +122,6 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
         }
     }
     m->wd[n] = wd;
-    for (int in = 0; in < 2; in++)
-        for (int a = 0; a < N_AGE; a++)
-            for (int c = 0; c < 4; c++) m->media_reach[in * N_AGE + a][c] = reach[in * N_AGE + a][c];
-    /* heard -> fully aware: full_per_exposure on the odds scale times the odds ratios of age
-       46+ and high income (exactly full_per_exposure when both are 1, and at 0 or 1) */
-    for (int a = 0; a < N_AGE; a++)
-        for (int y = 0; y < N_INCOME; y++) {
-            double f = p->full_per_exposure, odds_ratio = (a >= AGE_46_60 ? p->full_odds_46plus : 1.0) *
-                                                          (y == INC_HIGH ? p->full_odds_high_income : 1.0);
-            m->p_full[a][y] = f <= 0.0 || f >= 1.0 || odds_ratio == 1.0
-                                  ? f
-                                  : f * odds_ratio / (1.0 - f + f * odds_ratio);
-        }
+    tyndau_schedule_derived(m);
     return TYNDAU_OK;
 }

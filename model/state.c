@@ -49,6 +49,40 @@ tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err)
     m->n_offices = 1 + N_DOMAIN + TYNDAU_N_REGION * N_DOMAIN;
     m->office = tyndau_calloc((size_t)m->n_offices, sizeof *m->office);
     if (m->office == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for offices");
+    for (int k = 0; k < m->n_offices; k++) {
+        tyndau_office *o = &m->office[k];
+        if (k == OFFICE_PRESIDENT) {
+            o->level = LEV_CENTRAL;
+            o->domain = -1;
+            o->region = -1;
+        } else if (k < OFFICE_LOCAL(0, 0)) {
+            o->level = LEV_CENTRAL;
+            o->domain = k - 1;
+            o->region = -1;
+        } else {
+            int j = k - OFFICE_LOCAL(0, 0);
+            o->level = LEV_LOCAL;
+            o->domain = j % N_DOMAIN;
+            o->region = j / N_DOMAIN;
+        }
+    }
+    tyndau_offices_capacity(m);
+    for (int k = 0; k < m->n_offices; k++) {
+        tyndau_office *o = &m->office[k];
+        double nb = floor(o->staff + 0.5);
+        o->n_bureaucrats = nb < 1 ? 1 : nb > p->handlers_per_office_max ? p->handlers_per_office_max : (int)nb;
+        o->bur = tyndau_calloc((size_t)o->n_bureaucrats, sizeof *o->bur);
+        o->rng = gsl_rng_alloc(tyndau_rng_ctr);
+        if (o->bur == NULL || o->rng == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for offices");
+        o->key = tyndau_key(m->seed, KEY_APPEAL, (uint64_t)k);
+    }
+    tyndau_offices_traits(m);
+    return TYNDAU_OK;
+}
+
+void tyndau_offices_capacity(tyndau_model *m)
+{
+    const tyndau_params *p = &m->p;
     double dw[N_DOMAIN] = {p->domain_weight_health, p->domain_weight_education, p->domain_weight_employment,
                            p->domain_weight_police, p->domain_weight_land, p->domain_weight_housing};
     double dsum = 0.0, popsum = 0.0;
@@ -59,34 +93,15 @@ tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err)
     double agents_share = (double)m->c.n / (double)p->population_national; /* model scale */
     for (int k = 0; k < m->n_offices; k++) {
         tyndau_office *o = &m->office[k];
-        if (k == OFFICE_PRESIDENT) {
-            o->level = LEV_CENTRAL;
-            o->domain = -1;
-            o->region = -1;
+        if (k == OFFICE_PRESIDENT)
             o->staff = central * p->president_staff_share;
-        } else if (k < OFFICE_LOCAL(0, 0)) {
-            o->level = LEV_CENTRAL;
-            o->domain = k - 1;
-            o->region = -1;
+        else if (o->level == LEV_CENTRAL)
             o->staff = central * (1.0 - p->president_staff_share) * (dsum > 0 ? dw[o->domain] / dsum : 0.0);
-        } else {
-            int j = k - OFFICE_LOCAL(0, 0);
-            o->level = LEV_LOCAL;
-            o->domain = j % N_DOMAIN;
-            o->region = j / N_DOMAIN;
+        else
             o->staff = (handlers - central) * tyndau_regions[o->region].population / popsum *
                        (dsum > 0 ? dw[o->domain] / dsum : 0.0);
-        }
         o->capacity = o->staff * p->cases_per_day * agents_share;
-        double nb = floor(o->staff + 0.5);
-        o->n_bureaucrats = nb < 1 ? 1 : nb > p->handlers_per_office_max ? p->handlers_per_office_max : (int)nb;
-        o->bur = tyndau_calloc((size_t)o->n_bureaucrats, sizeof *o->bur);
-        o->rng = gsl_rng_alloc(tyndau_rng_ctr);
-        if (o->bur == NULL || o->rng == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for offices");
-        o->key = tyndau_key(m->seed, KEY_APPEAL, (uint64_t)k);
     }
-    tyndau_offices_traits(m);
-    return TYNDAU_OK;
 }
 
 /* One trait of one bureaucrat, from its own stream: the same stream whatever the

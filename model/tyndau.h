@@ -59,13 +59,19 @@ typedef struct {
     int threads;
     const char *git_commit; /* of the program's build */
     const char *cflags;     /* the program's compiler flags */
+    /* the files the scenario inherits from (outermost first) and their texts */
+    const char *const *base_sources, *const *base_texts;
+    size_t n_bases;
 } tyndau_meta;
 
 tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const tyndau_meta *meta,
                                  tyndau_error *err);
 
 /* ---- read access for tests and the command line ---- */
+/* The parameters as given (values on start_date, and the dated changes). */
 const tyndau_params *tyndau_model_params(const tyndau_model *m);
+/* The parameters in effect on the last day run (dated changes applied). */
+const tyndau_params *tyndau_model_params_now(const tyndau_model *m);
 size_t tyndau_model_agents(const tyndau_model *m);
 int tyndau_model_days(const tyndau_model *m);
 /* Totals over the whole run. */

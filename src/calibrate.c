@@ -1269,6 +1269,7 @@ static int setup(calib_t *C, const char *cfg_path, char *err, size_t errlen)
     tyndau_status st = c->scenario[0] ? tyndau_scenario_load_file(&C->sc, &C->base, c->scenario, &e)
                                       : tyndau_scenario_load_text(&C->sc, &C->base, tyndau_embedded_baseline,
                                                                   "(embedded baseline.ini)", &e);
+    if (st == TYNDAU_OK) st = tyndau_scenario_check(&C->sc, &C->base, &e);
     if (st == TYNDAU_OK) st = tyndau_params_check(&C->base, &e);
     if (st == TYNDAU_OK) {
         if (c->targets[0]) {

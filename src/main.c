@@ -282,6 +282,7 @@ static int cmd_run(int argc, char **argv, char *command_line)
                                      : tyndau_scenario_load_text(&sc, &p, tyndau_embedded_baseline,
                                                                  "(embedded baseline.ini)", &err);
     for (size_t k = 0; st == TYNDAU_OK && k < n_sets; k++) st = tyndau_scenario_apply_set(&sc, &p, sets[k], &err);
+    if (st == TYNDAU_OK) st = tyndau_scenario_check(&sc, &p, &err);
     if (st == TYNDAU_OK) st = tyndau_params_check(&p, &err);
     if (st == TYNDAU_OK)
         st = targets_path ? tyndau_targets_load(&targets, targets_path, stderr, &err)
@@ -335,7 +336,8 @@ static int cmd_run(int argc, char **argv, char *command_line)
     tyndau_meta meta = {"tyndau", command_line, sc.name, sc.source, sc.text,
                         (const char *const *)sc.overrides, sc.n_overrides,
                         targets_path ? targets_path : "(embedded data/survey_2021/marginals.csv)", n_threads,
-                        tyndau_build_commit, tyndau_build_cflags};
+                        tyndau_build_commit, tyndau_build_cflags,
+                        (const char *const *)sc.base_sources, (const char *const *)sc.base_texts, sc.n_bases};
     if (tyndau_model_write(m, output, &meta, &err) != TYNDAU_OK) {
         rc = fail(&err);
         goto done;

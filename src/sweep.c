@@ -799,6 +799,7 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
     tyndau_status st = c->scenario[0] ? tyndau_scenario_load_file(&sc, base, c->scenario, &e)
                                       : tyndau_scenario_load_text(&sc, base, tyndau_embedded_baseline,
                                                                   "(embedded baseline.ini)", &e);
+    if (st == TYNDAU_OK) st = tyndau_scenario_check(&sc, base, &e);
     if (st == TYNDAU_OK) st = tyndau_params_check(base, &e);
     if (st != TYNDAU_OK) {
         cfg_say(c->file.err, sizeof c->file.err, "%s", e.msg);

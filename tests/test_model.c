@@ -492,6 +492,74 @@ static void test_state_series_consistent(void **state)
     tyndau_model_free(m);
 }
 
+/* A dated change takes effect on its day, not before: with every other source of news
+ * off, nobody has heard of the concept at the end of the day before a targeted campaign
+ * starts, and from its first day on only its targets (61+ or low income) have. */
+static void test_dated_change_on_its_day(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    const char *off[] = {"media_president", "media_officials", "media_akims", "media_monitoring", "wom_concept"};
+    for (size_t k = 0; k < sizeof off / sizeof *off; k++) set(&p, off[k], "0");
+    tyndau_error err;
+    tyndau_error_clear(&err);
+    int date = TYNDAU_YMD(2020, 3, 2), idx = tyndau_params_find("campaign_targeted");
+    assert_int_equal(tyndau_params_add_change(&p, date, (size_t)idx, 0.05, &err), TYNDAU_OK);
+    size_t n = 20000;
+    tyndau_model *m = run(&p, n, 41);
+    int d = date - p.start_date;
+    int64_t before[N_CONCEPT + N_PLATFORM], after[N_CONCEPT + N_PLATFORM];
+    tyndau_model_state_total(m, d - 1, before);
+    tyndau_model_state_total(m, d, after);
+    print_message("heard of the concept: %lld the day before, %lld on the first day\n",
+                  (long long)(n - (size_t)before[CA_NONE]), (long long)(n - (size_t)after[CA_NONE]));
+    assert_int_equal(before[CA_NONE], (int64_t)n);
+    /* about n x 0.05 x (share targeted, about 0.4) on the first day */
+    assert_true(after[CA_NONE] < (int64_t)n - 100);
+    size_t aware = 0;
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        if (v.concept == CA_NONE) continue;
+        aware++;
+        assert_true(v.age == AGE_61P || v.income == INC_LOW);
+    }
+    assert_true(aware > n / 10);
+    /* the model reports the parameters as given and as in force at the end */
+    assert_true(tyndau_model_params(m)->campaign_targeted == 0.0);
+    assert_true(tyndau_model_params_now(m)->campaign_targeted == 0.05);
+    tyndau_model_free(m);
+
+    /* out of the simulated period: refused */
+    tyndau_params q;
+    tyndau_params_default(&q);
+    assert_int_equal(tyndau_params_add_change(&q, TYNDAU_YMD(2022, 1, 1), (size_t)idx, 0.05, &err), TYNDAU_OK);
+    assert_null(tyndau_model_new(&q, 100, 1, &err));
+    assert_int_equal(err.status, TYNDAU_EINPUT);
+    assert_non_null(strstr(err.msg, "expected a date in the simulated period"));
+}
+
+/* Help centres: without any eGov account nobody can file online, unless a centre's staff
+ * files for those it serves. */
+static void test_help_centres_open_online_channel(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "egov_share", "0");
+    tyndau_model *m = run(&p, 20000, 43);
+    assert_true(appeals(m) > 500);
+    assert_int_equal(tyndau_model_total_channel(m, CH_ONLINE), 0);
+    tyndau_model_free(m);
+    set(&p, "help_access", "1");
+    m = run(&p, 20000, 43);
+    print_message("online appeals through help centres: %llu\n",
+                  (unsigned long long)tyndau_model_total_channel(m, CH_ONLINE));
+    assert_true(tyndau_model_total_channel(m, CH_ONLINE) > 0);
+    tyndau_model_free(m);
+}
+
 int main(void)
 {
     omp_set_num_threads(2);
@@ -513,6 +581,8 @@ int main(void)
         cmocka_unit_test(test_bad_sizes),
         cmocka_unit_test(test_quota_sample),
         cmocka_unit_test(test_state_series_consistent),
+        cmocka_unit_test(test_dated_change_on_its_day),
+        cmocka_unit_test(test_help_centres_open_online_channel),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }

@@ -61,7 +61,8 @@ static tyndau_model *fake_model(void)
 {
     tyndau_model *m = calloc(1, sizeof *m);
     assert_non_null(m);
-    tyndau_params_default(&m->p);
+    tyndau_params_default(&m->p0);
+    m->p = m->p0;
     m->seed = 12345;
     m->scale = 2.5;
     m->c.n = 1000;

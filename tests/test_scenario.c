@@ -39,7 +39,8 @@ static int group_teardown(void **state)
     fixture *fx = *state;
     /* the files the tests wrote (unlink of one not written is harmless) */
     static const char *const names[] = {"good.ini", "high-corruption.ini", "crlf.ini", "nul.ini",
-                                        "bad.ini"};
+                                        "bad.ini",  "root.ini",            "mid.ini",  "leaf.ini",
+                                        "loop1.ini", "loop2.ini",          "orphan.ini", "late.ini"};
     char path[128];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", fx->dir, names[i]);
@@ -396,8 +397,8 @@ static void test_wrong_and_unknown_section(void **state)
                     "key 'code_date' belongs in section [schedule], not [state]", NULL);
     expect_error_at("[scenario]\ncorruption_mean = 0.1\n", 2,
                     "key 'corruption_mean' belongs in section [state], not [scenario]", NULL);
-    expect_error_at("[scenario]\nbase = baseline\n", 2, "unknown key 'base' in [scenario]",
-                    "expected 'name' or 'description'", NULL);
+    expect_error_at("[scenario]\nbasis = baseline\n", 2, "unknown key 'basis' in [scenario]",
+                    "expected 'name', 'description' or 'base'", NULL);
     /* reported on the header's line */
     expect_error_at("; c\n[stat]\n\ncorruption_mean = 0.1\n", 2,
                     "unknown section [stat]; expected [scenario] or a parameter category such as "
@@ -512,6 +513,133 @@ static void test_set_malformed(void **state)
     expect_set_error("code_date=2021-13-01", "key 'code_date': expected a date", NULL);
 }
 
+/* Load `name` from the fixture directory; returns the status, err filled. */
+static tyndau_status load_named(const fixture *fx, const char *name, tyndau_scenario *s, tyndau_params *p,
+                                tyndau_error *err)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+    tyndau_params_default(p);
+    memset(s, 0, sizeof *s);
+    tyndau_error_clear(err);
+    return tyndau_scenario_load_file(s, p, path, err);
+}
+
+static void put(const fixture *fx, const char *name, const char *text)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+    write_file(path, text, strlen(text));
+}
+
+/* base = ...: the chain is applied outermost first, the inheriting file on top; dated
+ * changes accumulate in date order, and on one date the inheriting file's wins. */
+static void test_inheritance_and_dated_changes(void **state)
+{
+    fixture *fx = *state;
+    put(fx, "root.ini",
+        "[scenario]\nname = root\n[state]\ncorruption_mean = 0.2\ndetection = 0.1\n"
+        "[from 2020-06-01]\ndetection = 0.3\nasc_online = -2\n");
+    put(fx, "mid.ini", "[scenario]\nbase = root.ini\n[state]\ndetection = 0.15\n[from 2020-03-01]\n"
+                       "resistance_mean = 0.1\n");
+    put(fx, "leaf.ini", "; leaf\n[scenario]\nname = leaf\nbase = mid.ini\n[state]\ncorruption_mean = 0.05\n"
+                        "[from 2020-06-01]\ndetection = 0.9\n[from 2021-01-01]\nhelp_access = 0.5\n");
+    tyndau_params p;
+    tyndau_scenario s;
+    tyndau_error err;
+    tyndau_status rc = load_named(fx, "leaf.ini", &s, &p, &err);
+    if (rc != TYNDAU_OK) print_error("%s\n", err.msg);
+    assert_int_equal(rc, TYNDAU_OK);
+    assert_string_equal(s.name, "leaf");
+    /* values on start_date: leaf over mid over root */
+    assert_true(p.corruption_mean == 0.05 && p.detection == 0.15);
+    assert_defaults_except(&p, (const char *const[]){"corruption_mean", "detection", NULL});
+    /* the bases, outermost first, with their texts */
+    assert_int_equal(s.n_bases, 2);
+    assert_non_null(strstr(s.base_sources[0], "root.ini"));
+    assert_non_null(strstr(s.base_sources[1], "mid.ini"));
+    assert_non_null(strstr(s.base_texts[0], "name = root"));
+    /* five dated changes, sorted by date; of the two on 2020-06-01 for detection the leaf's is later */
+    assert_int_equal(p.n_changes, 5);
+    for (int k = 1; k < p.n_changes; k++) assert_true(p.changes[k - 1].date <= p.changes[k].date);
+    tyndau_params on;
+    tyndau_params_on(&p, TYNDAU_YMD(2020, 2, 29), &on);
+    assert_true(on.resistance_mean == 0.4 && on.detection == 0.15 && on.asc_online == -3.0);
+    tyndau_params_on(&p, TYNDAU_YMD(2020, 3, 1), &on);
+    assert_true(on.resistance_mean == 0.1 && on.detection == 0.15);
+    tyndau_params_on(&p, TYNDAU_YMD(2020, 6, 1), &on);
+    assert_true(on.detection == 0.9 && on.asc_online == -2.0 && on.help_access == 0.0);
+    tyndau_params_on(&p, TYNDAU_YMD(2021, 1, 1), &on);
+    assert_true(on.help_access == 0.5 && on.corruption_mean == 0.05);
+    /* every change knows its file and line */
+    assert_int_equal(s.n_changes, 5);
+    int found = 0;
+    for (size_t k = 0; k < s.n_changes; k++)
+        if (s.changes[k].param == tyndau_params_find("help_access")) {
+            assert_non_null(strstr(s.changes[k].source, "leaf.ini"));
+            assert_int_equal(s.changes[k].line, 10);
+            found = 1;
+        }
+    assert_true(found);
+    assert_int_equal(tyndau_scenario_check(&s, &p, &err), TYNDAU_OK);
+    assert_int_equal(tyndau_params_check(&p, &err), TYNDAU_OK);
+    tyndau_scenario_free(&s);
+}
+
+static void test_inheritance_errors(void **state)
+{
+    fixture *fx = *state;
+    tyndau_params p;
+    tyndau_scenario s;
+    tyndau_error err;
+    char want[256];
+    /* a missing base: the inheriting file's line */
+    put(fx, "orphan.ini", "[scenario]\n\nbase = no-such.ini\n");
+    assert_int_equal(load_named(fx, "orphan.ini", &s, &p, &err), TYNDAU_EINPUT);
+    snprintf(want, sizeof want, "%s/orphan.ini:3: key 'base': cannot read '%s/no-such.ini': %s", fx->dir, fx->dir,
+             strerror(ENOENT));
+    assert_string_equal(err.msg, want);
+    assert_true(is_zeroed(&s));
+    /* circular, through two files */
+    put(fx, "loop1.ini", "[scenario]\nbase = loop2.ini\n");
+    put(fx, "loop2.ini", "[state]\ndetection = 0.2\n[scenario]\nbase = loop1.ini\n");
+    assert_int_equal(load_named(fx, "loop1.ini", &s, &p, &err), TYNDAU_EINPUT);
+    snprintf(want, sizeof want, "%s/loop2.ini:4: key 'base': circular inheritance: ", fx->dir);
+    if (strncmp(err.msg, want, strlen(want)) != 0) print_error("%s\n", err.msg);
+    assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
+    assert_true(is_zeroed(&s));
+    /* a dated change outside the simulated period: known after the last layer */
+    put(fx, "late.ini", "[scenario]\nbase = root.ini\n[from 2030-01-01]\ndetection = 0.5\n");
+    assert_int_equal(load_named(fx, "late.ini", &s, &p, &err), TYNDAU_OK);
+    assert_int_equal(tyndau_scenario_check(&s, &p, &err), TYNDAU_EINPUT);
+    snprintf(want, sizeof want,
+             "%s/late.ini:4: dated change of 'detection' on 2030-01-01: expected a date in the simulated period, "
+             "2019-08-01 to 2021-08-15",
+             fx->dir);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(tyndau_params_check(&p, &err), TYNDAU_EINPUT); /* the model refuses it too */
+    /* with the period extended by a later layer it is fine */
+    assert_int_equal(tyndau_scenario_apply_set(&s, &p, "end_date=2030-12-31", &err), TYNDAU_OK);
+    assert_int_equal(tyndau_scenario_check(&s, &p, &err), TYNDAU_OK);
+    assert_int_equal(tyndau_params_check(&p, &err), TYNDAU_OK);
+    tyndau_scenario_free(&s);
+}
+
+static void test_dated_section_errors(void **state)
+{
+    (void)state;
+    expect_error_at("[from 2020-01-01]\nbogus_key = 1\n", 2, "unknown parameter 'bogus_key'", NULL);
+    expect_error_at("[from 2020-01-01]\nproblem_rate = 1\n", 2, "key 'problem_rate' cannot change on a date",
+                    "section [problems]", NULL);
+    expect_error_at("[from 2020-01-01]\ncode_date = 2020-02-01\n", 2, "cannot change on a date", NULL);
+    expect_error_at("\n[from 2020-02-30]\ndetection = 1\n", 2, "expected [from YYYY-MM-DD]", NULL);
+    expect_error_at("[from 2020-01-01]\ndetection = 1.5\n", 2, "key 'detection': expected a real in [0, 1]",
+                    NULL);
+    expect_error_at("[from 2020-01-01]\ndetection = 0.1\n[from 2020-01-01]\ndetection = 0.2\n", 4,
+                    "key 'detection' given twice for 2020-01-01 (first on line 2)", NULL);
+    expect_error_at("[from 2020-01-01]\ndetection =\n", 2, "key 'detection': expected a value", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +659,9 @@ int main(void)
         cmocka_unit_test(test_bad_name),
         cmocka_unit_test(test_failed_load_keeps_scenario),
         cmocka_unit_test(test_set_good),
+        cmocka_unit_test(test_inheritance_and_dated_changes),
+        cmocka_unit_test(test_inheritance_errors),
+        cmocka_unit_test(test_dated_section_errors),
         cmocka_unit_test(test_set_malformed),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
