@@ -52,6 +52,7 @@
 #include <omp.h>
 #endif
 
+#include "batch.h"
 #include "cfgfile.h"
 #include "h5w.h"
 #include "headline.h"
@@ -372,10 +373,9 @@ static int make_design(sweep_cfg *c, size_t P, double *u, double *x)
 typedef struct {
     const sweep_cfg *cfg;
     const tyndau_params *base;
-    const double *x;  /* [P][d] */
-    size_t R;
-    const size_t *job; /* the batch's job indices */
-    double *seconds;   /* the batch's run times */
+    const double *x, *u; /* [P][d] */
+    size_t P, R;
+    const char *command_line;
 } run_ctx;
 
 static double output_value(const tyndau_model *m, const out_spec *o, int *missing)
@@ -392,13 +392,11 @@ static double output_value(const tyndau_model *m, const out_spec *o, int *missin
     return NAN;
 }
 
-static int run_job(size_t k, double *out, char errmsg[MANY_ERRLEN], void *user)
+static int run_job(size_t j, double *out, char errmsg[MANY_ERRLEN], void *user)
 {
     const run_ctx *rc = user;
     const sweep_cfg *c = rc->cfg;
-    size_t j = rc->job[k], p = j / rc->R, r = j % rc->R;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t p = j / rc->R, r = j % rc->R;
     tyndau_params par = *rc->base;
     for (size_t i = 0; i < c->d; i++)
         *(double *)(void *)((char *)&par + tyndau_param_table[c->par[i].param].offset) = rc->x[p * c->d + i];
@@ -421,8 +419,6 @@ static int run_job(size_t k, double *out, char errmsg[MANY_ERRLEN], void *user)
         }
     }
     tyndau_model_free(m);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    rc->seconds[k] = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (st != TYNDAU_OK) {
         cfg_say(errmsg, MANY_ERRLEN, "%s", err.msg);
         return st;
@@ -431,278 +427,44 @@ static int run_job(size_t k, double *out, char errmsg[MANY_ERRLEN], void *user)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Files                                                                       */
+/* Files (the layout and the engine are in batch.c)                            */
 
-typedef struct {
-    size_t P, R, n_jobs, d, n_out;
-    uint64_t fingerprint;
-    int shard_index, shard_count; /* -1, 0 when not sharded */
-} layout_t;
-
-static hid_t str_type(size_t len)
+/* The sweep's own attributes and /design (batch.c adds /runs and /timing). */
+static void sweep_header(h5w *w, void *user)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, len);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    return t;
-}
-
-/* A fixed-size chunked dataset allocated at creation, with a fill value. */
-static void dset(h5w *w, hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims, const void *fill)
-{
-    if (w->failed) return;
-    hid_t sp = H5Screate_simple(rank, dims, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hsize_t chunk[2] = {dims[0] < 1024 ? (dims[0] ? dims[0] : 1) : 1024, rank > 1 ? dims[1] : 1};
-    H5Pset_chunk(dcpl, rank, chunk);
-    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
-    H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
-    H5Pset_fill_value(dcpl, type, fill);
-    hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (d < 0) {
-        w->failed = 1;
-        cfg_say(w->msg, sizeof w->msg, "cannot create dataset %s", name);
-    } else {
-        H5Dclose(d);
-    }
-    H5Pclose(dcpl);
-    H5Sclose(sp);
-}
-
-static const char *const out_desc =
-    "y: outputs of each run (job = point x replicates + replicate), NaN until done or when failed; "
-    "status: -1 not run, 0 done, 1 internal error, 2 bad input (error says why)";
-
-static int create_file(const char *path, const sweep_cfg *c, const layout_t *L, const double *x, const double *u,
-                       const char *command_line, char *err, size_t errlen)
-{
-    h5w w;
-    if (h5w_create(&w, path) != 0) {
-        cfg_say(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-        return 1;
-    }
-    hid_t f = w.file;
+    const run_ctx *rc = user;
+    const sweep_cfg *c = rc->cfg;
+    hid_t f = w->file;
     char buf[64];
-    h5w_attr_str(&w, f, "schema", "tyndau-sweep");
-    h5w_attr_str(&w, f, "schema_version", "1.0");
-    h5w_attr_str(&w, f, "program", "tyndau");
-    h5w_attr_str(&w, f, "version", TYNDAU_VERSION);
-    h5w_attr_str(&w, f, "git_commit", tyndau_build_commit);
-    h5w_attr_str(&w, f, "cflags", tyndau_build_cflags);
-    h5w_attr_str(&w, f, "command_line", command_line);
-    h5w_attr_str(&w, f, "sweep_file", c->file.path);
-    h5w_attr_str(&w, f, "sweep_text", c->file.text);
-    h5w_attr_str(&w, f, "scenario_source", c->scenario[0] ? c->scenario : "(embedded baseline.ini)");
-    h5w_attr_str(&w, f, "scenario_text", c->scenario_text);
-    h5w_attr_str(&w, f, "design", design_names[c->design]);
-    snprintf(buf, sizeof buf, "%016" PRIx64, L->fingerprint);
-    h5w_attr_str(&w, f, "fingerprint", buf);
+    h5w_attr_str(w, f, "schema", "tyndau-sweep");
+    h5w_attr_str(w, f, "schema_version", "1.0");
+    h5w_attr_str(w, f, "program", "tyndau");
+    h5w_attr_str(w, f, "version", TYNDAU_VERSION);
+    h5w_attr_str(w, f, "git_commit", tyndau_build_commit);
+    h5w_attr_str(w, f, "cflags", tyndau_build_cflags);
+    h5w_attr_str(w, f, "command_line", rc->command_line);
+    h5w_attr_str(w, f, "sweep_file", c->file.path);
+    h5w_attr_str(w, f, "sweep_text", c->file.text);
+    h5w_attr_str(w, f, "scenario_source", c->scenario[0] ? c->scenario : "(embedded baseline.ini)");
+    h5w_attr_str(w, f, "scenario_text", c->scenario_text);
+    h5w_attr_str(w, f, "design", design_names[c->design]);
     snprintf(buf, sizeof buf, "%" PRIu64, c->seed);
-    h5w_attr_str(&w, f, "seed", buf);
-    h5w_attr_int(&w, f, "agents", (long long)c->agents);
-    h5w_attr_int(&w, f, "points", (long long)L->P);
-    h5w_attr_int(&w, f, "replicates", (long long)L->R);
-    h5w_attr_int(&w, f, "base_points", (long long)c->points);
-    h5w_attr_int(&w, f, "levels", c->levels);
-    h5w_attr_int(&w, f, "shard_index", L->shard_index);
-    h5w_attr_int(&w, f, "shard_count", L->shard_count);
-    h5w_attr_str(&w, f, "seeds", "model seed of run (point p, replicate r) = many_seed(seed, 101, p, r) (src/many.c)");
-    const char *pn[MAXD], *on[MAXOUT];
+    h5w_attr_str(w, f, "seed", buf);
+    h5w_attr_int(w, f, "agents", (long long)c->agents);
+    h5w_attr_int(w, f, "points", (long long)rc->P);
+    h5w_attr_int(w, f, "replicates", (long long)rc->R);
+    h5w_attr_int(w, f, "base_points", (long long)c->points);
+    h5w_attr_int(w, f, "levels", c->levels);
+    h5w_attr_str(w, f, "seeds", "model seed of run (point p, replicate r) = many_seed(seed, 101, p, r) (src/many.c)");
+    const char *pn[MAXD];
     for (size_t i = 0; i < c->d; i++) pn[i] = c->par[i].name;
-    for (size_t o = 0; o < c->n_out; o++) on[o] = c->out[o].name;
-    hid_t g = h5w_group(&w, f, "design");
-    h5w_attr_str(&w, g, "description", "x: parameter values of each point; unit: the design's point in the unit cube");
-    h5w_strs(&w, g, "parameter", pn, c->d);
-    h5w_f64(&w, g, "x", x, L->P, c->d);
-    h5w_f64(&w, g, "unit", u, L->P, c->d);
-    h5w_close_group(&w, g);
-    g = h5w_group(&w, f, "runs");
-    h5w_attr_str(&w, g, "description", out_desc);
-    h5w_strs(&w, g, "output", on, c->n_out);
-    hsize_t dy[2] = {L->n_jobs, c->n_out}, dj[1] = {L->n_jobs};
-    double nan = NAN;
-    int minus1 = -1;
-    char empty[MANY_ERRLEN] = "";
-    hid_t st = str_type(MANY_ERRLEN);
-    dset(&w, g, "y", H5T_NATIVE_DOUBLE, 2, dy, &nan);
-    dset(&w, g, "status", H5T_NATIVE_INT, 1, dj, &minus1);
-    dset(&w, g, "error", st, 1, dj, empty);
-    H5Tclose(st);
-    h5w_close_group(&w, g);
-    g = h5w_group(&w, f, "timing");
-    h5w_attr_str(&w, g, "description", "seconds: wall time of each run (model creation, run and outputs) on its "
-                                        "thread; not reproducible, so kept apart from /runs");
-    dset(&w, g, "seconds", H5T_NATIVE_DOUBLE, 1, dj, &nan);
-    h5w_close_group(&w, g);
-    if (h5w_close(&w) != 0) {
-        cfg_say(err, errlen, "%s: %s", path, w.msg);
-        return 1;
-    }
-    return 0;
+    hid_t g = h5w_group(w, f, "design");
+    h5w_attr_str(w, g, "description", "x: parameter values of each point; unit: the design's point in the unit cube");
+    h5w_strs(w, g, "parameter", pn, c->d);
+    h5w_f64(w, g, "x", rc->x, rc->P, c->d);
+    h5w_f64(w, g, "unit", rc->u, rc->P, c->d);
+    h5w_close_group(w, g);
 }
-
-/* Write rows job[0..n) (outputs y[k * n_out ..], status, error) and flush; status last. */
-static int write_rows(hid_t f, size_t n_out, const size_t *job, size_t n, const double *y, const int *status,
-                      char (*errmsg)[MANY_ERRLEN], const double *seconds)
-{
-    hid_t dy = H5Dopen2(f, "/runs/y", H5P_DEFAULT), ds = H5Dopen2(f, "/runs/status", H5P_DEFAULT);
-    hid_t de = H5Dopen2(f, "/runs/error", H5P_DEFAULT), dt = H5Dopen2(f, "/timing/seconds", H5P_DEFAULT);
-    hid_t st = str_type(MANY_ERRLEN);
-    int rc = dy < 0 || ds < 0 || de < 0 || dt < 0 ? -1 : 0;
-    for (int pass = 0; pass < 2 && rc == 0; pass++) {
-        for (size_t k = 0; k < n && rc == 0; k++) {
-            hsize_t start[2] = {job[k], 0}, count[2] = {1, n_out};
-            hid_t d = pass == 0 ? dy : ds;
-            hid_t fs = H5Dget_space(d);
-            hid_t ms = H5Screate_simple(pass == 0 ? 2 : 1, count, NULL);
-            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-            if (H5Dwrite(d, pass == 0 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, ms, fs, H5P_DEFAULT,
-                         pass == 0 ? (const void *)(y + k * n_out) : (const void *)&status[k]) < 0)
-                rc = -1;
-            if (pass == 0 && rc == 0) {
-                hid_t ft = H5Dget_space(dt);
-                hsize_t one[1] = {1};
-                hid_t mt = H5Screate_simple(1, one, NULL);
-                H5Sselect_hyperslab(ft, H5S_SELECT_SET, start, NULL, one, NULL);
-                if (H5Dwrite(dt, H5T_NATIVE_DOUBLE, mt, ft, H5P_DEFAULT, &seconds[k]) < 0) rc = -1;
-                H5Sclose(mt);
-                H5Sclose(ft);
-            }
-            if (pass == 0 && rc == 0 && status[k] != 0) {
-                hid_t fe = H5Dget_space(de);
-                hsize_t one[1] = {1};
-                hid_t me = H5Screate_simple(1, one, NULL);
-                H5Sselect_hyperslab(fe, H5S_SELECT_SET, start, NULL, one, NULL);
-                if (H5Dwrite(de, st, me, fe, H5P_DEFAULT, errmsg[k]) < 0) rc = -1;
-                H5Sclose(me);
-                H5Sclose(fe);
-            }
-            H5Sclose(ms);
-            H5Sclose(fs);
-        }
-        /* outputs and errors on disk before any status says they are there */
-        if (rc == 0 && H5Fflush(f, H5F_SCOPE_LOCAL) < 0) rc = -1;
-    }
-    H5Tclose(st);
-    if (dy >= 0) H5Dclose(dy);
-    if (ds >= 0) H5Dclose(ds);
-    if (de >= 0) H5Dclose(de);
-    if (dt >= 0) H5Dclose(dt);
-    return rc;
-}
-
-static int read_attr_str(hid_t f, const char *name, char *buf, size_t len)
-{
-    char *v = NULL;
-    if (h5r_attr_str(f, name, &v) != 0 || v == NULL) return -1;
-    snprintf(buf, len, "%s", v);
-    free(v);
-    return 0;
-}
-
-/* Read rows [a, a+n) of /runs/status into st. */
-static int read_status(hid_t f, size_t a, size_t n, int *st)
-{
-    hid_t d = H5Dopen2(f, "/runs/status", H5P_DEFAULT);
-    if (d < 0) return -1;
-    hid_t fs = H5Dget_space(d);
-    hsize_t start[1] = {a}, count[1] = {n};
-    hid_t ms = H5Screate_simple(1, count, NULL);
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-    int rc = H5Dread(d, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, st) < 0 ? -1 : 0;
-    H5Sclose(ms), H5Sclose(fs), H5Dclose(d);
-    return rc;
-}
-
-/* Rows [a, a+n): read (dir 0) or write (dir 1) y, status and error. */
-static int rows_io(hid_t f, int dir, size_t a, size_t n, size_t n_out, double *y, int *status, char (*e)[MANY_ERRLEN],
-                   double *sec)
-{
-    const char *names[4] = {"/runs/y", "/runs/status", "/runs/error", "/timing/seconds"};
-    hid_t st = str_type(MANY_ERRLEN);
-    hid_t types[4] = {H5T_NATIVE_DOUBLE, H5T_NATIVE_INT, st, H5T_NATIVE_DOUBLE};
-    void *bufs[4] = {y, status, e, sec};
-    int rc = 0;
-    for (int k = 0; k < 4 && rc == 0; k++) {
-        hid_t d = H5Dopen2(f, names[k], H5P_DEFAULT);
-        if (d < 0) {
-            rc = -1;
-            break;
-        }
-        hid_t fs = H5Dget_space(d);
-        hsize_t start[2] = {a, 0}, count[2] = {n, n_out};
-        int rank = k == 0 ? 2 : 1;
-        hid_t ms = H5Screate_simple(rank, count, NULL);
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-        herr_t r = dir == 0 ? H5Dread(d, types[k], ms, fs, H5P_DEFAULT, bufs[k])
-                            : H5Dwrite(d, types[k], ms, fs, H5P_DEFAULT, bufs[k]);
-        if (r < 0) rc = -1;
-        H5Sclose(ms), H5Sclose(fs), H5Dclose(d);
-    }
-    H5Tclose(st);
-    return rc;
-}
-
-/*
- * Merge `n` source files (same fingerprint and layout) into `out`, which must already have the
- * layout (status -1 everywhere).  A job done in two sources is an overlap: an error when
- * `refuse_overlap`, else the first is kept.  On return *missing is the number of jobs not done
- * anywhere and *first_missing the first of them.
- */
-static int merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, size_t n_jobs, size_t n_out,
-                      int refuse_overlap, const char *const *names, size_t *missing, size_t *first_missing, char *err,
-                      size_t errlen)
-{
-    double *y = malloc(ROW_BLOCK * n_out * sizeof *y), *ys = malloc(ROW_BLOCK * n_out * sizeof *ys);
-    int *s = malloc(ROW_BLOCK * sizeof *s), *ss = malloc(ROW_BLOCK * sizeof *ss);
-    char(*e)[MANY_ERRLEN] = malloc(ROW_BLOCK * sizeof *e), (*es)[MANY_ERRLEN] = malloc(ROW_BLOCK * sizeof *es);
-    int *from = malloc(ROW_BLOCK * sizeof *from);
-    double *t = malloc(ROW_BLOCK * sizeof *t), *ts = malloc(ROW_BLOCK * sizeof *ts);
-    int rc = 0;
-    *missing = 0;
-    *first_missing = SIZE_MAX;
-    if (!y || !ys || !s || !ss || !e || !es || !from || !t || !ts) rc = 1;
-    for (size_t a = 0; rc == 0 && a < n_jobs; a += ROW_BLOCK) {
-        size_t m = n_jobs - a < ROW_BLOCK ? n_jobs - a : ROW_BLOCK;
-        if (rows_io(out, 0, a, m, n_out, y, s, e, t) != 0) rc = 1;
-        for (size_t k = 0; k < m; k++) from[k] = s[k] >= 0 ? INT_MAX : -1; /* INT_MAX: in `out` already */
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            if (rows_io(src[i], 0, a, m, n_out, ys, ss, es, ts) != 0) {
-                cfg_say(err, errlen, "%s: cannot read /runs", names[i]);
-                rc = 2;
-                break;
-            }
-            for (size_t k = 0; k < m; k++) {
-                if (ss[k] < 0) continue;
-                if (from[k] >= 0) {
-                    if (refuse_overlap) {
-                        cfg_say(err, errlen, "overlapping files: job %zu is in both %s and %s", a + k,
-                            from[k] == INT_MAX ? out_name : names[from[k]], names[i]);
-                        rc = 2;
-                        break;
-                    }
-                    continue;
-                }
-                from[k] = (int)i;
-                s[k] = ss[k];
-                memcpy(y + k * n_out, ys + k * n_out, n_out * sizeof *y);
-                memcpy(e[k], es[k], MANY_ERRLEN);
-                t[k] = ts[k];
-            }
-        }
-        for (size_t k = 0; rc == 0 && k < m; k++)
-            if (s[k] < 0) {
-                if (*first_missing == SIZE_MAX) *first_missing = a + k;
-                (*missing)++;
-            }
-        if (rc == 0 && rows_io(out, 1, a, m, n_out, y, s, e, t) != 0) rc = 1;
-    }
-    free(y), free(ys), free(s), free(ss), free(e), free(es), free(from), free(t), free(ts);
-    return rc;
-}
-
-/* ------------------------------------------------------------------------- */
-/* The command                                                                 */
 
 static const char usage_sweep[] =
     "usage: tyndau sweep SWEEP.ini -o FILE.h5 [--resume] [--shard I/N] [--threads T] [--quiet]\n"
@@ -880,223 +642,24 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     int rc = load_sweep(&cfg, argv[optind], &base, &x, &u, &P);
     char err[800] = "";
     if (rc != 0) cfg_say(err, sizeof err, "%s", cfg.file.err);
-    layout_t L = {P, cfg.replicates, P * cfg.replicates, cfg.d, cfg.n_out, 0, shard_i, shard_n};
-    L.fingerprint = cfg_hash(cfg_hash(cfg_hash(CFG_HASH_START, cfg.file.text), cfg.scenario_text), cfg.csv_text);
-    char part[PATH_MAX + 32];
-    snprintf(part, sizeof part, "%s.partial.%d", out, mc.rank);
-    /* what is done already (resume): every part file of this output */
-    unsigned char *done = rc == 0 ? calloc(L.n_jobs ? L.n_jobs : 1, 1) : NULL;
-    if (rc == 0 && done == NULL) rc = 1;
-    size_t n_done = 0;
-    if (rc == 0 && resume) {
-        char pat[PATH_MAX + 32];
-        snprintf(pat, sizeof pat, "%s.partial.*", out);
-        glob_t gl;
-        int gr = glob(pat, 0, NULL, &gl);
-        if (gr == GLOB_NOMATCH) {
-            /* nothing to resume: an output of this sweep that is complete is left as it is
-               (a resubmitted batch job); otherwise the sweep starts */
-            hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
-            char fp[64] = "", want[64], stat_s[64] = "";
-            snprintf(want, sizeof want, "%016" PRIx64, L.fingerprint);
-            if (f >= 0) {
-                read_attr_str(f, "fingerprint", fp, sizeof fp);
-                read_attr_str(f, "status", stat_s, sizeof stat_s);
-                H5Fclose(f);
-            }
-            if (f >= 0 && strcmp(fp, want) == 0 && strncmp(stat_s, "complete", 8) == 0) {
-                if (mc.rank == 0 && !quiet) fprintf(stderr, "sweep: %s is complete already; nothing to do\n", out);
-                free(x), free(u), free(done), free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
-                many_finalize(&mc);
-                return 0;
-            }
-            if (mc.rank == 0 && !quiet) fprintf(stderr, "sweep: --resume: no %s.partial.*; starting\n", out);
-        }
-        int *st = malloc(ROW_BLOCK * sizeof *st);
-        for (size_t k = 0; rc == 0 && gr == 0 && k < gl.gl_pathc; k++) {
-            hid_t f = H5Fopen(gl.gl_pathv[k], H5F_ACC_RDONLY, H5P_DEFAULT);
-            char fp[64] = "", want[64];
-            snprintf(want, sizeof want, "%016" PRIx64, L.fingerprint);
-            if (f < 0 || read_attr_str(f, "fingerprint", fp, sizeof fp) != 0 || strcmp(fp, want) != 0) {
-                cfg_say(err, sizeof err, "--resume: %s is not a part of this sweep (different sweep file, scenario or "
-                    "design); remove it or run without --resume", gl.gl_pathv[k]);
-                rc = 2;
-            }
-            for (size_t a = 0; rc == 0 && a < L.n_jobs; a += ROW_BLOCK) {
-                size_t m = L.n_jobs - a < ROW_BLOCK ? L.n_jobs - a : ROW_BLOCK;
-                if (st == NULL || read_status(f, a, m, st) != 0) {
-                    cfg_say(err, sizeof err, "--resume: %s: cannot read /runs/status", gl.gl_pathv[k]);
-                    rc = 2;
-                }
-                for (size_t j = 0; rc == 0 && j < m; j++)
-                    if (st[j] >= 0 && !done[a + j]) done[a + j] = 1, n_done++;
-            }
-            if (f >= 0) H5Fclose(f);
-        }
-        free(st);
-        if (gr == 0) globfree(&gl);
-    }
-    if (rc == 0 && !resume && mc.rank == 0) {
-        /* a fresh start: the parts of an earlier, unfinished sweep to this output go */
-        char pat[PATH_MAX + 32];
-        snprintf(pat, sizeof pat, "%s.partial.*", out);
-        glob_t gl;
-        if (glob(pat, 0, NULL, &gl) == 0) {
-            if (!quiet)
-                fprintf(stderr, "sweep: removing %zu part file(s) of an earlier unfinished sweep to %s (use --resume "
-                        "to continue one)\n", gl.gl_pathc, out);
-            for (size_t k = 0; k < gl.gl_pathc; k++) unlink(gl.gl_pathv[k]);
-            globfree(&gl);
-        }
-    }
-    rc = many_bcast_int(&mc, rc);
+    uint64_t fingerprint = cfg_hash(cfg_hash(cfg_hash(CFG_HASH_START, cfg.file.text), cfg.scenario_text), cfg.csv_text);
     if (rc != 0) {
         if (mc.rank == 0) fprintf(stderr, "tyndau: %s\n", err);
-        free(x), free(u), free(done);
+        free(x), free(u), free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
         many_finalize(&mc);
         return rc;
     }
-    /* my part file: kept on resume (its rows stay), else created */
-    struct stat sb;
-    if (!(resume && stat(part, &sb) == 0) &&
-        create_file(part, &cfg, &L, x, u, command_line, err, sizeof err) != 0)
-        rc = 2;
-    hid_t pf = rc == 0 ? H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
-    if (rc == 0 && pf < 0) {
-        cfg_say(err, sizeof err, "%s: cannot open for writing", part);
-        rc = 1;
-    }
-    /* the jobs to run: this shard's, not done */
-    size_t n_todo = 0;
-    size_t *todo = malloc((L.n_jobs ? L.n_jobs : 1) * sizeof *todo);
-    if (rc == 0 && todo == NULL) rc = 1;
-    for (size_t j = 0; rc == 0 && j < L.n_jobs; j++)
-        if (!done[j] && (shard_n == 0 || (int)(j % (size_t)shard_n) == shard_i)) todo[n_todo++] = j;
-    size_t batch = cfg.batch ? cfg.batch : (size_t)(2 * mc.threads);
-    if (rc == 0 && mc.rank == 0 && !quiet)
-        fprintf(stderr, "sweep: %s design, %zu points x %zu replicates = %zu runs%s%s, %zu to run, %d rank(s) x %d "
-                "thread(s), batches of %zu\n", design_names[cfg.design], P, cfg.replicates, L.n_jobs,
-                shard_n ? ", shard " : "", shard_n ? shard_arg ? shard_arg : "from Slurm" : "", n_todo, mc.size,
-                mc.threads, batch);
-    double *y = malloc(batch * (cfg.n_out ? cfg.n_out : 1) * sizeof *y);
-    int *status = malloc(batch * sizeof *status);
-    char(*msgs)[MANY_ERRLEN] = malloc(batch * sizeof *msgs);
-    size_t *job = malloc(batch * sizeof *job);
-    double *seconds = malloc(batch * sizeof *seconds);
-    if (rc == 0 && (!y || !status || !msgs || !job || !seconds)) rc = 1;
-    /* a shared counter of batches handed out */
-#ifdef TYNDAU_MPI
-    MPI_Win win = MPI_WIN_NULL;
-    long *counter = NULL;
-    if (mc.mpi && mc.size > 1) {
-        MPI_Win_allocate(mc.rank == 0 ? (MPI_Aint)sizeof(long) : 0, sizeof(long), MPI_INFO_NULL, MPI_COMM_WORLD,
-                         &counter, &win);
-        if (mc.rank == 0) *counter = 0;
-        MPI_Barrier(MPI_COMM_WORLD);
-        MPI_Win_lock_all(0, win);
-    }
-#endif
-    long next_local = 0;
-    size_t ran = 0, failed = 0;
-    double t0 = (double)time(NULL), last_report = t0;
-    run_ctx ctx = {&cfg, &base, x, cfg.replicates, job, seconds};
-    int write_failed = 0;
-    while (rc == 0 && !write_failed) {
-        long start;
-#ifdef TYNDAU_MPI
-        if (win != MPI_WIN_NULL) {
-            long inc = (long)batch;
-            MPI_Fetch_and_op(&inc, &start, MPI_LONG, 0, 0, MPI_SUM, win);
-            MPI_Win_flush(0, win);
-        } else
-#endif
-        {
-            start = next_local;
-            next_local += (long)batch;
-        }
-        if ((size_t)start >= n_todo) break;
-        size_t n = n_todo - (size_t)start < batch ? n_todo - (size_t)start : batch;
-        for (size_t k = 0; k < n; k++) job[k] = todo[(size_t)start + k];
-        many_ctx local = mc;
-        local.size = 1, local.rank = 0, local.mpi = 0; /* this batch runs on this rank's threads */
-        failed += many_run(&local, n, cfg.n_out, run_job, &ctx, y, status, msgs);
-        if (write_rows(pf, cfg.n_out, job, n, y, status, msgs, seconds) != 0) {
-            cfg_say(err, sizeof err, "%s: cannot write results", part);
-            write_failed = 1;
-        }
-        ran += n;
-        double now = (double)time(NULL);
-        if (!quiet && now - last_report >= 10.0) {
-            fprintf(stderr, "sweep: rank %d: %zu runs done (%zu failed), %.0f s\n", mc.rank, ran, failed, now - t0);
-            last_report = now;
-        }
-    }
-#ifdef TYNDAU_MPI
-    if (win != MPI_WIN_NULL) {
-        MPI_Win_unlock_all(win);
-        MPI_Win_free(&win);
-    }
-#endif
-    if (pf >= 0) H5Fclose(pf);
-    if (write_failed) rc = 1;
-    /* every rank done: rank 0 merges the part files into the output */
-#ifdef TYNDAU_MPI
-    if (mc.mpi) {
-        MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        unsigned long long tot[2] = {ran, failed};
-        MPI_Allreduce(MPI_IN_PLACE, tot, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
-        ran = tot[0], failed = tot[1];
-    }
-#endif
-    if (rc == 0 && mc.rank == 0) {
-        char pat[PATH_MAX + 32], tmp[PATH_MAX + 32];
-        snprintf(pat, sizeof pat, "%s.partial.*", out);
-        snprintf(tmp, sizeof tmp, "%s.tmp", out);
-        glob_t gl;
-        if (glob(pat, 0, NULL, &gl) != 0) {
-            cfg_say(err, sizeof err, "%s: no part files to merge", out);
-            rc = 1;
-        }
-        hid_t *src = rc == 0 ? calloc(gl.gl_pathc, sizeof *src) : NULL;
-        if (rc == 0 && create_file(tmp, &cfg, &L, x, u, command_line, err, sizeof err) != 0) rc = 1;
-        hid_t of = rc == 0 ? H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
-        for (size_t k = 0; rc == 0 && src && k < gl.gl_pathc; k++) src[k] = H5Fopen(gl.gl_pathv[k], H5F_ACC_RDONLY, H5P_DEFAULT);
-        size_t missing = 0, first = 0;
-        if (rc == 0 && of >= 0)
-            rc = merge_into(of, tmp, src, gl.gl_pathc, L.n_jobs, cfg.n_out, 0, (const char *const *)gl.gl_pathv,
-                            &missing, &first, err, sizeof err);
-        size_t expect_missing = 0;
-        if (shard_n)
-            for (size_t j = 0; j < L.n_jobs; j++) expect_missing += (int)(j % (size_t)shard_n) != shard_i;
-        if (rc == 0 && missing != expect_missing) {
-            cfg_say(err, sizeof err, "%zu runs are missing after the merge (first: job %zu)", missing - expect_missing, first);
-            rc = 1;
-        }
-        if (of >= 0) {
-            h5w w = {of, 0, ""};
-            h5w_attr_str(&w, of, "status", failed ? "complete, with failed runs" : "complete");
-            H5Fclose(of);
-        }
-        for (size_t k = 0; src && k < gl.gl_pathc; k++)
-            if (src[k] >= 0) H5Fclose(src[k]);
-        if (rc == 0 && rename(tmp, out) != 0) {
-            cfg_say(err, sizeof err, "%s: cannot rename: %s", out, strerror(errno));
-            rc = 1;
-        }
-        if (rc == 0)
-            for (size_t k = 0; k < gl.gl_pathc; k++) unlink(gl.gl_pathv[k]);
-        else
-            unlink(tmp);
-        free(src);
-        if (gl.gl_pathc) globfree(&gl);
-        if (rc == 0 && !quiet)
-            fprintf(stderr, "sweep: wrote %s: %zu runs this time (%zu failed, recorded), %zu from earlier parts\n", out,
-                    ran, failed, n_done);
-    }
-    rc = many_bcast_int(&mc, rc);
+    const char *on[MAXOUT];
+    for (size_t o = 0; o < cfg.n_out; o++) on[o] = cfg.out[o].name;
+    run_ctx ctx = {&cfg, &base, x, u, P, cfg.replicates, command_line};
+    batch_spec spec = {"sweep", out, resume, quiet, shard_i, shard_n, P * cfg.replicates, cfg.n_out, cfg.batch,
+                       on, fingerprint, sweep_header, run_job, NULL, &ctx};
+    if (mc.rank == 0 && !quiet)
+        fprintf(stderr, "sweep: %s design, %zu points x %zu replicates%s%s\n", design_names[cfg.design], P,
+                cfg.replicates, shard_n ? ", shard " : "", shard_n ? shard_arg ? shard_arg : "from Slurm" : "");
+    rc = batch_execute(&mc, &spec, err, sizeof err);
     if (rc != 0 && mc.rank == 0) fprintf(stderr, "tyndau: %s\n", err);
-    free(x), free(u), free(done), free(todo), free(y), free(status), free(msgs), free(job), free(seconds);
-    free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
+    free(x), free(u), free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
     many_finalize(&mc);
     return rc;
 }
@@ -1170,13 +733,13 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
         src[k] = H5Fopen(names[k], H5F_ACC_RDONLY, H5P_DEFAULT);
         char schema[64] = "", fp[64] = "";
         long long idx = -1, cnt = -1, P = 0, R = 0;
-        if (src[k] < 0 || read_attr_str(src[k], "schema", schema, sizeof schema) != 0 ||
+        if (src[k] < 0 || batch_read_attr_str(src[k], "schema", schema, sizeof schema) != 0 ||
             strcmp(schema, "tyndau-sweep") != 0) {
             cfg_say(err, sizeof err, "%s: not a tyndau sweep file", names[k]);
             rc = 2;
             break;
         }
-        read_attr_str(src[k], "fingerprint", fp, sizeof fp);
+        batch_read_attr_str(src[k], "fingerprint", fp, sizeof fp);
         h5r_attr_int(src[k], "shard_index", &idx);
         h5r_attr_int(src[k], "shard_count", &cnt);
         h5r_attr_int(src[k], "points", &P);
@@ -1239,7 +802,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
     }
     size_t missing = 0, first = 0;
     if (rc == 0)
-        rc = merge_into(of, names[0], src + 1, n - 1, (size_t)jobs0, (size_t)outs0, 1, names + 1, &missing, &first,
+        rc = batch_merge_into(of, names[0], src + 1, n - 1, (size_t)jobs0, (size_t)outs0, 1, names + 1, &missing, &first,
                         err, sizeof err);
     if (rc == 0 && missing > 0) {
         cfg_say(err, sizeof err, "%zu runs are in no shard (first: job %zu): a shard is incomplete; rerun it with --resume",
@@ -1362,13 +925,13 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
     int rc = 0;
     hid_t f = H5Fopen(in, H5F_ACC_RDONLY, H5P_DEFAULT);
     long long P = 0, R = 0, nb = 0, shard = 0;
-    if (f < 0 || read_attr_str(f, "schema", schema, sizeof schema) != 0 || strcmp(schema, "tyndau-sweep") != 0) {
+    if (f < 0 || batch_read_attr_str(f, "schema", schema, sizeof schema) != 0 || strcmp(schema, "tyndau-sweep") != 0) {
         cfg_say(err, sizeof err, "%s: not a tyndau sweep file", in);
         rc = 2;
     }
     if (rc == 0) {
-        read_attr_str(f, "design", design, sizeof design);
-        read_attr_str(f, "status", status, sizeof status);
+        batch_read_attr_str(f, "design", design, sizeof design);
+        batch_read_attr_str(f, "status", status, sizeof status);
         h5r_attr_int(f, "points", &P);
         h5r_attr_int(f, "replicates", &R);
         h5r_attr_int(f, "base_points", &nb);
