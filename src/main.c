@@ -19,6 +19,7 @@
 #endif
 
 #include "calib.h"
+#include "compare.h"
 #include "sweep.h"
 #include "output.h"
 #include "scenario.h"
@@ -41,6 +42,7 @@ static const char usage_main[] =
     "  survey FILE.h5     print the virtual survey beside the published figures\n"
     "  params             list the parameters (--markdown for docs/parameters.md)\n"
     "  calibrate CALIB    calibrate against the survey by ABC-SMC (OpenMP, MPI)\n"
+    "  compare A B ...    scenarios side by side: replicates, common random numbers, CIs\n"
     "  sweep SWEEP        run a design of parameter points (OpenMP, MPI, Slurm shards)\n"
     "  merge -o OUT ...   join the shard files of a sweep\n"
     "  sensitivity FILE   Sobol and Morris indices of a sweep\n"
@@ -461,6 +463,7 @@ int main(int argc, char **argv)
         return rc;
     }
     int (*many_cmd)(int, char **, const char *) = strcmp(cmd, "sweep") == 0         ? tyndau_cmd_sweep
+                                                  : strcmp(cmd, "compare") == 0     ? tyndau_cmd_compare
                                                   : strcmp(cmd, "merge") == 0       ? tyndau_cmd_merge
                                                   : strcmp(cmd, "sensitivity") == 0 ? tyndau_cmd_sensitivity
                                                                                     : NULL;
@@ -470,8 +473,8 @@ int main(int argc, char **argv)
         free(cl);
         return rc;
     }
-    fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey, params, calibrate, sweep, merge or "
-                    "sensitivity\n", cmd);
+    fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey, params, calibrate, compare, sweep, "
+                    "merge or sensitivity\n", cmd);
     fputs(usage_main, stderr);
     return 2;
 }
