@@ -7,6 +7,9 @@
 #   make bench   speed and memory figures into BENCHMARKS.md
 #   make bench-calibrate  the default calibration and held-out checks (BENCHMARKS.md)
 #   make bench-sweep      sweep speed-up over MPI ranks, per-run overhead, writer memory
+#   make bench-compare    the scenario library's comparison: time, common random numbers
+#   make report  the baseline run and the scenario library (2021, and the 2030 horizon)
+#                compared, into out/report.html (about 8 minutes on 2 cores)
 #   make docs    regenerate docs/parameters.md from model/params.def
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
 #
@@ -16,6 +19,16 @@
 CC      = gcc
 PYTHON  ?= /usr/bin/python3
 AGENTS  ?= 1000000
+# make report: replicates per scenario; the 2030 horizon runs five times as many days, so
+# at fewer agents by default
+REPLICATES ?= 20
+HORIZON_AGENTS ?= 200000
+LIBRARY = scenarios/baseline.ini scenarios/no_reform.ini scenarios/help_centres.ini \
+          scenarios/campaign_targeted.ini scenarios/campaign_social.ini scenarios/anti_corruption.ini \
+          scenarios/resolution_targets.ini scenarios/akim_outreach.ini scenarios/more_capacity.ini \
+          scenarios/blind_processing.ini scenarios/combined.ini
+HORIZON = scenarios/horizon/baseline_2030.ini scenarios/horizon/help_centres_2030.ini \
+          scenarios/horizon/combined_2030.ini
 SEED    ?= 1
 BUILD   ?= build
 WERROR  ?= $(if $(CI),1,0)
@@ -42,7 +55,8 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit integration asan bench bench-calibrate bench-sweep docs deps clean check-docs asan-smoke
+.PHONY: all run report test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
+        check-docs asan-smoke
 all: $(BUILD)/tyndau
 
 deps:
@@ -53,6 +67,16 @@ run: deps
 	@mkdir -p out
 	$(BUILD)/tyndau run -o out/baseline.h5 --agents $(AGENTS) --seed $(SEED)
 	$(PYTHON) analysis/survey_fit.py out/baseline.h5 -o out/fit.png
+
+report: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p out
+	$(BUILD)/tyndau run -o out/baseline.h5 --agents $(AGENTS) --seed $(SEED) --quiet
+	$(BUILD)/tyndau compare $(LIBRARY) --replicates $(REPLICATES) --agents $(AGENTS) --seed $(SEED) -o out/library.h5
+	$(BUILD)/tyndau compare $(HORIZON) --replicates $(REPLICATES) --agents $(HORIZON_AGENTS) --seed $(SEED) \
+	  -o out/horizon.h5
+	$(PYTHON) analysis/report.py out/baseline.h5 out/library.h5 out/horizon.h5 -o out/report.html \
+	  --title "tyndau: the baseline and the scenario library"
 
 # the compiler flags (MPI or not, sanitizers, -Werror) as a file that changes only when they
 # do, so that every object is rebuilt when they change
@@ -116,6 +140,7 @@ integration: $(BUILD)/tyndau
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/run_integration.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_calibrate.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_sweep.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_compare.sh
 	@TYNDAU=$(BUILD)/tyndau bash tests/test_slurm.sh
 
 check-docs: $(BUILD)/tyndau
@@ -138,6 +163,11 @@ bench: $(BUILD)/tyndau
 # sweeps: MPI ranks, per-run overhead, the writer's memory (about 5 minutes on 2 cores)
 bench-sweep: $(BUILD)/tyndau
 	bash bench/sweep.sh $(BUILD)/tyndau
+
+# the scenario library compared (3 + 1 times, about 25 minutes on 2 cores); also writes the
+# results table of docs/scenarios.md
+bench-compare: $(BUILD)/tyndau
+	bash bench/compare.sh $(BUILD)/tyndau
 
 # the default calibration and two held-out checks (about 30-40 minutes on 2 cores)
 bench-calibrate: $(BUILD)/tyndau

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # asan_smoke.sh TYNDAU: the program itself under AddressSanitizer + UBSan (make asan builds it so):
 # a tiny run and a tiny calibration (Dirichlet-multinomial with a calibrated concentration, a
-# holdout, the predictive check), then a resume from its file.  Any sanitizer report fails it.
+# holdout, the predictive check), then a resume from its file; a tiny comparison of scenarios
+# with inheritance and dated changes.  Any sanitizer report fails it.
 set -uo pipefail
 tyndau=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-asan.XXXXXX") || exit 1
@@ -39,5 +40,7 @@ step "calibrate (DM, holdout, predictive check)" "$tyndau" calibrate "$tmp/c.ini
 cp "$tmp/a.h5" "$tmp/b.h5.partial"
 step "calibrate --resume" "$tyndau" calibrate "$tmp/c.ini" -o "$tmp/b.h5" --holdout aware_concept:age --resume -q
 step "resumed posterior identical" h5diff -q "$tmp/a.h5" "$tmp/b.h5" /posterior /posterior
-echo "asan smoke: $((4 - fails)) passed, $fails failed"
+step "compare (inheritance, dated changes)" "$tyndau" compare scenarios/baseline.ini scenarios/combined.ini \
+    scenarios/no_reform.ini -r 2 -n 2000 -q -o "$tmp/cmp.h5"
+echo "asan smoke: $((5 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -1,0 +1,521 @@
+#!/usr/bin/python3
+"""A self-contained HTML report from tyndau output files, with its figures embedded.
+
+Usage: analysis/report.py FILE.h5 [FILE.h5 ...] -o report.html [--title TEXT]
+
+Each file is recognised by its schema and gets its own sections:
+
+* a run (``tyndau run``): the survey fit (every published cell beside the simulated
+  value); appeals over time by channel and by outcome, in total and by income,
+  settlement and age; distributions of the time to an answer, of bribes paid per
+  citizen and of beliefs by group;
+* a comparison (``tyndau compare``): a forest plot of every scenario's difference from
+  the first, with 95% confidence intervals, for each headline measure; the
+  responsiveness gaps by income, settlement and age per scenario; the resolution rate
+  by group per scenario;
+* a calibration (``tyndau calibrate``): the posterior (medians and 90% intervals) and
+  the posterior predictive check of every survey cell.
+
+Under every figure a table holds every number it plots.  Figures are PNG images
+embedded as base64, so the page has no other file.  The page records which files made
+it (program, commit, seed, scenario) and cites the survey wherever its figures appear.
+A small script marks the page when every figure has loaded (``data-figures="N/N"`` on
+the body): the browser test checks it.
+
+The HTML is written to a temporary file beside the output and renamed when complete.
+Input errors go to stderr with exit code 2.
+"""
+
+import argparse
+import base64
+import html
+import io
+import math
+import os
+import sys
+import tempfile
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+try:
+    import h5py
+except ImportError:  # pragma: no cover - depends on the interpreter
+    sys.stderr.write("report: h5py is not available; run with /usr/bin/python3\n")
+    sys.exit(2)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import survey_fit  # noqa: E402
+
+CITATION = ("Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': exploring "
+            "citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian Survey "
+            "43(2), 235-256. doi:10.1080/02634937.2023.2268652")
+
+GAP_LABELS = {"gap_income": "income (high minus low)", "gap_settlement": "settlement (urban minus rural)",
+              "gap_age": "age (18-29 minus 61+)"}
+MEASURE_LABELS = {
+    "voice_rate": "voice rate (appeals per problem)",
+    "resolution_rate": "resolution rate (resolved / decided)",
+    "formal_rate": "formal answers without resolution / decided",
+    "bribe_incidence": "bribes demanded / decided",
+    "answer_days": "mean days to an answer",
+    "platform_aware": "aware of the platforms (share, end)",
+    "trust_central": "believe central authorities pay attention (share, end)",
+    "trust_local": "believe the akimat pays attention (share, end)",
+}
+
+
+class InputError(Exception):
+    """A problem with the input the user can fix (exit code 2)."""
+
+
+def text(v):
+    if isinstance(v, np.ndarray):
+        v = v.item() if v.size == 1 else v.tolist()
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+def codes(ds, name):
+    return text(ds.attrs[name]).split(",")
+
+
+def fmt(v):
+    if isinstance(v, (float, np.floating)):
+        if not math.isfinite(v):
+            return "NaN"
+        return "%.6g" % v
+    return html.escape(str(v))
+
+
+class Report:
+    def __init__(self, title):
+        self.title = title
+        self.parts = []
+        self.n_figures = 0
+
+    def heading(self, level, s):
+        self.parts.append("<h%d>%s</h%d>" % (level, html.escape(s), level))
+
+    def para(self, s):
+        self.parts.append("<p>%s</p>" % html.escape(s))
+
+    def table(self, columns, rows, caption=None):
+        out = ["<table>"]
+        if caption:
+            out.append("<caption>%s</caption>" % html.escape(caption))
+        out.append("<tr>" + "".join("<th>%s</th>" % html.escape(c) for c in columns) + "</tr>")
+        for r in rows:
+            out.append("<tr>" + "".join("<td>%s</td>" % fmt(v) for v in r) + "</tr>")
+        out.append("</table>")
+        return "\n".join(out)
+
+    def figure(self, fig, caption, columns, rows):
+        """Embed fig (closed afterwards) with its caption and the table of what it plots."""
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+        plt.close(fig)
+        self.n_figures += 1
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        self.parts.append(
+            '<figure><img class="fig" alt="%s" src="data:image/png;base64,%s">'
+            "<figcaption>%s</figcaption>"
+            "<details><summary>The numbers plotted (%d rows)</summary>%s</details></figure>"
+            % (html.escape(caption), data, html.escape(caption), len(rows), self.table(columns, rows)))
+
+    def write(self, path):
+        page = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>%s</title>
+<style>
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; font-size: 0.8em; margin: 0.5em 0; }
+td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
+th { background: #eee; }
+img.fig { max-width: 100%%; }
+figure { margin: 1.5em 0; }
+figcaption { font-size: 0.9em; color: #444; }
+.cite { font-size: 0.8em; color: #555; }
+</style></head>
+<body data-figures="pending">
+<h1>%s</h1>
+%s
+<p class="cite">Survey figures: %s</p>
+<script>
+window.addEventListener("load", function () {
+  var imgs = document.querySelectorAll("img.fig"), ok = 0;
+  imgs.forEach(function (i) { if (i.complete && i.naturalWidth > 0) ok++; });
+  document.body.setAttribute("data-figures", ok + "/" + imgs.length);
+});
+</script>
+</body></html>
+""" % (html.escape(self.title), html.escape(self.title), "\n".join(self.parts), html.escape(CITATION))
+        d = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=d)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(page)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+
+# --------------------------------------------------------------------------- runs
+
+def provenance(rep, f, path, keys):
+    rows = [(k, text(f.attrs[k])) for k in keys if k in f.attrs]
+    rep.parts.append(rep.table(["attribute", "value"], [("file", path)] + rows))
+
+
+def weekly(x, days):
+    """Sum a [day, ...] array into whole weeks (a short last week is left out)."""
+    n = len(days) // 7
+    return np.array([x[7 * w:7 * w + 7].sum(axis=0) for w in range(n)]), days[:7 * n:7]
+
+
+def run_sections(rep, f, path):
+    name = text(f.attrs.get("scenario_name", "run"))
+    rep.heading(2, "Run: %s" % name)
+    provenance(rep, f, path, ["program", "program_version", "git_commit", "seed", "agents", "scale",
+                              "start_date", "end_date", "survey_date", "scenario_name", "command_line"])
+    # survey fit
+    cols, survey_attrs, root_attrs = survey_fit.read_survey(path)
+    cells = survey_fit.published_cells(cols, "population")
+    if cells:
+        fig = survey_fit.make_figure(cells, "population", root_attrs)
+        n_in = sum(1 for c in cells if c["inside"] == 1)
+        rep.heading(3, "Survey fit")
+        rep.figure(fig, "The virtual survey (whole population) beside the published figures: %d of %d "
+                   "published cells inside their 95%% sampling interval. Source: %s" % (n_in, len(cells), CITATION),
+                   ["question", "group type", "group", "response", "observed %", "lo95", "hi95", "simulated %",
+                    "inside"],
+                   [(c["question"], c["group_type"], c["group"], c["response"], c["observed"], c["lo95"],
+                     c["hi95"], c["simulated"], int(c["inside"])) for c in cells])
+    # appeals over time
+    ts = f["timeseries"]
+    dates = np.array([text(d) for d in ts["date"][:]])
+    groups = codes(ts["choices"], "group_codes")
+    gtypes = codes(ts["choices"], "group_type_codes")
+    channels = codes(ts["choices"], "channel_codes")
+    outcomes = codes(ts["outcomes"], "outcome_codes")
+    choices = ts["choices"][:]
+    outs = ts["outcomes"][:]
+    scale = float(f.attrs.get("scale", 1.0))
+    rep.heading(3, "Appeals over time")
+    for what, arr, labels, skip in (("channel", choices, channels, {"silence"}),
+                                    ("outcome", outs, outcomes, set())):
+        sel = [k for k, lab in enumerate(labels) if lab not in skip]
+        panel_groups = [("total", [0])] + [(gt, [g for g in range(len(groups)) if gtypes[g] == gt])
+                                           for gt in ("income", "settlement", "age")]
+        fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), sharex=True)
+        rows = []
+        for ax, (gt, gl) in zip(axes, panel_groups):
+            w, wd = weekly(arr[:, gl, :][:, :, sel], dates)
+            if gt == "total":
+                for j, k in enumerate(sel):
+                    ax.plot(np.arange(len(wd)), w[:, 0, j] * scale, label=labels[k])
+                ax.legend(fontsize=6)
+            else:
+                tot = w.sum(axis=2) * scale
+                for i, g in enumerate(gl):
+                    ax.plot(np.arange(len(wd)), tot[:, i], label=groups[g])
+                ax.legend(fontsize=6)
+            ax.set_title("%s%s" % ("all citizens, by " + what if gt == "total" else "by " + gt,
+                                   "" if gt == "total" else " (all %ss)" % what), fontsize=9)
+            step = max(1, len(wd) // 6)
+            ax.set_xticks(np.arange(len(wd))[::step])
+            ax.set_xticklabels(wd[::step], rotation=45, fontsize=6)
+            for wi in range(len(wd)):
+                for i, g in enumerate(gl):
+                    for j, k in enumerate(sel):
+                        rows.append((wd[wi], groups[g], labels[k], float(w[wi, i, j] * scale)))
+        axes[0].set_ylabel("appeals per week (national scale)")
+        fig.tight_layout()
+        rep.figure(fig, "Appeals per week by %s, national scale (agents x %.3g), in total and by income, "
+                   "settlement and age group" % (what, scale), ["week from", "group", what, "appeals"], rows)
+    # distributions
+    d = f["distributions"]
+    rep.heading(3, "Distributions")
+    tta = d["time_to_answer_by_group"][:]
+    dg = codes(d["time_to_answer_by_group"], "group_codes")
+    dgt = codes(d["time_to_answer_by_group"], "group_type_codes")
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    rows = []
+    maxd = 60
+    for g in range(len(dg)):
+        if dgt[g] not in ("total", "income", "settlement", "age"):
+            continue
+        h = tta[g, :maxd].astype(float)
+        tot = tta[g].sum()
+        share = h / tot if tot > 0 else h * np.nan
+        ax.plot(np.arange(maxd), share, label=dg[g], lw=2 if g == 0 else 1)
+        rows += [(dg[g], k, float(share[k])) for k in range(maxd)]
+    ax.set_xlabel("days from appeal to answer (first %d days)" % maxd)
+    ax.set_ylabel("share of answered appeals")
+    ax.legend(fontsize=6, ncol=3)
+    fig.tight_layout()
+    rep.figure(fig, "Time to an answer by group: share of answered appeals answered after k days",
+               ["group", "days", "share"], rows)
+    br = d["bribes_per_citizen"][:].astype(float)
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    k = np.arange(min(len(br), 8))
+    ax.bar(k, br[:len(k)] * scale)
+    ax.set_yscale("log")
+    ax.set_xlabel("bribes paid during the run")
+    ax.set_ylabel("citizens (national scale)")
+    fig.tight_layout()
+    rep.figure(fig, "Citizens by number of bribes paid during the run (national scale)",
+               ["bribes", "citizens"], [(int(i), float(br[i] * scale)) for i in k])
+    bel = d["beliefs_by_group"][:].astype(float)
+    bg = codes(d["beliefs_by_group"], "group_codes")
+    bgt = codes(d["beliefs_by_group"], "group_type_codes")
+    bcodes = codes(d["beliefs_by_group"], "belief_codes")
+    levels = codes(d["beliefs_by_group"], "level_codes")
+    sel = [g for g in range(len(bg)) if bgt[g] in ("total", "income", "settlement", "age")]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
+    rows = []
+    for li, ax in enumerate(axes):
+        share = bel[sel, li, :] / bel[sel, li, :].sum(axis=1, keepdims=True)
+        left = np.zeros(len(sel))
+        for b in range(len(bcodes)):
+            ax.barh(np.arange(len(sel)), share[:, b], left=left, label=bcodes[b])
+            left += share[:, b]
+            rows += [(levels[li], bg[g], bcodes[b], float(share[i, b])) for i, g in enumerate(sel)]
+        ax.set_yticks(np.arange(len(sel)))
+        ax.set_yticklabels([bg[g] for g in sel], fontsize=7)
+        ax.set_title("%s government pays attention?" % levels[li], fontsize=9)
+        ax.set_xlim(0, 1)
+    axes[1].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    rep.figure(fig, "Beliefs at the end of the run by group: does the central / local government pay "
+               "attention?", ["level", "group", "belief", "share"], rows)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+def compare_sections(rep, f, path):
+    rep.heading(2, "Scenario comparison")
+    provenance(rep, f, path, ["program", "version", "git_commit", "seed", "agents", "scenarios", "replicates",
+                              "random_numbers", "command_line"])
+    sc = f["scenarios"]
+    names = [text(n) for n in sc["name"][:]]
+    desc = [text(n) for n in sc["description"][:]]
+    rep.parts.append(rep.table(["scenario", "description"], list(zip(names, desc))))
+    s = f["summary"]
+    outs = [text(o) for o in s["output"][:]]
+    idx = {o: i for i, o in enumerate(outs)}
+    mean, lo, hi = s["mean"][:], s["lo"][:], s["hi"][:]
+    dm, dlo, dhi = s["diff_mean"][:], s["diff_lo"][:], s["diff_hi"][:]
+    hp, hu = s["diff_halfwidth_paired"][:], s["diff_halfwidth_unpaired"][:]
+    reps = int(f.attrs.get("replicates", 0))
+    rn = text(f.attrs.get("random_numbers", "common"))
+    measures = [m for m in MEASURE_LABELS if "%s:total:all" % m in idx]
+    S = len(names)
+    # forest plot
+    ncol = 4
+    nrow = (len(measures) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(16, 0.28 * S * nrow + 1.5 * nrow), sharey=True)
+    axes = np.atleast_1d(axes).ravel()
+    rows = []
+    y = np.arange(S)[::-1]
+    for ax, m in zip(axes, measures):
+        o = idx["%s:total:all" % m]
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.errorbar(dm[1:, o], y[1:], xerr=[dm[1:, o] - dlo[1:, o], dhi[1:, o] - dm[1:, o]], fmt="o", ms=4,
+                    capsize=2)
+        ax.set_title(MEASURE_LABELS[m], fontsize=8)
+        ax.tick_params(labelsize=7)
+        for i in range(S):
+            rows.append((m, names[i], mean[i, o], lo[i, o], hi[i, o], dm[i, o], dlo[i, o], dhi[i, o],
+                         hp[i, o], hu[i, o]))
+    for ax in axes[len(measures):]:
+        ax.set_visible(False)
+    axes[0].set_yticks(y)
+    axes[0].set_yticklabels(names, fontsize=7)
+    fig.suptitle("Difference from '%s' with 95%% CI (%d replicates, %s random numbers)" % (names[0], reps, rn),
+                 fontsize=10)
+    fig.tight_layout()
+    cols = ["measure", "scenario", "mean", "lo95", "hi95", "diff", "diff lo95", "diff hi95",
+            "diff half-width paired", "diff half-width unpaired"]
+    rep.figure(fig, "Forest plot: each scenario's difference from the first, all citizens, with 95%% "
+               "confidence intervals (%s)" % ("paired over replicates: common random numbers" if rn == "common"
+                                             else "Welch, independent seeds"), cols, rows)
+    # gaps
+    gaps = [g for g in GAP_LABELS if g in idx]
+    fig, axes = plt.subplots(1, len(gaps), figsize=(5 * len(gaps), 0.3 * S + 1.6), sharey=True)
+    axes = np.atleast_1d(axes)
+    rows = []
+    for ax, g in zip(axes, gaps):
+        o = idx[g]
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.errorbar(mean[:, o], y, xerr=[mean[:, o] - lo[:, o], hi[:, o] - mean[:, o]], fmt="s", ms=4, capsize=2,
+                    color="#aa3377")
+        ax.set_title("resolution-rate gap by " + GAP_LABELS[g], fontsize=8)
+        ax.tick_params(labelsize=7)
+        rows += [(g, names[i], mean[i, o], lo[i, o], hi[i, o], dm[i, o], dlo[i, o], dhi[i, o]) for i in range(S)]
+    axes[0].set_yticks(y)
+    axes[0].set_yticklabels(names, fontsize=7)
+    fig.tight_layout()
+    rep.figure(fig, "The responsiveness gap: resolution rate of high minus low income, urban minus rural, "
+               "18-29 minus 61+, per scenario, with 95% confidence intervals",
+               ["gap", "scenario", "mean", "lo95", "hi95", "diff", "diff lo95", "diff hi95"], rows)
+    # resolution and voice by group
+    for m in ("resolution_rate", "voice_rate"):
+        groups = [o.split(":", 1)[1] for o in outs if o.startswith(m + ":") and
+                  o.split(":")[1] in ("income", "settlement", "age")]
+        if not groups:
+            continue
+        fig, ax = plt.subplots(figsize=(12, 3.8))
+        width = 0.8 / S
+        rows = []
+        for i in range(S):
+            oi = [idx["%s:%s" % (m, g)] for g in groups]
+            ax.bar(np.arange(len(groups)) + i * width, mean[i, oi], width,
+                   yerr=[mean[i, oi] - lo[i, oi], hi[i, oi] - mean[i, oi]], label=names[i], capsize=1)
+            rows += [(names[i], g, mean[i, o], lo[i, o], hi[i, o]) for g, o in zip(groups, oi)]
+        ax.set_xticks(np.arange(len(groups)) + 0.4 - width / 2)
+        ax.set_xticklabels(groups, fontsize=7)
+        ax.set_ylabel(MEASURE_LABELS[m], fontsize=8)
+        ax.legend(fontsize=6, ncol=4)
+        fig.tight_layout()
+        rep.figure(fig, "%s by group and scenario, with 95%% confidence intervals" % MEASURE_LABELS[m],
+                   ["scenario", "group", "mean", "lo95", "hi95"], rows)
+
+
+# --------------------------------------------------------------------------- calibrations
+
+def calibration_sections(rep, f, path):
+    rep.heading(2, "Calibration")
+    provenance(rep, f, path, ["program", "version", "git_commit", "seed", "command_line"])
+    if "posterior" not in f:
+        rep.para("No /posterior: the calibration is unfinished.")
+        return
+    names = [text(n) for n in f["priors/name"][:]]
+    med, q05, q95 = f["posterior/median"][:], f["posterior/q05"][:], f["posterior/q95"][:]
+    fig, ax = plt.subplots(figsize=(8, 0.25 * len(names) + 1))
+    y = np.arange(len(names))[::-1]
+    lo_p, hi_p = f["priors/lo"][:], f["priors/hi"][:]
+    span = np.where(hi_p > lo_p, hi_p - lo_p, 1.0)
+    ax.errorbar((med - lo_p) / span, y, xerr=[(med - q05) / span, (q95 - med) / span], fmt="o", ms=3)
+    ax.set_yticks(y)
+    ax.set_yticklabels(names, fontsize=7)
+    ax.set_xlabel("position within the prior range (0 = lower bound, 1 = upper)")
+    ax.set_xlim(-0.05, 1.05)
+    fig.tight_layout()
+    rep.figure(fig, "Posterior medians and 90% intervals, scaled to each prior's range",
+               ["parameter", "prior lo", "prior hi", "median", "q05", "q95"],
+               [(names[i], lo_p[i], hi_p[i], med[i], q05[i], q95[i]) for i in range(len(names))])
+    if "predictive" in f:
+        q = f["predictive"]
+        obs, qm, lo, hi = q["observed"][:], q["median"][:], q["lo90"][:], q["hi90"][:]
+        labels = ["%s | %s | %s" % (text(a), text(b), text(c)) for a, b, c in
+                  zip(q["question"][:], q["group"][:], q["response"][:])]
+        n = len(obs)
+        fig, ax = plt.subplots(figsize=(9, 0.17 * n + 1.5))
+        yy = np.arange(n)[::-1]
+        ax.hlines(yy, lo, hi, color="#4477aa", lw=3, alpha=0.6)
+        ax.plot(qm, yy, "|", color="k", ms=8)
+        ax.plot(obs, yy, "o", color="#228833", ms=3)
+        ax.set_yticks(yy)
+        ax.set_yticklabels(labels, fontsize=5)
+        ax.set_xlabel("percent of respondents")
+        fig.tight_layout()
+        rep.figure(fig, "Posterior predictive check: 90%% intervals (bars), medians (ticks) and the published "
+                   "figures (dots). Source: %s" % CITATION, ["cell", "observed", "median", "lo90", "hi90"],
+                   [(labels[i], obs[i], qm[i], lo[i], hi[i]) for i in range(n)])
+
+
+MD_MEASURES = [("voice_rate:total:all", "voice rate", 100), ("resolution_rate:total:all", "resolution rate", 100),
+               ("bribe_incidence:total:all", "bribes demanded", 100), ("answer_days:total:all", "days to answer", 1),
+               ("platform_aware:total:all", "aware of platforms", 100),
+               ("trust_local:total:all", "akimat pays attention", 100),
+               ("gap_income", "income gap", 100), ("gap_settlement", "settlement gap", 100), ("gap_age", "age gap", 100)]
+
+
+def scenarios_markdown(path):
+    """The results table of docs/scenarios.md from a comparison file, on stdout."""
+    with h5py.File(path, "r") as f:
+        if text(f.attrs.get("schema", "")) != "tyndau-compare" or "summary" not in f:
+            raise InputError("%s: not a finished tyndau comparison" % path)
+        names = [text(n) for n in f["scenarios/name"][:]]
+        s = f["summary"]
+        outs = [text(o) for o in s["output"][:]]
+        mean, dm, dlo, dhi = s["mean"][:], s["diff_mean"][:], s["diff_lo"][:], s["diff_hi"][:]
+        reps = int(f.attrs["replicates"])
+        print("Headline measures over the whole period, all citizens, mean of %d replicates; shares and rates "
+              "in percent, differences from %s in percentage points (days for the time to answer) with 95%% "
+              "confidence intervals (paired over replicates: common random numbers). The gaps are the "
+              "resolution rate of high minus low income, urban minus rural, 18-29 minus 61+."
+              % (reps, names[0]))
+        print()
+        print("| scenario | " + " | ".join(lab for _, lab, _ in MD_MEASURES) + " |")
+        print("|---" * (len(MD_MEASURES) + 1) + "|")
+        print("| %s (level) | " % names[0] + " | ".join(
+            "%.2f" % (mean[0, outs.index(o)] * k) for o, _, k in MD_MEASURES) + " |")
+        for i in range(1, len(names)):
+            cells = []
+            for o, _, k in MD_MEASURES:
+                j = outs.index(o)
+                cells.append("%+.2f [%+.2f, %+.2f]" % (dm[i, j] * k, dlo[i, j] * k, dhi[i, j] * k))
+            print("| %s | " % names[i] + " | ".join(cells) + " |")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="report.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("files", nargs="+", metavar="FILE.h5", help="run, comparison or calibration files")
+    ap.add_argument("-o", "--output", metavar="HTML", help="the report to write")
+    ap.add_argument("--title", default="tyndau report")
+    ap.add_argument("--scenarios-markdown", action="store_true",
+                    help="print the results table of docs/scenarios.md for one comparison file instead")
+    args = ap.parse_args(argv)
+    if args.scenarios_markdown:
+        try:
+            scenarios_markdown(args.files[0])
+        except InputError as e:
+            sys.stderr.write("report: %s\n" % e)
+            return 2
+        return 0
+    if not args.output:
+        ap.error("-o/--output is required")
+    rep = Report(args.title)
+    try:
+        for path in args.files:
+            if not os.path.exists(path):
+                raise InputError("%s: no such file" % path)
+            try:
+                f = h5py.File(path, "r")
+            except OSError as e:
+                raise InputError("%s: cannot read as HDF5 (%s)" % (path, e)) from None
+            with f:
+                schema = text(f.attrs.get("schema_name", f.attrs.get("schema", "")))
+                try:
+                    if schema == "tyndau-run":
+                        run_sections(rep, f, path)
+                    elif schema == "tyndau-compare":
+                        if "summary" not in f:
+                            raise InputError("%s: no /summary (an unfinished comparison?)" % path)
+                        compare_sections(rep, f, path)
+                    elif schema == "tyndau-calibration":
+                        calibration_sections(rep, f, path)
+                    else:
+                        raise InputError("%s: not a tyndau run, comparison or calibration file (schema %r)"
+                                         % (path, schema))
+                except KeyError as e:
+                    raise InputError("%s: missing %s" % (path, e)) from None
+            sys.stdout.flush()
+        rep.write(args.output)
+    except (InputError, survey_fit.InputError) as e:
+        sys.stderr.write("report: %s\n" % e)
+        return 2
+    print("report: %s: %d figures" % (args.output, rep.n_figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# test_compare.sh: end-to-end tests of scenario files (inheritance, dated changes), `tyndau
+# compare` and analysis/report.py (with a headless-chromium check of the page).
+#
+#   TYNDAU=build/tyndau PYTHON=/usr/bin/python3 bash tests/test_compare.sh
+#
+# Run from the repository root.  Needs h5diff and python3 with h5py/numpy/matplotlib;
+# mpirun for the MPI check and chromium for the browser check (each reported as skipped
+# without it).  Models have 3,000 agents: about a minute on two cores.
+# Last line: "compare: N passed, M failed, K skipped".
+set -uo pipefail
+
+TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
+PYTHON=${PYTHON:-/usr/bin/python3}
+ROOT=$(pwd)
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
+lib_init compare
+
+sc=$tmp/sc
+mkdir -p "$sc"
+cp "$ROOT/scenarios/baseline.ini" "$sc/"
+printf '[scenario]\nname = same\nbase = baseline.ini\n' >"$sc/same.ini"
+# a scenario whose dated change is a no-op: the same parameters, so the same numbers
+printf '[scenario]\nname = same_dated\nbase = baseline.ini\n[from 2020-05-01]\ndetection = 0\n' >"$sc/same_dated.ini"
+cp "$ROOT/scenarios/anti_corruption.ini" "$ROOT/scenarios/help_centres.ini" "$sc/"
+
+# ---------------------------------------------------------------------------
+# 1. Bad scenarios: exit 2, file and line named, nothing written.
+# ---------------------------------------------------------------------------
+expect_bad() { # DESCRIPTION PATTERN FILE...
+    local desc=$1 pat=$2
+    shift 2
+    rm -f "$tmp/bad.h5"*
+    "$TYNDAU" compare "$@" -r 2 -n 500 -q -o "$tmp/bad.h5" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    [ "$rc" -eq 2 ] && grep -q -- "$pat" "$tmp/err" && ! ls "$tmp"/bad.h5* >/dev/null 2>&1
+    check "bad input: $desc (exit $rc)" $? "$tmp/err"
+}
+printf '[scenario]\nbase = no-such.ini\n' >"$sc/orphan.ini"
+expect_bad "a missing base file" "orphan.ini:2: key 'base': cannot read '$sc/no-such.ini'" \
+    "$sc/baseline.ini" "$sc/orphan.ini"
+printf '[scenario]\nbase = loop_b.ini\n' >"$sc/loop_a.ini"
+printf '[scenario]\nbase = loop_a.ini\n' >"$sc/loop_b.ini"
+expect_bad "circular inheritance" "loop_b.ini:2: key 'base': circular inheritance: .*loop_a.ini -> .*loop_b.ini -> .*loop_a.ini" \
+    "$sc/baseline.ini" "$sc/loop_a.ini"
+printf '[scenario]\nbase = baseline.ini\n\n[from 2024-01-01]\ndetection = 0.5\n' >"$sc/late.ini"
+expect_bad "a dated change outside the simulated period" \
+    "late.ini:5: dated change of 'detection' on 2024-01-01: expected a date in the simulated period, 2019-08-01 to 2021-08-15" \
+    "$sc/baseline.ini" "$sc/late.ini"
+printf '[scenario]\nbase = baseline.ini\n[state]\ncorruption_mean = 0.1\ncorruption_meen = 0.1\n' >"$sc/typo.ini"
+expect_bad "an unknown key" "typo.ini:5: unknown parameter 'corruption_meen' (did you mean 'corruption_mean'?)" \
+    "$sc/baseline.ini" "$sc/typo.ini"
+printf '[scenario]\nbase = baseline.ini\n[from 2020-01-01]\nbogus = 1\n' >"$sc/typo2.ini"
+expect_bad "an unknown key in a dated section" "typo2.ini:4: unknown parameter 'bogus'" "$sc/baseline.ini" "$sc/typo2.ini"
+printf '[scenario]\nbase = baseline.ini\n[schedule]\nend_date = 2021-12-31\n' >"$sc/longer.ini"
+expect_bad "scenarios over different periods" "expected scenarios over the same period" \
+    "$sc/baseline.ini" "$sc/longer.ini"
+
+# ---------------------------------------------------------------------------
+# 2. A scenario identical to the baseline: exactly zero difference under common random
+#    numbers (inherited, and with a dated change to the value it had).
+# ---------------------------------------------------------------------------
+"$TYNDAU" compare "$sc/baseline.ini" "$sc/same.ini" "$sc/same_dated.ini" "$sc/anti_corruption.ini" \
+    -r 4 -n 3000 -s 5 -t 2 -o "$tmp/c2.h5" >"$tmp/c2.out" 2>"$tmp/c2.err"
+check "compare runs (4 scenarios x 4 replicates)" $? "$tmp/c2.err"
+"$PYTHON" - "$tmp/c2.h5" >"$tmp/zero.out" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+s = f["summary"]
+y = f["runs/y"][:]
+st = f["runs/status"][:]
+assert (st == 0).all(), st
+R = int(f.attrs["replicates"])
+for k in (1, 2):
+    d = y[k * R:(k + 1) * R] - y[:R]
+    fin = np.isfinite(y[:R])
+    assert (np.isfinite(y[k * R:(k + 1) * R]) == fin).all()
+    assert (d[fin] == 0).all(), "scenario %d differs from the baseline" % k
+    assert (s["diff_mean"][k][np.isfinite(s["diff_mean"][k])] == 0).all()
+    assert (s["diff_halfwidth_paired"][k][np.isfinite(s["diff_halfwidth_paired"][k])] == 0).all()
+# the policy does change things, and its measured difference is the paired mean
+o = [x.decode() for x in f["runs/output"][:]].index("bribe_incidence:total:all")
+d = y[3 * R:4 * R, o] - y[:R, o]
+assert d.mean() < 0, d
+assert abs(s["diff_mean"][3, o] - d.mean()) < 1e-12
+assert s["diff_lo"][3, o] < s["diff_mean"][3, o] < s["diff_hi"][3, o]
+print("zero difference for the identical scenarios; anti-corruption bribe difference", d.mean())
+EOF
+check "an identical scenario gives exactly zero difference under common random numbers" $? "$tmp/zero.out"
+grep -q "same_dated.*+0.0000 \[  +0.0000,   +0.0000\]" "$tmp/c2.out"
+check "the terminal table shows the zero difference" $? "$tmp/c2.out"
+
+# ---------------------------------------------------------------------------
+# 3. Reproducible: 1 thread = 2 threads (= 2 MPI ranks); --resume on a complete file does
+#    nothing; --independent gives each run its own seed.
+# ---------------------------------------------------------------------------
+"$TYNDAU" compare "$sc/baseline.ini" "$sc/same.ini" "$sc/same_dated.ini" "$sc/anti_corruption.ini" \
+    -r 4 -n 3000 -s 5 -t 1 -q -o "$tmp/c1.h5" 2>"$tmp/c1.err"
+h5diff -q "$tmp/c1.h5" "$tmp/c2.h5" /runs /runs >"$tmp/d12" 2>&1 &&
+    h5diff -q "$tmp/c1.h5" "$tmp/c2.h5" /summary /summary >>"$tmp/d12" 2>&1
+check "1 and 2 threads give identical runs and summary" $? "$tmp/d12" "$tmp/c1.err"
+if command -v mpirun >/dev/null && "$TYNDAU" --version | grep -q "with MPI"; then
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$TYNDAU" compare "$sc/baseline.ini" "$sc/same.ini" \
+        "$sc/same_dated.ini" "$sc/anti_corruption.ini" -r 4 -n 3000 -s 5 -t 1 -q -o "$tmp/cm.h5" >"$tmp/cm.err" 2>&1
+    h5diff -q "$tmp/c1.h5" "$tmp/cm.h5" /runs /runs >"$tmp/dm" 2>&1 &&
+        h5diff -q "$tmp/c1.h5" "$tmp/cm.h5" /summary /summary >>"$tmp/dm" 2>&1
+    check "2 MPI ranks give identical runs and summary" $? "$tmp/dm" "$tmp/cm.err"
+else
+    skip "2 MPI ranks (no mpirun, or a build without MPI)"
+fi
+cp "$tmp/c1.h5" "$tmp/c1.copy"
+"$TYNDAU" compare "$sc/baseline.ini" "$sc/same.ini" "$sc/same_dated.ini" "$sc/anti_corruption.ini" \
+    -r 4 -n 3000 -s 5 -t 1 -o "$tmp/c1.h5" --resume >"$tmp/res.out" 2>&1 &&
+    grep -q "complete already" "$tmp/res.out" && cmp -s "$tmp/c1.h5" "$tmp/c1.copy"
+check "--resume on a complete comparison does nothing" $? "$tmp/res.out"
+"$TYNDAU" compare "$sc/baseline.ini" "$sc/same.ini" -r 3 -n 3000 -s 5 -q --independent -o "$tmp/ci.h5" 2>"$tmp/ci.err"
+"$PYTHON" - "$tmp/ci.h5" >"$tmp/ind.out" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["random_numbers"] in (b"independent", "independent")
+y = f["runs/y"][:]
+assert (y[3:6, 0] != y[0:3, 0]).all(), "independent seeds gave identical runs"
+s = f["summary"]
+# the difference is the difference of the means, its interval Welch's
+assert abs(s["diff_mean"][1, 0] - (y[3:6, 0].mean() - y[0:3, 0].mean())) < 1e-12
+assert abs((s["diff_hi"][1, 0] - s["diff_lo"][1, 0]) / 2 - s["diff_halfwidth_unpaired"][1, 0]) < 1e-12
+print("ok")
+EOF
+check "--independent: own seeds, Welch intervals" $? "$tmp/ind.out" "$tmp/ci.err"
+
+# ---------------------------------------------------------------------------
+# 4. Provenance: the comparison records each scenario, its inherited files and dated changes.
+# ---------------------------------------------------------------------------
+"$TYNDAU" compare "$sc/baseline.ini" "$sc/help_centres.ini" -r 2 -n 2000 -q -o "$tmp/ch.h5" 2>"$tmp/ch.err"
+"$PYTHON" - "$tmp/ch.h5" >"$tmp/prov.out" 2>&1 <<'EOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+t = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+sc = f["scenarios"]
+assert [t(n) for n in sc["name"][:]] == ["baseline", "help_centres"]
+assert "name = baseline" in t(sc["inherited"][1]), t(sc["inherited"][1])
+assert t(sc["dated_changes"][1]) == "2020-01-01 help_skill = 0.5\n2020-01-01 help_access = 0.3\n", t(sc["dated_changes"][1])
+for k in ("git_commit", "seed", "command_line", "version"):
+    assert k in f.attrs, k
+print("ok")
+EOF
+check "the comparison records scenarios, inherited files and dated changes" $? "$tmp/prov.out" "$tmp/ch.err"
+
+# ---------------------------------------------------------------------------
+# 5. Dated changes through the program: the run file lists them, and the change of a
+#    campaign shows on its day in the time series (nobody aware before it, some on it).
+# ---------------------------------------------------------------------------
+cat >"$sc/campaign_only.ini" <<'EOF'
+[scenario]
+base = baseline.ini
+[media]
+media_president = 0
+media_officials = 0
+media_akims = 0
+media_monitoring = 0
+[diffusion]
+wom_concept = 0
+[from 2020-03-02]
+campaign_targeted = 0.05
+EOF
+"$TYNDAU" run "$sc/campaign_only.ini" -n 20000 -q -o "$tmp/camp.h5" 2>"$tmp/camp.err"
+"$PYTHON" - "$tmp/camp.h5" >"$tmp/camp.out" 2>&1 <<'EOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+t = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+dates = [t(d) for d in f["timeseries/date"][:]]
+st = f["timeseries/state"][:, 0, :]
+d = dates.index("2020-03-02")
+n = int(f.attrs["agents"])
+assert st[d - 1, 0] == n, "aware before the campaign"
+assert st[d, 0] < n - 100, "nobody aware on the campaign's first day"
+assert [t(x) for x in f["parameters/change_parameter"][:]] == ["campaign_targeted"]
+assert [t(x) for x in f["parameters/change_date"][:]] == ["2020-03-02"]
+print("aware on the first day:", n - st[d, 0])
+EOF
+check "a dated change takes effect on its day (run file, time series)" $? "$tmp/camp.out" "$tmp/camp.err"
+
+# ---------------------------------------------------------------------------
+# 6. The report: a small run and a comparison, rendered by headless chromium.
+# ---------------------------------------------------------------------------
+"$TYNDAU" run "$sc/baseline.ini" -n 5000 -q -o "$tmp/run.h5" 2>/dev/null
+"$PYTHON" "$ROOT/analysis/report.py" "$tmp/run.h5" "$tmp/c2.h5" -o "$tmp/report.html" >"$tmp/rep.out" 2>&1
+check "report.py writes a report from a run and a comparison" $? "$tmp/rep.out"
+nfig=$(grep -o '[0-9]* figures' "$tmp/rep.out" | cut -d' ' -f1)
+[ "${nfig:-0}" -ge 9 ] && [ "$(grep -c '<img class="fig"' "$tmp/report.html")" -eq "$nfig" ] &&
+    grep -q "doi:10.1080/02634937.2023.2268652" "$tmp/report.html" && grep -q "The numbers plotted" "$tmp/report.html"
+check "the report embeds $nfig figures, each with its table, and cites the survey" $? "$tmp/rep.out"
+"$PYTHON" "$ROOT/analysis/report.py" "$tmp/err" -o "$tmp/bad.html" >"$tmp/rb.out" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && [ ! -e "$tmp/bad.html" ] && grep -q "cannot read as HDF5" "$tmp/rb.out"
+check "report.py: not an HDF5 file (exit $rc), nothing written" $? "$tmp/rb.out"
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$browser" ]; then
+    timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+        --user-data-dir="$tmp/chromium" --virtual-time-budget=10000 --dump-dom "file://$tmp/report.html" \
+        >"$tmp/dom.html" 2>"$tmp/chromium.err"
+    grep -q "data-figures=\"$nfig/$nfig\"" "$tmp/dom.html" && grep -q "<h2>Scenario comparison</h2>" "$tmp/dom.html"
+    check "headless chromium loads the report and every figure renders ($nfig/$nfig)" $? "$tmp/chromium.err"
+else
+    skip "browser check (no chromium)"
+fi
+
+finish
