@@ -168,7 +168,7 @@ else
 fi
 expect_bad "--targets nonexistent file" "$out" "$tmp/nope.csv" "cannot read" -- \
     run -o "$out" --agents "$SMALL" --quiet --targets "$tmp/nope.csv"
-expect_bad "unknown command" "$out" "frobnicate" "expected run, survey, params, calibrate, sweep, merge or sensitivity" -- frobnicate -o "$out"
+expect_bad "unknown command" "$out" "frobnicate" "expected run, survey, params, calibrate, compare, sweep, merge or sensitivity" -- frobnicate -o "$out"
 expect_bad "two scenario files" "$out" "expected at most one scenario" -- \
     run scenarios/baseline.ini scenarios/baseline.ini -o "$out" --agents "$SMALL" --quiet
 
