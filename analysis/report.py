@@ -392,7 +392,8 @@ def compare_sections(rep, f, path):
 
 def calibration_sections(rep, f, path):
     rep.heading(2, "Calibration")
-    provenance(rep, f, path, ["program", "version", "git_commit", "seed", "command_line"])
+    provenance(rep, f, path, ["program", "version", "git_commit", "seed", "status", "likelihood", "particles",
+                              "agents", "command_line"])
     if "posterior" not in f:
         rep.para("No /posterior: the calibration is unfinished.")
         return

@@ -36,7 +36,7 @@ for i in $(seq "$reps"); do
     walls+=("$(cat "$tmp/t$i")")
 done
 read -r wall rss < <(printf '%s\n' "${walls[@]}" | sort -g | awk -v n="$reps" 'NR == int((n + 1) / 2)')
-all_walls=$(printf '%s\n' "${walls[@]}" | awk '{printf "%s%.0f", NR > 1 ? ", " : "", $1}')
+all_walls=$(printf '%s\n' "${walls[@]}" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')
 cp "$tmp/crn1.h5" out/library.h5
 echo "bench: the same with --independent" >&2
 /usr/bin/time -f "%e %M" -o "$tmp/ti" "$tyndau" compare "${library[@]}" -r "$replicates" -n "$agents" -q \

@@ -191,6 +191,21 @@ nfig=$(grep -o '[0-9]* figures' "$tmp/rep.out" | cut -d' ' -f1)
 [ "${nfig:-0}" -ge 9 ] && [ "$(grep -c '<img class="fig"' "$tmp/report.html")" -eq "$nfig" ] &&
     grep -q "doi:10.1080/02634937.2023.2268652" "$tmp/report.html" && grep -q "The numbers plotted" "$tmp/report.html"
 check "the report embeds $nfig figures, each with its table, and cites the survey" $? "$tmp/rep.out"
+cat >"$tmp/cal.ini" <<EOF
+[calibration]
+scenario = $sc/baseline.ini
+agents = 2000
+seed = 2
+particles = 8
+max_generations = 2
+predictive_draws = 6
+[priors]
+prior_disengaged = uniform 0.05 0.4
+EOF
+"$TYNDAU" calibrate "$tmp/cal.ini" -o "$tmp/cal.h5" -q -t 1 >/dev/null 2>"$tmp/cal.err"
+"$PYTHON" "$ROOT/analysis/report.py" "$tmp/cal.h5" -o "$tmp/cal.html" >"$tmp/rc.out" 2>&1 &&
+    grep -q "report: .* 2 figures" "$tmp/rc.out" && grep -q "<h2>Calibration</h2>" "$tmp/cal.html"
+check "report.py on a calibration file: posterior and predictive check" $? "$tmp/rc.out" "$tmp/cal.err"
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/err" -o "$tmp/bad.html" >"$tmp/rb.out" 2>&1
 rc=$?
 [ "$rc" -eq 2 ] && [ ! -e "$tmp/bad.html" ] && grep -q "cannot read as HDF5" "$tmp/rb.out"
