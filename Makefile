@@ -9,7 +9,7 @@
 #   make bench-sweep      sweep speed-up over MPI ranks, per-run overhead, writer memory
 #   make bench-compare    the scenario library's comparison: time, common random numbers
 #   make report  the baseline run and the scenario library (2021, and the 2030 horizon)
-#                compared, into out/report.html (about 8 minutes on 2 cores)
+#                compared, into out/report.html (about 7 minutes on 2 cores)
 #   make docs    regenerate docs/parameters.md from model/params.def
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
 #
