@@ -374,10 +374,12 @@ def compare_sections(rep, f, path):
         fig, ax = plt.subplots(figsize=(12, 3.8))
         width = 0.8 / S
         rows = []
+        colours = plt.get_cmap("tab20" if S > 10 else "tab10")(np.arange(S) % 20)
         for i in range(S):
             oi = [idx["%s:%s" % (m, g)] for g in groups]
             ax.bar(np.arange(len(groups)) + i * width, mean[i, oi], width,
-                   yerr=[mean[i, oi] - lo[i, oi], hi[i, oi] - mean[i, oi]], label=names[i], capsize=1)
+                   yerr=[mean[i, oi] - lo[i, oi], hi[i, oi] - mean[i, oi]], label=names[i], capsize=1,
+                   color=colours[i])
             rows += [(names[i], g, mean[i, o], lo[i, o], hi[i, o]) for g, o in zip(groups, oi)]
         ax.set_xticks(np.arange(len(groups)) + 0.4 - width / 2)
         ax.set_xticklabels(groups, fontsize=7)
