@@ -198,7 +198,7 @@ agents = 2000
 seed = 2
 particles = 8
 max_generations = 2
-predictive_draws = 6
+predictive_draws = 10
 [priors]
 prior_disengaged = uniform 0.05 0.4
 EOF
