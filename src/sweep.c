@@ -568,7 +568,23 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
         tyndau_scenario_free(&sc);
         return st == TYNDAU_EINPUT ? 2 : 1;
     }
-    c->scenario_text = strdup(sc.text ? sc.text : "");
+    /* the scenario as it was read: its inherited files, then its own text (for the file and the
+       resume fingerprint, so that a changed base file is noticed) */
+    size_t len = strlen(sc.text ? sc.text : "") + 1;
+    for (size_t k = 0; k < sc.n_bases; k++) len += strlen(sc.base_sources[k]) + strlen(sc.base_texts[k]) + 16;
+    c->scenario_text = calloc(len, 1);
+    if (c->scenario_text == NULL) {
+        tyndau_scenario_free(&sc);
+        cfg_say(c->file.err, sizeof c->file.err, "out of memory");
+        return 1;
+    }
+    for (size_t k = 0; k < sc.n_bases; k++) {
+        strcat(c->scenario_text, "; ---- inherited: ");
+        strcat(c->scenario_text, sc.base_sources[k]);
+        strcat(c->scenario_text, "\n");
+        strcat(c->scenario_text, sc.base_texts[k]);
+    }
+    strcat(c->scenario_text, sc.text ? sc.text : "");
     tyndau_scenario_free(&sc);
     return 0;
 }

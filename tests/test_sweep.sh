@@ -220,4 +220,23 @@ st = f["runs/status"]; st[0] = 0
 ' "$tmp/forged1.h5"
 expect_bad "merge with overlapping shards" "overlapping files: job 0 is in both" -- merge -o "$tmp/bad.h5" "$tmp/shard0.h5" "$tmp/forged1.h5" "$tmp/shard2.h5"
 
+# ---------------------------------------------------------------------------
+# A scenario that inherits: the sweep records the inherited text, and a changed base file makes
+# --resume rerun a complete sweep instead of taking it as done.
+# ---------------------------------------------------------------------------
+mkdir -p "$tmp/inh"
+cp "$ROOT/scenarios/baseline.ini" "$tmp/inh/base.ini"
+printf '[scenario]\nbase = base.ini\n' >"$tmp/inh/child.ini"
+sweepfile "$tmp/inh/sw.ini" lhs 2
+sed -i "s|^scenario = .*|scenario = $tmp/inh/child.ini|" "$tmp/inh/sw.ini"
+"$TYNDAU" sweep "$tmp/inh/sw.ini" -o "$tmp/inh/a.h5" -q 2>"$tmp/inh/err1"
+"$TYNDAU" sweep "$tmp/inh/sw.ini" -o "$tmp/inh/a.h5" --resume 2>"$tmp/inh/err2"
+grep -q "complete already" "$tmp/inh/err2"
+check "an inheriting scenario: --resume takes the complete sweep as done" $? "$tmp/inh/err1" "$tmp/inh/err2"
+printf '\n[state]\ndetection = 0.1\n' >>"$tmp/inh/base.ini"
+"$TYNDAU" sweep "$tmp/inh/sw.ini" -o "$tmp/inh/a.h5" --resume 2>"$tmp/inh/err3"
+! grep -q "complete already" "$tmp/inh/err3" && grep -q "wrote" "$tmp/inh/err3" &&
+    "$PYTHON" -c 'import h5py,sys; t=h5py.File(sys.argv[1],"r").attrs["scenario_text"]; t=t.decode() if isinstance(t,bytes) else t; assert "; ---- inherited: " in t and "detection = 0.1" in t' "$tmp/inh/a.h5"
+check "a changed base file: --resume reruns, the file records the inherited text" $? "$tmp/inh/err3"
+
 finish
