@@ -608,27 +608,20 @@ static void write_scenario(writer *w, hid_t file, const tyndau_meta *meta)
         bs[i] = text_or_empty(meta->base_sources[i]);
         bt[i] = text_or_empty(meta->base_texts[i]);
     }
-    if (bs != NULL && bt != NULL) {
+    const char *names[2] = {"base_sources", "base_texts"}, **cols[2] = {bs, bt};
+    const char *desc[2] = {"The files the scenario inherits from (base = ...), outermost first: each is applied "
+                           "before the next and the scenario last.",
+                           "The text of each inherited file, verbatim, in base_sources order."};
+    for (int k = 0; k < 2 && bs != NULL && bt != NULL; k++)
         write_dataset(w, g, where,
-                      &(dspec){.name = "base_sources",
+                      &(dspec){.name = names[k],
                                .k = K_STR,
                                .rank = 1,
                                .dims = {nb},
-                               .data = bs,
-                               .description = "The files the scenario inherits from (base = ...), outermost "
-                                              "first: each is applied before the next and the scenario last.",
+                               .data = cols[k],
+                               .description = desc[k],
                                .units = "none",
                                .axes = "base"});
-        write_dataset(w, g, where,
-                      &(dspec){.name = "base_texts",
-                               .k = K_STR,
-                               .rank = 1,
-                               .dims = {nb},
-                               .data = bt,
-                               .description = "The text of each inherited file, verbatim, in base_sources order.",
-                               .units = "none",
-                               .axes = "base"});
-    }
     free(bs), free(bt);
     close_group(w, g, where);
 }

@@ -220,15 +220,19 @@ int tyndau_params_dated(size_t i)
     return 1;
 }
 
+static tyndau_status not_dated(size_t param, tyndau_error *err)
+{
+    return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                      "key '%s' cannot change on a date: it is fixed when the model is created; set it in "
+                      "section [%s] instead",
+                      tyndau_param_table[param].name, tyndau_param_table[param].category);
+}
+
 tyndau_status tyndau_params_add_change(tyndau_params *p, int date, size_t param, double value,
                                        tyndau_error *err)
 {
     if (param >= tyndau_n_params) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "no parameter %zu", param);
-    if (!tyndau_params_dated(param))
-        return TYNDAU_ERR(err, TYNDAU_EINPUT,
-                          "key '%s': fixed when the model is created, so it cannot change on a date; "
-                          "set it in section [%s] instead",
-                          tyndau_param_table[param].name, tyndau_param_table[param].category);
+    if (!tyndau_params_dated(param)) return not_dated(param, err);
     if (p->n_changes >= TYNDAU_MAX_CHANGES)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected at most %d dated changes in all",
                           tyndau_param_table[param].name, TYNDAU_MAX_CHANGES);
@@ -265,8 +269,7 @@ tyndau_status tyndau_params_check(const tyndau_params *p, tyndau_error *err)
         if (c->param < 0 || (size_t)c->param >= tyndau_n_params || (k > 0 && c->date < p->changes[k - 1].date))
             return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "dated changes out of order");
         const char *name = tyndau_param_table[c->param].name;
-        if (!tyndau_params_dated((size_t)c->param))
-            return tyndau_params_add_change(&q, c->date, (size_t)c->param, c->value, err);
+        if (!tyndau_params_dated((size_t)c->param)) return not_dated((size_t)c->param, err);
         if (c->date < p->start_date || c->date > p->end_date) {
             tyndau_date_format(p->start_date, s, sizeof s);
             tyndau_date_format(p->end_date, e, sizeof e);

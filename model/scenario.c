@@ -217,11 +217,6 @@ static int dated_key(load_state *st, const char *sec, const char *key, const cha
         tyndau_status rc = tyndau_params_set(&st->scratch, key, value, &e);
         return fail(st, line, rc != TYNDAU_OK ? rc : TYNDAU_EINTERNAL, "%s", e.msg);
     }
-    if (!tyndau_params_dated((size_t)idx))
-        return fail(st, line, TYNDAU_EINPUT,
-                    "key '%s' cannot change on a date: it is fixed when the model is created; set it in "
-                    "section [%s] instead",
-                    key, tyndau_param_table[idx].category);
     tyndau_scenario *sc = st->sc;
     for (size_t k = 0; k < sc->n_changes; k++)
         if (sc->changes[k].source == NULL && sc->changes[k].date == date && sc->changes[k].param == idx)
@@ -614,6 +609,21 @@ tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, co
     }
     s->overrides[s->n_overrides++] = given;
     return TYNDAU_OK;
+}
+
+char *tyndau_scenario_joined_text(const tyndau_scenario *s, const char *own)
+{
+    static const char head[] = "; ---- inherited: ";
+    if (own == NULL) own = "";
+    size_t len = strlen(own) + 1;
+    for (size_t k = 0; k < s->n_bases; k++)
+        len += sizeof head + strlen(s->base_sources[k]) + 1 + strlen(s->base_texts[k]);
+    char *out = tyndau_calloc(len, 1), *p = out;
+    if (out == NULL) return NULL;
+    for (size_t k = 0; k < s->n_bases; k++)
+        p += sprintf(p, "%s%s\n%s", head, s->base_sources[k], s->base_texts[k]);
+    strcpy(p, own);
+    return out;
 }
 
 tyndau_status tyndau_scenario_check(const tyndau_scenario *s, const tyndau_params *p, tyndau_error *err)

@@ -101,6 +101,11 @@ tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, co
  * parameters, after every layer): TYNDAU_EINPUT "SOURCE:LINE: ..." otherwise. */
 tyndau_status tyndau_scenario_check(const tyndau_scenario *s, const tyndau_params *p, tyndau_error *err);
 
+/* The texts of the files *s inherits from, outermost first, each after a line
+ * "; ---- inherited: SOURCE", followed by `own` (may be NULL); a string the caller
+ * frees, NULL when out of memory. */
+char *tyndau_scenario_joined_text(const tyndau_scenario *s, const char *own);
+
 /* Release everything *s holds and zero it; safe on a zeroed struct and after a
  * failed load. */
 void tyndau_scenario_free(tyndau_scenario *s);

@@ -37,10 +37,6 @@
 #endif
 
 #include "cfgfile.h"
-#include "tyndau.h"
-
-extern const char tyndau_build_commit[];
-extern const char tyndau_build_cflags[];
 
 #define ROW_BLOCK 4096
 

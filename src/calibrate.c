@@ -67,7 +67,6 @@
 extern const char tyndau_embedded_baseline[];
 extern const char tyndau_embedded_marginals[];
 extern const char tyndau_build_commit[];
-extern const char tyndau_build_cflags[];
 
 #define MAXD 32
 #define MAX_HOLDOUT 32
@@ -386,13 +385,7 @@ static void write_common(calib_t *C, h5w *w)
     const cfg_t *c = &C->cfg;
     hid_t f = w->file;
     char buf[64];
-    h5w_attr_str(w, f, "schema", "tyndau-calibration");
-    h5w_attr_str(w, f, "schema_version", "1.0");
-    h5w_attr_str(w, f, "program", "tyndau");
-    h5w_attr_str(w, f, "version", TYNDAU_VERSION);
-    h5w_attr_str(w, f, "git_commit", tyndau_build_commit);
-    h5w_attr_str(w, f, "cflags", tyndau_build_cflags);
-    h5w_attr_str(w, f, "command_line", C->command_line);
+    h5w_provenance(w, f, "tyndau-calibration", C->command_line);
     h5w_attr_str(w, f, "status", C->status);
     h5w_attr_str(w, f, "calibration_file", c->file.path);
     h5w_attr_str(w, f, "calibration_text", c->file.text);

@@ -44,9 +44,6 @@
 #include "scenario.h"
 #include "tyndau.h"
 
-extern const char tyndau_build_commit[];
-extern const char tyndau_build_cflags[];
-
 enum { K_COMPARE = 201 };
 #define MAX_SCENARIOS 64
 #define N_OUT (N_HEADLINE * TYNDAU_N_GROUP + N_GAP)
@@ -100,13 +97,7 @@ static void header(h5w *w, void *user)
     const cmp_ctx *c = user;
     hid_t f = w->file;
     char buf[64];
-    h5w_attr_str(w, f, "schema", "tyndau-compare");
-    h5w_attr_str(w, f, "schema_version", "1.0");
-    h5w_attr_str(w, f, "program", "tyndau");
-    h5w_attr_str(w, f, "version", TYNDAU_VERSION);
-    h5w_attr_str(w, f, "git_commit", tyndau_build_commit);
-    h5w_attr_str(w, f, "cflags", tyndau_build_cflags);
-    h5w_attr_str(w, f, "command_line", c->command_line);
+    h5w_provenance(w, f, "tyndau-compare", c->command_line);
     snprintf(buf, sizeof buf, "%" PRIu64, c->seed);
     h5w_attr_str(w, f, "seed", buf);
     h5w_attr_int(w, f, "agents", (long long)c->agents);
@@ -135,17 +126,7 @@ static void header(h5w *w, void *user)
         src[s] = c->sc[s].source;
         desc[s] = c->sc[s].description;
         text[s] = c->sc[s].text;
-        /* the inherited files' texts, each after a line naming it */
-        size_t len = 1;
-        for (size_t k = 0; k < c->sc[s].n_bases; k++)
-            len += strlen(c->sc[s].base_sources[k]) + strlen(c->sc[s].base_texts[k]) + 16;
-        bases[s] = calloc(len, 1);
-        for (size_t k = 0; bases[s] && k < c->sc[s].n_bases; k++) {
-            strcat(bases[s], "; ---- ");
-            strcat(bases[s], c->sc[s].base_sources[k]);
-            strcat(bases[s], "\n");
-            strcat(bases[s], c->sc[s].base_texts[k]);
-        }
+        bases[s] = tyndau_scenario_joined_text(&c->sc[s], NULL);
         const tyndau_params *p = &c->p[s];
         changes[s] = calloc((size_t)p->n_changes * 96 + 1, 1);
         tyndau_params q = *p;
@@ -162,7 +143,9 @@ static void header(h5w *w, void *user)
     h5w_strs(w, g, "source", src, c->S);
     h5w_strs(w, g, "description", desc, c->S);
     h5w_strs(w, g, "text", text, c->S);
-    h5w_strs(w, g, "inherited", (const char *const *)bases, c->S);
+    const char *inherited[MAX_SCENARIOS];
+    for (size_t s = 0; s < c->S; s++) inherited[s] = bases[s] ? bases[s] : "";
+    h5w_strs(w, g, "inherited", inherited, c->S);
     h5w_strs(w, g, "dated_changes", (const char *const *)changes, c->S);
     const char *pn[512];
     size_t np = tyndau_n_params < 512 ? tyndau_n_params : 512;

@@ -3,6 +3,8 @@
  */
 #include "h5w.h"
 
+#include "tyndau.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,20 @@ void h5w_attr_str(h5w *w, hid_t obj, const char *name, const char *value)
     const char *v = value != NULL ? value : "";
     attr(w, obj, name, t, t, &v);
     H5Tclose(t);
+}
+
+extern const char tyndau_build_commit[];
+extern const char tyndau_build_cflags[];
+
+void h5w_provenance(h5w *w, hid_t obj, const char *schema, const char *command_line)
+{
+    h5w_attr_str(w, obj, "schema", schema);
+    h5w_attr_str(w, obj, "schema_version", "1.0");
+    h5w_attr_str(w, obj, "program", "tyndau");
+    h5w_attr_str(w, obj, "version", TYNDAU_VERSION);
+    h5w_attr_str(w, obj, "git_commit", tyndau_build_commit);
+    h5w_attr_str(w, obj, "cflags", tyndau_build_cflags);
+    h5w_attr_str(w, obj, "command_line", command_line);
 }
 
 void h5w_attr_int(h5w *w, hid_t obj, const char *name, long long value)

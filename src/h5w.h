@@ -1,7 +1,7 @@
 /*
- * h5w.h - small HDF5 helpers for the run-many commands (calibrate; compare and
- * sweep to come): write groups, attributes and 1-D/2-D datasets with one sticky
- * error flag, and read them back for --resume.
+ * h5w.h - small HDF5 helpers for the run-many commands (calibrate, compare, sweep):
+ * write groups, attributes and 1-D/2-D datasets with one sticky error flag, and read
+ * them back for --resume.
  *
  * A writer records its FIRST failure (object and HDF5's reason) and turns every
  * later call into a no-op, so callers write a whole file and check once.
@@ -30,6 +30,10 @@ void h5w_close_group(h5w *w, hid_t g);
 void h5w_attr_str(h5w *w, hid_t obj, const char *name, const char *value);
 void h5w_attr_int(h5w *w, hid_t obj, const char *name, long long value);
 void h5w_attr_f64(h5w *w, hid_t obj, const char *name, double value);
+
+/* The provenance every result file starts with, on obj: schema (name, version 1.0),
+ * program, version, git_commit, cflags (of this build) and the command line. */
+void h5w_provenance(h5w *w, hid_t obj, const char *schema, const char *command_line);
 
 /* Datasets: rows x cols doubles (cols = 0 for 1-D), n uint64, n ints, n strings. */
 void h5w_f64(h5w *w, hid_t loc, const char *name, const double *v, size_t rows, size_t cols);

@@ -1,8 +1,8 @@
 /*
  * many.h - the run-many layer: seeds, OpenMP and MPI distribution, failure records.
  *
- * Every command that runs many models (calibrate now; compare and sweep to come)
- * goes through this layer, so that all of them share three guarantees:
+ * Every command that runs many models (calibrate, compare, sweep) goes through this
+ * layer, so that all of them share three guarantees:
  *
  *  - Seeds come from the root seed and the run's coordinates only
  *    (many_seed(root, a, b, c)), never from the order in which runs happen to

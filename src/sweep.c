@@ -64,7 +64,6 @@
 
 extern const char tyndau_embedded_baseline[];
 extern const char tyndau_build_commit[];
-extern const char tyndau_build_cflags[];
 
 #define MAXD 40
 #define MAXOUT 64
@@ -436,13 +435,7 @@ static void sweep_header(h5w *w, void *user)
     const sweep_cfg *c = rc->cfg;
     hid_t f = w->file;
     char buf[64];
-    h5w_attr_str(w, f, "schema", "tyndau-sweep");
-    h5w_attr_str(w, f, "schema_version", "1.0");
-    h5w_attr_str(w, f, "program", "tyndau");
-    h5w_attr_str(w, f, "version", TYNDAU_VERSION);
-    h5w_attr_str(w, f, "git_commit", tyndau_build_commit);
-    h5w_attr_str(w, f, "cflags", tyndau_build_cflags);
-    h5w_attr_str(w, f, "command_line", rc->command_line);
+    h5w_provenance(w, f, "tyndau-sweep", rc->command_line);
     h5w_attr_str(w, f, "sweep_file", c->file.path);
     h5w_attr_str(w, f, "sweep_text", c->file.text);
     h5w_attr_str(w, f, "scenario_source", c->scenario[0] ? c->scenario : "(embedded baseline.ini)");
@@ -570,22 +563,12 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
     }
     /* the scenario as it was read: its inherited files, then its own text (for the file and the
        resume fingerprint, so that a changed base file is noticed) */
-    size_t len = strlen(sc.text ? sc.text : "") + 1;
-    for (size_t k = 0; k < sc.n_bases; k++) len += strlen(sc.base_sources[k]) + strlen(sc.base_texts[k]) + 16;
-    c->scenario_text = calloc(len, 1);
+    c->scenario_text = tyndau_scenario_joined_text(&sc, sc.text);
+    tyndau_scenario_free(&sc);
     if (c->scenario_text == NULL) {
-        tyndau_scenario_free(&sc);
         cfg_say(c->file.err, sizeof c->file.err, "out of memory");
         return 1;
     }
-    for (size_t k = 0; k < sc.n_bases; k++) {
-        strcat(c->scenario_text, "; ---- inherited: ");
-        strcat(c->scenario_text, sc.base_sources[k]);
-        strcat(c->scenario_text, "\n");
-        strcat(c->scenario_text, sc.base_texts[k]);
-    }
-    strcat(c->scenario_text, sc.text ? sc.text : "");
-    tyndau_scenario_free(&sc);
     return 0;
 }
 
