@@ -1,7 +1,7 @@
 /*
  * citizen.c - one block of citizens on one day: delivered messages, then
  * each citizen whose next event is today (problems and channel choice,
- * media, platform news, proactive contact, telling ties).
+ * mass media, platform news in the media and in the eGov portal, telling ties).
  *
  * Only this block's citizens are written, each drawing from its own random
  * stream (rng.h); what the block says to others (appeals, messages to ties)
@@ -87,7 +87,7 @@ static void reschedule(tyndau_citizens *c, size_t i)
     uint16_t nx = c->s[i].t_problem;
     if (c->s[i].t_media < nx) nx = c->s[i].t_media;
     if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;
-    if (c->s[i].t_contact < nx) nx = c->s[i].t_contact;
+    if (c->s[i].t_portal < nx) nx = c->s[i].t_portal;
     if (c->s[i].t_tell < nx) nx = c->s[i].t_tell;
     if (c->s[i].t_retry < nx) nx = c->s[i].t_retry;
     c->next[i] = nx;
@@ -172,7 +172,7 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
     int dom;
     uint8_t sev;
     if (retry) {
-        dom = c->problem & 7u;
+        dom = (int)PROBLEM_DOMAIN(c->problem);
         sev = c->severity;
         c->t_retry = TYNDAU_NEVER;
         cnt->run.retries++;
@@ -207,6 +207,7 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     const tyndau_params *p = &m->p;
     uint8_t a = c->s[i].aware;
     int cls = tyndau_media_class(c->s[i].demo);
+    double rec = tyndau_reception(m, &c->s[i]);
     const double *md = &m->media_day[(size_t)day * N_MEDIA_SOURCE];
     double w[N_MEDIA_SOURCE], total = 0.0;
     for (int k = 0; k < N_MEDIA_SOURCE; k++) total += (w[k] = md[k] * m->media_reach[cls][k]);
@@ -230,12 +231,15 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
                gsl_rng_uniform(r) < m->p_full[DEMO_AGE(c->s[i].demo)][DEMO_INCOME(c->s[i].demo)]) {
         c->s[i].aware = AW_MAKE(CA_FULL, AW_CCHANNEL(a), AW_PLATFORM(a));
     }
-    if (ch == CC_PRESIDENT && !c->s[i].disengaged && gsl_rng_uniform(r) < p->media_trust_central)
+    if (ch == CC_PRESIDENT && !tyndau_disengaged(&c->s[i]) && gsl_rng_uniform(r) < p->media_trust_central)
         c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
     /* the campaigns explain the platforms too */
     if (src >= MS_TARGETED) platform_news(m, r, i, day);
     size_t n1 = (size_t)m->n_days + 1;
-    c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day, gsl_ran_exponential(r, 1.0));
+    /* reception scales the citizen's exposure rate: the next exposure is the inversion of its
+       cumulative intensity times `rec` */
+    c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day,
+                                             gsl_ran_exponential(r, 1.0) / rec);
 }
 
 /* News of the platforms: "heard of it" for those who had not, and, the first time
@@ -255,26 +259,21 @@ static void platform_news(tyndau_model *m, gsl_rng *r, size_t i, int day)
     c->aware = a;
 }
 
+/* News of the platforms in the mass media (television, news sites), at the citizen's reception. */
 static void event_platform(tyndau_model *m, gsl_rng *r, size_t i, int day)
 {
     platform_news(m, r, i, day);
-    m->c.s[i].t_platform = tyndau_next_from_table(m->lam_platform, m->n_days, day, gsl_ran_exponential(r, 1.0));
+    m->c.s[i].t_platform = tyndau_next_from_table(m->lam_platform, m->n_days, day,
+                                                  gsl_ran_exponential(r, 1.0) / tyndau_reception(m, &m->c.s[i]));
 }
 
-static void event_contact(tyndau_model *m, gsl_rng *r, size_t i, int day)
+/* A full eGov user meets E-Otinish inside the eGov portal (its services, SMS and app notices):
+ * platform news, and, since the user is on the portal, a chance to learn how to use it each
+ * time (learning by use of eGov services). */
+static void event_portal(tyndau_model *m, gsl_rng *r, size_t i, int day)
 {
-    tyndau_citizens *c = &m->c;
-    const tyndau_params *p = &m->p;
-    /* the disengaged do not notice meetings and consultations */
-    if (!c->s[i].disengaged && gsl_rng_uniform(r) < p->contact_notice) {
-        if (day <= m->survey_day && day > m->survey_day - 365) c->s[i].contacts = sat_add(c->s[i].contacts, 1);
-        int neg = gsl_rng_uniform(r) >= p->contact_positive;
-        c->s[i].evidence[EV(LEV_LOCAL, neg)] = sat_add(c->s[i].evidence[EV(LEV_LOCAL, neg)], 1);
-    }
-    size_t n1 = (size_t)m->n_days + 1;
-    int rural = DEMO_SETTLEMENT(c->s[i].demo);
-    c->s[i].t_contact = tyndau_next_from_table(m->lam_contact + (size_t)rural * n1, m->n_days, day,
-                                             gsl_ran_exponential(r, 1.0));
+    platform_news(m, r, i, day);
+    m->c.s[i].t_portal = tyndau_next_from_table(m->lam_portal, m->n_days, day, gsl_ran_exponential(r, 1.0));
 }
 
 static void event_tell(tyndau_model *m, gsl_rng *r, size_t b, size_t i, tyndau_day_counts *cnt)
@@ -313,10 +312,11 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
             schedule_tell(m, r, i, day);
         }
         c->s[i].aware = a;
-        if ((news & (NEWS_GOOD | NEWS_BAD)) && !c->s[i].disengaged) { /* others' stories pass them by */
+        if ((news & (NEWS_GOOD | NEWS_BAD)) && !tyndau_disengaged(&c->s[i])) { /* others' stories pass them by */
             int lev = (news & NEWS_CENTRAL) ? LEV_CENTRAL : LEV_LOCAL;
             int neg = (news & NEWS_BAD) != 0;
             c->s[i].evidence[EV(lev, neg)] = sat_add(c->s[i].evidence[EV(lev, neg)], 1);
+            c->s[i].flags |= FL_STORY; /* second-hand experience of appeal handling */
         }
         return;
     }
@@ -331,7 +331,7 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
     schedule_tell(m, r, i, day);
     if (o != OUT_RESOLVED && o != OUT_BRIBE_PAID && gsl_rng_uniform(r) < p->problem_persist) {
         /* the problem will be raised again (a pending one is replaced by this newer one) */
-        c->s[i].problem = (uint8_t)dom;
+        c->s[i].problem = (uint8_t)((c->s[i].problem & ~7u) | (unsigned)dom);
         c->s[i].severity = msg->extra;
         c->s[i].t_retry = after_delay(m, r, day, p->problem_persist_days);
     }
@@ -393,9 +393,9 @@ static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day
     const uint16_t today = (uint16_t)day;
     uint64_t before = raw_state(&c->s[i]);
     tyndau_citizen_rng(m, r, i);
-    if (c->s[i].t_contact == today) event_contact(m, r, i, day);
     if (c->s[i].t_media == today) event_media(m, r, i, day);
     if (c->s[i].t_platform == today) event_platform(m, r, i, day);
+    if (c->s[i].t_portal == today) event_portal(m, r, i, day);
     if (c->s[i].t_problem == today) event_problem(m, r, b, i, day, 0, cnt);
     if (c->s[i].t_retry == today) event_problem(m, r, b, i, day, 1, cnt);
     if (c->s[i].t_tell == today) event_tell(m, r, b, i, cnt);

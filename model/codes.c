@@ -8,6 +8,7 @@ const char *const tyndau_income_names[N_INCOME] = {"low", "middle", "high"};
 const char *const tyndau_settlement_names[N_SETTLEMENT] = {"urban", "rural"};
 const char *const tyndau_sex_names[N_SEX] = {"male", "female"};
 const char *const tyndau_digital_names[N_DIGITAL] = {"no_internet", "internet_no_egov", "full_egov"};
+const char *const tyndau_edu_names[N_EDU] = {"general_secondary_or_less", "vocational", "higher"};
 const char *const tyndau_concept_names[N_CONCEPT] = {"first_time", "heard_something", "fully_aware"};
 const char *const tyndau_cchannel_names[N_CCHANNEL] = {
     "president_responds_on_social_media", "officials_reply_on_blogs_and_social_media",

@@ -12,6 +12,8 @@ typedef enum { INC_LOW, INC_MIDDLE, INC_HIGH, N_INCOME } tyndau_income;
 typedef enum { SET_URBAN, SET_RURAL, N_SETTLEMENT } tyndau_settlement;
 typedef enum { SEX_MALE, SEX_FEMALE, N_SEX } tyndau_sex;
 typedef enum { DIG_NONE, DIG_INTERNET, DIG_EGOV, N_DIGITAL } tyndau_digital;
+/* Highest education: general secondary or less, secondary specialised (vocational), higher. */
+typedef enum { EDU_SECONDARY, EDU_VOCATIONAL, EDU_HIGHER, N_EDU } tyndau_edu;
 
 /* Awareness of the "Listening State" concept; order is the survey's scale reversed. */
 typedef enum { CA_NONE, CA_HEARD, CA_FULL, N_CONCEPT } tyndau_concept;
@@ -51,6 +53,7 @@ extern const char *const tyndau_income_names[N_INCOME];
 extern const char *const tyndau_settlement_names[N_SETTLEMENT];
 extern const char *const tyndau_sex_names[N_SEX];
 extern const char *const tyndau_digital_names[N_DIGITAL];
+extern const char *const tyndau_edu_names[N_EDU];
 extern const char *const tyndau_concept_names[N_CONCEPT];
 extern const char *const tyndau_cchannel_names[N_CCHANNEL];
 extern const char *const tyndau_platform_names[N_PLATFORM];

@@ -9,7 +9,7 @@
  *
  * Time is an integer day index from start_date; TYNDAU_NEVER marks an event
  * that is not scheduled.  A citizen's `next` is the minimum of its pending
- * event days (t_problem, t_media, t_platform, t_contact, t_tell, t_retry); the daily
+ * event days (t_problem, t_media, t_platform, t_portal, t_tell, t_retry); the daily
  * loop visits exactly the citizens whose `next` is today.
  */
 #ifndef TYNDAU_INTERNAL_H
@@ -45,6 +45,16 @@
 #define NEWS_BAD 0x08u     /* an own appeal was not */
 #define NEWS_CENTRAL 0x10u /* the outcome's level: central if set, else local */
 
+/* flags byte: disengaged(1) | education(2)<<1 | story(1)<<3 */
+#define FL_DISENGAGED 0x01u /* pays no attention to public affairs (fixed at creation) */
+#define FL_EDU(f) ((tyndau_edu)(((f) >> 1) & 3u))
+#define FL_STORY 0x08u /* has heard a tie's story of an appeal (second-hand appeal experience) */
+/* problem byte: the domain in the low 3 bits; 0x40 and 0x80 hold the anchor-year flags (state.c) */
+#define PROBLEM_DOMAIN(p) ((p)&7u)
+/* strata of a cell: age, income, education (this order, education fastest) */
+#define N_STRATUM (N_AGE * N_INCOME * N_EDU)
+#define STRATUM(age, income, edu) (((int)(age)*N_INCOME + (int)(income)) * N_EDU + (int)(edu))
+
 /* evidence index: [level*2 + 0] positive, [level*2 + 1] negative */
 #define EV(level, neg) ((level)*2 + (neg))
 
@@ -55,9 +65,11 @@ typedef struct {
     uint8_t aware, news;
     uint8_t problem, severity; /* the unresolved problem to raise again at t_retry: domain, severity */
     uint8_t evidence[4];
-    uint8_t contacts, appeals, bribes;
-    uint8_t disengaged; /* 1: pays no attention to public affairs (fixed at creation) */
-    uint16_t t_problem, t_media, t_platform, t_contact, t_tell, t_retry;
+    uint8_t attention; /* quantile bucket (0..255) of the citizen's political involvement beyond its
+                          group's mean (fixed at creation); sets its reception of mass media */
+    uint8_t appeals, bribes;
+    uint8_t flags; /* FL_*: disengaged, education, second-hand appeal experience */
+    uint16_t t_problem, t_media, t_platform, t_portal, t_tell, t_retry;
     uint32_t draws; /* position in the citizen's random stream (rng.h) */
 } tyndau_citizen;
 _Static_assert(sizeof(tyndau_citizen) == 32, "a citizen is half a cache line");
@@ -172,28 +184,40 @@ struct tyndau_model {
     uint64_t key_citizen;      /* citizen i's stream has key tyndau_mix64(key_citizen ^ i) */
     /* cells: citizens of region r, settlement s are [cell_start[k], cell_start[k+1]) with k = 2r+s */
     size_t cell_start[2 * TYNDAU_N_REGION + 1];
+    /* strata within a cell, laid out in STRATUM order: stratum s of cell k is
+       [stratum_start[k][s], stratum_start[k][s+1]); stratum_start[k][N_STRATUM] = cell_start[k+1] */
+    size_t stratum_start[2 * TYNDAU_N_REGION][N_STRATUM + 1];
+    int localities[2 * TYNDAU_N_REGION]; /* outreach localities of each cell (>= 1) */
     /* derived per-day tables */
     uint16_t *wd;         /* working-day index of each day (cumulative) */
     double *coverage;     /* platform coverage on each day */
     double *monitoring;   /* monitoring strength on each day */
     double *lam_media;    /* cumulative concept-media intensity [class][day+1], class: tyndau_media_class */
     double *lam_platform; /* cumulative platform-media intensity [day+1] */
-    double *lam_contact;  /* cumulative contact intensity [settlement][day+1] */
+    double *lam_portal;   /* cumulative eGov-portal platform-news intensity (full eGov users) [day+1] */
+    double *lam_outreach; /* cumulative rate of other outreach events per locality [settlement][day+1] */
     double *media_day;    /* concept-media rate of each source on each day [day][N_MEDIA_SOURCE] */
     double media_reach[N_MEDIA_CLASS][N_MEDIA_SOURCE]; /* reach of each source by class (parameters of today) */
     int next_change;      /* index of the first dated change not yet applied */
     double p_full[N_AGE][N_INCOME];   /* heard -> fully aware at an exposure, by age and income */
     gsl_ran_discrete_t *domain_table;
     /* distributions of small integers, sampled in O(1) by Walker's alias method */
-    gsl_ran_discrete_t *ties_table;       /* ties - 1 */
+    gsl_ran_discrete_t *ties_table[2];    /* ties - 1, [61+] */
     gsl_ran_discrete_t *prior_table[2];   /* prior evidence count, [61+] */
     gsl_ran_discrete_t *skill_table[N_DIGITAL]; /* skill byte 0..255 */
     gsl_ran_discrete_t *severity_table;   /* severity byte 0..255 */
     double problem_rate[2][2][2]; /* per day by [low income][rural][61+] */
-    double intercept_internet, intercept_egov, intercept_low;
-    double p_low[2][2], p_high[2][2];             /* income by [rural][61+] */
-    double p_internet[N_AGE][N_INCOME][2];        /* internet by age, income, [rural] */
-    double p_egov[N_AGE][N_INCOME][2];            /* full eGov given internet */
+    /* population model (population.c): cumulative-logit cut points of education, intercepts of
+       income and digital access solved against the national shares */
+    double edu_cut[2], intercept_low, intercept_high, intercept_internet, intercept_egov;
+    double stratum_p[2][N_STRATUM];                  /* P(age, income, education | [rural]) */
+    double p_internet[N_AGE][N_INCOME][N_EDU][2];    /* internet by age, income, education, [rural] */
+    double p_egov[N_AGE][N_INCOME][N_EDU][2];        /* full eGov given internet */
+    /* political involvement: z = involvement mean of (age, education) + e, e ~ N(0,1), stored as the
+       quantile bucket of e; disengaged when z < involvement_cut; reception multiplier
+       exp(reception_scale z) / mean */
+    double involvement_cut;
+    float reception[N_AGE][N_EDU][256];
     /* offices */
     int n_offices;
     tyndau_office *office;
@@ -236,6 +260,13 @@ static inline void tyndau_citizen_rng_done(tyndau_model *m, const gsl_rng *r, si
     m->c.s[i].draws = (uint32_t)tyndau_ctr_pos(r);
 }
 
+/* A citizen's reception multiplier of mass media (mean 1 over the population). */
+static inline double tyndau_reception(const tyndau_model *m, const tyndau_citizen *c)
+{
+    return m->reception[DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention];
+}
+static inline int tyndau_disengaged(const tyndau_citizen *c) { return (c->flags & FL_DISENGAGED) != 0; }
+
 /* population.c */
 tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err);
 tyndau_status tyndau_population_tables(tyndau_model *m, tyndau_error *err);
@@ -274,6 +305,8 @@ void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt
 int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev);
 /* add citizen i to the state counts of its groups */
 void tyndau_state_count(const tyndau_model *m, size_t i, int64_t state[][N_STATE_SERIES]);
+/* outreach.c: outreach events citizen i heard of in the 12 months up to the survey day */
+int tyndau_outreach_heard(const tyndau_model *m, gsl_rng *r, size_t i);
 /* survey.c */
 tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err);
 /* buffers */

@@ -189,8 +189,9 @@ void tyndau_model_free(tyndau_model *m)
     free(m->media_day);
     free(m->lam_media);
     free(m->lam_platform);
-    free(m->lam_contact);
-    gsl_ran_discrete_t *tables[] = {m->domain_table, m->ties_table, m->prior_table[0], m->prior_table[1],
+    free(m->lam_portal);
+    free(m->lam_outreach);
+    gsl_ran_discrete_t *tables[] = {m->domain_table, m->ties_table[0], m->ties_table[1], m->prior_table[0], m->prior_table[1],
                                     m->skill_table[0], m->skill_table[1], m->skill_table[2], m->severity_table};
     for (size_t k = 0; k < sizeof tables / sizeof *tables; k++)
         if (tables[k]) gsl_ran_discrete_free(tables[k]);
@@ -416,8 +417,13 @@ void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *
         for (int k = 0; k < 2; k++) v->evidence[l][k] = c->s[i].evidence[EV(l, k)];
     v->appeals = c->s[i].appeals;
     v->bribes = c->s[i].bribes;
-    v->contacts = c->s[i].contacts;
-    v->disengaged = c->s[i].disengaged;
+    v->edu = FL_EDU(c->s[i].flags);
+    v->reception = tyndau_reception(m, &c->s[i]);
+    v->disengaged = tyndau_disengaged(&c->s[i]);
+    v->story = (c->s[i].flags & FL_STORY) != 0;
+    gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
+    v->contacts = r ? tyndau_outreach_heard(m, r, i) : -1;
+    if (r) gsl_rng_free(r);
 }
 
 size_t tyndau_model_tie(const tyndau_model *m, size_t i, int j) { return tyndau_tie(m, i, j); }

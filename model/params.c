@@ -214,7 +214,7 @@ int tyndau_params_dated(size_t i)
     /* drawn at creation */
     static const char *const fixed[] = {"handlers_per_office_max", "init_aware_full", "prior_evidence",
                                         "prior_evidence_61plus", "prior_disengaged", "prior_trust_central",
-                                        "prior_trust_local"};
+                                        "prior_trust_local", "reception_scale"};
     for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
         if (strcmp(in->name, fixed[k]) == 0) return 0;
     return 1;
@@ -308,6 +308,11 @@ static tyndau_status check_values(const tyndau_params *p, tyndau_error *err)
         return TYNDAU_ERR(err, TYNDAU_EINPUT,
                           "keys 'income_low_share' + 'income_high_share': expected a sum of at most 1, got %g",
                           p->income_low_share + p->income_high_share);
+    if (p->edu_share_higher + p->edu_share_vocational > 1.0 + 1e-12)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                          "keys 'edu_share_higher' + 'edu_share_vocational': expected a sum of at most 1 (general "
+                          "secondary or less is the remainder), got %g",
+                          p->edu_share_higher + p->edu_share_vocational);
     if (p->egov_share > p->internet_share)
         return TYNDAU_ERR(err, TYNDAU_EINPUT,
                           "key 'egov_share': expected at most internet_share (%g), got %g",

@@ -2,12 +2,16 @@
  * population.c - the synthetic adult population (MODEL_BRIEF s1).
  *
  * Citizens are laid out cell by cell (region x settlement, largest-remainder
- * allocation of the agents to the regions' adult populations), then each
- * block of TYNDAU_BLOCK citizens draws its members' attributes from its own
- * RNG stream.  Shares that are sourced nationally (low income, internet, full
- * eGov) are matched exactly in expectation: the intercept of each logistic
- * model is solved against the population's composition, and only the odds
- * ratios are assumptions.
+ * allocation of the agents to the regions' adult populations) and, within a cell,
+ * stratum by stratum (age band x income group x education, STRATUM order), each
+ * stratum's size the largest-remainder allocation of the cell's agents to the
+ * stratum's expected share.  The strata make the population's group shares exact
+ * and let ties find a member of a given age band and income group in O(1)
+ * (ties.c).  Then each citizen draws its other attributes from its own creation
+ * stream.  Shares that are sourced nationally (education, low and high income,
+ * internet, full eGov, disengagement) are matched in expectation: the intercept of
+ * each logistic model is solved against the population's composition, and only the
+ * odds ratios are assumptions.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,27 +24,44 @@
 #include "regions.h"
 
 static double logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
+static double ln_or(double odds_ratio) { return log(odds_ratio); }
 
-/* Composition of the population used to solve intercepts: weights over
- * (age, rural) assuming age independent of settlement. */
+/* Composition used to solve intercepts: age shares and the rural share, age
+ * independent of settlement. */
 typedef struct {
     double age[N_AGE];
     double rural;
 } composition;
 
-static double p_low(const tyndau_params *p, double a, int rural, int old)
+/* Shift of the cumulative logit of education for (age, rural). */
+static double edu_shift(const tyndau_params *p, int age, int rural)
 {
-    return logistic(a + (rural ? log(p->income_low_odds_rural) : 0.0) +
-                    (old ? log(p->income_low_odds_61plus) : 0.0));
+    return (rural ? ln_or(p->edu_odds_rural) : 0.0) + (age == AGE_18_29 ? ln_or(p->edu_odds_18_29) : 0.0) +
+           (age == AGE_61P ? ln_or(p->edu_odds_61plus) : 0.0);
 }
 
-static double p_high(const tyndau_params *p, double plow)
+/* P(education = e | age, rural) for cut points c[0] (vocational or higher), c[1] (higher). */
+static double p_edu(const tyndau_params *p, const double c[2], int age, int rural, int e)
 {
-    double h = p->income_low_share < 1.0 ? p->income_high_share / (1.0 - p->income_low_share) : 0.0;
-    return h * (1.0 - plow);
+    double x = edu_shift(p, age, rural);
+    double ge1 = logistic(c[0] + x), ge2 = logistic(c[1] + x);
+    if (ge2 > ge1) ge2 = ge1; /* cut points out of order only when a target share is 0 */
+    return e == EDU_HIGHER ? ge2 : e == EDU_VOCATIONAL ? ge1 - ge2 : 1.0 - ge1;
 }
 
-static double digital_logit(const tyndau_params *p, double c, int age, int income, int rural)
+static double p_low(const tyndau_params *p, double a, int age, int rural, int e)
+{
+    return logistic(a + (rural ? ln_or(p->income_low_odds_rural) : 0.0) +
+                    (age == AGE_61P ? ln_or(p->income_low_odds_61plus) : 0.0) + ln_or(p->income_low_odds_edu) * (e - 1));
+}
+
+/* P(high | not low, education) */
+static double p_high_given(const tyndau_params *p, double b, int e)
+{
+    return logistic(b + ln_or(p->income_high_odds_edu) * (e - 1));
+}
+
+static double digital_logit(const tyndau_params *p, double c, int age, int income, int edu, int rural)
 {
     double x = c;
     if (rural) x += log(p->digital_odds_rural);
@@ -48,31 +69,61 @@ static double digital_logit(const tyndau_params *p, double c, int age, int incom
     if (age == AGE_61P) x += log(p->digital_odds_61plus);
     if (income == INC_LOW) x += log(p->digital_odds_low_income);
     if (income == INC_HIGH) x -= log(p->digital_odds_low_income);
+    x += log(p->digital_odds_edu) * (edu - 1);
     return x;
 }
 
-typedef enum { SOLVE_LOW, SOLVE_INTERNET, SOLVE_EGOV } solve_kind;
+typedef enum { SOLVE_EDU1, SOLVE_EDU2, SOLVE_LOW, SOLVE_HIGH, SOLVE_INTERNET, SOLVE_EGOV } solve_kind;
 
-/* Expected national share for an intercept x (given the intercepts already solved). */
+/* P(age, income, education | rural) with the intercepts solved so far and the one being solved
+ * (kind k at value x) in place. */
+static void strata(const tyndau_model *m, const double cut[2], double a_low, double b_high, int age, int rural,
+                   double out[N_INCOME][N_EDU])
+{
+    const tyndau_params *p = &m->p;
+    for (int e = 0; e < N_EDU; e++) {
+        double pe = p_edu(p, cut, age, rural, e), lo = p_low(p, a_low, age, rural, e);
+        double hi = (1.0 - lo) * p_high_given(p, b_high, e);
+        out[INC_LOW][e] = pe * lo;
+        out[INC_HIGH][e] = pe * hi;
+        out[INC_MIDDLE][e] = pe * (1.0 - lo - hi);
+    }
+}
+
+/* Expected national share for intercept x of kind k (given the intercepts already solved). */
 static double expected_share(const tyndau_model *m, const composition *w, solve_kind k, double x)
 {
     const tyndau_params *p = &m->p;
+    double cut[2] = {m->edu_cut[0], m->edu_cut[1]};
+    double a_low = m->intercept_low, b_high = m->intercept_high;
+    if (k == SOLVE_EDU1) cut[0] = x, cut[1] = -INFINITY;
+    if (k == SOLVE_EDU2) cut[1] = x;
+    if (k == SOLVE_LOW) a_low = x;
+    if (k == SOLVE_HIGH) b_high = x;
     double total = 0.0;
     for (int a = 0; a < N_AGE; a++)
         for (int r = 0; r < 2; r++) {
             double wr = w->age[a] * (r ? w->rural : 1.0 - w->rural);
-            double lo = p_low(p, k == SOLVE_LOW ? x : m->intercept_low, r, a == AGE_61P);
-            if (k == SOLVE_LOW) {
-                total += wr * lo;
+            if (k == SOLVE_EDU1 || k == SOLVE_EDU2) {
+                total += wr * (k == SOLVE_EDU1 ? 1.0 - p_edu(p, cut, a, r, EDU_SECONDARY) : p_edu(p, cut, a, r, EDU_HIGHER));
                 continue;
             }
-            double hi = p_high(p, lo);
-            double pinc[N_INCOME] = {lo, 1.0 - lo - hi, hi};
-            for (int i = 0; i < N_INCOME; i++) {
-                double pi = logistic(digital_logit(p, k == SOLVE_INTERNET ? x : m->intercept_internet, a, i, r));
-                double pe = k == SOLVE_EGOV ? logistic(digital_logit(p, x, a, i, r)) : 1.0;
-                total += wr * pinc[i] * pi * pe;
-            }
+            double s[N_INCOME][N_EDU];
+            strata(m, cut, a_low, b_high, a, r, s);
+            for (int y = 0; y < N_INCOME; y++)
+                for (int e = 0; e < N_EDU; e++) {
+                    if (k == SOLVE_LOW) {
+                        if (y == INC_LOW) total += wr * s[y][e];
+                        continue;
+                    }
+                    if (k == SOLVE_HIGH) {
+                        if (y == INC_HIGH) total += wr * s[y][e];
+                        continue;
+                    }
+                    double pi = logistic(digital_logit(p, k == SOLVE_INTERNET ? x : m->intercept_internet, a, y, e, r));
+                    double pe = k == SOLVE_EGOV ? logistic(digital_logit(p, x, a, y, e, r)) : 1.0;
+                    total += wr * s[y][e] * pi * pe;
+                }
         }
     return total;
 }
@@ -94,13 +145,13 @@ static double solve_intercept(const tyndau_model *m, const composition *w, solve
     return 0.5 * (lo + hi);
 }
 
-/* Largest-remainder allocation of n items to weights (deterministic). */
+/* Largest-remainder allocation of n items to k weights (deterministic; ties to the first). */
 static void allocate(size_t n, const double *w, int k, size_t *out)
 {
     double sum = 0.0;
     for (int i = 0; i < k; i++) sum += w[i];
     size_t given = 0;
-    double rem[2 * TYNDAU_N_REGION + 8];
+    double rem[2 * TYNDAU_N_REGION + N_STRATUM];
     for (int i = 0; i < k; i++) {
         double exact = sum > 0 ? (double)n * w[i] / sum : 0.0;
         out[i] = (size_t)floor(exact);
@@ -160,14 +211,14 @@ static gsl_ran_discrete_t *poisson_table(double mu)
     return gsl_ran_discrete_preproc(256, pmf);
 }
 
-/* ties - 1 ~ negative binomial with mean ties_mean - 1 (size ties_dispersion), the
- * tail folded into ties_max - 1. */
-static gsl_ran_discrete_t *ties_table(const tyndau_params *p)
+/* ties - 1 ~ negative binomial with mean `mean` - 1 (size ties_dispersion), the tail folded
+ * into ties_max - 1. */
+static gsl_ran_discrete_t *ties_table(const tyndau_params *p, double mean)
 {
     int kmax = p->ties_max - 1;
     double *pmf = tyndau_calloc((size_t)kmax + 1, sizeof *pmf), sum = 0.0;
     if (pmf == NULL) return NULL;
-    double mu = p->ties_mean - 1.0, nb = p->ties_dispersion, q = nb / (nb + mu);
+    double mu = mean - 1.0, nb = p->ties_dispersion, q = nb / (nb + mu);
     for (int k = 0; k < kmax; k++) sum += (pmf[k] = mu > 0 ? gsl_ran_negative_binomial_pdf((unsigned)k, q, nb) : k == 0);
     pmf[kmax] = sum < 1.0 ? 1.0 - sum : 0.0;
     gsl_ran_discrete_t *t = gsl_ran_discrete_preproc((size_t)kmax + 1, pmf);
@@ -181,47 +232,92 @@ tyndau_status tyndau_population_tables(tyndau_model *m, tyndau_error *err)
     const double skill[N_DIGITAL] = {p->skill_mean_offline, p->skill_mean_internet, p->skill_mean_egov};
     for (int d = 0; d < N_DIGITAL; d++) m->skill_table[d] = byte_beta_table(skill[d], p->skill_concentration);
     m->severity_table = byte_beta_table(p->severity_mean, p->severity_concentration);
-    m->ties_table = ties_table(p);
+    m->ties_table[0] = ties_table(p, p->ties_mean);
+    m->ties_table[1] = ties_table(p, 1.0 + (p->ties_mean - 1.0) * p->ties_61plus_ratio);
     m->prior_table[0] = poisson_table(p->prior_evidence);
     m->prior_table[1] = poisson_table(p->prior_evidence * p->prior_evidence_61plus);
     for (int d = 0; d < N_DIGITAL; d++)
         if (m->skill_table[d] == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
-    if (!m->severity_table || !m->ties_table || !m->prior_table[0] || !m->prior_table[1])
+    if (!m->severity_table || !m->ties_table[0] || !m->ties_table[1] || !m->prior_table[0] || !m->prior_table[1])
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     return TYNDAU_OK;
 }
 
-/* Draw one citizen's attributes and first events. */
-static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int rural)
+/* Mean political involvement of (age, education): the group's offset from 30-45 and vocational. */
+static double involvement_mean(const tyndau_params *p, int age, int edu)
+{
+    const double by_age[N_AGE] = {p->involvement_age_18_29, 0.0, p->involvement_age_46_60, p->involvement_age_61plus};
+    return by_age[age] + p->involvement_edu * (edu - 1);
+}
+
+/* Standard-normal quantile of bucket b's lower edge (b = 0..256). */
+static double bucket_edge(int b)
+{
+    return b <= 0 ? -INFINITY : b >= 256 ? INFINITY : gsl_cdf_ugaussian_Pinv(b / 256.0);
+}
+
+/* The involvement model: the threshold below which a citizen is disengaged (the national share
+ * prior_disengaged) and the reception multipliers of every (age, education, bucket), normalised
+ * to mean 1 over the national composition w[age][edu].  A bucket stands for the mean of the
+ * standard normal within it, E[e | bucket] = 256 (phi(lower) - phi(upper)). */
+static void involvement_tables(tyndau_model *m, const double w[N_AGE][N_EDU])
+{
+    const tyndau_params *p = &m->p;
+    double target = p->prior_disengaged, lo = -60.0, hi = 60.0;
+    if (target <= 0.0)
+        m->involvement_cut = -INFINITY;
+    else if (target >= 1.0)
+        m->involvement_cut = INFINITY;
+    else {
+        for (int it = 0; it < 200; it++) {
+            double mid = 0.5 * (lo + hi), share = 0.0;
+            for (int a = 0; a < N_AGE; a++)
+                for (int e = 0; e < N_EDU; e++) share += w[a][e] * gsl_cdf_ugaussian_P(mid - involvement_mean(p, a, e));
+            if (share < target)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        m->involvement_cut = 0.5 * (lo + hi);
+    }
+    double centre[256];
+    for (int b = 0; b < 256; b++) {
+        double zl = bucket_edge(b), zh = bucket_edge(b + 1);
+        double fl = isinf(zl) ? 0.0 : gsl_ran_ugaussian_pdf(zl), fh = isinf(zh) ? 0.0 : gsl_ran_ugaussian_pdf(zh);
+        centre[b] = 256.0 * (fl - fh);
+    }
+    double s = p->reception_scale, mean = 0.0;
+    for (int a = 0; a < N_AGE; a++)
+        for (int e = 0; e < N_EDU; e++)
+            for (int b = 0; b < 256; b++) mean += w[a][e] / 256.0 * exp(s * (involvement_mean(p, a, e) + centre[b]));
+    for (int a = 0; a < N_AGE; a++)
+        for (int e = 0; e < N_EDU; e++)
+            for (int b = 0; b < 256; b++)
+                m->reception[a][e][b] = s == 0.0 ? 1.0f : (float)(exp(s * (involvement_mean(p, a, e) + centre[b])) / mean);
+}
+
+/* Draw citizen i's attributes (its stratum given) and first events. */
+static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int rural, int stratum)
 {
     const tyndau_params *p = &m->p;
     tyndau_citizens *c = &m->c;
+    int age = stratum / (N_INCOME * N_EDU), income = stratum / N_EDU % N_INCOME, edu = stratum % N_EDU;
     memset(&c->s[i], 0, sizeof c->s[i]);
     tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_CITIZEN_INIT, i), 0);
-    double u = gsl_rng_uniform(r);
-    int age = AGE_61P;
-    double cum = 0.0;
-    const double shares[3] = {p->age_share_18_29, p->age_share_30_45, p->age_share_46_60};
-    for (int a = 0; a < 3; a++) {
-        cum += shares[a];
-        if (u < cum) {
-            age = a;
-            break;
-        }
-    }
     int sex = gsl_rng_uniform(r) < p->male_share ? SEX_MALE : SEX_FEMALE;
-    double lo = m->p_low[rural][age == AGE_61P], hi = m->p_high[rural][age == AGE_61P];
-    u = gsl_rng_uniform(r);
-    int income = u < lo ? INC_LOW : u < lo + hi ? INC_HIGH : INC_MIDDLE;
     int digital = DIG_NONE;
-    if (gsl_rng_uniform(r) < m->p_internet[age][income][rural])
-        digital = gsl_rng_uniform(r) < m->p_egov[age][income][rural] ? DIG_EGOV : DIG_INTERNET;
+    if (gsl_rng_uniform(r) < m->p_internet[age][income][edu][rural])
+        digital = gsl_rng_uniform(r) < m->p_egov[age][income][edu][rural] ? DIG_EGOV : DIG_INTERNET;
     c->s[i].demo = (uint8_t)(age | income << 2 | rural << 4 | sex << 5 | digital << 6);
     c->s[i].region = (uint8_t)region;
     c->s[i].skill = (uint8_t)gsl_ran_discrete(r, m->skill_table[digital]);
-    c->s[i].ties = (uint8_t)(1 + gsl_ran_discrete(r, m->ties_table));
-    int engaged = gsl_rng_uniform(r) >= p->prior_disengaged;
-    c->s[i].disengaged = (uint8_t)!engaged;
+    c->s[i].ties = (uint8_t)(1 + gsl_ran_discrete(r, m->ties_table[age == AGE_61P]));
+    /* political involvement: its quantile bucket, and disengagement below the threshold */
+    double u = gsl_rng_uniform_pos(r);
+    int bucket = (int)(u * 256.0);
+    c->s[i].attention = (uint8_t)(bucket > 255 ? 255 : bucket);
+    int engaged = involvement_mean(p, age, edu) + gsl_cdf_ugaussian_Pinv(u) >= m->involvement_cut;
+    c->s[i].flags = (uint8_t)((engaged ? 0u : FL_DISENGAGED) | (unsigned)edu << 1);
     for (int lev = 0; lev < N_LEVEL; lev++) {
         unsigned n = engaged ? (unsigned)gsl_ran_discrete(r, m->prior_table[age == AGE_61P]) : 0;
         double trust = lev == LEV_CENTRAL ? p->prior_trust_central : p->prior_trust_local;
@@ -231,23 +327,25 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
     }
     int full = gsl_rng_uniform(r) < p->init_aware_full;
     c->s[i].aware = AW_MAKE(full ? CA_FULL : CA_NONE, CC_OTHER, PA_NONE);
-    /* first events */
+    /* first events; mass media at the citizen's reception multiplier */
     int n_days = m->n_days;
     size_t n1 = (size_t)n_days + 1;
     double rate = m->problem_rate[income == INC_LOW][rural][age == AGE_61P];
     double t = rate > 0 ? gsl_ran_exponential(r, 1.0) / rate : INFINITY;
     c->s[i].t_problem = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
     int cls = tyndau_media_class(c->s[i].demo);
-    c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, n_days, -1, gsl_ran_exponential(r, 1.0));
-    c->s[i].t_platform = tyndau_next_from_table(m->lam_platform, n_days, -1, gsl_ran_exponential(r, 1.0));
-    c->s[i].t_contact = tyndau_next_from_table(m->lam_contact + (size_t)rural * n1, n_days, -1,
-                                             gsl_ran_exponential(r, 1.0));
+    double rec = tyndau_reception(m, &c->s[i]);
+    double e1 = gsl_ran_exponential(r, 1.0), e2 = gsl_ran_exponential(r, 1.0);
+    c->s[i].t_media = rec > 0 ? tyndau_next_from_table(m->lam_media + (size_t)cls * n1, n_days, -1, e1 / rec) : TYNDAU_NEVER;
+    c->s[i].t_platform = rec > 0 ? tyndau_next_from_table(m->lam_platform, n_days, -1, e2 / rec) : TYNDAU_NEVER;
+    double e3 = gsl_ran_exponential(r, 1.0);
+    c->s[i].t_portal = digital == DIG_EGOV ? tyndau_next_from_table(m->lam_portal, n_days, -1, e3) : TYNDAU_NEVER;
     c->s[i].t_tell = TYNDAU_NEVER;
     c->s[i].t_retry = TYNDAU_NEVER;
     uint16_t nx = c->s[i].t_problem;
     if (c->s[i].t_media < nx) nx = c->s[i].t_media;
     if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;
-    if (c->s[i].t_contact < nx) nx = c->s[i].t_contact;
+    if (c->s[i].t_portal < nx) nx = c->s[i].t_portal;
     c->next[i] = nx;
 }
 
@@ -272,37 +370,59 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
     m->cell_start[0] = 0;
     for (int k = 0; k < 2 * TYNDAU_N_REGION; k++) m->cell_start[k + 1] = m->cell_start[k] + cnt[k];
 
-    /* intercepts */
+    /* intercepts, in the order each needs the ones before */
     composition comp;
     comp.age[AGE_18_29] = p->age_share_18_29;
     comp.age[AGE_30_45] = p->age_share_30_45;
     comp.age[AGE_46_60] = p->age_share_46_60;
     comp.age[AGE_61P] = 1.0 - p->age_share_18_29 - p->age_share_30_45 - p->age_share_46_60;
     comp.rural = rural / popsum;
+    m->edu_cut[1] = -INFINITY;
+    m->edu_cut[0] = solve_intercept(m, &comp, SOLVE_EDU1, p->edu_share_vocational + p->edu_share_higher);
+    m->edu_cut[1] = solve_intercept(m, &comp, SOLVE_EDU2, p->edu_share_higher);
+    m->intercept_high = 0.0;
     m->intercept_low = solve_intercept(m, &comp, SOLVE_LOW, p->income_low_share);
+    m->intercept_high = solve_intercept(m, &comp, SOLVE_HIGH, p->income_high_share);
     m->intercept_internet = solve_intercept(m, &comp, SOLVE_INTERNET, p->internet_share);
-    m->intercept_egov = p->internet_share > 0
-                            ? solve_intercept(m, &comp, SOLVE_EGOV, p->egov_share)
-                            : -INFINITY;
-    /* the cell probabilities the intercepts imply, once (not per citizen) */
+    m->intercept_egov = p->internet_share > 0 ? solve_intercept(m, &comp, SOLVE_EGOV, p->egov_share) : -INFINITY;
+    /* what the intercepts imply, once (not per citizen) */
+    double national[N_AGE][N_EDU] = {{0}};
     for (int ru = 0; ru < 2; ru++)
-        for (int old = 0; old < 2; old++) {
-            m->p_low[ru][old] = p_low(p, m->intercept_low, ru, old);
-            m->p_high[ru][old] = p_high(p, m->p_low[ru][old]);
+        for (int a = 0; a < N_AGE; a++) {
+            double s[N_INCOME][N_EDU];
+            strata(m, m->edu_cut, m->intercept_low, m->intercept_high, a, ru, s);
+            for (int y = 0; y < N_INCOME; y++)
+                for (int e = 0; e < N_EDU; e++) {
+                    double pr = comp.age[a] * s[y][e];
+                    m->stratum_p[ru][STRATUM(a, y, e)] = pr > 0.0 ? pr : 0.0;
+                    national[a][e] += (ru ? comp.rural : 1.0 - comp.rural) * (pr > 0.0 ? pr : 0.0);
+                    m->p_internet[a][y][e][ru] = logistic(digital_logit(p, m->intercept_internet, a, y, e, ru));
+                    m->p_egov[a][y][e][ru] = logistic(digital_logit(p, m->intercept_egov, a, y, e, ru));
+                }
         }
-    for (int a = 0; a < N_AGE; a++)
-        for (int inc = 0; inc < N_INCOME; inc++)
-            for (int ru = 0; ru < 2; ru++) {
-                m->p_internet[a][inc][ru] = logistic(digital_logit(p, m->intercept_internet, a, inc, ru));
-                m->p_egov[a][inc][ru] = logistic(digital_logit(p, m->intercept_egov, a, inc, ru));
-            }
+    involvement_tables(m, national);
     for (int lo = 0; lo < 2; lo++)
         for (int ru = 0; ru < 2; ru++)
             for (int old = 0; old < 2; old++)
                 m->problem_rate[lo][ru][old] = p->problem_rate / 365.25 * (lo ? p->problem_mult_low_income : 1.0) *
                                                (ru ? p->problem_mult_rural : 1.0) *
                                                (old ? p->problem_mult_61plus : 1.0);
-
+    /* strata of each cell */
+    for (int k = 0; k < 2 * TYNDAU_N_REGION; k++) {
+        size_t sc[N_STRATUM];
+        allocate(cnt[k], m->stratum_p[k % 2], N_STRATUM, sc);
+        m->stratum_start[k][0] = m->cell_start[k];
+        for (int s = 0; s < N_STRATUM; s++) m->stratum_start[k][s + 1] = m->stratum_start[k][s] + sc[s];
+    }
+    /* outreach localities: the national number of each settlement type shared out over the cells */
+    size_t by_type[2] = {0, 0};
+    for (int k = 0; k < 2 * TYNDAU_N_REGION; k++) by_type[k % 2] += cnt[k];
+    for (int k = 0; k < 2 * TYNDAU_N_REGION; k++) {
+        int national_loc = k % 2 == SET_RURAL ? p->outreach_localities_rural : p->outreach_localities_urban;
+        double share = by_type[k % 2] > 0 ? (double)cnt[k] / (double)by_type[k % 2] : 0.0;
+        double l = floor(national_loc * share + 0.5);
+        m->localities[k] = l < 1.0 ? 1 : l > (double)(cnt[k] > 0 ? cnt[k] : 1) ? (int)(cnt[k] > 0 ? cnt[k] : 1) : (int)l;
+    }
 
     /* attributes, block by block; each citizen draws from its own stream */
     int bad = 0;
@@ -314,11 +434,12 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
             continue;
         }
         size_t i0 = b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < n ? i0 + TYNDAU_BLOCK : n;
-        int k = 0;
+        int k = 0, s = 0;
         while (m->cell_start[k + 1] <= i0) k++;
         for (size_t i = i0; i < i1; i++) {
-            while (m->cell_start[k + 1] <= i) k++;
-            init_citizen(m, r, i, k / 2, k % 2);
+            while (m->cell_start[k + 1] <= i) k++, s = 0;
+            while (m->stratum_start[k][s + 1] <= i) s++;
+            init_citizen(m, r, i, k / 2, k % 2, s);
         }
         gsl_rng_free(r);
     }

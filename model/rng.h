@@ -15,8 +15,18 @@
 #include <stdint.h>
 
 /* Kinds of stream: one per citizen at creation, one per citizen for its life, one
- * per appeal at each office, one per bureaucrat trait, one for the survey. */
-enum { KEY_CITIZEN_INIT = 16, KEY_CITIZEN, KEY_APPEAL, KEY_TRAIT, KEY_SURVEY };
+ * per appeal at each office, one per bureaucrat trait, one for the survey, and those
+ * of community outreach (outreach.c). */
+enum {
+    KEY_CITIZEN_INIT = 16,
+    KEY_CITIZEN,
+    KEY_APPEAL,
+    KEY_TRAIT,
+    KEY_SURVEY,
+    KEY_OUTREACH,             /* a citizen's hearing of its locality's outreach events */
+    KEY_OUTREACH_LOCALITY,    /* a locality's outreach events */
+    KEY_OUTREACH_LOCALITY_OF  /* which locality a citizen lives in (a hash, no stream) */
+};
 
 /* SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer. */
 static inline uint64_t tyndau_mix64(uint64_t z)

@@ -35,7 +35,8 @@ static void media_reach(const tyndau_params *p, int cls, double reach[N_MEDIA_SO
 {
     int low = cls % 2, age = cls / 2 % N_AGE, internet = cls / 2 / N_AGE;
     double social = age == AGE_61P ? p->social_reach_61plus : age == AGE_46_60 ? p->social_reach_46_60 : 1.0;
-    reach[CC_PRESIDENT] = internet ? social : p->tv_relay;
+    /* the President's answering on social media is relayed on television to everyone */
+    reach[CC_PRESIDENT] = (internet ? social : 0.0) + p->tv_relay;
     reach[CC_OFFICIALS] = internet ? social : 0.0;
     reach[CC_AKIMS] = internet ? social : 0.0;
     reach[CC_MONITORING] = 1.0;
@@ -71,9 +72,10 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
     m->media_day = tyndau_calloc(n1 * N_MEDIA_SOURCE, sizeof *m->media_day);
     m->lam_media = tyndau_calloc(n1 * N_MEDIA_CLASS, sizeof *m->lam_media);
     m->lam_platform = tyndau_calloc(n1, sizeof *m->lam_platform);
-    m->lam_contact = tyndau_calloc(n1 * N_SETTLEMENT, sizeof *m->lam_contact);
+    m->lam_portal = tyndau_calloc(n1, sizeof *m->lam_portal);
+    m->lam_outreach = tyndau_calloc(n1 * N_SETTLEMENT, sizeof *m->lam_outreach);
     if (!m->wd || !m->coverage || !m->monitoring || !m->media_day || !m->lam_media || !m->lam_platform ||
-        !m->lam_contact)
+        !m->lam_portal || !m->lam_outreach)
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");
 
     tyndau_params pd = m->p; /* in effect on day d */
@@ -115,10 +117,11 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
             m->lam_media[(size_t)k * n1 + (size_t)d + 1] = m->lam_media[(size_t)k * n1 + (size_t)d] + l;
         }
         m->lam_platform[d + 1] = m->lam_platform[d] + p->media_platform * cov;
-        double reform = date >= p->announcement_date ? p->contact_reform : 1.0;
+        m->lam_portal[d + 1] = m->lam_portal[d] + p->egov_platform * cov;
+        double reform = date >= p->announcement_date ? p->outreach_reform : 1.0;
         for (int s = 0; s < N_SETTLEMENT; s++) {
-            double rate = (s == SET_RURAL ? p->contact_rural : p->contact_urban) / 365.25 * reform;
-            m->lam_contact[(size_t)s * n1 + (size_t)d + 1] = m->lam_contact[(size_t)s * n1 + (size_t)d] + rate;
+            double rate = (s == SET_RURAL ? p->outreach_extra_rural : p->outreach_extra_urban) / 365.25 * reform;
+            m->lam_outreach[(size_t)s * n1 + (size_t)d + 1] = m->lam_outreach[(size_t)s * n1 + (size_t)d] + rate;
         }
     }
     m->wd[n] = wd;

@@ -85,7 +85,6 @@ static double yes_prob(const tyndau_params *p, unsigned pos, unsigned neg, doubl
 typedef struct {
     double shift[8];
     uint64_t yes[8][YES_TAB][YES_TAB];
-    uint64_t dont_know; /* contact_dont_know */
 } yes_table;
 
 static uint64_t to_fix(double x) { return (uint64_t)(x * FIX_ONE + 0.5); } /* x in [0, 1] */
@@ -100,7 +99,6 @@ static void yes_table_init(const tyndau_params *p, yes_table *t)
         for (unsigned a = 0; a < YES_TAB; a++)
             for (unsigned b = 0; b < YES_TAB; b++) t->yes[s][a][b] = to_fix(yes_prob(p, a, b, shift[s]));
     }
-    t->dont_know = to_fix(p->contact_dont_know);
 }
 
 static uint64_t yes_lookup(const tyndau_params *p, const yes_table *t, int s, unsigned pos, unsigned neg)
@@ -137,7 +135,7 @@ static void two(answer *a, int k0, uint64_t p0, int k1)
 /* The survey's measurement model: the distributions of citizen i's answers to every
  * question, ans[q]; ans[q].n == 0 when i is outside question q's base.
  * docs/ODD.md section 8 states the same mapping in words. */
-static void answer_all(const tyndau_model *m, const yes_table *yt, size_t i, answer ans[N_QUESTION])
+static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outreach, size_t i, answer ans[N_QUESTION])
 {
     const tyndau_params *p = &m->p;
     const tyndau_citizen *c = &m->c.s[i];
@@ -157,23 +155,28 @@ static void answer_all(const tyndau_model *m, const yes_table *yt, size_t i, ans
         else
             two(an, 0, yes_lookup(p, yt, 0, pos, neg), 1);
     }
-    /* the seven principles: evidence about both levels together, a shift each */
+    /* the seven principles: evidence about both levels together, a shift each; judging the
+       quality of appeal handling also needs some knowledge of appeals: an own appeal, a tie's
+       story of one, or having heard of the reform that is about them (the concept, whose
+       meanings are all ways of answering appeals, or its appeal platforms) */
     unsigned pos = (unsigned)ev[0] + ev[2], neg = (unsigned)ev[1] + ev[3];
+    int knows_appeals =
+        c->appeals > 0 || (c->flags & FL_STORY) || AW_PLATFORM(a) != PA_NONE || AW_CONCEPT(a) != CA_NONE;
     for (int q = Q_PRINCIPLE_HEAR; q <= Q_PRINCIPLE_QUALITY; q++) {
-        if (pos + neg == 0)
+        if (pos + neg == 0 || (q == Q_PRINCIPLE_QUALITY && !knows_appeals))
             one(&ans[q], 2); /* don't know */
         else
             two(&ans[q], 0, yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg), 1);
     }
-    int k = c->contacts;
+    /* Table 7: the locality's outreach events the citizen heard of; those who heard of none say
+       they were not contacted, or, if disengaged from public affairs, that they do not know */
+    int k = tyndau_outreach_heard(m, outreach, i);
     if (k >= p->contact_often)
         one(&ans[Q_CONTACTED], 0);
     else if (k >= 1)
         one(&ans[Q_CONTACTED], 1);
-    else if (AW_CONCEPT(a) == CA_NONE && c->appeals == 0)
-        two(&ans[Q_CONTACTED], 3, yt->dont_know, 2); /* unaware, no appeal: don't know, or not contacted */
     else
-        one(&ans[Q_CONTACTED], 2);
+        one(&ans[Q_CONTACTED], tyndau_disengaged(c) ? 3 : 2);
 }
 
 /* Fine cells for the population sums: every group is a union of cells. */
@@ -207,7 +210,14 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     double (*sim)[N_QUESTION][MAX_RESP] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *sim);
     double (*base)[N_QUESTION] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *base);
     yes_table *yt = tyndau_calloc(1, sizeof *yt);
-    if (acc == NULL || sim == NULL || base == NULL || yt == NULL) {
+    /* one generator per thread for the outreach streams (outreach.c), pointed at each citizen's */
+    gsl_rng **orng = tyndau_calloc((size_t)nt + 1, sizeof *orng);
+    int ok = acc && sim && base && yt && orng;
+    for (int t = 0; ok && t <= nt; t++) ok = (orng[t] = gsl_rng_alloc(tyndau_rng_ctr)) != NULL;
+    if (!ok) {
+        for (int t = 0; orng && t <= nt; t++)
+            if (orng[t]) gsl_rng_free(orng[t]);
+        free(orng);
         free(yt);
         free(acc);
         free(sim);
@@ -226,7 +236,7 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
 #endif
         cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->s[i].demo, c->s[i].region)];
         answer ans[N_QUESTION];
-        answer_all(m, yt, i, ans);
+        answer_all(m, yt, orng[t], i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
             if (ans[q].n == 0) continue;
             ca->base[q]++;
@@ -271,16 +281,18 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         free(remaining), free(need), free(first), free(seen), free(w), free(rank);
         free(sim), free(base), free(yt), free(acc);
         if (r) gsl_rng_free(r);
+        for (int t = 0; t <= nt; t++) gsl_rng_free(orng[t]);
+        free(orng);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
     tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_SURVEY, 0), 0);
-#define STRATUM(region, demo) \
+#define QUOTA_STRATUM(region, demo) \
     ((((int)(region)*N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_SEX + (int)DEMO_SEX(demo)) * N_AGE + (int)DEMO_AGE(demo))
     /* stratum sizes from the population's cells (every citizen answers aware_concept) */
     for (int cell = 0; cell < N_CELL; cell++) {
         int age = cell % N_AGE, set = cell / (N_AGE * N_INCOME) % N_SETTLEMENT;
         int sex = cell / (N_AGE * N_INCOME * N_SETTLEMENT) % N_SEX, reg = cell / (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX);
-        remaining[STRATUM(reg, (uint8_t)(age | set << 4 | sex << 5))] += acc[cell].base[Q_AWARE_CONCEPT];
+        remaining[QUOTA_STRATUM(reg, (uint8_t)(age | set << 4 | sex << 5))] += acc[cell].base[Q_AWARE_CONCEPT];
     }
     free(acc);
     /* largest remainder */
@@ -316,7 +328,7 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     double (*qsim)[N_QUESTION][MAX_RESP] = sim + TYNDAU_N_GROUP;
     double (*qbase)[N_QUESTION] = base + TYNDAU_N_GROUP;
     for (size_t i = 0; i < n; i++) {
-        int st = STRATUM(c->s[i].region, c->s[i].demo);
+        int st = QUOTA_STRATUM(c->s[i].region, c->s[i].demo);
         size_t pos = seen[st]++;
         /* need[] now counts the respondents still to find in the stratum */
         if (need[st] == 0 || rank[first[st + 1] - need[st]] != pos) continue;
@@ -324,7 +336,7 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         int g[N_GTYPE];
         tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
         answer ans[N_QUESTION];
-        answer_all(m, yt, i, ans);
+        answer_all(m, yt, orng[nt], i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
             if (ans[q].n == 0) continue;
             uint64_t u = (uint64_t)(gsl_rng_uniform(r) * FIX_ONE); /* < ONE */
@@ -335,11 +347,13 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
             }
         }
     }
-#undef STRATUM
+#undef QUOTA_STRATUM
     free(first);
     free(seen);
     free(rank);
     gsl_rng_free(r);
+    for (int t = 0; t <= nt; t++) gsl_rng_free(orng[t]);
+    free(orng);
     free(yt);
     free(remaining);
     free(need);

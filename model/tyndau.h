@@ -101,8 +101,12 @@ typedef struct {
     tyndau_cchannel cchannel;
     tyndau_platform platform;
     int evidence[N_LEVEL][2]; /* [level][0 = positive, 1 = negative] */
-    int appeals, bribes, contacts;
+    tyndau_edu edu;
+    double reception; /* multiplier of mass-media exposure (mean 1 over the population) */
+    int appeals, bribes;
+    int contacts; /* outreach events heard of in the 12 months up to the survey day */
     int disengaged;
+    int story; /* has heard a tie's story of an appeal */
 } tyndau_citizen_view;
 void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *v);
 /* Citizen i's j-th tie (j < ties), or SIZE_MAX when it has none. */

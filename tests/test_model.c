@@ -232,48 +232,112 @@ static void test_retries_do_not_replace_new_problems(void **state)
     tyndau_model_free(m);
 }
 
-/* Proactive contacts in the survey's 12-month window: a Bernoulli process per
- * citizen-day with probability 1 - exp(-rate), the rate raised by contact_reform from
- * the announcement on.  Everyone notices every contact here. */
-static void test_contact_rate_recovered(void **state)
+/* Table 7 as community outreach.  Degenerate: with no outreach events at all nobody heard
+ * of any, so "not contacted" is exactly the engaged share and "don't know" exactly the
+ * disengaged share; with only the annual reporting meeting and certain hearing, everyone
+ * heard of exactly one ("rarely" is 100%). */
+static double survey_cell(const tyndau_model *m, const char *q, int group, const char *resp, int quota)
+{
+    size_t n;
+    const tyndau_survey_row *r = tyndau_model_survey(m, &n);
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(r[k].question, q) == 0 && r[k].group == group && strcmp(r[k].response, resp) == 0 &&
+            r[k].quota == quota)
+            return r[k].simulated;
+    fail_msg("no survey cell %s %d %s", q, group, resp);
+    return NAN;
+}
+
+static void test_outreach_degenerate(void **state)
 {
     (void)state;
     tyndau_params p;
     tyndau_params_default(&p);
-    set(&p, "contact_notice", "1");
-    set(&p, "prior_disengaged", "0");
-    size_t n = 30000;
-    tyndau_model *m = run(&p, n, 23);
-    double mean = 0.0, var = 0.0, got = 0.0;
+    set(&p, "outreach_report", "0");
+    set(&p, "outreach_extra_urban", "0");
+    set(&p, "outreach_extra_rural", "0");
+    size_t n = 20000;
+    tyndau_model *m = run(&p, n, 31);
+    size_t dis = 0;
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        dis += (size_t)v.disengaged;
+        assert_int_equal(v.contacts, 0);
+    }
+    assert_true(fabs(survey_cell(m, "authorities_contacted", 0, "dont_know", 0) - 100.0 * (double)dis / (double)n) < 1e-9);
+    assert_true(fabs(survey_cell(m, "authorities_contacted", 0, "not_contacted", 0) - 100.0 * (double)(n - dis) / (double)n) < 1e-9);
+    assert_true(survey_cell(m, "authorities_contacted", 0, "often", 0) == 0.0);
+    tyndau_model_free(m);
+    tyndau_params_default(&p);
+    set(&p, "outreach_report", "1");
+    set(&p, "outreach_extra_urban", "0");
+    set(&p, "outreach_extra_rural", "0");
+    set(&p, "outreach_hear_urban", "50");
+    set(&p, "outreach_hear_rural", "50");
+    set(&p, "reception_scale", "0");
+    m = run(&p, n, 31);
+    assert_true(survey_cell(m, "authorities_contacted", 0, "rarely", 0) == 100.0);
+    assert_true(survey_cell(m, "authorities_contacted", 0, "rarely", 1) == 100.0);
+    tyndau_model_free(m);
+}
+
+/* The number of outreach events a resident heard of: the reporting meeting and a Poisson
+ * number of other events in its locality, each heard with probability 1 - exp(-hear x its
+ * reception multiplier).  With one locality per resident (localities capped at the cell's
+ * size; a few residents share one by hash collision, which the tolerance allows for) the
+ * counts are independent: mean and variance from the parameters, the 12-month window and
+ * the reform's multiplier. */
+static void test_outreach_recovered(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "outreach_localities_urban", "1000000");
+    set(&p, "outreach_localities_rural", "1000000");
+    set(&p, "outreach_report", "0.7");
+    set(&p, "outreach_extra_urban", "1.5");
+    set(&p, "outreach_extra_rural", "2.5");
+    set(&p, "outreach_hear_urban", "0.3");
+    set(&p, "outreach_hear_rural", "0.6");
+    size_t n = 40000;
+    tyndau_model *m = run(&p, n, 37);
     int survey = p.survey_date - p.start_date;
+    double lam[2] = {0, 0};
+    for (int d = survey - 364; d <= survey; d++)
+        for (int s = 0; s < 2; s++)
+            lam[s] += (s ? p.outreach_extra_rural : p.outreach_extra_urban) / 365.25 *
+                      (p.start_date + d >= p.announcement_date ? p.outreach_reform : 1.0);
+    double mean = 0.0, var = 0.0, got = 0.0;
     for (size_t i = 0; i < n; i++) {
         tyndau_citizen_view v;
         tyndau_model_citizen(m, i, &v);
         got += v.contacts;
-        double base = (v.settlement == SET_RURAL ? p.contact_rural : p.contact_urban) / 365.25;
-        for (int d = survey - 364; d <= survey; d++) {
-            double rate = base * (p.start_date + d >= p.announcement_date ? p.contact_reform : 1.0);
-            double q = 1.0 - exp(-rate);
-            mean += q;
-            var += q * (1.0 - q);
-        }
+        int s = v.settlement == SET_RURAL;
+        double h = 1.0 - exp(-(s ? p.outreach_hear_rural : p.outreach_hear_urban) * v.reception);
+        /* heard = Bernoulli(0.7 h) + Poisson(lam h) */
+        double pr = p.outreach_report * h;
+        mean += pr + lam[s] * h;
+        var += pr * (1.0 - pr) + lam[s] * h;
     }
-    print_message("contacts: %.0f, expected %.1f +- %.1f\n", got, mean, sqrt(var));
-    assert_true(fabs(got - mean) < K_SE * sqrt(var));
+    print_message("outreach events heard: %.0f, expected %.1f +- %.1f\n", got, mean, sqrt(var));
+    assert_true(fabs(got - mean) < K_SE * sqrt(var) * 1.05);
     tyndau_model_free(m);
 }
 
 /* Without word of mouth, a citizen has heard of the concept iff a media exposure
- * reached it: probability 1 - exp(-L), L the cumulative intensity of its class
- * (internet, age) over the run, recomputed here from the parameters. */
-static void test_media_reach_recovered(void **state)
+ * reached it: probability 1 - exp(-L x r), L the cumulative intensity of its class
+ * (internet, age) over the run, recomputed here from the parameters, and r its reception
+ * multiplier.  With reception_scale 0 every multiplier is exactly 1 (equal exposure in every
+ * group); with reception the multipliers average 1 over the population. */
+static void media_reach_check(const char *reception, uint64_t seed)
 {
-    (void)state;
     tyndau_params p;
     tyndau_params_default(&p);
     set(&p, "wom_concept", "0");
+    set(&p, "reception_scale", reception);
     size_t n = 40000;
-    tyndau_model *m = run(&p, n, 29);
+    tyndau_model *m = run(&p, n, seed);
     double lam[2][N_AGE] = {{0}};
     for (int in = 0; in < 2; in++)
         for (int a = 0; a < N_AGE; a++) {
@@ -285,30 +349,76 @@ static void test_media_reach_recovered(void **state)
                                  : (double)(date - p.platform_start_date) / (p.platform_full_date - p.platform_start_date);
                 double pres = date >= p.announcement_date ? p.media_president : 0.0;
                 double off = date >= p.officials_social_date ? p.media_officials + p.media_akims : 0.0;
-                lam[in][a] += (in ? social : p.tv_relay) * pres + (in ? social : 0.0) * off + p.media_monitoring * cov;
+                lam[in][a] += ((in ? social : 0.0) + p.tv_relay) * pres + (in ? social : 0.0) * off + p.media_monitoring * cov;
             }
         }
-    double mean = 0.0, var = 0.0, got = 0.0;
+    double mean = 0.0, var = 0.0, got = 0.0, rsum = 0.0;
     for (size_t i = 0; i < n; i++) {
         tyndau_citizen_view v;
         tyndau_model_citizen(m, i, &v);
+        if (strcmp(reception, "0") == 0) assert_true(v.reception == 1.0);
+        rsum += v.reception;
         got += v.concept != CA_NONE;
-        double q = 1.0 - exp(-lam[v.digital != DIG_NONE][v.age]);
+        double q = 1.0 - exp(-lam[v.digital != DIG_NONE][v.age] * v.reception);
         mean += q;
         var += q * (1.0 - q);
     }
-    print_message("heard of the concept: %.0f, expected %.1f +- %.1f\n", got, mean, sqrt(var));
+    print_message("reception %s: heard of the concept: %.0f, expected %.1f +- %.1f; mean multiplier %.4f\n",
+                  reception, got, mean, sqrt(var), rsum / (double)n);
     assert_true(fabs(got - mean) < K_SE * sqrt(var));
     tyndau_model_free(m);
 }
 
+static void test_media_reach_recovered(void **state)
+{
+    (void)state;
+    media_reach_check("0", 29);
+    media_reach_check("1.2", 41);
+}
+
+/* Reception rises with involvement: with a positive education gradient of involvement the
+ * mean multiplier of the higher educated is above the general-secondary one's, and the mean
+ * over everyone is 1 (normalised over the expected composition; sampling and the cells'
+ * rounding allow a few per mille). */
+static void test_reception_by_group(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "reception_scale", "1");
+    set(&p, "involvement_edu", "0.5");
+    set(&p, "involvement_age_18_29", "0"); /* so that the education groups differ by education only */
+    set(&p, "involvement_age_46_60", "0");
+    set(&p, "involvement_age_61plus", "0");
+    size_t n = 60000;
+    tyndau_model *m = make(&p, n, 43);
+    double sum[N_EDU] = {0}, cnt[N_EDU] = {0}, all = 0, all2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        sum[v.edu] += v.reception;
+        cnt[v.edu] += 1;
+        all += v.reception;
+        all2 += v.reception * v.reception;
+    }
+    double mean = all / (double)n, se = sqrt((all2 / (double)n - mean * mean) / (double)n);
+    print_message("reception: mean %.4f +- %.4f; by education %.3f %.3f %.3f\n", mean, se, sum[0] / cnt[0],
+                  sum[1] / cnt[1], sum[2] / cnt[2]);
+    assert_true(fabs(mean - 1.0) < K_SE * se + 0.002);
+    /* exp(0.5) between adjacent education levels, for the group means of a lognormal */
+    double ratio = (sum[2] / cnt[2]) / (sum[1] / cnt[1]);
+    assert_true(fabs(ratio - exp(0.5)) < 0.08);
+    tyndau_model_free(m);
+}
+
 /* Shares solved against the population's composition are matched in expectation;
- * the allocation of agents to cells adds at most 34 agents of rounding. */
+ * the allocation of agents to cells and to the strata of each cell adds at most
+ * 34 x 37 agents of rounding. */
 static void check_share(const char *what, double got_count, double target, size_t n)
 {
     double se = sqrt(target * (1.0 - target) / (double)n), got = got_count / (double)n;
     print_message("%s: %.5f, expected %.5f +- %.5f\n", what, got, target, se);
-    assert_true(fabs(got - target) < K_SE * se + 34.0 / (double)n);
+    assert_true(fabs(got - target) < K_SE * se + 34.0 * 37.0 / (double)n);
 }
 
 static void test_population_shares(void **state)
@@ -318,7 +428,8 @@ static void test_population_shares(void **state)
     tyndau_params_default(&p);
     size_t n = 200000;
     tyndau_model *m = make(&p, n, 3);
-    double internet = 0, egov = 0, low = 0, high = 0, male = 0, old = 0, rural = 0;
+    double internet = 0, egov = 0, low = 0, high = 0, male = 0, old = 0, rural = 0, higher = 0, vocational = 0,
+           disengaged = 0;
     for (size_t i = 0; i < n; i++) {
         tyndau_citizen_view v;
         tyndau_model_citizen(m, i, &v);
@@ -329,6 +440,9 @@ static void test_population_shares(void **state)
         male += v.sex == SEX_MALE;
         old += v.age == AGE_61P;
         rural += v.settlement == SET_RURAL;
+        higher += v.edu == EDU_HIGHER;
+        vocational += v.edu == EDU_VOCATIONAL;
+        disengaged += v.disengaged;
         assert_true(v.ties >= 1 && v.ties <= p.ties_max);
         assert_true(v.skill >= 0.0 && v.skill <= 1.0);
     }
@@ -337,6 +451,9 @@ static void test_population_shares(void **state)
     check_share("low income", low, p.income_low_share, n);
     check_share("high income", high, p.income_high_share, n);
     check_share("male", male, p.male_share, n);
+    check_share("higher education", higher, p.edu_share_higher, n);
+    check_share("vocational education", vocational, p.edu_share_vocational, n);
+    check_share("disengaged", disengaged, p.prior_disengaged, n);
     check_share("61+", old, 1.0 - p.age_share_18_29 - p.age_share_30_45 - p.age_share_46_60, n);
     assert_true(rural / (double)n > 0.35 && rural / (double)n < 0.45); /* regions table: 40.9% (BNS) */
     tyndau_model_free(m);
@@ -368,6 +485,87 @@ static void test_ties_homophilous(void **state)
      * the share of same-settlement ties is at least 1 - ties_other_settlement */
     double q = 1.0 - p.ties_other_settlement, se = sqrt(q * (1 - q) / total);
     assert_true(same_settlement / total > q - K_SE * se);
+    tyndau_model_free(m);
+}
+
+/* Homophily by age band and income: a tie stays in the citizen's own age band with
+ * probability h + (1 - h) x (the band's share of the cell), and likewise for income; with
+ * no homophily the ties' age bands are the cells' (the population's) shares.  Ties to the
+ * other settlement are switched off so the cell is known; the expectation is summed tie by
+ * tie from the cell's composition (self-ties are moved to the next member, a bias of about
+ * one over the group's size). */
+static void ties_homophily_check(const char *h_age, const char *h_inc, uint64_t seed)
+{
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "ties_other_settlement", "0");
+    set(&p, "ties_age_homophily", h_age);
+    set(&p, "ties_income_homophily", h_inc);
+    size_t n = 60000;
+    tyndau_model *m = make(&p, n, seed);
+    static double cell_n[2 * TYNDAU_N_REGION], age_n[2 * TYNDAU_N_REGION][N_AGE], inc_n[2 * TYNDAU_N_REGION][N_INCOME];
+    memset(cell_n, 0, sizeof cell_n), memset(age_n, 0, sizeof age_n), memset(inc_n, 0, sizeof inc_n);
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        int k = 2 * v.region + (int)v.settlement;
+        cell_n[k]++, age_n[k][v.age]++, inc_n[k][v.income]++;
+    }
+    double ha = p.ties_age_homophily, hi = p.ties_income_homophily;
+    double got_a = 0, want_a = 0, var_a = 0, got_i = 0, want_i = 0, var_i = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        tyndau_citizen_view v, w;
+        tyndau_model_citizen(m, i, &v);
+        int k = 2 * v.region + (int)v.settlement;
+        double qa = ha + (1 - ha) * age_n[k][v.age] / cell_n[k], qi = hi + (1 - hi) * inc_n[k][v.income] / cell_n[k];
+        for (int j = 0; j < v.ties; j++) {
+            size_t t = tyndau_model_tie(m, i, j);
+            assert_true(t < n && t != i);
+            tyndau_model_citizen(m, t, &w);
+            assert_int_equal(w.region, v.region);
+            assert_int_equal(w.settlement, v.settlement);
+            got_a += w.age == v.age, want_a += qa, var_a += qa * (1 - qa);
+            got_i += w.income == v.income, want_i += qi, var_i += qi * (1 - qi);
+        }
+    }
+    print_message("homophily %s/%s: same age %.0f, expected %.1f +- %.1f; same income %.0f, expected %.1f +- %.1f\n",
+                  h_age, h_inc, got_a, want_a, sqrt(var_a), got_i, want_i, sqrt(var_i));
+    /* ties of one citizen share nothing but the citizen, so they are independent given it */
+    assert_true(fabs(got_a - want_a) < K_SE * sqrt(var_a) + 0.002 * want_a);
+    assert_true(fabs(got_i - want_i) < K_SE * sqrt(var_i) + 0.002 * want_i);
+    tyndau_model_free(m);
+}
+
+static void test_ties_age_income_homophily(void **state)
+{
+    (void)state;
+    ties_homophily_check("0", "0", 47);
+    ties_homophily_check("0.5", "0.3", 53);
+}
+
+/* Citizens aged 61+ have ties_61plus_ratio times as many ties beyond the first as the
+ * younger (both negative binomial; the fold into ties_max is negligible at these means). */
+static void test_ties_fewer_after_60(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "ties_61plus_ratio", "0.5");
+    size_t n = 60000;
+    tyndau_model *m = make(&p, n, 59);
+    double s[2] = {0, 0}, s2[2] = {0, 0}, c[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        int old = v.age == AGE_61P;
+        s[old] += v.ties - 1, s2[old] += (double)(v.ties - 1) * (v.ties - 1), c[old]++;
+    }
+    for (int old = 0; old < 2; old++) {
+        double mean = s[old] / c[old], se = sqrt((s2[old] / c[old] - mean * mean) / c[old]);
+        double want = (p.ties_mean - 1.0) * (old ? p.ties_61plus_ratio : 1.0);
+        print_message("ties - 1, %s: %.3f +- %.3f, expected %.3f\n", old ? "61+" : "under 61", mean, se, want);
+        assert_true(fabs(mean - want) < K_SE * se + 0.01 * want);
+    }
     tyndau_model_free(m);
 }
 
@@ -572,10 +770,14 @@ int main(void)
         cmocka_unit_test(test_appeals_conserved),
         cmocka_unit_test(test_problem_rate_recovered),
         cmocka_unit_test(test_retries_do_not_replace_new_problems),
-        cmocka_unit_test(test_contact_rate_recovered),
+        cmocka_unit_test(test_outreach_degenerate),
+        cmocka_unit_test(test_outreach_recovered),
         cmocka_unit_test(test_media_reach_recovered),
+        cmocka_unit_test(test_reception_by_group),
         cmocka_unit_test(test_population_shares),
         cmocka_unit_test(test_ties_homophilous),
+        cmocka_unit_test(test_ties_age_income_homophily),
+        cmocka_unit_test(test_ties_fewer_after_60),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_reentrant),
         cmocka_unit_test(test_bad_sizes),
