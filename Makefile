@@ -10,6 +10,8 @@
 #   make bench-compare    the scenario library's comparison: time, common random numbers
 #   make report  the baseline run and the scenario library (2021, and the 2030 horizon)
 #                compared, into out/report.html (about 7 minutes on 2 cores)
+#   make oat     one-at-a-time sensitivity of the survey (every parameter -50%/+50%) into
+#                docs/sensitivity.md (about 5 minutes on 2 cores)
 #   make docs    regenerate docs/parameters.md from model/params.def
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
 #
@@ -55,7 +57,7 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run report test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
+.PHONY: all run report oat test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
         check-docs asan-smoke
 all: $(BUILD)/tyndau
 
@@ -77,6 +79,14 @@ report: deps
 	  -o out/horizon.h5
 	$(PYTHON) analysis/report.py out/baseline.h5 out/library.h5 out/horizon.h5 -o out/report.html \
 	  --title "tyndau: the baseline and the scenario library"
+
+# every parameter at half and one and a half times its baseline value, one at a time: which
+# published survey cells move, and how far
+oat: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p out
+	$(PYTHON) analysis/oat.py --tyndau $(BUILD)/tyndau --agents 200000 --seed $(SEED) -o docs/sensitivity.md \
+	  --csv out/oat.csv
 
 # the compiler flags (MPI or not, sanitizers, -Werror) as a file that changes only when they
 # do, so that every object is rebuilt when they change

@@ -68,7 +68,7 @@ extern const char tyndau_embedded_baseline[];
 extern const char tyndau_embedded_marginals[];
 extern const char tyndau_build_commit[];
 
-#define MAXD 32
+#define MAXD 48
 #define MAX_HOLDOUT 32
 
 /* Stream kinds for many_seed. */

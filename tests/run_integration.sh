@@ -446,6 +446,25 @@ done
 # ---------------------------------------------------------------------------
 # 8. A run killed with SIGKILL leaves nothing under the output name.
 # ---------------------------------------------------------------------------
+# analysis/oat.py: one-at-a-time sensitivity, on two parameters at a small size; every CSV
+# difference is the changed cell minus the baseline's, the page lists both parameters, and a
+# parameter the program does not know is refused with exit 2
+"$PYTHON" analysis/oat.py --tyndau "$TYNDAU" --agents "$SMALL" --only tell_prob outreach_hear_rural \
+    -o "$tmp/oat.md" --csv "$tmp/oat.csv" >"$tmp/oat.out" 2>&1
+oatrc=$?
+[ "$oatrc" -eq 0 ] && grep -q '^| `tell_prob` | diffusion |' "$tmp/oat.md" && grep -q '^| `outreach_hear_rural` | outreach |' "$tmp/oat.md" &&
+    "$PYTHON" -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 2 * 2 * 62, len(rows)
+assert all(abs(float(r["changed"]) - float(r["baseline"]) - float(r["difference"])) < 1e-9 for r in rows)
+assert any(abs(float(r["difference"])) > 0.5 for r in rows if r["parameter"] == "tell_prob")
+' "$tmp/oat.csv" >>"$tmp/oat.out" 2>&1
+check "analysis/oat.py: exit $oatrc, both parameters on the page, differences consistent" $? "$tmp/oat.out"
+"$PYTHON" analysis/oat.py --tyndau "$TYNDAU" --agents "$SMALL" --only tell_prb -o "$tmp/oat2.md" >"$tmp/oat2.out" 2>&1
+[ $? -eq 2 ] && grep -q "unknown parameter 'tell_prb'" "$tmp/oat2.out" && [ ! -e "$tmp/oat2.md" ]
+check "analysis/oat.py refuses an unknown parameter with exit 2 and writes nothing" $? "$tmp/oat2.out"
+
 killed=$tmp/killed.h5
 "$TYNDAU" run -o "$killed" --agents 2000000 --seed 1 --quiet >/dev/null 2>"$tmp/killed.err" &
 bg_pid=$!
