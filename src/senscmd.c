@@ -302,7 +302,8 @@ static void check_range(warnings *w, const char *output, const char *what, const
 {
     if (isnan(c->lo) || isnan(c->hi) || (c->hi >= 0.0 && c->lo <= 1.0)) return;
     warn(w, "%s: the %s index of %s is %.3f [%.3f, %.3f], outside [0, 1] beyond its interval: the design is too "
-         "small for this output (more base rows)", output, what, param, c->value, c->lo, c->hi);
+         "small for this output (more base rows), or chance (about 1 in 40 intervals of an index that is 0)", output,
+         what, param, c->value, c->lo, c->hi);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -563,6 +564,7 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
                     printf("\n");
                 }
         }
+        fflush(stdout); /* the warnings after the table they are about */
         for (size_t k = 0; k < w.n; k++) fprintf(stderr, "tyndau: sensitivity: warning: %s\n", w.text[k]);
         char tmp[PATH_MAX + 48];
         snprintf(tmp, sizeof tmp, "%s.tmp", out);

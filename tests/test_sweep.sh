@@ -449,4 +449,12 @@ assert names == ["voice_rate"] + want, names[:4]
 assert (f["runs/status"][:] == 0).all()' "$tmp/pub.h5" "$ROOT/data/survey_2021/marginals.csv" 2>>"$tmp/pub.err"
 check "outputs = survey:published: every published cell of marginals.csv (62), each run done" $? "$tmp/pub.err"
 
+# the report draws sensitivity files: a heatmap of parameters x outputs with its numbers
+"$PYTHON" analysis/report.py "$tmp/sa_s.h5" "$tmp/mo_s.h5" -o "$tmp/sens.html" >"$tmp/rep.out" 2>&1 &&
+    grep -q "report: .* 2 figures" "$tmp/rep.out" &&
+    [ "$(grep -c '<h2>Sensitivity: which parameters drive each output</h2>' "$tmp/sens.html")" -eq 2 ] &&
+    grep -q "The numbers plotted (9 rows)" "$tmp/sens.html" && grep -q "<th>ST noise-corrected</th>" "$tmp/sens.html" &&
+    grep -q "<th>mu\*</th>" "$tmp/sens.html" && grep -q "Warnings of this file" "$tmp/sens.html"
+check "report.py on sensitivity files (Sobol and Morris): heatmaps, tables of the numbers, warnings" $? "$tmp/rep.out"
+
 finish
