@@ -243,24 +243,8 @@ check "a changed base file: --resume reruns, the file records the inherited text
 # 6. SALib's run order, CSV layouts, numpy/pandas headers, the estimators against a numpy
 #    transcription of SALib's formulas, noise runs, survey:published.
 # ---------------------------------------------------------------------------
-salfile() { # FILE DESIGN [extra [sweep] lines]
-    cat >"$1" <<EOF
-[sweep]
-scenario = $ROOT/scenarios/baseline.ini
-agents = 2000
-seed = 5
-replicates = 2
-design = $2
-points = 4
-outputs = voice_rate trust_central gap_income
-${3:-}
-
-[parameters]
-prior_disengaged = uniform 0.05 0.4
-media_platform = loguniform 0.0002 0.005
-prior_trust_local = uniform 0.3 0.9
-EOF
-}
+# salfile FILE DESIGN [extra [sweep] line]: sweepfile's sweep of 4 base rows
+salfile() { sweepfile "$1" "$2" 4 2000 "${3:-}"; }
 salfile "$tmp/sa.ini" saltelli "second_order = yes"
 salfile "$tmp/sb.ini" saltelli_salib "second_order = yes"
 "$TYNDAU" sweep "$tmp/sa.ini" -o "$tmp/sa.h5" -q 2>"$tmp/sa.err" && "$TYNDAU" sweep "$tmp/sb.ini" -o "$tmp/sb.h5" -q 2>>"$tmp/sa.err"
@@ -298,8 +282,8 @@ PY
 check "saltelli_salib = the saltelli design's Sobol points in SALib's order (numpy reordering); BA blocks; no A_i = B_i" $? "$tmp/py.out"
 
 csvfile() { # FILE CSV LAYOUT [extra]
-    printf '[sweep]\nscenario = %s\nagents = 2000\nseed = 5\nreplicates = 2\ndesign = csv\ncsv = %s\nlayout = %s\noutputs = voice_rate trust_central gap_income\n%s\n' \
-        "$ROOT/scenarios/baseline.ini" "$2" "$3" "${4:-}" >"$1"
+    printf '[sweep]\nscenario = %s\nagents = 2000\nseed = 11\nreplicates = 2\ndesign = csv\ncsv = %s\nlayout = %s\noutputs = %s\n%s\n' \
+        "$ROOT/scenarios/baseline.ini" "$2" "$3" "$(sed -n 's/^outputs = //p' "$tmp/s.ini")" "${4:-}" >"$1"
 }
 csvfile "$tmp/cn.ini" np.csv saltelli_salib "second_order = yes"
 csvfile "$tmp/cp.ini" pd.csv saltelli_salib "second_order = yes"
@@ -371,11 +355,11 @@ expect_bad "pandas' index column under a header without its empty name" "pdbad.c
 csvfile "$tmp/cl.ini" np.csv sobol
 expect_bad "an unknown layout" "cl.ini:8: key 'layout': expected saltelli, saltelli_salib or morris" -- sweep "$tmp/cl.ini" -o "$tmp/bad.h5"
 salfile "$tmp/lx.ini" lhs "layout = morris"
-expect_bad "a layout on a design that is not csv" "lx.ini:9: key 'layout': only for design = csv" -- sweep "$tmp/lx.ini" -o "$tmp/bad.h5"
+expect_bad "a layout on a design that is not csv" "lx.ini:10: key 'layout': only for design = csv" -- sweep "$tmp/lx.ini" -o "$tmp/bad.h5"
 salfile "$tmp/so.ini" lhs "second_order = yes"
-expect_bad "second_order on a Latin hypercube" "so.ini:9: key 'second_order': only for design = saltelli or saltelli_salib" -- sweep "$tmp/so.ini" -o "$tmp/bad.h5"
+expect_bad "second_order on a Latin hypercube" "so.ini:10: key 'second_order': only for design = saltelli or saltelli_salib" -- sweep "$tmp/so.ini" -o "$tmp/bad.h5"
 salfile "$tmp/nr.ini" saltelli "noise_runs = 4"
-expect_bad "noise_runs with replicates" "nr.ini:9: key 'noise_runs': with replicates = 2 the replicates measure the noise already" -- sweep "$tmp/nr.ini" -o "$tmp/bad.h5"
+expect_bad "noise_runs with replicates" "nr.ini:10: key 'noise_runs': with replicates = 2 the replicates measure the noise already" -- sweep "$tmp/nr.ini" -o "$tmp/bad.h5"
 printf '[sweep]\ndesign = csv\ncsv = plain.csv\nlayout = saltelli\noutputs = voice_rate\n' >"$tmp/np.ini"
 printf '0.1,0.2\n0.3,0.4\n' >"$tmp/plain.csv"
 expect_bad "a CSV without a header" "plain.csv:1: column '0.1' is not a real-valued parameter, expected parameter names (the first line is a number: the file has no header" -- sweep "$tmp/np.ini" -o "$tmp/bad.h5"
@@ -427,7 +411,7 @@ for i in 0 1; do "$TYNDAU" sweep "$tmp/nz.ini" -o "$tmp/nzs$i.h5" --shard "$i/2"
     grep -q "from the noise runs" "$tmp/nz.out" && ! grep -q "cannot be separated" "$tmp/nz.out" && "$PYTHON" -c '
 import h5py, sys, numpy as np
 f, t = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-assert f["runs/y"].shape == (20, 3) and f["noise/y"].shape == (6, 3), (f["runs/y"].shape, f["noise/y"].shape)
+assert f["runs/y"].shape == (20, 5) and f["noise/y"].shape == (6, 5), (f["runs/y"].shape, f["noise/y"].shape)
 assert np.all(f["noise/status"][:] == 0) and list(f["design/noise_point"][:]) == [0, 3, 6, 10, 13, 16]
 y, ny, p = f["runs/y"][:], f["noise/y"][:], f["design/noise_point"][:]
 assert not np.any(ny == y[p]), "a noise run repeats its point run: not a seed of its own"
@@ -453,7 +437,7 @@ check "outputs = survey:published: every published cell of marginals.csv (62), e
 "$PYTHON" analysis/report.py "$tmp/sa_s.h5" "$tmp/mo_s.h5" -o "$tmp/sens.html" >"$tmp/rep.out" 2>&1 &&
     grep -q "report: .* 2 figures" "$tmp/rep.out" &&
     [ "$(grep -c '<h2>Sensitivity: which parameters drive each output</h2>' "$tmp/sens.html")" -eq 2 ] &&
-    grep -q "The numbers plotted (9 rows)" "$tmp/sens.html" && grep -q "<th>ST noise-corrected</th>" "$tmp/sens.html" &&
+    grep -q "The numbers plotted (15 rows)" "$tmp/sens.html" && grep -q "<th>ST noise-corrected</th>" "$tmp/sens.html" &&
     grep -q "<th>mu\*</th>" "$tmp/sens.html" && grep -q "Warnings of this file" "$tmp/sens.html"
 check "report.py on sensitivity files (Sobol and Morris): heatmaps, tables of the numbers, warnings" $? "$tmp/rep.out"
 
