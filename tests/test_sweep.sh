@@ -433,6 +433,26 @@ assert names == ["voice_rate"] + want, names[:4]
 assert (f["runs/status"][:] == 0).all()' "$tmp/pub.h5" "$ROOT/data/survey_2021/marginals.csv" 2>>"$tmp/pub.err"
 check "outputs = survey:published: every published cell of marginals.csv (62), each run done" $? "$tmp/pub.err"
 
+# parts written by a tyndau whose saltelli points differ (before tyndau-sweep 1.1 the fingerprint
+# hashed only the input texts) are refused: the fingerprint now covers the points themselves
+cp "$tmp/t1.h5" "$tmp/old.h5.partial.0"
+"$PYTHON" - "$tmp/old.h5.partial.0" >"$tmp/py.out" 2>&1 <<'PY'
+import sys, h5py
+def fnv(h, s):
+    for b in (s or "").encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return ((h ^ 0xff) * 0x100000001b3) & 0xffffffffffffffff
+f = h5py.File(sys.argv[1], "r+")
+t = lambda k: f.attrs[k].decode() if isinstance(f.attrs[k], bytes) else f.attrs[k]
+old = "%016x" % fnv(fnv(fnv(0xcbf29ce484222325, t("sweep_text")), t("scenario_text")), None)
+assert old != t("fingerprint"), "the fingerprint does not cover the points"
+del f.attrs["fingerprint"]
+f.attrs["fingerprint"] = old
+print("ok")
+PY
+check "the fingerprint is not the texts-only one of tyndau-sweep 1.0" $? "$tmp/py.out"
+expect_bad "--resume with a part file of an older tyndau (texts-only fingerprint)" "old.h5.partial.0 is not a part of this sweep" -- sweep "$tmp/s.ini" -o "$tmp/old.h5" --resume
+
 # the report draws sensitivity files: a heatmap of parameters x outputs with its numbers
 "$PYTHON" analysis/report.py "$tmp/sa_s.h5" "$tmp/mo_s.h5" -o "$tmp/sens.html" >"$tmp/rep.out" 2>&1 &&
     grep -q "report: .* 2 figures" "$tmp/rep.out" &&
