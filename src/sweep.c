@@ -73,7 +73,6 @@
 
 extern const char tyndau_embedded_baseline[];
 extern const char tyndau_embedded_marginals[];
-extern const char tyndau_build_commit[];
 
 #define MAXD 40
 #define MAXOUT 128
@@ -104,7 +103,7 @@ typedef struct {
     uint64_t seed;
     design_t design;
     int levels, have_design, have_points;
-    int second_order; /* saltelli designs and layouts: BA_i blocks too (-1: not given, no) */
+    int second_order; /* saltelli designs and layouts: the BA_i blocks too (0 when not given) */
     int layout;       /* design = csv: the design whose run order the rows follow, -1 none */
     size_t noise_runs;
     /* where keys were read, for the checks after the whole file is read (0: not given) */
@@ -408,8 +407,9 @@ static int load_csv(sweep_cfg *c, double **x_out)
                     "parameter's allowed range [%g, %g], got '%s'", c->csv, lineno, i + skip + 1, pr->name, pr->lo,
                     pr->hi, field[i + skip]);
                 rc = 2;
+            } else {
+                x[n * c->d + i] = v;
             }
-            x[n * c->d + i] = v;
         }
         where[n++] = lineno;
     }

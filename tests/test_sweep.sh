@@ -3,9 +3,10 @@
 #
 #   TYNDAU=build/tyndau PYTHON=/usr/bin/python3 bash tests/test_sweep.sh
 #
-# Run from the repository root.  Needs h5diff, python3 with h5py/numpy, and mpirun for the
+# Run from the repository root.  Needs h5diff, python3 with h5py/numpy/matplotlib, and mpirun for the
 # MPI check (reported as skipped without it).  Models are tiny (2,000-5,000 agents) so the
-# script takes about a minute on two cores.  Last line: "sweep: N passed, M failed, K skipped".
+# script takes about a minute on two cores.  Section 6 checks the SALib paths with numpy (SALib
+# itself is not packaged for Debian).  Last line: "sweep: N passed, M failed, K skipped".
 set -uo pipefail
 
 TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
