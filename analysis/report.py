@@ -14,7 +14,10 @@ Each file is recognised by its schema and gets its own sections:
   responsiveness gaps by income, settlement and age per scenario; the resolution rate
   by group per scenario;
 * a calibration (``tyndau calibrate``): the posterior (medians and 90% intervals) and
-  the posterior predictive check of every survey cell.
+  the posterior predictive check of every survey cell;
+* a sensitivity file (``tyndau sensitivity``): a heatmap of which parameters drive each
+  output (first-order and total Sobol indices, or Morris mu* scaled per output), parameters
+  across and outputs (headline measures, survey cells) down, with the warnings of the file.
 
 Under every figure a table holds every number it plots.  Figures are PNG images
 embedded as base64, so the page has no other file.  The page records which files made
@@ -434,6 +437,106 @@ def calibration_sections(rep, f, path):
                    [(labels[i], obs[i], qm[i], lo[i], hi[i]) for i in range(n)])
 
 
+# --------------------------------------------------------------------------- sensitivity
+
+def output_label(name):
+    """A readable label for a sweep output: survey:Q:GT:G:R -> 'Q: R (GT G)'."""
+    part = name.split(":")
+    if part[0] == "survey" and len(part) == 5:
+        group = "all" if part[2] == "total" else "%s %s" % (part[2], part[3])
+        return "%s: %s (%s)" % (part[1].replace("_", " "), part[4].replace("_", " "), group)
+    label = MEASURE_LABELS.get(part[0], GAP_LABELS.get(part[0], part[0]))
+    if part[0] in GAP_LABELS:
+        label = "gap by " + label
+    return label + (" (%s %s)" % (part[1], part[2]) if len(part) == 3 else "")
+
+
+def sensitivity_sections(rep, f, path):
+    sobol = "first" in f
+    rep.heading(2, "Sensitivity: which parameters drive each output")
+    provenance(rep, f, path, ["program", "version", "git_commit", "sweep_file", "design", "layout", "base_rows",
+                              "replicates", "noise_source", "bootstrap", "level", "method", "command_line"])
+    params = [text(p) for p in f["parameter"][:]]
+    outs = [text(o) for o in f["output"][:]]
+    share = f["noise_share"][:]
+    labels = []
+    for o, name in enumerate(outs):
+        noise = ("noise ?" if not np.isfinite(share[o]) else "noise <1%" if share[o] < 0.01
+                 else "noise %.0f%%" % (100 * share[o]))
+        labels.append("%s  [%s]" % (output_label(name), noise))
+    if sobol:
+        panels = [("first", "alone (first-order index)"), ("total", "with its interactions (total index)")]
+        rep.para("Each cell is the share of the output's variance, over the swept ranges of the parameters, that "
+                 "the parameter explains: alone (left) or with its interactions with the others (right). 0: it "
+                 "does not matter; 1: it explains everything. The replicates of each point are averaged first; "
+                 "'noise' after an output is the share of that variance which is the model's own randomness "
+                 "('?': one replicate, not measured). Estimators: Saltelli et al. (2010) and Jansen (1999), as "
+                 "SALib computes them; 95% bootstrap intervals are in the table.")
+    else:
+        panels = [("mu_star", "mu* (mean |elementary effect|) / largest of the output")]
+        rep.para("Morris screening: each cell is the mean absolute change of the output when the parameter "
+                 "moves one step across its range (mu*), divided by the largest mu* of that output, so 1 marks "
+                 "the parameter that moves it most. The replicates of each point are averaged first.")
+    n_out, d = len(outs), len(params)
+    height = max(3.0, 1.6 + 0.24 * n_out)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 + 0.9 * d * len(panels) + 1.2, height),
+                             squeeze=False, sharey=True, layout="constrained")
+    # a thin line where the survey question (or the kind of output) changes
+    kind = [o.split(":")[1] if o.startswith("survey:") else "measure" for o in outs]
+    breaks = [o for o in range(1, n_out) if kind[o] != kind[o - 1]]
+    im = None
+    for k, (key, title) in enumerate(panels):
+        v = f[key][:]
+        if not sobol:
+            top = np.nanmax(v, axis=1, keepdims=True)
+            v = np.where(top > 0, v / np.where(top > 0, top, 1), 0.0)
+        ax = axes[0][k]
+        im = ax.imshow(np.clip(np.nan_to_num(v, nan=0.0), 0, 1), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        for o in range(n_out):
+            for i in range(d):
+                if np.isfinite(v[o, i]):
+                    ax.text(i, o, "%.2f" % (round(v[o, i], 2) + 0.0), ha="center", va="center", fontsize=7,
+                            color="white" if v[o, i] > 0.6 else "black")
+        for b in breaks:
+            ax.axhline(b - 0.5, color="#888", lw=0.8)
+        ax.set_xticks(range(d))
+        ax.set_xticklabels([p.replace("_", " ") for p in params], rotation=35, ha="right", fontsize=8)
+        ax.set_title(title, fontsize=9)
+        ax.xaxis.set_ticks_position("bottom")
+        if k == 0:
+            ax.set_yticks(range(n_out))
+            ax.set_yticklabels(labels, fontsize=8)
+    cb = fig.colorbar(im, ax=axes[0].tolist(), shrink=min(0.9, 6.0 / height), aspect=15, pad=0.02)
+    cb.set_label("share of variance" if sobol else "mu* / largest mu*", fontsize=8)
+    caption = ("Sensitivity of %d outputs to %d parameters (%s design, %s base rows, %s replicate(s) per point)"
+               % (n_out, d, text(f.attrs.get("design", "?")), fmt(f.attrs.get("base_rows", "?")),
+                  fmt(f.attrs.get("replicates", "?"))))
+    if any(o.startswith("survey:") for o in outs):
+        caption += ". Survey cells: %s" % CITATION
+    if sobol:
+        adj = "first_adj" in f
+        columns = ["output", "parameter", "S1", "S1 lo", "S1 hi", "ST", "ST lo", "ST hi"] + (
+            ["S1 noise-corrected", "ST noise-corrected"] if adj else []) + ["noise share"]
+        rows = []
+        for o in range(n_out):
+            for i in range(d):
+                r = [outs[o], params[i]] + [f[k][o, i] for k in ("first", "first_lo", "first_hi", "total",
+                                                                  "total_lo", "total_hi")]
+                if adj:
+                    r += [f["first_adj"][o, i], f["total_adj"][o, i]]
+                rows.append(tuple(r + [share[o]]))
+    else:
+        columns = ["output", "parameter", "mu*", "mu* lo", "mu* hi", "mu", "sigma", "noise share"]
+        rows = [(outs[o], params[i], f["mu_star"][o, i], f["mu_star_lo"][o, i], f["mu_star_hi"][o, i],
+                 f["mu"][o, i] if "mu" in f else float("nan"), f["sigma"][o, i], share[o])
+                for o in range(n_out) for i in range(d)]
+    rep.figure(fig, caption, columns, rows)
+    warns = [text(w) for w in f["warnings"][:]] if "warnings" in f else []
+    if warns:
+        rep.parts.append("<p><b>Warnings of this file</b> (what makes these indices unreliable):</p><ul>%s</ul>"
+                         % "".join("<li>%s</li>" % html.escape(w) for w in warns))
+
+
 MD_MEASURES = [("voice_rate:total:all", "voice rate", 100), ("resolution_rate:total:all", "resolution rate", 100),
                ("bribe_incidence:total:all", "bribes demanded", 100), ("answer_days:total:all", "days to answer", 1),
                ("platform_aware:total:all", "aware of platforms", 100),
@@ -471,7 +574,7 @@ def scenarios_markdown(path):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="report.py", description=__doc__.split("\n\n")[0])
-    ap.add_argument("files", nargs="+", metavar="FILE.h5", help="run, comparison or calibration files")
+    ap.add_argument("files", nargs="+", metavar="FILE.h5", help="run, comparison, calibration or sensitivity files")
     ap.add_argument("-o", "--output", metavar="HTML", help="the report to write")
     ap.add_argument("--title", default="tyndau report")
     ap.add_argument("--scenarios-markdown", action="store_true",
@@ -506,9 +609,11 @@ def main(argv=None):
                         compare_sections(rep, f, path)
                     elif schema == "tyndau-calibration":
                         calibration_sections(rep, f, path)
+                    elif schema == "tyndau-sensitivity":
+                        sensitivity_sections(rep, f, path)
                     else:
-                        raise InputError("%s: not a tyndau run, comparison or calibration file (schema %r)"
-                                         % (path, schema))
+                        raise InputError("%s: not a tyndau run, comparison, calibration or sensitivity file "
+                                         "(schema %r)" % (path, schema))
                 except KeyError as e:
                     raise InputError("%s: missing %s" % (path, e)) from None
             sys.stdout.flush()

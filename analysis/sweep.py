@@ -5,11 +5,20 @@ As a module (from analysis/):
 
     import sweep
     s = sweep.read_sweep("sweep.h5")      # dict: parameter, x, unit, output, y, status, error,
-                                          #       point, replicate, attrs
+                                          #       point, replicate, layout, second_order,
+                                          #       noise_y, noise_point, attrs
     m = sweep.point_means(s)              # points x outputs, replicates averaged (failed runs left out)
     sweep.write_csv(s, "sweep.csv")       # one row per run: point, replicate, parameters, status, outputs
+    t = sweep.to_salib(s, "resolution_rate")   # problem, X, Y in SALib's run order (replicates averaged)
     t = sweep.read_sensitivity("sweep_sensitivity.h5")
     sweep.plot_sensitivity(t, "sens.png")
+
+SALib from a tyndau sweep (SALib is not needed by this module):
+
+    from SALib.analyze import sobol
+    t = sweep.to_salib(sweep.read_sweep("sweep.h5"), "resolution_rate")
+    Si = sobol.analyze(t["problem"], t["Y"], calc_second_order=t["calc_second_order"])
+    # morris: SALib.analyze.morris.analyze(t["problem"], t["X"], t["Y"], num_levels=t["num_levels"])
 
 As a program:
 
@@ -47,7 +56,15 @@ def read_sweep(path):
         R = int(f.attrs["replicates"])
         y = f["runs/y"][:]
         jobs = np.arange(y.shape[0])
+        design = _text(f.attrs["design"])
+        # tyndau-sweep 1.0 files have no layout: their saltelli design is in blocks, without BA_i
+        layout = _text(f.attrs["layout"]) if "layout" in f.attrs else (
+            design if design in ("saltelli", "morris") else "none")
         return {
+            "layout": layout,
+            "second_order": bool(f.attrs.get("second_order", 0)),
+            "noise_y": f["noise/y"][:] if "noise" in f else np.zeros((0, y.shape[1])),
+            "noise_point": f["design/noise_point"][:] if "design/noise_point" in f else np.zeros(0, int),
             "parameter": [_text(n) for n in f["design/parameter"][:]],
             "x": f["design/x"][:],
             "unit": f["design/unit"][:],
@@ -81,19 +98,47 @@ def write_csv(s, path):
                        + ["%.17g" % v for v in s["y"][j]])
 
 
+def salib_order(s):
+    """Indices into the design's points that put them in SALib's run order.
+
+    saltelli_salib and morris designs are in it already; a saltelli design (blocks A, B, AB_1..AB_d
+    [, BA_1..BA_d]) is reordered to SALib's per-base-row A, AB_1..AB_d [, BA_1..BA_d], B."""
+    P, d = s["x"].shape
+    if s["layout"] != "saltelli":
+        return np.arange(P)
+    nb = 2 * d + 2 if s["second_order"] else d + 2
+    n = P // nb
+    blocks = [0] + list(range(2, nb)) + [1]
+    return np.array([k * n + j for j in range(n) for k in blocks])
+
+
+def to_salib(s, output):
+    """What SALib's analyze functions take, for one output of a sweep: a dict with problem
+    (num_vars, names), X (parameter values) and Y (the point means: replicates averaged,
+    failed runs left out), both in SALib's run order, calc_second_order and num_levels."""
+    if s["layout"] not in ("saltelli", "saltelli_salib", "morris"):
+        raise ValueError("a %s design without a saltelli, saltelli_salib or morris layout" % s["attrs"]["design"])
+    k = s["output"].index(output)
+    idx = salib_order(s)
+    return {"problem": {"num_vars": len(s["parameter"]), "names": list(s["parameter"])},
+            "X": s["x"][idx], "Y": point_means(s)[idx, k],
+            "calc_second_order": bool(s["second_order"]), "num_levels": int(s["attrs"].get("levels", 4))}
+
+
 def read_sensitivity(path):
+    """Every dataset of a sensitivity file (first, first_lo, first_hi, first_conf, ... as present)."""
     with h5py.File(path, "r") as f:
         if _text(f.attrs.get("schema", "")) != "tyndau-sensitivity":
             raise ValueError("%s: not a tyndau sensitivity file" % path)
         out = {"parameter": [_text(n) for n in f["parameter"][:]],
                "output": [_text(n) for n in f["output"][:]],
                "noise_share": f["noise_share"][:],
-               "method": _text(f.attrs["method"])}
-        for k in ("first", "total", "mu_star", "sigma"):
-            if k in f:
-                out[k] = f[k][:]
-                out[k + "_lo"] = f[k + "_lo"][:]
-                out[k + "_hi"] = f[k + "_hi"][:]
+               "warnings": [_text(w) for w in f["warnings"][:]] if "warnings" in f else [],
+               "method": _text(f.attrs["method"]),
+               "attrs": {k: (_text(v) if isinstance(v, (bytes, str)) else v) for k, v in f.attrs.items()}}
+        for k in f:
+            if k not in out and isinstance(f[k], h5py.Dataset):
+                out[k] = f[k][()]
         return out
 
 
@@ -112,8 +157,10 @@ def plot_sensitivity(t, path):
             ax.errorbar(v, y + off, xerr=[v - lo, hi - v], fmt="o", color=col, ms=4, label=key)
         ax.set_yticks(y)
         ax.set_yticklabels(t["parameter"], fontsize=7)
-        ax.set_title("%s (replicate noise %.0f%% of the variance)" % (t["output"][o], 100 * t["noise_share"][o]),
-                     fontsize=8)
+        ns = t["noise_share"][o]
+        noise = ("replicate noise %.0f%% of the variance" % (100 * ns) if np.isfinite(ns)
+                 else "replicate noise not separable: one replicate")
+        ax.set_title("%s (%s)" % (t["output"][o], noise), fontsize=8)
         ax.axvline(0, color="k", lw=0.5)
         ax.legend(fontsize=7)
     fig.tight_layout()
@@ -145,6 +192,8 @@ def main():
     elif schema == "tyndau-sensitivity":
         t = read_sensitivity(a.file)
         print("%s: %s" % (a.file, t["method"]))
+        for w in t["warnings"]:
+            print("  warning: %s" % w)
         if a.plot:
             plot_sensitivity(t, a.plot)
             print("wrote %s" % a.plot)

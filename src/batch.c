@@ -70,18 +70,46 @@ static void dset(h5w *w, hid_t loc, const char *name, hid_t type, int rank, cons
     H5Sclose(sp);
 }
 
-/* Write rows job[0..n) (outputs y[k * n_out ..], status, error) and flush; status last. */
-static int write_rows(hid_t f, size_t n_out, const size_t *job, size_t n, const double *y, const int *status,
-                      char (*errmsg)[MANY_ERRLEN], const double *seconds)
+/* The rows of a file in sections: /runs holds jobs 0 .. n_jobs-1, an extra group (if any) the
+ * next n_extra; a section's datasets and the jobs it holds. */
+typedef struct {
+    char y[96], status[96], error[96], seconds[96];
+    size_t first, n;
+} section;
+
+static size_t sections_of(size_t n_jobs, const char *extra, size_t n_extra, section sec[2])
 {
-    hid_t dy = H5Dopen2(f, "/runs/y", H5P_DEFAULT), ds = H5Dopen2(f, "/runs/status", H5P_DEFAULT);
-    hid_t de = H5Dopen2(f, "/runs/error", H5P_DEFAULT), dt = H5Dopen2(f, "/timing/seconds", H5P_DEFAULT);
+    snprintf(sec[0].y, sizeof sec[0].y, "/runs/y");
+    snprintf(sec[0].status, sizeof sec[0].status, "/runs/status");
+    snprintf(sec[0].error, sizeof sec[0].error, "/runs/error");
+    snprintf(sec[0].seconds, sizeof sec[0].seconds, "/timing/seconds");
+    sec[0].first = 0, sec[0].n = n_jobs;
+    if (extra == NULL || n_extra == 0) return 1;
+    snprintf(sec[1].y, sizeof sec[1].y, "/%s/y", extra);
+    snprintf(sec[1].status, sizeof sec[1].status, "/%s/status", extra);
+    snprintf(sec[1].error, sizeof sec[1].error, "/%s/error", extra);
+    snprintf(sec[1].seconds, sizeof sec[1].seconds, "/timing/%s_seconds", extra);
+    sec[1].first = n_jobs, sec[1].n = n_extra;
+    return 2;
+}
+
+/* Write rows job[0..n) (outputs y[k * n_out ..], status, error) and flush; status last. */
+static int write_rows(hid_t f, const section *sec, size_t n_sec, size_t n_out, const size_t *job, size_t n,
+                      const double *y, const int *status, char (*errmsg)[MANY_ERRLEN], const double *seconds)
+{
+    hid_t dy[2] = {-1, -1}, ds[2] = {-1, -1}, de[2] = {-1, -1}, dt[2] = {-1, -1};
+    int rc = 0;
+    for (size_t q = 0; q < n_sec; q++) {
+        dy[q] = H5Dopen2(f, sec[q].y, H5P_DEFAULT), ds[q] = H5Dopen2(f, sec[q].status, H5P_DEFAULT);
+        de[q] = H5Dopen2(f, sec[q].error, H5P_DEFAULT), dt[q] = H5Dopen2(f, sec[q].seconds, H5P_DEFAULT);
+        if (dy[q] < 0 || ds[q] < 0 || de[q] < 0 || dt[q] < 0) rc = -1;
+    }
     hid_t st = str_type(MANY_ERRLEN);
-    int rc = dy < 0 || ds < 0 || de < 0 || dt < 0 ? -1 : 0;
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         for (size_t k = 0; k < n && rc == 0; k++) {
-            hsize_t start[2] = {job[k], 0}, count[2] = {1, n_out};
-            hid_t d = pass == 0 ? dy : ds;
+            size_t q = n_sec > 1 && job[k] >= sec[1].first ? 1 : 0;
+            hsize_t start[2] = {job[k] - sec[q].first, 0}, count[2] = {1, n_out};
+            hid_t d = pass == 0 ? dy[q] : ds[q];
             hid_t fs = H5Dget_space(d);
             hid_t ms = H5Screate_simple(pass == 0 ? 2 : 1, count, NULL);
             H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
@@ -89,20 +117,20 @@ static int write_rows(hid_t f, size_t n_out, const size_t *job, size_t n, const 
                          pass == 0 ? (const void *)(y + k * n_out) : (const void *)&status[k]) < 0)
                 rc = -1;
             if (pass == 0 && rc == 0) {
-                hid_t ft = H5Dget_space(dt);
+                hid_t ft = H5Dget_space(dt[q]);
                 hsize_t one[1] = {1};
                 hid_t mt = H5Screate_simple(1, one, NULL);
                 H5Sselect_hyperslab(ft, H5S_SELECT_SET, start, NULL, one, NULL);
-                if (H5Dwrite(dt, H5T_NATIVE_DOUBLE, mt, ft, H5P_DEFAULT, &seconds[k]) < 0) rc = -1;
+                if (H5Dwrite(dt[q], H5T_NATIVE_DOUBLE, mt, ft, H5P_DEFAULT, &seconds[k]) < 0) rc = -1;
                 H5Sclose(mt);
                 H5Sclose(ft);
             }
             if (pass == 0 && rc == 0 && status[k] != 0) {
-                hid_t fe = H5Dget_space(de);
+                hid_t fe = H5Dget_space(de[q]);
                 hsize_t one[1] = {1};
                 hid_t me = H5Screate_simple(1, one, NULL);
                 H5Sselect_hyperslab(fe, H5S_SELECT_SET, start, NULL, one, NULL);
-                if (H5Dwrite(de, st, me, fe, H5P_DEFAULT, errmsg[k]) < 0) rc = -1;
+                if (H5Dwrite(de[q], st, me, fe, H5P_DEFAULT, errmsg[k]) < 0) rc = -1;
                 H5Sclose(me);
                 H5Sclose(fe);
             }
@@ -113,10 +141,12 @@ static int write_rows(hid_t f, size_t n_out, const size_t *job, size_t n, const 
         if (rc == 0 && H5Fflush(f, H5F_SCOPE_LOCAL) < 0) rc = -1;
     }
     H5Tclose(st);
-    if (dy >= 0) H5Dclose(dy);
-    if (ds >= 0) H5Dclose(ds);
-    if (de >= 0) H5Dclose(de);
-    if (dt >= 0) H5Dclose(dt);
+    for (size_t q = 0; q < n_sec; q++) {
+        if (dy[q] >= 0) H5Dclose(dy[q]);
+        if (ds[q] >= 0) H5Dclose(ds[q]);
+        if (de[q] >= 0) H5Dclose(de[q]);
+        if (dt[q] >= 0) H5Dclose(dt[q]);
+    }
     return rc;
 }
 
@@ -129,10 +159,10 @@ int batch_read_attr_str(hid_t f, const char *name, char *buf, size_t len)
     return 0;
 }
 
-/* Read rows [a, a+n) of /runs/status into st. */
-static int read_status(hid_t f, size_t a, size_t n, int *st)
+/* Read rows [a, a+n) of a section's status into st. */
+static int read_status(hid_t f, const section *sec, size_t a, size_t n, int *st)
 {
-    hid_t d = H5Dopen2(f, "/runs/status", H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, sec->status, H5P_DEFAULT);
     if (d < 0) return -1;
     hid_t fs = H5Dget_space(d);
     hsize_t start[1] = {a}, count[1] = {n};
@@ -143,11 +173,11 @@ static int read_status(hid_t f, size_t a, size_t n, int *st)
     return rc;
 }
 
-/* Rows [a, a+n): read (dir 0) or write (dir 1) y, status and error. */
-static int rows_io(hid_t f, int dir, size_t a, size_t n, size_t n_out, double *y, int *status, char (*e)[MANY_ERRLEN],
-                   double *sec)
+/* Rows [a, a+n) of a section: read (dir 0) or write (dir 1) y, status and error. */
+static int rows_io(hid_t f, const section *q, int dir, size_t a, size_t n, size_t n_out, double *y, int *status,
+                   char (*e)[MANY_ERRLEN], double *sec)
 {
-    const char *names[4] = {"/runs/y", "/runs/status", "/runs/error", "/timing/seconds"};
+    const char *names[4] = {q->y, q->status, q->error, q->seconds};
     hid_t st = str_type(MANY_ERRLEN);
     hid_t types[4] = {H5T_NATIVE_DOUBLE, H5T_NATIVE_INT, st, H5T_NATIVE_DOUBLE};
     void *bufs[4] = {y, status, e, sec};
@@ -179,9 +209,11 @@ static int rows_io(hid_t f, int dir, size_t a, size_t n, size_t n_out, double *y
  * anywhere and *first_missing the first of them.
  */
 int batch_merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, size_t n_jobs, size_t n_out,
-                      int refuse_overlap, const char *const *names, size_t *missing, size_t *first_missing, char *err,
-                      size_t errlen)
+                     const char *extra_group, size_t n_extra, int refuse_overlap, const char *const *names,
+                     size_t *missing, size_t *first_missing, char *err, size_t errlen)
 {
+    section sec[2];
+    size_t n_sec = sections_of(n_jobs, extra_group, n_extra, sec);
     double *y = malloc(ROW_BLOCK * n_out * sizeof *y), *ys = malloc(ROW_BLOCK * n_out * sizeof *ys);
     int *s = malloc(ROW_BLOCK * sizeof *s), *ss = malloc(ROW_BLOCK * sizeof *ss);
     char(*e)[MANY_ERRLEN] = malloc(ROW_BLOCK * sizeof *e), (*es)[MANY_ERRLEN] = malloc(ROW_BLOCK * sizeof *es);
@@ -191,40 +223,42 @@ int batch_merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, size
     *missing = 0;
     *first_missing = SIZE_MAX;
     if (!y || !ys || !s || !ss || !e || !es || !from || !t || !ts) rc = 1;
-    for (size_t a = 0; rc == 0 && a < n_jobs; a += ROW_BLOCK) {
-        size_t m = n_jobs - a < ROW_BLOCK ? n_jobs - a : ROW_BLOCK;
-        if (rows_io(out, 0, a, m, n_out, y, s, e, t) != 0) rc = 1;
-        for (size_t k = 0; k < m; k++) from[k] = s[k] >= 0 ? INT_MAX : -1; /* INT_MAX: in `out` already */
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            if (rows_io(src[i], 0, a, m, n_out, ys, ss, es, ts) != 0) {
-                cfg_say(err, errlen, "%s: cannot read /runs", names[i]);
-                rc = 2;
-                break;
-            }
-            for (size_t k = 0; k < m; k++) {
-                if (ss[k] < 0) continue;
-                if (from[k] >= 0) {
-                    if (refuse_overlap) {
-                        cfg_say(err, errlen, "overlapping files: job %zu is in both %s and %s", a + k,
-                            from[k] == INT_MAX ? out_name : names[from[k]], names[i]);
-                        rc = 2;
-                        break;
-                    }
-                    continue;
+    for (size_t q = 0; rc == 0 && q < n_sec; q++) {
+        for (size_t a = 0; rc == 0 && a < sec[q].n; a += ROW_BLOCK) {
+            size_t m = sec[q].n - a < ROW_BLOCK ? sec[q].n - a : ROW_BLOCK;
+            if (rows_io(out, &sec[q], 0, a, m, n_out, y, s, e, t) != 0) rc = 1;
+            for (size_t k = 0; k < m; k++) from[k] = s[k] >= 0 ? INT_MAX : -1; /* INT_MAX: in `out` already */
+            for (size_t i = 0; rc == 0 && i < n; i++) {
+                if (rows_io(src[i], &sec[q], 0, a, m, n_out, ys, ss, es, ts) != 0) {
+                    cfg_say(err, errlen, "%s: cannot read %s", names[i], sec[q].y);
+                    rc = 2;
+                    break;
                 }
-                from[k] = (int)i;
-                s[k] = ss[k];
-                memcpy(y + k * n_out, ys + k * n_out, n_out * sizeof *y);
-                memcpy(e[k], es[k], MANY_ERRLEN);
-                t[k] = ts[k];
+                for (size_t k = 0; k < m; k++) {
+                    if (ss[k] < 0) continue;
+                    if (from[k] >= 0) {
+                        if (refuse_overlap) {
+                            cfg_say(err, errlen, "overlapping files: job %zu is in both %s and %s", sec[q].first + a + k,
+                                from[k] == INT_MAX ? out_name : names[from[k]], names[i]);
+                            rc = 2;
+                            break;
+                        }
+                        continue;
+                    }
+                    from[k] = (int)i;
+                    s[k] = ss[k];
+                    memcpy(y + k * n_out, ys + k * n_out, n_out * sizeof *y);
+                    memcpy(e[k], es[k], MANY_ERRLEN);
+                    t[k] = ts[k];
+                }
             }
+            for (size_t k = 0; rc == 0 && k < m; k++)
+                if (s[k] < 0) {
+                    if (*first_missing == SIZE_MAX) *first_missing = sec[q].first + a + k;
+                    (*missing)++;
+                }
+            if (rc == 0 && rows_io(out, &sec[q], 1, a, m, n_out, y, s, e, t) != 0) rc = 1;
         }
-        for (size_t k = 0; rc == 0 && k < m; k++)
-            if (s[k] < 0) {
-                if (*first_missing == SIZE_MAX) *first_missing = a + k;
-                (*missing)++;
-            }
-        if (rc == 0 && rows_io(out, 1, a, m, n_out, y, s, e, t) != 0) rc = 1;
     }
     free(y), free(ys), free(s), free(ss), free(e), free(es), free(from), free(t), free(ts);
     return rc;
@@ -262,10 +296,27 @@ static int create_file(const char *path, const batch_spec *s, char *err, size_t 
     dset(&w, g, "error", st, 1, dj, empty);
     H5Tclose(st);
     h5w_close_group(&w, g);
+    if (s->n_extra > 0 && s->extra_group != NULL) {
+        hsize_t ey[2] = {s->n_extra, s->n_out}, ej[1] = {s->n_extra};
+        g = h5w_group(&w, f, s->extra_group);
+        h5w_attr_str(&w, g, "description", s->extra_desc ? s->extra_desc : out_desc);
+        st = str_type(MANY_ERRLEN);
+        dset(&w, g, "y", H5T_NATIVE_DOUBLE, 2, ey, &nan);
+        dset(&w, g, "status", H5T_NATIVE_INT, 1, ej, &minus1);
+        dset(&w, g, "error", st, 1, ej, empty);
+        H5Tclose(st);
+        h5w_close_group(&w, g);
+    }
     g = h5w_group(&w, f, "timing");
     h5w_attr_str(&w, g, "description", "seconds: wall time of each run (model creation, run and outputs) on its "
                                         "thread; not reproducible, so kept apart from /runs");
     dset(&w, g, "seconds", H5T_NATIVE_DOUBLE, 1, dj, &nan);
+    if (s->n_extra > 0 && s->extra_group != NULL) {
+        char nm[96];
+        hsize_t ej[1] = {s->n_extra};
+        snprintf(nm, sizeof nm, "%s_seconds", s->extra_group);
+        dset(&w, g, nm, H5T_NATIVE_DOUBLE, 1, ej, &nan);
+    }
     h5w_close_group(&w, g);
     if (h5w_close(&w) != 0) {
         cfg_say(err, errlen, "%s: %s", path, w.msg);
@@ -297,8 +348,11 @@ int batch_execute(const many_ctx *mc, const batch_spec *s, char *err, size_t err
     int rc = 0;
     char part[PATH_MAX + 32];
     snprintf(part, sizeof part, "%s.partial.%d", out, mc->rank);
+    section sec[2];
+    size_t n_sec = sections_of(s->n_jobs, s->extra_group, s->n_extra, sec);
+    size_t total = s->n_jobs + (n_sec > 1 ? s->n_extra : 0);
     /* what is done already (resume): every part file of this output */
-    unsigned char *done = rc == 0 ? calloc(s->n_jobs ? s->n_jobs : 1, 1) : NULL;
+    unsigned char *done = rc == 0 ? calloc(total ? total : 1, 1) : NULL;
     if (rc == 0 && done == NULL) rc = 1;
     size_t n_done = 0;
     if (rc == 0 && s->resume) {
@@ -335,15 +389,16 @@ int batch_execute(const many_ctx *mc, const batch_spec *s, char *err, size_t err
                     "without --resume", gl.gl_pathv[k], s->what);
                 rc = 2;
             }
-            for (size_t a = 0; rc == 0 && a < s->n_jobs; a += ROW_BLOCK) {
-                size_t m = s->n_jobs - a < ROW_BLOCK ? s->n_jobs - a : ROW_BLOCK;
-                if (st == NULL || read_status(f, a, m, st) != 0) {
-                    cfg_say(err, errlen, "--resume: %s: cannot read /runs/status", gl.gl_pathv[k]);
-                    rc = 2;
+            for (size_t q = 0; q < n_sec; q++)
+                for (size_t a = 0; rc == 0 && a < sec[q].n; a += ROW_BLOCK) {
+                    size_t m = sec[q].n - a < ROW_BLOCK ? sec[q].n - a : ROW_BLOCK, at = sec[q].first + a;
+                    if (st == NULL || read_status(f, &sec[q], a, m, st) != 0) {
+                        cfg_say(err, errlen, "--resume: %s: cannot read %s", gl.gl_pathv[k], sec[q].status);
+                        rc = 2;
+                    }
+                    for (size_t j = 0; rc == 0 && j < m; j++)
+                        if (st[j] >= 0 && !done[at + j]) done[at + j] = 1, n_done++;
                 }
-                for (size_t j = 0; rc == 0 && j < m; j++)
-                    if (st[j] >= 0 && !done[a + j]) done[a + j] = 1, n_done++;
-            }
             if (f >= 0) H5Fclose(f);
         }
         free(st);
@@ -378,14 +433,14 @@ int batch_execute(const many_ctx *mc, const batch_spec *s, char *err, size_t err
     }
     /* the jobs to run: this shard's, not done */
     size_t n_todo = 0;
-    size_t *todo = malloc((s->n_jobs ? s->n_jobs : 1) * sizeof *todo);
+    size_t *todo = malloc((total ? total : 1) * sizeof *todo);
     if (rc == 0 && todo == NULL) rc = 1;
-    for (size_t j = 0; rc == 0 && j < s->n_jobs; j++)
+    for (size_t j = 0; rc == 0 && j < total; j++)
         if (!done[j] && (s->shard_n == 0 || (int)(j % (size_t)s->shard_n) == s->shard_i)) todo[n_todo++] = j;
     size_t batch = s->batch ? s->batch : (size_t)(2 * mc->threads);
     if (rc == 0 && mc->rank == 0 && !s->quiet)
         fprintf(stderr, "%s: %zu runs%s, %zu to run, %d rank(s) x %d thread(s), batches of %zu\n", s->what,
-                s->n_jobs, s->shard_n ? " in all, this shard's" : "", n_todo, mc->size, mc->threads, batch);
+                total, s->shard_n ? " in all, this shard's" : "", n_todo, mc->size, mc->threads, batch);
     double *y = malloc(batch * (s->n_out ? s->n_out : 1) * sizeof *y);
     int *status = malloc(batch * sizeof *status);
     char(*msgs)[MANY_ERRLEN] = malloc(batch * sizeof *msgs);
@@ -428,7 +483,7 @@ int batch_execute(const many_ctx *mc, const batch_spec *s, char *err, size_t err
         many_ctx local = *mc;
         local.size = 1, local.rank = 0, local.mpi = 0; /* this batch runs on this rank's threads */
         failed += many_run(&local, n, s->n_out, wrap_job, &ctx, y, status, msgs);
-        if (write_rows(pf, s->n_out, job, n, y, status, msgs, seconds) != 0) {
+        if (write_rows(pf, sec, n_sec, s->n_out, job, n, y, status, msgs, seconds) != 0) {
             cfg_say(err, errlen, "%s: cannot write results", part);
             write_failed = 1;
         }
@@ -472,11 +527,12 @@ int batch_execute(const many_ctx *mc, const batch_spec *s, char *err, size_t err
         for (size_t k = 0; rc == 0 && src && k < gl.gl_pathc; k++) src[k] = H5Fopen(gl.gl_pathv[k], H5F_ACC_RDONLY, H5P_DEFAULT);
         size_t missing = 0, first = 0;
         if (rc == 0 && of >= 0)
-            rc = batch_merge_into(of, tmp, src, gl.gl_pathc, s->n_jobs, s->n_out, 0, (const char *const *)gl.gl_pathv,
+            rc = batch_merge_into(of, tmp, src, gl.gl_pathc, s->n_jobs, s->n_out, s->extra_group, s->n_extra, 0,
+                            (const char *const *)gl.gl_pathv,
                             &missing, &first, err, errlen);
         size_t expect_missing = 0;
         if (s->shard_n)
-            for (size_t j = 0; j < s->n_jobs; j++) expect_missing += (int)(j % (size_t)s->shard_n) != s->shard_i;
+            for (size_t j = 0; j < total; j++) expect_missing += (int)(j % (size_t)s->shard_n) != s->shard_i;
         if (rc == 0 && missing != expect_missing) {
             cfg_say(err, errlen, "%zu runs are missing after the merge (first: job %zu)", missing - expect_missing, first);
             rc = 1;

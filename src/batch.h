@@ -11,6 +11,11 @@
  * before it gets its final name (compare writes its summary there).  The file holds
  * /runs/y [jobs x outputs], /runs/status, /runs/error, /runs/output and
  * /timing/seconds, plus the command's header.
+ *
+ * Extra jobs.  A command may add n_extra jobs after its n_jobs (numbered n_jobs ..
+ * n_jobs + n_extra - 1, handed out, resumed, sharded and merged like the others) whose rows
+ * live in a group of their own, /EXTRA/y, /EXTRA/status, /EXTRA/error and
+ * /timing/EXTRA_seconds, so that /runs keeps its documented shape (sweep's noise runs).
  */
 #ifndef TYNDAU_BATCH_H
 #define TYNDAU_BATCH_H
@@ -35,6 +40,9 @@ typedef struct {
     /* on rank 0, on the merged file before the rename; 0 or an exit status with err */
     int (*finish)(hid_t file, void *user, char *err, size_t errlen);
     void *user;
+    size_t n_extra;          /* extra jobs after the n_jobs, stored in /extra_group (0: none) */
+    const char *extra_group; /* its name ("noise") */
+    const char *extra_desc;  /* its description attribute */
 } batch_spec;
 
 /* Run the spec's jobs (every rank calls it).  Returns the exit status on every rank:
@@ -43,10 +51,11 @@ typedef struct {
 int batch_execute(const many_ctx *mc, const batch_spec *s, char *err, size_t errlen);
 
 /* For `tyndau merge`: a string attribute of the root; merge n result files into `out`
- * (which must have the layout, status -1 everywhere); see batch.c. */
+ * (which must have the layout, status -1 everywhere; n_extra rows in /extra_group when
+ * extra_group is not NULL); see batch.c. */
 int batch_read_attr_str(hid_t f, const char *name, char *buf, size_t len);
 int batch_merge_into(hid_t out, const char *out_name, hid_t *src, size_t n, size_t n_jobs, size_t n_out,
-                     int refuse_overlap, const char *const *names, size_t *missing, size_t *first_missing, char *err,
-                     size_t errlen);
+                     const char *extra_group, size_t n_extra, int refuse_overlap, const char *const *names,
+                     size_t *missing, size_t *first_missing, char *err, size_t errlen);
 
 #endif

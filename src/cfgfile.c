@@ -187,3 +187,10 @@ uint64_t cfg_hash(uint64_t h, const char *s)
     for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
     return (h ^ 0xff) * 0x100000001b3ull;
 }
+
+uint64_t cfg_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return (h ^ 0xff) * 0x100000001b3ull;
+}

@@ -53,6 +53,8 @@ int cfg_path(const cfg_file *f, const char *value, char *dst, size_t len);
  * separator is mixed in after each string.  For fingerprints of input texts (--resume). */
 #define CFG_HASH_START 0xcbf29ce484222325ull
 uint64_t cfg_hash(uint64_t h, const char *s);
+/* The same over n bytes (a design's points, say), then the separator. */
+uint64_t cfg_hash_bytes(uint64_t h, const void *p, size_t n);
 
 /* Whole numbers: decimal digits only, inside [lo, hi].  0 on success, -1 otherwise. */
 int cfg_count(const char *s, size_t lo, size_t hi, size_t *out);

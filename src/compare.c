@@ -442,7 +442,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
     }
     if (rc == 0) {
         batch_spec spec = {"compare", out, resume, quiet, 0, 0, c.S * c.R, N_OUT, 0, c.out_ptr, fp, header,
-                           run_job, finish, &c};
+                           run_job, finish, &c, 0, NULL, NULL};
         if (mc.rank == 0 && !quiet)
             fprintf(stderr, "compare: %zu scenarios x %zu replicates of %zu agents, %s random numbers\n", c.S, c.R,
                     c.agents, c.independent ? "independent" : "common");

@@ -78,8 +78,13 @@ extern const char tyndau_build_cflags[];
 
 void h5w_provenance(h5w *w, hid_t obj, const char *schema, const char *command_line)
 {
+    h5w_provenance_version(w, obj, schema, "1.0", command_line);
+}
+
+void h5w_provenance_version(h5w *w, hid_t obj, const char *schema, const char *version, const char *command_line)
+{
     h5w_attr_str(w, obj, "schema", schema);
-    h5w_attr_str(w, obj, "schema_version", "1.0");
+    h5w_attr_str(w, obj, "schema_version", version);
     h5w_attr_str(w, obj, "program", "tyndau");
     h5w_attr_str(w, obj, "version", TYNDAU_VERSION);
     h5w_attr_str(w, obj, "git_commit", tyndau_build_commit);
@@ -113,6 +118,24 @@ void h5w_f64(h5w *w, hid_t loc, const char *name, const double *v, size_t rows, 
 {
     hsize_t dims[2] = {rows, cols};
     dataset(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, v, cols ? 2 : 1, dims);
+}
+
+void h5w_f64_3d(h5w *w, hid_t loc, const char *name, const double *v, size_t a, size_t b, size_t c)
+{
+    hsize_t dims[3] = {a, b, c};
+    dataset(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, v, 3, dims);
+}
+
+void h5w_describe(h5w *w, hid_t loc, const char *name, const char *text)
+{
+    if (w->failed || loc < 0) return;
+    hid_t o = H5Oopen(loc, name, H5P_DEFAULT);
+    if (o < 0) {
+        fail(w, "cannot open %s to describe it", name);
+        return;
+    }
+    h5w_attr_str(w, o, "description", text);
+    H5Oclose(o);
 }
 
 void h5w_u64(h5w *w, hid_t loc, const char *name, const uint64_t *v, size_t n)

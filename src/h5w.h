@@ -34,9 +34,15 @@ void h5w_attr_f64(h5w *w, hid_t obj, const char *name, double value);
 /* The provenance every result file starts with, on obj: schema (name, version 1.0),
  * program, version, git_commit, cflags (of this build) and the command line. */
 void h5w_provenance(h5w *w, hid_t obj, const char *schema, const char *command_line);
+/* The same with a schema version other than 1.0. */
+void h5w_provenance_version(h5w *w, hid_t obj, const char *schema, const char *version, const char *command_line);
 
 /* Datasets: rows x cols doubles (cols = 0 for 1-D), n uint64, n ints, n strings. */
 void h5w_f64(h5w *w, hid_t loc, const char *name, const double *v, size_t rows, size_t cols);
+/* A 3-D dataset a x b x c of doubles (row-major). */
+void h5w_f64_3d(h5w *w, hid_t loc, const char *name, const double *v, size_t a, size_t b, size_t c);
+/* A string attribute "description" on the dataset or group `name` under loc. */
+void h5w_describe(h5w *w, hid_t loc, const char *name, const char *text);
 void h5w_u64(h5w *w, hid_t loc, const char *name, const uint64_t *v, size_t n);
 void h5w_int(h5w *w, hid_t loc, const char *name, const int *v, size_t n);
 void h5w_strs(h5w *w, hid_t loc, const char *name, const char *const *v, size_t n);

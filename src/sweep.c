@@ -1,10 +1,19 @@
 /*
  * sweep.c - `tyndau sweep`: a design of parameter points, replicates per point, run on OpenMP
  * threads and MPI ranks, results streamed into HDF5, failures recorded, resumable, shardable;
- * `tyndau merge` joins shard files; `tyndau sensitivity` computes Sobol and Morris indices.
+ * `tyndau merge` joins shard files (`tyndau sensitivity`, on the files, is in senscmd.c).
  *
  * Jobs.  Point p (0 .. P-1) and replicate r (0 .. R-1) make job j = p R + r, run with the model
  * seed many_seed(root, K_SWEEP, p, r): the same whatever the ranks, threads, shards or resumes.
+ * With noise_runs = K (one replicate per point), jobs P R + k run point floor(k P / K) again with
+ * replicate index R, a seed of their own; batch.c keeps their rows apart, in /noise.
+ *
+ * Designs.  Points in the unit cube (factorial, lhs, sobol, saltelli, saltelli_salib, morris;
+ * sensitivity.h for the last three), mapped through each parameter's inverse CDF, or the rows
+ * of a CSV file (whose /design/unit is each value's place in the parameter's allowed range).
+ * A CSV may declare the run order of its rows (layout = saltelli | saltelli_salib | morris,
+ * checked here row by row) so that `tyndau sensitivity` can read a SALib sample run through
+ * tyndau.  The resume fingerprint covers the points themselves, not only the input texts.
  *
  * Files.  Every result file has the full layout from the start: /runs/y [jobs x outputs]
  * (NaN until done), /runs/status [jobs] (-1 not run, 0 done, 1 or 2 failed with
@@ -63,16 +72,19 @@
 #include "tyndau.h"
 
 extern const char tyndau_embedded_baseline[];
-extern const char tyndau_build_commit[];
+extern const char tyndau_embedded_marginals[];
 
 #define MAXD 40
-#define MAXOUT 64
+#define MAXOUT 128
 #define ROW_BLOCK 4096
 
-enum { K_SWEEP = 101, K_DESIGN, K_BOOT };
+enum { K_SWEEP = 101, K_DESIGN };
 
-typedef enum { D_FACTORIAL, D_LHS, D_SOBOL, D_SALTELLI, D_MORRIS, D_CSV, N_DESIGN } design_t;
-static const char *const design_names[N_DESIGN] = {"factorial", "lhs", "sobol", "saltelli", "morris", "csv"};
+typedef enum { D_FACTORIAL, D_LHS, D_SOBOL, D_SALTELLI, D_SALTELLI_SALIB, D_MORRIS, D_CSV, N_DESIGN } design_t;
+static const char *const design_names[N_DESIGN] = {"factorial", "lhs",    "sobol", "saltelli",
+                                                   "saltelli_salib", "morris", "csv"};
+
+static int is_saltelli(int design) { return design == D_SALTELLI || design == D_SALTELLI_SALIB; }
 
 typedef enum { O_HEADLINE, O_GAP, O_SURVEY } out_kind;
 typedef struct {
@@ -91,6 +103,13 @@ typedef struct {
     uint64_t seed;
     design_t design;
     int levels, have_design, have_points;
+    int second_order; /* saltelli designs and layouts: the BA_i blocks too (0 when not given) */
+    int layout;       /* design = csv: the design whose run order the rows follow, -1 none */
+    size_t noise_runs;
+    /* where keys were read, for the checks after the whole file is read (0: not given) */
+    int line_second_order, line_layout, line_noise, line_points, line_levels;
+    size_t rows;      /* design = csv: data rows (points); points is then the base rows */
+    int *csv_line;    /* design = csv: the line of each row */
     prior_t par[MAXD];
     size_t d;
     out_spec out[MAXOUT];
@@ -155,6 +174,30 @@ static int parse_output(sweep_cfg *c, const char *tok, out_spec *o)
     return 1;
 }
 
+/* `survey:published`: every cell of the published survey (the embedded marginals, the file
+ * `tyndau run` compares with), whole population, as outputs. */
+static int published_cells(sweep_cfg *c)
+{
+    tyndau_targets t = {NULL, 0};
+    tyndau_error e;
+    tyndau_error_clear(&e);
+    if (tyndau_targets_parse(&t, tyndau_embedded_marginals, "(embedded marginals.csv)", NULL, &e) != TYNDAU_OK)
+        return cfg_error(&c->file, "key 'outputs': survey:published: %s", e.msg);
+    int ok = 1;
+    for (size_t k = 0; ok && k < t.n; k++) {
+        const tyndau_target *g = &t.cells[k];
+        char tok[200];
+        snprintf(tok, sizeof tok, "survey:%s:%s:%s:%s", g->question, g->group_type, g->group, g->response);
+        if (c->n_out == MAXOUT)
+            ok = cfg_error(&c->file, "key 'outputs': survey:published adds %zu cells, more than the %d outputs a "
+                           "sweep may have with the others", t.n, MAXOUT);
+        else if ((ok = parse_output(c, tok, &c->out[c->n_out])) != 0)
+            c->n_out++;
+    }
+    tyndau_targets_free(&t);
+    return ok;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     sweep_cfg *c = user;
@@ -181,11 +224,35 @@ static int on_key(void *user, const char *section, const char *name, const char 
         if (cfg_count(value, 1, 100000000, &c->points) != 0)
             return cfg_error(&c->file, "key 'points': expected a whole number from 1 to 100000000, got '%s'", value);
         c->have_points = 1;
+        c->line_points = c->file.lineno;
         return 1;
+    }
+    if (strcmp(name, "second_order") == 0) {
+        c->line_second_order = c->file.lineno;
+        if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+            c->second_order = strcmp(value, "yes") == 0;
+            return 1;
+        }
+        return cfg_error(&c->file, "key 'second_order': expected yes or no, got '%s'", value);
+    }
+    if (strcmp(name, "layout") == 0) {
+        c->line_layout = c->file.lineno;
+        for (int k = 0; k < N_DESIGN; k++)
+            if ((is_saltelli(k) || k == D_MORRIS) && strcmp(value, design_names[k]) == 0) {
+                c->layout = k;
+                return 1;
+            }
+        return cfg_error(&c->file, "key 'layout': expected saltelli, saltelli_salib or morris (the design whose run "
+                         "order the CSV rows follow), got '%s'", value);
+    }
+    if (strcmp(name, "noise_runs") == 0) {
+        c->line_noise = c->file.lineno;
+        return cfg_key_count(&c->file, name, value, 2, 100000, &c->noise_runs);
     }
     if (strcmp(name, "max_runs") == 0) return cfg_key_count(&c->file, name, value, 1, 1000000000, &c->max_runs);
     if (strcmp(name, "batch") == 0) return cfg_key_count(&c->file, name, value, 1, 100000, &c->batch);
     if (strcmp(name, "levels") == 0) {
+        c->line_levels = c->file.lineno;
         if (cfg_count(value, 2, 1000, &u) != 0)
             return cfg_error(&c->file, "key 'levels': expected a whole number from 2 to 1000, got '%s'", value);
         c->levels = (int)u;
@@ -198,13 +265,17 @@ static int on_key(void *user, const char *section, const char *name, const char 
                 c->have_design = 1;
                 return 1;
             }
-        return cfg_error(&c->file, "key 'design': expected factorial, lhs, sobol, saltelli, morris or csv, got '%s'",
-                        value);
+        return cfg_error(&c->file, "key 'design': expected factorial, lhs, sobol, saltelli, saltelli_salib, morris or "
+                         "csv, got '%s'", value);
     }
     if (strcmp(name, "outputs") == 0) {
         char buf[CFG_MAX_LINE + 1];
         snprintf(buf, sizeof buf, "%s", value);
         for (char *tok = strtok(buf, " \t,"); tok; tok = strtok(NULL, " \t,")) {
+            if (strcmp(tok, "survey:published") == 0) {
+                if (!published_cells(c)) return 0;
+                continue;
+            }
             if (c->n_out == MAXOUT) return cfg_error(&c->file, "key 'outputs': more than %d outputs", MAXOUT);
             if (!parse_output(c, tok, &c->out[c->n_out])) return 0;
             c->n_out++;
@@ -212,80 +283,218 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 1;
     }
     return cfg_error(&c->file, "unknown key '%s' in [sweep], expected scenario, agents, seed, replicates, "
-                    "design, points, levels, csv, outputs, max_runs or batch", name);
+                    "design, points, levels, second_order, csv, layout, outputs, noise_runs, max_runs or batch", name);
 }
 
-/* The CSV design: a header of parameter names, one row of numbers per point. */
+/* The fields of one CSV line, split at commas (empty fields kept), each trimmed of blanks and
+ * of one pair of double quotes; at most max are stored.  Returns the number of fields. */
+static size_t csv_fields(char *line, char **field, size_t max)
+{
+    size_t n = 0;
+    for (char *s = line;;) {
+        char *comma = strchr(s, ','), *end = comma ? comma : s + strlen(s);
+        if (comma) *comma = '\0';
+        while (*s == ' ' || *s == '\t') s++;
+        while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) *--end = '\0';
+        if (end - s >= 2 && s[0] == '"' && end[-1] == '"') s++, *--end = '\0';
+        if (n < max) field[n] = s;
+        n++;
+        if (comma == NULL) return n;
+        s = comma + 1;
+    }
+}
+
+/*
+ * The CSV design: a header of parameter names, one row of numbers per point.  What numpy and
+ * pandas write is read as they mean it: a header line that starts with '#' (np.savetxt's
+ * header, after its comments = '# '), further lines that start with '#' (comments), and a
+ * first column with an empty name (pandas' index, written by to_csv without index=False),
+ * which is ignored.
+ */
 static int load_csv(sweep_cfg *c, double **x_out)
 {
     c->csv_text = cfg_slurp(c->csv, c->file.err, sizeof c->file.err);
     if (c->csv_text == NULL) return 2;
-    char *save = NULL, *line = strtok_r(c->csv_text, "\n", &save);
+    char *text = c->csv_text;
+    if ((unsigned char)text[0] == 0xef && (unsigned char)text[1] == 0xbb && (unsigned char)text[2] == 0xbf)
+        text += 3; /* a UTF-8 byte-order mark (spreadsheets write one) */
+    char *save = NULL, *line = strtok_r(text, "\n", &save);
     int lineno = 1;
+    while (line && strspn(line, " \r\t") == strlen(line)) line = strtok_r(NULL, "\n", &save), lineno++;
     if (line == NULL) {
         cfg_say(c->file.err, sizeof c->file.err, "%s:1: empty file, expected a header of parameter names", c->csv);
         return 2;
     }
-    char *hs = NULL;
+    int header_line = lineno;
+    char *h = line + strspn(line, " \t");
+    if (*h == '#') h += 1 + strspn(h + 1, " \t"); /* numpy: np.savetxt(..., header="a,b,c") writes "# a,b,c" */
+    char *name[MAXD + 2];
+    size_t nf = csv_fields(h, name, MAXD + 2), skip = 0;
+    if (nf > 1 && name[0][0] == '\0') skip = 1; /* pandas' index column */
+    if (nf - skip > MAXD) {
+        cfg_say(c->file.err, sizeof c->file.err, "%s:%d: %zu columns, more than the %d parameters a sweep may have",
+            c->csv, header_line, nf - skip, MAXD);
+        return 2;
+    }
     c->d = 0;
-    for (char *tok = strtok_r(line, ",\r", &hs); tok; tok = strtok_r(NULL, ",\r", &hs)) {
-        while (*tok == ' ') tok++;
-        int i = tyndau_params_find(tok);
+    for (size_t k = skip; k < nf; k++) {
+        const char *tok = name[k];
+        int i = tok[0] ? tyndau_params_find(tok) : -1;
+        if (tok[0] == '\0') {
+            cfg_say(c->file.err, sizeof c->file.err, "%s:%d: column %zu has no name, expected parameter names (only a "
+                "first column may be unnamed: pandas' index)", c->csv, header_line, k + 1);
+            return 2;
+        }
         if (i < 0 || tyndau_param_table[i].type != TYNDAU_PT_REAL) {
-            cfg_say(c->file.err, sizeof c->file.err, "%s:1: column '%s' is not a real-valued parameter, expected parameter names",
-                c->csv, tok);
+            int numeric = prior_parse_real(tok, &(double){0}) == 0;
+            cfg_say(c->file.err, sizeof c->file.err, "%s:%d: column '%s' is not a real-valued parameter, expected "
+                "parameter names%s", c->csv, header_line, tok,
+                numeric ? " (the first line is a number: the file has no header; np.savetxt writes one with "
+                          "header=\",\".join(names))" : "");
             return 2;
         }
-        if (c->d == MAXD) {
-            cfg_say(c->file.err, sizeof c->file.err, "%s:1: more than %d columns", c->csv, MAXD);
-            return 2;
-        }
+        for (size_t j = 0; j < c->d; j++)
+            if (c->par[j].param == i) {
+                cfg_say(c->file.err, sizeof c->file.err, "%s:%d: column '%s' appears twice", c->csv, header_line, tok);
+                return 2;
+            }
         prior_t *pr = &c->par[c->d++];
         memset(pr, 0, sizeof *pr);
         snprintf(pr->name, sizeof pr->name, "%s", tok);
         pr->param = i;
         pr->lo = tyndau_param_table[i].min, pr->hi = tyndau_param_table[i].max;
+        pr->line = header_line;
     }
-    size_t cap = 64, n = 0;
+    size_t cap = 64, n = 0, want = c->d + skip;
     double *x = malloc(cap * c->d * sizeof *x);
-    for (line = strtok_r(NULL, "\n", &save); line && x; line = strtok_r(NULL, "\n", &save)) {
+    int *where = malloc(cap * sizeof *where);
+    char *field[MAXD + 2];
+    int rc = x && where ? 0 : 1;
+    for (line = strtok_r(NULL, "\n", &save); rc == 0 && line; line = strtok_r(NULL, "\n", &save)) {
         lineno++;
-        if (strspn(line, " \r\t") == strlen(line)) continue;
+        const char *t = line + strspn(line, " \t");
+        if (strspn(line, " \r\t") == strlen(line) || *t == '#') continue;
         if (n == cap) {
-            double *nx = realloc(x, (cap *= 2) * c->d * sizeof *x);
-            if (nx == NULL) free(x);
-            x = nx;
-            if (x == NULL) break;
-        }
-        size_t k = 0;
-        char *cs = NULL;
-        for (char *tok = strtok_r(line, ",\r", &cs); tok; tok = strtok_r(NULL, ",\r", &cs), k++) {
-            double v;
-            if (k >= c->d || prior_parse_real(tok, &v) != 0 || v < c->par[k].lo || v > c->par[k].hi) {
-                cfg_say(c->file.err, sizeof c->file.err, k >= c->d ? "%s:%d: more values than the header's %zu columns"
-                                                     : "%s:%d: column %zu: expected a number inside the parameter's "
-                                                       "allowed range",
-                    c->csv, lineno, k >= c->d ? c->d : k + 1);
-                free(x);
-                return 2;
+            cap *= 2;
+            double *nx = realloc(x, cap * c->d * sizeof *x);
+            if (nx) x = nx;
+            int *nw = realloc(where, cap * sizeof *where);
+            if (nw) where = nw;
+            if (!nx || !nw) {
+                rc = 1;
+                break;
             }
-            x[n * c->d + k] = v;
         }
-        if (k != c->d) {
-            cfg_say(c->file.err, sizeof c->file.err, "%s:%d: %zu values, expected %zu (the header's columns)", c->csv, lineno, k, c->d);
-            free(x);
-            return 2;
+        size_t k = csv_fields(line, field, MAXD + 2);
+        if (k != want) {
+            const char *hint = "";
+            if (k == want + 1 && !skip)
+                hint = "; one more value than names on every row is pandas' index column: write the file with "
+                       "to_csv(..., index=False), or keep the index and leave its header empty";
+            else if (skip && k + 1 == want)
+                hint = "; the header starts with an empty name (taken as pandas' index column), but this row has no "
+                       "value for it";
+            cfg_say(c->file.err, sizeof c->file.err, "%s:%d: %zu values, expected %zu (the header's columns%s)%s", c->csv,
+                lineno, k, want, skip ? ", with the index" : "", hint);
+            rc = 2;
+            break;
         }
-        n++;
+        for (size_t i = 0; i < c->d && rc == 0; i++) {
+            double v;
+            const prior_t *pr = &c->par[i];
+            if (prior_parse_real(field[i + skip], &v) != 0 || v < pr->lo || v > pr->hi) {
+                cfg_say(c->file.err, sizeof c->file.err, "%s:%d: column %zu ('%s'): expected a number inside the "
+                    "parameter's allowed range [%g, %g], got '%s'", c->csv, lineno, i + skip + 1, pr->name, pr->lo,
+                    pr->hi, field[i + skip]);
+                rc = 2;
+            } else {
+                x[n * c->d + i] = v;
+            }
+        }
+        where[n++] = lineno;
     }
-    if (x == NULL) return 1;
-    if (n == 0) {
+    if (rc == 1) cfg_say(c->file.err, sizeof c->file.err, "out of memory");
+    if (rc == 0 && n == 0) {
         cfg_say(c->file.err, sizeof c->file.err, "%s: no data rows, expected one row per point", c->csv);
-        free(x);
+        rc = 2;
+    }
+    if (rc != 0) {
+        free(x), free(where);
+        return rc;
+    }
+    c->rows = n;
+    c->csv_line = where;
+    *x_out = x;
+    return 0;
+}
+
+/* A CSV design's rows in the run order its `layout` declares: Saltelli blocks (AB_i equal to A
+ * but for column i, which is B's; BA_i the other way round) or Morris trajectories (one
+ * parameter moving per row, each once).  Sets c->points to the base rows / trajectories. */
+static int check_layout(sweep_cfg *c, const double *x)
+{
+    size_t d = c->d, P = c->rows;
+    const char *lay = design_names[c->layout];
+    size_t nb = c->layout == D_MORRIS ? d + 1 : sens_saltelli_blocks(d, c->second_order);
+    char what[160];
+    snprintf(what, sizeof what, "%s layout%s: %zu rows per %s for %zu parameters", lay,
+             is_saltelli(c->layout) ? c->second_order ? " with second_order = yes" : " (second_order = no)" : "", nb,
+             c->layout == D_MORRIS ? "trajectory" : "base row", d);
+    if (P % nb != 0) {
+        cfg_say(c->file.err, sizeof c->file.err, "%s:%d: key 'layout': %s has %zu rows, not a multiple of %zu (the %s)",
+            c->file.path, c->line_layout, c->csv, P, nb, what);
+        return 2;
+    }
+    size_t n = P / nb;
+    if (c->have_points && c->points != n) {
+        cfg_say(c->file.err, sizeof c->file.err, "%s:%d: key 'points': %zu %s declared, but %s has %zu rows, %zu for a %s",
+            c->file.path, c->line_points, c->points, c->layout == D_MORRIS ? "trajectories" : "base rows", c->csv, P, n,
+            what);
         return 2;
     }
     c->points = n;
-    *x_out = x;
+    if (c->layout == D_MORRIS) {
+        for (size_t t = 0; t < n; t++) {
+            int moved[MAXD] = {0};
+            for (size_t k = 0; k < d; k++) {
+                const double *p = x + (t * (d + 1) + k) * d, *q = p + d;
+                size_t changed = 0, which = 0;
+                for (size_t i = 0; i < d; i++)
+                    if (q[i] != p[i]) changed++, which = i;
+                int line = c->csv_line[t * (d + 1) + k + 1];
+                if (changed != 1 || moved[which]) {
+                    cfg_say(c->file.err, sizeof c->file.err, "%s:%d: row %zu of trajectory %zu %s, expected one parameter "
+                        "to move per row and each once per trajectory (the %s)", c->csv, line, k + 2, t + 1,
+                        changed != 1 ? changed == 0 ? "moves no parameter" : "moves more than one parameter"
+                                     : "moves a parameter that moved before in it",
+                        what);
+                    return 2;
+                }
+                moved[which] = 1;
+            }
+        }
+        return 0;
+    }
+    sens_order order = c->layout == D_SALTELLI ? SENS_BLOCKS : SENS_SALIB;
+    for (size_t j = 0; j < n; j++) {
+        size_t pa = sens_saltelli_point(order, n, d, c->second_order, j, 0);
+        size_t pb = sens_saltelli_point(order, n, d, c->second_order, j, 1);
+        const double *a = x + pa * d, *b = x + pb * d;
+        for (size_t k = 2; k < nb; k++) {
+            size_t pk = sens_saltelli_point(order, n, d, c->second_order, j, k), i = k < 2 + d ? k - 2 : k - 2 - d;
+            const double *row = x + pk * d, *base = k < 2 + d ? a : b, *other = k < 2 + d ? b : a;
+            for (size_t m = 0; m < d; m++) {
+                double want = m == i ? other[m] : base[m];
+                if (row[m] == want) continue;
+                cfg_say(c->file.err, sizeof c->file.err, "%s:%d: this row should be %s_%zu of base row %zu (%s, line %d, "
+                    "with '%s' from %s, line %d), but its '%s' is %.17g, not %.17g: are the rows in the order of the %s?",
+                    c->csv, c->csv_line[pk], k < 2 + d ? "AB" : "BA", i + 1, j + 1, k < 2 + d ? "A" : "B",
+                    c->csv_line[k < 2 + d ? pa : pb], c->par[i].name, k < 2 + d ? "B" : "A",
+                    c->csv_line[k < 2 + d ? pb : pa], c->par[m].name, row[m], want, what);
+                return 2;
+            }
+        }
+    }
     return 0;
 }
 
@@ -301,7 +510,8 @@ static size_t design_points(const sweep_cfg *c)
         }
         return p;
     }
-    case D_SALTELLI: return c->points * (c->d + 2);
+    case D_SALTELLI:
+    case D_SALTELLI_SALIB: return c->points * sens_saltelli_blocks(c->d, c->second_order);
     case D_MORRIS: return c->points * (c->d + 1);
     default: return c->points;
     }
@@ -354,7 +564,11 @@ static int make_design(sweep_cfg *c, size_t P, double *u, double *x)
         gsl_qrng_free(q);
         break;
     }
-    case D_SALTELLI: rc = sens_saltelli_design(c->points, d, 1, u); break;
+    case D_SALTELLI:
+    case D_SALTELLI_SALIB:
+        rc = sens_saltelli_design(c->points, d, c->second_order, c->design == D_SALTELLI ? SENS_BLOCKS : SENS_SALIB,
+                                  rng, u);
+        break;
     case D_MORRIS: rc = sens_morris_design(c->points, d, c->levels, rng, u); break;
     case D_CSV:
     case N_DESIGN: break;
@@ -375,7 +589,12 @@ typedef struct {
     const double *x, *u; /* [P][d] */
     size_t P, R;
     const char *command_line;
+    const int *noise_point; /* [noise_runs]: the point of each noise run */
 } run_ctx;
+
+/* Noise run k of K: at point floor(k P / K), spread over the design, with replicate index R
+ * (a seed that no run of /runs has). */
+static size_t noise_point(size_t k, size_t K, size_t P) { return (size_t)((double)k * (double)P / (double)K); }
 
 static double output_value(const tyndau_model *m, const out_spec *o, int *missing)
 {
@@ -396,9 +615,9 @@ static int run_job(size_t j, double *out, char errmsg[MANY_ERRLEN], void *user)
     const run_ctx *rc = user;
     const sweep_cfg *c = rc->cfg;
     size_t p = j / rc->R, r = j % rc->R;
+    if (j >= rc->P * rc->R) p = (size_t)rc->noise_point[j - rc->P * rc->R], r = rc->R;
     tyndau_params par = *rc->base;
-    for (size_t i = 0; i < c->d; i++)
-        *(double *)(void *)((char *)&par + tyndau_param_table[c->par[i].param].offset) = rc->x[p * c->d + i];
+    for (size_t i = 0; i < c->d; i++) tyndau_params_put(&par, (size_t)c->par[i].param, rc->x[p * c->d + i]);
     tyndau_error err;
     tyndau_error_clear(&err);
     tyndau_status st = tyndau_params_check(&par, &err);
@@ -435,7 +654,7 @@ static void sweep_header(h5w *w, void *user)
     const sweep_cfg *c = rc->cfg;
     hid_t f = w->file;
     char buf[64];
-    h5w_provenance(w, f, "tyndau-sweep", rc->command_line);
+    h5w_provenance_version(w, f, "tyndau-sweep", "1.1", rc->command_line);
     h5w_attr_str(w, f, "sweep_file", c->file.path);
     h5w_attr_str(w, f, "sweep_text", c->file.text);
     h5w_attr_str(w, f, "scenario_source", c->scenario[0] ? c->scenario : "(embedded baseline.ini)");
@@ -448,16 +667,34 @@ static void sweep_header(h5w *w, void *user)
     h5w_attr_int(w, f, "replicates", (long long)rc->R);
     h5w_attr_int(w, f, "base_points", (long long)c->points);
     h5w_attr_int(w, f, "levels", c->levels);
-    h5w_attr_str(w, f, "seeds", "model seed of run (point p, replicate r) = many_seed(seed, 101, p, r) (src/many.c)");
+    /* the run order the estimators need: the design's, or the one a csv design declares */
+    int layout = c->design == D_CSV ? c->layout : is_saltelli(c->design) || c->design == D_MORRIS ? (int)c->design : -1;
+    h5w_attr_str(w, f, "layout", layout >= 0 ? design_names[layout] : "none");
+    h5w_attr_int(w, f, "second_order", is_saltelli(layout) ? c->second_order : 0);
+    h5w_attr_int(w, f, "noise_runs", (long long)c->noise_runs);
+    h5w_attr_str(w, f, "seeds", "model seed of run (point p, replicate r) = many_seed(seed, 101, p, r) (src/many.c); "
+                                "noise run k: point /design/noise_point[k], replicate index = replicates");
     const char *pn[MAXD];
     for (size_t i = 0; i < c->d; i++) pn[i] = c->par[i].name;
     hid_t g = h5w_group(w, f, "design");
-    h5w_attr_str(w, g, "description", "x: parameter values of each point; unit: the design's point in the unit cube");
+    h5w_attr_str(w, g, "description", c->design == D_CSV
+                                          ? "x: parameter values of each point; unit: (x - min) / (max - min) over "
+                                            "the parameter's allowed range (docs/parameters.md); noise_point: the "
+                                            "point of each noise run"
+                                          : "x: parameter values of each point; unit: the design's point in the unit "
+                                            "cube; noise_point: the point of each noise run");
     h5w_strs(w, g, "parameter", pn, c->d);
     h5w_f64(w, g, "x", rc->x, rc->P, c->d);
     h5w_f64(w, g, "unit", rc->u, rc->P, c->d);
+    h5w_int(w, g, "noise_point", rc->noise_point, c->noise_runs);
     h5w_close_group(w, g);
 }
+
+static const char noise_desc[] =
+    "noise runs (noise_runs = K in the sweep file): run k at point /design/noise_point[k] with a seed of its own "
+    "(replicate index = replicates), so that y[k] minus the point's /runs/y is two replicates' difference: what "
+    "tyndau sensitivity estimates the replicate noise from when each point has one replicate; status and error "
+    "as in /runs";
 
 static const char usage_sweep[] =
     "usage: tyndau sweep SWEEP.ini -o FILE.h5 [--resume] [--shard I/N] [--threads T] [--quiet]\n"
@@ -484,11 +721,33 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
     c->replicates = 1;
     c->levels = 4;
     c->max_runs = 1000000;
+    c->layout = -1;
     int rc = cfg_parse(&c->file, path, on_key, c);
     if (rc != 0) return rc;
     if (!c->have_design) {
-        cfg_say(c->file.err, sizeof c->file.err, "%s: no design: expected 'design = factorial|lhs|sobol|saltelli|morris|csv' in [sweep]",
-            path);
+        cfg_say(c->file.err, sizeof c->file.err, "%s: no design: expected 'design = "
+            "factorial|lhs|sobol|saltelli|saltelli_salib|morris|csv' in [sweep]", path);
+        return 2;
+    }
+    if (c->line_layout && c->design != D_CSV) {
+        cfg_say(c->file.err, sizeof c->file.err, "%s:%d: key 'layout': only for design = csv (it declares the run order "
+            "of the CSV's rows); a %s design has its own", path, c->line_layout, design_names[c->design]);
+        return 2;
+    }
+    if (c->line_second_order && !is_saltelli(c->design) && !(c->design == D_CSV && is_saltelli(c->layout))) {
+        cfg_say(c->file.err, sizeof c->file.err, "%s:%d: key 'second_order': only for design = saltelli or "
+            "saltelli_salib, or design = csv with such a layout; this is design = %s%s", path, c->line_second_order,
+            design_names[c->design], c->design == D_CSV ? " without one" : "");
+        return 2;
+    }
+    if (c->line_noise && c->replicates > 1) {
+        cfg_say(c->file.err, sizeof c->file.err, "%s:%d: key 'noise_runs': with replicates = %zu the replicates measure "
+            "the noise already; expected noise_runs only with replicates = 1", path, c->line_noise, c->replicates);
+        return 2;
+    }
+    if (c->design == D_CSV && c->layout == D_MORRIS && c->levels % 2 != 0) {
+        cfg_say(c->file.err, sizeof c->file.err, "%s:%d: key 'levels': a morris layout needs the even number of grid "
+            "levels its design was made with (SALib's num_levels), got %d", path, c->line_levels, c->levels);
         return 2;
     }
     if (c->n_out == 0) {
@@ -507,6 +766,8 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
             return 2;
         }
         rc = load_csv(c, x);
+        if (rc == 0 && c->layout >= 0) rc = check_layout(c, *x);
+        else if (rc == 0) c->points = c->rows;
         if (rc != 0) return rc;
     } else {
         if (c->d == 0) {
@@ -522,18 +783,25 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
             cfg_say(c->file.err, sizeof c->file.err, "%s: the morris design needs an even number of levels, got %d", path, c->levels);
             return 2;
         }
-        if ((c->design == D_SALTELLI && 2 * c->d > 40) || (c->design == D_SOBOL && c->d > 40)) {
+        if ((is_saltelli(c->design) && 2 * c->d > 40) || (c->design == D_SOBOL && c->d > 40)) {
             cfg_say(c->file.err, sizeof c->file.err, "%s: %zu parameters are too many for the %s design (GSL's Sobol sequence has "
                 "at most 40 dimensions%s)", path, c->d, design_names[c->design],
-                c->design == D_SALTELLI ? "; Saltelli uses 2 per parameter" : "");
+                is_saltelli(c->design) ? "; Saltelli uses 2 per parameter" : "");
             return 2;
         }
     }
-    *P = c->design == D_CSV ? c->points : design_points(c);
-    if (*P == 0 || *P > c->max_runs / c->replicates) {
-        cfg_say(c->file.err, sizeof c->file.err, "%s: the %s design needs %s%zu runs (%zu points x %zu replicates), more than "
-            "max_runs = %zu", path, design_names[c->design], *P == 0 ? "more than " : "",
-            *P == 0 ? SIZE_MAX : *P * c->replicates, *P, c->replicates, c->max_runs);
+    *P = c->design == D_CSV ? c->rows : design_points(c);
+    if (c->noise_runs > *P) {
+        cfg_say(c->file.err, sizeof c->file.err, "%s:%d: key 'noise_runs': %zu, more than the design's %zu points; "
+            "expected at most one noise run per point", path, c->line_noise, c->noise_runs, *P);
+        return 2;
+    }
+    if (*P == 0 || *P > c->max_runs / c->replicates || *P * c->replicates + c->noise_runs > c->max_runs) {
+        char extra[64] = "";
+        if (c->noise_runs) snprintf(extra, sizeof extra, " + %zu noise runs", c->noise_runs);
+        cfg_say(c->file.err, sizeof c->file.err, "%s: the %s design needs %s%zu runs (%zu points x %zu replicates%s), more "
+            "than max_runs = %zu", path, design_names[c->design], *P == 0 ? "more than " : "",
+            *P == 0 ? SIZE_MAX : *P * c->replicates + c->noise_runs, *P, c->replicates, extra, c->max_runs);
         return 2;
     }
     size_t d = c->d;
@@ -547,6 +815,10 @@ static int load_sweep(sweep_cfg *c, const char *path, tyndau_params *base, doubl
         cfg_say(c->file.err, sizeof c->file.err, "%s: cannot build the %s design", path, design_names[c->design]);
         return 1;
     }
+    if (c->design == D_CSV) /* the point's place in the parameter's allowed range */
+        for (size_t p = 0; p < *P; p++)
+            for (size_t i = 0; i < d; i++)
+                (*u)[p * d + i] = ((*x)[p * d + i] - c->par[i].lo) / (c->par[i].hi - c->par[i].lo);
     tyndau_params_default(base);
     tyndau_scenario sc;
     memset(&sc, 0, sizeof sc);
@@ -641,24 +913,39 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     int rc = load_sweep(&cfg, argv[optind], &base, &x, &u, &P);
     char err[800] = "";
     if (rc != 0) cfg_say(err, sizeof err, "%s", cfg.file.err);
+    int *npoint = rc == 0 ? malloc((cfg.noise_runs ? cfg.noise_runs : 1) * sizeof *npoint) : NULL;
+    if (rc == 0 && npoint == NULL) {
+        cfg_say(err, sizeof err, "out of memory");
+        rc = 1;
+    }
+    for (size_t k = 0; rc == 0 && k < cfg.noise_runs; k++) npoint[k] = (int)noise_point(k, cfg.noise_runs, P);
+    /* the inputs' texts and the design's points themselves: parts made by a program whose
+       design differs (an older one's saltelli points, say) are refused on resume and merge */
     uint64_t fingerprint = cfg_hash(cfg_hash(cfg_hash(CFG_HASH_START, cfg.file.text), cfg.scenario_text), cfg.csv_text);
+    if (rc == 0) {
+        fingerprint = cfg_hash_bytes(fingerprint, x, P * cfg.d * sizeof *x);
+        fingerprint = cfg_hash_bytes(fingerprint, u, P * cfg.d * sizeof *u);
+    }
     if (rc != 0) {
         if (mc.rank == 0) fprintf(stderr, "tyndau: %s\n", err);
-        free(x), free(u), free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
+        free(x), free(u), free(npoint), free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
+        free(cfg.csv_line);
         many_finalize(&mc);
         return rc;
     }
     const char *on[MAXOUT];
     for (size_t o = 0; o < cfg.n_out; o++) on[o] = cfg.out[o].name;
-    run_ctx ctx = {&cfg, &base, x, u, P, cfg.replicates, command_line};
+    run_ctx ctx = {&cfg, &base, x, u, P, cfg.replicates, command_line, npoint};
     batch_spec spec = {"sweep", out, resume, quiet, shard_i, shard_n, P * cfg.replicates, cfg.n_out, cfg.batch,
-                       on, fingerprint, sweep_header, run_job, NULL, &ctx};
+                       on, fingerprint, sweep_header, run_job, NULL, &ctx, cfg.noise_runs, "noise", noise_desc};
     if (mc.rank == 0 && !quiet)
-        fprintf(stderr, "sweep: %s design, %zu points x %zu replicates%s%s\n", design_names[cfg.design], P,
-                cfg.replicates, shard_n ? ", shard " : "", shard_n ? shard_arg ? shard_arg : "from Slurm" : "");
+        fprintf(stderr, "sweep: %s design, %zu points x %zu replicates%s%s%s\n", design_names[cfg.design], P,
+                cfg.replicates, cfg.noise_runs ? " + noise runs" : "", shard_n ? ", shard " : "",
+                shard_n ? shard_arg ? shard_arg : "from Slurm" : "");
     rc = batch_execute(&mc, &spec, err, sizeof err);
     if (rc != 0 && mc.rank == 0) fprintf(stderr, "tyndau: %s\n", err);
-    free(x), free(u), free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
+    free(x), free(u), free(npoint), free(cfg.file.text), free(cfg.csv_text), free(cfg.scenario_text);
+    free(cfg.csv_line);
     many_finalize(&mc);
     return rc;
 }
@@ -725,7 +1012,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
     const char *const *names = (const char *const *)(argv + optind);
     hid_t *src = calloc(n, sizeof *src);
     char err[800] = "", fp0[64] = "";
-    long long count0 = -1, jobs0 = 0, outs0 = 0;
+    long long count0 = -1, jobs0 = 0, outs0 = 0, noise0 = 0;
     int rc = src ? 0 : 1;
     int *seen = NULL;
     for (size_t k = 0; rc == 0 && k < n; k++) {
@@ -744,15 +1031,20 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
         h5r_attr_int(src[k], "points", &P);
         h5r_attr_int(src[k], "replicates", &R);
         hid_t d = H5Dopen2(src[k], "/runs/y", H5P_DEFAULT);
-        hsize_t dims[2] = {0, 0};
+        hsize_t dims[2] = {0, 0}, nd[2] = {0, 0};
         if (d >= 0) {
             hid_t sp = H5Dget_space(d);
             H5Sget_simple_extent_dims(sp, dims, NULL);
             H5Sclose(sp), H5Dclose(d);
         }
+        if (H5Lexists(src[k], "noise", H5P_DEFAULT) > 0 && (d = H5Dopen2(src[k], "/noise/y", H5P_DEFAULT)) >= 0) {
+            hid_t sp = H5Dget_space(d);
+            H5Sget_simple_extent_dims(sp, nd, NULL);
+            H5Sclose(sp), H5Dclose(d);
+        }
         if (k == 0) {
             snprintf(fp0, sizeof fp0, "%s", fp);
-            count0 = cnt, jobs0 = P * R, outs0 = (long long)dims[1];
+            count0 = cnt, jobs0 = P * R, outs0 = (long long)dims[1], noise0 = (long long)nd[0];
             if (cnt < 1) {
                 cfg_say(err, sizeof err, "%s: not a shard (made without --shard); expected the files of one sharded sweep",
                     names[k]);
@@ -763,7 +1055,8 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
             if (seen == NULL) rc = 1;
             for (long long i = 0; seen && i < cnt; i++) seen[i] = -1;
         }
-        if (rc == 0 && (strcmp(fp, fp0) != 0 || cnt != count0 || (long long)dims[0] != jobs0 || (long long)dims[1] != outs0)) {
+        if (rc == 0 && (strcmp(fp, fp0) != 0 || cnt != count0 || (long long)dims[0] != jobs0 ||
+                        (long long)dims[1] != outs0 || (long long)nd[0] != noise0)) {
             cfg_say(err, sizeof err, "%s is a shard of a different sweep than %s (sweep file, scenario, design or shard "
                 "count differ)", names[k], names[0]);
             rc = 2;
@@ -801,8 +1094,8 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
     }
     size_t missing = 0, first = 0;
     if (rc == 0)
-        rc = batch_merge_into(of, names[0], src + 1, n - 1, (size_t)jobs0, (size_t)outs0, 1, names + 1, &missing, &first,
-                        err, sizeof err);
+        rc = batch_merge_into(of, names[0], src + 1, n - 1, (size_t)jobs0, (size_t)outs0, noise0 ? "noise" : NULL,
+                              (size_t)noise0, 1, names + 1, &missing, &first, err, sizeof err);
     if (rc == 0 && missing > 0) {
         cfg_say(err, sizeof err, "%zu runs are in no shard (first: job %zu): a shard is incomplete; rerun it with --resume",
             missing, first);
@@ -828,232 +1121,5 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
         fprintf(stderr, "merge: wrote %s from %zu shards (%lld runs)\n", out, n, jobs0);
     }
     free(src), free(seen);
-    return rc;
-}
-
-/* ------------------------------------------------------------------------- */
-/* tyndau sensitivity                                                          */
-
-static const char usage_sensitivity[] =
-    "usage: tyndau sensitivity SWEEP.h5 [-o SENS.h5] [--boot B] [--seed S] [--level L]\n"
-    "\n"
-    "Sensitivity indices of every output of a sweep: first-order and total Sobol indices\n"
-    "(Saltelli and Jansen estimators) for a saltelli design, Morris mu* and sigma for a\n"
-    "morris design, each with a percentile bootstrap interval (B resamples, default 1000;\n"
-    "level L, default 0.95).  Replicates are averaged per point first; noise_share is the part\n"
-    "of the variance of those means that is replicate noise.  Prints a table and writes SENS.h5\n"
-    "(default: SWEEP stem + _sensitivity.h5).\n";
-
-static int read_strings_ds(hid_t f, const char *name, size_t n, char (*out)[80])
-{
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) return -1;
-    char **v = calloc(n ? n : 1, sizeof *v);
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    int rc = v && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 ? 0 : -1;
-    for (size_t k = 0; rc == 0 && k < n; k++) snprintf(out[k], 80, "%s", v[k] ? v[k] : "");
-    if (rc == 0) {
-        hid_t sp = H5Dget_space(d);
-        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, v);
-        H5Sclose(sp);
-    }
-    free(v);
-    H5Tclose(t);
-    H5Dclose(d);
-    return rc;
-}
-
-static size_t ds_len(hid_t f, const char *name)
-{
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) return 0;
-    hid_t sp = H5Dget_space(d);
-    hsize_t dims[2] = {0, 0};
-    H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp), H5Dclose(d);
-    return (size_t)dims[0];
-}
-
-int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
-{
-    static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {"boot", required_argument, NULL, 'b'},
-                                         {"seed", required_argument, NULL, 's'},   {"level", required_argument, NULL, 'l'},
-                                         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *out = NULL;
-    size_t boot = 1000;
-    uint64_t seed = 1;
-    double level = 0.95;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        size_t v;
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'b':
-            if (cfg_count(optarg, 0, 1000000, &boot) != 0) {
-                fprintf(stderr, "tyndau: --boot: expected a whole number from 0 to 1000000, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 's':
-            if (cfg_count(optarg, 0, SIZE_MAX, &v) != 0) {
-                fprintf(stderr, "tyndau: --seed: expected an unsigned integer, got '%s'\n", optarg);
-                return 2;
-            }
-            seed = v;
-            break;
-        case 'l':
-            if (prior_parse_real(optarg, &level) != 0 || !(level > 0 && level < 1)) {
-                fprintf(stderr, "tyndau: --level: expected a number in (0, 1), got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'h': fputs(usage_sensitivity, stdout); return 0;
-        default: fputs(usage_sensitivity, stderr); return 2;
-        }
-    }
-    if (argc - optind != 1) {
-        fprintf(stderr, "tyndau: sensitivity: expected one sweep file\n%s", usage_sensitivity);
-        return 2;
-    }
-    const char *in = argv[optind];
-    h5w_quiet();
-    char err[800] = "", design[32] = "", schema[64] = "", status[64] = "", outbuf[PATH_MAX + 32];
-    int rc = 0;
-    hid_t f = H5Fopen(in, H5F_ACC_RDONLY, H5P_DEFAULT);
-    long long P = 0, R = 0, nb = 0, shard = 0;
-    if (f < 0 || batch_read_attr_str(f, "schema", schema, sizeof schema) != 0 || strcmp(schema, "tyndau-sweep") != 0) {
-        cfg_say(err, sizeof err, "%s: not a tyndau sweep file", in);
-        rc = 2;
-    }
-    if (rc == 0) {
-        batch_read_attr_str(f, "design", design, sizeof design);
-        batch_read_attr_str(f, "status", status, sizeof status);
-        h5r_attr_int(f, "points", &P);
-        h5r_attr_int(f, "replicates", &R);
-        h5r_attr_int(f, "base_points", &nb);
-        h5r_attr_int(f, "shard_count", &shard);
-        if (strncmp(status, "complete", 8) != 0 || shard != 0) {
-            cfg_say(err, sizeof err, "%s: %s; expected a complete sweep (merge the shards first)", in,
-                shard ? "a shard" : "an unfinished sweep");
-            rc = 2;
-        } else if (strcmp(design, "saltelli") != 0 && strcmp(design, "morris") != 0) {
-            cfg_say(err, sizeof err, "%s: a %s design; sensitivity indices need 'design = saltelli' (Sobol indices) or "
-                "'design = morris' (elementary effects)", in, design);
-            rc = 2;
-        }
-    }
-    size_t d = rc == 0 ? ds_len(f, "/design/parameter") : 0, n_out = rc == 0 ? ds_len(f, "/runs/output") : 0;
-    size_t n_jobs = (size_t)(P * R);
-    char(*pn)[80] = calloc(d ? d : 1, sizeof *pn), (*on)[80] = calloc(n_out ? n_out : 1, sizeof *on);
-    double *unit = malloc((size_t)P * (d ? d : 1) * sizeof *unit), *y = malloc(n_jobs * (n_out ? n_out : 1) * sizeof *y);
-    if (rc == 0 && (!pn || !on || !unit || !y)) rc = 1;
-    if (rc == 0 && (read_strings_ds(f, "/design/parameter", d, pn) != 0 || read_strings_ds(f, "/runs/output", n_out, on) != 0 ||
-                    h5r_f64(f, "/design/unit", unit, (size_t)P * d) != 0 || h5r_f64(f, "/runs/y", y, n_jobs * n_out) != 0)) {
-        cfg_say(err, sizeof err, "%s: cannot read the design or the runs", in);
-        rc = 2;
-    }
-    if (f >= 0) H5Fclose(f);
-    size_t nr = (size_t)nb;
-    double *fm = malloc((size_t)P * sizeof *fm);
-    sens_ci *a = calloc(n_out * (d ? d : 1), sizeof *a), *b = calloc(n_out * (d ? d : 1), sizeof *b);
-    double *noise = calloc(n_out ? n_out : 1, sizeof *noise);
-    if (rc == 0 && (!fm || !a || !b || !noise)) rc = 1;
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
-    int sobol = strcmp(design, "saltelli") == 0;
-    for (size_t o = 0; rc == 0 && o < n_out; o++) {
-        double within = 0.0;
-        size_t nw = 0;
-        for (size_t p = 0; p < (size_t)P; p++) {
-            double s = 0.0, s2 = 0.0;
-            size_t k = 0;
-            for (size_t r = 0; r < (size_t)R; r++) {
-                double v = y[(p * (size_t)R + r) * n_out + o];
-                if (isnan(v)) continue;
-                s += v, s2 += v * v, k++;
-            }
-            fm[p] = k ? s / (double)k : NAN;
-            if (k > 1) within += (s2 - s * s / (double)k) / (double)(k - 1) / (double)k, nw++;
-        }
-        double mean = 0.0, var = 0.0;
-        size_t k = 0;
-        for (size_t p = 0; p < (size_t)P; p++)
-            if (!isnan(fm[p])) mean += fm[p], k++;
-        mean /= (double)(k ? k : 1);
-        for (size_t p = 0; p < (size_t)P; p++)
-            if (!isnan(fm[p])) var += (fm[p] - mean) * (fm[p] - mean);
-        var /= (double)(k > 1 ? k - 1 : 1);
-        noise[o] = nw && var > 0.0 ? (within / (double)nw) / var : NAN;
-        gsl_rng_set(rng, (unsigned long)many_seed(seed, K_BOOT, o, 0));
-        if (sobol) rc = sens_sobol(fm, nr, d, boot, level, rng, a + o * d, b + o * d) ? 1 : 0;
-        else rc = sens_morris(unit, fm, nr, d, boot, level, rng, a + o * d, b + o * d) ? 1 : 0;
-    }
-    gsl_rng_free(rng);
-    if (rc == 0) {
-        if (out == NULL) {
-            const char *dot = strrchr(in, '.');
-            int len = dot ? (int)(dot - in) : (int)strlen(in);
-            snprintf(outbuf, sizeof outbuf, "%.*s_sensitivity.h5", len, in);
-            out = outbuf;
-        }
-        const char *na = sobol ? "first" : "mu_star", *nbn = sobol ? "total" : "sigma";
-        printf("sensitivity of %s (%s design, %lld base %s, %lld replicates; %g%% bootstrap intervals, %zu resamples)\n",
-               in, design, nb, sobol ? "rows" : "trajectories", R, 100 * level, boot);
-        for (size_t o = 0; o < n_out; o++) {
-            printf("\n%s (replicate noise: %.1f%% of the variance of point means)\n", on[o], 100 * noise[o]);
-            printf("  %-28s %24s %24s\n", "parameter", na, nbn);
-            for (size_t i = 0; i < d; i++) {
-                const sens_ci *p = &a[o * d + i], *q = &b[o * d + i];
-                printf("  %-28s %7.3f [%6.3f, %6.3f] %7.3f [%6.3f, %6.3f]\n", pn[i], p->value, p->lo, p->hi, q->value,
-                       q->lo, q->hi);
-            }
-        }
-        char tmp[PATH_MAX + 48];
-        snprintf(tmp, sizeof tmp, "%s.tmp", out);
-        h5w w;
-        if (h5w_create(&w, tmp) == 0) {
-            h5w_attr_str(&w, w.file, "schema", "tyndau-sensitivity");
-            h5w_attr_str(&w, w.file, "schema_version", "1.0");
-            h5w_attr_str(&w, w.file, "program", "tyndau");
-            h5w_attr_str(&w, w.file, "version", TYNDAU_VERSION);
-            h5w_attr_str(&w, w.file, "git_commit", tyndau_build_commit);
-            h5w_attr_str(&w, w.file, "command_line", command_line);
-            h5w_attr_str(&w, w.file, "sweep_file", in);
-            h5w_attr_str(&w, w.file, "method", sobol ? "Sobol indices: first order (Saltelli et al. 2010), total (Jansen 1999)"
-                                                     : "Morris elementary effects on the unit cube: mu* (Campolongo et al. 2007), sigma");
-            h5w_attr_int(&w, w.file, "bootstrap", (long long)boot);
-            h5w_attr_f64(&w, w.file, "level", level);
-            const char *pp[MAXD], *oo[MAXOUT];
-            for (size_t i = 0; i < d && i < MAXD; i++) pp[i] = pn[i];
-            for (size_t o = 0; o < n_out && o < MAXOUT; o++) oo[o] = on[o];
-            h5w_strs(&w, w.file, "parameter", pp, d);
-            h5w_strs(&w, w.file, "output", oo, n_out);
-            h5w_f64(&w, w.file, "noise_share", noise, n_out, 0);
-            double *tmpv = malloc(n_out * d * sizeof *tmpv);
-            const sens_ci *src2[2] = {a, b};
-            const char *nm2[2] = {na, nbn};
-            for (int s = 0; s < 2 && tmpv; s++) {
-                char nm[64];
-                for (int part = 0; part < 3; part++) {
-                    for (size_t k = 0; k < n_out * d; k++)
-                        tmpv[k] = part == 0 ? src2[s][k].value : part == 1 ? src2[s][k].lo : src2[s][k].hi;
-                    snprintf(nm, sizeof nm, "%s%s", nm2[s], part == 0 ? "" : part == 1 ? "_lo" : "_hi");
-                    h5w_f64(&w, w.file, nm, tmpv, n_out, d);
-                }
-            }
-            free(tmpv);
-        }
-        if (h5w_close(&w) != 0 || rename(tmp, out) != 0) {
-            cfg_say(err, sizeof err, "%s: cannot write", out);
-            unlink(tmp);
-            rc = 1;
-        } else {
-            printf("\nwrote %s\n", out);
-        }
-    }
-    if (rc != 0) fprintf(stderr, "tyndau: %s\n", err);
-    free(pn), free(on), free(unit), free(y), free(fm), free(a), free(b), free(noise);
     return rc;
 }

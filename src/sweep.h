@@ -1,5 +1,5 @@
 /*
- * sweep.h - `tyndau sweep`, `tyndau merge` and `tyndau sensitivity` (docs/hpc.md).
+ * sweep.h - `tyndau sweep`, `tyndau merge` (sweep.c) and `tyndau sensitivity` (senscmd.c); docs/hpc.md.
  */
 #ifndef TYNDAU_SWEEP_H
 #define TYNDAU_SWEEP_H

@@ -2,16 +2,19 @@
 # asan_smoke.sh TYNDAU: the program itself under AddressSanitizer + UBSan (make asan builds it so):
 # a tiny run and a tiny calibration (Dirichlet-multinomial with a calibrated concentration, a
 # holdout, the predictive check), then a resume from its file; a tiny comparison of scenarios
-# with inheritance and dated changes.  Any sanitizer report fails it.
+# with inheritance and dated changes; tiny sweeps (SALib's order with second order and noise
+# runs; a CSV with pandas' index in a Morris layout) and their sensitivity indices.  Any
+# sanitizer report fails it.
 set -uo pipefail
 tyndau=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tyndau-asan.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-fails=0
+fails=0 steps=0
 step() { # DESCRIPTION COMMAND...
     local d=$1
     shift
+    steps=$((steps + 1))
     if "$@" >"$tmp/out" 2>"$tmp/err" && ! grep -q "Sanitizer\|runtime error" "$tmp/err"; then
         echo "ok - asan: $d"
     else
@@ -42,5 +45,23 @@ step "calibrate --resume" "$tyndau" calibrate "$tmp/c.ini" -o "$tmp/b.h5" --hold
 step "resumed posterior identical" h5diff -q "$tmp/a.h5" "$tmp/b.h5" /posterior /posterior
 step "compare (inheritance, dated changes)" "$tyndau" compare scenarios/baseline.ini scenarios/combined.ini \
     scenarios/no_reform.ini -r 2 -n 2000 -q -o "$tmp/cmp.h5"
-echo "asan smoke: $((5 - fails)) passed, $fails failed"
+cat >"$tmp/s.ini" <<INI
+[sweep]
+agents = 2000
+design = saltelli_salib
+second_order = yes
+points = 2
+noise_runs = 3
+outputs = voice_rate trust_central
+[parameters]
+prior_disengaged = uniform 0.05 0.4
+prior_trust_local = uniform 0.3 0.9
+INI
+printf ',prior_disengaged,prior_trust_local\n0,0.1,0.3\n1,0.4,0.3\n2,0.4,0.6\n3,0.2,0.9\n4,0.2,0.6\n5,0.5,0.6\n' >"$tmp/m.csv"
+printf '[sweep]\nagents = 2000\nreplicates = 2\ndesign = csv\ncsv = m.csv\nlayout = morris\nlevels = 4\noutputs = voice_rate\n' >"$tmp/m.ini"
+step "sweep (saltelli_salib, second order, noise runs)" "$tyndau" sweep "$tmp/s.ini" -o "$tmp/s.h5" -q
+step "sensitivity (Sobol, second order, noise-corrected)" "$tyndau" sensitivity "$tmp/s.h5" --boot 20
+step "sweep (csv, pandas index, morris layout)" "$tyndau" sweep "$tmp/m.ini" -o "$tmp/m.h5" -q
+step "sensitivity (Morris)" "$tyndau" sensitivity "$tmp/m.h5" --boot 20
+echo "asan smoke: $((steps - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
