@@ -49,7 +49,7 @@
 #define FL_DISENGAGED 0x01u /* pays no attention to public affairs (fixed at creation) */
 #define FL_EDU(f) ((tyndau_edu)(((f) >> 1) & 3u))
 #define FL_STORY 0x08u /* has heard a tie's story of an appeal (second-hand appeal experience) */
-/* problem byte: the domain in the low 3 bits; 0x40 and 0x80 hold the anchor-year flags (state.c) */
+/* problem byte: the domain in the low 3 bits; 0x40 and 0x80 hold the anchor-year flags (offices.c) */
 #define PROBLEM_DOMAIN(p) ((p)&7u)
 /* strata of a cell: age, income, education (this order, education fastest) */
 #define N_STRATUM (N_AGE * N_INCOME * N_EDU)
@@ -289,7 +289,7 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err);
  * (media reach, p_full); again after dated changes. */
 void tyndau_schedule_derived(tyndau_model *m);
 uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e);
-/* state.c */
+/* offices.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);
 /* (Re)draw every bureaucrat's traits, and set every office's staff and capacity, from

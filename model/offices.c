@@ -1,5 +1,5 @@
 /*
- * state.c - offices and bureaucrats (MODEL_BRIEF s2).
+ * offices.c - offices and bureaucrats (MODEL_BRIEF s2).
  *
  * Offices: the President's office; one ministry per domain (central); one
  * akimat department per region and domain (local).  Each office's appeal
