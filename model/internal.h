@@ -309,7 +309,7 @@ void tyndau_state_count(const tyndau_model *m, size_t i, int64_t state[][N_STATE
 int tyndau_outreach_heard(const tyndau_model *m, gsl_rng *r, size_t i);
 /* survey.c */
 tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err);
-/* buffers */
+/* buffers.c */
 int tyndau_msgbuf_push(tyndau_msgbuf *b, tyndau_msg msg);
 int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a);
 

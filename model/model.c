@@ -23,32 +23,6 @@
 
 #include "internal.h"
 
-int tyndau_msgbuf_push(tyndau_msgbuf *b, tyndau_msg msg)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 64;
-        tyndau_msg *v = tyndau_reallocarray(b->v, cap, sizeof *v);
-        if (v == NULL) return -1;
-        b->v = v;
-        b->cap = cap;
-    }
-    b->v[b->n++] = msg;
-    return 0;
-}
-
-int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 16;
-        tyndau_appeal *v = tyndau_reallocarray(b->v, cap, sizeof *v);
-        if (v == NULL) return -1;
-        b->v = v;
-        b->cap = cap;
-    }
-    b->v[b->n++] = a;
-    return 0;
-}
-
 /* Bytes per citizen: its state and its next-event day. */
 #define CITIZEN_BYTES (sizeof(tyndau_citizen) + sizeof(uint16_t))
 
