@@ -48,7 +48,7 @@ WARN    = -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prot
 OPT     ?= -O2 -g
 CFLAGS_BASE = -std=c11 $(OPT) -fopenmp $(WARN)
 CPPFLAGS_BASE = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DHAVE_INLINE -DGSL_RANGE_CHECK_OFF -Imodel $(PKG_CFLAGS) -MMD -MP
-LIBS    = $(PKG_LIBS) -lm
+LIBS    = $(PKG_LIBS) -lhdf5_hl -lm
 
 MODEL_SRC = $(wildcard model/*.c)
 MODEL_OBJ = $(MODEL_SRC:model/%.c=$(BUILD)/model/%.o)

@@ -31,7 +31,7 @@ build=$(dirname "$tyndau")
 # shellcheck disable=SC2046
 ${CC:-gcc} -std=c11 -O2 -fopenmp -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Imodel \
     $(pkg-config --cflags gsl hdf5) bench/crn.c "$build/libtyndau.a" \
-    $(pkg-config --libs gsl hdf5 inih) -lm -o "$build/crn"
+    $(pkg-config --libs gsl hdf5 inih) -lhdf5_hl -lm -o "$build/crn"
 echo "bench: common random numbers (bench/crn.c)" >&2
 crn=$("$build/crn" 100000 16 0.0002 0.002 0.02)
 

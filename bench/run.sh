@@ -15,7 +15,7 @@ bench=$build/bench
 # shellcheck disable=SC2046
 ${CC:-gcc} -std=c11 -O2 -fopenmp -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Imodel \
     $(pkg-config --cflags gsl hdf5) bench/bench.c "$build/libtyndau.a" \
-    $(pkg-config --libs gsl hdf5 inih) -lm -o "$bench"
+    $(pkg-config --libs gsl hdf5 inih) -lhdf5_hl -lm -o "$bench"
 
 run() { # AGENTS THREADS
     echo "bench: $1 agents, $2 threads, $reps runs" >&2

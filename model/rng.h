@@ -10,6 +10,11 @@
 #ifndef TYNDAU_RNG_H
 #define TYNDAU_RNG_H
 
+/* How the model's random numbers are made, for the files' provenance (attribute rng). */
+#define TYNDAU_RNG_TEXT                                                                           \
+    "counter-based SplitMix64 streams (GSL generator type tyndau_ctr): one per citizen, "        \
+    "appeal, bureaucrat trait and the survey, keyed by SplitMix64(seed, kind, index)"
+
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
 #include <stdint.h>
