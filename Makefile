@@ -52,7 +52,9 @@ LIBS    = $(PKG_LIBS) -lhdf5_hl -lm
 
 MODEL_SRC = $(wildcard model/*.c)
 MODEL_OBJ = $(MODEL_SRC:model/%.c=$(BUILD)/model/%.o)
-SRC_OBJ   = $(patsubst src/%.c,$(BUILD)/src/%.o,$(wildcard src/*.c))
+# src/: the front end (main.c and its helpers) and one folder each for the run-many engine and
+# the studies; headers are included with their folder (#include "engine/batch.h", -Isrc)
+SRC_OBJ   = $(patsubst src/%.c,$(BUILD)/src/%.o,$(wildcard src/*.c src/*/*.c))
 CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -129,9 +131,14 @@ FORCE:
 $(BUILD)/tyndau: $(SRC_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o $(BUILD)/libtyndau.a
 	$(CC) $(CFLAGS_BASE) $^ $(LIBS) -o $@
 
-# the program's modules other than main (run-many layer, sensitivity, ...) for the unit tests
+# the program's modules other than main (the engine, the studies) for the unit tests
 $(BUILD)/libtyndau_cli.a: $(CLI_OBJ)
 	ar rcs $@ $^
+
+# the benchmark programs (bench/run.sh, bench/calibrate.sh)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) -Isrc $(CFLAGS_BASE) $< $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a $(LIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a
 	@mkdir -p $(dir $@)
@@ -167,7 +174,7 @@ asan-smoke: $(BUILD)/tyndau
 docs: $(BUILD)/tyndau
 	$(BUILD)/tyndau params --markdown > docs/parameters.md.tmp && mv docs/parameters.md.tmp docs/parameters.md
 
-bench: $(BUILD)/tyndau
+bench: $(BUILD)/tyndau $(BUILD)/bench/bench
 	bash bench/run.sh $(BUILD)/tyndau
 
 # sweeps: MPI ranks, per-run overhead, the writer's memory (about 5 minutes on 2 cores)
@@ -180,7 +187,7 @@ bench-compare: $(BUILD)/tyndau
 	bash bench/compare.sh $(BUILD)/tyndau
 
 # the default calibration and two held-out checks (about 30-40 minutes on 2 cores)
-bench-calibrate: $(BUILD)/tyndau
+bench-calibrate: $(BUILD)/tyndau $(BUILD)/bench/crn
 	bash bench/calibrate.sh $(BUILD)/tyndau
 
 clean:

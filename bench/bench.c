@@ -82,6 +82,6 @@ int main(int argc, char **argv)
            "min_total_s=%.2f max_total_s=%.2f cd_per_s_per_thread=%.3g us_per_citizen=%.3f peak_mib=%.0f\n",
            agents, threads, reps, days, median(t_new, reps), run, median(t_write, reps), total, t_total[0],
            t_total[reps - 1], (double)agents * days / total / threads, 1e6 * total / (double)agents,
-           ru.ru_maxrss / 1024.0);
+           (double)ru.ru_maxrss / 1024.0);
     return 0;
 }

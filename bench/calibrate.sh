@@ -28,12 +28,9 @@ timed() { # OUT.h5 ARGS...: run a calibration; its "wall_s peak_kib" go to OUT-s
 
 # common random numbers: how much of the model's noise cancels in a likelihood ratio
 build=$(dirname "$tyndau")
-# shellcheck disable=SC2046
-${CC:-gcc} -std=c11 -O2 -fopenmp -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Imodel \
-    $(pkg-config --cflags gsl hdf5) bench/crn.c "$build/libtyndau.a" \
-    $(pkg-config --libs gsl hdf5 inih) -lhdf5_hl -lm -o "$build/crn"
+make --no-print-directory -s BUILD="$build" "$build/bench/crn" # the program's flags
 echo "bench: common random numbers (bench/crn.c)" >&2
-crn=$("$build/crn" 100000 16 0.0002 0.002 0.02)
+crn=$("$build/bench/crn" 100000 16 0.0002 0.002 0.02)
 
 case $which in
     all | default) timed out/calib.h5 ;;

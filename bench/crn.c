@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "obs.h"
+#include "calibrate/obs.h"
 #include "scenario.h"
 #include "tyndau.h"
 

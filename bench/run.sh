@@ -11,11 +11,8 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || commit="$commit-dirty"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-bench=$build/bench
-# shellcheck disable=SC2046
-${CC:-gcc} -std=c11 -O2 -fopenmp -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Imodel \
-    $(pkg-config --cflags gsl hdf5) bench/bench.c "$build/libtyndau.a" \
-    $(pkg-config --libs gsl hdf5 inih) -lhdf5_hl -lm -o "$bench"
+bench=$build/bench/bench # built by the Makefile with the program's flags
+make --no-print-directory -s BUILD="$build" "$bench"
 
 run() { # AGENTS THREADS
     echo "bench: $1 agents, $2 threads, $reps runs" >&2

@@ -18,9 +18,7 @@
 #include <omp.h>
 #endif
 
-#include "calib.h"
-#include "compare.h"
-#include "sweep.h"
+#include "commands.h"
 #include "output.h"
 #include "scenario.h"
 #include "tyndau.h"

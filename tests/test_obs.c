@@ -1,5 +1,5 @@
 /*
- * test_obs.c - unit tests of the observation model (model/obs.c).
+ * test_obs.c - unit tests of the observation model (src/calibrate/obs.c).
  *
  * Known answers: the rows built from the real 2021 file (row count, respondents behind each
  * row, the concept_meaning remainder, the breakdown weights), exact likelihood identities
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "obs.h"
+#include "calibrate/obs.h"
 #include "targets.h"
 
 #define MARGINALS "data/survey_2021/marginals.csv"

@@ -1,5 +1,5 @@
 /*
- * test_sensitivity.c - the sensitivity estimators and designs (src/sensitivity.c) on functions
+ * test_sensitivity.c - the sensitivity estimators and designs (src/sweep/sens.c) on functions
  * whose indices are known analytically.
  *
  *  - Ishigami (a = 7, b = 0.1; Ishigami & Homma 1990) on [-pi, pi]^3:
@@ -30,7 +30,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "sensitivity.h"
+#include "sweep/sens.h"
 
 #define N_BASE 8192
 #define BOOT 400

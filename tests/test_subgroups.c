@@ -1,5 +1,5 @@
 /*
- * test_subgroups.c - unit tests of the subgroup-size estimator (model/subgroups.c).
+ * test_subgroups.c - unit tests of the subgroup-size estimator (src/calibrate/subgroups.c).
  *
  * Known answers: synthetic cross-tabs are built from known group sizes (each total row the
  * exact size-weighted mean of its group rows), written as marginals CSV text and read back
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "subgroups.h"
+#include "calibrate/subgroups.h"
 #include "targets.h"
 
 #define MARGINALS "data/survey_2021/marginals.csv"

@@ -22,7 +22,7 @@
  *   kept: the paired one and the unpaired one computed from the same runs'
  *   marginal spreads, i.e. what independent seeds would have given in expectation.
  */
-#include "compare.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -36,11 +36,11 @@
 #include <gsl/gsl_cdf.h>
 #include <hdf5.h>
 
-#include "batch.h"
-#include "cfgfile.h"
-#include "h5w.h"
+#include "engine/batch.h"
+#include "engine/cfgfile.h"
+#include "engine/h5w.h"
 #include "headline.h"
-#include "many.h"
+#include "engine/many.h"
 #include "scenario.h"
 #include "tyndau.h"
 
@@ -106,7 +106,7 @@ static void header(h5w *w, void *user)
     h5w_attr_str(w, f, "random_numbers", c->independent ? "independent" : "common");
     h5w_attr_str(w, f, "seeds",
                  c->independent
-                     ? "model seed of run (scenario s, replicate r) = many_seed(seed, 201, r, s + 1) (src/many.c)"
+                     ? "model seed of run (scenario s, replicate r) = many_seed(seed, 201, r, s + 1) (src/engine/many.c)"
                      : "model seed of run (scenario s, replicate r) = many_seed(seed, 201, r, 0): the same for "
                        "every scenario (common random numbers)");
     h5w_attr_str(w, f, "jobs", "job j = s x replicates + r for scenario s, replicate r (rows of /runs)");

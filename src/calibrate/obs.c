@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "tyndau.h"
 
 static int group_index(const char *group_type, const char *group)

@@ -1,6 +1,6 @@
 /*
- * senscmd.c - `tyndau sensitivity`: the sensitivity indices of a sweep file (docs/hpc.md
- * section 4; the estimators are in sensitivity.c).
+ * sensitivity.c - `tyndau sensitivity`: the sensitivity indices of a sweep file (docs/hpc.md
+ * section 4; the estimators are in sens.c).
  *
  * Reads a complete tyndau-sweep file; for every output averages the replicates of each point
  * (failed runs left out), estimates each point's noise (from its replicates, from the sweep's
@@ -11,7 +11,7 @@
  * temporary name, renamed when complete: on any failure nothing is left under the output's
  * name and the exit status is 1 (or 2 for a bad input).
  */
-#include "sweep.h"
+#include "commands.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -26,12 +26,12 @@
 #include <gsl/gsl_rng.h>
 #include <hdf5.h>
 
-#include "batch.h"
-#include "cfgfile.h"
-#include "h5w.h"
-#include "many.h"
-#include "prior.h"
-#include "sensitivity.h"
+#include "engine/batch.h"
+#include "engine/cfgfile.h"
+#include "engine/h5w.h"
+#include "engine/many.h"
+#include "engine/prior.h"
+#include "sens.h"
 
 /* the stream of the bootstrap's resamples: many_seed(seed, K_BOOT, output, 0) */
 enum { K_BOOT = 103 };

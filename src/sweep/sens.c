@@ -1,12 +1,12 @@
 /*
- * sensitivity.c - Sobol and Morris indices with bootstrap intervals (see sensitivity.h for the
+ * sens.c - Sobol and Morris indices with bootstrap intervals (see sens.h for the
  * designs, estimators and references).
  *
  * Every estimator is written once, as a function from a list of base rows (or trajectories,
  * with repetition) to a flat vector of estimates; the point estimate is that function on
  * rows 0 .. n-1 and the bootstrap calls it on resampled lists, so the two cannot drift apart.
  */
-#include "sensitivity.h"
+#include "sens.h"
 
 #include <math.h>
 #include <stdint.h>

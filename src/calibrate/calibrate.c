@@ -33,7 +33,7 @@
  * predictive check and identifiability report, and OUT's stem + ".ini" the
  * calibrated scenario.
  */
-#include "calib.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -56,11 +56,11 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "cfgfile.h"
-#include "h5w.h"
-#include "many.h"
+#include "engine/cfgfile.h"
+#include "engine/h5w.h"
+#include "engine/many.h"
 #include "obs.h"
-#include "prior.h"
+#include "engine/prior.h"
 #include "scenario.h"
 #include "tyndau.h"
 

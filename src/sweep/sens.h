@@ -1,5 +1,5 @@
 /*
- * sensitivity.h - variance-based (Sobol) and elementary-effects (Morris) sensitivity
+ * sens.h - variance-based (Sobol) and elementary-effects (Morris) sensitivity
  * indices with bootstrap confidence intervals, and the designs they need.
  *
  * Saltelli design (Saltelli 2002; Saltelli et al. 2010): two independent n x d matrices A and
@@ -52,8 +52,8 @@
  * half-width, z_{(1+level)/2} x the SD of the resampled estimates.  Runs whose output is NaN
  * (failed runs) are left out of every estimate that needs them.
  */
-#ifndef TYNDAU_SENSITIVITY_H
-#define TYNDAU_SENSITIVITY_H
+#ifndef TYNDAU_SENS_H
+#define TYNDAU_SENS_H
 
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
