@@ -132,7 +132,7 @@ $(BUILD)/tyndau: $(SRC_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o $(BUILD)/libt
 	$(CC) $(CFLAGS_BASE) $^ $(LIBS) -o $@
 
 # the program's modules other than main (the engine, the studies) for the unit tests
-$(BUILD)/libtyndau_cli.a: $(CLI_OBJ)
+$(BUILD)/libtyndau_cli.a: $(CLI_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o
 	ar rcs $@ $^
 
 # the benchmark programs (bench/run.sh, bench/calibrate.sh)

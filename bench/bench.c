@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "scenario.h"
 #include "tyndau.h"
 
 static int cmp(const void *a, const void *b)
@@ -40,8 +41,15 @@ int main(int argc, char **argv)
         return 2;
     }
     omp_set_num_threads(threads);
+    /* the default parameters, checked the way every command gets its parameters */
     tyndau_params p;
-    tyndau_params_default(&p);
+    tyndau_scenario sc = {0};
+    tyndau_error e;
+    if (tyndau_scenario_prepare(&sc, &p, NULL, "", "(defaults)", NULL, 0, &e) != TYNDAU_OK) {
+        fprintf(stderr, "bench: %s\n", e.msg);
+        return 2;
+    }
+    tyndau_scenario_free(&sc);
     double t_new[99], t_run[99], t_write[99], t_total[99];
     int days = 0;
     for (int k = 0; k < reps; k++) {

@@ -47,12 +47,11 @@ int main(int argc, char **argv)
     size_t n = (size_t)atol(argv[1]);
     int k = atoi(argv[2]);
     tyndau_params p;
-    tyndau_params_default(&p);
     tyndau_scenario sc = {0};
     tyndau_targets t = {NULL, 0};
     tyndau_obs o;
     tyndau_error e;
-    if (tyndau_scenario_load_file(&sc, &p, "scenarios/baseline.ini", &e) != TYNDAU_OK ||
+    if (tyndau_scenario_prepare(&sc, &p, "scenarios/baseline.ini", NULL, NULL, NULL, 0, &e) != TYNDAU_OK ||
         tyndau_targets_load(&t, "data/survey_2021/marginals.csv", NULL, &e) != TYNDAU_OK) {
         fprintf(stderr, "crn: %s\n", e.msg);
         return 2;

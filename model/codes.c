@@ -1,6 +1,8 @@
 /* codes.c - name tables of the enums in codes.h; the order matches the enums. */
 #include "codes.h"
 
+#include <string.h>
+
 #include "regions.h"
 
 const char *const tyndau_age_names[N_AGE] = {"18-29", "30-45", "46-60", "61+"};
@@ -42,4 +44,12 @@ tyndau_gtype tyndau_group_type(int g)
     if (g < TYNDAU_GROUP_SEX) return GT_SETTLEMENT;
     if (g < TYNDAU_GROUP_REGION) return GT_SEX;
     return GT_REGION;
+}
+
+int tyndau_group_find(const char *type, const char *name)
+{
+    for (int g = 0; g < TYNDAU_N_GROUP; g++)
+        if (strcmp(tyndau_gtype_names[tyndau_group_type(g)], type) == 0 && strcmp(tyndau_group_name(g), name) == 0)
+            return g;
+    return -1;
 }

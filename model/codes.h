@@ -67,5 +67,7 @@ extern const char *const tyndau_gtype_names[N_GTYPE];
 /* Name of group g (0 .. TYNDAU_N_GROUP-1) and its type. */
 const char *tyndau_group_name(int g);
 tyndau_gtype tyndau_group_type(int g);
+/* The group of that type and name ("age", "61+"), or -1. */
+int tyndau_group_find(const char *type, const char *name);
 
 #endif

@@ -190,6 +190,33 @@ tyndau_status tyndau_h5_open(tyndau_h5 *h, const char *path, tyndau_h5_mode mode
     return h->st;
 }
 
+tyndau_status tyndau_h5_open_copy(tyndau_h5 *h, const char *path, const char *from, tyndau_error *err)
+{
+    /* the temporary made as for any new file, then the copy over it, then opened for writing */
+    if (tyndau_h5_open(h, path, TYNDAU_H5_CREATE, err) != TYNDAU_OK) return h->st;
+    check(h, H5Fclose(h->file), "the file", NULL);
+    h->file = -1;
+    FILE *a = fopen(from, "rb"), *b = a != NULL ? fopen(h->tmp, "wb") : NULL;
+    if (a == NULL || b == NULL)
+        tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: cannot copy %s: %s", path, from, strerror(errno));
+    char buf[1 << 16];
+    size_t n;
+    while (h->st == TYNDAU_OK && (n = fread(buf, 1, sizeof buf, a)) > 0)
+        if (fwrite(buf, 1, n, b) != n) tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: cannot write output: %s", path, strerror(errno));
+    if (h->st == TYNDAU_OK && ferror(a)) tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: cannot read: %s", from, strerror(errno));
+    if (a != NULL) fclose(a);
+    if (b != NULL && fclose(b) != 0) tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: cannot write output: %s", path, strerror(errno));
+    if (h->st == TYNDAU_OK) {
+        h->file = H5Fopen(h->tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+        if (h->file < 0) {
+            char why[DETAIL_LEN];
+            h5_reason(why, sizeof why);
+            tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: cannot open as HDF5 (HDF5: %s)", from, why);
+        }
+    }
+    return h->st;
+}
+
 tyndau_status tyndau_h5_close(tyndau_h5 *h)
 {
     if (h->str >= 0) check(h, H5Tclose(h->str), "the string type", NULL);

@@ -104,6 +104,9 @@ typedef struct {
 /* Open `path`: nonzero st (and *err) on failure (a file that cannot be opened for reading is
  * TYNDAU_EINPUT; one that cannot be created, TYNDAU_EINPUT with the system's reason). */
 tyndau_status tyndau_h5_open(tyndau_h5 *h, const char *path, tyndau_h5_mode mode, tyndau_error *err);
+/* A new file at path, written whole like TYNDAU_H5_CREATE, that starts as a copy of the file
+ * `from` (TYNDAU_EINPUT if that cannot be read). */
+tyndau_status tyndau_h5_open_copy(tyndau_h5 *h, const char *path, const char *from, tyndau_error *err);
 /* Close; TYNDAU_H5_CREATE: rename onto the path if every call succeeded, else remove.  Returns
  * h->st.  Safe after a failed open. */
 tyndau_status tyndau_h5_close(tyndau_h5 *h);

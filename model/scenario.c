@@ -27,6 +27,7 @@
  * only on success, so the caller's struct is untouched (and freeable) on error.
  */
 #include "scenario.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -509,54 +510,9 @@ tyndau_status tyndau_scenario_load_file(tyndau_scenario *s, tyndau_params *p, co
 static tyndau_status load_file(tyndau_scenario *s, tyndau_params *p, const char *path, chain *ch,
                                tyndau_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read scenario: %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = tyndau_calloc(cap, 1);
-    if (buf == NULL) {
-        fclose(f);
-        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", path);
-    }
-    for (;;) {
-        if (len > MAX_FILE_BYTES) {
-            free(buf);
-            fclose(f);
-            return TYNDAU_ERR(err, TYNDAU_EINPUT,
-                              "%s: cannot read scenario: expected at most %u bytes", path,
-                              MAX_FILE_BYTES);
-        }
-        if (len + 1 >= cap) {
-            char *nb = tyndau_reallocarray(buf, cap, 2);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        errno = 0;
-        size_t got = fread(buf + len, 1, cap - 1 - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f), saved = errno;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read scenario: %s", path,
-                          strerror(saved != 0 ? saved : EIO));
-    }
-    buf[len] = '\0';
-    const char *nul = memchr(buf, '\0', len);
-    if (nul != NULL) {
-        int line = 1;
-        for (const char *c = buf; c < nul; c++) line += *c == '\n';
-        free(buf);
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: unexpected NUL byte: expected a text file", path,
-                          line);
-    }
+    char *buf;
+    tyndau_status st = tyndau_text_read(&buf, path, "scenario", MAX_FILE_BYTES, err);
+    if (st != TYNDAU_OK) return st;
     char real[PATH_MAX];
     if (realpath(path, real) == NULL) snprintf(real, sizeof real, "%s", path);
     ch->real[ch->n] = real;
@@ -643,9 +599,26 @@ tyndau_status tyndau_scenario_check(const tyndau_scenario *s, const tyndau_param
     return TYNDAU_OK;
 }
 
+tyndau_status tyndau_scenario_prepare(tyndau_scenario *s, tyndau_params *p, const char *path, const char *text,
+                                      const char *source, const char *const *sets, size_t n_sets,
+                                      tyndau_error *err)
+{
+    tyndau_params_default(p);
+    tyndau_status st = path != NULL ? tyndau_scenario_load_file(s, p, path, err)
+                                    : tyndau_scenario_load_text(s, p, text, source, err);
+    for (size_t k = 0; st == TYNDAU_OK && k < n_sets; k++) st = tyndau_scenario_apply_set(s, p, sets[k], err);
+    if (st == TYNDAU_OK) st = tyndau_scenario_check(s, p, err);
+    if (st == TYNDAU_OK) st = tyndau_params_check(p, err);
+    if (st == TYNDAU_OK && (s->joined = tyndau_scenario_joined_text(s, s->text)) == NULL)
+        st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", s->source ? s->source : source);
+    if (st != TYNDAU_OK) tyndau_scenario_free(s);
+    return st;
+}
+
 void tyndau_scenario_free(tyndau_scenario *s)
 {
     if (s == NULL) return;
+    free(s->joined);
     for (size_t i = 0; i < s->n_bases; i++) {
         free(s->base_sources[i]);
         free(s->base_texts[i]);

@@ -69,6 +69,7 @@ typedef struct {
     size_t n_bases;
     tyndau_scenario_change *changes; /* every dated change of the chain, in the order added */
     size_t n_changes;
+    char *joined; /* tyndau_scenario_prepare: the inherited files' texts, then text */
 } tyndau_scenario;
 
 /*
@@ -105,6 +106,19 @@ tyndau_status tyndau_scenario_check(const tyndau_scenario *s, const tyndau_param
  * "; ---- inherited: SOURCE", followed by `own` (may be NULL); a string the caller
  * frees, NULL when out of memory. */
 char *tyndau_scenario_joined_text(const tyndau_scenario *s, const char *own);
+
+/*
+ * The one way to get checked parameters from a scenario, for every command: *p gets the
+ * defaults, then the scenario (the file at `path`, or `text` named `source` when path is
+ * NULL) with the files it inherits from, then the n_sets overrides "key=value" in order; the
+ * dated changes and the parameters are checked (tyndau_scenario_check, tyndau_params_check);
+ * and s->joined gets the texts read (tyndau_scenario_joined_text of s->text), what a file
+ * records of its scenario and what a resume fingerprint covers, so that a changed base file
+ * is noticed.  *s must be zero-initialised; on failure it is freed and *p must be discarded.
+ */
+tyndau_status tyndau_scenario_prepare(tyndau_scenario *s, tyndau_params *p, const char *path, const char *text,
+                                      const char *source, const char *const *sets, size_t n_sets,
+                                      tyndau_error *err);
 
 /* Release everything *s holds and zero it; safe on a zeroed struct and after a
  * failed load. */

@@ -13,6 +13,7 @@
  * CRLF and a UTF-8 byte-order mark are tolerated, blank lines are skipped.
  */
 #include "targets.h"
+#include "text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -485,43 +486,9 @@ tyndau_status tyndau_targets_load(tyndau_targets *t, const char *path, FILE *war
     t->cells = NULL;
     t->n = 0;
 
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read: %s", path, strerror(errno));
-
-    size_t len = 0, cap = 4096;
-    char *buf = tyndau_calloc(cap, 1);
-    tyndau_status st = TYNDAU_OK;
-    if (buf == NULL) st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
-    while (st == TYNDAU_OK) {
-        if (cap - len < 2) {
-            char *grown = cap > SIZE_MAX / 2 ? NULL : tyndau_reallocarray(buf, cap * 2, 1);
-            if (grown == NULL) {
-                st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        /* Leave room for the terminating NUL. */
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f))
-                st = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read: %s", path,
-                                errno ? strerror(errno) : "read error");
-            break;
-        }
-    }
-    fclose(f);
-    if (st == TYNDAU_OK) {
-        buf[len] = '\0';
-        /* The parser sees a C string: an embedded NUL would silently cut the file short. */
-        if (strlen(buf) != len)
-            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: contains a NUL byte, expected a text file",
-                            path);
-        else
-            st = tyndau_targets_parse(t, buf, path, warn, err);
-    }
+    char *buf;
+    tyndau_status st = tyndau_text_read(&buf, path, NULL, 0, err);
+    if (st == TYNDAU_OK) st = tyndau_targets_parse(t, buf, path, warn, err);
     free(buf);
     return st;
 }

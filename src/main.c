@@ -4,8 +4,6 @@
  * it, writes the output and maps errors to exit codes (0 ok, 1 internal
  * error, 2 bad input).  All model logic lives in model/.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +16,12 @@
 #include <omp.h>
 #endif
 
+#include "cli.h"
 #include "commands.h"
 #include "output.h"
 #include "scenario.h"
 #include "tyndau.h"
 
-extern const char tyndau_embedded_baseline[];
-extern const char tyndau_embedded_marginals[];
 extern const char tyndau_build_commit[]; /* build/version.c, remade by every build */
 extern const char tyndau_build_cflags[];
 
@@ -82,31 +79,6 @@ static const char usage_params[] =
     "Lists every parameter: name, default, allowed range, unit and source.\n"
     "--markdown prints docs/parameters.md.\n";
 
-static int fail(const tyndau_error *err)
-{
-    fprintf(stderr, "tyndau: %s\n", err->msg);
-    return err->status == TYNDAU_OK ? 1 : (int)err->status;
-}
-
-static int bad(const char *fmt, const char *arg)
-{
-    fputs("tyndau: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    return 2;
-}
-
-/* Strict unsigned integer: digits only, no sign, no junk, no overflow. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, NULL, 10);
-    if (errno == ERANGE) return -1;
-    *out = (uint64_t)v;
-    return 0;
-}
-
 /* Memory the run may use: the least of MemAvailable, the cgroup's limit (v2) and
  * the address-space limit, so that a container or `ulimit -v` is respected. */
 static size_t available_memory(void)
@@ -146,46 +118,6 @@ static size_t available_memory(void)
     return avail;
 }
 
-/* An output path is checked before the run: a run of minutes must not end in "cannot write". */
-static int check_writable(const char *path)
-{
-    char *dir = strdup(path);
-    if (dir == NULL) return 1;
-    char *slash = strrchr(dir, '/');
-    const char *d = ".";
-    if (slash == dir)
-        d = "/";
-    else if (slash) {
-        *slash = '\0';
-        d = dir;
-    }
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "tyndau: %s: cannot write output: is a directory\n", path);
-        free(dir);
-        return 2;
-    }
-    size_t len = strlen(d) + 32;
-    char *probe = malloc(len);
-    if (probe == NULL) {
-        free(dir);
-        return 1;
-    }
-    snprintf(probe, len, "%s/.tyndau-probe-XXXXXX", d);
-    int fd = mkstemp(probe);
-    if (fd < 0) {
-        fprintf(stderr, "tyndau: %s: cannot write output: %s\n", path, strerror(errno));
-        free(probe);
-        free(dir);
-        return 2;
-    }
-    close(fd);
-    unlink(probe);
-    free(probe);
-    free(dir);
-    return 0;
-}
-
 typedef struct {
     int enabled;
     time_t start;
@@ -206,201 +138,122 @@ static void progress(int day, int n_days, void *user)
     fflush(stderr);
 }
 
-static char *join_args(int argc, char **argv)
+static int cmd_run(int argc, char **argv, const char *command_line)
 {
-    size_t len = 1;
-    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
-    char *s = calloc(len, 1);
-    if (s == NULL) return NULL;
-    for (int i = 0; i < argc; i++) {
-        if (i) strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
-static int cmd_run(int argc, char **argv, char *command_line)
-{
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {"agents", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 't'},
-        {"set", required_argument, NULL, 'S'},    {"targets", required_argument, NULL, 'T'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     const char *output = NULL, *targets_path = NULL;
-    uint64_t agents = 1000000, seed = 1, threads = 0;
-    int quiet = 0;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
+    size_t agents = 1000000, threads = 0;
+    uint64_t seed = 1;
+    int quiet = 0, first = 0;
+    const char **sets = tyndau_calloc((size_t)argc + 1, sizeof *sets);
     if (sets == NULL) return 1;
-    int c, rc = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:n:s:t:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case 'n':
-            if (parse_u64(optarg, &agents) != 0 || agents == 0 || agents > UINT32_MAX - 1) {
-                free(sets);
-                return bad("--agents: expected a whole number from 1 to 4294967294, got '%s'", optarg);
-            }
-            break;
-        case 's':
-            if (parse_u64(optarg, &seed) != 0) {
-                free(sets);
-                return bad("--seed: expected an unsigned 64-bit integer, got '%s'", optarg);
-            }
-            break;
-        case 't':
-            if (parse_u64(optarg, &threads) != 0 || threads == 0 || threads > 1024) {
-                free(sets);
-                return bad("--threads: expected a whole number from 1 to 1024, got '%s'", optarg);
-            }
-            break;
-        case 'S': sets[n_sets++] = optarg; break;
-        case 'T': targets_path = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(usage_run, stdout); free(sets); return 0;
-        default: fputs(usage_run, stderr); free(sets); return 2;
-        }
-    }
-    if (argc - optind > 1) {
+    cli_list set_list = {sets, 0, (size_t)argc};
+    const cli_opt opts[] = {{"output", 'o', CLI_TEXT, &output, 0, 0},
+                            {"agents", 'n', CLI_COUNT, &agents, 1, UINT32_MAX - 1},
+                            {"seed", 's', CLI_U64, &seed, 0, 0},
+                            {"threads", 't', CLI_COUNT, &threads, 1, 1024},
+                            {"set", 0, CLI_LIST, &set_list, 0, 0},
+                            {"targets", 0, CLI_TEXT, &targets_path, 0, 0},
+                            {"quiet", 'q', CLI_FLAG, &quiet, 0, 0},
+                            {NULL, 0, CLI_FLAG, NULL, 0, 0}};
+    int rc = cli_parse(argc, argv, opts, usage_run, &first);
+    if (rc != 0) {
         free(sets);
-        return bad("run: expected at most one scenario file, got '%s' too", argv[optind + 1]);
+        return rc == CLI_DONE ? 0 : rc;
     }
-    const char *scenario_path = optind < argc ? argv[optind] : NULL;
-
-    tyndau_params p;
-    tyndau_params_default(&p);
-    tyndau_scenario sc;
-    memset(&sc, 0, sizeof sc);
     tyndau_error err;
     tyndau_error_clear(&err);
+    if (argc - first > 1) {
+        free(sets);
+        TYNDAU_ERR(&err, TYNDAU_EINPUT, "run: expected at most one scenario file, got '%s' too", argv[first + 1]);
+        return cli_fail(&err);
+    }
+    const char *scenario_path = first < argc ? argv[first] : NULL;
+
+    tyndau_params p;
+    tyndau_scenario sc;
+    memset(&sc, 0, sizeof sc);
     tyndau_targets targets = {NULL, 0};
     tyndau_model *m = NULL;
-    char *out_alloc = NULL;
-    tyndau_status st = scenario_path ? tyndau_scenario_load_file(&sc, &p, scenario_path, &err)
-                                     : tyndau_scenario_load_text(&sc, &p, tyndau_embedded_baseline,
-                                                                 "(embedded baseline.ini)", &err);
-    for (size_t k = 0; st == TYNDAU_OK && k < n_sets; k++) st = tyndau_scenario_apply_set(&sc, &p, sets[k], &err);
-    if (st == TYNDAU_OK) st = tyndau_scenario_check(&sc, &p, &err);
-    if (st == TYNDAU_OK) st = tyndau_params_check(&p, &err);
-    if (st == TYNDAU_OK)
-        st = targets_path ? tyndau_targets_load(&targets, targets_path, stderr, &err)
-                          : tyndau_targets_parse(&targets, tyndau_embedded_marginals,
-                                                 "(embedded data/survey_2021/marginals.csv)", stderr, &err);
+    char out_name[sizeof sc.name + 4];
+    tyndau_status st = cli_scenario(&sc, &p, scenario_path, sets, set_list.n, &err);
+    if (st == TYNDAU_OK) st = cli_targets(&targets, targets_path, stderr, &err);
+    if (st == TYNDAU_OK && output == NULL) {
+        snprintf(out_name, sizeof out_name, "%s.h5", sc.name);
+        output = out_name;
+    }
+    size_t need = tyndau_model_bytes(&p, agents), have = available_memory();
+    if (st == TYNDAU_OK && need > have)
+        st = TYNDAU_ERR(&err, TYNDAU_EINPUT,
+                        "--agents %zu: needs about %.2f GiB but %.2f GiB of memory is available; expected at "
+                        "most %.0f agents",
+                        agents, (double)need / 1073741824.0, (double)have / 1073741824.0,
+                        (double)agents * (double)have / (double)need);
+    if (st == TYNDAU_OK) st = cli_check_writable(output, &err);
     if (st != TYNDAU_OK) {
-        rc = fail(&err);
+        rc = cli_fail(&err);
         goto done;
     }
-    if (output == NULL) {
-        size_t len = strlen(sc.name) + 4;
-        out_alloc = malloc(len);
-        if (out_alloc == NULL) {
-            rc = 1;
-            goto done;
-        }
-        snprintf(out_alloc, len, "%s.h5", sc.name);
-        output = out_alloc;
-    }
-    size_t need = tyndau_model_bytes(&p, (size_t)agents), have = available_memory();
-    if (need > have) {
-        fprintf(stderr,
-                "tyndau: --agents %" PRIu64 ": needs about %.2f GiB but %.2f GiB of memory is available; "
-                "expected at most %.0f agents\n",
-                agents, (double)need / 1073741824.0, (double)have / 1073741824.0,
-                (double)agents * (double)have / (double)need);
-        rc = 2;
-        goto done;
-    }
-    if ((rc = check_writable(output)) != 0) goto done;
 #ifdef _OPENMP
     if (threads > 0) omp_set_num_threads((int)threads);
     int n_threads = omp_get_max_threads();
 #else
     int n_threads = 1;
 #endif
-    m = tyndau_model_new(&p, (size_t)agents, seed, &err);
-    if (m == NULL) {
-        rc = fail(&err);
-        goto done;
-    }
-    if (tyndau_model_set_targets(m, &targets, &err) != TYNDAU_OK) {
-        rc = fail(&err);
-        goto done;
-    }
+    m = tyndau_model_new(&p, agents, seed, &err);
     progress_state ps = {!quiet && isatty(STDERR_FILENO), time(NULL), -1};
-    if (tyndau_model_run(m, progress, &ps, &err) != TYNDAU_OK) {
-        rc = fail(&err);
+    st = m == NULL ? err.status : tyndau_model_set_targets(m, &targets, &err);
+    if (st == TYNDAU_OK) st = tyndau_model_run(m, progress, &ps, &err);
+    if (st != TYNDAU_OK) {
+        rc = cli_fail(&err);
         goto done;
     }
     tyndau_meta meta = {"tyndau", command_line, sc.name, sc.source, sc.text,
                         (const char *const *)sc.overrides, sc.n_overrides,
-                        targets_path ? targets_path : "(embedded data/survey_2021/marginals.csv)", n_threads,
+                        targets_path ? targets_path : CLI_EMBEDDED_TARGETS, n_threads,
                         tyndau_build_commit, tyndau_build_cflags,
                         (const char *const *)sc.base_sources, (const char *const *)sc.base_texts, sc.n_bases};
     if (tyndau_model_write(m, output, &meta, &err) != TYNDAU_OK) {
-        rc = fail(&err);
+        rc = cli_fail(&err);
         goto done;
     }
     if (!quiet) {
         fprintf(stderr, "tyndau: wrote %s\n", output);
-        if (tyndau_output_print_survey(output, TYNDAU_PRINT_PUBLISHED, stdout, &err) != TYNDAU_OK) rc = fail(&err);
+        if (tyndau_output_print_survey(output, TYNDAU_PRINT_PUBLISHED, stdout, &err) != TYNDAU_OK) rc = cli_fail(&err);
     }
 done:
     tyndau_model_free(m);
     tyndau_targets_free(&targets);
     tyndau_scenario_free(&sc);
-    free(out_alloc);
     free(sets);
     return rc;
 }
 
-static int cmd_survey(int argc, char **argv)
+static int cmd_survey(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {{"csv", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int csv = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'c')
-            csv = 1;
-        else if (c == 'h') {
-            fputs(usage_survey, stdout);
-            return 0;
-        } else {
-            fputs(usage_survey, stderr);
-            return 2;
-        }
-    }
-    if (argc - optind != 1) {
+    (void)command_line;
+    int csv = 0, first = 0;
+    const cli_opt opts[] = {{"csv", 0, CLI_FLAG, &csv, 0, 0}, {NULL, 0, CLI_FLAG, NULL, 0, 0}};
+    int rc = cli_parse(argc, argv, opts, usage_survey, &first);
+    if (rc != 0) return rc == CLI_DONE ? 0 : rc;
+    if (argc - first != 1) {
         fputs(usage_survey, stderr);
         return 2;
     }
     tyndau_error err;
     tyndau_error_clear(&err);
-    if (tyndau_output_print_survey(argv[optind], csv ? TYNDAU_PRINT_CSV : TYNDAU_PRINT_TABLE, stdout, &err) != TYNDAU_OK)
-        return fail(&err);
+    if (tyndau_output_print_survey(argv[first], csv ? TYNDAU_PRINT_CSV : TYNDAU_PRINT_TABLE, stdout, &err) != TYNDAU_OK)
+        return cli_fail(&err);
     return 0;
 }
 
-static int cmd_params(int argc, char **argv)
+static int cmd_params(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {{"markdown", no_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int md = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'm')
-            md = 1;
-        else if (c == 'h') {
-            fputs(usage_params, stdout);
-            return 0;
-        } else {
-            fputs(usage_params, stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
+    (void)command_line;
+    int md = 0, first = 0;
+    const cli_opt opts[] = {{"markdown", 0, CLI_FLAG, &md, 0, 0}, {NULL, 0, CLI_FLAG, NULL, 0, 0}};
+    int rc = cli_parse(argc, argv, opts, usage_params, &first);
+    if (rc != 0) return rc == CLI_DONE ? 0 : rc;
+    if (first < argc) {
         fputs(usage_params, stderr);
         return 2;
     }
@@ -427,6 +280,22 @@ static int cmd_params(int argc, char **argv)
     return 0;
 }
 
+/* The command table: every command takes its arguments (argv[0] its name) and the command
+ * line as typed, and returns the exit status. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv, const char *command_line);
+} commands[] = {
+    {"run", cmd_run},
+    {"survey", cmd_survey},
+    {"params", cmd_params},
+    {"calibrate", tyndau_cmd_calibrate},
+    {"compare", tyndau_cmd_compare},
+    {"sweep", tyndau_cmd_sweep},
+    {"merge", tyndau_cmd_merge},
+    {"sensitivity", tyndau_cmd_sensitivity},
+};
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -446,31 +315,13 @@ int main(int argc, char **argv)
 #endif
         return 0;
     }
-    if (strcmp(cmd, "run") == 0) {
-        char *cl = join_args(argc, argv);
-        int rc = cmd_run(argc - 1, argv + 1, cl ? cl : "");
-        free(cl);
-        return rc;
-    }
-    if (strcmp(cmd, "survey") == 0) return cmd_survey(argc - 1, argv + 1);
-    if (strcmp(cmd, "params") == 0) return cmd_params(argc - 1, argv + 1);
-    if (strcmp(cmd, "calibrate") == 0) {
-        char *cl = join_args(argc, argv);
-        int rc = tyndau_cmd_calibrate(argc - 1, argv + 1, cl ? cl : "");
-        free(cl);
-        return rc;
-    }
-    int (*many_cmd)(int, char **, const char *) = strcmp(cmd, "sweep") == 0         ? tyndau_cmd_sweep
-                                                  : strcmp(cmd, "compare") == 0     ? tyndau_cmd_compare
-                                                  : strcmp(cmd, "merge") == 0       ? tyndau_cmd_merge
-                                                  : strcmp(cmd, "sensitivity") == 0 ? tyndau_cmd_sensitivity
-                                                                                    : NULL;
-    if (many_cmd != NULL) {
-        char *cl = join_args(argc, argv);
-        int rc = many_cmd(argc - 1, argv + 1, cl ? cl : "");
-        free(cl);
-        return rc;
-    }
+    for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
+        if (strcmp(cmd, commands[k].name) == 0) {
+            char *cl = cli_command_line(argc, argv);
+            int rc = commands[k].fn(argc - 1, argv + 1, cl ? cl : "");
+            free(cl);
+            return rc;
+        }
     fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey, params, calibrate, compare, sweep, "
                     "merge or sensitivity\n", cmd);
     fputs(usage_main, stderr);

@@ -53,7 +53,7 @@ same() {
 RESULT_OBJECTS=(/posterior /predictive /generations/beta /generations/ess /generations/acceptance
     /generations/simulations /generations/scale)
 gen_objects() { # every /generations/gNNN of a file
-    "$PYTHON" -c 'import h5py,sys; f=h5py.File(sys.argv[1],"r"); print(" ".join("/generations/"+k for k in f["generations"] if k.startswith("g")))' "$1"
+    "$PYTHON" -c 'import h5py,re,sys; f=h5py.File(sys.argv[1],"r"); print(" ".join("/generations/"+k for k in f["generations"] if re.fullmatch(r"g[0-9]{3}", k)))' "$1"
 }
 
 # ---------------------------------------------------------------------------
@@ -194,6 +194,28 @@ if command -v mpirun >/dev/null 2>&1 && "$TYNDAU" --version | grep -q "with MPI"
 else
     skip "MPI check: no mpirun, or a build without MPI (install openmpi-bin libopenmpi-dev, rebuild)"
 fi
+
+# ---------------------------------------------------------------------------
+# 3b. A scenario that inherits: --resume covers the inherited file too.  A finished calibration's
+#     file stands in for its partial file (same fingerprint, every generation); after a change of
+#     the base file the resume is refused, with a message that says why.
+# ---------------------------------------------------------------------------
+mkdir -p "$tmp/inh"
+cp "$ROOT/scenarios/baseline.ini" "$tmp/inh/base.ini"
+printf '[scenario]\nbase = base.ini\n' >"$tmp/inh/child.ini"
+small "$tmp/inh/c.ini" 2000 8 1
+sed -i "s|^scenario = .*|scenario = $tmp/inh/child.ini|" "$tmp/inh/c.ini"
+"$TYNDAU" calibrate "$tmp/inh/c.ini" -o "$tmp/inh/c.h5" -q >/dev/null 2>"$tmp/inh/err1"
+cp "$tmp/inh/c.h5" "$tmp/inh/c.h5.partial"
+"$TYNDAU" calibrate "$tmp/inh/c.ini" -o "$tmp/inh/c.h5" --resume -q >/dev/null 2>"$tmp/inh/err2"
+rc2=$?
+cp "$tmp/inh/c.h5" "$tmp/inh/c.h5.partial"
+printf '\n[state]\ndetection = 0.1\n' >>"$tmp/inh/base.ini"
+"$TYNDAU" calibrate "$tmp/inh/c.ini" -o "$tmp/inh/c.h5" --resume -q >/dev/null 2>"$tmp/inh/err3"
+rc3=$?
+[ "$rc2" -eq 0 ] && [ "$rc3" -eq 2 ] && grep -q "made by a different calibration (.*the files it inherits from" "$tmp/inh/err3"
+check "an inheriting scenario: --resume accepts its own partial file, refuses it after the base file changed" $? \
+    "$tmp/inh/err1" "$tmp/inh/err2" "$tmp/inh/err3"
 
 # ---------------------------------------------------------------------------
 # 4. Kill (SIGKILL) and resume: the same posterior as an uninterrupted run.

@@ -28,16 +28,6 @@
 
 #include "tyndau.h"
 
-static int group_index(const char *group_type, const char *group)
-{
-    for (int g = 0; g < TYNDAU_N_GROUP; g++) {
-        if (strcmp(tyndau_gtype_names[tyndau_group_type(g)], group_type) == 0 &&
-            strcmp(tyndau_group_name(g), group) == 0)
-            return g;
-    }
-    return -1;
-}
-
 int tyndau_obs_find(const tyndau_obs *o, const char *question, const char *group_type,
                     const char *group)
 {
@@ -124,7 +114,7 @@ tyndau_status tyndau_obs_build(tyndau_obs *o, const tyndau_targets *t, double su
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "age prior SD %g: expected > 0", age_prior_sd);
     o->survey_n = survey_n;
     o->n_cells = t->n;
-    o->rows = calloc(t->n, sizeof *o->rows);
+    o->rows = tyndau_calloc(t->n, sizeof *o->rows);
     if (o->rows == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     tyndau_status st = solve_sizes(o, t, age_prior, age_prior_sd, err);
     if (st != TYNDAU_OK) {
@@ -142,7 +132,7 @@ tyndau_status tyndau_obs_build(tyndau_obs *o, const tyndau_targets *t, double su
             snprintf(w->base, sizeof w->base, "%s", c->base);
             snprintf(w->group_type, sizeof w->group_type, "%s", c->group_type);
             snprintf(w->group, sizeof w->group, "%s", c->group);
-            w->group_index = group_index(c->group_type, c->group);
+            w->group_index = tyndau_group_find(c->group_type, c->group);
             if (w->group_index < 0 || isnan(group_share(o, c->group_type, c->group))) {
                 st = TYNDAU_ERR(err, TYNDAU_EINPUT,
                                 "targets line %d: group '%s:%s' cannot be fitted, expected a group of "

@@ -10,7 +10,7 @@
  * (common random numbers).  With --independent the seed is many_seed(root, K_COMPARE, r,
  * s + 1): every run has its own, for measuring what common random numbers gain.
  *
- * The runs go through the sweep's engine (batch.c): OpenMP threads and MPI ranks, part
+ * The runs go through the studies' engine (src/engine/batch.c): OpenMP threads and MPI ranks, part
  * files, failures recorded, --resume.  On the merged file the summary is computed:
  *
  *   per scenario and output: the mean over the replicates that succeeded, its standard
@@ -22,27 +22,27 @@
  *   kept: the paired one and the unpaired one computed from the same runs'
  *   marginal spreads, i.e. what independent seeds would have given in expectation.
  */
-#include "commands.h"
-
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
-#include <hdf5.h>
 
+#include "cli.h"
+#include "commands.h"
 #include "engine/batch.h"
 #include "engine/cfgfile.h"
-#include "engine/h5w.h"
-#include "headline.h"
 #include "engine/many.h"
+#include "h5.h"
+#include "headline.h"
 #include "scenario.h"
 #include "tyndau.h"
+
+#define SCHEMA_NAME "tyndau-compare"
+#define SCHEMA_VERSION "2.0"
+#define SCHEMA_MAJOR 2
 
 enum { K_COMPARE = 201 };
 #define MAX_SCENARIOS 64
@@ -57,6 +57,8 @@ typedef struct {
     char out_name[N_OUT][96];
     const char *out_ptr[N_OUT];
     const char *command_line;
+    char *sources, *texts; /* every scenario's source, and text with its inherited files: provenance */
+    int ranks, threads;
 } cmp_ctx;
 
 static uint64_t seed_of(const cmp_ctx *c, size_t s, size_t r)
@@ -64,62 +66,74 @@ static uint64_t seed_of(const cmp_ctx *c, size_t s, size_t r)
     return many_seed(c->seed, K_COMPARE, r, c->independent ? s + 1 : 0);
 }
 
-/* output o of a finished model */
-static double output(const tyndau_model *m, size_t o)
+/* The outputs of a finished model: every headline measure of every group, then the gaps. */
+static tyndau_status extract(const tyndau_model *m, double *out, tyndau_error *err, void *user)
 {
-    if (o < (size_t)N_HEADLINE * TYNDAU_N_GROUP)
-        return tyndau_model_headline(m, (tyndau_headline)(o / TYNDAU_N_GROUP), (int)(o % TYNDAU_N_GROUP));
-    return tyndau_model_gap(m, (tyndau_gap)(o - (size_t)N_HEADLINE * TYNDAU_N_GROUP));
+    (void)err, (void)user;
+    for (size_t o = 0; o < (size_t)N_HEADLINE * TYNDAU_N_GROUP; o++)
+        out[o] = tyndau_model_headline(m, (tyndau_headline)(o / TYNDAU_N_GROUP), (int)(o % TYNDAU_N_GROUP));
+    for (size_t g = 0; g < N_GAP; g++) out[(size_t)N_HEADLINE * TYNDAU_N_GROUP + g] = tyndau_model_gap(m, (tyndau_gap)g);
+    return TYNDAU_OK;
 }
 
-static int run_job(size_t j, double *out, char errmsg[MANY_ERRLEN], void *user)
+static tyndau_status run_job(size_t j, double *out, tyndau_error *err, void *user)
 {
     const cmp_ctx *c = user;
     size_t s = j / c->R, r = j % c->R;
-    tyndau_error err;
-    tyndau_error_clear(&err);
-    tyndau_model *m = tyndau_model_new(&c->p[s], c->agents, seed_of(c, s, r), &err);
-    tyndau_status st = m == NULL ? err.status : tyndau_model_run(m, NULL, NULL, &err);
-    if (st == TYNDAU_OK)
-        for (size_t o = 0; o < N_OUT; o++) out[o] = output(m, o);
-    tyndau_model_free(m);
-    if (st != TYNDAU_OK) {
-        cfg_say(errmsg, MANY_ERRLEN, "%s", err.msg);
-        return st;
-    }
-    return 0;
+    return many_model(&c->p[s], NULL, NULL, 0, c->agents, seed_of(c, s, r), extract, NULL, out, err);
 }
 
 /* ---- the file ---- */
 
-static void header(h5w *w, void *user)
+/* The dated changes of p as text, one "DATE NAME = VALUE" line each (the caller frees it). */
+static char *dated_changes(const tyndau_params *p)
+{
+    char *text = tyndau_calloc((size_t)p->n_changes * 112 + 1, 1);
+    tyndau_params q = *p;
+    for (int k = 0; text && k < p->n_changes; k++) {
+        char d[16], v[48], line[112];
+        tyndau_date_format(p->changes[k].date, d, sizeof d);
+        tyndau_params_put(&q, (size_t)p->changes[k].param, p->changes[k].value);
+        tyndau_params_format(&q, (size_t)p->changes[k].param, v, sizeof v);
+        snprintf(line, sizeof line, "%s %s = %s\n", d, tyndau_param_table[p->changes[k].param].name, v);
+        strcat(text, line);
+    }
+    return text;
+}
+
+static void header(tyndau_h5 *h, void *user)
 {
     const cmp_ctx *c = user;
-    hid_t f = w->file;
-    char buf[64];
-    h5w_provenance(w, f, "tyndau-compare", c->command_line);
-    snprintf(buf, sizeof buf, "%" PRIu64, c->seed);
-    h5w_attr_str(w, f, "seed", buf);
-    h5w_attr_int(w, f, "agents", (long long)c->agents);
-    h5w_attr_int(w, f, "scenarios", (long long)c->S);
-    h5w_attr_int(w, f, "replicates", (long long)c->R);
-    h5w_attr_str(w, f, "random_numbers", c->independent ? "independent" : "common");
-    h5w_attr_str(w, f, "seeds",
-                 c->independent
-                     ? "model seed of run (scenario s, replicate r) = many_seed(seed, 201, r, s + 1) (src/engine/many.c)"
-                     : "model seed of run (scenario s, replicate r) = many_seed(seed, 201, r, 0): the same for "
-                       "every scenario (common random numbers)");
-    h5w_attr_str(w, f, "jobs", "job j = s x replicates + r for scenario s, replicate r (rows of /runs)");
-    h5w_attr_str(w, f, "citation",
-                 "Survey figures: Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': "
-                 "exploring citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian "
-                 "Survey 43(2), 235-256. doi:10.1080/02634937.2023.2268652");
-    hid_t g = h5w_group(w, f, "scenarios");
-    h5w_attr_str(w, g, "description",
-                 "The scenarios in command-line order (the first is the reference of the differences): name, "
-                 "source, description, text and inherited files verbatim, every parameter on start_date "
-                 "(parameter_value [scenario x parameter], parameter_name) and the dated changes as text.");
+    hid_t f = h->file;
+    tyndau_h5_prov prov = cli_provenance(SCHEMA_NAME, SCHEMA_VERSION, c->command_line);
+    prov.seed = c->seed;
+    prov.threads = c->threads, prov.ranks = c->ranks;
+    prov.scenario_source = c->sources;
+    prov.scenario_text = c->texts;
+    prov.legacy_names = 1;
+    tyndau_h5_provenance(h, f, &prov);
+    tyndau_h5_attr_i64(h, f, "agents", (int64_t)c->agents);
+    tyndau_h5_attr_i64(h, f, "scenarios", (int64_t)c->S);
+    tyndau_h5_attr_i64(h, f, "replicates", (int64_t)c->R);
+    tyndau_h5_attr_str(h, f, "random_numbers", c->independent ? "independent" : "common");
+    tyndau_h5_attr_str(h, f, "seeds",
+                       c->independent
+                           ? "model seed of run (scenario s, replicate r) = many_seed(seed, 201, r, s + 1) "
+                             "(src/engine/many.c)"
+                           : "model seed of run (scenario s, replicate r) = many_seed(seed, 201, r, 0): the same for "
+                             "every scenario (common random numbers)");
+    tyndau_h5_attr_str(h, f, "jobs", "job j = s x replicates + r for scenario s, replicate r (rows of /runs)");
+    tyndau_h5_attr_str(h, f, "citation",
+                       "Survey figures: Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': "
+                       "exploring citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian "
+                       "Survey 43(2), 235-256. doi:10.1080/02634937.2023.2268652");
+    hid_t g = tyndau_h5_group(h, f, "scenarios",
+                              "The scenarios in command-line order (the first is the reference of the differences): "
+                              "name, source, description, text and inherited files verbatim, every parameter on "
+                              "start_date (parameter_value [scenario x parameter], parameter_name) and the dated "
+                              "changes as text.");
     const char *names[MAX_SCENARIOS], *src[MAX_SCENARIOS], *desc[MAX_SCENARIOS], *text[MAX_SCENARIOS];
+    const char *inherited[MAX_SCENARIOS];
     char *bases[MAX_SCENARIOS], *changes[MAX_SCENARIOS];
     for (size_t s = 0; s < c->S; s++) {
         names[s] = c->sc[s].name;
@@ -127,37 +141,36 @@ static void header(h5w *w, void *user)
         desc[s] = c->sc[s].description;
         text[s] = c->sc[s].text;
         bases[s] = tyndau_scenario_joined_text(&c->sc[s], NULL);
-        const tyndau_params *p = &c->p[s];
-        changes[s] = calloc((size_t)p->n_changes * 96 + 1, 1);
-        tyndau_params q = *p;
-        for (int k = 0; changes[s] && k < p->n_changes; k++) {
-            char d[16], v[48], line[112];
-            tyndau_date_format(p->changes[k].date, d, sizeof d);
-            tyndau_params_put(&q, (size_t)p->changes[k].param, p->changes[k].value);
-            tyndau_params_format(&q, (size_t)p->changes[k].param, v, sizeof v);
-            snprintf(line, sizeof line, "%s %s = %s\n", d, tyndau_param_table[p->changes[k].param].name, v);
-            strcat(changes[s], line);
-        }
+        changes[s] = dated_changes(&c->p[s]);
+        inherited[s] = bases[s] ? bases[s] : "";
+        if (bases[s] == NULL || changes[s] == NULL) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "out of memory");
     }
-    h5w_strs(w, g, "name", names, c->S);
-    h5w_strs(w, g, "source", src, c->S);
-    h5w_strs(w, g, "description", desc, c->S);
-    h5w_strs(w, g, "text", text, c->S);
-    const char *inherited[MAX_SCENARIOS];
-    for (size_t s = 0; s < c->S; s++) inherited[s] = bases[s] ? bases[s] : "";
-    h5w_strs(w, g, "inherited", inherited, c->S);
-    h5w_strs(w, g, "dated_changes", (const char *const *)changes, c->S);
+    const char *sd = "scenario";
+    tyndau_h5_vector(h, g, "name", TYNDAU_H5_STR, c->S, names, sd, "The scenario's name.", "none");
+    tyndau_h5_vector(h, g, "source", TYNDAU_H5_STR, c->S, src, sd, "The scenario file.", "none");
+    tyndau_h5_vector(h, g, "description", TYNDAU_H5_STR, c->S, desc, sd, "The scenario's description.", "none");
+    tyndau_h5_vector(h, g, "text", TYNDAU_H5_STR, c->S, text, sd, "The scenario file's text, verbatim.", "none");
+    tyndau_h5_vector(h, g, "inherited", TYNDAU_H5_STR, c->S, inherited, sd,
+                     "The texts of the files the scenario inherits from, outermost first, each after a line "
+                     "'; ---- inherited: SOURCE'.", "none");
+    tyndau_h5_vector(h, g, "dated_changes", TYNDAU_H5_STR, c->S, (const char *const *)changes, sd,
+                     "The dated changes, one 'YYYY-MM-DD NAME = VALUE' line each.", "none");
     const char *pn[512];
     size_t np = tyndau_n_params < 512 ? tyndau_n_params : 512;
-    double *pv = calloc(c->S * np, sizeof *pv);
+    double *pv = tyndau_calloc(c->S * np, sizeof *pv);
+    if (pv == NULL) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "out of memory");
     for (size_t i = 0; i < np; i++) pn[i] = tyndau_param_table[i].name;
     for (size_t s = 0; pv && s < c->S; s++)
         for (size_t i = 0; i < np; i++) pv[s * np + i] = tyndau_params_get(&c->p[s], i);
-    h5w_strs(w, g, "parameter_name", pn, np);
-    if (pv) h5w_f64(w, g, "parameter_value", pv, c->S, np);
+    tyndau_h5_vector(h, g, "parameter_name", TYNDAU_H5_STR, np, pn, "parameter", "Every parameter's name.", "none");
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "parameter_value", .kind = TYNDAU_H5_F64, .rank = 2,
+                                              .dims = {c->S, np}, .data = pv, .axes = "scenario,parameter",
+                                              .description = "Every parameter of each scenario on start_date (dates "
+                                                             "as days since 1970-01-01).",
+                                              .units = "each parameter's own (docs/parameters.md)"});
     free(pv);
     for (size_t s = 0; s < c->S; s++) free(bases[s]), free(changes[s]);
-    h5w_close_group(w, g);
+    tyndau_h5_close_obj(h, g);
 }
 
 /* t quantile for a two-sided 95% interval; NaN without degrees of freedom */
@@ -222,73 +235,71 @@ static void summarise(const cmp_ctx *c, const double *y, const int *status, summ
         }
 }
 
-static int finish(hid_t f, void *user, char *err, size_t errlen)
+static void finish(tyndau_h5 *h, void *user)
 {
     const cmp_ctx *c = user;
     size_t S = c->S, R = c->R, O = N_OUT, J = S * R;
-    double *y = malloc(J * O * sizeof *y);
-    int *status = malloc(J * sizeof *status);
-    double *buf = calloc(10 * S * O, sizeof *buf);
-    int rc = 0;
-    if (!y || !status || !buf) {
-        cfg_say(err, errlen, "out of memory for the summary");
-        rc = 1;
-    }
-    if (rc == 0) {
-        hid_t d = H5Dopen2(f, "/runs/y", H5P_DEFAULT), ds = H5Dopen2(f, "/runs/status", H5P_DEFAULT);
-        if (d < 0 || ds < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, y) < 0 ||
-            H5Dread(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) < 0) {
-            cfg_say(err, errlen, "cannot read /runs back for the summary");
-            rc = 1;
-        }
-        if (d >= 0) H5Dclose(d);
-        if (ds >= 0) H5Dclose(ds);
-    }
-    if (rc == 0) {
+    double *y = tyndau_calloc(J * O, sizeof *y);
+    int *status = tyndau_calloc(J, sizeof *status);
+    double *buf = tyndau_calloc(10 * S * O, sizeof *buf);
+    if (!y || !status || !buf) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "out of memory for the summary");
+    tyndau_h5_read(h, h->file, "/runs/y", TYNDAU_H5_F64, J * O, y);
+    tyndau_h5_read(h, h->file, "/runs/status", TYNDAU_H5_I32, J, status);
+    if (h->st == TYNDAU_OK) {
         summary m = {buf, buf + S * O, buf + 2 * S * O, buf + 3 * S * O, buf + 4 * S * O,
                      buf + 5 * S * O, buf + 6 * S * O, buf + 7 * S * O, buf + 8 * S * O, buf + 9 * S * O};
         summarise(c, y, status, &m);
-        h5w w = {f, 0, ""};
-        hid_t g = h5w_group(&w, f, "summary");
-        h5w_attr_str(&w, g, "description",
-                     "Per scenario (rows, /scenarios order) and output (columns, /runs/output): mean over the "
-                     "replicates that succeeded (n), sd, 95% interval [lo, hi] = mean +- t(0.975, n-1) sd/sqrt(n); "
-                     "the difference from the first scenario (diff_mean, 95% interval [diff_lo, diff_hi]: paired "
-                     "over replicates under common random numbers, Welch's otherwise), and the half-widths of the "
-                     "difference's interval paired (diff_halfwidth_paired) and unpaired (diff_halfwidth_unpaired, "
-                     "from the two scenarios' own spreads: what independent seeds give in expectation).");
-        h5w_attr_str(&w, g, "random_numbers", c->independent ? "independent" : "common");
-        h5w_attr_str(&w, g, "interval", "95%, Student t");
-        h5w_strs(&w, g, "output", (const char *const *)c->out_ptr, O);
-        const char *nm[10] = {"mean", "sd", "lo", "hi", "n", "diff_mean", "diff_lo", "diff_hi",
-                              "diff_halfwidth_paired", "diff_halfwidth_unpaired"};
-        for (int k = 0; k < 10; k++) h5w_f64(&w, g, nm[k], buf + (size_t)k * S * O, S, O);
-        h5w_close_group(&w, g);
-        if (w.failed) {
-            cfg_say(err, errlen, "cannot write /summary: %s", w.msg);
-            rc = 1;
-        }
+        hid_t g = tyndau_h5_group(h, h->file, "summary",
+                                  "Per scenario (rows, /scenarios order) and output (columns, /runs/output): mean over "
+                                  "the replicates that succeeded (n), sd, 95% interval [lo, hi] = mean +- t(0.975, "
+                                  "n-1) sd/sqrt(n); the difference from the first scenario (diff_mean, 95% interval "
+                                  "[diff_lo, diff_hi]: paired over replicates under common random numbers, Welch's "
+                                  "otherwise), and the half-widths of the difference's interval paired "
+                                  "(diff_halfwidth_paired) and unpaired (diff_halfwidth_unpaired, from the two "
+                                  "scenarios' own spreads: what independent seeds give in expectation).");
+        tyndau_h5_attr_str(h, g, "random_numbers", c->independent ? "independent" : "common");
+        tyndau_h5_attr_str(h, g, "interval", "95%, Student t");
+        tyndau_h5_vector(h, g, "output", TYNDAU_H5_STR, O, c->out_ptr, "output", "Name of each output (the columns).",
+                         "none");
+        static const char *const nm[10] = {"mean", "sd", "lo", "hi", "n", "diff_mean", "diff_lo", "diff_hi",
+                                           "diff_halfwidth_paired", "diff_halfwidth_unpaired"};
+        static const char *const what[10] = {
+            "Mean over the replicates that succeeded.", "Standard deviation over the replicates.",
+            "Lower end of the mean's 95% interval.", "Upper end of the mean's 95% interval.",
+            "Replicates that succeeded (and gave a finite value).", "Difference from the first scenario.",
+            "Lower end of the difference's 95% interval.", "Upper end of the difference's 95% interval.",
+            "Half-width of the paired interval of the difference.",
+            "Half-width of the unpaired (Welch) interval of the difference."};
+        for (int k = 0; k < 10; k++)
+            tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = nm[k], .kind = TYNDAU_H5_F64, .rank = 2, .dims = {S, O},
+                                                      .data = buf + (size_t)k * S * O, .axes = "scenario,output",
+                                                      .description = what[k],
+                                                      .units = k == 4 ? "replicates" : "each output's own"});
+        tyndau_h5_close_obj(h, g);
     }
     free(y), free(status), free(buf);
-    return rc;
 }
 
 /* ---- the terminal table ---- */
 
 static void print_table(const char *path, const cmp_ctx *c)
 {
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return;
+    tyndau_error err;
+    tyndau_h5 h;
     size_t S = c->S, O = N_OUT;
-    double *mean = malloc(S * O * sizeof *mean), *dm = malloc(S * O * sizeof *dm);
-    double *dlo = malloc(S * O * sizeof *dlo), *dhi = malloc(S * O * sizeof *dhi);
-    if (mean && dm && dlo && dhi && h5r_f64(f, "/summary/mean", mean, S * O) == 0 &&
-        h5r_f64(f, "/summary/diff_mean", dm, S * O) == 0 && h5r_f64(f, "/summary/diff_lo", dlo, S * O) == 0 &&
-        h5r_f64(f, "/summary/diff_hi", dhi, S * O) == 0) {
+    double *mean = tyndau_calloc(S * O, sizeof *mean), *dm = tyndau_calloc(S * O, sizeof *dm);
+    double *dlo = tyndau_calloc(S * O, sizeof *dlo), *dhi = tyndau_calloc(S * O, sizeof *dhi);
+    if (tyndau_h5_open(&h, path, TYNDAU_H5_READ, &err) == TYNDAU_OK && mean && dm && dlo && dhi) {
+        tyndau_h5_read(&h, h.file, "/summary/mean", TYNDAU_H5_F64, S * O, mean);
+        tyndau_h5_read(&h, h.file, "/summary/diff_mean", TYNDAU_H5_F64, S * O, dm);
+        tyndau_h5_read(&h, h.file, "/summary/diff_lo", TYNDAU_H5_F64, S * O, dlo);
+        tyndau_h5_read(&h, h.file, "/summary/diff_hi", TYNDAU_H5_F64, S * O, dhi);
+    }
+    if (h.st == TYNDAU_OK && mean && dm && dlo && dhi) {
         /* the total group's measures and the gaps */
         size_t cols[N_HEADLINE + N_GAP];
         size_t nc = 0;
-        for (int h = 0; h < N_HEADLINE; h++) cols[nc++] = (size_t)h * TYNDAU_N_GROUP + TYNDAU_GROUP_TOTAL;
+        for (int k = 0; k < N_HEADLINE; k++) cols[nc++] = (size_t)k * TYNDAU_N_GROUP + TYNDAU_GROUP_TOTAL;
         for (int g = 0; g < N_GAP; g++) cols[nc++] = (size_t)N_HEADLINE * TYNDAU_N_GROUP + (size_t)g;
         printf("\n%zu replicates each, %s random numbers; value, then difference from '%s' [95%% CI]\n", c->R,
                c->independent ? "independent" : "common", c->sc[0].name);
@@ -303,7 +314,7 @@ static void print_table(const char *path, const cmp_ctx *c)
         }
     }
     free(mean), free(dm), free(dlo), free(dhi);
-    H5Fclose(f);
+    tyndau_h5_close(&h);
 }
 
 /* ---- the command ---- */
@@ -327,130 +338,103 @@ static const char usage_compare[] =
     "      --resume         continue an interrupted comparison to the same output\n"
     "  -q, --quiet          no progress and no table\n";
 
+/* Every scenario's source, one a line, and its text with its inherited files, each after a
+ * line "; ==== scenario K: SOURCE": what the file's provenance records (the caller frees both). */
+static int joined_scenarios(cmp_ctx *c)
+{
+    size_t ls = 1, lt = 1;
+    for (size_t s = 0; s < c->S; s++) {
+        ls += strlen(c->sc[s].source) + 1;
+        lt += strlen(c->sc[s].source) + strlen(c->sc[s].joined) + 40;
+    }
+    c->sources = tyndau_calloc(ls, 1), c->texts = tyndau_calloc(lt, 1);
+    if (c->sources == NULL || c->texts == NULL) return -1;
+    char *p = c->sources, *q = c->texts;
+    for (size_t s = 0; s < c->S; s++) {
+        p += sprintf(p, "%s%s", s ? "\n" : "", c->sc[s].source);
+        q += sprintf(q, "; ==== scenario %zu: %s\n%s", s + 1, c->sc[s].source, c->sc[s].joined);
+    }
+    return 0;
+}
+
 int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                         {"replicates", required_argument, NULL, 'r'},
-                                         {"agents", required_argument, NULL, 'n'},
-                                         {"seed", required_argument, NULL, 's'},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"independent", no_argument, NULL, 'I'},
-                                         {"resume", no_argument, NULL, 'R'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    static cmp_ctx c;
+    static cmp_ctx c; /* large: not on the stack */
     memset(&c, 0, sizeof c);
     c.R = 20;
     c.agents = 1000000;
     c.seed = 1;
     c.command_line = command_line;
     const char *out = "compare.h5";
-    int resume = 0, quiet = 0, opt;
+    int resume = 0, quiet = 0, first = 0;
     size_t threads = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:r:n:s:t:qh", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'o': out = optarg; break;
-        case 'r':
-            if (cfg_count(optarg, 2, 100000, &c.R) != 0) {
-                fprintf(stderr, "tyndau: --replicates: expected a whole number from 2 to 100000, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'n':
-            if (cfg_count(optarg, 1, UINT32_MAX - 1, &c.agents) != 0) {
-                fprintf(stderr, "tyndau: --agents: expected a whole number from 1 to %u, got '%s'\n", UINT32_MAX - 1,
-                        optarg);
-                return 2;
-            }
-            break;
-        case 's':
-            if (cfg_u64(optarg, &c.seed) != 0) {
-                fprintf(stderr, "tyndau: --seed: expected an unsigned 64-bit integer, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 't':
-            if (cfg_count(optarg, 1, 1024, &threads) != 0) {
-                fprintf(stderr, "tyndau: --threads: expected a whole number from 1 to 1024, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'I': c.independent = 1; break;
-        case 'R': resume = 1; break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(usage_compare, stdout); return 0;
-        default: fputs(usage_compare, stderr); return 2;
-        }
-    }
-    c.S = (size_t)(argc - optind);
+    const cli_opt opts[] = {{"output", 'o', CLI_TEXT, &out, 0, 0},
+                            {"replicates", 'r', CLI_COUNT, &c.R, 2, 100000},
+                            {"agents", 'n', CLI_COUNT, &c.agents, 1, UINT32_MAX - 1},
+                            {"seed", 's', CLI_U64, &c.seed, 0, 0},
+                            {"threads", 't', CLI_COUNT, &threads, 1, 1024},
+                            {"independent", 0, CLI_FLAG, &c.independent, 0, 0},
+                            {"resume", 0, CLI_FLAG, &resume, 0, 0},
+                            {"quiet", 'q', CLI_FLAG, &quiet, 0, 0},
+                            {NULL, 0, CLI_FLAG, NULL, 0, 0}};
+    int rc = cli_parse(argc, argv, opts, usage_compare, &first);
+    if (rc != 0) return rc == CLI_DONE ? 0 : rc;
+    c.S = (size_t)(argc - first);
     if (c.S < 1 || c.S > MAX_SCENARIOS) {
         fprintf(stderr, "tyndau: compare: expected 1 to %d scenario files, got %zu\n%s", MAX_SCENARIOS, c.S,
                 usage_compare);
         return 2;
     }
+    tyndau_error err;
+    tyndau_error_clear(&err);
     many_ctx mc;
-    if (many_init(&mc, &argc, &argv, (int)threads) != 0) return 1;
-    h5w_quiet();
+    if (many_init(&mc, &argc, &argv, (int)threads, &err) != TYNDAU_OK) return cli_fail(&err);
+    c.ranks = mc.size, c.threads = mc.threads;
     /* every scenario, checked before anything runs */
-    char err[800] = "";
-    int rc = 0;
+    tyndau_status st = TYNDAU_OK;
     uint64_t fp = cfg_hash(CFG_HASH_START, c.independent ? "independent" : "common");
-    for (size_t s = 0; rc == 0 && s < c.S; s++) {
-        tyndau_error e;
-        tyndau_error_clear(&e);
-        tyndau_params_default(&c.p[s]);
-        tyndau_status st = tyndau_scenario_load_file(&c.sc[s], &c.p[s], argv[optind + (int)s], &e);
-        if (st == TYNDAU_OK) st = tyndau_scenario_check(&c.sc[s], &c.p[s], &e);
-        if (st == TYNDAU_OK) st = tyndau_params_check(&c.p[s], &e);
-        if (st != TYNDAU_OK) {
-            cfg_say(err, sizeof err, "%s", e.msg);
-            rc = st == TYNDAU_EINPUT ? 2 : 1;
-            break;
-        }
-        if (s > 0 && (c.p[s].start_date != c.p[0].start_date || c.p[s].end_date != c.p[0].end_date)) {
+    for (size_t s = 0; st == TYNDAU_OK && s < c.S; s++) {
+        st = tyndau_scenario_prepare(&c.sc[s], &c.p[s], argv[first + (int)s], NULL, NULL, NULL, 0, &err);
+        if (st == TYNDAU_OK && s > 0 &&
+            (c.p[s].start_date != c.p[0].start_date || c.p[s].end_date != c.p[0].end_date)) {
             char a[16], b[16], a0[16], b0[16];
             tyndau_date_format(c.p[s].start_date, a, sizeof a), tyndau_date_format(c.p[s].end_date, b, sizeof b);
             tyndau_date_format(c.p[0].start_date, a0, sizeof a0), tyndau_date_format(c.p[0].end_date, b0, sizeof b0);
-            cfg_say(err, sizeof err,
-                    "%s: simulates %s to %s but %s simulates %s to %s: expected scenarios over the same period "
-                    "(their differences would mix the policy with the period)",
-                    c.sc[s].source, a, b, c.sc[0].source, a0, b0);
-            rc = 2;
-            break;
+            st = TYNDAU_ERR(&err, TYNDAU_EINPUT,
+                            "%s: simulates %s to %s but %s simulates %s to %s: expected scenarios over the same "
+                            "period (their differences would mix the policy with the period)",
+                            c.sc[s].source, a, b, c.sc[0].source, a0, b0);
         }
-        fp = cfg_hash(fp, c.sc[s].text);
-        for (size_t k = 0; k < c.sc[s].n_bases; k++) fp = cfg_hash(fp, c.sc[s].base_texts[k]);
+        if (st == TYNDAU_OK) fp = cfg_hash(fp, c.sc[s].joined);
     }
     char num[64];
     snprintf(num, sizeof num, "%zu %zu %" PRIu64, c.R, c.agents, c.seed);
     fp = cfg_hash(fp, num);
-    if (rc == 0) {
-        for (size_t o = 0; o < N_OUT; o++) {
-            if (o < (size_t)N_HEADLINE * TYNDAU_N_GROUP) {
-                int g = (int)(o % TYNDAU_N_GROUP);
-                snprintf(c.out_name[o], sizeof c.out_name[o], "%s:%s:%s",
-                         tyndau_headline_names[o / TYNDAU_N_GROUP], tyndau_gtype_names[tyndau_group_type(g)],
-                         tyndau_group_name(g));
-            } else {
-                snprintf(c.out_name[o], sizeof c.out_name[o], "%s",
-                         tyndau_gap_names[o - (size_t)N_HEADLINE * TYNDAU_N_GROUP]);
-            }
-            c.out_ptr[o] = c.out_name[o];
+    if (st == TYNDAU_OK && joined_scenarios(&c) != 0) st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t o = 0; st == TYNDAU_OK && o < N_OUT; o++) {
+        if (o < (size_t)N_HEADLINE * TYNDAU_N_GROUP) {
+            int g = (int)(o % TYNDAU_N_GROUP);
+            snprintf(c.out_name[o], sizeof c.out_name[o], "%s:%s:%s", tyndau_headline_names[o / TYNDAU_N_GROUP],
+                     tyndau_gtype_names[tyndau_group_type(g)], tyndau_group_name(g));
+        } else {
+            snprintf(c.out_name[o], sizeof c.out_name[o], "%s", tyndau_gap_names[o - (size_t)N_HEADLINE * TYNDAU_N_GROUP]);
         }
+        c.out_ptr[o] = c.out_name[o];
     }
-    if (rc == 0) {
-        batch_spec spec = {"compare", out, resume, quiet, 0, 0, c.S * c.R, N_OUT, 0, c.out_ptr, fp, header,
-                           run_job, finish, &c, 0, NULL, NULL};
+    if (st == TYNDAU_OK) {
+        batch_spec spec = {.what = "compare", .out = out, .resume = resume, .quiet = quiet, .n_jobs = c.S * c.R,
+                           .n_out = N_OUT, .out_names = c.out_ptr, .fingerprint = fp, .schema_name = SCHEMA_NAME,
+                           .schema_major = SCHEMA_MAJOR, .header = header, .job = run_job, .finish = finish,
+                           .user = &c};
         if (mc.rank == 0 && !quiet)
             fprintf(stderr, "compare: %zu scenarios x %zu replicates of %zu agents, %s random numbers\n", c.S, c.R,
                     c.agents, c.independent ? "independent" : "common");
-        rc = batch_execute(&mc, &spec, err, sizeof err);
+        st = batch_execute(&mc, &spec, &err);
     }
-    if (rc != 0 && mc.rank == 0) fprintf(stderr, "tyndau: %s\n", err);
+    rc = st == TYNDAU_OK ? 0 : mc.rank == 0 ? cli_fail(&err) : (int)st;
     if (rc == 0 && mc.rank == 0 && !quiet) print_table(out, &c);
     for (size_t s = 0; s < c.S; s++) tyndau_scenario_free(&c.sc[s]);
+    free(c.sources), free(c.texts);
     many_finalize(&mc);
     return rc;
 }

@@ -11,52 +11,17 @@
 #include <string.h>
 
 #include "params.h"
-
-void cfg_say(char *dst, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, n, fmt, ap);
-    va_end(ap);
-}
-
-char *cfg_slurp(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        cfg_say(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf != NULL && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (nb == NULL) free(buf);
-            buf = nb;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (buf == NULL || bad) {
-        free(buf);
-        cfg_say(err, errlen, "%s: cannot read: %s", path, bad ? "read error" : "out of memory");
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
+#include "text.h"
 
 int cfg_error(cfg_file *f, const char *fmt, ...)
 {
-    if (f->err[0]) return 0;
-    char buf[CFG_ERRLEN - 64];
+    if (f->err.status != TYNDAU_OK) return 0;
+    char buf[sizeof f->err.msg - 64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    cfg_say(f->err, sizeof f->err, "%s:%d: %s", f->path, f->lineno, buf);
+    TYNDAU_ERR(&f->err, TYNDAU_EINPUT, "%s:%d: %s", f->path, f->lineno, buf);
     return 0;
 }
 
@@ -92,27 +57,22 @@ static char *read_line(char *buf, int num, void *stream)
     return buf;
 }
 
-int cfg_parse(cfg_file *f, const char *path, cfg_handler handler, void *user)
+tyndau_status cfg_parse(cfg_file *f, const char *path, cfg_handler handler, void *user)
 {
     memset(f, 0, sizeof *f);
     f->path = path;
-    f->text = cfg_slurp(path, f->err, sizeof f->err);
-    if (f->text == NULL) return 2;
+    tyndau_error_clear(&f->err);
+    if (tyndau_text_read(&f->text, path, NULL, 0, &f->err) != TYNDAU_OK) return f->err.status;
     const char *slash = strrchr(path, '/');
     if (slash) snprintf(f->dir, sizeof f->dir, "%.*s", (int)(slash - path), path);
     f->pos = f->text;
     int rc = ini_parse_stream(read_line, f, handler, user);
-    if (f->err[0]) return 2;
-    if (rc > 0) {
-        cfg_say(f->err, sizeof f->err, "%s:%d: malformed line, expected '[section]', 'key = value' or a comment",
-                path, rc);
-        return 2;
-    }
-    if (rc < 0) {
-        cfg_say(f->err, sizeof f->err, "%s: cannot parse (out of memory)", path);
-        return 1;
-    }
-    return 0;
+    if (f->err.status != TYNDAU_OK) return f->err.status;
+    if (rc > 0)
+        return TYNDAU_ERR(&f->err, TYNDAU_EINPUT,
+                          "%s:%d: malformed line, expected '[section]', 'key = value' or a comment", path, rc);
+    if (rc < 0) return TYNDAU_ERR(&f->err, TYNDAU_EINTERNAL, "%s: cannot parse (out of memory)", path);
+    return TYNDAU_OK;
 }
 
 int cfg_path(const cfg_file *f, const char *value, char *dst, size_t len)
@@ -175,9 +135,15 @@ int cfg_key_param(cfg_file *f, const char *name, const char *value, const char *
     if (info->type != TYNDAU_PT_REAL)
         return cfg_error(f, "key '%s': only real-valued parameters can be %s (this one is %s)", name, what,
                          info->type == TYNDAU_PT_INT ? "an integer" : "a date");
-    char msg[400];
-    if (prior_parse(pr, name, value, info->min, info->max, msg, sizeof msg) != 0) return cfg_error(f, "%s", msg);
+    if (!cfg_key_prior(f, name, value, info->min, info->max, pr)) return 0;
     pr->param = i;
+    return 1;
+}
+
+int cfg_key_prior(cfg_file *f, const char *key, const char *value, double pmin, double pmax, prior_t *pr)
+{
+    tyndau_error e;
+    if (prior_parse(pr, key, value, pmin, pmax, &e) != TYNDAU_OK) return cfg_error(f, "%s", e.msg);
     pr->line = f->lineno;
     return 1;
 }

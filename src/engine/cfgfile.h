@@ -1,12 +1,12 @@
 /*
- * cfgfile.h - what the run-many commands' INI files (calibration, sweep) share: reading the
- * file, feeding libinih one physical line at a time so that errors can name their line,
- * messages "FILE:LINE: ...", and the small value parsers.
+ * cfgfile.h - what the studies' INI files (calibration, sweep) share: reading the file,
+ * feeding libinih one physical line at a time so that errors can name their line, messages
+ * "FILE:LINE: ...", and the small value parsers.
  *
  * A cfg_file holds the file's text and parse state.  cfg_parse calls the handler for every
- * key; the handler reports a problem with cfg_error (the first one is kept), which makes
- * cfg_parse return 2.  A malformed line (no '=', an unclosed section header) or a line longer
- * than CFG_MAX_LINE is also reported with its line.
+ * key; the handler reports a problem with cfg_error (the first one is kept, in f->err, as
+ * TYNDAU_EINPUT), which makes cfg_parse fail.  A malformed line (no '=', an unclosed section
+ * header) or a line longer than CFG_MAX_LINE is also reported with its line.
  */
 #ifndef TYNDAU_CFGFILE_H
 #define TYNDAU_CFGFILE_H
@@ -15,36 +15,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+#include "prior.h"
+
 #define CFG_MAX_LINE 1000
-#define CFG_ERRLEN 800
 
 typedef struct {
     const char *path;
     char *text;          /* the whole file, owned */
     char dir[PATH_MAX];  /* the file's directory ("" for the current one) */
     int lineno;          /* the line inih is on */
-    char err[CFG_ERRLEN];
+    tyndau_error err;    /* the first problem */
     const char *pos;     /* reading position */
     char seen[96][80];   /* "section/key" already set, for duplicates */
     int n_seen;
 } cfg_file;
 
-/* snprintf that may truncate on purpose (messages into fixed buffers). */
-void cfg_say(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* The whole file as a string (caller frees), or NULL with "PATH: cannot read: why" in err. */
-char *cfg_slurp(const char *path, char *err, size_t errlen);
-
-/* Record "PATH:LINE: message" unless an error is recorded already; returns 0 (for inih). */
+/* Record "PATH:LINE: message" (TYNDAU_EINPUT) unless a problem is recorded already; returns 0
+ * (inih's failure, for handlers). */
 int cfg_error(cfg_file *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* 1 if section/key was seen before in this file (and records it otherwise). */
 int cfg_seen(cfg_file *f, const char *section, const char *key);
 
-/* Read `path` and run libinih over it with `handler`: 0 ok, 2 bad input (f->err says where),
- * 1 out of memory.  The caller frees f->text. */
+/* Read `path` and run libinih over it with `handler`; on failure f->err says where.  The caller
+ * frees f->text. */
 typedef int (*cfg_handler)(void *user, const char *section, const char *name, const char *value);
-int cfg_parse(cfg_file *f, const char *path, cfg_handler handler, void *user);
+tyndau_status cfg_parse(cfg_file *f, const char *path, cfg_handler handler, void *user);
 
 /* A path from the file, relative to the file's directory unless absolute: 0, or -1 if too long. */
 int cfg_path(const cfg_file *f, const char *value, char *dst, size_t len);
@@ -66,11 +63,12 @@ int cfg_key_count(cfg_file *f, const char *key, const char *value, size_t lo, si
 int cfg_key_u64(cfg_file *f, const char *key, const char *value, uint64_t *out);
 /* A path (cfg_path) into dst[PATH_MAX]. */
 int cfg_key_path(cfg_file *f, const char *key, const char *value, char *dst);
+/* A quantity `key` with a distribution `value` (prior.h) over [pmin, pmax]. */
+int cfg_key_prior(cfg_file *f, const char *key, const char *value, double pmin, double pmax, prior_t *pr);
 
 /* A model parameter `name` with a distribution `value` (prior.h) into *pr: an unknown name (with
  * the nearest known one), a parameter that is not real-valued or a bad distribution is an error.
  * `what` completes "only real-valued parameters can be ..." (calibrated, swept). */
-#include "prior.h"
 int cfg_key_param(cfg_file *f, const char *name, const char *value, const char *what, prior_t *pr);
 
 #endif

@@ -33,7 +33,7 @@ static int launched_by_mpirun(void)
            getenv("PMIX_RANK") != NULL;
 }
 
-int many_init(many_ctx *c, int *argc, char ***argv, int threads)
+tyndau_status many_init(many_ctx *c, int *argc, char ***argv, int threads, tyndau_error *err)
 {
     memset(c, 0, sizeof *c);
 #ifdef __GLIBC__
@@ -53,10 +53,8 @@ int many_init(many_ctx *c, int *argc, char ***argv, int threads)
 #ifdef TYNDAU_MPI
     if (launched_by_mpirun()) {
         int provided = 0;
-        if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-            fprintf(stderr, "tyndau: MPI_Init_thread failed\n");
-            return -1;
-        }
+        if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "MPI_Init_thread failed");
         c->mpi = 1;
         MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
         MPI_Comm_size(MPI_COMM_WORLD, &c->size);
@@ -64,13 +62,26 @@ int many_init(many_ctx *c, int *argc, char ***argv, int threads)
 #else
     (void)argc;
     (void)argv;
-    if (launched_by_mpirun() && getenv("TYNDAU_IGNORE_MPI") == NULL) {
-        fprintf(stderr, "tyndau: started by mpirun, but this build has no MPI (rebuild with "
-                        "libopenmpi-dev installed); each rank would repeat the whole job\n");
-        return -1;
-    }
+    if (launched_by_mpirun() && getenv("TYNDAU_IGNORE_MPI") == NULL)
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "started by mpirun, but this build has no MPI (rebuild with "
+                                                 "libopenmpi-dev installed); each rank would repeat the whole job");
 #endif
-    return 0;
+    return TYNDAU_OK;
+}
+
+const char *many_mpi_version(void)
+{
+#ifdef TYNDAU_MPI
+    static char text[MPI_MAX_LIBRARY_VERSION_STRING]; /* the library's constant text, read once */
+    if (text[0] == '\0') {
+        int len = 0;
+        if (MPI_Get_library_version(text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "unknown");
+        text[strcspn(text, "\n")] = '\0'; /* its first line: name and version */
+    }
+    return text;
+#else
+    return "none: built without MPI";
+#endif
 }
 
 void many_finalize(many_ctx *c)
@@ -96,6 +107,21 @@ uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c)
     return h ? h : 0x9E3779B97F4A7C15ull;
 }
 
+tyndau_status many_model(const tyndau_params *base, const prior_t *par, const double *x, size_t d, size_t agents,
+                         uint64_t seed, many_extract_fn extract, void *user, double *out, tyndau_error *err)
+{
+    tyndau_params p = *base;
+    for (size_t k = 0; k < d; k++)
+        if (par[k].param >= 0) tyndau_params_put(&p, (size_t)par[k].param, x[k]);
+    tyndau_status st = tyndau_params_check(&p, err);
+    tyndau_model *m = st == TYNDAU_OK ? tyndau_model_new(&p, agents, seed, err) : NULL;
+    if (st == TYNDAU_OK && m == NULL) st = err->status != TYNDAU_OK ? err->status : TYNDAU_EINTERNAL;
+    if (st == TYNDAU_OK) st = tyndau_model_run(m, NULL, NULL, err);
+    if (st == TYNDAU_OK) st = extract(m, out, err, user);
+    tyndau_model_free(m);
+    return st;
+}
+
 size_t many_run(const many_ctx *c, size_t n, size_t n_out, many_job_fn fn, void *user, double *out,
                 int *status, char (*errmsg)[MANY_ERRLEN])
 {
@@ -109,10 +135,15 @@ size_t many_run(const many_ctx *c, size_t n, size_t n_out, many_job_fn fn, void 
 #ifdef _OPENMP
         omp_set_num_threads(1); /* the model inside runs on this thread alone */
 #endif
-        int st = fn(i, out + i * n_out, errmsg[i], user);
-        if (st != 0) {
-            status[i] = st;
-            if (errmsg[i][0] == '\0') snprintf(errmsg[i], MANY_ERRLEN, "job %zu failed (status %d)", i, st);
+        tyndau_error err;
+        tyndau_error_clear(&err);
+        tyndau_status st = fn(i, out + i * n_out, &err, user);
+        if (st != TYNDAU_OK) {
+            status[i] = (int)st;
+            if (err.msg[0] != '\0') /* the start of the message: what the file records */
+                snprintf(errmsg[i], MANY_ERRLEN, "%.*s", MANY_ERRLEN - 1, err.msg);
+            else
+                snprintf(errmsg[i], MANY_ERRLEN, "job %zu failed (status %d)", i, (int)st);
         }
     }
 #ifdef TYNDAU_MPI

@@ -19,6 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+#include "prior.h"
+#include "tyndau.h"
+
+/* A job's message as recorded (in /runs/error): the start of its tyndau_error's. */
 #define MANY_ERRLEN 200
 
 typedef struct {
@@ -29,8 +34,9 @@ typedef struct {
 
 /* Start MPI when the environment says the program was launched by mpirun
  * (OMPI_COMM_WORLD_SIZE, PMI_SIZE or PMIX_RANK set); otherwise run as one process.
- * threads <= 0: OpenMP's default.  Returns 0, or -1 with a message on stderr. */
-int many_init(many_ctx *c, int *argc, char ***argv, int threads);
+ * threads <= 0: OpenMP's default.  TYNDAU_EINTERNAL when MPI cannot start, or when mpirun
+ * started a build without MPI (each rank would repeat the whole job). */
+tyndau_status many_init(many_ctx *c, int *argc, char ***argv, int threads, tyndau_error *err);
 void many_finalize(many_ctx *c);
 /* Every rank gets rank 0's integer (e.g. an exit status decided there). */
 int many_bcast_int(const many_ctx *c, int v);
@@ -39,18 +45,32 @@ int many_bcast_int(const many_ctx *c, int v);
  * tyndau_mix64(tyndau_key(root, a, b) ^ c); never 0. */
 uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c);
 
+/* The MPI library's own version text ("none: built without MPI"), for the files' provenance. */
+const char *many_mpi_version(void);
+
 /*
- * One job: fill out[0..n_out) for job i (on any thread of any rank).  Return 0 on success;
- * otherwise a nonzero status (the tyndau_status: 1 bad input, 2 internal) with a message in
- * errmsg.  Must be thread-safe: it may run concurrently with other jobs.
+ * One job: fill out[0..n_out) for job i (on any thread of any rank): TYNDAU_OK, or the status of
+ * its failure with the message in *err.  Must be thread-safe: it may run concurrently with
+ * other jobs.
  */
-typedef int (*many_job_fn)(size_t i, double *out, char errmsg[MANY_ERRLEN], void *user);
+typedef tyndau_status (*many_job_fn)(size_t i, double *out, tyndau_error *err, void *user);
+
+/* What a job takes from its finished model: out[0 .. n_out), or a failure in *err. */
+typedef tyndau_status (*many_extract_fn)(const tyndau_model *m, double *out, tyndau_error *err, void *user);
+
+/*
+ * The one way a job runs one model: the parameters base with x[k] put into parameter
+ * par[k].param for k < d (par[k].param < 0, a quantity that is no model parameter, is
+ * skipped), checked, a model of `agents` citizens with `seed`, run, then extract.
+ */
+tyndau_status many_model(const tyndau_params *base, const prior_t *par, const double *x, size_t d, size_t agents,
+                         uint64_t seed, many_extract_fn extract, void *user, double *out, tyndau_error *err);
 
 /*
  * Run jobs 0..n-1: job i goes to rank i % size, and within a rank to the next free thread.
  * On return on every rank: out[i * n_out ..] holds job i's results (NaN for a failed job),
- * status[i] its status and errmsg[i] its message ("" on success).  Returns the number of
- * failed jobs.
+ * status[i] its status and errmsg[i] the start of its message ("" on success).  Returns the
+ * number of failed jobs.
  */
 size_t many_run(const many_ctx *c, size_t n, size_t n_out, many_job_fn fn, void *user, double *out,
                 int *status, char (*errmsg)[MANY_ERRLEN]);

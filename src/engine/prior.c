@@ -3,27 +3,15 @@
  */
 #include "prior.h"
 
+#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
 
-#include <errno.h>
-#include <stdlib.h>
-
 const char *const shape_names[N_SHAPE] = {"uniform", "loguniform", "normal"};
-
-static int fail(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *msg, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* "uniform LO HI" | "loguniform LO HI" | "normal MEAN SD [LO HI]" */
 int prior_parse_real(const char *s, double *out)
@@ -38,21 +26,21 @@ int prior_parse_real(const char *s, double *out)
     return 0;
 }
 
-int prior_parse(prior_t *pr, const char *key, const char *value, double pmin, double pmax, char *msg,
-                size_t msglen)
+tyndau_status prior_parse(prior_t *pr, const char *key, const char *value, double pmin, double pmax,
+                          tyndau_error *err)
 {
     char shape[32];
     double v[4];
     int n = 0, used = 0;
     if (sscanf(value, "%31s%n", shape, &used) != 1)
-        return fail(msg, msglen, "key '%s': expected a prior 'uniform LO HI', 'loguniform LO HI' or "
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected a prior 'uniform LO HI', 'loguniform LO HI' or "
                         "'normal MEAN SD [LO HI]', got '%s'", key, value);
     const char *s = value + used;
     char tok[64];
     while (n < 5 && sscanf(s, "%63s%n", tok, &used) == 1) {
         double x;
         if (n == 4 || prior_parse_real(tok, &x) != 0)
-            return fail(msg, msglen, "key '%s': expected numbers after '%s', got '%s'", key, shape, tok);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected numbers after '%s', got '%s'", key, shape, tok);
         v[n++] = x;
         s += used;
     }
@@ -61,35 +49,35 @@ int prior_parse(prior_t *pr, const char *key, const char *value, double pmin, do
     if (strcmp(shape, "uniform") == 0 || strcmp(shape, "loguniform") == 0) {
         pr->shape = shape[0] == 'u' ? SH_UNIFORM : SH_LOGUNIFORM;
         if (n != 2)
-            return fail(msg, msglen, "key '%s': expected '%s LO HI' (2 numbers), got %d", key, shape, n);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected '%s LO HI' (2 numbers), got %d", key, shape, n);
         pr->a = pr->lo = v[0];
         pr->b = pr->hi = v[1];
         if (!(v[0] < v[1]))
-            return fail(msg, msglen, "key '%s': expected LO < HI, got %g and %g", key, v[0], v[1]);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected LO < HI, got %g and %g", key, v[0], v[1]);
         if (pr->shape == SH_LOGUNIFORM && !(v[0] > 0.0))
-            return fail(msg, msglen, "key '%s': loguniform needs LO > 0, got %g", key, v[0]);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': loguniform needs LO > 0, got %g", key, v[0]);
     } else if (strcmp(shape, "normal") == 0) {
         pr->shape = SH_NORMAL;
         if (n != 2 && n != 4)
-            return fail(msg, msglen, "key '%s': expected 'normal MEAN SD [LO HI]', got %d numbers", key, n);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected 'normal MEAN SD [LO HI]', got %d numbers", key, n);
         pr->a = v[0];
         pr->b = v[1];
-        if (!(v[1] > 0.0)) return fail(msg, msglen, "key '%s': expected SD > 0, got %g", key, v[1]);
+        if (!(v[1] > 0.0)) return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected SD > 0, got %g", key, v[1]);
         pr->lo = n == 4 ? v[2] : pmin;
         pr->hi = n == 4 ? v[3] : pmax;
         if (!(pr->lo < pr->hi))
-            return fail(msg, msglen, "key '%s': expected LO < HI, got %g and %g", key, pr->lo, pr->hi);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': expected LO < HI, got %g and %g", key, pr->lo, pr->hi);
         double mass = gsl_cdf_gaussian_P(pr->hi - pr->a, pr->b) - gsl_cdf_gaussian_P(pr->lo - pr->a, pr->b);
         if (!(mass > 1e-9))
-            return fail(msg, msglen, "key '%s': the normal prior has no mass inside [%g, %g]", key, pr->lo, pr->hi);
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': the normal prior has no mass inside [%g, %g]", key, pr->lo, pr->hi);
     } else {
-        return fail(msg, msglen, "key '%s': unknown prior shape '%s', expected uniform, loguniform or normal",
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': unknown prior shape '%s', expected uniform, loguniform or normal",
                         key, shape);
     }
     if (pr->lo < pmin || pr->hi > pmax)
-        return fail(msg, msglen, "key '%s': prior support [%g, %g] lies outside the parameter's allowed "
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': prior support [%g, %g] lies outside the parameter's allowed "
                         "range [%g, %g]", key, pr->lo, pr->hi, pmin, pmax);
-    return 0;
+    return TYNDAU_OK;
 }
 
 double prior_g(const prior_t *p, double x) { return p->shape == SH_LOGUNIFORM ? log(x) : x; }
@@ -139,6 +127,5 @@ double prior_quantile(const prior_t *p, double q)
     double plo = gsl_cdf_gaussian_P(p->lo - p->a, p->b), phi = gsl_cdf_gaussian_P(p->hi - p->a, p->b);
     return fmin(fmax(p->a + gsl_cdf_gaussian_Pinv(plo + q * (phi - plo), p->b), p->lo), p->hi);
 }
-
 
 double prior_from_unit(const prior_t *p, double u) { return prior_quantile(p, u); }

@@ -16,6 +16,8 @@
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
 
+#include "error.h"
+
 typedef enum { SH_UNIFORM, SH_LOGUNIFORM, SH_NORMAL, N_SHAPE } shape_t;
 extern const char *const shape_names[N_SHAPE];
 
@@ -28,10 +30,10 @@ typedef struct {
     int line;      /* where it was read (0: unknown) */
 } prior_t;
 
-/* Parse `value` for quantity `key` whose allowed range is [pmin, pmax].  0 on success; -1 with a
- * message "key 'KEY': ..." in msg (no file or line: the caller adds them). */
-int prior_parse(prior_t *pr, const char *key, const char *value, double pmin, double pmax, char *msg,
-                size_t msglen);
+/* Parse `value` for quantity `key` whose allowed range is [pmin, pmax]: TYNDAU_OK, or TYNDAU_EINPUT
+ * with a message "key 'KEY': ..." (no file or line: the caller adds them). */
+tyndau_status prior_parse(prior_t *pr, const char *key, const char *value, double pmin, double pmax,
+                          tyndau_error *err);
 
 /* A finite number with nothing after it but blanks: 0, else -1. */
 int prior_parse_real(const char *s, double *out);

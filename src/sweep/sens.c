@@ -19,6 +19,8 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "error.h"
+
 const char *const sens_order_names[N_SENS_ORDER] = {"saltelli", "saltelli_salib"};
 
 size_t sens_saltelli_blocks(size_t d, int second_order) { return second_order ? 2 * d + 2 : d + 2; }
@@ -85,7 +87,7 @@ int sens_morris_design(size_t r, size_t d, int p, gsl_rng *rng, double *out)
 {
     if (d == 0 || p < 2 || p % 2 != 0) return -1;
     double delta = (double)p / (2.0 * (p - 1));
-    size_t *order = malloc(d * sizeof *order);
+    size_t *order = tyndau_calloc(d, sizeof *order);
     if (order == NULL) return -1;
     for (size_t t = 0; t < r; t++) {
         double *x = out + t * (d + 1) * d;
@@ -113,9 +115,9 @@ typedef void (*estimator_fn)(const void *data, const size_t *idx, size_t m, doub
 static int bootstrap(estimator_fn fn, const void *data, size_t n, size_t k, size_t boot, double level, gsl_rng *rng,
                      sens_ci *out)
 {
-    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
-    double *est = malloc(k * sizeof *est), *rep = malloc((boot ? boot : 1) * k * sizeof *rep);
-    double *col = malloc((boot ? boot : 1) * sizeof *col);
+    size_t *idx = tyndau_calloc(n, sizeof *idx);
+    double *est = tyndau_calloc(k, sizeof *est), *rep = tyndau_calloc((boot ? boot : 1) * k, sizeof *rep);
+    double *col = tyndau_calloc(boot, sizeof *col);
     if (!idx || !est || !rep || !col) {
         free(idx), free(est), free(rep), free(col);
         return -1;
@@ -246,7 +248,7 @@ int sens_sobol(const double *y, const double *noise, size_t n, size_t d, int sec
     k += noise && second_order ? d * d : 0;
     s.sum = k++;
     s.k = k;
-    sens_ci *ci = malloc(k * sizeof *ci);
+    sens_ci *ci = tyndau_calloc(k, sizeof *ci);
     if (ci == NULL || bootstrap(sobol_once, &s, n, k, boot, level, rng, ci) != 0) {
         free(ci);
         return -1;
@@ -319,8 +321,8 @@ static void morris_once(const void *data, const size_t *idx, size_t m, double *e
 int sens_morris(const double *x, const double *y, size_t r, size_t d, double delta, size_t boot, double level,
                 gsl_rng *rng, sens_ci *mu_star, sens_ci *sigma, sens_ci *mu)
 {
-    double *ee = malloc((r * d > 0 ? r * d : 1) * sizeof *ee);
-    sens_ci *ci = malloc(3 * d * sizeof *ci);
+    double *ee = tyndau_calloc(r * d, sizeof *ee);
+    sens_ci *ci = tyndau_calloc(3 * d, sizeof *ci);
     if (ee == NULL || ci == NULL) {
         free(ee), free(ci);
         return -1;

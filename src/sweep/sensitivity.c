@@ -11,9 +11,6 @@
  * temporary name, renamed when complete: on any failure nothing is left under the output's
  * name and the exit status is 1 (or 2 for a bad input).
  */
-#include "commands.h"
-
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -21,17 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gsl/gsl_rng.h>
-#include <hdf5.h>
 
-#include "engine/batch.h"
-#include "engine/cfgfile.h"
-#include "engine/h5w.h"
+#include "cli.h"
+#include "commands.h"
 #include "engine/many.h"
-#include "engine/prior.h"
+#include "h5.h"
 #include "sens.h"
+
+#define SCHEMA_NAME "tyndau-sensitivity"
+#define SCHEMA_VERSION "1.2"
 
 /* the stream of the bootstrap's resamples: many_seed(seed, K_BOOT, output, 0) */
 enum { K_BOOT = 103 };
@@ -63,146 +60,108 @@ static const char usage_sensitivity[] =
 typedef enum { L_SALTELLI, L_SALTELLI_SALIB, L_MORRIS } layout_t;
 
 typedef struct {
-    char design[32], layout_name[32], fingerprint[64], git_commit[96], seed[32];
+    char *design, *layout_name, *fingerprint, *git_commit, *seed, *scenario_source, *scenario_text;
     layout_t layout;
-    long long P, R, n, levels, second_order, K, agents;
+    int64_t P, R, n, levels, second_order, K, agents;
     size_t d, n_out;
-    char (*pn)[NAME_LEN], (*on)[NAME_LEN];
+    char **pn, **on;           /* the parameters' and outputs' names */
     double *x, *unit, *y, *ny; /* x, unit [P][d]; y [P R][n_out]; ny [K][n_out] */
     int *npoint;               /* [K] */
 } sweep_in;
 
 static void sweep_in_free(sweep_in *s)
 {
-    free(s->pn), free(s->on), free(s->x), free(s->unit), free(s->y), free(s->ny), free(s->npoint);
+    free(s->design), free(s->layout_name), free(s->fingerprint), free(s->git_commit), free(s->seed);
+    free(s->scenario_source), free(s->scenario_text);
+    tyndau_h5_free_strs(s->pn, s->d), tyndau_h5_free_strs(s->on, s->n_out);
+    free(s->x), free(s->unit), free(s->y), free(s->ny), free(s->npoint);
 }
 
-static int read_strings_ds(hid_t f, const char *name, size_t n, char (*out)[NAME_LEN])
+static char *text_or(char *s, const char *dflt)
 {
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) return -1;
-    char **v = calloc(n ? n : 1, sizeof *v);
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    int rc = v && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 ? 0 : -1;
-    for (size_t k = 0; rc == 0 && k < n; k++) snprintf(out[k], NAME_LEN, "%s", v[k] ? v[k] : "");
-    if (rc == 0) {
-        hid_t sp = H5Dget_space(d);
-        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, v);
-        H5Sclose(sp);
-    }
-    free(v);
-    H5Tclose(t);
-    H5Dclose(d);
-    return rc;
+    if (s != NULL) return s;
+    char *d = tyndau_calloc(strlen(dflt) + 1, 1);
+    if (d != NULL) strcpy(d, dflt);
+    return d;
 }
 
-static size_t ds_len(hid_t f, const char *name)
-{
-    if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return 0;
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) return 0;
-    hid_t sp = H5Dget_space(d);
-    hsize_t dims[2] = {0, 0};
-    H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp), H5Dclose(d);
-    return (size_t)dims[0];
-}
-
-static int read_ints(hid_t f, const char *name, int *v, size_t n)
-{
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0) return -1;
-    int rc = n == 0 || H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 ? 0 : -1;
-    H5Dclose(d);
-    return rc;
-}
-
-/* Read what the estimators need: 0, or 2 (not a usable sweep) / 1 (out of memory) with err. */
-static int read_sweep(const char *in, sweep_in *s, char *err, size_t errlen)
+/* Read what the estimators need; TYNDAU_EINPUT for a file that is not a complete sweep. */
+static tyndau_status read_sweep(const char *in, sweep_in *s, tyndau_error *err)
 {
     memset(s, 0, sizeof *s);
-    char schema[64] = "", status[64] = "";
-    long long shard = 0;
-    hid_t f = H5Fopen(in, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0 || batch_read_attr_str(f, "schema", schema, sizeof schema) != 0 || strcmp(schema, "tyndau-sweep") != 0) {
-        cfg_say(err, errlen, "%s: not a tyndau sweep file", in);
-        if (f >= 0) H5Fclose(f);
-        return 2;
-    }
-    batch_read_attr_str(f, "design", s->design, sizeof s->design);
-    batch_read_attr_str(f, "status", status, sizeof status);
-    batch_read_attr_str(f, "fingerprint", s->fingerprint, sizeof s->fingerprint);
-    batch_read_attr_str(f, "git_commit", s->git_commit, sizeof s->git_commit);
-    batch_read_attr_str(f, "seed", s->seed, sizeof s->seed);
-    h5r_attr_int(f, "points", &s->P);
-    h5r_attr_int(f, "replicates", &s->R);
-    h5r_attr_int(f, "base_points", &s->n);
-    h5r_attr_int(f, "levels", &s->levels);
-    h5r_attr_int(f, "shard_count", &shard);
-    h5r_attr_int(f, "agents", &s->agents);
+    tyndau_h5 h;
+    if (tyndau_h5_open(&h, in, TYNDAU_H5_READ, err) == TYNDAU_OK)
+        tyndau_h5_check_schema(&h, "tyndau-sweep", "a tyndau sweep file", 1, 2, NULL);
+    hid_t f = h.file;
+    char *status = tyndau_h5_read_attr_str(&h, f, "status");
+    int64_t shard = 0;
+    s->design = text_or(tyndau_h5_read_attr_str(&h, f, "design"), "");
+    s->fingerprint = text_or(tyndau_h5_read_attr_str(&h, f, "fingerprint"), "");
+    s->git_commit = text_or(tyndau_h5_read_attr_str(&h, f, "git_commit"), "unknown");
+    s->seed = text_or(tyndau_h5_read_attr_str(&h, f, "seed"), ""); /* text in 1.x files, a number from 2.0 */
+    s->scenario_source = text_or(tyndau_h5_read_attr_str(&h, f, "scenario_source"), "");
+    s->scenario_text = text_or(tyndau_h5_read_attr_str(&h, f, "scenario_text"), "");
+    tyndau_h5_read_attr_i64(&h, f, "points", &s->P);
+    tyndau_h5_read_attr_i64(&h, f, "replicates", &s->R);
+    tyndau_h5_read_attr_i64(&h, f, "base_points", &s->n);
+    tyndau_h5_read_attr_i64(&h, f, "levels", &s->levels);
+    tyndau_h5_read_attr_i64(&h, f, "shard_count", &shard);
+    tyndau_h5_read_attr_i64(&h, f, "agents", &s->agents);
+    tyndau_h5_read_attr_i64(&h, f, "second_order", &s->second_order);
+    tyndau_h5_read_attr_i64(&h, f, "noise_runs", &s->K);
     /* tyndau-sweep 1.0 files have no layout: their saltelli design is in blocks, without BA_i */
-    if (batch_read_attr_str(f, "layout", s->layout_name, sizeof s->layout_name) != 0)
-        snprintf(s->layout_name, sizeof s->layout_name, "%s",
-                 strcmp(s->design, "saltelli") == 0 || strcmp(s->design, "morris") == 0 ? s->design : "none");
-    h5r_attr_int(f, "second_order", &s->second_order);
-    h5r_attr_int(f, "noise_runs", &s->K);
-    int rc = 0;
-    if (strncmp(status, "complete", 8) != 0 || shard != 0) {
-        cfg_say(err, errlen, "%s: %s; expected a complete sweep (merge the shards first)", in,
-                shard ? "a shard" : "an unfinished sweep");
-        rc = 2;
+    s->layout_name = tyndau_h5_read_attr_str(&h, f, "layout");
+    if (h.st == TYNDAU_OK && s->layout_name == NULL)
+        s->layout_name = text_or(NULL, strcmp(s->design, "saltelli") == 0 || strcmp(s->design, "morris") == 0 ? s->design
+                                                                                                          : "none");
+    if (h.st == TYNDAU_OK && (!s->design || !s->fingerprint || !s->git_commit || !s->seed || !s->layout_name ||
+                              !s->scenario_source || !s->scenario_text))
+        tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
+    if (h.st != TYNDAU_OK) {
+    } else if (status == NULL || strncmp(status, "complete", 8) != 0 || shard != 0) {
+        tyndau_h5_fail(&h, TYNDAU_EINPUT, "%s: %s; expected a complete sweep (merge the shards first)", in,
+                       shard ? "a shard" : "an unfinished sweep");
     } else if (strcmp(s->layout_name, "saltelli") == 0 || strcmp(s->layout_name, "saltelli_salib") == 0 ||
                strcmp(s->layout_name, "morris") == 0) {
         s->layout = s->layout_name[0] == 'm' ? L_MORRIS : strcmp(s->layout_name, "saltelli") == 0 ? L_SALTELLI
                                                                                                  : L_SALTELLI_SALIB;
     } else if (strcmp(s->design, "csv") == 0) {
-        cfg_say(err, errlen, "%s: a csv design without a layout; sensitivity indices need the run order of its rows: "
-                "'layout = saltelli', 'saltelli_salib' or 'morris' in the sweep file (then sweep again)", in);
-        rc = 2;
+        tyndau_h5_fail(&h, TYNDAU_EINPUT, "%s: a csv design without a layout; sensitivity indices need the run order "
+                       "of its rows: 'layout = saltelli', 'saltelli_salib' or 'morris' in the sweep file (then sweep "
+                       "again)", in);
     } else {
-        cfg_say(err, errlen, "%s: a %s design; sensitivity indices need 'design = saltelli' or 'saltelli_salib' (Sobol "
-                "indices), 'design = morris' (elementary effects), or a csv design with such a layout", in, s->design);
-        rc = 2;
+        tyndau_h5_fail(&h, TYNDAU_EINPUT, "%s: a %s design; sensitivity indices need 'design = saltelli' or "
+                       "'saltelli_salib' (Sobol indices), 'design = morris' (elementary effects), or a csv design with "
+                       "such a layout", in, s->design);
     }
-    if (rc == 0) {
-        s->d = ds_len(f, "/design/parameter"), s->n_out = ds_len(f, "/runs/output");
-        size_t P = (size_t)s->P, jobs = (size_t)(s->P * s->R), d = s->d ? s->d : 1, no = s->n_out ? s->n_out : 1;
-        size_t K = (size_t)s->K;
-        s->pn = calloc(d, sizeof *s->pn), s->on = calloc(no, sizeof *s->on);
-        s->x = malloc(P * d * sizeof *s->x), s->unit = malloc(P * d * sizeof *s->unit);
-        s->y = malloc(jobs * no * sizeof *s->y), s->ny = malloc((K ? K : 1) * no * sizeof *s->ny);
-        s->npoint = malloc((K ? K : 1) * sizeof *s->npoint);
-        if (!s->pn || !s->on || !s->x || !s->unit || !s->y || !s->ny || !s->npoint) {
-            cfg_say(err, errlen, "out of memory");
-            rc = 1;
-        }
+    free(status);
+    s->pn = tyndau_h5_read_strs(&h, f, "/design/parameter", &s->d);
+    s->on = tyndau_h5_read_strs(&h, f, "/runs/output", &s->n_out);
+    if (h.st == TYNDAU_OK && (s->d == 0 || s->n_out == 0 || s->P <= 0 || s->R <= 0 || s->n <= 0 || s->K < 0))
+        tyndau_h5_fail(&h, TYNDAU_EINPUT, "%s: no parameters, outputs, points or replicates", in);
+    size_t P = (size_t)s->P, jobs = (size_t)(s->P * s->R), K = (size_t)s->K;
+    if (h.st == TYNDAU_OK) {
+        s->x = tyndau_calloc(P * s->d, sizeof *s->x), s->unit = tyndau_calloc(P * s->d, sizeof *s->unit);
+        s->y = tyndau_calloc(jobs * s->n_out, sizeof *s->y), s->ny = tyndau_calloc(K * s->n_out, sizeof *s->ny);
+        s->npoint = tyndau_calloc(K, sizeof *s->npoint);
+        if (!s->x || !s->unit || !s->y || !s->ny || !s->npoint) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
     }
-    if (rc == 0 && (s->d == 0 || s->n_out == 0 || s->P <= 0 || s->R <= 0 || s->n <= 0 ||
-                    read_strings_ds(f, "/design/parameter", s->d, s->pn) != 0 ||
-                    read_strings_ds(f, "/runs/output", s->n_out, s->on) != 0 ||
-                    h5r_f64(f, "/design/x", s->x, (size_t)s->P * s->d) != 0 ||
-                    h5r_f64(f, "/design/unit", s->unit, (size_t)s->P * s->d) != 0 ||
-                    h5r_f64(f, "/runs/y", s->y, (size_t)(s->P * s->R) * s->n_out) != 0 ||
-                    (s->K > 0 && (h5r_f64(f, "/noise/y", s->ny, (size_t)s->K * s->n_out) != 0 ||
-                                  read_ints(f, "/design/noise_point", s->npoint, (size_t)s->K) != 0)))) {
-        cfg_say(err, errlen, "%s: cannot read the design or the runs", in);
-        rc = 2;
+    tyndau_h5_read(&h, f, "/design/x", TYNDAU_H5_F64, P * s->d, s->x);
+    tyndau_h5_read(&h, f, "/design/unit", TYNDAU_H5_F64, P * s->d, s->unit);
+    tyndau_h5_read(&h, f, "/runs/y", TYNDAU_H5_F64, jobs * s->n_out, s->y);
+    if (K > 0) {
+        tyndau_h5_read(&h, f, "/noise/y", TYNDAU_H5_F64, K * s->n_out, s->ny);
+        tyndau_h5_read(&h, f, "/design/noise_point", TYNDAU_H5_I32, K, s->npoint);
     }
     size_t blocks = s->layout == L_MORRIS ? s->d + 1 : sens_saltelli_blocks(s->d, (int)s->second_order);
-    if (rc == 0 && (size_t)s->P != (size_t)s->n * blocks) {
-        cfg_say(err, errlen, "%s: %lld points, but a %s layout of %lld base rows for %zu parameters has %zu", in, s->P,
-                s->layout_name, s->n, s->d, (size_t)s->n * blocks);
-        rc = 2;
-    }
-    for (long long k = 0; rc == 0 && k < s->K; k++)
-        if (s->npoint[k] < 0 || s->npoint[k] >= s->P) {
-            cfg_say(err, errlen, "%s: /design/noise_point[%lld] = %d, outside the design's points", in, k, s->npoint[k]);
-            rc = 2;
-        }
-    H5Fclose(f);
-    return rc;
+    if (h.st == TYNDAU_OK && P != (size_t)s->n * blocks)
+        tyndau_h5_fail(&h, TYNDAU_EINPUT, "%s: %lld points, but a %s layout of %lld base rows for %zu parameters has "
+                       "%zu", in, (long long)s->P, s->layout_name, (long long)s->n, s->d, (size_t)s->n * blocks);
+    for (size_t k = 0; h.st == TYNDAU_OK && k < K; k++)
+        if (s->npoint[k] < 0 || s->npoint[k] >= s->P)
+            tyndau_h5_fail(&h, TYNDAU_EINPUT, "%s: /design/noise_point[%zu] = %d, outside the design's points", in, k,
+                           s->npoint[k]);
+    return tyndau_h5_close(&h);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -284,7 +243,7 @@ static void warn(warnings *w, const char *fmt, ...)
 {
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 16;
-        char(*t)[400] = realloc(w->text, cap * sizeof *t);
+        char(*t)[400] = tyndau_reallocarray(w->text, cap, sizeof *t);
         if (t == NULL) {
             w->failed = 1;
             return;
@@ -306,30 +265,6 @@ static void check_range(warnings *w, const char *output, const char *what, const
          what, param, c->value, c->lo, c->hi);
 }
 
-/* ------------------------------------------------------------------------- */
-/* The sensitivity file                                                        */
-
-/* name, name_lo, name_hi, name_conf from v (rows x cols, or rows x cols x cols when cube) */
-static void put_ci(h5w *w, hid_t f, const char *name, const sens_ci *v, size_t rows, size_t cols, int cube,
-                   const char *desc, double *buf)
-{
-    size_t m = rows * (cols ? cols : 1) * (cube ? cols : 1); /* cols 0: a 1-D dataset of rows */
-    const char *suffix[4] = {"", "_lo", "_hi", "_conf"};
-    const char *what[4] = {"estimate", "lower end of the percentile bootstrap interval",
-                           "upper end of the percentile bootstrap interval",
-                           "SALib's conf: z x the SD of the bootstrap estimates (half-width of a normal interval)"};
-    for (int part = 0; part < 4; part++) {
-        char nm[64], text[600];
-        for (size_t k = 0; k < m; k++)
-            buf[k] = part == 0 ? v[k].value : part == 1 ? v[k].lo : part == 2 ? v[k].hi : v[k].conf;
-        snprintf(nm, sizeof nm, "%s%s", name, suffix[part]);
-        if (cube) h5w_f64_3d(w, f, nm, buf, rows, cols, cols);
-        else h5w_f64(w, f, nm, buf, rows, cols);
-        snprintf(text, sizeof text, "%s: %s; %s", name, what[part], desc);
-        h5w_describe(w, f, nm, text);
-    }
-}
-
 static const char estimators_text[] =
     "outputs centred on their overall mean (as SALib's standardisation); V = variance of the A and B rows "
     "(divided by 2n); S_i = mean(f(B) (f(AB_i) - f(A))) / V (Saltelli et al. 2010); ST_i = mean((f(A) - "
@@ -349,7 +284,119 @@ static const char references_text[] =
     "Herman J. & Usher W. (2017) SALib, J. Open Source Softw. 2(9), 97";
 
 /* ------------------------------------------------------------------------- */
-/* The command                                                                 */
+/* The indices of every output                                                 */
+
+/* What is computed: per output o, d entries (d * d for second order) from o * d (o * d * d). */
+typedef struct {
+    int sobol, so, noisy;
+    size_t d, dd, no, n, P;
+    sens_ci *first, *total, *second, *first_adj, *total_adj, *second_adj, *fsum;
+    double *share, *nvar, *var, *yb, *nb, *buf;
+    point_stats ps;
+    warnings w;
+    gsl_rng *rng;
+} results;
+
+static void results_free(results *r)
+{
+    free(r->first), free(r->total), free(r->second), free(r->first_adj), free(r->total_adj), free(r->second_adj);
+    free(r->fsum), free(r->share), free(r->nvar), free(r->var), free(r->yb), free(r->nb), free(r->buf);
+    free(r->ps.mean), free(r->ps.noise), free(r->w.text);
+    if (r->rng) gsl_rng_free(r->rng);
+}
+
+static tyndau_status compute(const sweep_in *s, size_t boot, double level, uint64_t seed, results *r,
+                             tyndau_error *err)
+{
+    memset(r, 0, sizeof *r);
+    int sobol = r->sobol = s->layout != L_MORRIS, so = r->so = sobol && s->second_order != 0;
+    size_t d = r->d = s->d, no = r->no = s->n_out, n = r->n = (size_t)s->n, P = r->P = (size_t)s->P;
+    size_t dd = r->dd = so ? d * d : 0; /* second-order entries per output */
+    int noisy = r->noisy = s->R > 1 || s->K > 0;
+    size_t cells = no * d, cells2 = no * (dd ? dd : 1);
+    r->first = tyndau_calloc(cells, sizeof *r->first), r->total = tyndau_calloc(cells, sizeof *r->total);
+    r->second = tyndau_calloc(cells2, sizeof *r->second);
+    r->first_adj = tyndau_calloc(cells, sizeof *r->first_adj), r->total_adj = tyndau_calloc(cells, sizeof *r->total_adj);
+    r->second_adj = tyndau_calloc(cells2, sizeof *r->second_adj), r->fsum = tyndau_calloc(no, sizeof *r->fsum);
+    r->share = tyndau_calloc(no, sizeof *r->share), r->nvar = tyndau_calloc(no, sizeof *r->nvar);
+    r->var = tyndau_calloc(no, sizeof *r->var);
+    r->yb = tyndau_calloc(P, sizeof *r->yb), r->nb = tyndau_calloc(P, sizeof *r->nb);
+    r->buf = tyndau_calloc(no * (dd > d ? dd : d), sizeof *r->buf);
+    r->ps = (point_stats){tyndau_calloc(P, sizeof(double)), tyndau_calloc(P, sizeof(double)), NAN, NAN, 0, 0};
+    r->rng = gsl_rng_alloc(gsl_rng_taus2);
+    if (!r->first || !r->total || !r->second || !r->first_adj || !r->total_adj || !r->second_adj || !r->fsum ||
+        !r->share || !r->nvar || !r->var || !r->yb || !r->nb || !r->buf || !r->ps.mean || !r->ps.noise || !r->rng)
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    const char *unit_name = sobol ? "base rows" : "trajectories";
+    if (n < (sobol ? MIN_BASE_ROWS : MIN_TRAJECTORIES))
+        warn(&r->w, "only %zu %s (fewer than %d): the indices and their intervals are rough; use %s", n, unit_name,
+             sobol ? MIN_BASE_ROWS : MIN_TRAJECTORIES, sobol ? "256 or more base rows" : "20 or more trajectories");
+    if (!noisy)
+        warn(&r->w, "one replicate per point and no noise runs: replicate noise cannot be separated from the "
+             "parameters' effects (every index includes it; a parameter that does nothing shows a total index "
+             "about the noise share); add replicates, or 'noise_runs = K' to the sweep file");
+    for (size_t o = 0; o < no; o++) {
+        point_stats *q = &r->ps;
+        point_means(s, o, q);
+        r->share[o] = q->share, r->nvar[o] = q->noise_var;
+        const double *noise = noisy && !isnan(q->noise_var) ? q->noise : NULL;
+        if (q->empty)
+            warn(&r->w, "%s: %zu of %zu points have no finite output (failed runs): left out of the estimates that need "
+                 "them", s->on[o], q->empty, P);
+        if (q->share > 0.5)
+            warn(&r->w, "%s: replicate noise is %.0f%% of the variance of the point means (more than half): the indices "
+                 "mostly measure noise; use more agents or replicates", s->on[o], 100 * q->share);
+        gsl_rng_set(r->rng, (unsigned long)many_seed(seed, K_BOOT, o, 0));
+        if (sobol) {
+            sens_order order = s->layout == L_SALTELLI ? SENS_BLOCKS : SENS_SALIB;
+            size_t blocks = sens_saltelli_blocks(d, so);
+            for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < blocks; k++) {
+                    size_t p = sens_saltelli_point(order, n, d, so, j, k);
+                    r->yb[k * n + j] = q->mean[p];
+                    r->nb[k * n + j] = noise ? noise[p] : NAN;
+                }
+            sens_sobol_result res = {r->first + o * d,     r->total + o * d,     so ? r->second + o * dd : NULL,
+                                     r->first_adj + o * d, r->total_adj + o * d, so ? r->second_adj + o * dd : NULL,
+                                     {0, 0, 0, 0},      0.0,               0.0};
+            if (sens_sobol(r->yb, noise ? r->nb : NULL, n, d, so, boot, level, r->rng, &res) != 0)
+                return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+            if (!noise)
+                for (size_t i = 0; i < d; i++) {
+                    r->first_adj[o * d + i] = (sens_ci){NAN, NAN, NAN, NAN};
+                    r->total_adj[o * d + i] = (sens_ci){NAN, NAN, NAN, NAN};
+                }
+            for (size_t k = 0; !noise && k < dd; k++) r->second_adj[o * dd + k] = (sens_ci){NAN, NAN, NAN, NAN};
+            r->fsum[o] = res.first_sum, r->var[o] = res.var;
+            if (noise && isnan(r->first_adj[o * d].value) && res.var > 0.0)
+                warn(&r->w, "%s: the replicate noise is as large as the variance of the outputs: no noise-corrected "
+                     "indices", s->on[o]);
+            for (size_t i = 0; i < d; i++) {
+                check_range(&r->w, s->on[o], "first-order", s->pn[i], &r->first[o * d + i]);
+                check_range(&r->w, s->on[o], "total", s->pn[i], &r->total[o * d + i]);
+                for (size_t k = i + 1; so && k < d; k++) {
+                    char pair[2 * NAME_LEN + 8];
+                    snprintf(pair, sizeof pair, "%s x %s", s->pn[i], s->pn[k]);
+                    check_range(&r->w, s->on[o], "second-order", pair, &r->second[o * dd + i * d + k]);
+                }
+            }
+            if (r->fsum[o].lo > 1.0)
+                warn(&r->w, "%s: the first-order indices sum to %.3f [%.3f, %.3f], more than 1 beyond their uncertainty: "
+                     "the design is too small for this output (more base rows)", s->on[o], r->fsum[o].value, r->fsum[o].lo,
+                     r->fsum[o].hi);
+        } else {
+            /* native designs: elementary effects on the unit cube; csv: SALib's +-delta */
+            int native = strcmp(s->design, "morris") == 0;
+            double delta = native ? 0.0 : (double)s->levels / (2.0 * (double)(s->levels - 1));
+            if (sens_morris(native ? s->unit : s->x, q->mean, n, d, delta, boot, level, r->rng, r->first + o * d,
+                            r->total + o * d, r->first_adj + o * d) != 0)
+                return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+            r->var[o] = NAN, r->fsum[o] = (sens_ci){NAN, NAN, NAN, NAN};
+        }
+    }
+    if (r->w.failed) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    return TYNDAU_OK;
+}
 
 static void print_num(double v)
 {
@@ -363,308 +410,204 @@ static void print_ci(const sens_ci *c)
     else printf("  %7.3f [%6.3f, %6.3f]", c->value, c->lo, c->hi);
 }
 
+static void print_tables(const char *in, const sweep_in *s, const results *r, size_t boot, double level)
+{
+    int sobol = r->sobol, so = r->so, noisy = r->noisy;
+    size_t d = r->d, dd = r->dd, no = r->no, n = r->n;
+    const char *unit_name = sobol ? "base rows" : "trajectories";
+    printf("sensitivity of %s (%s design, %s run order%s, %zu %s, %lld replicate%s averaged per point; %g%% "
+           "bootstrap intervals, %zu resamples)\n",
+           in, s->design, s->layout_name, so ? " with second order" : "", n, unit_name, (long long)s->R, s->R == 1 ? "" : "s",
+           100 * level, boot);
+    const char *na = sobol ? "S1 (first order)" : "mu*", *nbn = sobol ? "ST (total)" : "sigma";
+    for (size_t o = 0; o < no; o++) {
+        if (!isnan(r->share[o]))
+            printf("\n%s (replicate noise: %.1f%% of the variance of the point means, from %s)\n", s->on[o],
+                   100 * r->share[o], s->R > 1 ? "the replicates" : "the noise runs");
+        else
+            printf("\n%s (replicate noise: cannot be separated with one replicate per point)\n", s->on[o]);
+        printf("  %-28s  %24s  %24s", "parameter", na, nbn);
+        if (sobol && noisy) printf("  %8s  %8s", "S1 adj", "ST adj");
+        if (!sobol) printf("  %24s", "mu");
+        printf("\n");
+        for (size_t i = 0; i < d; i++) {
+            printf("  %-28s", s->pn[i]);
+            print_ci(&r->first[o * d + i]);
+            print_ci(&r->total[o * d + i]);
+            if (sobol && noisy) {
+                print_num(r->first_adj[o * d + i].value);
+                print_num(r->total_adj[o * d + i].value);
+            }
+            if (!sobol) print_ci(&r->first_adj[o * d + i]);
+            printf("\n");
+        }
+        if (sobol) {
+            printf("  %-28s", "sum of S1");
+            print_ci(&r->fsum[o]);
+            printf("\n");
+        }
+        for (size_t i = 0; so && i < d; i++)
+            for (size_t k = i + 1; k < d; k++) {
+                char pair[2 * NAME_LEN + 8];
+                snprintf(pair, sizeof pair, "S2 %s x %s", s->pn[i], s->pn[k]);
+                printf("  %-54s", pair);
+                print_ci(&r->second[o * dd + i * d + k]);
+                printf("\n");
+            }
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* The sensitivity file                                                        */
+
+/* name, name_lo, name_hi, name_conf from v ([output][parameter], or [output][parameter][parameter_k] when
+ * cube, or [output] when cols is 0) */
+static void put_ci(tyndau_h5 *h, const char *name, const sens_ci *v, size_t rows, size_t cols, int cube,
+                   const char *desc, const char *units, double *buf)
+{
+    size_t m = rows * (cols ? cols : 1) * (cube ? cols : 1);
+    const char *suffix[4] = {"", "_lo", "_hi", "_conf"};
+    const char *what[4] = {"estimate", "lower end of the percentile bootstrap interval",
+                           "upper end of the percentile bootstrap interval",
+                           "SALib's conf: z x the SD of the bootstrap estimates (half-width of a normal interval)"};
+    for (int part = 0; part < 4; part++) {
+        char nm[64], text[600];
+        for (size_t k = 0; k < m; k++)
+            buf[k] = part == 0 ? v[k].value : part == 1 ? v[k].lo : part == 2 ? v[k].hi : v[k].conf;
+        snprintf(nm, sizeof nm, "%s%s", name, suffix[part]);
+        snprintf(text, sizeof text, "%s: %s; %s", name, what[part], desc);
+        tyndau_h5_write(h, h->file,
+                        &(tyndau_h5_dspec){.name = nm, .kind = TYNDAU_H5_F64, .rank = cols ? cube ? 3 : 2 : 1,
+                                           .dims = {rows, cols, cols}, .data = buf, .description = text, .units = units,
+                                           .axes = cols ? cube ? "output,parameter,parameter_k" : "output,parameter"
+                                                        : "output"});
+    }
+}
+
+static tyndau_status write_file(const char *out, const char *in, const sweep_in *s, const results *r, size_t boot,
+                                double level, uint64_t seed, const char *command_line, tyndau_error *err)
+{
+    int sobol = r->sobol, so = r->so;
+    size_t d = r->d, no = r->no;
+    char text[400];
+    tyndau_h5 h;
+    if (tyndau_h5_open(&h, out, TYNDAU_H5_CREATE, err) != TYNDAU_OK) return tyndau_h5_close(&h);
+    hid_t f = h.file;
+    tyndau_h5_prov prov = cli_provenance(SCHEMA_NAME, SCHEMA_VERSION, command_line);
+    prov.seed = seed;
+    prov.rng = "GSL taus2 streams seeded with many_seed(seed, 103, output, 0) (src/engine/many.c): the bootstrap "
+               "resamples of each output";
+    prov.scenario_source = s->scenario_source; /* the sweep's */
+    prov.scenario_text = s->scenario_text;
+    prov.legacy_names = 1;
+    tyndau_h5_provenance(&h, f, &prov);
+    tyndau_h5_attr_str(&h, f, "sweep_file", in);
+    tyndau_h5_attr_str(&h, f, "sweep_fingerprint", s->fingerprint);
+    tyndau_h5_attr_str(&h, f, "sweep_git_commit", s->git_commit);
+    tyndau_h5_attr_str(&h, f, "sweep_seed", s->seed);
+    tyndau_h5_attr_i64(&h, f, "sweep_agents", s->agents);
+    tyndau_h5_attr_str(&h, f, "design", s->design);
+    tyndau_h5_attr_str(&h, f, "layout", s->layout_name);
+    tyndau_h5_attr_i64(&h, f, "second_order", so);
+    tyndau_h5_attr_i64(&h, f, "base_rows", (int64_t)r->n);
+    tyndau_h5_attr_i64(&h, f, "replicates", s->R);
+    tyndau_h5_attr_i64(&h, f, "noise_runs", s->K);
+    snprintf(text, sizeof text, "the %lld replicate(s) of each point are averaged (failed runs left out) before the "
+             "indices are computed: the indices are those of the point means", (long long)s->R);
+    tyndau_h5_attr_str(&h, f, "replicate_handling", text);
+    tyndau_h5_attr_str(&h, f, "noise_source", s->R > 1 ? "replicates" : s->K > 0 ? "noise_runs" : "none");
+    tyndau_h5_attr_str(&h, f, "method", sobol ? "Sobol indices: first order (Saltelli et al. 2010), total (Jansen "
+                                                "1999), second order (Saltelli 2002), as SALib.analyze.sobol"
+                                              : "Morris elementary effects: mu* (Campolongo et al. 2007), mu, sigma "
+                                                "(Morris 1991), as SALib.analyze.morris");
+    tyndau_h5_attr_str(&h, f, "estimators", sobol ? estimators_text : morris_text);
+    tyndau_h5_attr_str(&h, f, "references", references_text);
+    tyndau_h5_attr_i64(&h, f, "bootstrap", (int64_t)boot);
+    tyndau_h5_attr_f64(&h, f, "level", level);
+    snprintf(text, sizeof text, "%" PRIu64, seed);
+    tyndau_h5_attr_str(&h, f, "bootstrap_seed", text);
+    const char **ww = tyndau_calloc(r->w.n, sizeof *ww);
+    if (ww == NULL) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t k = 0; ww != NULL && k < r->w.n; k++) ww[k] = r->w.text[k];
+    tyndau_h5_vector(&h, f, "parameter", TYNDAU_H5_STR, d, s->pn, "parameter", "The sweep's parameters.", "none");
+    tyndau_h5_vector(&h, f, "output", TYNDAU_H5_STR, no, s->on, "output", "The sweep's outputs.", "none");
+    tyndau_h5_vector(&h, f, "warnings", TYNDAU_H5_STR, r->w.n, ww, "warning",
+                     "What makes these indices unreliable (also printed).", "none");
+    free(ww);
+    tyndau_h5_vector(&h, f, "noise_share", TYNDAU_H5_F64, no, r->share, "output",
+                     "Mean noise variance of a point mean / variance of the point means; NaN: one replicate and no "
+                     "noise runs.", "1");
+    tyndau_h5_vector(&h, f, "noise_variance", TYNDAU_H5_F64, no, r->nvar, "output",
+                     "Mean noise variance of a point mean: within-point variance / replicates, or from the noise "
+                     "runs.", "the output's units squared");
+    if (sobol) {
+        put_ci(&h, "first", r->first, no, d, 0, "first-order Sobol index", "1", r->buf);
+        put_ci(&h, "total", r->total, no, d, 0, "total Sobol index", "1", r->buf);
+        if (so) put_ci(&h, "second", r->second, no, d, 1, "second-order Sobol index of parameters i < k (NaN elsewhere)",
+                       "1", r->buf);
+        if (r->noisy) {
+            put_ci(&h, "first_adj", r->first_adj, no, d, 0, "first-order index corrected for replicate noise", "1", r->buf);
+            put_ci(&h, "total_adj", r->total_adj, no, d, 0, "total index corrected for replicate noise", "1", r->buf);
+            if (so)
+                put_ci(&h, "second_adj", r->second_adj, no, d, 1, "second-order index corrected for replicate noise",
+                       "1", r->buf);
+        }
+        put_ci(&h, "first_sum", r->fsum, no, 0, 0, "sum of the first-order indices", "1", r->buf);
+        tyndau_h5_vector(&h, f, "variance", TYNDAU_H5_F64, no, r->var, "output",
+                         "V: variance of the point means of the A and B rows (divided by 2n).",
+                         "the output's units squared");
+    } else {
+        const char *eu = "the output's units per unit of the design's scale";
+        put_ci(&h, "mu_star", r->first, no, d, 0, "mean |elementary effect|", eu, r->buf);
+        put_ci(&h, "sigma", r->total, no, d, 0, "SD of the elementary effects", eu, r->buf);
+        put_ci(&h, "mu", r->first_adj, no, d, 0, "mean elementary effect", eu, r->buf);
+    }
+    return tyndau_h5_close(&h);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The command                                                                 */
+
 int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {"boot", required_argument, NULL, 'b'},
-                                         {"seed", required_argument, NULL, 's'},   {"level", required_argument, NULL, 'l'},
-                                         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *out = NULL;
     size_t boot = 1000;
     uint64_t seed = 1;
     double level = 0.95;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        size_t v;
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'b':
-            if (cfg_count(optarg, 0, 1000000, &boot) != 0) {
-                fprintf(stderr, "tyndau: --boot: expected a whole number from 0 to 1000000, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 's':
-            if (cfg_count(optarg, 0, SIZE_MAX, &v) != 0) {
-                fprintf(stderr, "tyndau: --seed: expected an unsigned integer, got '%s'\n", optarg);
-                return 2;
-            }
-            seed = v;
-            break;
-        case 'l':
-            if (prior_parse_real(optarg, &level) != 0 || !(level > 0 && level < 1)) {
-                fprintf(stderr, "tyndau: --level: expected a number in (0, 1), got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'h': fputs(usage_sensitivity, stdout); return 0;
-        default: fputs(usage_sensitivity, stderr); return 2;
-        }
-    }
-    if (argc - optind != 1) {
+    int first = 0;
+    const cli_opt opts[] = {{"output", 'o', CLI_TEXT, &out, 0, 0},  {"boot", 0, CLI_COUNT, &boot, 0, 1000000},
+                            {"seed", 0, CLI_U64, &seed, 0, 0},      {"level", 0, CLI_REAL, &level, 0, 1},
+                            {NULL, 0, CLI_FLAG, NULL, 0, 0}};
+    int rc = cli_parse(argc, argv, opts, usage_sensitivity, &first);
+    if (rc != 0) return rc == CLI_DONE ? 0 : rc;
+    if (argc - first != 1) {
         fprintf(stderr, "tyndau: sensitivity: expected one sweep file\n%s", usage_sensitivity);
         return 2;
     }
-    const char *in = argv[optind];
-    h5w_quiet();
-    char err[800] = "", outbuf[PATH_MAX + 32];
+    const char *in = argv[first];
+    char outbuf[PATH_MAX + 32];
+    if (out == NULL) {
+        const char *dot = strrchr(in, '.');
+        int len = dot ? (int)(dot - in) : (int)strlen(in);
+        snprintf(outbuf, sizeof outbuf, "%.*s_sensitivity.h5", len, in);
+        out = outbuf;
+    }
+    tyndau_error err;
+    tyndau_error_clear(&err);
     sweep_in s;
-    int rc = read_sweep(in, &s, err, sizeof err);
-    int sobol = s.layout != L_MORRIS, so = sobol && s.second_order != 0;
-    size_t d = s.d, no = s.n_out, n = (size_t)s.n, P = (size_t)s.P;
-    size_t dd = so ? d * d : 0; /* second-order entries per output */
-    int noisy = s.R > 1 || s.K > 0;
-    /* per output o: d entries (d * d for second order) from o * d (o * d * d) */
-    sens_ci *first = NULL, *total = NULL, *second = NULL, *first_adj = NULL, *total_adj = NULL, *second_adj = NULL;
-    sens_ci *fsum = NULL;
-    double *share = NULL, *nvar = NULL, *var = NULL, *yb = NULL, *nb = NULL, *buf = NULL;
-    point_stats ps = {NULL, NULL, NAN, NAN, 0, 0};
-    warnings w = {NULL, 0, 0, 0};
-    gsl_rng *rng = NULL;
-    if (rc == 0) {
-        size_t cells = no * d, cells2 = no * (dd ? dd : 1);
-        first = calloc(cells, sizeof *first), total = calloc(cells, sizeof *total);
-        second = calloc(cells2, sizeof *second);
-        first_adj = calloc(cells, sizeof *first_adj), total_adj = calloc(cells, sizeof *total_adj);
-        second_adj = calloc(cells2, sizeof *second_adj), fsum = calloc(no, sizeof *fsum);
-        share = malloc(no * sizeof *share), nvar = malloc(no * sizeof *nvar), var = malloc(no * sizeof *var);
-        yb = malloc(P * sizeof *yb), nb = malloc(P * sizeof *nb);
-        buf = malloc(no * (dd > d ? dd : d) * sizeof *buf);
-        ps.mean = malloc(P * sizeof *ps.mean), ps.noise = malloc(P * sizeof *ps.noise);
-        rng = gsl_rng_alloc(gsl_rng_taus2);
-        if (!first || !total || !second || !first_adj || !total_adj || !second_adj || !fsum || !share || !nvar || !var ||
-            !yb || !nb || !buf || !ps.mean || !ps.noise || !rng) {
-            cfg_say(err, sizeof err, "out of memory");
-            rc = 1;
-        }
-    }
-    const char *unit_name = sobol ? "base rows" : "trajectories";
-    if (rc == 0) {
-        if (n < (sobol ? MIN_BASE_ROWS : MIN_TRAJECTORIES))
-            warn(&w, "only %zu %s (fewer than %d): the indices and their intervals are rough; use %s", n, unit_name,
-                 sobol ? MIN_BASE_ROWS : MIN_TRAJECTORIES, sobol ? "256 or more base rows" : "20 or more trajectories");
-        if (!noisy)
-            warn(&w, "one replicate per point and no noise runs: replicate noise cannot be separated from the "
-                 "parameters' effects (every index includes it; a parameter that does nothing shows a total index "
-                 "about the noise share); add replicates, or 'noise_runs = K' to the sweep file");
-    }
-    for (size_t o = 0; rc == 0 && o < no; o++) {
-        point_stats *q = &ps;
-        point_means(&s, o, q);
-        share[o] = q->share, nvar[o] = q->noise_var;
-        const double *noise = noisy && !isnan(q->noise_var) ? q->noise : NULL;
-        if (q->empty)
-            warn(&w, "%s: %zu of %zu points have no finite output (failed runs): left out of the estimates that need "
-                 "them", s.on[o], q->empty, P);
-        if (q->share > 0.5)
-            warn(&w, "%s: replicate noise is %.0f%% of the variance of the point means (more than half): the indices "
-                 "mostly measure noise; use more agents or replicates", s.on[o], 100 * q->share);
-        gsl_rng_set(rng, (unsigned long)many_seed(seed, K_BOOT, o, 0));
-        if (sobol) {
-            sens_order order = s.layout == L_SALTELLI ? SENS_BLOCKS : SENS_SALIB;
-            size_t blocks = sens_saltelli_blocks(d, so);
-            for (size_t j = 0; j < n; j++)
-                for (size_t k = 0; k < blocks; k++) {
-                    size_t p = sens_saltelli_point(order, n, d, so, j, k);
-                    yb[k * n + j] = q->mean[p];
-                    nb[k * n + j] = noise ? noise[p] : NAN;
-                }
-            sens_sobol_result res = {first + o * d,     total + o * d,     so ? second + o * dd : NULL,
-                                     first_adj + o * d, total_adj + o * d, so ? second_adj + o * dd : NULL,
-                                     {0, 0, 0, 0},      0.0,               0.0};
-            if (sens_sobol(yb, noise ? nb : NULL, n, d, so, boot, level, rng, &res) != 0) {
-                cfg_say(err, sizeof err, "out of memory");
-                rc = 1;
-                break;
-            }
-            if (!noise)
-                for (size_t i = 0; i < d; i++) {
-                    first_adj[o * d + i] = (sens_ci){NAN, NAN, NAN, NAN};
-                    total_adj[o * d + i] = (sens_ci){NAN, NAN, NAN, NAN};
-                }
-            for (size_t k = 0; !noise && k < dd; k++) second_adj[o * dd + k] = (sens_ci){NAN, NAN, NAN, NAN};
-            fsum[o] = res.first_sum, var[o] = res.var;
-            if (noise && isnan(first_adj[o * d].value) && res.var > 0.0)
-                warn(&w, "%s: the replicate noise is as large as the variance of the outputs: no noise-corrected "
-                     "indices", s.on[o]);
-            for (size_t i = 0; i < d; i++) {
-                check_range(&w, s.on[o], "first-order", s.pn[i], &first[o * d + i]);
-                check_range(&w, s.on[o], "total", s.pn[i], &total[o * d + i]);
-                for (size_t k = i + 1; so && k < d; k++) {
-                    char pair[2 * NAME_LEN + 8];
-                    snprintf(pair, sizeof pair, "%s x %s", s.pn[i], s.pn[k]);
-                    check_range(&w, s.on[o], "second-order", pair, &second[o * dd + i * d + k]);
-                }
-            }
-            if (fsum[o].lo > 1.0)
-                warn(&w, "%s: the first-order indices sum to %.3f [%.3f, %.3f], more than 1 beyond their uncertainty: "
-                     "the design is too small for this output (more base rows)", s.on[o], fsum[o].value, fsum[o].lo,
-                     fsum[o].hi);
-        } else {
-            /* native designs: elementary effects on the unit cube; csv: SALib's +-delta */
-            int native = strcmp(s.design, "morris") == 0;
-            double delta = native ? 0.0 : (double)s.levels / (2.0 * (double)(s.levels - 1));
-            if (sens_morris(native ? s.unit : s.x, q->mean, n, d, delta, boot, level, rng, first + o * d,
-                            total + o * d, first_adj + o * d) != 0) {
-                cfg_say(err, sizeof err, "out of memory");
-                rc = 1;
-                break;
-            }
-            var[o] = NAN, fsum[o] = (sens_ci){NAN, NAN, NAN, NAN};
-        }
-    }
-    if (rc == 0 && w.failed) {
-        cfg_say(err, sizeof err, "out of memory");
-        rc = 1;
-    }
-    if (rc == 0) {
-        if (out == NULL) {
-            const char *dot = strrchr(in, '.');
-            int len = dot ? (int)(dot - in) : (int)strlen(in);
-            snprintf(outbuf, sizeof outbuf, "%.*s_sensitivity.h5", len, in);
-            out = outbuf;
-        }
-        printf("sensitivity of %s (%s design, %s run order%s, %zu %s, %lld replicate%s averaged per point; %g%% "
-               "bootstrap intervals, %zu resamples)\n",
-               in, s.design, s.layout_name, so ? " with second order" : "", n, unit_name, s.R, s.R == 1 ? "" : "s",
-               100 * level, boot);
-        const char *na = sobol ? "S1 (first order)" : "mu*", *nbn = sobol ? "ST (total)" : "sigma";
-        for (size_t o = 0; o < no; o++) {
-            if (!isnan(share[o]))
-                printf("\n%s (replicate noise: %.1f%% of the variance of the point means, from %s)\n", s.on[o],
-                       100 * share[o], s.R > 1 ? "the replicates" : "the noise runs");
-            else
-                printf("\n%s (replicate noise: cannot be separated with one replicate per point)\n", s.on[o]);
-            printf("  %-28s  %24s  %24s", "parameter", na, nbn);
-            if (sobol && noisy) printf("  %8s  %8s", "S1 adj", "ST adj");
-            if (!sobol) printf("  %24s", "mu");
-            printf("\n");
-            for (size_t i = 0; i < d; i++) {
-                printf("  %-28s", s.pn[i]);
-                print_ci(&first[o * d + i]);
-                print_ci(&total[o * d + i]);
-                if (sobol && noisy) {
-                    print_num(first_adj[o * d + i].value);
-                    print_num(total_adj[o * d + i].value);
-                }
-                if (!sobol) print_ci(&first_adj[o * d + i]);
-                printf("\n");
-            }
-            if (sobol) {
-                printf("  %-28s", "sum of S1");
-                print_ci(&fsum[o]);
-                printf("\n");
-            }
-            for (size_t i = 0; so && i < d; i++)
-                for (size_t k = i + 1; k < d; k++) {
-                    char pair[2 * NAME_LEN + 8];
-                    snprintf(pair, sizeof pair, "S2 %s x %s", s.pn[i], s.pn[k]);
-                    printf("  %-54s", pair);
-                    print_ci(&second[o * dd + i * d + k]);
-                    printf("\n");
-                }
-        }
+    results r;
+    memset(&r, 0, sizeof r);
+    tyndau_status st = read_sweep(in, &s, &err);
+    if (st == TYNDAU_OK) st = compute(&s, boot, level, seed, &r, &err);
+    if (st == TYNDAU_OK) {
+        print_tables(in, &s, &r, boot, level);
         fflush(stdout); /* the warnings after the table they are about */
-        for (size_t k = 0; k < w.n; k++) fprintf(stderr, "tyndau: sensitivity: warning: %s\n", w.text[k]);
-        char tmp[PATH_MAX + 48];
-        snprintf(tmp, sizeof tmp, "%s.tmp", out);
-        h5w hw;
-        if (h5w_create(&hw, tmp) == 0) {
-            hid_t f = hw.file;
-            char text[400];
-            h5w_provenance_version(&hw, f, "tyndau-sensitivity", "1.1", command_line);
-            h5w_attr_str(&hw, f, "sweep_file", in);
-            h5w_attr_str(&hw, f, "sweep_fingerprint", s.fingerprint);
-            h5w_attr_str(&hw, f, "sweep_git_commit", s.git_commit);
-            h5w_attr_str(&hw, f, "sweep_seed", s.seed);
-            h5w_attr_int(&hw, f, "sweep_agents", s.agents);
-            h5w_attr_str(&hw, f, "design", s.design);
-            h5w_attr_str(&hw, f, "layout", s.layout_name);
-            h5w_attr_int(&hw, f, "second_order", so);
-            h5w_attr_int(&hw, f, "base_rows", (long long)n);
-            h5w_attr_int(&hw, f, "replicates", s.R);
-            h5w_attr_int(&hw, f, "noise_runs", s.K);
-            snprintf(text, sizeof text, "the %lld replicate(s) of each point are averaged (failed runs left out) "
-                     "before the indices are computed: the indices are those of the point means", s.R);
-            h5w_attr_str(&hw, f, "replicate_handling", text);
-            h5w_attr_str(&hw, f, "noise_source", s.R > 1 ? "replicates" : s.K > 0 ? "noise_runs" : "none");
-            h5w_attr_str(&hw, f, "method", sobol ? "Sobol indices: first order (Saltelli et al. 2010), total (Jansen "
-                                                   "1999), second order (Saltelli 2002), as SALib.analyze.sobol"
-                                                 : "Morris elementary effects: mu* (Campolongo et al. 2007), mu, "
-                                                   "sigma (Morris 1991), as SALib.analyze.morris");
-            h5w_attr_str(&hw, f, "estimators", sobol ? estimators_text : morris_text);
-            h5w_attr_str(&hw, f, "references", references_text);
-            h5w_attr_int(&hw, f, "bootstrap", (long long)boot);
-            h5w_attr_f64(&hw, f, "level", level);
-            snprintf(text, sizeof text, "%" PRIu64, seed);
-            h5w_attr_str(&hw, f, "bootstrap_seed", text);
-            const char **pp = malloc(d * sizeof *pp), **oo = malloc(no * sizeof *oo);
-            const char **ww = malloc((w.n ? w.n : 1) * sizeof *ww);
-            if (!pp || !oo || !ww) {
-                free(pp), free(oo), free(ww);
-                h5w_close(&hw);
-                unlink(tmp);
-                cfg_say(err, sizeof err, "out of memory");
-                rc = 1;
-            } else {
-                for (size_t i = 0; i < d; i++) pp[i] = s.pn[i];
-                for (size_t o = 0; o < no; o++) oo[o] = s.on[o];
-                for (size_t k = 0; k < w.n; k++) ww[k] = w.text[k];
-                h5w_strs(&hw, f, "parameter", pp, d);
-                h5w_strs(&hw, f, "output", oo, no);
-                h5w_strs(&hw, f, "warnings", ww, w.n);
-                h5w_describe(&hw, f, "warnings", "what makes these indices unreliable (also printed)");
-                h5w_f64(&hw, f, "noise_share", share, no, 0);
-                h5w_describe(&hw, f, "noise_share", "mean noise variance of a point mean / variance of the point "
-                             "means; NaN: one replicate and no noise runs");
-                h5w_f64(&hw, f, "noise_variance", nvar, no, 0);
-                h5w_describe(&hw, f, "noise_variance", "mean noise variance of a point mean (the output's units "
-                             "squared): within-point variance / replicates, or from the noise runs");
-                if (sobol) {
-                    const char *dims = "[output][parameter]", *dims2 = "[output][parameter i][parameter k], i < k "
-                                                                      "(NaN elsewhere)";
-                    put_ci(&hw, f, "first", first, no, d, 0, dims, buf);
-                    put_ci(&hw, f, "total", total, no, d, 0, dims, buf);
-                    if (so) put_ci(&hw, f, "second", second, no, d, 1, dims2, buf);
-                    if (noisy) {
-                        put_ci(&hw, f, "first_adj", first_adj, no, d, 0, "corrected for replicate noise; [output][parameter]",
-                               buf);
-                        put_ci(&hw, f, "total_adj", total_adj, no, d, 0, "corrected for replicate noise; [output][parameter]",
-                               buf);
-                        if (so)
-                            put_ci(&hw, f, "second_adj", second_adj, no, d, 1,
-                                   "corrected for replicate noise; [output][parameter i][parameter k]", buf);
-                    }
-                    put_ci(&hw, f, "first_sum", fsum, no, 0, 0, "sum of the first-order indices; [output]", buf);
-                    h5w_f64(&hw, f, "variance", var, no, 0);
-                    h5w_describe(&hw, f, "variance", "V: variance of the point means of the A and B rows (divided by "
-                                 "2n), the output's units squared");
-                } else {
-                    put_ci(&hw, f, "mu_star", first, no, d, 0, "mean |elementary effect|; [output][parameter]", buf);
-                    put_ci(&hw, f, "sigma", total, no, d, 0, "SD of the elementary effects; [output][parameter]", buf);
-                    put_ci(&hw, f, "mu", first_adj, no, d, 0, "mean elementary effect; [output][parameter]", buf);
-                }
-                free(pp), free(oo), free(ww);
-            }
-        }
-        if (rc == 0) {
-            if (h5w_close(&hw) != 0) {
-                cfg_say(err, sizeof err, "%s: cannot write: %s", out, hw.msg);
-                unlink(tmp);
-                rc = 1;
-            } else if (rename(tmp, out) != 0) {
-                cfg_say(err, sizeof err, "%s: cannot rename %s to it", out, tmp);
-                unlink(tmp);
-                rc = 1;
-            } else {
-                printf("\nwrote %s%s\n", out, w.n ? " (with warnings: see above and /warnings)" : "");
-            }
-        }
+        for (size_t k = 0; k < r.w.n; k++) fprintf(stderr, "tyndau: sensitivity: warning: %s\n", r.w.text[k]);
+        st = write_file(out, in, &s, &r, boot, level, seed, command_line, &err);
     }
-    if (rc != 0) fprintf(stderr, "tyndau: %s\n", err);
-    gsl_rng_free(rng);
+    if (st == TYNDAU_OK) printf("\nwrote %s%s\n", out, r.w.n ? " (with warnings: see above and /warnings)" : "");
+    rc = st == TYNDAU_OK ? 0 : cli_fail(&err);
+    results_free(&r);
     sweep_in_free(&s);
-    free(first), free(total), free(second), free(first_adj), free(total_adj), free(second_adj), free(fsum);
-    free(share), free(nvar), free(var), free(yb), free(nb), free(buf), free(ps.mean), free(ps.noise), free(w.text);
     return rc;
 }

@@ -1,0 +1,57 @@
+/* text.c - whole text files (see text.h). */
+#include "text.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+tyndau_status tyndau_text_read(char **text, const char *path, const char *what, size_t max_bytes, tyndau_error *err)
+{
+    *text = NULL;
+    const char *sp = what != NULL ? " " : "", *w = what != NULL ? what : "";
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read%s%s: %s", path, sp, w, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = tyndau_calloc(cap, 1);
+    tyndau_status st = buf == NULL ? TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path) : TYNDAU_OK;
+    while (st == TYNDAU_OK) {
+        if (max_bytes > 0 && len > max_bytes) {
+            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read%s%s: expected at most %zu bytes", path, sp, w,
+                            max_bytes);
+            break;
+        }
+        if (len + 1 >= cap) {
+            char *grown = cap > SIZE_MAX / 2 ? NULL : tyndau_reallocarray(buf, cap, 2);
+            if (grown == NULL) {
+                st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        errno = 0;
+        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f), saved = errno;
+    fclose(f);
+    if (st == TYNDAU_OK && bad)
+        st = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read%s%s: %s", path, sp, w, strerror(saved ? saved : EIO));
+    if (st == TYNDAU_OK) {
+        buf[len] = '\0';
+        const char *nul = memchr(buf, '\0', len);
+        if (nul != NULL) {
+            int line = 1;
+            for (const char *c = buf; c < nul; c++) line += *c == '\n';
+            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: unexpected NUL byte: expected a text file", path, line);
+        }
+    }
+    if (st != TYNDAU_OK)
+        free(buf);
+    else
+        *text = buf;
+    return st;
+}

@@ -1,0 +1,160 @@
+/*
+ * calib.h - the calibration study (`tyndau calibrate CALIB.ini`): adaptive ABC-SMC against the
+ * 2021 survey; what its files share.
+ *
+ * Method (docs/calibration.md has the full account and the references):
+ *
+ *   target_t(theta, u) ∝ prior(theta) · L(theta, u)^beta_t · p(u)
+ *
+ * where L(theta, u) is the observation model's likelihood (obs.c) of the published
+ * counts given the survey simulated with parameters theta and model seed u.  The
+ * multinomial likelihood tempered by beta is an ABC kernel with tolerance 1/beta
+ * (Del Moral, Doucet & Jasra 2012, adaptive tolerance: each beta is chosen so that
+ * the effective sample size falls to ess_fraction of the particles).  Each
+ * generation: reweight by L^(beta_t - beta_{t-1}), resample (systematic), then
+ * move every particle with `moves` Metropolis-Hastings steps on the extended space
+ * (theta, u): a Gaussian random walk on the particles' transformed parameters z
+ * with covariance (scale^2) × the particle covariance.  The first crn_moves steps
+ * keep the particle's seed u (common random numbers: the proposal is simulated
+ * with the same random numbers as the current state, so the likelihood ratio
+ * reflects theta and not noise); the others draw a fresh seed (so u is explored
+ * too).  Both are valid MH moves on the extended target, so the final generation
+ * (beta = 1) samples prior(theta) E_u[L(theta, u)]: the posterior with the model's
+ * stochasticity integrated out (pseudo-marginal; Andrieu & Roberts 2009).
+ *
+ * Reproducibility: every random number comes from a stream seeded by
+ * many_seed(root seed, kind, generation·256 + move, particle), the particles'
+ * simulations run through the run-many layer (src/engine/many.c), and every rank repeats the
+ * (cheap) SMC arithmetic on identical inputs, so the posterior is the same bits
+ * whatever the thread or rank count, and a resumed run repeats an uninterrupted one.
+ *
+ * The files: calibrate.c (the command), config.c (the calibration file), smc.c (the sampler),
+ * posterior.c (summaries, the predictive check, the calibrated scenario), record.c (the HDF5
+ * file and --resume), obs.c and subgroups.c (the observation model).
+ *
+ * Files: OUT.partial is rewritten (temporary name, then rename) after every
+ * generation, so a kill leaves the last complete generation on disk; --resume
+ * continues from it.  At the end OUT gets the whole record plus the posterior,
+ * predictive check and identifiability report, and OUT's stem + ".ini" the
+ * calibrated scenario.
+ */
+#ifndef TYNDAU_CALIB_H
+#define TYNDAU_CALIB_H
+
+#include <gsl/gsl_rng.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/cfgfile.h"
+#include "engine/many.h"
+#include "engine/prior.h"
+#include "obs.h"
+#include "scenario.h"
+#include "tyndau.h"
+
+#define MAXD 48
+#define MAX_HOLDOUT 32
+#define CALIB_SCHEMA_NAME "tyndau-calibration"
+#define CALIB_SCHEMA_VERSION "1.1"
+#define CALIB_SCHEMA_MAJOR 1
+
+/* Stream kinds for many_seed. */
+enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING };
+
+/* The calibration file (config.c; docs/calibration.md section 4). */
+typedef struct {
+    cfg_file file; /* the calibration file: path, text, parse state */
+    char scenario[PATH_MAX], targets[PATH_MAX];
+    size_t agents;
+    uint64_t seed;
+    size_t particles;
+    double ess_fraction;
+    int moves, crn_moves, max_generations;
+    size_t max_simulations, predictive_draws;
+    double age_prior_sd;
+    int dm;
+    double concentration; /* fixed DM concentration (when no prior) */
+    int conc_dim;         /* dimension of the concentration, -1 when fixed or multinomial */
+    tyndau_obs_breakdown breakdown;
+    prior_t prior[MAXD];
+    size_t d;
+} calib_cfg;
+
+/* One generation: its particles (after the move step, equal weights) and its statistics. */
+typedef struct {
+    double beta, ess, acceptance, scale, elapsed, ll_median, ll_max;
+    size_t sims, failed;
+    double *x, *z, *ll;
+    uint64_t *seed;
+} calib_gen;
+
+/* The whole calibration: its inputs, the generations so far, where it writes. */
+typedef struct {
+    calib_cfg cfg;
+    tyndau_params base;
+    tyndau_scenario sc;
+    tyndau_targets targets;
+    const char *targets_source;
+    char *targets_text;
+    tyndau_obs obs;
+    const char *holdout[MAX_HOLDOUT];
+    size_t n_holdout;
+    char holdout_joined[1024];
+    uint64_t fingerprint;
+    many_ctx mc;
+    const char *out, *command_line;
+    char partial[PATH_MAX + 16], ini_path[PATH_MAX + 16];
+    int quiet;
+    calib_gen *gen;
+    size_t n_gen, cap_gen;
+    const char *status; /* "running", "complete", "budget_exhausted" */
+    size_t n_out;       /* doubles per simulation */
+} calib_t;
+
+/* The posterior's summaries and the identifiability report (posterior.c). */
+typedef struct {
+    double median[MAXD], q05[MAXD], q95[MAXD], ratio[MAXD], corr[MAXD * MAXD];
+    char report[4096];
+} calib_post;
+
+/* The posterior predictive check of every published cell (posterior.c). */
+typedef struct {
+    size_t n_cells;
+    size_t *row, *resp;
+    double *observed, *median, *lo90, *hi90, *pop_median, *null_pred;
+    double *lo90s, *hi90s; /* survey sampling only: no model error (the Dirichlet step left out) */
+    int *inside, *fitted, *inside_s;
+    size_t n_fit, n_fit_inside, n_ho, n_ho_inside, n_ho_null, n_fit_inside_s;
+    double mae_model_ho, mae_null_ho, mae_model_ho_all, mae_model_fit;
+    size_t draws, failed;
+} calib_ppc;
+
+/* config.c: read and check the calibration file. */
+tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *err);
+
+/* smc.c */
+gsl_rng *calib_stream(uint64_t root, int kind, uint64_t a, uint64_t b); /* NULL when out of memory */
+double calib_kappa(const calib_t *C, const double *x);                  /* the DM concentration of x, 0 multinomial */
+calib_gen *calib_new_gen(calib_t *C);                                    /* NULL when out of memory */
+/* Simulate models at x [n][d] with seeds: each one's observation-model probabilities in probs, its
+ * status and message; *failed counts the failures. */
+void calib_simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
+                    char (*msgs)[MANY_ERRLEN], size_t *failed);
+/* Every generation until beta = 1 or the budget runs out (C->status says which). */
+tyndau_status calib_smc(calib_t *C, tyndau_error *err);
+
+/* posterior.c */
+void calib_summarise(const calib_t *C, calib_post *P);
+tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err);
+void calib_ppc_free(calib_ppc *p);
+char *calib_scenario_ini(const calib_t *C, const calib_post *P); /* the calibrated scenario; NULL out of memory */
+void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *Q);
+
+/* record.c */
+tyndau_status calib_write_partial(calib_t *C, tyndau_error *err);
+tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc *Q, const char *ini,
+                                tyndau_error *err);
+tyndau_status calib_resume(calib_t *C, tyndau_error *err);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * config.c - the calibration file of `tyndau calibrate` (docs/calibration.md section 4):
+ * [calibration] (scenario, targets, sizes, the sampler's settings), [likelihood] (the
+ * observation model) and [priors] (one calibrated parameter a line).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "calib.h"
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+    calib_cfg *c = user;
+    if (c->file.err.status != TYNDAU_OK) return 0;
+    int sec = strcmp(section, "calibration") == 0 ? 1 : strcmp(section, "likelihood") == 0 ? 2
+            : strcmp(section, "priors") == 0 ? 3 : 0;
+    if (sec == 0)
+        return cfg_error(&c->file, "unknown section [%s], expected [calibration], [likelihood] or [priors]",
+                        section);
+    if (cfg_seen(&c->file, section, name)) return cfg_error(&c->file, "key '%s' appears twice", name);
+    if (value[0] == '\0') return cfg_error(&c->file, "key '%s': empty value", name);
+    size_t u;
+    double x;
+    if (sec == 1) {
+        if (strcmp(name, "scenario") == 0) return cfg_key_path(&c->file, name, value, c->scenario);
+        if (strcmp(name, "targets") == 0) return cfg_key_path(&c->file, name, value, c->targets);
+        if (strcmp(name, "agents") == 0) return cfg_key_count(&c->file, name, value, 100, 100000000, &c->agents);
+        if (strcmp(name, "seed") == 0) return cfg_key_u64(&c->file, name, value, &c->seed);
+        if (strcmp(name, "particles") == 0) return cfg_key_count(&c->file, name, value, 8, 100000, &c->particles);
+        if (strcmp(name, "ess_fraction") == 0) {
+            if (prior_parse_real(value, &x) != 0 || !(x > 0.05 && x < 0.99))
+                return cfg_error(&c->file, "key 'ess_fraction': expected a number in (0.05, 0.99), got '%s'", value);
+            c->ess_fraction = x;
+            return 1;
+        }
+        if (strcmp(name, "moves") == 0 || strcmp(name, "crn_moves") == 0 ||
+            strcmp(name, "max_generations") == 0) {
+            size_t lo = strcmp(name, "moves") == 0 ? 1 : 0, hi = strcmp(name, "max_generations") == 0 ? 1000 : 20;
+            if (strcmp(name, "max_generations") == 0) lo = 1;
+            if (cfg_count(value, lo, hi, &u) != 0)
+                return cfg_error(&c->file, "key '%s': expected a whole number from %zu to %zu, got '%s'", name, lo, hi, value);
+            if (name[0] == 'm' && name[1] == 'o') c->moves = (int)u;
+            else if (name[0] == 'c') c->crn_moves = (int)u;
+            else c->max_generations = (int)u;
+            return 1;
+        }
+        if (strcmp(name, "max_simulations") == 0) return cfg_key_count(&c->file, name, value, 1, 100000000, &c->max_simulations);
+        if (strcmp(name, "predictive_draws") == 0) return cfg_key_count(&c->file, name, value, 10, 100000, &c->predictive_draws);
+        if (strcmp(name, "age_prior_sd") == 0) {
+            if (prior_parse_real(value, &x) != 0 || !(x > 0.0 && x <= 1.0))
+                return cfg_error(&c->file, "key 'age_prior_sd': expected a share in (0, 1], got '%s'", value);
+            c->age_prior_sd = x;
+            return 1;
+        }
+        return cfg_error(&c->file, "unknown key '%s' in [calibration], expected scenario, targets, agents, seed, "
+                        "particles, ess_fraction, moves, crn_moves, max_generations, max_simulations, "
+                        "predictive_draws or age_prior_sd", name);
+    }
+    if (sec == 2) {
+        if (strcmp(name, "model") == 0) {
+            if (strcmp(value, "multinomial") == 0) c->dm = 0;
+            else if (strcmp(value, "dirichlet-multinomial") == 0) c->dm = 1;
+            else return cfg_error(&c->file, "key 'model': expected multinomial or dirichlet-multinomial, got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "breakdowns") == 0) {
+            if (strcmp(value, "split") == 0) c->breakdown = TYNDAU_OBS_SPLIT;
+            else if (strcmp(value, "full") == 0) c->breakdown = TYNDAU_OBS_FULL;
+            else return cfg_error(&c->file, "key 'breakdowns': expected split or full, got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "concentration") == 0) {
+            if (prior_parse_real(value, &x) == 0) {
+                if (!(x > 0.0)) return cfg_error(&c->file, "key 'concentration': expected > 0, got '%s'", value);
+                c->concentration = x;
+                return 1;
+            }
+            if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
+            prior_t *pr = &c->prior[c->d];
+            if (!cfg_key_prior(&c->file, name, value, 1e-3, 1e9, pr)) return 0;
+            pr->param = -1;
+            c->conc_dim = (int)c->d++;
+            return 1;
+        }
+        return cfg_error(&c->file, "unknown key '%s' in [likelihood], expected model, concentration or breakdowns", name);
+    }
+    /* [priors] */
+    if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
+    if (!cfg_key_param(&c->file, name, value, "calibrated", &c->prior[c->d])) return 0;
+    c->d++;
+    return 1;
+}
+
+tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->agents = 50000;
+    c->seed = 1;
+    c->particles = 200;
+    c->ess_fraction = 0.5;
+    c->moves = 2;
+    c->crn_moves = 1;
+    c->max_generations = 60;
+    c->max_simulations = 40000;
+    c->predictive_draws = 200;
+    c->age_prior_sd = 0.02;
+    c->conc_dim = -1;
+    c->breakdown = TYNDAU_OBS_SPLIT;
+    if (cfg_parse(&c->file, path, on_key, c) != TYNDAU_OK) {
+        *err = c->file.err;
+        return err->status;
+    }
+    if (c->d == 0 || (c->d == 1 && c->conc_dim == 0)) {
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: no parameters to calibrate: expected a [priors] section with at "
+                 "least one 'parameter = SHAPE ...' line", path);
+    }
+    if (c->crn_moves > c->moves) {
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: crn_moves (%d) exceeds moves (%d)", path, c->crn_moves, c->moves);
+    }
+    if (!c->dm && (c->conc_dim >= 0 || c->concentration > 0.0)) {
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: a concentration is given but the likelihood model is multinomial; "
+                 "expected 'model = dirichlet-multinomial'", path);
+    }
+    if (c->dm && c->conc_dim < 0 && !(c->concentration > 0.0)) {
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: the dirichlet-multinomial model needs 'concentration' (a number or "
+                 "a prior) in [likelihood]", path);
+    }
+    return TYNDAU_OK;
+}

@@ -1,0 +1,209 @@
+/*
+ * cli.c - what the commands share (see cli.h).
+ *
+ * The option parser reads each command's table: getopt_long does the splitting (options and
+ * operands in any order, "--name value" and "--name=value"), the table says what each
+ * value must be, so that every command says the same thing about a bad value.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/many.h"
+#include "text.h"
+
+extern const char tyndau_embedded_baseline[];  /* build/embedded.c */
+extern const char tyndau_embedded_marginals[];
+extern const char tyndau_build_commit[]; /* build/version.c, remade by every build */
+extern const char tyndau_build_cflags[];
+
+#define MAX_OPTS 24
+
+/* Strict unsigned integer: digits only, no sign, no junk, no overflow. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE) return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int parse_real(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || v != v) return -1;
+    *out = v;
+    return 0;
+}
+
+/* Store the value of option o; 0, or 2 after printing why it is bad. */
+static int take(const cli_opt *o, const char *arg)
+{
+    uint64_t u;
+    double x;
+    switch (o->kind) {
+    case CLI_FLAG: *(int *)o->value = 1; return 0;
+    case CLI_TEXT: *(const char **)o->value = arg; return 0;
+    case CLI_LIST: {
+        cli_list *l = o->value;
+        if (l->n == l->max) {
+            fprintf(stderr, "tyndau: --%s: at most %zu\n", o->name, l->max);
+            return 2;
+        }
+        l->v[l->n++] = arg;
+        return 0;
+    }
+    case CLI_COUNT:
+        if (parse_u64(arg, &u) != 0 || (double)u < o->lo || (double)u > o->hi) {
+            fprintf(stderr, "tyndau: --%s: expected a whole number from %.0f to %.0f, got '%s'\n", o->name, o->lo,
+                    o->hi, arg);
+            return 2;
+        }
+        *(size_t *)o->value = (size_t)u;
+        return 0;
+    case CLI_U64:
+        if (parse_u64(arg, &u) != 0) {
+            fprintf(stderr, "tyndau: --%s: expected an unsigned 64-bit integer, got '%s'\n", o->name, arg);
+            return 2;
+        }
+        *(uint64_t *)o->value = u;
+        return 0;
+    case CLI_REAL:
+        if (parse_real(arg, &x) != 0 || !(x > o->lo && x < o->hi)) {
+            fprintf(stderr, "tyndau: --%s: expected a number in (%g, %g), got '%s'\n", o->name, o->lo, o->hi, arg);
+            return 2;
+        }
+        *(double *)o->value = x;
+        return 0;
+    }
+    return 2;
+}
+
+int cli_parse(int argc, char **argv, const cli_opt *opts, const char *usage, int *first)
+{
+    struct option lo[MAX_OPTS + 2];
+    char shorts[3 * MAX_OPTS + 4] = "h";
+    size_t n = 0, ns = 1;
+    for (; opts[n].name != NULL && n < MAX_OPTS; n++) {
+        int arg = opts[n].kind == CLI_FLAG ? no_argument : required_argument;
+        lo[n] = (struct option){opts[n].name, arg, NULL, 256 + (int)n};
+        if (opts[n].letter) {
+            lo[n].val = opts[n].letter;
+            shorts[ns++] = opts[n].letter;
+            if (arg == required_argument) shorts[ns++] = ':';
+        }
+    }
+    shorts[ns] = '\0';
+    lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[n + 1] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return CLI_DONE;
+        }
+        const cli_opt *o = NULL;
+        for (size_t k = 0; k < n && o == NULL; k++)
+            if (c == 256 + (int)k || (opts[k].letter && c == opts[k].letter)) o = &opts[k];
+        if (o == NULL) {
+            fputs(usage, stderr);
+            return 2;
+        }
+        if (take(o, optarg) != 0) return 2;
+    }
+    *first = optind;
+    return 0;
+}
+
+int cli_fail(const tyndau_error *err)
+{
+    fprintf(stderr, "tyndau: %s\n", err->msg[0] ? err->msg : "failed (no reason recorded)");
+    return err->status == TYNDAU_OK ? 1 : (int)err->status;
+}
+
+char *cli_command_line(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *s = tyndau_calloc(len, 1);
+    if (s == NULL) return NULL;
+    for (int i = 0; i < argc; i++) {
+        if (i) strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+tyndau_status cli_scenario(tyndau_scenario *s, tyndau_params *p, const char *path, const char *const *sets,
+                           size_t n_sets, tyndau_error *err)
+{
+    int embedded = path == NULL || path[0] == '\0';
+    return tyndau_scenario_prepare(s, p, embedded ? NULL : path, tyndau_embedded_baseline, CLI_EMBEDDED_BASELINE,
+                                   sets, n_sets, err);
+}
+
+const char *cli_targets_text(const char *path, char **owned, tyndau_error *err)
+{
+    *owned = NULL;
+    if (path == NULL || path[0] == '\0') return tyndau_embedded_marginals;
+    return tyndau_text_read(owned, path, NULL, 0, err) == TYNDAU_OK ? *owned : NULL;
+}
+
+tyndau_status cli_targets(tyndau_targets *t, const char *path, FILE *warnings, tyndau_error *err)
+{
+    if (path == NULL || path[0] == '\0')
+        return tyndau_targets_parse(t, tyndau_embedded_marginals, CLI_EMBEDDED_TARGETS, warnings, err);
+    return tyndau_targets_load(t, path, warnings, err);
+}
+
+char *cli_slurp(const char *path, tyndau_error *err)
+{
+    char *text;
+    return tyndau_text_read(&text, path, NULL, 0, err) == TYNDAU_OK ? text : NULL;
+}
+
+tyndau_status cli_check_writable(const char *path, tyndau_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot write output: is a directory", path);
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    char *probe = tyndau_calloc(dlen + 32, 1);
+    if (probe == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
+    snprintf(probe, dlen + 32, "%.*s/.tyndau-probe-XXXXXX", (int)dlen, slash == NULL ? "." : path);
+    int fd = mkstemp(probe);
+    tyndau_status rc = TYNDAU_OK;
+    if (fd < 0) {
+        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot write output: %s", path, strerror(errno));
+    } else {
+        close(fd);
+        unlink(probe);
+    }
+    free(probe);
+    return rc;
+}
+
+tyndau_h5_prov cli_provenance(const char *schema_name, const char *schema_version, const char *command_line)
+{
+    return (tyndau_h5_prov){.schema_name = schema_name,
+                            .schema_version = schema_version,
+                            .program = "tyndau",
+                            .git_commit = tyndau_build_commit,
+                            .cflags = tyndau_build_cflags,
+                            .mpi_version = many_mpi_version(),
+                            .command_line = command_line,
+                            .threads = 1,
+                            .ranks = 1};
+}

@@ -1,0 +1,79 @@
+/*
+ * cli.h - what the commands of the tyndau program share: one option parser (a table of
+ * options per command), the command line as typed, the scenario (a file or the embedded
+ * baseline) and the survey targets, the provenance of this build, and the one way errors
+ * end: the library's tyndau_error, printed once, by the command, as "tyndau: MESSAGE".
+ */
+#ifndef TYNDAU_CLI_H
+#define TYNDAU_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "h5.h"
+#include "scenario.h"
+#include "tyndau.h"
+
+/* What an option's value is, and where it goes. */
+typedef enum {
+    CLI_FLAG,  /* int *: set to 1 */
+    CLI_TEXT,  /* const char **: the argument */
+    CLI_LIST,  /* cli_list *: the arguments of a repeatable option, in order */
+    CLI_COUNT, /* size_t *: a whole number in [lo, hi] */
+    CLI_U64,   /* uint64_t *: an unsigned 64-bit integer */
+    CLI_REAL   /* double *: a number in (lo, hi) */
+} cli_kind;
+
+typedef struct {
+    const char **v;
+    size_t n, max; /* max: most arguments allowed; v holds max entries */
+} cli_list;
+
+typedef struct {
+    const char *name; /* the long name, without "--"; NULL ends the table */
+    char letter;      /* the short name, or 0 */
+    cli_kind kind;
+    void *value;
+    double lo, hi;
+} cli_opt;
+
+/* Parse a command's options (argv[0] is the command's name) by the table opts; -h and --help
+ * are always known.  Returns 0 with the operands in argv[*first .. argc); CLI_DONE after
+ * --help (the usage printed on stdout: exit 0); or 2 for a bad option or value (the message,
+ * "tyndau: --NAME: expected ..., got 'VALUE'", or getopt's and the usage on stderr). */
+#define CLI_DONE (-1)
+int cli_parse(int argc, char **argv, const cli_opt *opts, const char *usage, int *first);
+
+/* Print "tyndau: MESSAGE" on stderr and return err's status as the exit status (1 if none). */
+int cli_fail(const tyndau_error *err);
+
+/* argv[0 .. argc) joined by spaces, for the files' command_line; the caller frees it. */
+char *cli_command_line(int argc, char **argv);
+
+/* The name a file records for the embedded scenarios/baseline.ini. */
+#define CLI_EMBEDDED_BASELINE "(embedded baseline.ini)"
+#define CLI_EMBEDDED_TARGETS "(embedded data/survey_2021/marginals.csv)"
+
+/* The scenario file at path, or the embedded baseline when path is NULL or "", with the
+ * overrides, checked: tyndau_scenario_prepare. */
+tyndau_status cli_scenario(tyndau_scenario *s, tyndau_params *p, const char *path, const char *const *sets,
+                           size_t n_sets, tyndau_error *err);
+
+/* The published survey figures: the file at path, or the embedded marginals (path NULL or
+ * ""); warnings about the data go to `warnings` (NULL: none). */
+tyndau_status cli_targets(tyndau_targets *t, const char *path, FILE *warnings, tyndau_error *err);
+/* The text cli_targets reads: the file's (malloc'd into *owned) or the embedded one. */
+const char *cli_targets_text(const char *path, char **owned, tyndau_error *err);
+
+/* A whole file's text, malloc'd (the caller frees), or NULL with "PATH: cannot read: why". */
+char *cli_slurp(const char *path, tyndau_error *err);
+
+/* An output that cannot be written is found before a long run: TYNDAU_EINPUT "PATH: cannot
+ * write output: why" for a directory, a missing directory or one without write permission. */
+tyndau_status cli_check_writable(const char *path, tyndau_error *err);
+
+/* The provenance of this build (schema, program, commit, compiler flags, MPI library) with
+ * the command line; the command fills in the seed, threads, ranks and scenario. */
+tyndau_h5_prov cli_provenance(const char *schema_name, const char *schema_version, const char *command_line);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * test_batch.c - unit tests of the run-many engine (src/engine/many.c, batch.c) on jobs that
+ * need no model: seeds from coordinates, batches, failures recorded, part files, resume,
+ * shards, extra jobs and the merge's refusals.  Each job j writes j * 10 + k into output k
+ * (job 7 fails) and counts how often it ran.  Files go to a fresh temporary directory per test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/batch.h"
+#include "engine/many.h"
+#include "h5.h"
+
+#define N_JOBS 10
+#define N_OUT 2
+#define N_EXTRA 3
+
+typedef struct {
+    char dir[64], out[128];
+    int calls[N_JOBS + N_EXTRA];
+    many_ctx mc;
+} fixture;
+
+static const char *const out_names[N_OUT] = {"a", "b"};
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/tyndau-batch-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->out, sizeof f->out, "%s/out.h5", f->dir);
+    tyndau_error err;
+    int argc = 1;
+    char *args[] = {"test", NULL}, **argv = args;
+    assert_int_equal(many_init(&f->mc, &argc, &argv, 2, &err), TYNDAU_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    DIR *d = opendir(f->dir);
+    struct dirent *e;
+    char p[400];
+    while (d && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name), unlink(p);
+    if (d) closedir(d);
+    rmdir(f->dir);
+    many_finalize(&f->mc);
+    free(f);
+    return 0;
+}
+
+static tyndau_status job(size_t j, double *out, tyndau_error *err, void *user)
+{
+    fixture *f = user;
+#pragma omp atomic
+    f->calls[j]++;
+    if (j == 7) return TYNDAU_ERR(err, TYNDAU_EINPUT, "job %zu is bad", j);
+    for (size_t k = 0; k < N_OUT; k++) out[k] = (double)(j * 10 + k);
+    return TYNDAU_OK;
+}
+
+static void header(tyndau_h5 *h, void *user)
+{
+    (void)user;
+    tyndau_h5_provenance(h, h->file, &(tyndau_h5_prov){.schema_name = "tyndau-test", .schema_version = "1.0"});
+}
+
+static batch_spec spec_of(fixture *f, uint64_t fingerprint)
+{
+    return (batch_spec){.what = "test", .out = f->out, .quiet = 1, .n_jobs = N_JOBS, .n_out = N_OUT, .batch = 3,
+                        .out_names = out_names, .fingerprint = fingerprint, .schema_name = "tyndau-test",
+                        .schema_major = 1, .header = header, .job = job, .user = f};
+}
+
+/* /runs/y and /runs/status of a file. */
+static void read_runs(const char *path, double y[N_JOBS * N_OUT], int st[N_JOBS])
+{
+    tyndau_error err;
+    tyndau_h5 h;
+    assert_int_equal(tyndau_h5_open(&h, path, TYNDAU_H5_READ, &err), TYNDAU_OK);
+    tyndau_h5_read(&h, h.file, "/runs/y", TYNDAU_H5_F64, N_JOBS * N_OUT, y);
+    tyndau_h5_read(&h, h.file, "/runs/status", TYNDAU_H5_I32, N_JOBS, st);
+    if (tyndau_h5_close(&h) != TYNDAU_OK) fail_msg("%s", err.msg);
+}
+
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+static void test_seeds(void **state)
+{
+    (void)state;
+    assert_true(many_seed(1, 101, 2, 3) == many_seed(1, 101, 2, 3));
+    assert_true(many_seed(1, 101, 2, 3) != many_seed(1, 101, 3, 2));
+    assert_true(many_seed(1, 101, 2, 3) != many_seed(2, 101, 2, 3));
+    for (uint64_t c = 0; c < 1000; c++) assert_true(many_seed(0, 0, 0, c) != 0);
+}
+
+/* Every job once, in batches over the threads; a failure recorded with its message and NaN. */
+static void test_run_and_failures(void **state)
+{
+    fixture *f = *state;
+    batch_spec s = spec_of(f, 1);
+    tyndau_error err;
+    if (batch_execute(&f->mc, &s, &err) != TYNDAU_OK) fail_msg("%s", err.msg);
+    for (int j = 0; j < N_JOBS; j++) assert_int_equal(f->calls[j], 1);
+    double y[N_JOBS * N_OUT];
+    int st[N_JOBS];
+    read_runs(f->out, y, st);
+    for (int j = 0; j < N_JOBS; j++) {
+        assert_int_equal(st[j], j == 7 ? TYNDAU_EINPUT : 0);
+        if (j == 7)
+            assert_true(isnan(y[j * N_OUT]) && isnan(y[j * N_OUT + 1]));
+        else
+            assert_true(y[j * N_OUT + 1] == j * 10 + 1);
+    }
+    tyndau_h5 h;
+    assert_int_equal(tyndau_h5_open(&h, f->out, TYNDAU_H5_READ, &err), TYNDAU_OK);
+    char *status = tyndau_h5_read_attr_str(&h, h.file, "status");
+    assert_string_equal(status, "complete, with failed runs");
+    free(status);
+    char msg[MANY_ERRLEN];
+    hid_t g = H5Gopen2(h.file, "runs", H5P_DEFAULT);
+    tyndau_h5_rows(&h, g, "error", TYNDAU_H5_FIXSTR, MANY_ERRLEN, 0, 7, 1, msg);
+    H5Gclose(g);
+    assert_string_equal(msg, "job 7 is bad");
+    assert_int_equal(tyndau_h5_close(&h), TYNDAU_OK);
+    assert_int_equal(count_files(f->dir), 1); /* the part files are gone */
+}
+
+/* A run killed after some jobs leaves its part file (here: made from a complete output, rows 4..
+ * marked not run); --resume runs only the others and gives the same file; a complete output is
+ * left as it is; a part of other inputs is refused; without --resume a stale part goes. */
+static void test_resume(void **state)
+{
+    fixture *f = *state;
+    batch_spec s = spec_of(f, 2);
+    tyndau_error err;
+    assert_int_equal(batch_execute(&f->mc, &s, &err), TYNDAU_OK);
+    double y0[N_JOBS * N_OUT], y1[N_JOBS * N_OUT];
+    int st0[N_JOBS], st1[N_JOBS];
+    read_runs(f->out, y0, st0);
+    char part[160], cmd[600];
+    snprintf(part, sizeof part, "%s.partial.0", f->out);
+    snprintf(cmd, sizeof cmd, "cp %s %s", f->out, part);
+    assert_int_equal(system(cmd), 0);
+    unlink(f->out);
+    tyndau_h5 h;
+    assert_int_equal(tyndau_h5_open(&h, part, TYNDAU_H5_RDWR, &err), TYNDAU_OK);
+    hid_t g = H5Gopen2(h.file, "runs", H5P_DEFAULT);
+    int minus1[N_JOBS];
+    for (int j = 0; j < N_JOBS; j++) minus1[j] = -1;
+    tyndau_h5_rows(&h, g, "status", TYNDAU_H5_I32, 0, 1, 4, N_JOBS - 4, minus1);
+    H5Gclose(g);
+    assert_int_equal(tyndau_h5_close(&h), TYNDAU_OK);
+
+    memset(f->calls, 0, sizeof f->calls);
+    s.resume = 1;
+    if (batch_execute(&f->mc, &s, &err) != TYNDAU_OK) fail_msg("%s", err.msg);
+    for (int j = 0; j < N_JOBS; j++) assert_int_equal(f->calls[j], j >= 4);
+    read_runs(f->out, y1, st1);
+    assert_memory_equal(st0, st1, sizeof st0);
+    for (int k = 0; k < N_JOBS * N_OUT; k++) assert_true(y0[k] == y1[k] || (isnan(y0[k]) && isnan(y1[k])));
+    assert_int_equal(access(part, F_OK), -1);
+
+    memset(f->calls, 0, sizeof f->calls); /* complete already: nothing runs */
+    assert_int_equal(batch_execute(&f->mc, &s, &err), TYNDAU_OK);
+    for (int j = 0; j < N_JOBS; j++) assert_int_equal(f->calls[j], 0);
+
+    assert_int_equal(system(cmd), 0); /* a part file of other inputs is refused */
+    s.fingerprint = 3;
+    assert_int_equal(batch_execute(&f->mc, &s, &err), TYNDAU_EINPUT);
+    assert_non_null(strstr(err.msg, "is not a part of this test (different input files)"));
+    s.resume = 0; /* without --resume the stale part goes and the run starts afresh */
+    assert_int_equal(batch_execute(&f->mc, &s, &err), TYNDAU_OK);
+    assert_int_equal(count_files(f->dir), 1);
+}
+
+/* Shards run only their jobs; extra jobs live in their own group; merging refuses overlaps. */
+static void test_shards_extra_merge(void **state)
+{
+    fixture *f = *state;
+    batch_spec s = spec_of(f, 4);
+    s.n_extra = N_EXTRA, s.extra_group = "extra", s.extra_desc = "extra jobs";
+    char shard[2][160];
+    tyndau_error err;
+    for (int i = 0; i < 2; i++) {
+        snprintf(shard[i], sizeof shard[i], "%s/shard%d.h5", f->dir, i);
+        s.out = shard[i], s.shard_i = i, s.shard_n = 2;
+        memset(f->calls, 0, sizeof f->calls);
+        if (batch_execute(&f->mc, &s, &err) != TYNDAU_OK) fail_msg("%s", err.msg);
+        for (int j = 0; j < N_JOBS + N_EXTRA; j++) assert_int_equal(f->calls[j], j % 2 == i);
+    }
+    tyndau_h5 src[2], out;
+    for (int i = 0; i < 2; i++) assert_int_equal(tyndau_h5_open(&src[i], shard[i], TYNDAU_H5_READ, &err), TYNDAU_OK);
+    /* shard 1 merged into a copy of shard 0: every job, in both groups */
+    assert_int_equal(tyndau_h5_open_copy(&out, f->out, shard[0], &err), TYNDAU_OK);
+    size_t missing = 99, first = 99;
+    assert_int_equal(batch_merge_into(&out, &src[1], 1, N_JOBS, N_OUT, "extra", N_EXTRA, 1, &missing, &first),
+                     TYNDAU_OK);
+    assert_int_equal(missing, 0);
+    assert_int_equal(tyndau_h5_close(&out), TYNDAU_OK);
+    double y[N_JOBS * N_OUT], ey[N_EXTRA * N_OUT];
+    int st[N_JOBS];
+    read_runs(f->out, y, st);
+    for (int j = 0; j < N_JOBS; j++) assert_int_equal(st[j], j == 7 ? 2 : 0);
+    tyndau_h5 h;
+    assert_int_equal(tyndau_h5_open(&h, f->out, TYNDAU_H5_READ, &err), TYNDAU_OK);
+    tyndau_h5_read(&h, h.file, "/extra/y", TYNDAU_H5_F64, N_EXTRA * N_OUT, ey);
+    assert_int_equal(tyndau_h5_size(&h, h.file, "/timing/extra_seconds"), N_EXTRA);
+    tyndau_h5_close(&h);
+    for (int k = 0; k < N_EXTRA; k++) assert_true(ey[k * N_OUT] == (N_JOBS + k) * 10);
+    /* the same shard twice overlaps; alone, half the jobs are missing */
+    assert_int_equal(tyndau_h5_open_copy(&out, f->out, shard[0], &err), TYNDAU_OK);
+    assert_int_equal(batch_merge_into(&out, &src[0], 1, N_JOBS, N_OUT, "extra", N_EXTRA, 1, &missing, &first),
+                     TYNDAU_EINPUT);
+    assert_non_null(strstr(err.msg, "overlapping files: job 0 is in both"));
+    tyndau_h5_close(&out);
+    assert_int_equal(tyndau_h5_open_copy(&out, f->out, shard[0], &err), TYNDAU_OK);
+    assert_int_equal(batch_merge_into(&out, NULL, 0, N_JOBS, N_OUT, "extra", N_EXTRA, 1, &missing, &first), TYNDAU_OK);
+    assert_int_equal(missing, 6); /* 5 of /runs and 1 of /extra */
+    assert_int_equal(first, 1);
+    tyndau_h5_close(&out);
+    for (int i = 1; i >= 0; i--) tyndau_h5_close(&src[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seeds),
+        cmocka_unit_test_setup_teardown(test_run_and_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shards_extra_merge, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
