@@ -18,6 +18,9 @@
  * per appeal at each office, one per bureaucrat trait, one for the survey. */
 enum { KEY_CITIZEN_INIT = 16, KEY_CITIZEN, KEY_APPEAL, KEY_TRAIT, KEY_SURVEY };
 
+/* A kind hashed, not drawn from: whether a citizen knows someone at the akimat (state.c). */
+#define KEY_ACQUAINTANCE 48
+
 /* SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer. */
 static inline uint64_t tyndau_mix64(uint64_t z)
 {
