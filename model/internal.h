@@ -273,6 +273,7 @@ struct tyndau_model {
        last working day of the extended deadline of a case filed on each day */
     double prep_cdf[2][TYNDAU_PREP_MAX];
     uint16_t *ext_due;
+    double know[256]; /* probability of knowing someone who can push a case, by number of ties */
     int day; /* days done */
     /* survey */
     tyndau_survey_row *survey;
@@ -318,8 +319,9 @@ uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e
 /* state.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);
-/* (Re)draw every bureaucrat's traits, and set every office's staff and capacity, from
- * the current parameters (the number of bureaucrats stays as created). */
+/* (Re)draw every bureaucrat's traits, and set every office's staff and capacity and the
+ * tables registration and the informal route read (preparation times, extended deadlines,
+ * knowing someone), from the current parameters (the number of bureaucrats stays as created). */
 void tyndau_offices_traits(tyndau_model *m);
 void tyndau_offices_capacity(tyndau_model *m);
 int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain dom, int region, double u);

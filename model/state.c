@@ -67,9 +67,8 @@ int tyndau_informal_available(const tyndau_model *m, size_t i, unsigned ties)
 {
     /* each tie independently can push a case; the uniform is a hash of (seed, citizen), so a
        higher informal_tie_share only adds citizens who know someone (common random numbers) */
-    double know = 1.0 - pow(1.0 - m->p.informal_tie_share, (double)ties);
     double u = (double)(tyndau_key(m->seed, KEY_ACQUAINTANCE, (uint64_t)i) >> 11) * 0x1.0p-53;
-    return u < know;
+    return u < m->know[ties < 256 ? ties : 255];
 }
 
 /* Beta with the given mean and concentration; exact 0 or 1 at the ends so that
@@ -213,6 +212,7 @@ void tyndau_offices_capacity(tyndau_model *m)
                        (dsum > 0 ? dw[o->domain] / dsum : 0.0);
         o->capacity = o->staff * p->cases_per_day * agents_share;
     }
+    for (int k = 0; k < 256; k++) m->know[k] = 1.0 - pow(1.0 - p->informal_tie_share, (double)k);
     /* what registration reads: the preparation distributions and the extended deadlines */
     prep_table(p->prep_mean, p->prep_size, m->prep_cdf[0]);
     prep_table(p->prep_mean * p->informal_prep_factor, p->prep_size, m->prep_cdf[1]);
