@@ -209,10 +209,11 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     const tyndau_params *p = &m->p;
     uint8_t a = c->s[i].aware;
     int cls = tyndau_media_class(c->s[i].demo);
-    double rec = tyndau_reception(m, &c->s[i]);
+    double rt = tyndau_reception(m, &c->s[i]), rs = tyndau_reception_soc(m, &c->s[i]);
     const double *md = &m->media_day[(size_t)day * N_MEDIA_SOURCE];
     double w[N_MEDIA_SOURCE], total = 0.0;
-    for (int k = 0; k < N_MEDIA_SOURCE; k++) total += (w[k] = md[k] * m->media_reach[cls][k]);
+    for (int k = 0; k < N_MEDIA_SOURCE; k++)
+        total += (w[k] = md[k] * (m->reach_tv[cls][k] * rt + m->reach_soc[cls][k] * rs));
     int src = N_MEDIA_SOURCE - 1;
     double u = gsl_rng_uniform(r) * total;
     for (int k = 0; k < N_MEDIA_SOURCE - 1; k++) {
@@ -237,11 +238,9 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
         c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
     /* the campaigns explain the platforms too */
     if (src >= MS_TARGETED) platform_news(m, r, i, day);
-    size_t n1 = (size_t)m->n_days + 1;
-    /* reception scales the citizen's exposure rate: the next exposure is the inversion of its
-       cumulative intensity times `rec` */
-    c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day,
-                                             gsl_ran_exponential(r, 1.0) / rec);
+    /* the citizen's receptions scale its class's television and social-media rates: the next
+       exposure is the inversion of the sum of the two cumulative intensities so scaled */
+    c->s[i].t_media = tyndau_next_media(m, &c->s[i], day, gsl_ran_exponential(r, 1.0));
 }
 
 /* News of the platforms: "heard of it" for those who had not, and, the first time

@@ -234,12 +234,16 @@ struct tyndau_model {
     uint16_t *wd;         /* working-day index of each day (cumulative) */
     double *coverage;     /* platform coverage on each day */
     double *monitoring;   /* monitoring strength on each day */
-    double *lam_media;    /* cumulative concept-media intensity [class][day+1], class: tyndau_media_class */
+    /* cumulative concept-media intensity [class][day+1] (class: tyndau_media_class), of television
+       and the news (scaled by a citizen's reception) and of social media (by its social reception) */
+    double *lam_media_tv, *lam_media_soc;
     double *lam_platform; /* cumulative platform-media intensity [day+1] */
     double *lam_portal;   /* cumulative eGov-portal platform-news intensity (full eGov users) [day+1] */
     double *lam_outreach; /* cumulative rate of other outreach events per locality [settlement][day+1] */
     double *media_day;    /* concept-media rate of each source on each day [day][N_MEDIA_SOURCE] */
-    double media_reach[N_MEDIA_CLASS][N_MEDIA_SOURCE]; /* reach of each source by class (parameters of today) */
+    /* reach of each source by class on television and the news, and on social media (parameters of
+       today) */
+    double reach_tv[N_MEDIA_CLASS][N_MEDIA_SOURCE], reach_soc[N_MEDIA_CLASS][N_MEDIA_SOURCE];
     int next_change;      /* index of the first dated change not yet applied */
     double p_full[N_AGE][N_INCOME];   /* heard -> fully aware at an exposure, by age and income */
     gsl_ran_discrete_t *domain_table;
@@ -257,9 +261,10 @@ struct tyndau_model {
     double p_egov[N_AGE][N_INCOME][N_EDU][2];        /* full eGov given internet */
     /* political involvement: z = involvement mean of (age, education) + e, e ~ N(0,1), stored as the
        quantile bucket of e; disengaged when z < involvement_cut; reception multiplier
-       exp(reception_scale z) / mean */
+       exp(reception_scale z) / mean on television and the news, exp(reception_social reception_scale z)
+       / mean on social media */
     double involvement_cut;
-    float reception[N_AGE][N_EDU][256];
+    float reception[N_AGE][N_EDU][256], reception_soc[N_AGE][N_EDU][256];
     /* offices */
     int n_offices;
     tyndau_office *office;
@@ -320,6 +325,11 @@ static inline double tyndau_reception(const tyndau_model *m, const tyndau_citize
 {
     return m->reception[DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention];
 }
+/* ... and of social media (mean 1). */
+static inline double tyndau_reception_soc(const tyndau_model *m, const tyndau_citizen *c)
+{
+    return m->reception_soc[DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention];
+}
 static inline int tyndau_disengaged(const tyndau_citizen *c) { return (c->flags & FL_DISENGAGED) != 0; }
 
 /* population.c */
@@ -344,6 +354,11 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err);
  * (media reach, p_full); again after dated changes. */
 void tyndau_schedule_derived(tyndau_model *m);
 uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e);
+/* The same for the sum of two processes, wa x table la + wb x table lb. */
+uint16_t tyndau_next_from_tables(const double *la, double wa, const double *lb, double wb, int n_days, int day,
+                                 double e);
+/* Citizen c's next concept-media exposure after `day` (its class's tables at its receptions). */
+uint16_t tyndau_next_media(const tyndau_model *m, const tyndau_citizen *c, int day, double e);
 /* state.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);

@@ -190,7 +190,8 @@ void tyndau_model_free(tyndau_model *m)
     free(m->coverage);
     free(m->monitoring);
     free(m->media_day);
-    free(m->lam_media);
+    free(m->lam_media_tv);
+    free(m->lam_media_soc);
     free(m->lam_platform);
     free(m->lam_portal);
     free(m->lam_outreach);
@@ -464,6 +465,7 @@ void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *
     v->bribes = c->s[i].bribes;
     v->edu = FL_EDU(c->s[i].flags);
     v->reception = tyndau_reception(m, &c->s[i]);
+    v->reception_social = tyndau_reception_soc(m, &c->s[i]);
     v->disengaged = tyndau_disengaged(&c->s[i]);
     v->story = (c->s[i].flags & FL_STORY) != 0;
     gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);

@@ -114,7 +114,8 @@ typedef struct {
     tyndau_platform platform;
     int evidence[N_LEVEL][2]; /* [level][0 = positive, 1 = negative] */
     tyndau_edu edu;
-    double reception; /* multiplier of mass-media exposure (mean 1 over the population) */
+    double reception;        /* multiplier of exposure to television and the news (mean 1 over the population) */
+    double reception_social; /* ... to social media (mean 1) */
     int appeals, bribes;
     int contacts; /* outreach events heard of in the 12 months up to the survey day */
     int disengaged;

@@ -621,22 +621,25 @@ static void test_outreach_recovered(void **state)
 }
 
 /* Without word of mouth, a citizen has heard of the concept iff a media exposure
- * reached it: probability 1 - exp(-L x r), L the cumulative intensity of its class
- * (internet, age) over the run, recomputed here from the parameters, and r its reception
- * multiplier.  With reception_scale 0 every multiplier is exactly 1 (equal exposure in every
- * group); with reception the multipliers average 1 over the population. */
-static void media_reach_check(const char *reception, uint64_t seed)
+ * reached it: probability 1 - exp(-(L_tv r + L_soc s)), L_tv and L_soc the cumulative
+ * intensities of television and of social media of its class (internet, age) over the run,
+ * recomputed here from the parameters, r and s its reception multipliers.  With
+ * reception_scale 0 every multiplier is exactly 1 (equal exposure in every group); with
+ * reception_social 1 the two are the same; the multipliers average 1 over the population. */
+static void media_reach_check(const char *reception, const char *social, uint64_t seed)
 {
     tyndau_params p;
     tyndau_params_default(&p);
     set(&p, "wom_concept", "0");
     set(&p, "reception_scale", reception);
+    set(&p, "reception_social", social);
     size_t n = 40000;
     tyndau_model *m = run(&p, n, seed);
-    double lam[2][N_AGE] = {{0}};
+    /* television and the news, social media: cumulative intensity by internet and age */
+    double tv[2][N_AGE] = {{0}}, soc[2][N_AGE] = {{0}};
     for (int in = 0; in < 2; in++)
         for (int a = 0; a < N_AGE; a++) {
-            double social = a == AGE_61P ? p.social_reach_61plus : a == AGE_46_60 ? p.social_reach_46_60 : 1.0;
+            double social_reach = !in ? 0.0 : a == AGE_61P ? p.social_reach_61plus : a == AGE_46_60 ? p.social_reach_46_60 : 1.0;
             for (int date = p.start_date; date <= p.end_date; date++) {
                 double cov = date < p.platform_start_date ? 0.0
                              : date >= p.platform_full_date
@@ -644,22 +647,26 @@ static void media_reach_check(const char *reception, uint64_t seed)
                                  : (double)(date - p.platform_start_date) / (p.platform_full_date - p.platform_start_date);
                 double pres = date >= p.announcement_date ? p.media_president : 0.0;
                 double off = date >= p.officials_social_date ? p.media_officials + p.media_akims : 0.0;
-                lam[in][a] += ((in ? social : 0.0) + p.tv_relay) * pres + (in ? social : 0.0) * off + p.media_monitoring * cov;
+                tv[in][a] += p.tv_relay * pres + p.media_monitoring * cov;
+                soc[in][a] += social_reach * (pres + off);
             }
         }
-    double mean = 0.0, var = 0.0, got = 0.0, rsum = 0.0;
+    double mean = 0.0, var = 0.0, got = 0.0, rsum = 0.0, ssum = 0.0;
     for (size_t i = 0; i < n; i++) {
         tyndau_citizen_view v;
         tyndau_model_citizen(m, i, &v);
-        if (strcmp(reception, "0") == 0) assert_true(v.reception == 1.0);
+        if (strcmp(reception, "0") == 0) assert_true(v.reception == 1.0 && v.reception_social == 1.0);
+        if (strcmp(social, "1") == 0) assert_true(fabs(v.reception_social - v.reception) < 1e-5 * v.reception);
         rsum += v.reception;
+        ssum += v.reception_social;
         got += v.concept != CA_NONE;
-        double q = 1.0 - exp(-lam[v.digital != DIG_NONE][v.age] * v.reception);
+        int in = v.digital != DIG_NONE;
+        double q = 1.0 - exp(-(tv[in][v.age] * v.reception + soc[in][v.age] * v.reception_social));
         mean += q;
         var += q * (1.0 - q);
     }
-    print_message("reception %s: heard of the concept: %.0f, expected %.1f +- %.1f; mean multiplier %.4f\n",
-                  reception, got, mean, sqrt(var), rsum / (double)n);
+    print_message("reception %s, social %s: heard of the concept: %.0f, expected %.1f +- %.1f; mean multipliers %.4f %.4f\n",
+                  reception, social, got, mean, sqrt(var), rsum / (double)n, ssum / (double)n);
     assert_true(fabs(got - mean) < K_SE * sqrt(var));
     tyndau_model_free(m);
 }
@@ -667,8 +674,9 @@ static void media_reach_check(const char *reception, uint64_t seed)
 static void test_media_reach_recovered(void **state)
 {
     (void)state;
-    media_reach_check("0", 29);
-    media_reach_check("1.2", 41);
+    media_reach_check("0", "0.3", 29);
+    media_reach_check("1.2", "1", 41);
+    media_reach_check("1.2", "0.2", 61);
 }
 
 /* Reception rises with involvement: with a positive education gradient of involvement the
