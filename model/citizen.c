@@ -147,8 +147,10 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
     if (DEMO_DIGITAL(d) != DIG_NONE && date >= p->officials_social_date)
         w[CH_SOCIAL] = exp(p->asc_social + base + p->beta_efficacy * (2 * eff_social - 1) - p->cost_skill * (1 - skill));
     w[CH_PRESIDENT] = exp(p->asc_president + base + p->beta_efficacy * (2 * bc - 1));
-    w[CH_INFORMAL] = exp(p->asc_informal + base + p->beta_efficacy * (2 * bl - 1) +
-                         (DEMO_INCOME(d) == INC_HIGH ? p->informal_high_income : 0.0));
+    /* informal: only for those who know someone who can push the case (offices.c) */
+    if (tyndau_informal_available(m, i, c->s[i].ties))
+        w[CH_INFORMAL] = exp(p->asc_informal + base + p->beta_efficacy * (2 * bl - 1) +
+                             (DEMO_INCOME(d) == INC_HIGH ? p->informal_high_income : 0.0));
     double total = 0.0;
     for (int k = 0; k < N_CHANNEL; k++) total += w[k];
     double u = gsl_rng_uniform(r) * total;
@@ -156,7 +158,7 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
         if (u < w[k]) return (tyndau_channel)k;
         u -= w[k];
     }
-    return CH_INFORMAL;
+    return w[CH_INFORMAL] > 0.0 ? CH_INFORMAL : CH_OFFLINE; /* rounding never picks an unavailable route */
 }
 
 static void platform_news(tyndau_model *m, gsl_rng *r, size_t i, int day);
@@ -172,7 +174,7 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
     int dom;
     uint8_t sev;
     if (retry) {
-        dom = (int)PROBLEM_DOMAIN(c->problem);
+        dom = c->problem & PROBLEM_DOMAIN;
         sev = c->severity;
         c->t_retry = TYNDAU_NEVER;
         cnt->run.retries++;
@@ -207,10 +209,11 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     const tyndau_params *p = &m->p;
     uint8_t a = c->s[i].aware;
     int cls = tyndau_media_class(c->s[i].demo);
-    double rec = tyndau_reception(m, &c->s[i]);
+    double rt = tyndau_reception(m, &c->s[i]), rs = tyndau_reception_soc(m, &c->s[i]);
     const double *md = &m->media_day[(size_t)day * N_MEDIA_SOURCE];
     double w[N_MEDIA_SOURCE], total = 0.0;
-    for (int k = 0; k < N_MEDIA_SOURCE; k++) total += (w[k] = md[k] * m->media_reach[cls][k]);
+    for (int k = 0; k < N_MEDIA_SOURCE; k++)
+        total += (w[k] = md[k] * (m->reach_tv[cls][k] * rt + m->reach_soc[cls][k] * rs));
     int src = N_MEDIA_SOURCE - 1;
     double u = gsl_rng_uniform(r) * total;
     for (int k = 0; k < N_MEDIA_SOURCE - 1; k++) {
@@ -235,11 +238,9 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
         c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
     /* the campaigns explain the platforms too */
     if (src >= MS_TARGETED) platform_news(m, r, i, day);
-    size_t n1 = (size_t)m->n_days + 1;
-    /* reception scales the citizen's exposure rate: the next exposure is the inversion of its
-       cumulative intensity times `rec` */
-    c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day,
-                                             gsl_ran_exponential(r, 1.0) / rec);
+    /* the citizen's receptions scale its class's television and social-media rates: the next
+       exposure is the inversion of the sum of the two cumulative intensities so scaled */
+    c->s[i].t_media = tyndau_next_media(m, &c->s[i], day, gsl_ran_exponential(r, 1.0));
 }
 
 /* News of the platforms: "heard of it" for those who had not, and, the first time
@@ -326,12 +327,13 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
     int good = o == OUT_RESOLVED;
     c->s[i].evidence[EV(lev, !good)] = sat_add(c->s[i].evidence[EV(lev, !good)], (unsigned)p->weight_own);
     if (o == OUT_BRIBE_PAID) c->s[i].bribes = sat_add(c->s[i].bribes, 1);
+    c->s[i].problem |= tyndau_anchor_bits(m, day - 1, o); /* decided yesterday: messages take a day */
     c->s[i].news = (uint8_t)((c->s[i].news & (NEWS_CONCEPT | NEWS_PLATFORM)) | (good ? NEWS_GOOD : NEWS_BAD) |
                            (lev == LEV_CENTRAL ? NEWS_CENTRAL : 0u));
     schedule_tell(m, r, i, day);
     if (o != OUT_RESOLVED && o != OUT_BRIBE_PAID && gsl_rng_uniform(r) < p->problem_persist) {
         /* the problem will be raised again (a pending one is replaced by this newer one) */
-        c->s[i].problem = (uint8_t)((c->s[i].problem & ~7u) | (unsigned)dom);
+        c->s[i].problem = (uint8_t)((c->s[i].problem & ~PROBLEM_DOMAIN) | (unsigned)dom);
         c->s[i].severity = msg->extra;
         c->s[i].t_retry = after_delay(m, r, day, p->problem_persist_days);
     }

@@ -257,7 +257,8 @@ static double bucket_edge(int b)
 }
 
 /* The involvement model: the threshold below which a citizen is disengaged (the national share
- * prior_disengaged) and the reception multipliers of every (age, education, bucket), normalised
+ * prior_disengaged) and the reception multipliers of every (age, education, bucket), of television and
+ * the news and of social media, each normalised
  * to mean 1 over the national composition w[age][edu].  A bucket stands for the mean of the
  * standard normal within it, E[e | bucket] = 256 (phi(lower) - phi(upper)). */
 static void involvement_tables(tyndau_model *m, const double w[N_AGE][N_EDU])
@@ -286,14 +287,18 @@ static void involvement_tables(tyndau_model *m, const double w[N_AGE][N_EDU])
         double fl = isinf(zl) ? 0.0 : gsl_ran_ugaussian_pdf(zl), fh = isinf(zh) ? 0.0 : gsl_ran_ugaussian_pdf(zh);
         centre[b] = 256.0 * (fl - fh);
     }
-    double s = p->reception_scale, mean = 0.0;
-    for (int a = 0; a < N_AGE; a++)
-        for (int e = 0; e < N_EDU; e++)
-            for (int b = 0; b < 256; b++) mean += w[a][e] / 256.0 * exp(s * (involvement_mean(p, a, e) + centre[b]));
-    for (int a = 0; a < N_AGE; a++)
-        for (int e = 0; e < N_EDU; e++)
-            for (int b = 0; b < 256; b++)
-                m->reception[a][e][b] = s == 0.0 ? 1.0f : (float)(exp(s * (involvement_mean(p, a, e) + centre[b])) / mean);
+    /* television and the news at reception_scale, social media at reception_social times it */
+    for (int kind = 0; kind < 2; kind++) {
+        double s = p->reception_scale * (kind ? p->reception_social : 1.0), mean = 0.0;
+        float(*out)[N_EDU][256] = kind ? m->reception_soc : m->reception;
+        for (int a = 0; a < N_AGE; a++)
+            for (int e = 0; e < N_EDU; e++)
+                for (int b = 0; b < 256; b++) mean += w[a][e] / 256.0 * exp(s * (involvement_mean(p, a, e) + centre[b]));
+        for (int a = 0; a < N_AGE; a++)
+            for (int e = 0; e < N_EDU; e++)
+                for (int b = 0; b < 256; b++)
+                    out[a][e][b] = s == 0.0 ? 1.0f : (float)(exp(s * (involvement_mean(p, a, e) + centre[b])) / mean);
+    }
 }
 
 /* Draw citizen i's attributes (its stratum given) and first events. */
@@ -327,16 +332,14 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
     }
     int full = gsl_rng_uniform(r) < p->init_aware_full;
     c->s[i].aware = AW_MAKE(full ? CA_FULL : CA_NONE, CC_OTHER, PA_NONE);
-    /* first events; mass media at the citizen's reception multiplier */
+    /* first events; the media at the citizen's reception multipliers */
     int n_days = m->n_days;
-    size_t n1 = (size_t)n_days + 1;
     double rate = m->problem_rate[income == INC_LOW][rural][age == AGE_61P];
     double t = rate > 0 ? gsl_ran_exponential(r, 1.0) / rate : INFINITY;
     c->s[i].t_problem = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
-    int cls = tyndau_media_class(c->s[i].demo);
     double rec = tyndau_reception(m, &c->s[i]);
     double e1 = gsl_ran_exponential(r, 1.0), e2 = gsl_ran_exponential(r, 1.0);
-    c->s[i].t_media = rec > 0 ? tyndau_next_from_table(m->lam_media + (size_t)cls * n1, n_days, -1, e1 / rec) : TYNDAU_NEVER;
+    c->s[i].t_media = tyndau_next_media(m, &c->s[i], -1, e1);
     c->s[i].t_platform = rec > 0 ? tyndau_next_from_table(m->lam_platform, n_days, -1, e2 / rec) : TYNDAU_NEVER;
     double e3 = gsl_ran_exponential(r, 1.0);
     c->s[i].t_portal = digital == DIG_EGOV ? tyndau_next_from_table(m->lam_portal, n_days, -1, e3) : TYNDAU_NEVER;

@@ -33,6 +33,9 @@ enum {
     KEY_OUTREACH_LOCALITY_OF  /* which locality a citizen lives in (a hash, no stream) */
 };
 
+/* A kind hashed, not drawn from: whether a citizen knows someone at the akimat (offices.c). */
+#define KEY_ACQUAINTANCE 48
+
 /* SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer. */
 static inline uint64_t tyndau_mix64(uint64_t z)
 {
