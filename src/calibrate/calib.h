@@ -141,8 +141,16 @@ calib_gen *calib_new_gen(calib_t *C);                                    /* NULL
  * status and message; *failed counts the failures. */
 void calib_simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
                     char (*msgs)[MANY_ERRLEN], size_t *failed);
-/* Every generation until beta = 1 or the budget runs out (C->status says which). */
-tyndau_status calib_smc(calib_t *C, tyndau_error *err);
+/* The sampler as init / test / iterate (the caller writes the partial file after each
+ * generation): a workspace allocated once; init makes generation 0 from the prior (unless
+ * generations were resumed); test is 1 when beta = 1 or the budget ran out (C->status says
+ * which); iterate adds one generation. */
+typedef struct calib_work calib_work;
+calib_work *calib_smc_alloc(const calib_t *C); /* NULL when out of memory */
+void calib_smc_free(calib_work *w);
+tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err);
+int calib_smc_test(calib_t *C);
+tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err);
 
 /* posterior.c */
 void calib_summarise(const calib_t *C, calib_post *P);

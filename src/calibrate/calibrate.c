@@ -129,7 +129,17 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         fprintf(stderr, "calibrate: %zu quantities, %zu particles, %zu agents, %zu fitted rows of %zu, %d rank(s) x "
                 "%d thread(s)\n", C->cfg.d, C->cfg.particles, C->cfg.agents, tyndau_obs_n_fitted(&C->obs),
                 C->obs.n_rows, C->mc.size, C->mc.threads);
-    if (st == TYNDAU_OK) st = calib_smc(C, &err);
+    calib_work *w = st == TYNDAU_OK ? calib_smc_alloc(C) : NULL;
+    if (st == TYNDAU_OK && w == NULL) st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
+    int fresh = C->n_gen == 0;
+    if (st == TYNDAU_OK) st = calib_smc_init(C, w, &err);
+    if (st == TYNDAU_OK && fresh) st = calib_write_partial(C, &err);
+    C->status = "running";
+    while (st == TYNDAU_OK && !calib_smc_test(C)) {
+        st = calib_smc_iterate(C, w, &err);
+        if (st == TYNDAU_OK) st = calib_write_partial(C, &err);
+    }
+    calib_smc_free(w);
     calib_post P;
     calib_ppc Q;
     memset(&P, 0, sizeof P);

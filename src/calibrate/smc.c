@@ -141,195 +141,229 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-tyndau_status calib_smc(calib_t *C, tyndau_error *err)
+/* The sampler's workspace: buffers of one generation's proposals, allocated once. */
+struct calib_work {
+    double *probs, *xp, *zp, *wts;
+    int *status;
+    char (*msgs)[MANY_ERRLEN];
+    uint64_t *sp;
+    size_t *idx;
+    gsl_matrix *L;
+    double t0; /* when the generation now running started */
+};
+
+calib_work *calib_smc_alloc(const calib_t *C)
+{
+    size_t N = C->cfg.particles, d = C->cfg.d;
+    calib_work *w = tyndau_calloc(1, sizeof *w);
+    if (w == NULL) return NULL;
+    w->probs = tyndau_calloc(N * C->n_out, sizeof *w->probs);
+    w->status = tyndau_calloc(N, sizeof *w->status);
+    w->msgs = tyndau_calloc(N, sizeof *w->msgs);
+    w->xp = tyndau_calloc(N * d, sizeof *w->xp), w->zp = tyndau_calloc(N * d, sizeof *w->zp);
+    w->sp = tyndau_calloc(N, sizeof *w->sp);
+    w->idx = tyndau_calloc(N, sizeof *w->idx);
+    w->wts = tyndau_calloc(N, sizeof *w->wts);
+    w->L = gsl_matrix_alloc(d, d);
+    w->t0 = now_s();
+    if (!w->probs || !w->status || !w->msgs || !w->xp || !w->zp || !w->sp || !w->idx || !w->wts || !w->L) {
+        calib_smc_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void calib_smc_free(calib_work *w)
+{
+    if (w == NULL) return;
+    free(w->probs), free(w->status), free(w->msgs), free(w->xp), free(w->zp), free(w->sp), free(w->idx);
+    free(w->wts);
+    gsl_matrix_free(w->L);
+    free(w);
+}
+
+tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
 {
     const calib_cfg *c = &C->cfg;
     size_t N = c->particles, d = c->d;
-    double *probs = tyndau_calloc(N * C->n_out, sizeof *probs);
-    int *status = tyndau_calloc(N, sizeof *status);
-    char(*msgs)[MANY_ERRLEN] = tyndau_calloc(N, sizeof *msgs);
-    double *xp = tyndau_calloc(N * d, sizeof *xp), *zp = tyndau_calloc(N * d, sizeof *zp);
-    uint64_t *sp = tyndau_calloc(N, sizeof *sp);
-    size_t *idx = tyndau_calloc(N, sizeof *idx);
-    double *wts = tyndau_calloc(N, sizeof *wts);
-    gsl_matrix *L = gsl_matrix_alloc(d, d);
-    tyndau_status rc = TYNDAU_OK;
-    double t0 = now_s();
-    calib_gen *g0 = NULL;
-    if (!probs || !status || !msgs || !xp || !zp || !sp || !idx || !wts || !L ||
-        (C->n_gen == 0 && (g0 = calib_new_gen(C)) == NULL)) {
-        rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
-        goto done;
+    if (C->n_gen > 0) {
+        if (C->mc.rank == 0 && !C->quiet)
+            fprintf(stderr, "calibrate: resuming after generation %zu (beta %.4g, %zu simulations)\n", C->n_gen - 1,
+                    C->gen[C->n_gen - 1].beta, C->gen[C->n_gen - 1].sims);
+        return TYNDAU_OK;
     }
-    if (C->n_gen == 1 && g0 != NULL) {
-        /* generation 0: the prior */
-        calib_gen *g = g0;
-        for (size_t i = 0; i < N; i++) {
-            gsl_rng *r = calib_stream(c->seed, K_PRIOR, 0, i);
-            for (size_t k = 0; k < d; k++) {
-                g->x[i * d + k] = prior_draw(&c->prior[k], r);
-                g->z[i * d + k] = prior_x_to_z(&c->prior[k], g->x[i * d + k]);
-                g->x[i * d + k] = prior_z_to_x(&c->prior[k], g->z[i * d + k]);
+    /* generation 0: the prior */
+    calib_gen *g = calib_new_gen(C);
+    if (g == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t i = 0; i < N; i++) {
+        gsl_rng *r = calib_stream(c->seed, K_PRIOR, 0, i);
+        for (size_t k = 0; k < d; k++) {
+            g->x[i * d + k] = prior_draw(&c->prior[k], r);
+            g->z[i * d + k] = prior_x_to_z(&c->prior[k], g->x[i * d + k]);
+            g->x[i * d + k] = prior_z_to_x(&c->prior[k], g->z[i * d + k]);
+        }
+        g->seed[i] = many_seed(c->seed, K_SIM, 0, i);
+        gsl_rng_free(r);
+    }
+    calib_simulate(C, g->x, g->seed, N, w->probs, w->status, w->msgs, &g->failed);
+    for (size_t i = 0; i < N; i++)
+        g->ll[i] = w->status[i] ? -INFINITY
+                                : tyndau_obs_loglik(&C->obs, w->probs + i * C->n_out, calib_kappa(C, g->x + i * d));
+    g->beta = 0.0;
+    g->ess = (double)N;
+    g->acceptance = NAN;
+    g->scale = 2.38 / sqrt((double)d);
+    g->sims = N;
+    g->elapsed = now_s() - w->t0;
+    w->t0 = now_s();
+    gen_stats(C, g);
+    if (g->failed == N)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "every simulation of the prior sample failed; first: %s", w->msgs[0]);
+    progress_line(C, g, 0);
+    return TYNDAU_OK;
+}
+
+int calib_smc_test(calib_t *C)
+{
+    const calib_cfg *c = &C->cfg;
+    const calib_gen *prev = &C->gen[C->n_gen - 1];
+    if (prev->beta >= 1.0) {
+        C->status = "complete";
+        return 1;
+    }
+    if ((int)C->n_gen > c->max_generations || prev->sims + c->particles * (size_t)c->moves > c->max_simulations) {
+        C->status = "budget_exhausted";
+        if (C->mc.rank == 0)
+            fprintf(stderr, "tyndau: warning: the budget (max_generations %d, max_simulations %zu) ran out at "
+                    "beta %.4g < 1: the particles are NOT the posterior\n", c->max_generations, c->max_simulations,
+                    prev->beta);
+        return 1;
+    }
+    return 0;
+}
+
+tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
+{
+    const calib_cfg *c = &C->cfg;
+    size_t N = c->particles, d = c->d, t = C->n_gen;
+    double *probs = w->probs, *xp = w->xp, *zp = w->zp, *wts = w->wts;
+    int *status = w->status;
+    uint64_t *sp = w->sp;
+    size_t *idx = w->idx;
+    gsl_matrix *L = w->L;
+    calib_gen *prev = &C->gen[t - 1];
+    /* 1. next beta: ESS of the incremental weights = ess_fraction * N */
+    double llmax = -INFINITY;
+    for (size_t i = 0; i < N; i++)
+        if (isfinite(prev->ll[i])) llmax = fmax(llmax, prev->ll[i]);
+    double target = c->ess_fraction * (double)N, room = 1.0 - prev->beta, dbeta;
+    if (ess_of(prev->ll, N, room, llmax) >= target) {
+        dbeta = room;
+    } else {
+        double lo = 0.0, hi = room;
+        for (int it = 0; it < 100; it++) {
+            double mid = 0.5 * (lo + hi);
+            if (ess_of(prev->ll, N, mid, llmax) >= target) lo = mid;
+            else hi = mid;
+        }
+        dbeta = lo > 0.0 ? lo : hi;
+    }
+    double beta = prev->beta + dbeta;
+    if (beta > 1.0 - 1e-12) beta = 1.0;
+    double ess = ess_of(prev->ll, N, beta - prev->beta, llmax);
+    /* 2. systematic resampling */
+    double tot = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        wts[i] = isfinite(prev->ll[i]) ? exp((beta - prev->beta) * (prev->ll[i] - llmax)) : 0.0;
+        tot += wts[i];
+    }
+    gsl_rng *rr = calib_stream(c->seed, K_RESAMPLE, t, 0);
+    double u0 = gsl_rng_uniform(rr) / (double)N, cum = wts[0] / tot;
+    gsl_rng_free(rr);
+    for (size_t i = 0, j = 0; i < N; i++) {
+        double ui = u0 + (double)i / (double)N;
+        while (ui > cum && j + 1 < N) cum += wts[++j] / tot;
+        idx[i] = j;
+    }
+    calib_gen *g = calib_new_gen(C);
+    if (g == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    prev = &C->gen[t - 1]; /* new_gen may move the array */
+    for (size_t i = 0; i < N; i++) {
+        memcpy(g->x + i * d, prev->x + idx[i] * d, d * sizeof *g->x);
+        memcpy(g->z + i * d, prev->z + idx[i] * d, d * sizeof *g->z);
+        g->ll[i] = prev->ll[idx[i]];
+        g->seed[i] = prev->seed[idx[i]];
+    }
+    g->beta = beta;
+    g->ess = ess;
+    g->sims = prev->sims;
+    /* 3. proposal: scale adapted to the last acceptance rate, covariance of the particles */
+    double scale = prev->scale;
+    if (t >= 2 && isfinite(prev->acceptance)) scale *= exp(prev->acceptance - 0.25);
+    scale = fmin(fmax(scale, 0.02), 3.0);
+    g->scale = scale;
+    double mean[MAXD] = {0};
+    for (size_t i = 0; i < N; i++)
+        for (size_t k = 0; k < d; k++) mean[k] += g->z[i * d + k] / (double)N;
+    double jitter = 0.0;
+    for (int attempt = 0; attempt < 30; attempt++) {
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b <= a; b++) {
+                double s = 0.0;
+                for (size_t i = 0; i < N; i++)
+                    s += (g->z[i * d + a] - mean[a]) * (g->z[i * d + b] - mean[b]);
+                s /= (double)(N > 1 ? N - 1 : 1);
+                if (a == b) s += jitter;
+                gsl_matrix_set(L, a, b, s);
+                gsl_matrix_set(L, b, a, s);
             }
-            g->seed[i] = many_seed(c->seed, K_SIM, 0, i);
+        gsl_error_handler_t *old = gsl_set_error_handler_off();
+        int bad = gsl_linalg_cholesky_decomp1(L);
+        gsl_set_error_handler(old);
+        if (!bad) break;
+        jitter = jitter > 0 ? jitter * 10 : 1e-8;
+    }
+    /* 4. moves */
+    size_t accepted = 0, proposed = 0;
+    for (int mv = 0; mv < c->moves; mv++) {
+        for (size_t i = 0; i < N; i++) {
+            gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + (size_t)mv, i);
+            double e[MAXD];
+            for (size_t k = 0; k < d; k++) e[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
+            for (size_t k = 0; k < d; k++) {
+                double s = 0.0;
+                for (size_t j = 0; j <= k; j++) s += gsl_matrix_get(L, k, j) * e[j];
+                zp[i * d + k] = g->z[i * d + k] + scale * s;
+                xp[i * d + k] = prior_z_to_x(&c->prior[k], zp[i * d + k]);
+            }
+            sp[i] = mv < c->crn_moves ? g->seed[i] : many_seed(c->seed, K_SIM, t * 256 + (size_t)mv, i);
+            wts[i] = log(gsl_rng_uniform_pos(r)); /* the MH uniform, drawn now so it is fixed */
             gsl_rng_free(r);
         }
-        calib_simulate(C, g->x, g->seed, N, probs, status, msgs, &g->failed);
-        for (size_t i = 0; i < N; i++)
-            g->ll[i] = status[i] ? -INFINITY : tyndau_obs_loglik(&C->obs, probs + i * C->n_out, calib_kappa(C, g->x + i * d));
-        g->beta = 0.0;
-        g->ess = (double)N;
-        g->acceptance = NAN;
-        g->scale = 2.38 / sqrt((double)d);
-        g->sims = N;
-        g->elapsed = now_s() - t0;
-        gen_stats(C, g);
-        if (g->failed == N) {
-            rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "every simulation of the prior sample failed; first: %s", msgs[0]);
-            goto done;
-        }
-        progress_line(C, g, 0);
-        if ((rc = calib_write_partial(C, err)) != TYNDAU_OK) goto done;
-    } else if (C->mc.rank == 0 && !C->quiet) {
-        fprintf(stderr, "calibrate: resuming after generation %zu (beta %.4g, %zu simulations)\n", C->n_gen - 1,
-                C->gen[C->n_gen - 1].beta, C->gen[C->n_gen - 1].sims);
-    }
-    C->status = "running";
-    for (;;) {
-        size_t t = C->n_gen;
-        calib_gen *prev = &C->gen[t - 1];
-        if (prev->beta >= 1.0) {
-            C->status = "complete";
-            break;
-        }
-        if ((int)t > c->max_generations || prev->sims + N * (size_t)c->moves > c->max_simulations) {
-            C->status = "budget_exhausted";
-            if (C->mc.rank == 0)
-                fprintf(stderr, "tyndau: warning: the budget (max_generations %d, max_simulations %zu) ran out at "
-                        "beta %.4g < 1: the particles are NOT the posterior\n", c->max_generations,
-                        c->max_simulations, prev->beta);
-            break;
-        }
-        /* 1. next beta: ESS of the incremental weights = ess_fraction * N */
-        double llmax = -INFINITY;
-        for (size_t i = 0; i < N; i++)
-            if (isfinite(prev->ll[i])) llmax = fmax(llmax, prev->ll[i]);
-        double target = c->ess_fraction * (double)N, room = 1.0 - prev->beta, dbeta;
-        if (ess_of(prev->ll, N, room, llmax) >= target) {
-            dbeta = room;
-        } else {
-            double lo = 0.0, hi = room;
-            for (int it = 0; it < 100; it++) {
-                double mid = 0.5 * (lo + hi);
-                if (ess_of(prev->ll, N, mid, llmax) >= target) lo = mid;
-                else hi = mid;
-            }
-            dbeta = lo > 0.0 ? lo : hi;
-        }
-        double beta = prev->beta + dbeta;
-        if (beta > 1.0 - 1e-12) beta = 1.0;
-        double ess = ess_of(prev->ll, N, beta - prev->beta, llmax);
-        /* 2. systematic resampling */
-        double tot = 0.0;
+        calib_simulate(C, xp, sp, N, probs, status, w->msgs, &g->failed);
+        g->sims += N;
         for (size_t i = 0; i < N; i++) {
-            wts[i] = isfinite(prev->ll[i]) ? exp((beta - prev->beta) * (prev->ll[i] - llmax)) : 0.0;
-            tot += wts[i];
-        }
-        gsl_rng *rr = calib_stream(c->seed, K_RESAMPLE, t, 0);
-        double u0 = gsl_rng_uniform(rr) / (double)N, cum = wts[0] / tot;
-        gsl_rng_free(rr);
-        for (size_t i = 0, j = 0; i < N; i++) {
-            double ui = u0 + (double)i / (double)N;
-            while (ui > cum && j + 1 < N) cum += wts[++j] / tot;
-            idx[i] = j;
-        }
-        calib_gen *g = calib_new_gen(C);
-        if (g == NULL) {
-            rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
-            break;
-        }
-        prev = &C->gen[t - 1]; /* new_gen may move the array */
-        for (size_t i = 0; i < N; i++) {
-            memcpy(g->x + i * d, prev->x + idx[i] * d, d * sizeof *g->x);
-            memcpy(g->z + i * d, prev->z + idx[i] * d, d * sizeof *g->z);
-            g->ll[i] = prev->ll[idx[i]];
-            g->seed[i] = prev->seed[idx[i]];
-        }
-        g->beta = beta;
-        g->ess = ess;
-        g->sims = prev->sims;
-        /* 3. proposal: scale adapted to the last acceptance rate, covariance of the particles */
-        double scale = prev->scale;
-        if (t >= 2 && isfinite(prev->acceptance)) scale *= exp(prev->acceptance - 0.25);
-        scale = fmin(fmax(scale, 0.02), 3.0);
-        g->scale = scale;
-        double mean[MAXD] = {0};
-        for (size_t i = 0; i < N; i++)
-            for (size_t k = 0; k < d; k++) mean[k] += g->z[i * d + k] / (double)N;
-        double jitter = 0.0;
-        for (int attempt = 0; attempt < 30; attempt++) {
-            for (size_t a = 0; a < d; a++)
-                for (size_t b = 0; b <= a; b++) {
-                    double s = 0.0;
-                    for (size_t i = 0; i < N; i++)
-                        s += (g->z[i * d + a] - mean[a]) * (g->z[i * d + b] - mean[b]);
-                    s /= (double)(N > 1 ? N - 1 : 1);
-                    if (a == b) s += jitter;
-                    gsl_matrix_set(L, a, b, s);
-                    gsl_matrix_set(L, b, a, s);
-                }
-            gsl_error_handler_t *old = gsl_set_error_handler_off();
-            int bad = gsl_linalg_cholesky_decomp1(L);
-            gsl_set_error_handler(old);
-            if (!bad) break;
-            jitter = jitter > 0 ? jitter * 10 : 1e-8;
-        }
-        /* 4. moves */
-        size_t accepted = 0, proposed = 0;
-        for (int mv = 0; mv < c->moves; mv++) {
-            for (size_t i = 0; i < N; i++) {
-                gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + (size_t)mv, i);
-                double e[MAXD];
-                for (size_t k = 0; k < d; k++) e[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
-                for (size_t k = 0; k < d; k++) {
-                    double s = 0.0;
-                    for (size_t j = 0; j <= k; j++) s += gsl_matrix_get(L, k, j) * e[j];
-                    zp[i * d + k] = g->z[i * d + k] + scale * s;
-                    xp[i * d + k] = prior_z_to_x(&c->prior[k], zp[i * d + k]);
-                }
-                sp[i] = mv < c->crn_moves ? g->seed[i] : many_seed(c->seed, K_SIM, t * 256 + (size_t)mv, i);
-                wts[i] = log(gsl_rng_uniform_pos(r)); /* the MH uniform, drawn now so it is fixed */
-                gsl_rng_free(r);
-            }
-            calib_simulate(C, xp, sp, N, probs, status, msgs, &g->failed);
-            g->sims += N;
-            for (size_t i = 0; i < N; i++) {
-                double llp = status[i] ? -INFINITY
-                                       : tyndau_obs_loglik(&C->obs, probs + i * C->n_out, calib_kappa(C, xp + i * d));
-                double lr = 0.0;
-                for (size_t k = 0; k < d; k++)
-                    lr += prior_log_density_z(&c->prior[k], zp[i * d + k]) - prior_log_density_z(&c->prior[k], g->z[i * d + k]);
-                double la = isfinite(llp) ? (isfinite(g->ll[i]) ? beta * (llp - g->ll[i]) : INFINITY) + lr : -INFINITY;
-                proposed++;
-                if (wts[i] < la) {
-                    memcpy(g->z + i * d, zp + i * d, d * sizeof *zp);
-                    memcpy(g->x + i * d, xp + i * d, d * sizeof *xp);
-                    g->ll[i] = llp;
-                    g->seed[i] = sp[i];
-                    accepted++;
-                }
+            double llp = status[i] ? -INFINITY
+                                   : tyndau_obs_loglik(&C->obs, probs + i * C->n_out, calib_kappa(C, xp + i * d));
+            double lr = 0.0;
+            for (size_t k = 0; k < d; k++)
+                lr += prior_log_density_z(&c->prior[k], zp[i * d + k]) - prior_log_density_z(&c->prior[k], g->z[i * d + k]);
+            double la = isfinite(llp) ? (isfinite(g->ll[i]) ? beta * (llp - g->ll[i]) : INFINITY) + lr : -INFINITY;
+            proposed++;
+            if (wts[i] < la) {
+                memcpy(g->z + i * d, zp + i * d, d * sizeof *zp);
+                memcpy(g->x + i * d, xp + i * d, d * sizeof *xp);
+                g->ll[i] = llp;
+                g->seed[i] = sp[i];
+                accepted++;
             }
         }
-        g->acceptance = (double)accepted / (double)proposed;
-        g->elapsed = prev->elapsed + (now_s() - t0);
-        t0 = now_s();
-        gen_stats(C, g);
-        progress_line(C, g, t);
-        if (g->beta >= 1.0) C->status = "complete";
-        if ((rc = calib_write_partial(C, err)) != TYNDAU_OK) break;
     }
-done:
-    free(probs), free(status), free(msgs), free(xp), free(zp), free(sp), free(idx), free(wts);
-    gsl_matrix_free(L);
-    return rc;
+    g->acceptance = (double)accepted / (double)proposed;
+    g->elapsed = prev->elapsed + (now_s() - w->t0);
+    w->t0 = now_s();
+    gen_stats(C, g);
+    progress_line(C, g, t);
+    if (g->beta >= 1.0) C->status = "complete";
+    return TYNDAU_OK;
 }
