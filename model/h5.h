@@ -44,8 +44,9 @@
 
 /* Datasets up to this many elements stay contiguous: filters would only add overhead. */
 #define TYNDAU_H5_SMALL 16
-#define TYNDAU_H5_MAX_RANK 3
+#define TYNDAU_H5_MAX_RANK 4
 #define TYNDAU_H5_MAX_CODES 24
+#define TYNDAU_H5_MAX_SCALES 64
 
 typedef enum {
     TYNDAU_H5_READ,            /* an existing file, read only */
@@ -74,15 +75,25 @@ typedef struct {
     tyndau_status st;  /* first failure; once set, calls only release what they hold */
     hid_t file;
     hid_t str;         /* variable-length UTF-8 string type */
+    hid_t scalar;      /* a scalar dataspace, for attributes */
+    int fresh;         /* the file was created empty by this handle: no attribute is replaced */
     H5E_auto2_t quiet_fn; /* HDF5's error printing, restored at close */
     void *quiet_data;
     int quiet_saved;
+    size_t n_scales; /* dimension scales kept open while their group is: found again at once */
+    struct {
+        hid_t loc, ds;
+        char axis[64];
+    } scales[TYNDAU_H5_MAX_SCALES];
     size_t n_codes;
     struct {
         const char *axis, *attr, *text; /* text: comma-joined names, caller-owned */
         int labels;                     /* 1: the axis's coordinate values */
     } codes[TYNDAU_H5_MAX_CODES];
 } tyndau_h5;
+
+/* A handle not opened yet, safe to close. */
+#define TYNDAU_H5_CLOSED {.file = -1, .str = -1, .scalar = -1}
 
 /* A dataset; designated initialisers leave unused fields zero. */
 typedef struct {
@@ -110,6 +121,10 @@ tyndau_status tyndau_h5_open_copy(tyndau_h5 *h, const char *path, const char *fr
 /* Close; TYNDAU_H5_CREATE: rename onto the path if every call succeeded, else remove.  Returns
  * h->st.  Safe after a failed open. */
 tyndau_status tyndau_h5_close(tyndau_h5 *h);
+/* Record the failure of an HDF5 call of the caller's own (rc < 0) on `object` (and its
+ * attribute `attr`, or NULL) with HDF5's reason, as every call of the layer does; nonzero when
+ * rc failed.  Call it right after the call: the next one clears HDF5's error stack. */
+int tyndau_h5_check(tyndau_h5 *h, int64_t rc, const char *object, const char *attr);
 /* Record a failure of the caller's own (out of memory, a bad value) in the sticky status. */
 tyndau_status tyndau_h5_fail(tyndau_h5 *h, tyndau_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -118,7 +133,8 @@ tyndau_status tyndau_h5_fail(tyndau_h5 *h, tyndau_status st, const char *fmt, ..
 
 /* Create group `name` under loc with its description: -1 on failure (then h->st is set). */
 hid_t tyndau_h5_group(tyndau_h5 *h, hid_t loc, const char *name, const char *description);
-/* Close a group or dataset handle (ignores -1). */
+/* Close a group or dataset handle (ignores -1); close groups written into with it (their
+ * dimension scales are kept open until then). */
 void tyndau_h5_close_obj(tyndau_h5 *h, hid_t obj);
 
 /* Scalar attributes of obj (replacing one of the same name). */

@@ -64,6 +64,8 @@ typedef struct {
     /* the files the scenario inherits from (outermost first) and their texts */
     const char *const *base_sources, *const *base_texts;
     size_t n_bases;
+    const char *mpi_version;     /* the MPI library the program is built with (NULL: none) */
+    const char *scenario_joined; /* the inherited texts, then scenario_text (NULL: scenario_text) */
 } tyndau_meta;
 
 tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const tyndau_meta *meta,

@@ -19,6 +19,7 @@
 #include "anchors.h"
 #include "cli.h"
 #include "commands.h"
+#include "engine/many.h"
 #include "output.h"
 #include "scenario.h"
 #include "tyndau.h"
@@ -212,7 +213,8 @@ static int cmd_run(int argc, char **argv, const char *command_line)
                         (const char *const *)sc.overrides, sc.n_overrides,
                         targets_path ? targets_path : CLI_EMBEDDED_TARGETS, n_threads,
                         tyndau_build_commit, tyndau_build_cflags,
-                        (const char *const *)sc.base_sources, (const char *const *)sc.base_texts, sc.n_bases};
+                        (const char *const *)sc.base_sources, (const char *const *)sc.base_texts, sc.n_bases,
+                        many_mpi_version(), sc.joined};
     if (tyndau_model_write(m, output, &meta, &err) != TYNDAU_OK) {
         rc = cli_fail(&err);
         goto done;

@@ -246,7 +246,7 @@ static tyndau_status wrap_job(size_t k, double *out, tyndau_error *err, void *us
 static int complete_already(const batch_spec *s)
 {
     tyndau_error e;
-    tyndau_h5 h = {.file = -1, .str = -1};
+    tyndau_h5 h = TYNDAU_H5_CLOSED;
     int done = 0;
     if (access(s->out, R_OK) == 0 && tyndau_h5_open(&h, s->out, TYNDAU_H5_READ, &e) == TYNDAU_OK) {
         char want[64], *fp = tyndau_h5_read_attr_str(&h, h.file, "fingerprint");
@@ -399,7 +399,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
         if (tyndau_h5_open(&c, part, TYNDAU_H5_CREATE_IN_PLACE, err) == TYNDAU_OK) create_layout(&c, s, 1);
         rc = tyndau_h5_close(&c);
     }
-    tyndau_h5 h = {.file = -1, .str = -1};
+    tyndau_h5 h = TYNDAU_H5_CLOSED;
     if (rc == TYNDAU_OK) rc = tyndau_h5_open(&h, part, TYNDAU_H5_RDWR, err);
     /* the jobs to run: this shard's, not done */
     size_t n_todo = 0;
