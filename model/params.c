@@ -13,8 +13,9 @@
 #include <string.h>
 
 const tyndau_param_info tyndau_param_table[] = {
-#define TYNDAU_PARAM(name, type, def, lo, hi, unit, cat, desc, src) \
-    {#name, TYNDAU_PT_##type, offsetof(tyndau_params, name), (double)(def), (double)(lo), (double)(hi), unit, cat, desc, src},
+#define TYNDAU_PARAM(name, type, def, lo, hi, unit, cat, dated, desc, src) \
+    {#name, TYNDAU_PT_##type, offsetof(tyndau_params, name), (double)(def), (double)(lo), (double)(hi), unit, cat, \
+     TYNDAU_##dated, desc, src},
 #include "params.def"
 #undef TYNDAU_PARAM
 };
@@ -202,23 +203,7 @@ void tyndau_params_put(tyndau_params *p, size_t i, double v)
         *int_field(p, i) = (int)lround(v);
 }
 
-int tyndau_params_dated(size_t i)
-{
-    const tyndau_param_info *in = &tyndau_param_table[i];
-    static const char *const fixed_cat[] = {"schedule", "population", "digital", "ties"};
-    for (size_t k = 0; k < sizeof fixed_cat / sizeof *fixed_cat; k++)
-        if (strcmp(in->category, fixed_cat[k]) == 0) return 0;
-    /* problems arrive at rates drawn into each citizen's next event: only what happens to
-       an unresolved problem is read as the model runs */
-    if (strcmp(in->category, "problems") == 0) return strncmp(in->name, "problem_persist", 15) == 0;
-    /* drawn at creation */
-    static const char *const fixed[] = {"handlers_per_office_max", "init_aware_full", "prior_evidence",
-                                        "prior_evidence_61plus", "prior_disengaged", "prior_trust_central",
-                                        "prior_trust_local", "reception_scale", "reception_social"};
-    for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
-        if (strcmp(in->name, fixed[k]) == 0) return 0;
-    return 1;
-}
+int tyndau_params_dated(size_t i) { return tyndau_param_table[i].dated == TYNDAU_DATED; }
 
 static tyndau_status not_dated(size_t param, tyndau_error *err)
 {
@@ -350,7 +335,9 @@ void tyndau_params_markdown(FILE *out)
           "A source of \"assumption\" marks a candidate for calibration or sweeps. Dates are\n"
           "YYYY-MM-DD. Observed survey figures: Kurmanov, Selteyev & Almaganbetov (2024), *Central\n"
           "Asian Survey* 43(2), 235-256, doi:10.1080/02634937.2023.2268652; other sources are listed\n"
-          "in `docs/ODD.md`.\n",
+          "in `docs/ODD.md`.  \"On a date\": whether a scenario may change the parameter in a\n"
+          "`[from YYYY-MM-DD]` section (it is read as the model runs) or not (it is fixed when the\n"
+          "citizens, their ties and the offices are created).\n",
           out);
     const char *cat = "";
     tyndau_params defaults;
@@ -359,8 +346,8 @@ void tyndau_params_markdown(FILE *out)
         const tyndau_param_info *in = &tyndau_param_table[i];
         if (strcmp(cat, in->category) != 0) {
             cat = in->category;
-            fprintf(out, "\n## %s\n\n| name | type | default | min | max | unit | description | source |\n"
-                         "|---|---|---|---|---|---|---|---|\n", cat);
+            fprintf(out, "\n## %s\n\n| name | type | default | min | max | unit | on a date | description | "
+                         "source |\n|---|---|---|---|---|---|---|---|---|\n", cat);
         }
         char def[40], lo[32], hi[32];
         tyndau_params_format(&defaults, i, def, sizeof def);
@@ -368,7 +355,7 @@ void tyndau_params_markdown(FILE *out)
         format_bound(in, in->max, hi, sizeof hi);
         fprintf(out, "| `%s` | %s | %s | %s | %s | ", in->name, type_names[in->type], def, lo, hi);
         md_cell(out, in->unit);
-        fputs(" | ", out);
+        fputs(in->dated == TYNDAU_DATED ? " | may change | " : " | fixed | ", out);
         md_cell(out, in->description);
         fputs(" | ", out);
         md_cell(out, in->source);

@@ -42,7 +42,7 @@ typedef struct {
 #define TYNDAU_MAX_CHANGES 64
 
 typedef struct {
-#define TYNDAU_PARAM(name, type, def, lo, hi, unit, cat, desc, src) TYNDAU_CTYPE_##type name;
+#define TYNDAU_PARAM(name, type, def, lo, hi, unit, cat, dated, desc, src) TYNDAU_CTYPE_##type name;
 #include "params.def"
 #undef TYNDAU_PARAM
     /* The fields above hold the values on start_date.  Dated changes, sorted by date
@@ -52,12 +52,18 @@ typedef struct {
     tyndau_change changes[TYNDAU_MAX_CHANGES];
 } tyndau_params;
 
+/* The column `dated` of params.def: whether a parameter may change on a date. */
+#define TYNDAU_DATED 1
+#define TYNDAU_FIXED 0
+
 typedef struct {
     const char *name;
     tyndau_param_type type;
     size_t offset; /* into tyndau_params */
     double def, min, max;
-    const char *unit, *category, *description, *source;
+    const char *unit, *category;
+    int dated; /* TYNDAU_DATED: read as the model runs, so it may change on a date */
+    const char *description, *source;
 } tyndau_param_info;
 
 extern const tyndau_param_info tyndau_param_table[];
@@ -84,10 +90,9 @@ double tyndau_params_get(const tyndau_params *p, size_t i);
 /* Store v (a double; rounded for integers and dates) into entry i. */
 void tyndau_params_put(tyndau_params *p, size_t i, double v);
 
-/* 1 if parameter i may change on a date during a run: it is read while the model
- * runs.  0 for what is fixed when the citizens, their ties and the offices are
- * created (schedule dates, population, digital access, ties, problem arrival,
- * prior beliefs, the number of bureaucrats drawn). */
+/* 1 if parameter i may change on a date during a run: the column `dated` of
+ * params.def (DATED: it is read while the model runs; FIXED: it is used when the
+ * citizens, their ties and the offices are created). */
 int tyndau_params_dated(size_t i);
 
 /* Add a dated change, keeping the list sorted by date (after changes of the same
