@@ -14,6 +14,7 @@ Survey figures: Kurmanov, Selteyev & Almaganbetov (2024), Central Asian Survey 4
 235-256, doi:10.1080/02634937.2023.2268652.  Exit status 2 for a missing or wrong file.
 """
 import argparse
+import os
 import sys
 
 import h5py
@@ -21,14 +22,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tyndau_h5  # noqa: E402
 import numpy as np  # noqa: E402
 
 CITE = ("Survey: Kurmanov, Selteyev & Almaganbetov (2024), Central Asian Survey 43(2), "
         "doi:10.1080/02634937.2023.2268652")
 
 
-def text(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
+text = tyndau_h5.text
 
 
 def load(path):
@@ -37,9 +40,10 @@ def load(path):
     except OSError as e:
         print("calib_plots.py: %s: cannot open as HDF5: %s" % (path, e), file=sys.stderr)
         sys.exit(2)
-    if text(f.attrs.get("schema", "")) != "tyndau-calibration":
-        print("calib_plots.py: %s: not a tyndau calibration file (schema %r)"
-              % (path, text(f.attrs.get("schema", ""))), file=sys.stderr)
+    try:
+        tyndau_h5.check(f, path, ("tyndau-calibration",))
+    except tyndau_h5.SchemaError as e:
+        print("calib_plots.py: %s" % e, file=sys.stderr)
         sys.exit(2)
     if "posterior" not in f:
         print("calib_plots.py: %s: no /posterior (an unfinished calibration?)" % path, file=sys.stderr)

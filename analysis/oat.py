@@ -70,7 +70,12 @@ def parameters(tyndau, scenario, tmpdir):
     if p.returncode != 0:
         die("cannot run the scenario: " + p.stderr.strip().splitlines()[-1])
     import h5py
+    import tyndau_h5
     with h5py.File(out, "r") as f:
+        try:
+            tyndau_h5.check(f, out, ("tyndau-run",))
+        except tyndau_h5.SchemaError as e:
+            die(str(e))
         t = f["/parameters/table"][:]
     os.unlink(out)
     dec = lambda x: x.decode() if isinstance(x, bytes) else x

@@ -52,6 +52,7 @@ except ImportError:  # pragma: no cover - depends on the interpreter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import survey_fit  # noqa: E402
+import tyndau_h5  # noqa: E402
 
 CITATION = ("Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': exploring "
             "citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian Survey "
@@ -75,10 +76,7 @@ class InputError(Exception):
     """A problem with the input the user can fix (exit code 2)."""
 
 
-def text(v):
-    if isinstance(v, np.ndarray):
-        v = v.item() if v.size == 1 else v.tolist()
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+text = tyndau_h5.text
 
 
 def codes(ds, name):
@@ -547,7 +545,7 @@ MD_MEASURES = [("voice_rate:total:all", "voice rate", 100), ("resolution_rate:to
 def scenarios_markdown(path):
     """The results table of docs/scenarios.md from a comparison file, on stdout."""
     with h5py.File(path, "r") as f:
-        if text(f.attrs.get("schema", "")) != "tyndau-compare" or "summary" not in f:
+        if tyndau_h5.schema(f)[0] != "tyndau-compare" or "summary" not in f:
             raise InputError("%s: not a finished tyndau comparison" % path)
         names = [text(n) for n in f["scenarios/name"][:]]
         s = f["summary"]
@@ -599,7 +597,11 @@ def main(argv=None):
             except OSError as e:
                 raise InputError("%s: cannot read as HDF5 (%s)" % (path, e)) from None
             with f:
-                schema = text(f.attrs.get("schema_name", f.attrs.get("schema", "")))
+                try:
+                    schema = tyndau_h5.check(f, path, ("tyndau-run", "tyndau-compare", "tyndau-calibration",
+                                                       "tyndau-sensitivity"))
+                except tyndau_h5.SchemaError as e:
+                    raise InputError(str(e)) from None
                 try:
                     if schema == "tyndau-run":
                         run_sections(rep, f, path)
@@ -609,11 +611,8 @@ def main(argv=None):
                         compare_sections(rep, f, path)
                     elif schema == "tyndau-calibration":
                         calibration_sections(rep, f, path)
-                    elif schema == "tyndau-sensitivity":
-                        sensitivity_sections(rep, f, path)
                     else:
-                        raise InputError("%s: not a tyndau run, comparison, calibration or sensitivity file "
-                                         "(schema %r)" % (path, schema))
+                        sensitivity_sections(rep, f, path)
                 except KeyError as e:
                     raise InputError("%s: missing %s" % (path, e)) from None
             sys.stdout.flush()

@@ -47,6 +47,9 @@ except ImportError:  # pragma: no cover - depends on the interpreter
     sys.stderr.write("survey_fit: h5py is not available; run with /usr/bin/python3\n")
     sys.exit(2)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tyndau_h5  # noqa: E402
+
 CITATION = ("Observed: Kurmanov, Selteyev & Almaganbetov (2024), Central Asian Survey 43(2), "
             "235\u2013256, doi:10.1080/02634937.2023.2268652")
 
@@ -85,13 +88,7 @@ class InputError(Exception):
 
 # --------------------------------------------------------------------------- reading
 
-def _text(value):
-    """An HDF5 string (bytes, str or a 1-element array) as str."""
-    if isinstance(value, np.ndarray):
-        value = value.item() if value.size == 1 else value.tolist()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
+_text = tyndau_h5.text  # an HDF5 string (bytes, str or a 1-element array) as str
 
 
 def read_survey(path):
@@ -103,6 +100,10 @@ def read_survey(path):
     except OSError as e:
         raise InputError(f"{path}: cannot read as HDF5 ({e})") from None
     with f:
+        try:
+            tyndau_h5.check(f, path, ("tyndau-run",))
+        except tyndau_h5.SchemaError as e:
+            raise InputError(str(e)) from None
         root_attrs = {k: f.attrs[k] for k in f.attrs}
         if "survey" not in f or not isinstance(f["survey"], h5py.Group):
             raise InputError(f"{path}: no /survey group (was it written by 'tyndau run'?)")

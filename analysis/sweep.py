@@ -29,21 +29,25 @@ Exit status 2 for a file that is neither.
 """
 import argparse
 import csv
+import os
 import sys
 import warnings
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tyndau_h5  # noqa: E402
 
-def _text(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
+
+_text = tyndau_h5.text
 
 
 def _schema(path):
+    """The schema of the file at path, checked (SchemaError), or None when it is not HDF5."""
     try:
         with h5py.File(path, "r") as f:
-            return _text(f.attrs.get("schema", ""))
+            return tyndau_h5.check(f, path, ("tyndau-sweep", "tyndau-sensitivity"))
     except OSError:
         return None
 
@@ -51,8 +55,10 @@ def _schema(path):
 def read_sweep(path):
     """The whole sweep file as numpy arrays (runs x outputs in memory: for analysis, not for the writer)."""
     with h5py.File(path, "r") as f:
-        if _text(f.attrs.get("schema", "")) != "tyndau-sweep":
-            raise ValueError("%s: not a tyndau sweep file" % path)
+        try:
+            tyndau_h5.check(f, path, ("tyndau-sweep",))
+        except tyndau_h5.SchemaError as e:
+            raise ValueError(str(e)) from None
         R = int(f.attrs["replicates"])
         y = f["runs/y"][:]
         jobs = np.arange(y.shape[0])
@@ -128,8 +134,10 @@ def to_salib(s, output):
 def read_sensitivity(path):
     """Every dataset of a sensitivity file (first, first_lo, first_hi, first_conf, ... as present)."""
     with h5py.File(path, "r") as f:
-        if _text(f.attrs.get("schema", "")) != "tyndau-sensitivity":
-            raise ValueError("%s: not a tyndau sensitivity file" % path)
+        try:
+            tyndau_h5.check(f, path, ("tyndau-sensitivity",))
+        except tyndau_h5.SchemaError as e:
+            raise ValueError(str(e)) from None
         out = {"parameter": [_text(n) for n in f["parameter"][:]],
                "output": [_text(n) for n in f["output"][:]],
                "noise_share": f["noise_share"][:],
@@ -174,7 +182,11 @@ def main():
     ap.add_argument("--csv", help="write the runs as CSV (sweep files)")
     ap.add_argument("--plot", help="write a PNG of the indices (sensitivity files)")
     a = ap.parse_args()
-    schema = _schema(a.file)
+    try:
+        schema = _schema(a.file)
+    except tyndau_h5.SchemaError as e:
+        print("sweep.py: %s" % e, file=sys.stderr)
+        sys.exit(2)
     if schema == "tyndau-sweep":
         s = read_sweep(a.file)
         st = s["status"]

@@ -42,8 +42,10 @@ text = h5py.string_dtype("utf-8")
 names = ["question", "base", "group_type", "group", "response", "sample"]
 
 
-def write(path, rows, drop=None, survey=True):
+def write(path, rows, drop=None, survey=True, version="1.2"):
     with h5py.File(path, "w") as f:
+        f.attrs["schema_name"] = "tyndau-run"
+        f.attrs["schema_version"] = version
         f.attrs["program_version"] = "0.0-test"
         f.attrs["git_commit"] = "deadbeefcafe0123"
         f.attrs["seed"] = np.int64(42)
@@ -70,6 +72,7 @@ def write(path, rows, drop=None, survey=True):
 write(f"{d}/good.h5", rows)
 write(f"{d}/nosurvey.h5", rows, survey=False)
 write(f"{d}/nodataset.h5", rows, drop="hi95")
+write(f"{d}/major2.h5", rows, version="2.0")
 write(f"{d}/unpublished.h5",
       [r[:7] + (nan, nan, nan, -1) for r in rows])
 EOF
@@ -135,6 +138,14 @@ if [ "$rc" -eq 2 ] && [ ! -e "$TMP/unpublished.png" ] && grep -q "no published c
     pass "no published cells: exit 2"
 else
     fail "no published cells (rc=$rc): $(cat "$TMP/err")"
+fi
+
+# 6b. A major version these scripts do not know is refused, with the versions they read.
+run "$TMP/major2.h5" -o "$TMP/major2.png"
+if [ "$rc" -eq 2 ] && [ ! -e "$TMP/major2.png" ] && grep -q "schema version 2.0 is not supported (these scripts read 1.x)" "$TMP/err"; then
+    pass "unknown major version: exit 2, refused"
+else
+    fail "unknown major version (rc=$rc): $(cat "$TMP/err")"
 fi
 
 # 7. No temporary files are left beside the outputs.
