@@ -140,7 +140,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_BASE) -Isrc $(CFLAGS_BASE) $< $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a $(LIBS) -o $@
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a
+$(BUILD)/tests/%: tests/%.c tests/tmpdir.h $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_BASE) -Isrc $(CFLAGS_BASE) $< $(BUILD)/libtyndau_cli.a $(BUILD)/libtyndau.a $(LIBS) -lcmocka -o $@
 

@@ -55,10 +55,7 @@ def _schema(path):
 def read_sweep(path):
     """The whole sweep file as numpy arrays (runs x outputs in memory: for analysis, not for the writer)."""
     with h5py.File(path, "r") as f:
-        try:
-            tyndau_h5.check(f, path, ("tyndau-sweep",))
-        except tyndau_h5.SchemaError as e:
-            raise ValueError(str(e)) from None
+        tyndau_h5.check(f, path, ("tyndau-sweep",))
         R = int(f.attrs["replicates"])
         y = f["runs/y"][:]
         jobs = np.arange(y.shape[0])
@@ -134,10 +131,7 @@ def to_salib(s, output):
 def read_sensitivity(path):
     """Every dataset of a sensitivity file (first, first_lo, first_hi, first_conf, ... as present)."""
     with h5py.File(path, "r") as f:
-        try:
-            tyndau_h5.check(f, path, ("tyndau-sensitivity",))
-        except tyndau_h5.SchemaError as e:
-            raise ValueError(str(e)) from None
+        tyndau_h5.check(f, path, ("tyndau-sensitivity",))
         out = {"parameter": [_text(n) for n in f["parameter"][:]],
                "output": [_text(n) for n in f["output"][:]],
                "noise_share": f["noise_share"][:],

@@ -24,8 +24,9 @@ KIND = {
 }
 
 
-class SchemaError(Exception):
-    """A file of another schema, or of a major version of it these scripts do not know."""
+class SchemaError(ValueError):
+    """A file of another schema, or of a major version of it these scripts do not know (a
+    ValueError, as the readers' other complaints about a file)."""
 
 
 def text(v):

@@ -227,9 +227,23 @@ tyndau_status tyndau_h5_open_copy(tyndau_h5 *h, const char *path, const char *fr
     return h->st;
 }
 
+/* Close the dimension scales kept open for loc (every one when loc is -1): they are the
+ * handle's, cached by h5data.c for the datasets that follow. */
+static void forget_scales(tyndau_h5 *h, hid_t loc)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < h->n_scales; k++) {
+        if (loc < 0 || h->scales[k].loc == loc)
+            tyndau_h5_check(h, H5Dclose(h->scales[k].ds), "a dimension scale", NULL);
+        else
+            h->scales[kept++] = h->scales[k];
+    }
+    h->n_scales = kept;
+}
+
 tyndau_status tyndau_h5_close(tyndau_h5 *h)
 {
-    tyndau_h5_forget_scales(h, -1);
+    forget_scales(h, -1);
     if (h->str >= 0) tyndau_h5_check(h, H5Tclose(h->str), "the string type", NULL);
     if (h->scalar >= 0) tyndau_h5_check(h, H5Sclose(h->scalar), "a dataspace", NULL);
     if (h->file >= 0) tyndau_h5_check(h, H5Fclose(h->file), "the file", NULL);
@@ -269,7 +283,7 @@ hid_t tyndau_h5_group(tyndau_h5 *h, hid_t loc, const char *name, const char *des
 void tyndau_h5_close_obj(tyndau_h5 *h, hid_t obj)
 {
     if (obj < 0) return;
-    tyndau_h5_forget_scales(h, obj);
+    forget_scales(h, obj);
     H5I_type_t t = H5Iget_type(obj);
     herr_t rc = t == H5I_GROUP ? H5Gclose(obj) : t == H5I_DATASET ? H5Dclose(obj) : H5Oclose(obj);
     tyndau_h5_check(h, rc, "an object", NULL);

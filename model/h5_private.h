@@ -24,7 +24,5 @@ void tyndau_h5_where(hid_t loc, const char *name, char *buf, size_t len);
 /* Memory and file type of a kind; *owned is a type to close afterwards (or -1). */
 void tyndau_h5_types(tyndau_h5 *h, tyndau_h5_kind k, hid_t compound, size_t len, hid_t *mem, hid_t *file,
                      hid_t *owned);
-/* Close the dimension scales kept open for loc (every one when loc is -1). */
-void tyndau_h5_forget_scales(tyndau_h5 *h, hid_t loc);
 
 #endif

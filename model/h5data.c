@@ -19,19 +19,6 @@
 /* netCDF-4's mark of a dimension that has no coordinate variable (netCDF-C writes its size after it) */
 #define NOT_A_VARIABLE "This is a netCDF dimension but not a netCDF variable."
 
-/* Close the cached scales of loc (every one when loc is -1). */
-void tyndau_h5_forget_scales(tyndau_h5 *h, hid_t loc)
-{
-    size_t kept = 0;
-    for (size_t k = 0; k < h->n_scales; k++) {
-        if (loc < 0 || h->scales[k].loc == loc)
-            tyndau_h5_check(h, H5Dclose(h->scales[k].ds), "a dimension scale", NULL);
-        else
-            h->scales[kept++] = h->scales[k];
-    }
-    h->n_scales = kept;
-}
-
 /* Keep the scale ds of axis in loc open for the next dataset; 0 if there is no room (then the
  * caller closes it). */
 static int remember_scale(tyndau_h5 *h, hid_t loc, const char *axis, hid_t ds)

@@ -22,11 +22,6 @@
 #include "h5.h"
 #include "internal.h"
 
-#define CITATION                                                                                  \
-    "Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': exploring "        \
-    "citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian Survey "     \
-    "43(2), 235-256. doi:10.1080/02634937.2023.2268652"
-
 enum { AX_GROUP, AX_GROUP_TYPE, AX_DOMAIN, AX_CHANNEL, AX_OUTCOME, AX_STATE, AX_LEVEL, AX_BELIEF, AX_REGION,
        AX_DECISION, N_AX };
 static const char *const axis_names[N_AX] = {"group", "group_type", "domain", "channel", "outcome",
@@ -671,7 +666,7 @@ static void write_survey(tyndau_h5 *w, hid_t file, const tyndau_model *m)
     tyndau_h5_attr_int(w, g, "n_published", n_pub);
     tyndau_h5_attr_int(w, g, "n_inside_population", n_in_pop);
     tyndau_h5_attr_int(w, g, "n_inside_quota", n_in_quota);
-    tyndau_h5_attr_str(w, g, "citation", CITATION);
+    tyndau_h5_attr_str(w, g, "citation", TYNDAU_SURVEY_CITATION);
     free(s);
     free(v);
     free(inside);

@@ -23,6 +23,12 @@
 
 #include "error.h"
 
+/* The published survey the figures come from, as every file that uses them cites it. */
+#define TYNDAU_SURVEY_CITATION                                                                   \
+    "Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': exploring "        \
+    "citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian Survey "     \
+    "43(2), 235-256. doi:10.1080/02634937.2023.2268652"
+
 typedef struct {
     char question[64], base[32], group_type[16], group[24], response[48];
     double percent;  /* as published in the file */

@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "engine/batch.h"
 #include "engine/many.h"
 #include "h5.h"
+#include "tmpdir.h"
 
 #define N_JOBS 10
 #define N_OUT 2
@@ -37,8 +37,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tyndau-batch-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(tmpdir_make(f->dir, sizeof f->dir, "tyndau-batch"), 0);
     snprintf(f->out, sizeof f->out, "%s/out.h5", f->dir);
     tyndau_error err;
     int argc = 1;
@@ -51,13 +50,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    char p[400];
-    while (d && (e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name), unlink(p);
-    if (d) closedir(d);
-    rmdir(f->dir);
+    tmpdir_remove(f->dir);
     many_finalize(&f->mc);
     free(f);
     return 0;
@@ -95,16 +88,6 @@ static void read_runs(const char *path, double y[N_JOBS * N_OUT], int st[N_JOBS]
     tyndau_h5_read(&h, h.file, "/runs/y", TYNDAU_H5_F64, N_JOBS * N_OUT, y);
     tyndau_h5_read(&h, h.file, "/runs/status", TYNDAU_H5_I32, N_JOBS, st);
     if (tyndau_h5_close(&h) != TYNDAU_OK) fail_msg("%s", err.msg);
-}
-
-static int count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)) != NULL) n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
 }
 
 static void test_seeds(void **state)
@@ -145,7 +128,7 @@ static void test_run_and_failures(void **state)
     H5Gclose(g);
     assert_string_equal(msg, "job 7 is bad");
     assert_int_equal(tyndau_h5_close(&h), TYNDAU_OK);
-    assert_int_equal(count_files(f->dir), 1); /* the part files are gone */
+    assert_int_equal(tmpdir_count(f->dir), 1); /* the part files are gone */
 }
 
 /* A run killed after some jobs leaves its part file (here: made from a complete output, rows 4..
@@ -193,7 +176,7 @@ static void test_resume(void **state)
     assert_non_null(strstr(err.msg, "is not a part of this test (different input files)"));
     s.resume = 0; /* without --resume the stale part goes and the run starts afresh */
     assert_int_equal(batch_execute(&f->mc, &s, &err), TYNDAU_OK);
-    assert_int_equal(count_files(f->dir), 1);
+    assert_int_equal(tmpdir_count(f->dir), 1);
 }
 
 /* Shards run only their jobs; extra jobs live in their own group; merging refuses overlaps. */

@@ -9,7 +9,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <hdf5_hl.h>
 
 #include "h5.h"
+#include "tmpdir.h"
 
 typedef struct {
     char dir[64], path[128];
@@ -29,8 +29,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tyndau-h5-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(tmpdir_make(f->dir, sizeof f->dir, "tyndau-h5"), 0);
     snprintf(f->path, sizeof f->path, "%s/f.h5", f->dir);
     *state = f;
     return 0;
@@ -39,25 +38,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    char p[400];
-    while (d && (e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name), unlink(p);
-    if (d) closedir(d);
-    rmdir(f->dir);
+    tmpdir_remove(f->dir);
     free(f);
     return 0;
-}
-
-static int entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)) != NULL) n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
 }
 
 static const char *const names[3] = {"alpha", "beta", "gamma"};
@@ -228,11 +211,11 @@ static void test_atomic(void **state)
     tyndau_error err;
     tyndau_h5 h;
     assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_CREATE, &err), TYNDAU_OK);
-    assert_int_equal(entries(f->dir), 2); /* the old file and the temporary */
+    assert_int_equal(tmpdir_count(f->dir), 2); /* the old file and the temporary */
     tyndau_h5_vector(&h, h.file, "x", TYNDAU_H5_I32, 2, (int[]){1, 2}, "x,y", "x", "none");
     assert_int_equal(tyndau_h5_close(&h), TYNDAU_EINTERNAL);
     assert_non_null(strstr(err.msg, "does not name"));
-    assert_int_equal(entries(f->dir), 1);
+    assert_int_equal(tmpdir_count(f->dir), 1);
     hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT); /* the old one, whole */
     assert_true(file >= 0 && H5Lexists(file, "series", H5P_DEFAULT) > 0);
     H5Fclose(file);
@@ -250,7 +233,7 @@ static void test_atomic(void **state)
     assert_int_equal(tyndau_h5_open(&h, path, TYNDAU_H5_READ, &err), TYNDAU_EINPUT);
     assert_non_null(strstr(err.msg, "cannot read: No such file or directory"));
     tyndau_h5_close(&h);
-    assert_int_equal(entries(f->dir), 1);
+    assert_int_equal(tmpdir_count(f->dir), 1);
 }
 
 int main(void)

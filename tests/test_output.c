@@ -28,6 +28,7 @@
 #include "anchors.h"
 #include "internal.h"
 #include "output.h"
+#include "tmpdir.h"
 
 #define SCHEMA_DOC "docs/output_schema.md"
 #define G TYNDAU_N_GROUP
@@ -133,8 +134,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tyndau_test_output.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(tmpdir_make(f->dir, sizeof f->dir, "tyndau_test_output"), 0);
     snprintf(f->path, sizeof f->path, "%s/out.h5", f->dir);
     f->m = fake_model();
     f->meta = (tyndau_meta){.program = "tyndau",
@@ -154,18 +154,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    if (d != NULL) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(f->dir);
+    tmpdir_remove(f->dir);
     free_model(f->m);
     free(f);
     return 0;

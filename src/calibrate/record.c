@@ -16,6 +16,7 @@
 #include "calib.h"
 #include "cli.h"
 #include "h5.h"
+#include "targets.h"
 
 /* A 1-D double dataset along `axis`. */
 static void f64(tyndau_h5 *h, hid_t g, const char *name, const double *v, size_t n, const char *axis,
@@ -174,8 +175,7 @@ static void write_common(tyndau_h5 *h, const calib_t *C)
     tyndau_h5_attr_str(h, f, "breakdowns", c->breakdown == TYNDAU_OBS_SPLIT ? "split" : "full");
     tyndau_h5_attr_str(h, f, "method", "adaptive ABC-SMC, likelihood-tempered multinomial kernel, pseudo-marginal "
                                        "MH moves with common random numbers (docs/calibration.md)");
-    tyndau_h5_attr_str(h, f, "citation", "Kurmanov, Selteyev & Almaganbetov (2024), Central Asian Survey 43(2), "
-                                         "235-256, doi:10.1080/02634937.2023.2268652");
+    tyndau_h5_attr_str(h, f, "citation", TYNDAU_SURVEY_CITATION);
     write_priors(h, c);
     write_observation(h, C);
     write_generations(h, C);

@@ -38,6 +38,7 @@
 #include "h5.h"
 #include "headline.h"
 #include "scenario.h"
+#include "targets.h"
 #include "tyndau.h"
 
 #define SCHEMA_NAME "tyndau-compare"
@@ -123,10 +124,7 @@ static void header(tyndau_h5 *h, void *user)
                            : "model seed of run (scenario s, replicate r) = many_seed(seed, 201, r, 0): the same for "
                              "every scenario (common random numbers)");
     tyndau_h5_attr_str(h, f, "jobs", "job j = s x replicates + r for scenario s, replicate r (rows of /runs)");
-    tyndau_h5_attr_str(h, f, "citation",
-                       "Survey figures: Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': "
-                       "exploring citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian "
-                       "Survey 43(2), 235-256. doi:10.1080/02634937.2023.2268652");
+    tyndau_h5_attr_str(h, f, "citation", "Survey figures: " TYNDAU_SURVEY_CITATION);
     hid_t g = tyndau_h5_group(h, f, "scenarios",
                               "The scenarios in command-line order (the first is the reference of the differences): "
                               "name, source, description, text and inherited files verbatim, every parameter on "
