@@ -317,7 +317,6 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
             int lev = (news & NEWS_CENTRAL) ? LEV_CENTRAL : LEV_LOCAL;
             int neg = (news & NEWS_BAD) != 0;
             c->s[i].evidence[EV(lev, neg)] = sat_add(c->s[i].evidence[EV(lev, neg)], 1);
-            c->s[i].flags |= FL_STORY; /* second-hand experience of appeal handling */
         }
         return;
     }

@@ -46,10 +46,9 @@
 #define NEWS_BAD 0x08u     /* an own appeal was not */
 #define NEWS_CENTRAL 0x10u /* the outcome's level: central if set, else local */
 
-/* flags byte: disengaged(1) | education(2)<<1 | story(1)<<3 */
+/* flags byte: disengaged(1) | education(2)<<1; the rest unused */
 #define FL_DISENGAGED 0x01u /* pays no attention to public affairs (fixed at creation) */
 #define FL_EDU(f) ((tyndau_edu)(((f) >> 1) & 3u))
-#define FL_STORY 0x08u /* has heard a tie's story of an appeal (second-hand appeal experience) */
 /* problem byte: the domain of the problem to raise again in its low 3 bits (PROBLEM_DOMAIN);
  * the two high bits are the secondary anchors' record of the anchor year (anchors.h): */
 #define PROBLEM_DOMAIN 0x07u

@@ -121,7 +121,6 @@ typedef struct {
     int appeals, bribes;
     int contacts; /* outreach events heard of in the 12 months up to the survey day */
     int disengaged;
-    int story; /* has heard a tie's story of an appeal */
     int anchor_decided, anchor_bribe; /* an own appeal decided in the anchor year; a bribe demanded in one */
 } tyndau_citizen_view;
 void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *v);
