@@ -10,9 +10,10 @@
  * outreach_report) and K other events, K ~ Poisson(the locality's rate summed over
  * those days: outreach_extra_* per year, times outreach_reform from the announcement
  * on, dated changes included); every resident of the locality shares them.  A resident
- * hears of each event independently with probability 1 - exp(-outreach_hear_* x its
- * reception multiplier).  Outreach is not evidence that appeals are attended to: it
- * changes no belief.
+ * hears of each event independently with probability 1 - exp(-outreach_hear_*): by attending
+ * or from neighbours, which does not take the attention to politics that the mass media do
+ * (so not scaled by the reception multiplier).  Outreach is not evidence that appeals are
+ * attended to: it changes no belief.
  *
  * Every draw comes from streams of their own, the locality's (KEY_OUTREACH_LOCALITY)
  * and the citizen's (KEY_OUTREACH), not from the citizen's life stream, so the count is
@@ -41,7 +42,7 @@ int tyndau_outreach_heard(const tyndau_model *m, gsl_rng *r, size_t i)
     unsigned events = (gsl_rng_uniform(r) < p->outreach_report) + (rate > 0.0 ? gsl_ran_poisson(r, rate) : 0u);
     if (events == 0) return 0;
     double hear = rural ? p->outreach_hear_rural : p->outreach_hear_urban;
-    double ph = 1.0 - exp(-hear * tyndau_reception(m, c));
+    double ph = 1.0 - exp(-hear);
     if (ph <= 0.0) return 0;
     tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_OUTREACH, (uint64_t)i), 0);
     return (int)gsl_ran_binomial(r, ph, events);
