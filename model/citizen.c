@@ -175,7 +175,7 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
         dom = (int)PROBLEM_DOMAIN(c->problem);
         sev = c->severity;
         c->t_retry = TYNDAU_NEVER;
-        cnt->run.retries++;
+        cnt->run.events[EVT_RETRY]++;
     } else {
         dom = (int)gsl_ran_discrete(r, m->domain_table);
         sev = (uint8_t)gsl_ran_discrete(r, m->severity_table);
@@ -373,7 +373,7 @@ void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt
         state_changed(c, i, before, cnt);
         reschedule(c, i);
     }
-    cnt->run.messages += (int64_t)(m->inbox_start[b + 1] - m->inbox_start[b]);
+    cnt->run.events[EVT_MESSAGE] += (int64_t)(m->inbox_start[b + 1] - m->inbox_start[b]);
     size_t i0 = b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < c->n ? i0 + TYNDAU_BLOCK : c->n;
     /* Most citizens have nothing today (about 1 in 100 has): find the ones that do
      * 32 at a time with a bit mask, then visit only those. */
@@ -393,12 +393,13 @@ static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day
     const uint16_t today = (uint16_t)day;
     uint64_t before = raw_state(&c->s[i]);
     tyndau_citizen_rng(m, r, i);
-    if (c->s[i].t_media == today) event_media(m, r, i, day);
-    if (c->s[i].t_platform == today) event_platform(m, r, i, day);
-    if (c->s[i].t_portal == today) event_portal(m, r, i, day);
-    if (c->s[i].t_problem == today) event_problem(m, r, b, i, day, 0, cnt);
+    int64_t *ev = cnt->run.events;
+    if (c->s[i].t_media == today) event_media(m, r, i, day), ev[EVT_MEDIA]++;
+    if (c->s[i].t_platform == today) event_platform(m, r, i, day), ev[EVT_PLATFORM]++;
+    if (c->s[i].t_portal == today) event_portal(m, r, i, day), ev[EVT_PORTAL]++;
+    if (c->s[i].t_problem == today) event_problem(m, r, b, i, day, 0, cnt), ev[EVT_PROBLEM]++;
     if (c->s[i].t_retry == today) event_problem(m, r, b, i, day, 1, cnt);
-    if (c->s[i].t_tell == today) event_tell(m, r, b, i, cnt);
+    if (c->s[i].t_tell == today) event_tell(m, r, b, i, cnt), ev[EVT_TELL]++;
     tyndau_citizen_rng_done(m, r, i);
     state_changed(c, i, before, cnt);
     reschedule(c, i);

@@ -151,7 +151,8 @@ typedef struct {
         int64_t wait_group[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX]; /* days to an answer, by complainant's group */
         int64_t resolve_wait[N_CHANNEL][TYNDAU_WAIT_MAX];    /* days to a resolution (resolved, bribe paid) */
         int64_t outcome_group_channel[TYNDAU_N_GROUP][N_CHANNEL][N_OUTCOME];
-        int64_t told, messages, retries, escalated;
+        int64_t told, escalated;
+        int64_t events[N_EVENT]; /* what the day loop handled (EVT_CASE: from the offices' totals) */
         int64_t group_size[TYNDAU_N_GROUP]; /* used once, at creation */
     } run;
     int alloc_failed; /* a buffer could not grow */
@@ -238,7 +239,8 @@ struct tyndau_model {
     int64_t wait_group_hist[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX];
     int64_t resolve_wait_hist[N_CHANNEL][TYNDAU_WAIT_MAX];
     int64_t outcome_group_channel[TYNDAU_N_GROUP][N_CHANNEL][N_OUTCOME];
-    int64_t told, messages, retries, escalated;
+    int64_t told, messages, retries, escalated; /* messages, retries: events[EVT_MESSAGE], [EVT_RETRY] */
+    int64_t events[N_EVENT];
     int64_t group_size[TYNDAU_N_GROUP];
     int day; /* days done */
     /* survey */

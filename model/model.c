@@ -327,10 +327,12 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
             for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->resolve_wait_hist[ch][k] += c->run.resolve_wait[ch][k];
         m->escalated += c->run.escalated;
         m->told += c->run.told;
-        m->messages += c->run.messages;
-        m->retries += c->run.retries;
+        for (int e = 0; e < N_EVENT; e++) m->events[e] += c->run.events[e];
         memset(&c->run, 0, sizeof c->run);
     }
+    for (int k = 0; k < m->n_offices; k++) m->events[EVT_CASE] += (int64_t)(m->office[k].processed + m->office[k].escalated);
+    m->messages = m->events[EVT_MESSAGE];
+    m->retries = m->events[EVT_RETRY];
     for (size_t i = 0; i < m->c.n; i++) {
         unsigned a = m->c.s[i].appeals, b = m->c.s[i].bribes;
         m->appeals_hist[a < TYNDAU_COUNT_MAX ? a : TYNDAU_COUNT_MAX - 1]++;
@@ -370,6 +372,7 @@ void tyndau_model_state_total(const tyndau_model *m, int day, int64_t out[N_CONC
 }
 
 uint64_t tyndau_model_total_retries(const tyndau_model *m) { return (uint64_t)m->retries; }
+uint64_t tyndau_model_events(const tyndau_model *m, tyndau_event e) { return (uint64_t)m->events[e]; }
 uint64_t tyndau_model_total_escalated(const tyndau_model *m) { return (uint64_t)m->escalated; }
 
 void tyndau_model_office_totals(const tyndau_model *m, uint64_t *received, uint64_t *processed,

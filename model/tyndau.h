@@ -78,6 +78,9 @@ int tyndau_model_days(const tyndau_model *m);
 uint64_t tyndau_model_total_problems(const tyndau_model *m); /* new problems and retries */
 uint64_t tyndau_model_total_retries(const tyndau_model *m);  /* unresolved problems raised again */
 uint64_t tyndau_model_total_escalated(const tyndau_model *m); /* social-media cases passed to a ministry */
+/* Events the day loop handled over the whole run, by kind (codes.h; a case counts once at each
+ * office that decides or escalates it): the denominator of the benchmarks' cost per event. */
+uint64_t tyndau_model_events(const tyndau_model *m, tyndau_event e);
 /* Sums over offices: appeals received (escalated ones count again at the ministry),
  * processed, escalated, and still queued at the end. */
 void tyndau_model_office_totals(const tyndau_model *m, uint64_t *received, uint64_t *processed,
