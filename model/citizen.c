@@ -15,6 +15,7 @@
 #endif
 
 #include "internal.h"
+#include "sample.h"
 
 static uint8_t sat_add(uint8_t a, unsigned b)
 {
@@ -94,13 +95,13 @@ static void reschedule(tyndau_citizens *c, size_t i)
 }
 
 /* Day index `day + 1 + floor(Exp(mean))`, or NEVER past the end. */
-static uint16_t after_delay(const tyndau_model *m, gsl_rng *r, int day, double mean)
+static uint16_t after_delay(const tyndau_model *m, tyndau_ctr_state *r, int day, double mean)
 {
-    double t = (double)day + 1.0 + floor(gsl_ran_exponential(r, mean));
+    double t = (double)day + 1.0 + floor(tyndau_ctr_exponential(r, mean));
     return t < (double)m->n_days ? (uint16_t)t : TYNDAU_NEVER;
 }
 
-static void schedule_tell(tyndau_model *m, gsl_rng *r, size_t i, int day)
+static void schedule_tell(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
 {
     uint16_t t = after_delay(m, r, day, m->p.tell_delay);
     if (t < m->c.s[i].t_tell) m->c.s[i].t_tell = t;
@@ -121,7 +122,7 @@ static double belief_mean(const tyndau_model *m, const uint8_t ev[4], tyndau_lev
 }
 
 /* Multinomial-logit channel choice against silence (MODEL_BRIEF s3). */
-static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i, int day, double sev)
+static tyndau_channel choose_channel(const tyndau_model *m, tyndau_ctr_state *r, size_t i, int day, double sev)
 {
     const tyndau_params *p = &m->p;
     const tyndau_citizens *c = &m->c;
@@ -138,8 +139,8 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
        those it serves who have heard of the platform (help_access) */
     int online = DEMO_DIGITAL(d) == DIG_EGOV && AW_PLATFORM(a) == PA_KNOWS;
     if (!online && p->help_access > 0.0 && AW_PLATFORM(a) != PA_NONE && tyndau_help_target(d))
-        online = gsl_rng_uniform(r) < p->help_access;
-    if (online && cov > 0.0 && gsl_rng_uniform(r) < cov)
+        online = tyndau_ctr_uniform(r) < p->help_access;
+    if (online && cov > 0.0 && tyndau_ctr_uniform(r) < cov)
         w[CH_ONLINE] = exp(p->asc_online + base + p->beta_efficacy * (2 * eff_mixed - 1) - p->cost_skill * (1 - skill));
     double offline_cost = (DEMO_SETTLEMENT(d) == SET_RURAL ? p->cost_rural_travel : 0.0) +
                           (DEMO_AGE(d) == AGE_61P ? p->cost_61plus_travel : 0.0) - p->natizhe_saving * cov;
@@ -151,7 +152,7 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
                          (DEMO_INCOME(d) == INC_HIGH ? p->informal_high_income : 0.0));
     double total = 0.0;
     for (int k = 0; k < N_CHANNEL; k++) total += w[k];
-    double u = gsl_rng_uniform(r) * total;
+    double u = tyndau_ctr_uniform(r) * total;
     for (int k = 0; k < N_CHANNEL - 1; k++) {
         if (u < w[k]) return (tyndau_channel)k;
         u -= w[k];
@@ -159,13 +160,13 @@ static tyndau_channel choose_channel(const tyndau_model *m, gsl_rng *r, size_t i
     return CH_INFORMAL;
 }
 
-static void platform_news(tyndau_model *m, gsl_rng *r, size_t i, int day);
+static void platform_news(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day);
 
 /* A problem is voiced or not (channel choice) and, if voiced, becomes an appeal in
  * this block's buffer.  `retry`: the unresolved problem stored in the citizen
  * (domain in `problem`, `severity`) is raised again; otherwise a new problem of a
  * random domain and severity arises, and the next one is drawn. */
-static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day, int retry,
+static void event_problem(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i, int day, int retry,
                           tyndau_day_counts *cnt)
 {
     tyndau_citizen *c = &m->c.s[i];
@@ -177,12 +178,12 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
         c->t_retry = TYNDAU_NEVER;
         cnt->run.events[EVT_RETRY]++;
     } else {
-        dom = (int)gsl_ran_discrete(r, m->domain_table);
-        sev = (uint8_t)gsl_ran_discrete(r, m->severity_table);
+        dom = (int)tyndau_ctr_discrete(r, m->domain_table);
+        sev = (uint8_t)tyndau_ctr_discrete(r, m->severity_table);
         /* arrivals form a Bernoulli process per day (probability 1 - exp(-rate)) */
         double rate = m->problem_rate[DEMO_INCOME(c->demo) == INC_LOW][DEMO_SETTLEMENT(c->demo)]
                                      [DEMO_AGE(c->demo) == AGE_61P];
-        double t = rate > 0 ? (double)day + 1.0 + floor(gsl_ran_exponential(r, 1.0) / rate) : INFINITY;
+        double t = rate > 0 ? (double)day + 1.0 + floor(tyndau_ctr_exponential(r, 1.0) / rate) : INFINITY;
         c->t_problem = t < (double)m->n_days ? (uint16_t)t : TYNDAU_NEVER;
     }
     int g[N_GTYPE];
@@ -191,17 +192,17 @@ static void event_problem(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int d
     tyndau_channel ch = choose_channel(m, r, i, day, sev / 255.0);
     for (int t = 0; t < N_GTYPE; t++) cnt->day.choices[g[t]][ch]++;
     if (ch == CH_SILENCE) return;
-    int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->region, gsl_rng_uniform(r));
+    int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->region, tyndau_ctr_uniform(r));
     tyndau_appeal ap = {(uint32_t)i, (uint16_t)day, (uint16_t)office, (uint8_t)ch, (uint8_t)dom,
-                        c->demo, c->region, c->ties, sev, (uint16_t)tyndau_ctr_pos(r)};
+                        c->demo, c->region, c->ties, sev, (uint16_t)r->pos};
     if (tyndau_appealbuf_push(&m->block_appeals[b], ap) != 0) cnt->alloc_failed = 1;
     c->appeals = sat_add(c->appeals, 1);
     /* a visit to a centre that has joined the system is news of the platform, and
      * its staff may show how to use it */
-    if (ch == CH_OFFLINE && gsl_rng_uniform(r) < m->coverage[day]) platform_news(m, r, i, day);
+    if (ch == CH_OFFLINE && tyndau_ctr_uniform(r) < m->coverage[day]) platform_news(m, r, i, day);
 }
 
-static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
+static void event_media(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
 {
     tyndau_citizens *c = &m->c;
     const tyndau_params *p = &m->p;
@@ -212,7 +213,7 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     double w[N_MEDIA_SOURCE], total = 0.0;
     for (int k = 0; k < N_MEDIA_SOURCE; k++) total += (w[k] = md[k] * m->media_reach[cls][k]);
     int src = N_MEDIA_SOURCE - 1;
-    double u = gsl_rng_uniform(r) * total;
+    double u = tyndau_ctr_uniform(r) * total;
     for (int k = 0; k < N_MEDIA_SOURCE - 1; k++) {
         if (u < w[k]) {
             src = k;
@@ -228,10 +229,10 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
         c->s[i].news |= NEWS_CONCEPT;
         schedule_tell(m, r, i, day);
     } else if (AW_CONCEPT(a) == CA_HEARD &&
-               gsl_rng_uniform(r) < m->p_full[DEMO_AGE(c->s[i].demo)][DEMO_INCOME(c->s[i].demo)]) {
+               tyndau_ctr_uniform(r) < m->p_full[DEMO_AGE(c->s[i].demo)][DEMO_INCOME(c->s[i].demo)]) {
         c->s[i].aware = AW_MAKE(CA_FULL, AW_CCHANNEL(a), AW_PLATFORM(a));
     }
-    if (ch == CC_PRESIDENT && !tyndau_disengaged(&c->s[i]) && gsl_rng_uniform(r) < p->media_trust_central)
+    if (ch == CC_PRESIDENT && !tyndau_disengaged(&c->s[i]) && tyndau_ctr_uniform(r) < p->media_trust_central)
         c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
     /* the campaigns explain the platforms too */
     if (src >= MS_TARGETED) platform_news(m, r, i, day);
@@ -239,12 +240,12 @@ static void event_media(tyndau_model *m, gsl_rng *r, size_t i, int day)
     /* reception scales the citizen's exposure rate: the next exposure is the inversion of its
        cumulative intensity times `rec` */
     c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day,
-                                             gsl_ran_exponential(r, 1.0) / rec);
+                                             tyndau_ctr_exponential(r, 1.0) / rec);
 }
 
 /* News of the platforms: "heard of it" for those who had not, and, the first time
  * included, a chance (times digital skill) that an internet user learns to use it. */
-static void platform_news(tyndau_model *m, gsl_rng *r, size_t i, int day)
+static void platform_news(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
 {
     tyndau_citizen *c = &m->c.s[i];
     uint8_t a = c->aware;
@@ -254,34 +255,34 @@ static void platform_news(tyndau_model *m, gsl_rng *r, size_t i, int day)
         schedule_tell(m, r, i, day);
     }
     if (AW_PLATFORM(a) == PA_HEARD && DEMO_DIGITAL(c->demo) != DIG_NONE &&
-        gsl_rng_uniform(r) < m->p.platform_learn * skill_of(m, c))
+        tyndau_ctr_uniform(r) < m->p.platform_learn * skill_of(m, c))
         a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_KNOWS);
     c->aware = a;
 }
 
 /* News of the platforms in the mass media (television, news sites), at the citizen's reception. */
-static void event_platform(tyndau_model *m, gsl_rng *r, size_t i, int day)
+static void event_platform(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
 {
     platform_news(m, r, i, day);
     m->c.s[i].t_platform = tyndau_next_from_table(m->lam_platform, m->n_days, day,
-                                                  gsl_ran_exponential(r, 1.0) / tyndau_reception(m, &m->c.s[i]));
+                                                  tyndau_ctr_exponential(r, 1.0) / tyndau_reception(m, &m->c.s[i]));
 }
 
 /* A full eGov user meets E-Otinish inside the eGov portal (its services, SMS and app notices):
  * platform news, and, since the user is on the portal, a chance to learn how to use it each
  * time (learning by use of eGov services). */
-static void event_portal(tyndau_model *m, gsl_rng *r, size_t i, int day)
+static void event_portal(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
 {
     platform_news(m, r, i, day);
-    m->c.s[i].t_portal = tyndau_next_from_table(m->lam_portal, m->n_days, day, gsl_ran_exponential(r, 1.0));
+    m->c.s[i].t_portal = tyndau_next_from_table(m->lam_portal, m->n_days, day, tyndau_ctr_exponential(r, 1.0));
 }
 
-static void event_tell(tyndau_model *m, gsl_rng *r, size_t b, size_t i, tyndau_day_counts *cnt)
+static void event_tell(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i, tyndau_day_counts *cnt)
 {
     tyndau_citizens *c = &m->c;
     int k = c->s[i].ties;
     for (int j = 0; j < k; j++) {
-        if (gsl_rng_uniform(r) >= m->p.tell_prob) continue;
+        if (tyndau_ctr_uniform(r) >= m->p.tell_prob) continue;
         size_t t = tyndau_tie(m, i, j);
         if (t == SIZE_MAX) continue;
         tyndau_msg msg = {(uint32_t)t, MSG_TOLD, c->s[i].news, c->s[i].aware, 0};
@@ -292,7 +293,7 @@ static void event_tell(tyndau_model *m, gsl_rng *r, size_t b, size_t i, tyndau_d
     c->s[i].t_tell = TYNDAU_NEVER;
 }
 
-static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
+static void receive(tyndau_model *m, tyndau_ctr_state *r, const tyndau_msg *msg, int day)
 {
     tyndau_citizens *c = &m->c;
     const tyndau_params *p = &m->p;
@@ -300,13 +301,13 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
     uint8_t a = c->s[i].aware;
     if (msg->kind == MSG_TOLD) {
         uint8_t news = msg->payload;
-        if ((news & NEWS_CONCEPT) && AW_CONCEPT(a) == CA_NONE && gsl_rng_uniform(r) < p->wom_concept) {
-            int ch = gsl_rng_uniform(r) < p->wom_channel_inherit ? (int)AW_CCHANNEL(msg->aware) : CC_OTHER;
+        if ((news & NEWS_CONCEPT) && AW_CONCEPT(a) == CA_NONE && tyndau_ctr_uniform(r) < p->wom_concept) {
+            int ch = tyndau_ctr_uniform(r) < p->wom_channel_inherit ? (int)AW_CCHANNEL(msg->aware) : CC_OTHER;
             a = AW_MAKE(CA_HEARD, ch, AW_PLATFORM(a));
             c->s[i].news |= NEWS_CONCEPT;
             schedule_tell(m, r, i, day);
         }
-        if ((news & NEWS_PLATFORM) && AW_PLATFORM(a) == PA_NONE && gsl_rng_uniform(r) < p->wom_platform) {
+        if ((news & NEWS_PLATFORM) && AW_PLATFORM(a) == PA_NONE && tyndau_ctr_uniform(r) < p->wom_platform) {
             a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_HEARD);
             c->s[i].news |= NEWS_PLATFORM;
             schedule_tell(m, r, i, day);
@@ -329,7 +330,7 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
     c->s[i].news = (uint8_t)((c->s[i].news & (NEWS_CONCEPT | NEWS_PLATFORM)) | (good ? NEWS_GOOD : NEWS_BAD) |
                            (lev == LEV_CENTRAL ? NEWS_CENTRAL : 0u));
     schedule_tell(m, r, i, day);
-    if (o != OUT_RESOLVED && o != OUT_BRIBE_PAID && gsl_rng_uniform(r) < p->problem_persist) {
+    if (o != OUT_RESOLVED && o != OUT_BRIBE_PAID && tyndau_ctr_uniform(r) < p->problem_persist) {
         /* the problem will be raised again (a pending one is replaced by this newer one) */
         c->s[i].problem = (uint8_t)((c->s[i].problem & ~7u) | (unsigned)dom);
         c->s[i].severity = msg->extra;
@@ -337,7 +338,7 @@ static void receive(tyndau_model *m, gsl_rng *r, const tyndau_msg *msg, int day)
     }
 }
 
-static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day, tyndau_day_counts *cnt);
+static void citizen_day(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i, int day, tyndau_day_counts *cnt);
 
 /* Bit k set when next[k] == today, for k < n <= 32. */
 static inline uint32_t due_mask(const uint16_t *next, int n, uint16_t today)
@@ -362,7 +363,7 @@ static inline uint32_t due_mask(const uint16_t *next, int n, uint16_t today)
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt)
 {
     tyndau_citizens *c = &m->c;
-    gsl_rng *r = m->block_rng[b];
+    tyndau_ctr_state stream, *r = &stream; /* pointed at each citizen's stream in turn */
     for (size_t k = m->inbox_start[b]; k < m->inbox_start[b + 1]; k++) {
         const tyndau_msg *msg = &m->inbox[k];
         size_t i = msg->target;
@@ -387,7 +388,7 @@ void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt
     }
 }
 
-static void citizen_day(tyndau_model *m, gsl_rng *r, size_t b, size_t i, int day, tyndau_day_counts *cnt)
+static void citizen_day(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i, int day, tyndau_day_counts *cnt)
 {
     tyndau_citizens *c = &m->c;
     const uint16_t today = (uint16_t)day;

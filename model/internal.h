@@ -181,7 +181,6 @@ struct tyndau_model {
     int n_days, survey_day;
     tyndau_citizens c;
     size_t n_blocks;
-    gsl_rng **block_rng;       /* counter-based: pointed at each citizen's stream in turn */
     uint64_t key_citizen;      /* citizen i's stream has key tyndau_mix64(key_citizen ^ i) */
     /* cells: citizens of region r, settlement s are [cell_start[k], cell_start[k+1]) with k = 2r+s */
     size_t cell_start[2 * TYNDAU_N_REGION + 1];
@@ -253,13 +252,14 @@ struct tyndau_model {
 
 /* Point r at citizen i's stream, where it left off; tyndau_citizen_rng_done keeps the
  * new position. */
-static inline void tyndau_citizen_rng(const tyndau_model *m, gsl_rng *r, size_t i)
+static inline void tyndau_citizen_rng(const tyndau_model *m, tyndau_ctr_state *r, size_t i)
 {
-    tyndau_ctr_seek(r, tyndau_mix64(m->key_citizen ^ (uint64_t)i), m->c.s[i].draws);
+    r->key = tyndau_mix64(m->key_citizen ^ (uint64_t)i);
+    r->pos = m->c.s[i].draws;
 }
-static inline void tyndau_citizen_rng_done(tyndau_model *m, const gsl_rng *r, size_t i)
+static inline void tyndau_citizen_rng_done(tyndau_model *m, const tyndau_ctr_state *r, size_t i)
 {
-    m->c.s[i].draws = (uint32_t)tyndau_ctr_pos(r);
+    m->c.s[i].draws = (uint32_t)r->pos;
 }
 
 /* A citizen's reception multiplier of mass media (mean 1 over the population). */

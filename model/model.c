@@ -102,7 +102,6 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->n_blocks = (n_agents + TYNDAU_BLOCK - 1) / TYNDAU_BLOCK;
     m->n_threads = threads_available();
     m->key_citizen = tyndau_mix64(tyndau_mix64(seed) ^ KEY_CITIZEN);
-    m->block_rng = tyndau_calloc(m->n_blocks, sizeof *m->block_rng);
     m->block_out = tyndau_calloc(m->n_blocks, sizeof *m->block_out);
     m->block_appeals = tyndau_calloc(m->n_blocks, sizeof *m->block_appeals);
     m->inbox_start = tyndau_calloc(m->n_blocks + 1, sizeof *m->inbox_start);
@@ -113,19 +112,11 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->s_choices = tyndau_calloc(nd * per_day * N_CHANNEL, sizeof(int64_t));
     m->s_outcomes = tyndau_calloc(nd * per_day * N_OUTCOME, sizeof(int64_t));
     m->s_state = tyndau_calloc(nd * per_day * N_STATE_SERIES, sizeof(int64_t));
-    if (!m->block_rng || !m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
+    if (!m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
         !m->s_problems || !m->s_choices || !m->s_outcomes || !m->s_state) {
         TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %zu agents", n_agents);
         tyndau_model_free(m);
         return NULL;
-    }
-    for (size_t b = 0; b < m->n_blocks; b++) {
-        m->block_rng[b] = gsl_rng_alloc(tyndau_rng_ctr);
-        if (m->block_rng[b] == NULL) {
-            TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for RNG streams");
-            tyndau_model_free(m);
-            return NULL;
-        }
     }
     double dw[N_DOMAIN] = {p->domain_weight_health, p->domain_weight_education, p->domain_weight_employment,
                            p->domain_weight_police, p->domain_weight_land, p->domain_weight_housing};
@@ -171,10 +162,6 @@ void tyndau_model_free(tyndau_model *m)
 {
     if (m == NULL) return;
     tyndau_citizens_free(&m->c);
-    if (m->block_rng)
-        for (size_t b = 0; b < m->n_blocks; b++)
-            if (m->block_rng[b]) gsl_rng_free(m->block_rng[b]);
-    free(m->block_rng);
     if (m->block_out)
         for (size_t b = 0; b < m->n_blocks; b++) free(m->block_out[b].v);
     free(m->block_out);
