@@ -1,6 +1,6 @@
 /*
  * citizen.c - one block of citizens on one day: delivered messages, then
- * each citizen whose next event is today (problems and channel choice,
+ * each citizen whose next event is today, from the block's calendar (problems and channel choice,
  * mass media, platform news in the media and in the eGov portal, telling ties).
  *
  * Only this block's citizens are written, each drawing from its own random
@@ -10,9 +10,6 @@
  */
 #include <math.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "internal.h"
 #include "sample.h"
@@ -83,17 +80,6 @@ static void state_changed(const tyndau_citizens *c, size_t i, uint64_t before, t
     }
 }
 
-static void reschedule(tyndau_citizens *c, size_t i)
-{
-    uint16_t nx = c->s[i].t_problem;
-    if (c->s[i].t_media < nx) nx = c->s[i].t_media;
-    if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;
-    if (c->s[i].t_portal < nx) nx = c->s[i].t_portal;
-    if (c->s[i].t_tell < nx) nx = c->s[i].t_tell;
-    if (c->s[i].t_retry < nx) nx = c->s[i].t_retry;
-    c->next[i] = nx;
-}
-
 /* Day index `day + 1 + floor(Exp(mean))`, or NEVER past the end. */
 static uint16_t after_delay(const tyndau_model *m, tyndau_ctr_state *r, int day, double mean)
 {
@@ -108,48 +94,88 @@ static void schedule_tell(tyndau_model *m, tyndau_ctr_state *r, size_t i, int da
 }
 
 /* Digital skill, with what a help centre makes up for those it serves. */
-static double skill_of(const tyndau_model *m, const tyndau_citizen *c)
+static double skill_of(const tyndau_params *p, uint8_t skill, int served)
 {
-    double s = c->skill / 255.0;
-    if (m->p.help_skill > 0.0 && tyndau_help_target(c->demo)) s += m->p.help_skill * (1.0 - s);
+    double s = skill / 255.0;
+    if (p->help_skill > 0.0 && served) s += p->help_skill * (1.0 - s);
     return s;
 }
 
-static double belief_mean(const tyndau_model *m, const uint8_t ev[4], tyndau_level lev)
+static double belief_mean(const tyndau_params *p, unsigned pos, unsigned neg)
 {
-    double a = m->p.belief_prior;
-    return (ev[EV(lev, 0)] + a) / (ev[EV(lev, 0)] + ev[EV(lev, 1)] + 2.0 * a);
+    double a = p->belief_prior;
+    return (pos + a) / (pos + neg + 2.0 * a);
 }
 
-/* Multinomial-logit channel choice against silence (MODEL_BRIEF s3). */
-static tyndau_channel choose_channel(const tyndau_model *m, tyndau_ctr_state *r, size_t i, int day, double sev)
+static double belief_factor_exp(const tyndau_params *p, double x, unsigned pos, unsigned neg)
+{
+    return exp(p->beta_efficacy * x * (2.0 * belief_mean(p, pos, neg) - 1.0));
+}
+
+void tyndau_choice_derived(tyndau_model *m)
 {
     const tyndau_params *p = &m->p;
-    const tyndau_citizens *c = &m->c;
-    uint8_t d = c->s[i].demo, a = c->s[i].aware;
-    double skill = skill_of(m, &c->s[i]);
+    tyndau_choice *t = &m->choice;
+    t->x[BW_LOCAL] = p->local_share;
+    t->x[BW_LOCAL_CENTRAL] = 1.0 - p->local_share;
+    t->x[BW_SOCIAL] = p->social_local_share;
+    t->x[BW_SOCIAL_CENTRAL] = 1.0 - p->social_local_share;
+    t->x[BW_ONE] = 1.0;
+    for (int k = 0; k < N_BW; k++)
+        for (unsigned pos = 0; pos < BELIEF_TAB; pos++)
+            for (unsigned neg = 0; neg < BELIEF_TAB; neg++) t->belief[k][pos][neg] = belief_factor_exp(p, t->x[k], pos, neg);
+    for (int s = 0; s < 256; s++) {
+        t->severity[s] = exp(p->beta_severity * (s / 255.0));
+        for (int served = 0; served < 2; served++)
+            t->skill[served][s] = exp(-p->cost_skill * (1.0 - skill_of(p, (uint8_t)s, served)));
+    }
+    t->online = exp(p->asc_online);
+    t->social = exp(p->asc_social);
+    t->president = exp(p->asc_president);
+    for (int rural = 0; rural < 2; rural++)
+        for (int old = 0; old < 2; old++)
+            t->offline[rural][old] =
+                exp(p->asc_offline - (rural ? p->cost_rural_travel : 0.0) - (old ? p->cost_61plus_travel : 0.0));
+    t->informal[0] = exp(p->asc_informal);
+    t->informal[1] = exp(p->asc_informal + p->informal_high_income);
+}
+
+/* The belief factor of weight k for evidence (pos, neg). */
+static inline double belief_factor(const tyndau_model *m, int k, unsigned pos, unsigned neg)
+{
+    if (pos < BELIEF_TAB && neg < BELIEF_TAB) return m->choice.belief[k][pos][neg];
+    return belief_factor_exp(&m->p, m->choice.x[k], pos, neg);
+}
+
+/* Multinomial-logit channel choice against silence (MODEL_BRIEF s3).  Each channel's weight
+ * is exp(its utility), a product of tabulated factors (tyndau_choice): exp(asc and fixed
+ * costs) x exp(beta_severity s) x the belief factors of its efficacy x exp(-skill cost). */
+static tyndau_channel choose_channel(const tyndau_model *m, tyndau_ctr_state *r, size_t i, int day, uint8_t sev)
+{
+    const tyndau_params *p = &m->p;
+    const tyndau_choice *t = &m->choice;
+    const tyndau_citizen *c = &m->c.s[i];
+    uint8_t d = c->demo, a = c->aware;
+    int served = tyndau_help_target(d);
     double cov = m->coverage[day];
-    double bc = belief_mean(m, c->s[i].evidence, LEV_CENTRAL), bl = belief_mean(m, c->s[i].evidence, LEV_LOCAL);
-    double eff_mixed = p->local_share * bl + (1.0 - p->local_share) * bc;
-    double eff_social = p->social_local_share * bl + (1.0 - p->social_local_share) * bc;
-    double base = p->beta_severity * sev;
+    unsigned pc = c->evidence[EV(LEV_CENTRAL, 0)], nc = c->evidence[EV(LEV_CENTRAL, 1)];
+    unsigned pl = c->evidence[EV(LEV_LOCAL, 0)], nl = c->evidence[EV(LEV_LOCAL, 1)];
+    double base = t->severity[sev];
+    double mixed = belief_factor(m, BW_LOCAL, pl, nl) * belief_factor(m, BW_LOCAL_CENTRAL, pc, nc);
     double w[N_CHANNEL] = {1.0, 0, 0, 0, 0, 0};
     int date = p->start_date + day;
     /* online: a working eGov account and knowing the platform, or a help centre's staff for
        those it serves who have heard of the platform (help_access) */
     int online = DEMO_DIGITAL(d) == DIG_EGOV && AW_PLATFORM(a) == PA_KNOWS;
-    if (!online && p->help_access > 0.0 && AW_PLATFORM(a) != PA_NONE && tyndau_help_target(d))
+    if (!online && p->help_access > 0.0 && AW_PLATFORM(a) != PA_NONE && served)
         online = tyndau_ctr_uniform(r) < p->help_access;
-    if (online && cov > 0.0 && tyndau_ctr_uniform(r) < cov)
-        w[CH_ONLINE] = exp(p->asc_online + base + p->beta_efficacy * (2 * eff_mixed - 1) - p->cost_skill * (1 - skill));
-    double offline_cost = (DEMO_SETTLEMENT(d) == SET_RURAL ? p->cost_rural_travel : 0.0) +
-                          (DEMO_AGE(d) == AGE_61P ? p->cost_61plus_travel : 0.0) - p->natizhe_saving * cov;
-    w[CH_OFFLINE] = exp(p->asc_offline + base + p->beta_efficacy * (2 * eff_mixed - 1) - offline_cost);
+    if (online && cov > 0.0 && tyndau_ctr_uniform(r) < cov) w[CH_ONLINE] = t->online * base * mixed * t->skill[served][c->skill];
+    w[CH_OFFLINE] = t->offline[DEMO_SETTLEMENT(d) == SET_RURAL][DEMO_AGE(d) == AGE_61P] * m->offline_saving[day] * base * mixed;
     if (DEMO_DIGITAL(d) != DIG_NONE && date >= p->officials_social_date)
-        w[CH_SOCIAL] = exp(p->asc_social + base + p->beta_efficacy * (2 * eff_social - 1) - p->cost_skill * (1 - skill));
-    w[CH_PRESIDENT] = exp(p->asc_president + base + p->beta_efficacy * (2 * bc - 1));
-    w[CH_INFORMAL] = exp(p->asc_informal + base + p->beta_efficacy * (2 * bl - 1) +
-                         (DEMO_INCOME(d) == INC_HIGH ? p->informal_high_income : 0.0));
+        w[CH_SOCIAL] = t->social * base * belief_factor(m, BW_SOCIAL, pl, nl) * belief_factor(m, BW_SOCIAL_CENTRAL, pc, nc) *
+                       t->skill[served][c->skill];
+    w[CH_PRESIDENT] = t->president * base * belief_factor(m, BW_ONE, pc, nc);
+    w[CH_INFORMAL] = t->informal[DEMO_INCOME(d) == INC_HIGH] * base * belief_factor(m, BW_ONE, pl, nl);
     double total = 0.0;
     for (int k = 0; k < N_CHANNEL; k++) total += w[k];
     double u = tyndau_ctr_uniform(r) * total;
@@ -189,7 +215,7 @@ static void event_problem(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t
     int g[N_GTYPE];
     tyndau_groups_of(c->demo, c->region, g);
     for (int t = 0; t < N_GTYPE; t++) cnt->day.problems[g[t]][dom]++;
-    tyndau_channel ch = choose_channel(m, r, i, day, sev / 255.0);
+    tyndau_channel ch = choose_channel(m, r, i, day, sev);
     for (int t = 0; t < N_GTYPE; t++) cnt->day.choices[g[t]][ch]++;
     if (ch == CH_SILENCE) return;
     int office = tyndau_office_for(m, ch, (tyndau_domain)dom, c->region, tyndau_ctr_uniform(r));
@@ -255,7 +281,7 @@ static void platform_news(tyndau_model *m, tyndau_ctr_state *r, size_t i, int da
         schedule_tell(m, r, i, day);
     }
     if (AW_PLATFORM(a) == PA_HEARD && DEMO_DIGITAL(c->demo) != DIG_NONE &&
-        tyndau_ctr_uniform(r) < m->p.platform_learn * skill_of(m, c))
+        tyndau_ctr_uniform(r) < m->p.platform_learn * skill_of(&m->p, c->skill, tyndau_help_target(c->demo)))
         a = AW_MAKE(AW_CONCEPT(a), AW_CCHANNEL(a), PA_KNOWS);
     c->aware = a;
 }
@@ -340,52 +366,45 @@ static void receive(tyndau_model *m, tyndau_ctr_state *r, const tyndau_msg *msg,
 
 static void citizen_day(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i, int day, tyndau_day_counts *cnt);
 
-/* Bit k set when next[k] == today, for k < n <= 32. */
-static inline uint32_t due_mask(const uint16_t *next, int n, uint16_t today)
-{
-#ifdef __SSE2__
-    if (n == 32) {
-        __m128i t = _mm_set1_epi16((short)today);
-        __m128i a = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(const void *)next), t);
-        __m128i b = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(const void *)(next + 8)), t);
-        __m128i c = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(const void *)(next + 16)), t);
-        __m128i d = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(const void *)(next + 24)), t);
-        uint32_t lo = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(a, b));
-        uint32_t hi = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(c, d));
-        return lo | hi << 16;
-    }
-#endif
-    uint32_t mask = 0;
-    for (int k = 0; k < n; k++) mask |= (uint32_t)(next[k] == today) << k;
-    return mask;
-}
+/* Records are touched in the order of a list known in advance (the inbox, today's due
+ * citizens): each is fetched this many entries ahead, so that the memory latency of a
+ * record overlaps the work on the ones before it. */
+#define PREFETCH_AHEAD 8
 
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt)
 {
     tyndau_citizens *c = &m->c;
+    tyndau_calendar *cal = &m->cal[b];
     tyndau_ctr_state stream, *r = &stream; /* pointed at each citizen's stream in turn */
-    for (size_t k = m->inbox_start[b]; k < m->inbox_start[b + 1]; k++) {
-        const tyndau_msg *msg = &m->inbox[k];
-        size_t i = msg->target;
+    size_t i0 = b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < c->n ? i0 + TYNDAU_BLOCK : c->n;
+    int failed = 0;
+    if (day % TYNDAU_WINDOW == 0) failed |= tyndau_calendar_fill(cal, c->s + i0, i1 - i0, day);
+    const tyndau_msg *in = m->inbox + m->inbox_start[b];
+    size_t n_in = m->inbox_start[b + 1] - m->inbox_start[b];
+    for (size_t k = 0; k < n_in; k++) {
+        if (k + PREFETCH_AHEAD < n_in) __builtin_prefetch(&c->s[in[k + PREFETCH_AHEAD].target], 1);
+        size_t i = in[k].target;
+        uint16_t was = tyndau_next_day(&c->s[i]);
         uint64_t before = raw_state(&c->s[i]);
         tyndau_citizen_rng(m, r, i);
-        receive(m, r, msg, day);
+        receive(m, r, &in[k], day);
         tyndau_citizen_rng_done(m, r, i);
         state_changed(c, i, before, cnt);
-        reschedule(c, i);
+        uint16_t nx = tyndau_next_day(&c->s[i]);
+        if (nx != was) failed |= tyndau_calendar_enter(cal, (uint16_t)(i - i0), nx, day);
     }
-    cnt->run.events[EVT_MESSAGE] += (int64_t)(m->inbox_start[b + 1] - m->inbox_start[b]);
-    size_t i0 = b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < c->n ? i0 + TYNDAU_BLOCK : c->n;
-    /* Most citizens have nothing today (about 1 in 100 has): find the ones that do
-     * 32 at a time with a bit mask, then visit only those. */
-    for (size_t j = i0; j < i1; j += 32) {
-        uint32_t mask = due_mask(c->next + j, j + 32 <= i1 ? 32 : (int)(i1 - j), (uint16_t)day);
-        while (mask) {
-            int k = __builtin_ctz(mask);
-            mask &= mask - 1;
-            citizen_day(m, r, b, j + (size_t)k, day, cnt);
-        }
+    cnt->run.events[EVT_MESSAGE] += (int64_t)n_in;
+    /* today's citizens: about 1 in 150 has an event on a given day */
+    uint16_t due[TYNDAU_BLOCK];
+    size_t n_due = tyndau_calendar_take(cal, day, due);
+    for (size_t k = 0; k < n_due; k++) {
+        if (k + PREFETCH_AHEAD < n_due) __builtin_prefetch(&c->s[i0 + due[k + PREFETCH_AHEAD]], 1);
+        size_t i = i0 + due[k];
+        if (tyndau_next_day(&c->s[i]) != day) continue; /* moved since it was entered */
+        citizen_day(m, r, b, i, day, cnt);
+        failed |= tyndau_calendar_enter(cal, due[k], tyndau_next_day(&c->s[i]), day);
     }
+    if (failed) cnt->alloc_failed = 1;
 }
 
 static void citizen_day(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i, int day, tyndau_day_counts *cnt)
@@ -403,5 +422,4 @@ static void citizen_day(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i
     if (c->s[i].t_tell == today) event_tell(m, r, b, i, cnt), ev[EVT_TELL]++;
     tyndau_citizen_rng_done(m, r, i);
     state_changed(c, i, before, cnt);
-    reschedule(c, i);
 }

@@ -1,16 +1,16 @@
 /*
  * internal.h - the model's state, shared by the library's modules only.
  *
- * Citizens are stored as an array of 32-byte records (plus a separate array of
- * next-event days, scanned daily), sorted by (region, settlement) cell so that ties (implicit, see ties.c) and blocks stay local.
+ * Citizens are stored as an array of 32-byte records, sorted by (region, settlement) cell so that ties (implicit, see ties.c) and blocks stay local.
  * Citizens are cut into fixed blocks of TYNDAU_BLOCK; a block is the unit of
  * parallel work and owns one RNG stream, so results do not depend on how
  * blocks are shared among threads.
  *
  * Time is an integer day index from start_date; TYNDAU_NEVER marks an event
- * that is not scheduled.  A citizen's `next` is the minimum of its pending
- * event days (t_problem, t_media, t_platform, t_portal, t_tell, t_retry); the daily
- * loop visits exactly the citizens whose `next` is today.
+ * that is not scheduled.  A citizen's next event day is the minimum of its pending
+ * event days (t_problem, t_media, t_platform, t_portal, t_tell, t_retry,
+ * tyndau_next_day); the daily loop visits exactly the citizens whose next event is
+ * today, found through each block's calendar (calendar.c).
  */
 #ifndef TYNDAU_INTERNAL_H
 #define TYNDAU_INTERNAL_H
@@ -22,7 +22,8 @@
 #include "rng.h"
 #include "tyndau.h"
 
-#define TYNDAU_BLOCK 4096
+#define TYNDAU_BLOCK 4096 /* at most 65536: a calendar entry is a uint16 index within the block */
+#define TYNDAU_WINDOW 64  /* days a block's calendar covers at a time (calendar.c) */
 #define TYNDAU_NEVER UINT16_MAX
 #define TYNDAU_WAIT_MAX 400 /* time-to-answer histogram: days 0..WAIT_MAX-1, last bin open */
 #define TYNDAU_COUNT_MAX 32 /* appeals / bribes per citizen histogram: 0..COUNT_MAX-1, last bin open */
@@ -77,8 +78,30 @@ _Static_assert(sizeof(tyndau_citizen) == 32, "a citizen is half a cache line");
 typedef struct {
     size_t n;
     tyndau_citizen *s; /* 64-byte aligned */
-    uint16_t *next;    /* min of the t_* of each citizen: scanned every day, so kept apart */
 } tyndau_citizens;
+
+/* A citizen's next event day: the least of its t_*. */
+static inline uint16_t tyndau_next_day(const tyndau_citizen *c)
+{
+    uint16_t nx = c->t_problem;
+    if (c->t_media < nx) nx = c->t_media;
+    if (c->t_platform < nx) nx = c->t_platform;
+    if (c->t_portal < nx) nx = c->t_portal;
+    if (c->t_tell < nx) nx = c->t_tell;
+    if (c->t_retry < nx) nx = c->t_retry;
+    return nx;
+}
+
+/* The citizens of one block (indices within it) entered on one day of the calendar. */
+typedef struct {
+    uint16_t *v;
+    uint32_t n, cap;
+} tyndau_duelist;
+
+/* A block's calendar: the days of the current window (calendar.c). */
+typedef struct {
+    tyndau_duelist day[TYNDAU_WINDOW];
+} tyndau_calendar;
 
 /* An appeal waiting in an office queue; carries the complainant's fixed traits so
  * office threads never read citizen state that changes. */
@@ -173,6 +196,23 @@ static inline int tyndau_help_target(uint8_t demo)
     return DEMO_SETTLEMENT(demo) == SET_RURAL || DEMO_AGE(demo) == AGE_61P || DEMO_INCOME(demo) == INC_LOW;
 }
 
+/* Channel choice (citizen.c): the exp() of each utility as a product of factors tabulated from
+ * today's parameters (tyndau_choice_derived), so that a choice multiplies a few table entries
+ * instead of calling exp() five times.  A belief factor is exp(beta_efficacy x (2 b - 1)) for the
+ * belief b = (pos + a) / (pos + neg + 2a) of one level and the weight x that level has in the
+ * channel's efficacy (docs/ODD.md 7.2); evidence counts beyond the table call exp(). */
+#define BELIEF_TAB 32
+enum { BW_LOCAL, BW_LOCAL_CENTRAL, BW_SOCIAL, BW_SOCIAL_CENTRAL, BW_ONE, N_BW };
+typedef struct {
+    double x[N_BW]; /* local_share, 1 - local_share, social_local_share, 1 - ..., 1 */
+    double belief[N_BW][BELIEF_TAB][BELIEF_TAB]; /* [weight][pos][neg] */
+    double severity[256];  /* exp(beta_severity s), s = severity byte / 255 */
+    double skill[2][256];  /* exp(-cost_skill (1 - skill)), [served by a help centre][skill byte] */
+    double online, social, president; /* exp(asc_*) */
+    double offline[2][2];             /* exp(asc_offline - travel costs), [rural][61+] */
+    double informal[2];               /* exp(asc_informal (+ informal_high_income)), [high income] */
+} tyndau_choice;
+
 struct tyndau_model {
     tyndau_params p0; /* as given: values on start_date and the dated changes */
     tyndau_params p;  /* in effect today (dated changes applied as the run goes) */
@@ -181,6 +221,7 @@ struct tyndau_model {
     int n_days, survey_day;
     tyndau_citizens c;
     size_t n_blocks;
+    tyndau_calendar *cal;      /* [n_blocks] */
     uint64_t key_citizen;      /* citizen i's stream has key tyndau_mix64(key_citizen ^ i) */
     /* cells: citizens of region r, settlement s are [cell_start[k], cell_start[k+1]) with k = 2r+s */
     size_t cell_start[2 * TYNDAU_N_REGION + 1];
@@ -198,6 +239,8 @@ struct tyndau_model {
     double *lam_outreach; /* cumulative rate of other outreach events per locality [settlement][day+1] */
     double *media_day;    /* concept-media rate of each source on each day [day][N_MEDIA_SOURCE] */
     double media_reach[N_MEDIA_CLASS][N_MEDIA_SOURCE]; /* reach of each source by class (parameters of today) */
+    double *offline_saving; /* exp(natizhe_saving cov(d)): what joining the system saves an office visit [day] */
+    tyndau_choice choice;   /* channel choice factors (parameters of today) */
     int next_change;      /* index of the first dated change not yet applied */
     double p_full[N_AGE][N_INCOME];   /* heard -> fully aware at an exposure, by age and income */
     gsl_ran_discrete_t *domain_table;
@@ -302,8 +345,25 @@ int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain do
 void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_counts *cnt);
 int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a);
 int tyndau_offices_escalate(tyndau_model *m);
+/* calendar.c */
+int tyndau_duelist_push(tyndau_duelist *l, uint16_t k);
+/* On the first day of a window: enter each of the block's n citizens (s) whose next event falls
+ * in the window. */
+int tyndau_calendar_fill(tyndau_calendar *cal, const tyndau_citizen *s, size_t n, int day);
+/* Enter citizen k of the block on day nx, if nx lies in the window of `day` (nx > day). */
+static inline int tyndau_calendar_enter(tyndau_calendar *cal, uint16_t k, uint16_t nx, int day)
+{
+    if ((int)nx >= day - day % TYNDAU_WINDOW + TYNDAU_WINDOW) return 0;
+    return tyndau_duelist_push(&cal->day[nx % TYNDAU_WINDOW], k);
+}
+/* The citizens entered on `day`, each once, in index order, into out[] (TYNDAU_BLOCK entries);
+ * the day's list is emptied.  Returns how many. */
+size_t tyndau_calendar_take(tyndau_calendar *cal, int day, uint16_t *out);
+void tyndau_calendar_free(tyndau_calendar *cal);
 /* citizen.c */
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt);
+/* The channel-choice factors from today's parameters (tyndau_schedule_derived calls it). */
+void tyndau_choice_derived(tyndau_model *m);
 int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev);
 /* add citizen i to the state counts of its groups */
 void tyndau_state_count(const tyndau_model *m, size_t i, int64_t state[][N_STATE_SERIES]);

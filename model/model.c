@@ -49,7 +49,7 @@ int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a)
     return 0;
 }
 
-/* Bytes per citizen: its state and its next-event day. */
+/* Bytes per citizen: its state, and about one calendar entry (calendar.c). */
 #define CITIZEN_BYTES (sizeof(tyndau_citizen) + sizeof(uint16_t))
 
 size_t tyndau_model_bytes(const tyndau_params *p, size_t n)
@@ -102,6 +102,7 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->n_blocks = (n_agents + TYNDAU_BLOCK - 1) / TYNDAU_BLOCK;
     m->n_threads = threads_available();
     m->key_citizen = tyndau_mix64(tyndau_mix64(seed) ^ KEY_CITIZEN);
+    m->cal = tyndau_calloc(m->n_blocks, sizeof *m->cal);
     m->block_out = tyndau_calloc(m->n_blocks, sizeof *m->block_out);
     m->block_appeals = tyndau_calloc(m->n_blocks, sizeof *m->block_appeals);
     m->inbox_start = tyndau_calloc(m->n_blocks + 1, sizeof *m->inbox_start);
@@ -112,7 +113,7 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->s_choices = tyndau_calloc(nd * per_day * N_CHANNEL, sizeof(int64_t));
     m->s_outcomes = tyndau_calloc(nd * per_day * N_OUTCOME, sizeof(int64_t));
     m->s_state = tyndau_calloc(nd * per_day * N_STATE_SERIES, sizeof(int64_t));
-    if (!m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
+    if (!m->cal || !m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
         !m->s_problems || !m->s_choices || !m->s_outcomes || !m->s_state) {
         TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %zu agents", n_agents);
         tyndau_model_free(m);
@@ -162,6 +163,9 @@ void tyndau_model_free(tyndau_model *m)
 {
     if (m == NULL) return;
     tyndau_citizens_free(&m->c);
+    if (m->cal)
+        for (size_t b = 0; b < m->n_blocks; b++) tyndau_calendar_free(&m->cal[b]);
+    free(m->cal);
     if (m->block_out)
         for (size_t b = 0; b < m->n_blocks; b++) free(m->block_out[b].v);
     free(m->block_out);
@@ -172,6 +176,7 @@ void tyndau_model_free(tyndau_model *m)
     free(m->inbox_start);
     free(m->wd);
     free(m->coverage);
+    free(m->offline_saving);
     free(m->monitoring);
     free(m->media_day);
     free(m->lam_media);

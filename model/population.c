@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -171,21 +172,28 @@ static void allocate(size_t n, const double *w, int k, size_t *out)
 void tyndau_citizens_free(tyndau_citizens *c)
 {
     free(c->s);
-    free(c->next);
     memset(c, 0, sizeof *c);
 }
+
+#define HUGE_PAGE ((size_t)2 << 20)
 
 static int citizens_alloc(tyndau_citizens *c, size_t n)
 {
     c->n = n;
     size_t bytes = n * sizeof *c->s;
     if (n > SIZE_MAX / sizeof *c->s - 1) return -1;
-    bytes = (bytes + 63) / 64 * 64; /* aligned_alloc wants a multiple of the alignment */
+    /* Records are read at random (the day's due citizens, messages' targets): with 4 KiB
+     * pages nearly every such read also misses the TLB, so a large array asks for huge pages
+     * (transparent huge pages, where the system grants them; a hint, not a requirement). */
+    size_t align = bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
+    bytes = (bytes + align - 1) / align * align; /* aligned_alloc wants a multiple of the alignment */
     /* not cleared here: init_citizen writes every byte, in parallel, so that the
      * pages are first touched by the threads that will use them */
-    c->s = aligned_alloc(64, bytes);
-    c->next = malloc(n * sizeof *c->next);
-    return c->s == NULL || c->next == NULL ? -1 : 0;
+    c->s = aligned_alloc(align, bytes);
+#ifdef MADV_HUGEPAGE
+    if (c->s != NULL && align == HUGE_PAGE) (void)madvise(c->s, bytes, MADV_HUGEPAGE);
+#endif
+    return c->s == NULL ? -1 : 0;
 }
 
 /* Table of P(round(255 X) = k), k = 0..255, for X ~ Beta with the given mean and
@@ -342,11 +350,6 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
     c->s[i].t_portal = digital == DIG_EGOV ? tyndau_next_from_table(m->lam_portal, n_days, -1, e3) : TYNDAU_NEVER;
     c->s[i].t_tell = TYNDAU_NEVER;
     c->s[i].t_retry = TYNDAU_NEVER;
-    uint16_t nx = c->s[i].t_problem;
-    if (c->s[i].t_media < nx) nx = c->s[i].t_media;
-    if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;
-    if (c->s[i].t_portal < nx) nx = c->s[i].t_portal;
-    c->next[i] = nx;
 }
 
 tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)

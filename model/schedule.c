@@ -47,6 +47,7 @@ static void media_reach(const tyndau_params *p, int cls, double reach[N_MEDIA_SO
 void tyndau_schedule_derived(tyndau_model *m)
 {
     const tyndau_params *p = &m->p;
+    tyndau_choice_derived(m);
     for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(p, k, m->media_reach[k]);
     /* heard -> fully aware: full_per_exposure on the odds scale times the odds ratios of age
        46+ and high income (exactly full_per_exposure when both are 1, and at 0 or 1) */
@@ -74,8 +75,9 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
     m->lam_platform = tyndau_calloc(n1, sizeof *m->lam_platform);
     m->lam_portal = tyndau_calloc(n1, sizeof *m->lam_portal);
     m->lam_outreach = tyndau_calloc(n1 * N_SETTLEMENT, sizeof *m->lam_outreach);
+    m->offline_saving = tyndau_calloc(n1, sizeof *m->offline_saving);
     if (!m->wd || !m->coverage || !m->monitoring || !m->media_day || !m->lam_media || !m->lam_platform ||
-        !m->lam_portal || !m->lam_outreach)
+        !m->lam_portal || !m->lam_outreach || !m->offline_saving)
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");
 
     tyndau_params pd = m->p; /* in effect on day d */
@@ -102,6 +104,7 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
             cov = (double)(date - p->platform_start_date) /
                   (double)(p->platform_full_date - p->platform_start_date);
         m->coverage[d] = cov;
+        m->offline_saving[d] = exp(p->natizhe_saving * cov);
         double mon = p->monitor_platform * cov + (date >= p->code_date ? p->monitor_code : 0.0);
         m->monitoring[d] = mon > 1.0 ? 1.0 : mon;
         double *md = &m->media_day[(size_t)d * N_MEDIA_SOURCE];
