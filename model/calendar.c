@@ -17,44 +17,71 @@
  * an event, two bytes each), instead of two bytes per citizen for a next-event array
  * that would be scanned every day.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
-int tyndau_duelist_push(tyndau_duelist *l, uint16_t k)
+int tyndau_duelist_grow(tyndau_duelist *l)
 {
-    if (l->n == l->cap) {
-        uint32_t cap = l->cap ? 2 * l->cap : 16;
-        uint16_t *v = tyndau_reallocarray(l->v, cap, sizeof *v);
-        if (v == NULL) return -1;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = k;
+    uint32_t cap = l->cap ? 2 * l->cap : 16;
+    uint16_t *v = tyndau_reallocarray(l->v, cap, sizeof *v);
+    if (v == NULL) return -1;
+    l->v = v;
+    l->cap = cap;
     return 0;
+}
+
+_Static_assert(offsetof(tyndau_citizen, t_problem) == 16 && offsetof(tyndau_citizen, t_retry) == 26 &&
+                   offsetof(tyndau_citizen, draws) == 28,
+               "the six event days are the uint16 lanes 0-5 of the record's second 16 bytes");
+
+/* Nonzero when some t_* of citizen c is before `end` (all are at or after today, so its next
+ * event then falls in the window): the t_* are the six uint16 from byte 16 of the record, the
+ * test is eight saturating subtractions at once, the last two lanes (draws) masked off. */
+static inline int some_before(const tyndau_citizen *c, uint16_t end)
+{
+#ifdef __SSE2__
+    __m128i t = _mm_loadu_si128((const __m128i *)(const void *)&c->t_problem);
+    t = _mm_or_si128(t, _mm_set_epi16(-1, -1, 0, 0, 0, 0, 0, 0));
+    __m128i z = _mm_cmpeq_epi16(_mm_subs_epu16(t, _mm_set1_epi16((short)(end - 1))), _mm_setzero_si128());
+    return _mm_movemask_epi8(z);
+#else
+    return tyndau_next_day(c) < end;
+#endif
 }
 
 int tyndau_calendar_fill(tyndau_calendar *cal, const tyndau_citizen *s, size_t n, int day)
 {
     int failed = 0;
-    for (size_t k = 0; k < n; k++) {
-        unsigned ahead = (unsigned)tyndau_next_day(&s[k]) - (unsigned)day; /* wraps for NEVER - day > W */
-        if (ahead < TYNDAU_WINDOW) failed |= tyndau_duelist_push(&cal->day[((unsigned)day + ahead) % TYNDAU_WINDOW], (uint16_t)k);
-    }
+    uint16_t end = (uint16_t)(day + TYNDAU_WINDOW);
+    for (size_t k = 0; k < n; k++)
+        if (some_before(&s[k], end)) failed |= tyndau_duelist_push(&cal->day[tyndau_next_day(&s[k]) % TYNDAU_WINDOW], (uint16_t)k);
     return failed;
 }
+
+_Static_assert(TYNDAU_BLOCK == 64 * 64, "a block's bitmap is 64 words, summarised in one");
 
 size_t tyndau_calendar_take(tyndau_calendar *cal, int day, uint16_t *out)
 {
     tyndau_duelist *l = &cal->day[day % TYNDAU_WINDOW];
-    uint64_t bits[TYNDAU_BLOCK / 64];
+    uint64_t bits[64], words = 0; /* words: which of bits[] hold an entry */
     memset(bits, 0, sizeof bits);
-    for (uint32_t k = 0; k < l->n; k++) bits[l->v[k] >> 6] |= (uint64_t)1 << (l->v[k] & 63u);
+    for (uint32_t k = 0; k < l->n; k++) {
+        unsigned v = l->v[k];
+        bits[v >> 6] |= (uint64_t)1 << (v & 63u);
+        words |= (uint64_t)1 << (v >> 6);
+    }
     l->n = 0;
     size_t n = 0;
-    for (unsigned w = 0; w < TYNDAU_BLOCK / 64; w++)
+    for (; words; words &= words - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(words);
         for (uint64_t x = bits[w]; x; x &= x - 1) out[n++] = (uint16_t)(w * 64 + (unsigned)__builtin_ctzll(x));
+    }
     return n;
 }
 

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "sample.h"
 
 static uint8_t sat_add(uint8_t a, unsigned b)
 {
@@ -83,7 +82,7 @@ static void state_changed(const tyndau_citizens *c, size_t i, uint64_t before, t
 /* Day index `day + 1 + floor(Exp(mean))`, or NEVER past the end. */
 static uint16_t after_delay(const tyndau_model *m, tyndau_ctr_state *r, int day, double mean)
 {
-    double t = (double)day + 1.0 + floor(tyndau_ctr_exponential(r, mean));
+    double t = (double)day + 1.0 + floor(mean * tyndau_zig_exp(&m->zig, r));
     return t < (double)m->n_days ? (uint16_t)t : TYNDAU_NEVER;
 }
 
@@ -209,7 +208,7 @@ static void event_problem(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t
         /* arrivals form a Bernoulli process per day (probability 1 - exp(-rate)) */
         double rate = m->problem_rate[DEMO_INCOME(c->demo) == INC_LOW][DEMO_SETTLEMENT(c->demo)]
                                      [DEMO_AGE(c->demo) == AGE_61P];
-        double t = rate > 0 ? (double)day + 1.0 + floor(tyndau_ctr_exponential(r, 1.0) / rate) : INFINITY;
+        double t = rate > 0 ? (double)day + 1.0 + floor(tyndau_zig_exp(&m->zig, r) / rate) : INFINITY;
         c->t_problem = t < (double)m->n_days ? (uint16_t)t : TYNDAU_NEVER;
     }
     int g[N_GTYPE];
@@ -262,11 +261,9 @@ static void event_media(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
         c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
     /* the campaigns explain the platforms too */
     if (src >= MS_TARGETED) platform_news(m, r, i, day);
-    size_t n1 = (size_t)m->n_days + 1;
     /* reception scales the citizen's exposure rate: the next exposure is the inversion of its
        cumulative intensity times `rec` */
-    c->s[i].t_media = tyndau_next_from_table(m->lam_media + (size_t)cls * n1, m->n_days, day,
-                                             tyndau_ctr_exponential(r, 1.0) / rec);
+    c->s[i].t_media = tyndau_next_from_index(&m->imedia[cls], day, tyndau_zig_exp(&m->zig, r) / rec);
 }
 
 /* News of the platforms: "heard of it" for those who had not, and, the first time
@@ -290,8 +287,8 @@ static void platform_news(tyndau_model *m, tyndau_ctr_state *r, size_t i, int da
 static void event_platform(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
 {
     platform_news(m, r, i, day);
-    m->c.s[i].t_platform = tyndau_next_from_table(m->lam_platform, m->n_days, day,
-                                                  tyndau_ctr_exponential(r, 1.0) / tyndau_reception(m, &m->c.s[i]));
+    m->c.s[i].t_platform =
+        tyndau_next_from_index(&m->iplatform, day, tyndau_zig_exp(&m->zig, r) / tyndau_reception(m, &m->c.s[i]));
 }
 
 /* A full eGov user meets E-Otinish inside the eGov portal (its services, SMS and app notices):
@@ -300,16 +297,17 @@ static void event_platform(tyndau_model *m, tyndau_ctr_state *r, size_t i, int d
 static void event_portal(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
 {
     platform_news(m, r, i, day);
-    m->c.s[i].t_portal = tyndau_next_from_table(m->lam_portal, m->n_days, day, tyndau_ctr_exponential(r, 1.0));
+    m->c.s[i].t_portal = tyndau_next_from_index(&m->iportal, day, tyndau_zig_exp(&m->zig, r));
 }
 
 static void event_tell(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i, tyndau_day_counts *cnt)
 {
     tyndau_citizens *c = &m->c;
     int k = c->s[i].ties;
+    uint64_t key = tyndau_tie_key(m, i);
     for (int j = 0; j < k; j++) {
         if (tyndau_ctr_uniform(r) >= m->p.tell_prob) continue;
-        size_t t = tyndau_tie(m, i, j);
+        size_t t = tyndau_tie_of(m, i, key, j);
         if (t == SIZE_MAX) continue;
         tyndau_msg msg = {(uint32_t)t, MSG_TOLD, c->s[i].news, c->s[i].aware, 0};
         if (tyndau_msgbuf_push(&m->block_out[b], msg) != 0) cnt->alloc_failed = 1;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "rng.h"
+#include "sample.h"
 #include "tyndau.h"
 
 #define TYNDAU_BLOCK 4096 /* at most 65536: a calendar entry is a uint16 index within the block */
@@ -196,6 +197,15 @@ static inline int tyndau_help_target(uint8_t demo)
     return DEMO_SETTLEMENT(demo) == SET_RURAL || DEMO_AGE(demo) == AGE_61P || DEMO_INCOME(demo) == INC_LOW;
 }
 
+/* A cumulative intensity table L[0..n_days] with a direct index over its values, for the
+ * inversion that draws an event's next day (schedule.c). */
+typedef struct {
+    const double *lam;
+    int n_days, n_bucket;
+    double scale;    /* buckets per unit of L */
+    uint16_t *start; /* [n_bucket + 2]; NULL when L is 0 throughout */
+} tyndau_intensity;
+
 /* Channel choice (citizen.c): the exp() of each utility as a product of factors tabulated from
  * today's parameters (tyndau_choice_derived), so that a choice multiplies a few table entries
  * instead of calling exp() five times.  A belief factor is exp(beta_efficacy x (2 b - 1)) for the
@@ -223,6 +233,8 @@ struct tyndau_model {
     size_t n_blocks;
     tyndau_calendar *cal;      /* [n_blocks] */
     uint64_t key_citizen;      /* citizen i's stream has key tyndau_mix64(key_citizen ^ i) */
+    tyndau_zig zig;            /* the exponential sampler's tables (sample.h) */
+    uint64_t key_ties;         /* tie j of citizen i: tyndau_mix64(tyndau_mix64(key_ties ^ i) ^ j) (ties.c) */
     /* cells: citizens of region r, settlement s are [cell_start[k], cell_start[k+1]) with k = 2r+s */
     size_t cell_start[2 * TYNDAU_N_REGION + 1];
     /* strata within a cell, laid out in STRATUM order: stratum s of cell k is
@@ -237,6 +249,7 @@ struct tyndau_model {
     double *lam_platform; /* cumulative platform-media intensity [day+1] */
     double *lam_portal;   /* cumulative eGov-portal platform-news intensity (full eGov users) [day+1] */
     double *lam_outreach; /* cumulative rate of other outreach events per locality [settlement][day+1] */
+    tyndau_intensity imedia[N_MEDIA_CLASS], iplatform, iportal; /* the searched tables, indexed */
     double *media_day;    /* concept-media rate of each source on each day [day][N_MEDIA_SOURCE] */
     double media_reach[N_MEDIA_CLASS][N_MEDIA_SOURCE]; /* reach of each source by class (parameters of today) */
     double *offline_saving; /* exp(natizhe_saving cov(d)): what joining the system saves an office visit [day] */
@@ -328,12 +341,20 @@ static inline void tyndau_groups_of(uint8_t demo, uint8_t region, int out[N_GTYP
 }
 /* ties.c */
 size_t tyndau_tie(const tyndau_model *m, size_t i, int j);
+/* The same for the j-th tie with key = tyndau_tie_key(m, i), computed once for all of i's ties. */
+uint64_t tyndau_tie_key(const tyndau_model *m, size_t i);
+size_t tyndau_tie_of(const tyndau_model *m, size_t i, uint64_t key, int j);
 /* schedule.c */
 tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err);
 /* What the schedule derives from today's parameters and the model reads at events
  * (media reach, p_full); again after dated changes. */
 void tyndau_schedule_derived(tyndau_model *m);
 uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e);
+/* Index the table lam[0..n_days] (kept by the caller); -1 when out of memory. */
+int tyndau_intensity_init(tyndau_intensity *t, const double *lam, int n_days);
+/* The same as tyndau_next_from_table on t's table, through its index. */
+uint16_t tyndau_next_from_index(const tyndau_intensity *t, int day, double e);
+void tyndau_schedule_free(tyndau_model *m);
 /* state.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);
@@ -346,7 +367,13 @@ void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_co
 int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a);
 int tyndau_offices_escalate(tyndau_model *m);
 /* calendar.c */
-int tyndau_duelist_push(tyndau_duelist *l, uint16_t k);
+int tyndau_duelist_grow(tyndau_duelist *l);
+static inline int tyndau_duelist_push(tyndau_duelist *l, uint16_t k)
+{
+    if (l->n == l->cap && tyndau_duelist_grow(l) != 0) return -1;
+    l->v[l->n++] = k;
+    return 0;
+}
 /* On the first day of a window: enter each of the block's n citizens (s) whose next event falls
  * in the window. */
 int tyndau_calendar_fill(tyndau_calendar *cal, const tyndau_citizen *s, size_t n, int day);

@@ -102,6 +102,8 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->n_blocks = (n_agents + TYNDAU_BLOCK - 1) / TYNDAU_BLOCK;
     m->n_threads = threads_available();
     m->key_citizen = tyndau_mix64(tyndau_mix64(seed) ^ KEY_CITIZEN);
+    m->key_ties = tyndau_mix64(seed ^ KEY_TIES);
+    tyndau_zig_init(&m->zig);
     m->cal = tyndau_calloc(m->n_blocks, sizeof *m->cal);
     m->block_out = tyndau_calloc(m->n_blocks, sizeof *m->block_out);
     m->block_appeals = tyndau_calloc(m->n_blocks, sizeof *m->block_appeals);
@@ -174,15 +176,7 @@ void tyndau_model_free(tyndau_model *m)
     free(m->block_appeals);
     free(m->inbox);
     free(m->inbox_start);
-    free(m->wd);
-    free(m->coverage);
-    free(m->offline_saving);
-    free(m->monitoring);
-    free(m->media_day);
-    free(m->lam_media);
-    free(m->lam_platform);
-    free(m->lam_portal);
-    free(m->lam_outreach);
+    tyndau_schedule_free(m);
     gsl_ran_discrete_t *tables[] = {m->domain_table, m->ties_table[0], m->ties_table[1], m->prior_table[0], m->prior_table[1],
                                     m->skill_table[0], m->skill_table[1], m->skill_table[2], m->severity_table};
     for (size_t k = 0; k < sizeof tables / sizeof *tables; k++)

@@ -337,17 +337,16 @@ static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int 
     c->s[i].aware = AW_MAKE(full ? CA_FULL : CA_NONE, CC_OTHER, PA_NONE);
     /* first events; mass media at the citizen's reception multiplier */
     int n_days = m->n_days;
-    size_t n1 = (size_t)n_days + 1;
     double rate = m->problem_rate[income == INC_LOW][rural][age == AGE_61P];
     double t = rate > 0 ? gsl_ran_exponential(r, 1.0) / rate : INFINITY;
     c->s[i].t_problem = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
     int cls = tyndau_media_class(c->s[i].demo);
     double rec = tyndau_reception(m, &c->s[i]);
     double e1 = gsl_ran_exponential(r, 1.0), e2 = gsl_ran_exponential(r, 1.0);
-    c->s[i].t_media = rec > 0 ? tyndau_next_from_table(m->lam_media + (size_t)cls * n1, n_days, -1, e1 / rec) : TYNDAU_NEVER;
-    c->s[i].t_platform = rec > 0 ? tyndau_next_from_table(m->lam_platform, n_days, -1, e2 / rec) : TYNDAU_NEVER;
+    c->s[i].t_media = rec > 0 ? tyndau_next_from_index(&m->imedia[cls], -1, e1 / rec) : TYNDAU_NEVER;
+    c->s[i].t_platform = rec > 0 ? tyndau_next_from_index(&m->iplatform, -1, e2 / rec) : TYNDAU_NEVER;
     double e3 = gsl_ran_exponential(r, 1.0);
-    c->s[i].t_portal = digital == DIG_EGOV ? tyndau_next_from_table(m->lam_portal, n_days, -1, e3) : TYNDAU_NEVER;
+    c->s[i].t_portal = digital == DIG_EGOV ? tyndau_next_from_index(&m->iportal, -1, e3) : TYNDAU_NEVER;
     c->s[i].t_tell = TYNDAU_NEVER;
     c->s[i].t_retry = TYNDAU_NEVER;
 }

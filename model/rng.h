@@ -27,6 +27,8 @@ enum {
     KEY_OUTREACH_LOCALITY,    /* a locality's outreach events */
     KEY_OUTREACH_LOCALITY_OF  /* which locality a citizen lives in (a hash, no stream) */
 };
+/* Ties (ties.c) are hashes of (seed xor this, citizen, tie) ("ties" in ASCII). */
+#define KEY_TIES 0x7469657300000000ULL
 
 /* SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer. */
 static inline uint64_t tyndau_mix64(uint64_t z)
