@@ -19,13 +19,6 @@ static uint8_t sat_add(uint8_t a, unsigned b)
     return (uint8_t)(v > 255 ? 255 : v);
 }
 
-int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev)
-{
-    unsigned pos = ev[EV(lev, 0)], neg = ev[EV(lev, 1)];
-    if (pos + neg == 0) return BEL_DK;
-    return pos > neg ? BEL_PAYS : neg > pos ? BEL_NO : BEL_SPLIT;
-}
-
 /* The bytes the time-series state depends on: awareness and evidence. */
 static uint64_t raw_state(const tyndau_citizen *c)
 {
@@ -47,15 +40,33 @@ static unsigned key_of(uint64_t raw)
 
 /* Where each of the key's four 2-bit parts starts in a row of the state series. */
 static const int state_offset[4] = {0, N_CONCEPT, N_CONCEPT + N_PLATFORM, N_CONCEPT + N_PLATFORM + N_BELIEF};
+static const int state_size[4] = {N_CONCEPT, N_PLATFORM, N_BELIEF, N_BELIEF};
 
-void tyndau_state_count(const tyndau_model *m, size_t i, int64_t state[][N_STATE_SERIES])
+void tyndau_state_cells_add(tyndau_state_cells n, const tyndau_citizen *c)
 {
-    const tyndau_citizen *c = &m->c.s[i];
-    unsigned key = key_of(raw_state(c));
-    int g[N_GTYPE];
-    tyndau_groups_of(c->demo, c->region, g);
-    for (int part = 0; part < 4; part++)
-        for (int t = 0; t < N_GTYPE; t++) state[g[t]][state_offset[part] + (int)(key >> (2 * part) & 3u)]++;
+    uint32_t(*cell)[4] = n[tyndau_fine_cell(c->demo, c->region)];
+    cell[0][AW_CONCEPT(c->aware)]++;
+    cell[1][AW_PLATFORM(c->aware)]++;
+    cell[2][tyndau_belief_category(c->evidence, LEV_CENTRAL)]++;
+    cell[3][tyndau_belief_category(c->evidence, LEV_LOCAL)]++;
+}
+
+void tyndau_state_cells_expand(const tyndau_state_cells n, int64_t state[][N_STATE_SERIES],
+                               int64_t group_size[TYNDAU_N_GROUP])
+{
+    for (int cell = 0; cell < TYNDAU_N_FINE_CELL; cell++) {
+        uint8_t demo, region;
+        tyndau_fine_cell_demo(cell, &demo, &region);
+        int g[N_GTYPE];
+        tyndau_groups_of(demo, region, g);
+        int64_t size = 0;
+        for (int v = 0; v < 4; v++) size += n[cell][0][v];
+        for (int t = 0; t < N_GTYPE; t++) {
+            group_size[g[t]] += size;
+            for (int part = 0; part < 4; part++)
+                for (int v = 0; v < state_size[part]; v++) state[g[t]][state_offset[part] + v] += n[cell][part][v];
+        }
+    }
 }
 
 /* Record the change of citizen i's state from `before` (raw_state) to now.  Most

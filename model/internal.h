@@ -259,7 +259,9 @@ struct tyndau_model {
     gsl_ran_discrete_t *domain_table;
     /* distributions of small integers, sampled in O(1) by Walker's alias method */
     gsl_ran_discrete_t *ties_table[2];    /* ties - 1, [61+] */
-    gsl_ran_discrete_t *prior_table[2];   /* prior evidence count, [61+] */
+    gsl_ran_discrete_t *prior_table[N_LEVEL][2][2]; /* prior evidence count by level, [61+], [negative] */
+    uint64_t key_init;         /* citizen i's creation stream has key tyndau_mix64(key_init ^ i) */
+    double engaged_u[N_AGE][N_EDU]; /* engaged when the involvement quantile u >= this (population.c) */
     gsl_ran_discrete_t *skill_table[N_DIGITAL]; /* skill byte 0..255 */
     gsl_ran_discrete_t *severity_table;   /* severity byte 0..255 */
     double problem_rate[2][2][2]; /* per day by [low income][rural][61+] */
@@ -324,6 +326,22 @@ static inline double tyndau_reception(const tyndau_model *m, const tyndau_citize
     return m->reception[DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention];
 }
 static inline int tyndau_disengaged(const tyndau_citizen *c) { return (c->flags & FL_DISENGAGED) != 0; }
+
+/* Fine cells: every group is a union of them (age x income x settlement x sex x region). */
+#define TYNDAU_N_FINE_CELL (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX * TYNDAU_N_REGION)
+static inline int tyndau_fine_cell(uint8_t demo, uint8_t region)
+{
+    return (((int)region * N_SEX + (int)DEMO_SEX(demo)) * N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_INCOME * N_AGE +
+           (int)DEMO_INCOME(demo) * N_AGE + (int)DEMO_AGE(demo);
+}
+/* The demo bits (age, income, settlement, sex) and the region of fine cell k. */
+static inline void tyndau_fine_cell_demo(int k, uint8_t *demo, uint8_t *region)
+{
+    int age = k % N_AGE, inc = k / N_AGE % N_INCOME, set = k / (N_AGE * N_INCOME) % N_SETTLEMENT;
+    int sex = k / (N_AGE * N_INCOME * N_SETTLEMENT) % N_SEX;
+    *demo = (uint8_t)(age | inc << 2 | set << 4 | sex << 5);
+    *region = (uint8_t)(k / (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX));
+}
 
 /* population.c */
 tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err);
@@ -391,9 +409,19 @@ void tyndau_calendar_free(tyndau_calendar *cal);
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt);
 /* The channel-choice factors from today's parameters (tyndau_schedule_derived calls it). */
 void tyndau_choice_derived(tyndau_model *m);
-int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev);
-/* add citizen i to the state counts of its groups */
-void tyndau_state_count(const tyndau_model *m, size_t i, int64_t state[][N_STATE_SERIES]);
+static inline int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev)
+{
+    unsigned pos = ev[EV(lev, 0)], neg = ev[EV(lev, 1)];
+    if (pos + neg == 0) return BEL_DK;
+    return pos > neg ? BEL_PAYS : neg > pos ? BEL_NO : BEL_SPLIT;
+}
+/* The state counts at the start by fine cell (tyndau_fine_cell), state series part (concept,
+ * platform, central belief, local belief) and that part's value: counted citizen by citizen,
+ * then added to the series of every group a cell belongs to, with the groups' sizes. */
+typedef uint32_t tyndau_state_cells[TYNDAU_N_FINE_CELL][4][4];
+void tyndau_state_cells_add(tyndau_state_cells n, const tyndau_citizen *c);
+void tyndau_state_cells_expand(const tyndau_state_cells n, int64_t state[][N_STATE_SERIES],
+                               int64_t group_size[TYNDAU_N_GROUP]);
 /* outreach.c: outreach events citizen i heard of in the 12 months up to the survey day */
 int tyndau_outreach_heard(const tyndau_model *m, gsl_rng *r, size_t i);
 /* survey.c */

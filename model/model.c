@@ -137,27 +137,6 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
         tyndau_model_free(m);
         return NULL;
     }
-    /* the state at the start, and group sizes: integer sums, any order */
-    long nl = (long)n_agents;
-#pragma omp parallel num_threads(m->n_threads)
-    {
-        tyndau_day_counts *cnt = &m->thread_counts[thread_id()];
-#pragma omp for schedule(static)
-        for (long i = 0; i < nl; i++) {
-            tyndau_state_count(m, (size_t)i, cnt->day.state);
-            int g[N_GTYPE];
-            tyndau_groups_of(m->c.s[i].demo, m->c.s[i].region, g);
-            for (int t = 0; t < N_GTYPE; t++) cnt->run.group_size[g[t]]++;
-        }
-    }
-    for (int t = 0; t < m->n_threads; t++) {
-        tyndau_day_counts *cnt = &m->thread_counts[t];
-        for (int g = 0; g < TYNDAU_N_GROUP; g++) {
-            m->group_size[g] += cnt->run.group_size[g];
-            for (int k = 0; k < N_STATE_SERIES; k++) m->s_state0[g][k] += cnt->day.state[g][k];
-        }
-        memset(cnt, 0, sizeof *cnt);
-    }
     return m;
 }
 
@@ -177,10 +156,12 @@ void tyndau_model_free(tyndau_model *m)
     free(m->inbox);
     free(m->inbox_start);
     tyndau_schedule_free(m);
-    gsl_ran_discrete_t *tables[] = {m->domain_table, m->ties_table[0], m->ties_table[1], m->prior_table[0], m->prior_table[1],
-                                    m->skill_table[0], m->skill_table[1], m->skill_table[2], m->severity_table};
+    gsl_ran_discrete_t *tables[] = {m->domain_table, m->ties_table[0], m->ties_table[1], m->skill_table[0],
+                                    m->skill_table[1], m->skill_table[2], m->severity_table};
     for (size_t k = 0; k < sizeof tables / sizeof *tables; k++)
         if (tables[k]) gsl_ran_discrete_free(tables[k]);
+    for (size_t k = 0; k < N_LEVEL * 2 * 2; k++)
+        if ((&m->prior_table[0][0][0])[k]) gsl_ran_discrete_free((&m->prior_table[0][0][0])[k]);
     tyndau_offices_free(m);
     free(m->thread_counts);
     free(m->s_problems);

@@ -22,3 +22,16 @@ void tyndau_zig_init(tyndau_zig *z)
     for (int i = 0; i <= TYNDAU_ZIG_N; i++) z->f[i] = exp(-x[i]);
     z->r = ZIG_R;
 }
+
+double tyndau_zig_exp_slow(const tyndau_zig *z, tyndau_ctr_state *s, unsigned i, double x)
+{
+    for (;;) {
+        if (i == 0) return z->r - log1p(-tyndau_ctr_uniform(s));
+        if (z->f[i] + tyndau_ctr_uniform(s) * (z->f[i + 1] - z->f[i]) < exp(-x)) return x;
+        uint64_t b = tyndau_ctr_u64(s);
+        i = (unsigned)(b & (TYNDAU_ZIG_N - 1));
+        uint64_t j = b >> 11;
+        x = (double)(int64_t)j * z->w[i];
+        if (j < z->k[i]) return x;
+    }
+}

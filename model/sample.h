@@ -40,18 +40,17 @@ typedef struct {
 } tyndau_zig;
 
 void tyndau_zig_init(tyndau_zig *z);
+/* The tail and the wedges, for a draw that left the fast path in layer i at x (sample.c). */
+double tyndau_zig_exp_slow(const tyndau_zig *z, tyndau_ctr_state *s, unsigned i, double x);
 
 static inline double tyndau_zig_exp(const tyndau_zig *z, tyndau_ctr_state *s)
 {
-    for (;;) {
-        uint64_t b = tyndau_ctr_u64(s);
-        unsigned i = (unsigned)(b & (TYNDAU_ZIG_N - 1));
-        uint64_t j = b >> 11;
-        double x = (double)j * z->w[i];
-        if (j < z->k[i]) return x;
-        if (i == 0) return z->r - log1p(-tyndau_ctr_uniform(s));
-        if (z->f[i] + tyndau_ctr_uniform(s) * (z->f[i + 1] - z->f[i]) < exp(-x)) return x;
-    }
+    uint64_t b = tyndau_ctr_u64(s);
+    unsigned i = (unsigned)(b & (TYNDAU_ZIG_N - 1));
+    uint64_t j = b >> 11;
+    double x = (double)(int64_t)j * z->w[i];
+    if (__builtin_expect(j < z->k[i], 1)) return x;
+    return tyndau_zig_exp_slow(z, s, i, x);
 }
 
 /* Walker's alias method on GSL's table: gsl_ran_discrete.  GSL keeps F[k] in Knuth's
@@ -59,7 +58,7 @@ static inline double tyndau_zig_exp(const tyndau_zig *z, tyndau_ctr_state *s)
 static inline size_t tyndau_ctr_discrete(tyndau_ctr_state *s, const gsl_ran_discrete_t *g)
 {
     double u = tyndau_ctr_uniform(s);
-    size_t c = (size_t)(u * (double)g->K);
+    unsigned c = (unsigned)(u * (double)(unsigned)g->K); /* K < 2^32: the same product, cheaper conversions */
     return u < g->F[c] ? c : g->A[c];
 }
 

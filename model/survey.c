@@ -179,13 +179,8 @@ static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outr
         one(&ans[Q_CONTACTED], tyndau_disengaged(c) ? 3 : 2);
 }
 
-/* Fine cells for the population sums: every group is a union of cells. */
-#define N_CELL (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX * TYNDAU_N_REGION)
-static int cell_of(uint8_t demo, uint8_t region)
-{
-    return (((int)region * N_SEX + (int)DEMO_SEX(demo)) * N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_INCOME * N_AGE +
-           (int)DEMO_INCOME(demo) * N_AGE + (int)DEMO_AGE(demo);
-}
+/* Fine cells for the population sums (internal.h): every group is a union of cells. */
+#define N_CELL TYNDAU_N_FINE_CELL
 
 typedef struct {
     uint64_t sum[N_QUESTION][MAX_RESP]; /* fixed point 32.32 */
@@ -234,7 +229,7 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
 #ifdef _OPENMP
         t = omp_get_thread_num();
 #endif
-        cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->s[i].demo, c->s[i].region)];
+        cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)tyndau_fine_cell(c->s[i].demo, c->s[i].region)];
         answer ans[N_QUESTION];
         answer_all(m, yt, orng[t], i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
