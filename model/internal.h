@@ -423,7 +423,17 @@ void tyndau_state_cells_add(tyndau_state_cells n, const tyndau_citizen *c);
 void tyndau_state_cells_expand(const tyndau_state_cells n, int64_t state[][N_STATE_SERIES],
                                int64_t group_size[TYNDAU_N_GROUP]);
 /* outreach.c: outreach events citizen i heard of in the 12 months up to the survey day */
-int tyndau_outreach_heard(const tyndau_model *m, gsl_rng *r, size_t i);
+int tyndau_outreach_heard(const tyndau_model *m, size_t i); /* -1 when out of memory */
+/* The events of every locality in the window, drawn once for the survey: locality l of cell k
+ * is events[start[k] + l]; free(events). */
+typedef struct {
+    unsigned *events;
+    size_t start[2 * TYNDAU_N_REGION + 1];
+    uint64_t key_of, key_heard; /* of the citizens' locality hashes and hearing streams */
+} tyndau_outreach_events;
+int tyndau_outreach_events_init(const tyndau_model *m, tyndau_outreach_events *ev); /* -1: out of memory */
+/* The same count as tyndau_outreach_heard, from the localities' events drawn. */
+int tyndau_outreach_heard_of(const tyndau_model *m, size_t i, const tyndau_outreach_events *ev);
 /* survey.c */
 tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err);
 /* buffers */

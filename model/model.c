@@ -391,9 +391,7 @@ void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *
     v->reception = tyndau_reception(m, &c->s[i]);
     v->disengaged = tyndau_disengaged(&c->s[i]);
     v->story = (c->s[i].flags & FL_STORY) != 0;
-    gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
-    v->contacts = r ? tyndau_outreach_heard(m, r, i) : -1;
-    if (r) gsl_rng_free(r);
+    v->contacts = tyndau_outreach_heard(m, i);
 }
 
 size_t tyndau_model_tie(const tyndau_model *m, size_t i, int j) { return tyndau_tie(m, i, j); }

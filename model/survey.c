@@ -109,33 +109,35 @@ static uint64_t yes_lookup(const tyndau_params *p, const yes_table *t, int s, un
 
 #define ONE ((uint64_t)1 << 32)
 
-/* An answer distribution: at most two responses have nonzero probability. */
+/* An answer distribution: at most two responses have nonzero probability, k[0] with p0 and
+ * k[1] with ONE - p0 (fixed point); a single response is k[0] == k[1] with p0 == ONE, so
+ * that sums add both parts without asking which it is. */
 typedef struct {
-    int n;            /* 1 or 2; 0: not asked (outside the question's base) */
-    int k[2];         /* response indices */
-    uint64_t pr[2];   /* their probabilities, fixed point, summing to ONE */
+    int asked;   /* 0: outside the question's base */
+    uint8_t k[2]; /* response indices */
+    uint64_t p0;
 } answer;
 
 static void one(answer *a, int k)
 {
-    a->n = 1;
-    a->k[0] = k;
-    a->pr[0] = ONE;
+    a->asked = 1;
+    a->k[0] = a->k[1] = (uint8_t)k;
+    a->p0 = ONE;
 }
 
 static void two(answer *a, int k0, uint64_t p0, int k1)
 {
-    a->n = 2;
-    a->k[0] = k0;
-    a->pr[0] = p0;
-    a->k[1] = k1;
-    a->pr[1] = ONE - p0;
+    a->asked = 1;
+    a->k[0] = (uint8_t)k0;
+    a->k[1] = (uint8_t)k1;
+    a->p0 = p0;
 }
 
 /* The survey's measurement model: the distributions of citizen i's answers to every
- * question, ans[q]; ans[q].n == 0 when i is outside question q's base.
+ * question, ans[q]; ans[q].asked == 0 when i is outside question q's base.
  * docs/ODD.md section 8 states the same mapping in words. */
-static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outreach, size_t i, answer ans[N_QUESTION])
+static void answer_all(const tyndau_model *m, const yes_table *yt, const tyndau_outreach_events *outreach, size_t i,
+                       answer ans[N_QUESTION])
 {
     const tyndau_params *p = &m->p;
     const tyndau_citizen *c = &m->c.s[i];
@@ -143,7 +145,7 @@ static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outr
     const uint8_t *ev = c->evidence;
     one(&ans[Q_AWARE_CONCEPT], 2 - (int)AW_CONCEPT(a));
     if (AW_CONCEPT(a) == CA_NONE)
-        ans[Q_CONCEPT_MEANING].n = 0; /* asked only of those aware of the concept */
+        ans[Q_CONCEPT_MEANING].asked = 0; /* asked only of those aware of the concept */
     else
         one(&ans[Q_CONCEPT_MEANING], (int)AW_CCHANNEL(a));
     one(&ans[Q_AWARE_PLATFORM], 2 - (int)AW_PLATFORM(a));
@@ -170,7 +172,7 @@ static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outr
     }
     /* Table 7: the locality's outreach events the citizen heard of; those who heard of none say
        they were not contacted, or, if disengaged from public affairs, that they do not know */
-    int k = tyndau_outreach_heard(m, outreach, i);
+    int k = tyndau_outreach_heard_of(m, i, outreach);
     if (k >= p->contact_often)
         one(&ans[Q_CONTACTED], 0);
     else if (k >= 1)
@@ -205,14 +207,11 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     double (*sim)[N_QUESTION][MAX_RESP] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *sim);
     double (*base)[N_QUESTION] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *base);
     yes_table *yt = tyndau_calloc(1, sizeof *yt);
-    /* one generator per thread for the outreach streams (outreach.c), pointed at each citizen's */
-    gsl_rng **orng = tyndau_calloc((size_t)nt + 1, sizeof *orng);
-    int ok = acc && sim && base && yt && orng;
-    for (int t = 0; ok && t <= nt; t++) ok = (orng[t] = gsl_rng_alloc(tyndau_rng_ctr)) != NULL;
+    /* the outreach events of every locality (outreach.c), drawn once */
+    tyndau_outreach_events outreach = {0};
+    int ok = acc && sim && base && yt && tyndau_outreach_events_init(m, &outreach) == 0;
     if (!ok) {
-        for (int t = 0; orng && t <= nt; t++)
-            if (orng[t]) gsl_rng_free(orng[t]);
-        free(orng);
+        free(outreach.events);
         free(yt);
         free(acc);
         free(sim);
@@ -231,11 +230,12 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
 #endif
         cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)tyndau_fine_cell(c->s[i].demo, c->s[i].region)];
         answer ans[N_QUESTION];
-        answer_all(m, yt, orng[t], i, ans);
+        answer_all(m, yt, &outreach, i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
-            if (ans[q].n == 0) continue;
+            if (!ans[q].asked) continue;
             ca->base[q]++;
-            for (int k = 0; k < ans[q].n; k++) ca->sum[q][ans[q].k[k]] += ans[q].pr[k];
+            ca->sum[q][ans[q].k[0]] += ans[q].p0;
+            ca->sum[q][ans[q].k[1]] += ONE - ans[q].p0;
         }
     }
     for (int cell = 0; cell < N_CELL; cell++) {
@@ -276,8 +276,7 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         free(remaining), free(need), free(first), free(seen), free(w), free(rank);
         free(sim), free(base), free(yt), free(acc);
         if (r) gsl_rng_free(r);
-        for (int t = 0; t <= nt; t++) gsl_rng_free(orng[t]);
-        free(orng);
+        free(outreach.events);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
     tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_SURVEY, 0), 0);
@@ -331,11 +330,11 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         int g[N_GTYPE];
         tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
         answer ans[N_QUESTION];
-        answer_all(m, yt, orng[nt], i, ans);
+        answer_all(m, yt, &outreach, i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
-            if (ans[q].n == 0) continue;
+            if (!ans[q].asked) continue;
             uint64_t u = (uint64_t)(gsl_rng_uniform(r) * FIX_ONE); /* < ONE */
-            int k = ans[q].n == 1 || u < ans[q].pr[0] ? ans[q].k[0] : ans[q].k[1];
+            int k = u < ans[q].p0 ? ans[q].k[0] : ans[q].k[1];
             for (int gt = 0; gt < N_GTYPE; gt++) {
                 qbase[g[gt]][q] += 1.0;
                 qsim[g[gt]][q][k] += 1.0;
@@ -347,8 +346,7 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     free(seen);
     free(rank);
     gsl_rng_free(r);
-    for (int t = 0; t <= nt; t++) gsl_rng_free(orng[t]);
-    free(orng);
+    free(outreach.events);
     free(yt);
     free(remaining);
     free(need);
