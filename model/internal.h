@@ -435,7 +435,14 @@ int tyndau_outreach_events_init(const tyndau_model *m, tyndau_outreach_events *e
 /* The same count as tyndau_outreach_heard, from the localities' events drawn. */
 int tyndau_outreach_heard_of(const tyndau_model *m, size_t i, const tyndau_outreach_events *ev);
 /* survey.c */
-tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err);
+/* The survey in three steps, so that the day loop's threads share its population sums:
+ * begin (NULL when out of memory), parts of the population [i0, i1) in any order and threads
+ * (tid < n_threads, each thread's own sums), then end (the sums in a fixed order, the quota
+ * sample, the rows; frees w). */
+typedef struct tyndau_survey_work tyndau_survey_work;
+tyndau_survey_work *tyndau_survey_begin(tyndau_model *m);
+void tyndau_survey_part(const tyndau_model *m, tyndau_survey_work *w, int tid, size_t i0, size_t i1);
+tyndau_status tyndau_survey_end(tyndau_model *m, tyndau_survey_work *w, tyndau_error *err);
 /* buffers */
 int tyndau_msgbuf_push(tyndau_msgbuf *b, tyndau_msg msg);
 int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a);

@@ -22,6 +22,7 @@
 #endif
 
 #include "internal.h"
+#include "team.h"
 
 int tyndau_msgbuf_push(tyndau_msgbuf *b, tyndau_msg msg)
 {
@@ -69,6 +70,13 @@ static int threads_available(void)
 #endif
 }
 
+int tyndau_model_threads_for(size_t n_agents, int available)
+{
+    size_t n = n_agents / TYNDAU_AGENTS_PER_THREAD;
+    if (n < 1) n = 1;
+    return available < 1 ? 1 : n < (size_t)available ? (int)n : available;
+}
+
 static int thread_id(void)
 {
 #ifdef _OPENMP
@@ -101,6 +109,7 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->survey_day = p->survey_date - p->start_date;
     m->n_blocks = (n_agents + TYNDAU_BLOCK - 1) / TYNDAU_BLOCK;
     m->n_threads = threads_available();
+    if ((size_t)m->n_threads > m->n_blocks) m->n_threads = (int)m->n_blocks; /* a thread is given a block or more */
     m->key_citizen = tyndau_mix64(tyndau_mix64(seed) ^ KEY_CITIZEN);
     m->key_ties = tyndau_mix64(seed ^ KEY_TIES);
     tyndau_zig_init(&m->zig);
@@ -254,31 +263,137 @@ static void apply_changes(tyndau_model *m, int d)
     tyndau_offices_traits(m);
 }
 
-tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user, tyndau_error *err)
+/*
+ * The day loop's threads (team.h): one parallel region for the whole run, whose phases
+ * are, day by day, the citizen blocks (a few blocks an item) and the offices (one an
+ * item), and on the survey's day the survey's population sums; the serial phases of the
+ * day (dated changes, deliver, submit, escalate, record, the survey's start and end) run
+ * between them, in whichever thread finishes a phase's last item.  What they write is read
+ * only by the items of the phases they open.
+ */
+typedef enum { PH_BLOCKS, PH_OFFICES, PH_SURVEY } phase_kind;
+
+#define SURVEY_ITEM ((size_t)4 * TYNDAU_BLOCK) /* citizens per item of the survey's sums */
+
+typedef struct {
+    tyndau_model *m;
+    int day;           /* the day running */
+    phase_kind kind;   /* of the phase open now */
+    int started;
+    long block_chunk;  /* blocks per item */
+    tyndau_survey_work *survey;
+    const char *failed; /* what a serial phase ran out of memory for, or NULL */
+    int failed_day;
+    tyndau_status survey_status;
+    tyndau_error *err;
+    tyndau_progress_fn progress;
+    void *user;
+} day_job;
+
+static long fail(day_job *j, const char *what)
 {
-    if (m->day != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "tyndau_model_run called twice on one model");
-    for (int d = 0; d < m->n_days; d++) {
-        apply_changes(m, d);
-        if (deliver(m) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for messages on day %d", d);
-        long nb = (long)m->n_blocks;
-#pragma omp parallel for schedule(dynamic, 16) num_threads(m->n_threads)
-        for (long b = 0; b < nb; b++) tyndau_block_day(m, (size_t)b, d, &m->thread_counts[thread_id()]);
+    j->failed = what;
+    j->failed_day = j->day;
+    return -1;
+}
+
+/* The day's dated changes and yesterday's messages; its blocks come next. */
+static long open_day(day_job *j)
+{
+    tyndau_model *m = j->m;
+    if (j->day >= m->n_days) return -1;
+    apply_changes(m, j->day);
+    if (deliver(m) != 0) return fail(j, "messages");
+    j->kind = PH_BLOCKS;
+    return ((long)m->n_blocks + j->block_chunk - 1) / j->block_chunk;
+}
+
+static long day_open(void *arg)
+{
+    day_job *j = arg;
+    tyndau_model *m = j->m;
+    if (!j->started) {
+        j->started = 1;
+        return open_day(j);
+    }
+    int d = j->day;
+    switch (j->kind) {
+    case PH_BLOCKS: { /* the day's appeals into their offices' queues, block by block */
         int failed = 0;
         for (size_t b = 0; b < m->n_blocks; b++) {
             tyndau_appealbuf *ab = &m->block_appeals[b];
             for (size_t k = 0; k < ab->n; k++) failed |= tyndau_office_enqueue(&m->office[ab->v[k].office], &ab->v[k]);
             ab->n = 0;
         }
-        if (failed) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(m->n_threads)
-        for (int o = 0; o < m->n_offices; o++) tyndau_office_day(m, &m->office[o], d, &m->thread_counts[thread_id()]);
-        if (tyndau_offices_escalate(m) != 0)
-            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
-        if (record(m, d) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for buffers on day %d", d);
-        m->day = d + 1;
-        if (d == m->survey_day && tyndau_survey_run(m, err) != TYNDAU_OK) return err ? err->status : TYNDAU_EINTERNAL;
-        if (progress) progress(d + 1, m->n_days, user);
+        if (failed) return fail(j, "office queues");
+        j->kind = PH_OFFICES;
+        return m->n_offices;
     }
+    case PH_OFFICES:
+        if (tyndau_offices_escalate(m) != 0) return fail(j, "office queues");
+        if (record(m, d) != 0) return fail(j, "buffers");
+        m->day = d + 1;
+        if (d == m->survey_day) {
+            if ((j->survey = tyndau_survey_begin(m)) == NULL) return fail(j, "the survey");
+            j->kind = PH_SURVEY;
+            return (long)((m->c.n + SURVEY_ITEM - 1) / SURVEY_ITEM);
+        }
+        break;
+    case PH_SURVEY:
+        j->survey_status = tyndau_survey_end(m, j->survey, j->err);
+        j->survey = NULL;
+        if (j->survey_status != TYNDAU_OK) return -1;
+        break;
+    }
+    if (j->progress) j->progress(d + 1, m->n_days, j->user);
+    j->day = d + 1;
+    return open_day(j);
+}
+
+static void day_work(void *arg, int tid, long k)
+{
+    day_job *j = arg;
+    tyndau_model *m = j->m;
+    tyndau_day_counts *cnt = &m->thread_counts[tid];
+    switch (j->kind) {
+    case PH_BLOCKS: {
+        long nb = (long)m->n_blocks, b = k * j->block_chunk, e = b + j->block_chunk < nb ? b + j->block_chunk : nb;
+        for (; b < e; b++) tyndau_block_day(m, (size_t)b, j->day, cnt);
+        break;
+    }
+    case PH_OFFICES: tyndau_office_day(m, &m->office[k], j->day, cnt); break;
+    case PH_SURVEY: {
+        size_t i0 = (size_t)k * SURVEY_ITEM, i1 = i0 + SURVEY_ITEM < m->c.n ? i0 + SURVEY_ITEM : m->c.n;
+        tyndau_survey_part(m, j->survey, tid, i0, i1);
+        break;
+    }
+    }
+}
+
+tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user, tyndau_error *err)
+{
+    if (m->day != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "tyndau_model_run called twice on one model");
+    day_job j;
+    memset(&j, 0, sizeof j);
+    j.m = m;
+    j.err = err;
+    j.progress = progress;
+    j.user = user;
+    j.survey_status = TYNDAU_OK;
+    long chunk = (long)m->n_blocks / (32L * m->n_threads);
+    j.block_chunk = chunk < 1 ? 1 : chunk > 8 ? 8 : chunk;
+    tyndau_team_job job = {day_open, day_work, &j};
+    tyndau_team team;
+    if (tyndau_team_init(&team, &job) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "cannot start the day loop's threads");
+    if (m->n_threads == 1)
+        tyndau_team_work(&team, 0);
+    else {
+#pragma omp parallel num_threads(m->n_threads)
+        tyndau_team_work(&team, thread_id());
+    }
+    tyndau_team_destroy(&team);
+    if (j.survey_status != TYNDAU_OK) return j.survey_status;
+    if (j.failed != NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %s on day %d", j.failed, j.failed_day);
     for (int t = 0; t < m->n_threads; t++) {
         tyndau_day_counts *c = &m->thread_counts[t];
         for (int ch = 0; ch < N_CHANNEL; ch++) {

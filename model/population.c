@@ -474,7 +474,7 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
     {
         tyndau_state_cells *own = tyndau_calloc(1, sizeof *own);
         bad = own == NULL;
-#pragma omp for schedule(dynamic, 4)
+#pragma omp for schedule(dynamic, 4) nowait
         for (long b = 0; b < nb; b++) {
             tyndau_ctr_state r;
             size_t i0 = (size_t)b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < n ? i0 + TYNDAU_BLOCK : n;

@@ -16,9 +16,6 @@
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "regions.h"
@@ -198,45 +195,70 @@ static int cmp_size(const void *a, const void *b)
 static tyndau_status add_rows(tyndau_model *m, int quota, double (*sim)[N_QUESTION][MAX_RESP],
                               const double (*base)[N_QUESTION], tyndau_error *err);
 
-tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
+/* What the survey's parts share: the population's sums by thread and cell, the tables. */
+struct tyndau_survey_work {
+    cell_acc *acc; /* [thread][cell] */
+    yes_table *yt;
+    tyndau_outreach_events outreach;
+};
+
+static void survey_work_free(tyndau_survey_work *w)
+{
+    if (w == NULL) return;
+    free(w->outreach.events);
+    free(w->yt);
+    free(w->acc);
+    free(w);
+}
+
+tyndau_survey_work *tyndau_survey_begin(tyndau_model *m)
+{
+    tyndau_survey_work *w = tyndau_calloc(1, sizeof *w);
+    if (w == NULL) return NULL;
+    w->acc = tyndau_calloc((size_t)m->n_threads * N_CELL, sizeof *w->acc);
+    w->yt = tyndau_calloc(1, sizeof *w->yt);
+    /* the outreach events of every locality (outreach.c), drawn once */
+    if (!w->acc || !w->yt || tyndau_outreach_events_init(m, &w->outreach) != 0) {
+        survey_work_free(w);
+        return NULL;
+    }
+    yes_table_init(&m->p, w->yt);
+    return w;
+}
+
+/* The whole population, in expectation: citizens [i0, i1), in thread tid. */
+void tyndau_survey_part(const tyndau_model *m, tyndau_survey_work *w, int tid, size_t i0, size_t i1)
 {
     const tyndau_citizens *c = &m->c;
-    size_t n = c->n;
-    int nt = m->n_threads;
-    cell_acc *acc = tyndau_calloc((size_t)nt * N_CELL, sizeof *acc);
-    double (*sim)[N_QUESTION][MAX_RESP] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *sim);
-    double (*base)[N_QUESTION] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *base);
-    yes_table *yt = tyndau_calloc(1, sizeof *yt);
-    /* the outreach events of every locality (outreach.c), drawn once */
-    tyndau_outreach_events outreach = {0};
-    int ok = acc && sim && base && yt && tyndau_outreach_events_init(m, &outreach) == 0;
-    if (!ok) {
-        free(outreach.events);
-        free(yt);
-        free(acc);
-        free(sim);
-        free(base);
-        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
-    }
-    yes_table_init(&m->p, yt);
-    /* whole population, in expectation */
-    long nl = (long)n;
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (long ii = 0; ii < nl; ii++) {
-        size_t i = (size_t)ii;
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
-        cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)tyndau_fine_cell(c->s[i].demo, c->s[i].region)];
+    cell_acc *acc = &w->acc[(size_t)tid * N_CELL];
+    for (size_t i = i0; i < i1; i++) {
+        cell_acc *ca = &acc[tyndau_fine_cell(c->s[i].demo, c->s[i].region)];
         answer ans[N_QUESTION];
-        answer_all(m, yt, &outreach, i, ans);
+        answer_all(m, w->yt, &w->outreach, i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
             if (!ans[q].asked) continue;
             ca->base[q]++;
             ca->sum[q][ans[q].k[0]] += ans[q].p0;
             ca->sum[q][ans[q].k[1]] += ONE - ans[q].p0;
         }
+    }
+}
+
+tyndau_status tyndau_survey_end(tyndau_model *m, tyndau_survey_work *w, tyndau_error *err)
+{
+    const tyndau_citizens *c = &m->c;
+    size_t n = c->n;
+    int nt = m->n_threads;
+    cell_acc *acc = w->acc;
+    const yes_table *yt = w->yt;
+    const tyndau_outreach_events *outreach = &w->outreach;
+    double (*sim)[N_QUESTION][MAX_RESP] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *sim);
+    double (*base)[N_QUESTION] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *base);
+    if (!sim || !base) {
+        free(sim);
+        free(base);
+        survey_work_free(w);
+        return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
     for (int cell = 0; cell < N_CELL; cell++) {
         int age = cell % N_AGE, inc = cell / N_AGE % N_INCOME, set = cell / (N_AGE * N_INCOME) % N_SETTLEMENT;
@@ -268,15 +290,15 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     enum { N_STRATA = TYNDAU_N_REGION * N_SETTLEMENT * N_SEX * N_AGE };
     size_t *remaining = tyndau_calloc(N_STRATA, sizeof *remaining), *need = tyndau_calloc(N_STRATA, sizeof *need);
     size_t *first = tyndau_calloc(N_STRATA + 1, sizeof *first), *seen = tyndau_calloc(N_STRATA, sizeof *seen);
-    double *w = tyndau_calloc(N_STRATA, sizeof *w);
+    double *wt = tyndau_calloc(N_STRATA, sizeof *wt);
     size_t sample_n = (size_t)m->p.survey_n < n ? (size_t)m->p.survey_n : n;
     size_t *rank = tyndau_calloc(sample_n, sizeof *rank);
     gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
-    if (!remaining || !need || !first || !seen || !w || !rank || !r) {
-        free(remaining), free(need), free(first), free(seen), free(w), free(rank);
-        free(sim), free(base), free(yt), free(acc);
+    if (!remaining || !need || !first || !seen || !wt || !rank || !r) {
+        free(remaining), free(need), free(first), free(seen), free(wt), free(rank);
+        free(sim), free(base);
         if (r) gsl_rng_free(r);
-        free(outreach.events);
+        survey_work_free(w);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
     tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_SURVEY, 0), 0);
@@ -288,21 +310,20 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         int sex = cell / (N_AGE * N_INCOME * N_SETTLEMENT) % N_SEX, reg = cell / (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX);
         remaining[QUOTA_STRATUM(reg, (uint8_t)(age | set << 4 | sex << 5))] += acc[cell].base[Q_AWARE_CONCEPT];
     }
-    free(acc);
     /* largest remainder */
     size_t given = 0;
     for (int st = 0; st < N_STRATA; st++) {
         double exact = (double)sample_n * (double)remaining[st] / (double)n;
         need[st] = (size_t)floor(exact);
-        w[st] = exact - (double)need[st];
+        wt[st] = exact - (double)need[st];
         given += need[st];
     }
     while (given < sample_n) {
         int best = 0;
         for (int st = 1; st < N_STRATA; st++)
-            if (w[st] > w[best]) best = st;
+            if (wt[st] > wt[best]) best = st;
         need[best]++;
-        w[best] = -1.0;
+        wt[best] = -1.0;
         given++;
     }
     /* the ranks (0-based, within the stratum, in citizen order) of each stratum's
@@ -330,7 +351,7 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         int g[N_GTYPE];
         tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
         answer ans[N_QUESTION];
-        answer_all(m, yt, &outreach, i, ans);
+        answer_all(m, yt, outreach, i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
             if (!ans[q].asked) continue;
             uint64_t u = (uint64_t)(gsl_rng_uniform(r) * FIX_ONE); /* < ONE */
@@ -346,11 +367,10 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     free(seen);
     free(rank);
     gsl_rng_free(r);
-    free(outreach.events);
-    free(yt);
+    survey_work_free(w);
     free(remaining);
     free(need);
-    free(w);
+    free(wt);
     tyndau_status st = add_rows(m, 0, sim, base, err);
     if (st == TYNDAU_OK) st = add_rows(m, 1, qsim, qbase, err);
     free(sim);
