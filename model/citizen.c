@@ -69,12 +69,10 @@ void tyndau_state_cells_expand(const tyndau_state_cells n, int64_t state[][N_STA
     }
 }
 
-/* Record the change of citizen i's state from `before` (raw_state) to now.  Most
- * events change neither awareness nor evidence: they cost one comparison. */
-static void state_changed(const tyndau_citizens *c, size_t i, uint64_t before, tyndau_day_counts *cnt)
+/* Record the change of citizen i's state from `before` (raw_state) to now (state_changed).
+ * Most events change neither awareness nor evidence: they cost one comparison. */
+static void state_moved(const tyndau_citizens *c, size_t i, uint64_t before, uint64_t now, tyndau_day_counts *cnt)
 {
-    uint64_t now = raw_state(&c->s[i]);
-    if (now == before) return;
     unsigned kb = key_of(before), ka = key_of(now);
     if (ka == kb) return;
     int g[N_GTYPE];
@@ -88,6 +86,12 @@ static void state_changed(const tyndau_citizens *c, size_t i, uint64_t before, t
             cnt->day.state[g[t]][to]++;
         }
     }
+}
+
+static inline void state_changed(const tyndau_citizens *c, size_t i, uint64_t before, tyndau_day_counts *cnt)
+{
+    uint64_t now = raw_state(&c->s[i]);
+    if (now != before) state_moved(c, i, before, now, cnt);
 }
 
 /* Day index `day + 1 + floor(Exp(mean))`, or NEVER past the end. */
@@ -126,6 +130,7 @@ void tyndau_choice_derived(tyndau_model *m)
 {
     const tyndau_params *p = &m->p;
     tyndau_choice *t = &m->choice;
+    m->tell_skip = -log1p(-p->tell_prob);
     t->x[BW_LOCAL] = p->local_share;
     t->x[BW_LOCAL_CENTRAL] = 1.0 - p->local_share;
     t->x[BW_SOCIAL] = p->social_local_share;
@@ -316,8 +321,12 @@ static void event_tell(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t i,
     tyndau_citizens *c = &m->c;
     int k = c->s[i].ties;
     uint64_t key = tyndau_tie_key(m, i);
-    for (int j = 0; j < k; j++) {
-        if (tyndau_ctr_uniform(r) >= m->p.tell_prob) continue;
+    /* each tie is told with probability tell_prob: the ties passed over before the next one told
+       are geometric, floor(E / -log(1 - tell_prob)) with E ~ Exp(1), one draw per tie told */
+    for (int j = 0;; j++) {
+        double skip = tyndau_zig_exp(&m->zig, r) / m->tell_skip;
+        if (!(skip < (double)(k - j))) break;
+        j += (int)skip;
         size_t t = tyndau_tie_of(m, i, key, j);
         if (t == SIZE_MAX) continue;
         tyndau_msg msg = {(uint32_t)t, MSG_TOLD, c->s[i].news, c->s[i].aware, 0};

@@ -254,6 +254,7 @@ struct tyndau_model {
     double media_reach[N_MEDIA_CLASS][N_MEDIA_SOURCE]; /* reach of each source by class (parameters of today) */
     double *offline_saving; /* exp(natizhe_saving cov(d)): what joining the system saves an office visit [day] */
     tyndau_choice choice;   /* channel choice factors (parameters of today) */
+    double tell_skip;       /* -log(1 - tell_prob): the rate of the geometric gaps between ties told */
     int next_change;      /* index of the first dated change not yet applied */
     double p_full[N_AGE][N_INCOME];   /* heard -> fully aware at an exposure, by age and income */
     gsl_ran_discrete_t *domain_table;
@@ -407,7 +408,8 @@ size_t tyndau_calendar_take(tyndau_calendar *cal, int day, uint16_t *out);
 void tyndau_calendar_free(tyndau_calendar *cal);
 /* citizen.c */
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt);
-/* The channel-choice factors from today's parameters (tyndau_schedule_derived calls it). */
+/* The channel-choice factors and the gaps between ties told, from today's parameters
+ * (tyndau_schedule_derived calls it). */
 void tyndau_choice_derived(tyndau_model *m);
 static inline int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev)
 {

@@ -81,7 +81,7 @@ static double yes_prob(const tyndau_params *p, unsigned pos, unsigned neg, doubl
 #define YES_TAB 64
 typedef struct {
     double shift[8];
-    uint64_t yes[8][YES_TAB][YES_TAB];
+    uint64_t yes[YES_TAB][YES_TAB][8]; /* [pos][neg][shift]: one cache line holds a citizen's eight */
 } yes_table;
 
 static uint64_t to_fix(double x) { return (uint64_t)(x * FIX_ONE + 0.5); } /* x in [0, 1] */
@@ -94,13 +94,13 @@ static void yes_table_init(const tyndau_params *p, yes_table *t)
     for (int s = 0; s < 8; s++) {
         t->shift[s] = shift[s];
         for (unsigned a = 0; a < YES_TAB; a++)
-            for (unsigned b = 0; b < YES_TAB; b++) t->yes[s][a][b] = to_fix(yes_prob(p, a, b, shift[s]));
+            for (unsigned b = 0; b < YES_TAB; b++) t->yes[a][b][s] = to_fix(yes_prob(p, a, b, shift[s]));
     }
 }
 
 static uint64_t yes_lookup(const tyndau_params *p, const yes_table *t, int s, unsigned pos, unsigned neg)
 {
-    if (pos < YES_TAB && neg < YES_TAB) return t->yes[s][pos][neg];
+    if (pos < YES_TAB && neg < YES_TAB) return t->yes[pos][neg][s];
     return to_fix(yes_prob(p, pos, neg, t->shift[s]));
 }
 
