@@ -190,7 +190,9 @@ static tyndau_channel choose_channel(const tyndau_model *m, tyndau_ctr_state *r,
         w[CH_SOCIAL] = t->social * base * belief_factor(m, BW_SOCIAL, pl, nl) * belief_factor(m, BW_SOCIAL_CENTRAL, pc, nc) *
                        t->skill[served][c->skill];
     w[CH_PRESIDENT] = t->president * base * belief_factor(m, BW_ONE, pc, nc);
-    w[CH_INFORMAL] = t->informal[DEMO_INCOME(d) == INC_HIGH] * base * belief_factor(m, BW_ONE, pl, nl);
+    /* informal: only for those who know someone who can push the case (state.c) */
+    if (tyndau_informal_available(m, i, c->ties))
+        w[CH_INFORMAL] = t->informal[DEMO_INCOME(d) == INC_HIGH] * base * belief_factor(m, BW_ONE, pl, nl);
     double total = 0.0;
     for (int k = 0; k < N_CHANNEL; k++) total += w[k];
     double u = tyndau_ctr_uniform(r) * total;
@@ -198,7 +200,7 @@ static tyndau_channel choose_channel(const tyndau_model *m, tyndau_ctr_state *r,
         if (u < w[k]) return (tyndau_channel)k;
         u -= w[k];
     }
-    return CH_INFORMAL;
+    return w[CH_INFORMAL] > 0.0 ? CH_INFORMAL : CH_OFFLINE; /* rounding never picks an unavailable route */
 }
 
 static void platform_news(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day);
@@ -214,7 +216,7 @@ static void event_problem(tyndau_model *m, tyndau_ctr_state *r, size_t b, size_t
     int dom;
     uint8_t sev;
     if (retry) {
-        dom = (int)PROBLEM_DOMAIN(c->problem);
+        dom = c->problem & PROBLEM_DOMAIN;
         sev = c->severity;
         c->t_retry = TYNDAU_NEVER;
         cnt->run.events[EVT_RETRY]++;
@@ -249,10 +251,11 @@ static void event_media(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
     const tyndau_params *p = &m->p;
     uint8_t a = c->s[i].aware;
     int cls = tyndau_media_class(c->s[i].demo);
-    double rec = tyndau_reception(m, &c->s[i]);
+    double rt = tyndau_reception(m, &c->s[i]), rs = tyndau_reception_soc(m, &c->s[i]);
     const double *md = &m->media_day[(size_t)day * N_MEDIA_SOURCE];
     double w[N_MEDIA_SOURCE], total = 0.0;
-    for (int k = 0; k < N_MEDIA_SOURCE; k++) total += (w[k] = md[k] * m->media_reach[cls][k]);
+    for (int k = 0; k < N_MEDIA_SOURCE; k++)
+        total += (w[k] = md[k] * (m->reach_tv[cls][k] * rt + m->reach_soc[cls][k] * rs));
     int src = N_MEDIA_SOURCE - 1;
     double u = tyndau_ctr_uniform(r) * total;
     for (int k = 0; k < N_MEDIA_SOURCE - 1; k++) {
@@ -277,9 +280,9 @@ static void event_media(tyndau_model *m, tyndau_ctr_state *r, size_t i, int day)
         c->s[i].evidence[EV(LEV_CENTRAL, 0)] = sat_add(c->s[i].evidence[EV(LEV_CENTRAL, 0)], 1);
     /* the campaigns explain the platforms too */
     if (src >= MS_TARGETED) platform_news(m, r, i, day);
-    /* reception scales the citizen's exposure rate: the next exposure is the inversion of its
-       cumulative intensity times `rec` */
-    c->s[i].t_media = tyndau_next_from_index(&m->imedia[cls], day, tyndau_zig_exp(&m->zig, r) / rec);
+    /* the citizen's receptions scale its class's television and social-media rates: the next
+       exposure is the inversion of the sum of the two cumulative intensities so scaled */
+    c->s[i].t_media = tyndau_next_media(m, &c->s[i], day, tyndau_zig_exp(&m->zig, r));
 }
 
 /* News of the platforms: "heard of it" for those who had not, and, the first time
@@ -361,7 +364,6 @@ static void receive(tyndau_model *m, tyndau_ctr_state *r, const tyndau_msg *msg,
             int lev = (news & NEWS_CENTRAL) ? LEV_CENTRAL : LEV_LOCAL;
             int neg = (news & NEWS_BAD) != 0;
             c->s[i].evidence[EV(lev, neg)] = sat_add(c->s[i].evidence[EV(lev, neg)], 1);
-            c->s[i].flags |= FL_STORY; /* second-hand experience of appeal handling */
         }
         return;
     }
@@ -371,12 +373,13 @@ static void receive(tyndau_model *m, tyndau_ctr_state *r, const tyndau_msg *msg,
     int good = o == OUT_RESOLVED;
     c->s[i].evidence[EV(lev, !good)] = sat_add(c->s[i].evidence[EV(lev, !good)], (unsigned)p->weight_own);
     if (o == OUT_BRIBE_PAID) c->s[i].bribes = sat_add(c->s[i].bribes, 1);
+    c->s[i].problem |= tyndau_anchor_bits(m, day - 1, o); /* decided yesterday: messages take a day */
     c->s[i].news = (uint8_t)((c->s[i].news & (NEWS_CONCEPT | NEWS_PLATFORM)) | (good ? NEWS_GOOD : NEWS_BAD) |
                            (lev == LEV_CENTRAL ? NEWS_CENTRAL : 0u));
     schedule_tell(m, r, i, day);
     if (o != OUT_RESOLVED && o != OUT_BRIBE_PAID && tyndau_ctr_uniform(r) < p->problem_persist) {
         /* the problem will be raised again (a pending one is replaced by this newer one) */
-        c->s[i].problem = (uint8_t)((c->s[i].problem & ~7u) | (unsigned)dom);
+        c->s[i].problem = (uint8_t)((c->s[i].problem & ~PROBLEM_DOMAIN) | (unsigned)dom);
         c->s[i].severity = msg->extra;
         c->s[i].t_retry = after_delay(m, r, day, p->problem_persist_days);
     }

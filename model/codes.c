@@ -21,6 +21,8 @@ const char *const tyndau_channel_names[N_CHANNEL] = {"silence", "online_e_otinis
 const char *const tyndau_outcome_names[N_OUTCOME] = {"resolved", "formal_answer", "redirected",
                                                      "late_or_ignored", "bribe_paid", "bribe_refused"};
 const char *const tyndau_level_names[N_LEVEL] = {"central", "local"};
+const char *const tyndau_decision_names[N_DECISION] = {"on_time", "extended", "rescued", "late", "lapsed",
+                                                       "informal"};
 const char *const tyndau_belief_names[N_BELIEF] = {"pays_attention", "no_attention", "split", "dont_know"};
 const char *const tyndau_gtype_names[N_GTYPE] = {"total", "age", "income", "settlement", "sex", "region"};
 const char *const tyndau_event_names[N_EVENT] = {"problem", "retry", "media", "platform", "portal", "tell", "message", "case"};

@@ -33,6 +33,16 @@ typedef enum {
     N_OUTCOME
 } tyndau_outcome;
 typedef enum { LEV_CENTRAL, LEV_LOCAL, N_LEVEL } tyndau_level;
+/* How an office decided a case against its deadline (docs/ODD.md 7.4). */
+typedef enum {
+    DEC_ON_TIME,  /* answered within the deadline (3 working days for a redirection) */
+    DEC_EXTENDED, /* answered after the ordinary deadline, within the extended one (two months) */
+    DEC_RESCUED,  /* not prepared by the deadline; under monitoring a formal answer on the deadline day */
+    DEC_LATE,     /* not answered by the deadline (preparation or capacity): late, on the deadline day */
+    DEC_LAPSED,   /* let lapse by its bureaucrat (resistance): late, reported on the deadline day */
+    DEC_INFORMAL, /* through an acquaintance: not registered, no deadline */
+    N_DECISION
+} tyndau_decision;
 
 /* Belief category for time series: pos > neg, neg > pos, pos == neg > 0, no evidence. */
 typedef enum { BEL_PAYS, BEL_NO, BEL_SPLIT, BEL_DK, N_BELIEF } tyndau_belief;
@@ -67,6 +77,7 @@ extern const char *const tyndau_domain_names[N_DOMAIN];
 extern const char *const tyndau_channel_names[N_CHANNEL];
 extern const char *const tyndau_outcome_names[N_OUTCOME];
 extern const char *const tyndau_level_names[N_LEVEL];
+extern const char *const tyndau_decision_names[N_DECISION];
 extern const char *const tyndau_belief_names[N_BELIEF];
 extern const char *const tyndau_gtype_names[N_GTYPE];
 extern const char *const tyndau_event_names[N_EVENT];

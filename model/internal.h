@@ -28,6 +28,7 @@
 #define TYNDAU_NEVER UINT16_MAX
 #define TYNDAU_WAIT_MAX 400 /* time-to-answer histogram: days 0..WAIT_MAX-1, last bin open */
 #define TYNDAU_COUNT_MAX 32 /* appeals / bribes per citizen histogram: 0..COUNT_MAX-1, last bin open */
+#define TYNDAU_PREP_MAX 512 /* preparation times 0..PREP_MAX-1 working days (the tail beyond is put on the last) */
 
 /* demo byte: age(2) | income(2)<<2 | settlement(1)<<4 | sex(1)<<5 | digital(2)<<6 */
 #define DEMO_AGE(d) ((tyndau_age)((d)&3u))
@@ -47,12 +48,14 @@
 #define NEWS_BAD 0x08u     /* an own appeal was not */
 #define NEWS_CENTRAL 0x10u /* the outcome's level: central if set, else local */
 
-/* flags byte: disengaged(1) | education(2)<<1 | story(1)<<3 */
+/* flags byte: disengaged(1) | education(2)<<1; the rest unused */
 #define FL_DISENGAGED 0x01u /* pays no attention to public affairs (fixed at creation) */
 #define FL_EDU(f) ((tyndau_edu)(((f) >> 1) & 3u))
-#define FL_STORY 0x08u /* has heard a tie's story of an appeal (second-hand appeal experience) */
-/* problem byte: the domain in the low 3 bits; 0x40 and 0x80 hold the anchor-year flags (state.c) */
-#define PROBLEM_DOMAIN(p) ((p)&7u)
+/* problem byte: the domain of the problem to raise again in its low 3 bits (PROBLEM_DOMAIN);
+ * the two high bits are the secondary anchors' record of the anchor year (anchors.h): */
+#define PROBLEM_DOMAIN 0x07u
+#define PROBLEM_ANCHOR_DECIDED 0x40u /* an own appeal was decided in the anchor year */
+#define PROBLEM_ANCHOR_BRIBE 0x80u   /* ... and a bribe was demanded in one of them (paid or not) */
 /* strata of a cell: age, income, education (this order, education fastest) */
 #define N_STRATUM (N_AGE * N_INCOME * N_EDU)
 #define STRATUM(age, income, edu) (((int)(age)*N_INCOME + (int)(income)) * N_EDU + (int)(edu))
@@ -139,23 +142,57 @@ typedef struct {
     float corruption, resistance, favouritism, sensitivity;
 } tyndau_bureaucrat;
 
+/* A case an office has registered: the appeal, the outcome its bureaucrat decided at
+ * registration, and when it can be answered (docs/ODD.md 7.4).  Working days are
+ * numbered as m->wd (W(d)); TYNDAU_NEVER as `due` means no deadline (informal). */
+enum {
+    CASE_INFORMAL = 1,   /* through an acquaintance: no deadline, served first */
+    CASE_LAPSED = 2,     /* let lapse: reported at its deadline, never answered */
+    CASE_UNPREPARED = 4, /* its preparation outlasts its deadline: leaves the calendar on the deadline day */
+    CASE_EXTENDED = 8    /* its deadline was extended (APPC art. 76) */
+};
+typedef struct {
+    tyndau_appeal a;
+    uint32_t seq;  /* registration order at the office: cases of one calendar day keep it */
+    uint32_t bur;  /* the bureaucrat it is assigned to */
+    uint16_t key;  /* the working day it leaves the calendar (ready, or its deadline) */
+    uint16_t due;  /* the last working day of its deadline */
+    uint8_t out;   /* tyndau_outcome decided at registration */
+    uint8_t flags; /* CASE_* */
+} tyndau_case;
+
+/* First in, first out ring of cases. */
+typedef struct {
+    tyndau_case *v;
+    size_t head, n, cap;
+} tyndau_caseq;
+
+enum { Q_PRIORITY, Q_NORMAL, N_QUEUE }; /* an acquaintance's cases are served first */
+
 typedef struct {
     tyndau_level level;
     int domain; /* -1 for the President's office */
     int region; /* -1 for central offices */
     double staff;       /* appeal handlers represented (national scale) */
     double capacity;    /* cases per working day at the model's scale */
-    double carry;       /* fractional capacity carried to the next working day */
+    double credit;      /* unused capacity in cases: its fraction always, up to capacity_bank_days of it */
     int n_bureaucrats;
     tyndau_bureaucrat *bur;
-    tyndau_appeal *queue; /* ring buffer */
-    size_t q_head, q_len, q_cap;
+    tyndau_appealbuf in;  /* received since its last working day, not yet registered */
+    tyndau_case *cal;     /* calendar of cases not yet ready: a binary min-heap by (key, seq) */
+    size_t cal_n, cal_cap;
+    tyndau_caseq ready[N_QUEUE]; /* ready cases waiting for capacity */
+    uint16_t min_due;           /* at most the least deadline in ready[Q_NORMAL] */
+    uint32_t seq;               /* cases registered so far */
+    double vis_sum, vis_n;      /* favouritism budget: sums of p v and p over the cases that reached the merits
+                                   (p their resolution probability without favouritism), decayed by working day */
     gsl_rng *rng;             /* counter-based: pointed at each appeal's stream */
     uint64_t key;             /* key of this office's appeal streams */
     tyndau_msgbuf out;        /* outcome messages of today */
     tyndau_appealbuf escalate; /* today's social-media cases passed up to the ministry */
     /* statistics */
     uint64_t received, processed, by_outcome[N_OUTCOME], wait_sum, max_queue, escalated;
+    uint64_t extended, by_decision[N_DECISION];
 } tyndau_office;
 
 /* Per-thread counters.  `day` is summed into the model's series after each day and
@@ -168,6 +205,7 @@ typedef struct {
         int64_t choices[TYNDAU_N_GROUP][N_CHANNEL];
         int64_t outcomes[TYNDAU_N_GROUP][N_OUTCOME];
         int64_t state[TYNDAU_N_GROUP][N_STATE_SERIES]; /* changes of state counts */
+        int64_t decided[N_LEVEL][N_CHANNEL][N_OUTCOME]; /* cases decided by offices */
     } day;
     struct {
         int64_t outcome_channel[N_CHANNEL][N_OUTCOME];
@@ -175,6 +213,9 @@ typedef struct {
         int64_t wait_group[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX]; /* days to an answer, by complainant's group */
         int64_t resolve_wait[N_CHANNEL][TYNDAU_WAIT_MAX];    /* days to a resolution (resolved, bribe paid) */
         int64_t outcome_group_channel[TYNDAU_N_GROUP][N_CHANNEL][N_OUTCOME];
+        int64_t answer_wd[N_CHANNEL][N_OUTCOME][TYNDAU_ANSWER_WD_MAX]; /* working days to a decision */
+        int64_t answer_wd_year[N_CHANNEL][TYNDAU_ANSWER_WD_MAX];       /* the same, decided in the anchor year */
+        int64_t decisions[N_CHANNEL][N_DECISION], decisions_year[N_CHANNEL][N_DECISION];
         int64_t told, escalated;
         int64_t events[N_EVENT]; /* what the day loop handled (EVT_CASE: from the offices' totals) */
         int64_t group_size[TYNDAU_N_GROUP]; /* used once, at creation */
@@ -245,13 +286,17 @@ struct tyndau_model {
     uint16_t *wd;         /* working-day index of each day (cumulative) */
     double *coverage;     /* platform coverage on each day */
     double *monitoring;   /* monitoring strength on each day */
-    double *lam_media;    /* cumulative concept-media intensity [class][day+1], class: tyndau_media_class */
+    /* cumulative concept-media intensity [class][day+1] (class: tyndau_media_class), of television
+       and the news (scaled by a citizen's reception) and of social media (by its social reception) */
+    double *lam_media_tv, *lam_media_soc;
     double *lam_platform; /* cumulative platform-media intensity [day+1] */
     double *lam_portal;   /* cumulative eGov-portal platform-news intensity (full eGov users) [day+1] */
     double *lam_outreach; /* cumulative rate of other outreach events per locality [settlement][day+1] */
-    tyndau_intensity imedia[N_MEDIA_CLASS], iplatform, iportal; /* the searched tables, indexed */
+    tyndau_intensity iplatform, iportal; /* the single-table searches, indexed */
     double *media_day;    /* concept-media rate of each source on each day [day][N_MEDIA_SOURCE] */
-    double media_reach[N_MEDIA_CLASS][N_MEDIA_SOURCE]; /* reach of each source by class (parameters of today) */
+    /* reach of each source by class on television and the news, and on social media (parameters of
+       today) */
+    double reach_tv[N_MEDIA_CLASS][N_MEDIA_SOURCE], reach_soc[N_MEDIA_CLASS][N_MEDIA_SOURCE];
     double *offline_saving; /* exp(natizhe_saving cov(d)): what joining the system saves an office visit [day] */
     tyndau_choice choice;   /* channel choice factors (parameters of today) */
     double tell_skip;       /* -log(1 - tell_prob): the rate of the geometric gaps between ties told */
@@ -274,9 +319,10 @@ struct tyndau_model {
     double p_egov[N_AGE][N_INCOME][N_EDU][2];        /* full eGov given internet */
     /* political involvement: z = involvement mean of (age, education) + e, e ~ N(0,1), stored as the
        quantile bucket of e; disengaged when z < involvement_cut; reception multiplier
-       exp(reception_scale z) / mean */
+       exp(reception_scale z) / mean on television and the news, exp(reception_social reception_scale z)
+       / mean on social media */
     double involvement_cut;
-    float reception[N_AGE][N_EDU][256];
+    float reception[N_AGE][N_EDU][256], reception_soc[N_AGE][N_EDU][256];
     /* offices */
     int n_offices;
     tyndau_office *office;
@@ -297,9 +343,22 @@ struct tyndau_model {
     int64_t wait_group_hist[TYNDAU_N_GROUP][TYNDAU_WAIT_MAX];
     int64_t resolve_wait_hist[N_CHANNEL][TYNDAU_WAIT_MAX];
     int64_t outcome_group_channel[TYNDAU_N_GROUP][N_CHANNEL][N_OUTCOME];
+    int64_t answer_wd[N_CHANNEL][N_OUTCOME][TYNDAU_ANSWER_WD_MAX];
+    int64_t answer_wd_year[N_CHANNEL][TYNDAU_ANSWER_WD_MAX];
+    int64_t decisions[N_CHANNEL][N_DECISION], decisions_year[N_CHANNEL][N_DECISION];
+    int64_t *s_decided; /* [day][level][channel][outcome]: cases decided by offices */
     int64_t told, messages, retries, escalated; /* messages, retries: events[EVT_MESSAGE], [EVT_RETRY] */
     int64_t events[N_EVENT];
     int64_t group_size[TYNDAU_N_GROUP];
+    /* secondary anchors (anchors.h): days [anchor_d0, anchor_d1) are the anchor year (may lie
+       outside the run); citizens with an appeal decided in it, and of them with a bribe demand */
+    int anchor_d0, anchor_d1;
+    int64_t anchor_decided, anchor_bribe;
+    /* offices: preparation-time distributions [formal, informal] as cumulative tables, and the
+       last working day of the extended deadline of a case filed on each day */
+    double prep_cdf[2][TYNDAU_PREP_MAX];
+    uint16_t *ext_due;
+    double know[256]; /* probability of knowing someone who can push a case, by number of ties */
     int day; /* days done */
     /* survey */
     tyndau_survey_row *survey;
@@ -325,6 +384,11 @@ static inline void tyndau_citizen_rng_done(tyndau_model *m, const tyndau_ctr_sta
 static inline double tyndau_reception(const tyndau_model *m, const tyndau_citizen *c)
 {
     return m->reception[DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention];
+}
+/* ... and of social media (mean 1). */
+static inline double tyndau_reception_soc(const tyndau_model *m, const tyndau_citizen *c)
+{
+    return m->reception_soc[DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention];
 }
 static inline int tyndau_disengaged(const tyndau_citizen *c) { return (c->flags & FL_DISENGAGED) != 0; }
 
@@ -369,6 +433,11 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err);
  * (media reach, p_full); again after dated changes. */
 void tyndau_schedule_derived(tyndau_model *m);
 uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e);
+/* The same for the sum of two processes, wa x table la + wb x table lb. */
+uint16_t tyndau_next_from_tables(const double *la, double wa, const double *lb, double wb, int n_days, int day,
+                                 double e);
+/* Citizen c's next concept-media exposure after `day` (its class's tables at its receptions). */
+uint16_t tyndau_next_media(const tyndau_model *m, const tyndau_citizen *c, int day, double e);
 /* Index the table lam[0..n_days] (kept by the caller); -1 when out of memory. */
 int tyndau_intensity_init(tyndau_intensity *t, const double *lam, int n_days);
 /* The same as tyndau_next_from_table on t's table, through its index. */
@@ -377,14 +446,26 @@ void tyndau_schedule_free(tyndau_model *m);
 /* state.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);
-/* (Re)draw every bureaucrat's traits, and set every office's staff and capacity, from
- * the current parameters (the number of bureaucrats stays as created). */
+/* (Re)draw every bureaucrat's traits, and set every office's staff and capacity and the
+ * tables registration and the informal route read (preparation times, extended deadlines,
+ * knowing someone), from the current parameters (the number of bureaucrats stays as created). */
 void tyndau_offices_traits(tyndau_model *m);
 void tyndau_offices_capacity(tyndau_model *m);
 int tyndau_office_for(const tyndau_model *m, tyndau_channel ch, tyndau_domain dom, int region, double u);
 void tyndau_office_day(tyndau_model *m, tyndau_office *o, int day, tyndau_day_counts *cnt);
 int tyndau_office_enqueue(tyndau_office *o, const tyndau_appeal *a);
 int tyndau_offices_escalate(tyndau_model *m);
+/* Cases an office holds: received, in preparation or waiting for capacity. */
+size_t tyndau_office_pending(const tyndau_office *o);
+/* 1 if citizen i (with `ties` ties) knows someone who can push a case at the akimat: a fixed
+ * property of the citizen, from a hash of (seed, citizen), so nothing is stored ("Bake, Sake"). */
+int tyndau_informal_available(const tyndau_model *m, size_t i, unsigned ties);
+/* The anchor bits (PROBLEM_ANCHOR_*) a citizen's own outcome `o`, decided on day `day`, sets. */
+static inline uint8_t tyndau_anchor_bits(const tyndau_model *m, int day, tyndau_outcome o)
+{
+    if (day < m->anchor_d0 || day >= m->anchor_d1) return 0;
+    return (uint8_t)(PROBLEM_ANCHOR_DECIDED | (o == OUT_BRIBE_PAID || o == OUT_BRIBE_REFUSED ? PROBLEM_ANCHOR_BRIBE : 0u));
+}
 /* calendar.c */
 int tyndau_duelist_grow(tyndau_duelist *l);
 static inline int tyndau_duelist_push(tyndau_duelist *l, uint16_t k)

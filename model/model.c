@@ -6,7 +6,8 @@
  *             order is fixed by the sources' order, not by threads);
  *   citizens  every block, in parallel: messages, then today's events;
  *   submit    appeals move, block by block, into their offices' queues;
- *   offices   every office, in parallel: a working day's cases;
+ *   offices   every office, in parallel: a working day's cases (register, prepare,
+ *             answer, deadlines: state.c);
  *   record    per-thread integer counters are summed into the series;
  *   survey    at the end of survey_date, the virtual survey.
  *
@@ -56,7 +57,8 @@ int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a)
 size_t tyndau_model_bytes(const tyndau_params *p, size_t n)
 {
     size_t days = (size_t)(p->end_date - p->start_date + 1);
-    size_t series = days * TYNDAU_N_GROUP * (N_DOMAIN + N_CHANNEL + N_OUTCOME + N_STATE_SERIES) * 8;
+    size_t series = days * (TYNDAU_N_GROUP * (N_DOMAIN + N_CHANNEL + N_OUTCOME + N_STATE_SERIES) +
+                            N_LEVEL * N_CHANNEL * N_OUTCOME) * 8;
     /* citizens, plus message and appeal buffers (a few per cent of citizens a day) */
     return n * CITIZEN_BYTES + n / 8 * sizeof(tyndau_msg) + series + ((size_t)64 << 20);
 }
@@ -124,8 +126,9 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->s_choices = tyndau_calloc(nd * per_day * N_CHANNEL, sizeof(int64_t));
     m->s_outcomes = tyndau_calloc(nd * per_day * N_OUTCOME, sizeof(int64_t));
     m->s_state = tyndau_calloc(nd * per_day * N_STATE_SERIES, sizeof(int64_t));
+    m->s_decided = tyndau_calloc(nd * N_LEVEL * N_CHANNEL * N_OUTCOME, sizeof(int64_t));
     if (!m->cal || !m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
-        !m->s_problems || !m->s_choices || !m->s_outcomes || !m->s_state) {
+        !m->s_problems || !m->s_choices || !m->s_outcomes || !m->s_state || !m->s_decided) {
         TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %zu agents", n_agents);
         tyndau_model_free(m);
         return NULL;
@@ -177,6 +180,7 @@ void tyndau_model_free(tyndau_model *m)
     free(m->s_choices);
     free(m->s_outcomes);
     free(m->s_state);
+    free(m->s_decided);
     free(m->survey);
     tyndau_targets_free(&m->targets);
     free(m);
@@ -230,9 +234,11 @@ static int record(tyndau_model *m, int d)
     int64_t *out = m->s_outcomes + dd * G * N_OUTCOME, *st = m->s_state + dd * G * N_STATE_SERIES;
     const int64_t *prev = d > 0 ? m->s_state + (dd - 1) * G * N_STATE_SERIES : &m->s_state0[0][0];
     memcpy(st, prev, G * N_STATE_SERIES * sizeof *st);
+    int64_t *dec = m->s_decided + dd * N_LEVEL * N_CHANNEL * N_OUTCOME;
     int failed = 0;
     for (int t = 0; t < m->n_threads; t++) {
         tyndau_day_counts *c = &m->thread_counts[t];
+        for (size_t k = 0; k < N_LEVEL * N_CHANNEL * N_OUTCOME; k++) dec[k] += (&c->day.decided[0][0][0])[k];
         for (size_t g = 0; g < G; g++) {
             for (int k = 0; k < N_DOMAIN; k++) prob[g * N_DOMAIN + (size_t)k] += c->day.problems[g][k];
             for (int k = 0; k < N_CHANNEL; k++) cho[g * N_CHANNEL + (size_t)k] += c->day.choices[g][k];
@@ -405,8 +411,16 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
             for (int ch = 0; ch < N_CHANNEL; ch++)
                 for (int k = 0; k < N_OUTCOME; k++) m->outcome_group_channel[g][ch][k] += c->run.outcome_group_channel[g][ch][k];
         }
-        for (int ch = 0; ch < N_CHANNEL; ch++)
+        for (int ch = 0; ch < N_CHANNEL; ch++) {
             for (int k = 0; k < TYNDAU_WAIT_MAX; k++) m->resolve_wait_hist[ch][k] += c->run.resolve_wait[ch][k];
+            for (int o = 0; o < N_OUTCOME; o++)
+                for (int k = 0; k < TYNDAU_ANSWER_WD_MAX; k++) m->answer_wd[ch][o][k] += c->run.answer_wd[ch][o][k];
+            for (int k = 0; k < TYNDAU_ANSWER_WD_MAX; k++) m->answer_wd_year[ch][k] += c->run.answer_wd_year[ch][k];
+            for (int k = 0; k < N_DECISION; k++) {
+                m->decisions[ch][k] += c->run.decisions[ch][k];
+                m->decisions_year[ch][k] += c->run.decisions_year[ch][k];
+            }
+        }
         m->escalated += c->run.escalated;
         m->told += c->run.told;
         for (int e = 0; e < N_EVENT; e++) m->events[e] += c->run.events[e];
@@ -419,6 +433,8 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
         unsigned a = m->c.s[i].appeals, b = m->c.s[i].bribes;
         m->appeals_hist[a < TYNDAU_COUNT_MAX ? a : TYNDAU_COUNT_MAX - 1]++;
         m->bribes_hist[b < TYNDAU_COUNT_MAX ? b : TYNDAU_COUNT_MAX - 1]++;
+        m->anchor_decided += (m->c.s[i].problem & PROBLEM_ANCHOR_DECIDED) != 0;
+        m->anchor_bribe += (m->c.s[i].problem & PROBLEM_ANCHOR_BRIBE) != 0;
     }
     return TYNDAU_OK;
 }
@@ -465,8 +481,37 @@ void tyndau_model_office_totals(const tyndau_model *m, uint64_t *received, uint6
         *received += m->office[k].received;
         *processed += m->office[k].processed;
         *escalated += m->office[k].escalated;
-        *queued += m->office[k].q_len;
+        *queued += tyndau_office_pending(&m->office[k]);
     }
+}
+
+uint64_t tyndau_model_total_extended(const tyndau_model *m)
+{
+    uint64_t s = 0;
+    for (int k = 0; k < m->n_offices; k++) s += m->office[k].extended;
+    return s;
+}
+
+int64_t tyndau_model_day_choices(const tyndau_model *m, int day, tyndau_channel c)
+{
+    if (day < 0 || day >= m->n_days) return 0;
+    return m->s_choices[(size_t)day * TYNDAU_N_GROUP * N_CHANNEL + (size_t)c];
+}
+
+int64_t tyndau_model_day_decided(const tyndau_model *m, int day, tyndau_level l, tyndau_channel c, tyndau_outcome o)
+{
+    if (day < 0 || day >= m->n_days) return 0;
+    return m->s_decided[(((size_t)day * N_LEVEL + (size_t)l) * N_CHANNEL + (size_t)c) * N_OUTCOME + (size_t)o];
+}
+
+int64_t tyndau_model_answer_wd(const tyndau_model *m, tyndau_channel c, tyndau_outcome o, int wd)
+{
+    return wd >= 0 && wd < TYNDAU_ANSWER_WD_MAX ? m->answer_wd[c][o][wd] : 0;
+}
+
+int64_t tyndau_model_decisions(const tyndau_model *m, tyndau_channel c, tyndau_decision k)
+{
+    return m->decisions[c][k];
 }
 
 uint64_t tyndau_model_total_channel(const tyndau_model *m, tyndau_channel c)
@@ -504,9 +549,11 @@ void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *
     v->bribes = c->s[i].bribes;
     v->edu = FL_EDU(c->s[i].flags);
     v->reception = tyndau_reception(m, &c->s[i]);
+    v->reception_social = tyndau_reception_soc(m, &c->s[i]);
     v->disengaged = tyndau_disengaged(&c->s[i]);
-    v->story = (c->s[i].flags & FL_STORY) != 0;
     v->contacts = tyndau_outreach_heard(m, i);
+    v->anchor_decided = (c->s[i].problem & PROBLEM_ANCHOR_DECIDED) != 0;
+    v->anchor_bribe = (c->s[i].problem & PROBLEM_ANCHOR_BRIBE) != 0;
 }
 
 size_t tyndau_model_tie(const tyndau_model *m, size_t i, int j) { return tyndau_tie(m, i, j); }

@@ -35,6 +35,7 @@
 #include <gsl/gsl_version.h>
 #include <hdf5.h>
 
+#include "anchors.h"
 #include "internal.h"
 
 /* Build provenance, supplied by the Makefile with -D (string literals). */
@@ -167,9 +168,9 @@ static char *sb_take(strbuf *b)
 /* Coded axes: a dataset axis (or a dataset's values) named here gets an
  * attribute "<name>_codes" listing what index 0, 1, ... mean. */
 enum { AX_NONE, AX_GROUP, AX_GROUP_TYPE, AX_DOMAIN, AX_CHANNEL, AX_OUTCOME, AX_STATE, AX_LEVEL, AX_BELIEF,
-       AX_REGION, N_AX };
-static const char *const axis_names[N_AX] = {"",      "group", "group_type", "domain", "channel",
-                                             "outcome", "state", "level",      "belief", "region"};
+       AX_REGION, AX_DECISION, N_AX };
+static const char *const axis_names[N_AX] = {"",      "group", "group_type", "domain", "channel", "outcome",
+                                             "state", "level", "belief",     "region", "decision"};
 
 typedef struct {
     const char *path; /* final file name, for messages */
@@ -236,6 +237,7 @@ static void writer_init(writer *w, const char *path, tyndau_error *err)
             break;
         case AX_LEVEL: sb_names(&b, NULL, tyndau_level_names, N_LEVEL); break;
         case AX_BELIEF: sb_names(&b, NULL, tyndau_belief_names, N_BELIEF); break;
+        case AX_DECISION: sb_names(&b, NULL, tyndau_decision_names, N_DECISION); break;
         default: sb_names(&b, NULL, rname, TYNDAU_N_REGION); break;
         }
         w->codes[a] = sb_take(&b);
@@ -290,7 +292,7 @@ typedef struct {
     kind k;
     hid_t type; /* K_TYPE only: memory and file type */
     int rank;   /* 0 = scalar */
-    hsize_t dims[3];
+    hsize_t dims[4];
     const void *data; /* C order; K_STR: const char *[] */
     const char *description, *units;
     const char *axes; /* comma-separated axis names, one per dimension (NULL for a scalar) */
@@ -314,7 +316,7 @@ static void kind_types(const writer *w, const dspec *d, hid_t *mem, hid_t *file)
  * readers take whole days or whole offices, and such chunks compress well. */
 static void set_filters(writer *w, hid_t dcpl, const dspec *d, const char *object)
 {
-    hsize_t chunk[3], inner = 1;
+    hsize_t chunk[4], inner = 1;
     for (int i = 1; i < d->rank; i++) {
         chunk[i] = d->dims[i];
         inner *= d->dims[i];
@@ -630,7 +632,8 @@ static void write_timeseries(writer *w, hid_t file, const tyndau_model *m)
 {
     const char *where = "/timeseries";
     hsize_t nd = m->n_days > 0 ? (hsize_t)m->n_days : 0, G = TYNDAU_N_GROUP;
-    if (nd > 0 && (m->s_problems == NULL || m->s_choices == NULL || m->s_outcomes == NULL || m->s_state == NULL)) {
+    if (nd > 0 && (m->s_problems == NULL || m->s_choices == NULL || m->s_outcomes == NULL || m->s_state == NULL ||
+                   m->s_decided == NULL)) {
         if (w->st == TYNDAU_OK)
             w->st = TYNDAU_ERR(w->err, TYNDAU_EINTERNAL, "%s: cannot write /timeseries: the model has no series",
                                w->path);
@@ -679,6 +682,14 @@ static void write_timeseries(writer *w, hid_t file, const tyndau_model *m)
                            .description = "Appeals that reached an outcome that day, by outcome.",
                            .units = "agents", .axes = "day,group,outcome"});
     write_dataset(w, g, where,
+                  &(dspec){.name = "decided", .k = K_I64, .rank = 4, .dims = {nd, N_LEVEL, N_CHANNEL, N_OUTCOME},
+                           .data = m->s_decided,
+                           .description = "Cases decided by offices that day (the outcome sent to the complainant), "
+                                          "by the office's level, the channel the case came through and the "
+                                          "outcome.  Summed over level and channel it is the group 'all' of "
+                                          "outcomes.",
+                           .units = "agents", .axes = "day,level,channel,outcome"});
+    write_dataset(w, g, where,
                   &(dspec){.name = "state", .k = K_I64, .rank = 3, .dims = {nd, G, N_STATE_SERIES},
                            .data = m->s_state,
                            .description = "Citizens in each state at the end of the day: concept awareness, "
@@ -704,6 +715,7 @@ static void write_distributions(writer *w, hid_t file, const tyndau_model *m)
     put_u64(w, g, where, "escalated", (uint64_t)m->escalated);
     put_u64(w, g, where, "told", (uint64_t)m->told);
     put_u64(w, g, where, "messages", (uint64_t)m->messages);
+    put_int(w, g, where, "anchor_year", TYNDAU_ANCHOR_YEAR);
 
     /* Beliefs at the end of the run: the central and local blocks of the last day's state row. */
     int64_t beliefs[TYNDAU_N_GROUP][N_LEVEL][N_BELIEF];
@@ -739,6 +751,33 @@ static void write_distributions(writer *w, hid_t file, const tyndau_model *m)
                            .description = "Appeals that reached an outcome, by the complainant's group, channel and "
                                           "outcome: resolution rates and the responsiveness gap by group and channel.",
                            .units = "agents", .axes = "group,channel,outcome"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "answer_working_days", .k = K_I64, .rank = 3,
+                           .dims = {N_CHANNEL, N_OUTCOME, TYNDAU_ANSWER_WD_MAX}, .data = m->answer_wd,
+                           .description = "Cases decided, by channel, outcome and working days (Monday to Friday) "
+                                          "from filing to the decision (bin k = k working days; the last bin "
+                                          "is open-ended).  Deadlines are counted in these days.",
+                           .units = "agents", .axes = "channel,outcome,working_days"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "answer_working_days_anchor_year", .k = K_I64, .rank = 2,
+                           .dims = {N_CHANNEL, TYNDAU_ANSWER_WD_MAX}, .data = m->answer_wd_year,
+                           .description = "The same for the cases decided in the anchor year (attribute "
+                                          "anchor_year), all outcomes.",
+                           .units = "agents", .axes = "channel,working_days"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "decisions", .k = K_I64, .rank = 2, .dims = {N_CHANNEL, N_DECISION},
+                           .data = m->decisions,
+                           .description = "Cases decided, by channel and by how they met their deadline: "
+                                          "on_time, extended (answered within the extended deadline), rescued "
+                                          "(not prepared: a formal answer on the deadline day under monitoring), "
+                                          "late (not answered by the deadline), lapsed (let lapse, reported at "
+                                          "the deadline), informal (no deadline).",
+                           .units = "agents", .axes = "channel,decision"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "decisions_anchor_year", .k = K_I64, .rank = 2, .dims = {N_CHANNEL, N_DECISION},
+                           .data = m->decisions_year,
+                           .description = "The same for the cases decided in the anchor year.",
+                           .units = "agents", .axes = "channel,decision"});
     write_dataset(w, g, where,
                   &(dspec){.name = "outcome_by_channel", .k = K_I64, .rank = 2, .dims = {N_CHANNEL, N_OUTCOME},
                            .data = m->outcome_channel,
@@ -778,16 +817,17 @@ static void write_offices(writer *w, hid_t file, const tyndau_model *m)
                          "statistics over the run.");
     if (g < 0) return;
     enum { B_LEVEL, B_DOMAIN, B_REGION, N_B };                                             /* int8 */
-    enum { D_STAFF, D_CAPACITY, D_WAIT, D_CORR, D_RESIST, D_FAV, D_SENS, N_D };           /* double */
-    enum { U_RECEIVED, U_PROCESSED, U_MAXQ, U_ESCALATED, N_U };                            /* uint64 */
+    enum { D_STAFF, D_CAPACITY, D_WAIT, D_CORR, D_RESIST, D_FAV, D_SENS, D_VIS, N_D };    /* double */
+    enum { U_RECEIVED, U_PROCESSED, U_MAXQ, U_ESCALATED, U_EXTENDED, U_PENDING, N_U };     /* uint64 */
     int8_t *b = tyndau_calloc(no * N_B, sizeof *b);
     double *d = tyndau_calloc(no * N_D, sizeof *d);
-    uint64_t *u = tyndau_calloc(no * (N_U + N_OUTCOME), sizeof *u);
+    uint64_t *u = tyndau_calloc(no * (N_U + N_OUTCOME + N_DECISION), sizeof *u);
     int32_t *nbur = tyndau_calloc(no, sizeof *nbur);
     if (b == NULL || d == NULL || u == NULL || nbur == NULL) out_of_memory(w, where);
     if (no > 0 && m->office == NULL && w->st == TYNDAU_OK)
         w->st = TYNDAU_ERR(w->err, TYNDAU_EINTERNAL, "%s: cannot write /offices: the model has no offices", w->path);
-    uint64_t *outc = u + no * N_U; /* [office][outcome] */
+    uint64_t *outc = u + no * N_U;                /* [office][outcome] */
+    uint64_t *decs = outc + no * N_OUTCOME;       /* [office][decision] */
     for (size_t i = 0; w->st == TYNDAU_OK && i < no; i++) {
         const tyndau_office *o = &m->office[i];
         b[B_LEVEL * no + i] = (int8_t)o->level;
@@ -810,7 +850,11 @@ static void write_offices(writer *w, hid_t file, const tyndau_model *m)
         u[U_PROCESSED * no + i] = o->processed;
         u[U_MAXQ * no + i] = o->max_queue;
         u[U_ESCALATED * no + i] = o->escalated;
+        u[U_EXTENDED * no + i] = o->extended;
+        u[U_PENDING * no + i] = tyndau_office_pending(o);
+        d[D_VIS * no + i] = o->vis_n > 0.0 ? o->vis_sum / o->vis_n : NAN;
         for (int k = 0; k < N_OUTCOME; k++) outc[i * N_OUTCOME + (size_t)k] = o->by_outcome[k];
+        for (int k = 0; k < N_DECISION; k++) decs[i * N_DECISION + (size_t)k] = o->by_decision[k];
     }
     static const struct {
         const char *name, *description, *units;
@@ -824,6 +868,9 @@ static void write_offices(writer *w, hid_t file, const tyndau_model *m)
         {"resistance_mean", "Mean resistance of the office's bureaucrats.", "probability"},
         {"favouritism_mean", "Mean favouritism of the office's bureaucrats.", "probability"},
         {"sensitivity_mean", "Mean sensitivity of the office's bureaucrats.", "probability"},
+        {"visibility_mean", "The office's running mean visibility of the cases it registered, at the end "
+                            "(favour_window; favouritism moves effort relative to it); NaN if none.",
+         "visibility"},
     };
     write_dataset(w, g, where,
                   &(dspec){.name = "level", .k = K_I8, .rank = 1, .dims = {no}, .data = b + B_LEVEL * no,
@@ -854,8 +901,23 @@ static void write_offices(writer *w, hid_t file, const tyndau_model *m)
                            .axes = "office"});
     write_dataset(w, g, where,
                   &(dspec){.name = "max_queue", .k = K_U64, .rank = 1, .dims = {no}, .data = u + U_MAXQ * no,
-                           .description = "Longest queue of waiting appeals during the run.", .units = "agents",
-                           .axes = "office"});
+                           .description = "Most prepared cases waiting for capacity at once during the run.",
+                           .units = "agents", .axes = "office"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "extended", .k = K_U64, .rank = 1, .dims = {no}, .data = u + U_EXTENDED * no,
+                           .description = "Cases whose deadline was extended (their preparation outlasted it), "
+                                          "answered in time or not.",
+                           .units = "agents", .axes = "office"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "pending", .k = K_U64, .rank = 1, .dims = {no}, .data = u + U_PENDING * no,
+                           .description = "Cases held at the end of the run: received, in preparation or waiting "
+                                          "for capacity.",
+                           .units = "agents", .axes = "office"});
+    write_dataset(w, g, where,
+                  &(dspec){.name = "decisions", .k = K_U64, .rank = 2, .dims = {no, N_DECISION}, .data = decs,
+                           .description = "Cases decided, by how they met their deadline (see "
+                                          "/distributions/decisions).",
+                           .units = "agents", .axes = "office,decision"});
     write_dataset(w, g, where,
                   &(dspec){.name = "escalated", .k = K_U64, .rank = 1, .dims = {no}, .data = u + U_ESCALATED * no,
                            .description = "Social-media complaints it left unresolved that were passed to the "
@@ -869,6 +931,67 @@ static void write_offices(writer *w, hid_t file, const tyndau_model *m)
     free(d);
     free(u);
     free(nbur);
+    close_group(w, g, where);
+}
+
+static void write_anchors(writer *w, hid_t file, const tyndau_model *m)
+{
+    const char *where = "/anchors";
+    tyndau_anchor a[TYNDAU_N_ANCHOR_MAX];
+    size_t n = tyndau_model_anchors(m, a);
+    hid_t g = open_group(w, file, where,
+                         "The secondary anchors: figures reported outside the survey beside the model's "
+                         "values (outputs, not fitted; docs/ODD.md 7.12).  One row per anchor.");
+    if (g < 0) return;
+    put_int(w, g, where, "anchor_year", TYNDAU_ANCHOR_YEAR);
+    enum { A_NAME, A_DEF, A_UNIT, A_TEXT, A_SOURCE, N_AS };
+    enum { A_VALUE, A_REPORTED, N_AD };
+    enum { A_YEAR, A_RYEAR, A_COMPLETE, N_AI };
+    const char **sv = tyndau_calloc(N_AS * (n ? n : 1), sizeof *sv);
+    double *dv = tyndau_calloc(N_AD * (n ? n : 1), sizeof *dv);
+    int32_t *iv = tyndau_calloc(N_AI * (n ? n : 1), sizeof *iv);
+    if (sv == NULL || dv == NULL || iv == NULL) out_of_memory(w, where);
+    for (size_t i = 0; w->st == TYNDAU_OK && i < n; i++) {
+        sv[A_NAME * n + i] = a[i].name;
+        sv[A_DEF * n + i] = a[i].definition;
+        sv[A_UNIT * n + i] = a[i].unit;
+        sv[A_TEXT * n + i] = a[i].reported_text;
+        sv[A_SOURCE * n + i] = a[i].source;
+        dv[A_VALUE * n + i] = a[i].value;
+        dv[A_REPORTED * n + i] = a[i].reported;
+        iv[A_YEAR * n + i] = a[i].year;
+        iv[A_RYEAR * n + i] = a[i].reported_year;
+        iv[A_COMPLETE * n + i] = a[i].complete;
+    }
+    static const struct {
+        const char *name, *description, *units;
+    } sd[N_AS] = {{"name", "Anchor.", "none"},
+                  {"definition", "What the model counts.", "none"},
+                  {"unit", "Unit of value and reported.", "none"},
+                  {"reported_text", "The reported figure as reported (empty where none).", "none"},
+                  {"source", "Where the figure was reported, with the facts file's confidence (empty where none).",
+                   "none"}},
+      dd[N_AD] = {{"value", "The model's value (NaN where its denominator is zero); national counts are agents "
+                            "times scale.", "see unit"},
+                  {"reported", "The reported figure (NaN where none).", "see unit"}},
+      id[N_AI] = {{"year", "Year of the model's value.", "year"},
+                  {"reported_year", "Year of the reported figure (0 where none).", "year"},
+                  {"complete", "1 if the run covers the whole year, 0 if the value covers part of it.", "none"}};
+    for (int k = 0; k < N_AS; k++)
+        write_dataset(w, g, where,
+                      &(dspec){.name = sd[k].name, .k = K_STR, .rank = 1, .dims = {n}, .data = sv + (size_t)k * n,
+                               .description = sd[k].description, .units = sd[k].units, .axes = "anchor"});
+    for (int k = 0; k < N_AD; k++)
+        write_dataset(w, g, where,
+                      &(dspec){.name = dd[k].name, .k = K_F64, .rank = 1, .dims = {n}, .data = dv + (size_t)k * n,
+                               .description = dd[k].description, .units = dd[k].units, .axes = "anchor"});
+    for (int k = 0; k < N_AI; k++)
+        write_dataset(w, g, where,
+                      &(dspec){.name = id[k].name, .k = K_I32, .rank = 1, .dims = {n}, .data = iv + (size_t)k * n,
+                               .description = id[k].description, .units = id[k].units, .axes = "anchor"});
+    free(sv);
+    free(dv);
+    free(iv);
     close_group(w, g, where);
 }
 
@@ -1000,6 +1123,7 @@ tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const 
             write_timeseries(&w, file, m);
             write_distributions(&w, file, m);
             write_offices(&w, file, m);
+            write_anchors(&w, file, m);
             write_survey(&w, file, m);
             check(&w, H5Fclose(file), "the file", NULL);
         }

@@ -214,7 +214,7 @@ int tyndau_params_dated(size_t i)
     /* drawn at creation */
     static const char *const fixed[] = {"handlers_per_office_max", "init_aware_full", "prior_evidence",
                                         "prior_evidence_61plus", "prior_disengaged", "prior_trust_central",
-                                        "prior_trust_local", "reception_scale"};
+                                        "prior_trust_local", "reception_scale", "reception_social"};
     for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
         if (strcmp(in->name, fixed[k]) == 0) return 0;
     return 1;

@@ -276,7 +276,8 @@ static double bucket_edge(int b)
 }
 
 /* The involvement model: the threshold below which a citizen is disengaged (the national share
- * prior_disengaged) and the reception multipliers of every (age, education, bucket), normalised
+ * prior_disengaged) and the reception multipliers of every (age, education, bucket), of television and
+ * the news and of social media, each normalised
  * to mean 1 over the national composition w[age][edu].  A bucket stands for the mean of the
  * standard normal within it, E[e | bucket] = 256 (phi(lower) - phi(upper)). */
 static void involvement_tables(tyndau_model *m, const double w[N_AGE][N_EDU])
@@ -305,14 +306,18 @@ static void involvement_tables(tyndau_model *m, const double w[N_AGE][N_EDU])
         double fl = isinf(zl) ? 0.0 : gsl_ran_ugaussian_pdf(zl), fh = isinf(zh) ? 0.0 : gsl_ran_ugaussian_pdf(zh);
         centre[b] = 256.0 * (fl - fh);
     }
-    double s = p->reception_scale, mean = 0.0;
-    for (int a = 0; a < N_AGE; a++)
-        for (int e = 0; e < N_EDU; e++)
-            for (int b = 0; b < 256; b++) mean += w[a][e] / 256.0 * exp(s * (involvement_mean(p, a, e) + centre[b]));
-    for (int a = 0; a < N_AGE; a++)
-        for (int e = 0; e < N_EDU; e++)
-            for (int b = 0; b < 256; b++)
-                m->reception[a][e][b] = s == 0.0 ? 1.0f : (float)(exp(s * (involvement_mean(p, a, e) + centre[b])) / mean);
+    /* television and the news at reception_scale, social media at reception_social times it */
+    for (int kind = 0; kind < 2; kind++) {
+        double s = p->reception_scale * (kind ? p->reception_social : 1.0), mean = 0.0;
+        float(*out)[N_EDU][256] = kind ? m->reception_soc : m->reception;
+        for (int a = 0; a < N_AGE; a++)
+            for (int e = 0; e < N_EDU; e++)
+                for (int b = 0; b < 256; b++) mean += w[a][e] / 256.0 * exp(s * (involvement_mean(p, a, e) + centre[b]));
+        for (int a = 0; a < N_AGE; a++)
+            for (int e = 0; e < N_EDU; e++)
+                for (int b = 0; b < 256; b++)
+                    out[a][e][b] = s == 0.0 ? 1.0f : (float)(exp(s * (involvement_mean(p, a, e) + centre[b])) / mean);
+    }
 }
 
 /* What the citizens of one stratum of one cell share. */
@@ -369,15 +374,14 @@ static void init_citizen(tyndau_model *m, tyndau_ctr_state *r, size_t i, const s
         }
     int full = tyndau_ctr_uniform(r) < p->init_aware_full;
     c->aware = AW_MAKE(full ? CA_FULL : CA_NONE, CC_OTHER, PA_NONE);
-    /* first events; mass media at the citizen's reception multiplier */
+    /* first events; the media at the citizen's reception multipliers */
     int n_days = m->n_days;
     double rate = st->problem_rate;
     double t = rate > 0 ? tyndau_zig_exp(&m->zig, r) / rate : INFINITY;
     c->t_problem = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
-    int cls = tyndau_media_class(c->demo);
     double rec = tyndau_reception(m, c);
     double e1 = tyndau_zig_exp(&m->zig, r), e2 = tyndau_zig_exp(&m->zig, r);
-    c->t_media = rec > 0 ? tyndau_next_from_index(&m->imedia[cls], -1, e1 / rec) : TYNDAU_NEVER;
+    c->t_media = tyndau_next_media(m, c, -1, e1);
     c->t_platform = rec > 0 ? tyndau_next_from_index(&m->iplatform, -1, e2 / rec) : TYNDAU_NEVER;
     double e3 = tyndau_zig_exp(&m->zig, r);
     c->t_portal = digital == DIG_EGOV ? tyndau_next_from_index(&m->iportal, -1, e3) : TYNDAU_NEVER;

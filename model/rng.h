@@ -30,6 +30,9 @@ enum {
 /* Ties (ties.c) are hashes of (seed xor this, citizen, tie) ("ties" in ASCII). */
 #define KEY_TIES 0x7469657300000000ULL
 
+/* A kind hashed, not drawn from: whether a citizen knows someone at the akimat (state.c). */
+#define KEY_ACQUAINTANCE 48
+
 /* SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer. */
 static inline uint64_t tyndau_mix64(uint64_t z)
 {

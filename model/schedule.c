@@ -81,18 +81,47 @@ uint16_t tyndau_next_from_index(const tyndau_intensity *t, int day, double e)
     return (uint16_t)(k > lo ? k : lo);
 }
 
-/* reach of each source of news (the four reform channels, the two campaigns) for a media class */
-static void media_reach(const tyndau_params *p, int cls, double reach[N_MEDIA_SOURCE])
+uint16_t tyndau_next_from_tables(const double *la, double wa, const double *lb, double wb, int n_days, int day,
+                                 double e)
+{
+    int lo = day + 1;
+    if (lo >= n_days) return TYNDAU_NEVER;
+    double target = wa * la[lo] + wb * lb[lo] + e;
+    if (!(wa * la[n_days] + wb * lb[n_days] >= target)) return TYNDAU_NEVER;
+    int hi = n_days - 1; /* invariant: the sum at hi + 1 >= target */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (wa * la[mid + 1] + wb * lb[mid + 1] >= target)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return (uint16_t)lo;
+}
+
+uint16_t tyndau_next_media(const tyndau_model *m, const tyndau_citizen *c, int day, double e)
+{
+    size_t n1 = (size_t)m->n_days + 1, off = (size_t)tyndau_media_class(c->demo) * n1;
+    return tyndau_next_from_tables(m->lam_media_tv + off, tyndau_reception(m, c), m->lam_media_soc + off,
+                                   tyndau_reception_soc(m, c), m->n_days, day, e);
+}
+
+/* Reach of each source of news (the four reform channels, the two campaigns) for a media class,
+ * on television and the news (tv) and on social media (soc). */
+static void media_reach(const tyndau_params *p, int cls, double tv[N_MEDIA_SOURCE], double soc[N_MEDIA_SOURCE])
 {
     int low = cls % 2, age = cls / 2 % N_AGE, internet = cls / 2 / N_AGE;
-    double social = age == AGE_61P ? p->social_reach_61plus : age == AGE_46_60 ? p->social_reach_46_60 : 1.0;
-    /* the President's answering on social media is relayed on television to everyone */
-    reach[CC_PRESIDENT] = (internet ? social : 0.0) + p->tv_relay;
-    reach[CC_OFFICIALS] = internet ? social : 0.0;
-    reach[CC_AKIMS] = internet ? social : 0.0;
-    reach[CC_MONITORING] = 1.0;
-    reach[MS_TARGETED] = low || age == AGE_61P ? 1.0 : 0.0;
-    reach[MS_SOCIAL] = internet ? social : 0.0;
+    double social = internet ? (age == AGE_61P ? p->social_reach_61plus : age == AGE_46_60 ? p->social_reach_46_60 : 1.0)
+                             : 0.0;
+    for (int k = 0; k < N_MEDIA_SOURCE; k++) tv[k] = soc[k] = 0.0;
+    /* the President's answering on social media, relayed on television to everyone */
+    soc[CC_PRESIDENT] = social;
+    tv[CC_PRESIDENT] = p->tv_relay;
+    soc[CC_OFFICIALS] = social;
+    soc[CC_AKIMS] = social;
+    tv[CC_MONITORING] = 1.0; /* the appeals system: television, the news, the centres */
+    tv[MS_TARGETED] = low || age == AGE_61P ? 1.0 : 0.0;
+    soc[MS_SOCIAL] = social;
 }
 
 void tyndau_schedule_free(tyndau_model *m)
@@ -102,11 +131,11 @@ void tyndau_schedule_free(tyndau_model *m)
     free(m->offline_saving);
     free(m->monitoring);
     free(m->media_day);
-    free(m->lam_media);
+    free(m->lam_media_tv);
+    free(m->lam_media_soc);
     free(m->lam_platform);
     free(m->lam_portal);
     free(m->lam_outreach);
-    for (int k = 0; k < N_MEDIA_CLASS; k++) free(m->imedia[k].start);
     free(m->iplatform.start);
     free(m->iportal.start);
 }
@@ -115,7 +144,7 @@ void tyndau_schedule_derived(tyndau_model *m)
 {
     const tyndau_params *p = &m->p;
     tyndau_choice_derived(m);
-    for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(p, k, m->media_reach[k]);
+    for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(p, k, m->reach_tv[k], m->reach_soc[k]);
     /* heard -> fully aware: full_per_exposure on the odds scale times the odds ratios of age
        46+ and high income (exactly full_per_exposure when both are 1, and at 0 or 1) */
     for (int a = 0; a < N_AGE; a++)
@@ -138,19 +167,20 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
     m->coverage = tyndau_calloc(n1, sizeof *m->coverage);
     m->monitoring = tyndau_calloc(n1, sizeof *m->monitoring);
     m->media_day = tyndau_calloc(n1 * N_MEDIA_SOURCE, sizeof *m->media_day);
-    m->lam_media = tyndau_calloc(n1 * N_MEDIA_CLASS, sizeof *m->lam_media);
+    m->lam_media_tv = tyndau_calloc(n1 * N_MEDIA_CLASS, sizeof *m->lam_media_tv);
+    m->lam_media_soc = tyndau_calloc(n1 * N_MEDIA_CLASS, sizeof *m->lam_media_soc);
     m->lam_platform = tyndau_calloc(n1, sizeof *m->lam_platform);
     m->lam_portal = tyndau_calloc(n1, sizeof *m->lam_portal);
     m->lam_outreach = tyndau_calloc(n1 * N_SETTLEMENT, sizeof *m->lam_outreach);
     m->offline_saving = tyndau_calloc(n1, sizeof *m->offline_saving);
-    if (!m->wd || !m->coverage || !m->monitoring || !m->media_day || !m->lam_media || !m->lam_platform ||
-        !m->lam_portal || !m->lam_outreach || !m->offline_saving)
+    if (!m->wd || !m->coverage || !m->monitoring || !m->media_day || !m->lam_media_tv || !m->lam_media_soc ||
+        !m->lam_platform || !m->lam_portal || !m->lam_outreach || !m->offline_saving)
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");
 
     tyndau_params pd = m->p; /* in effect on day d */
     int next = m->next_change;
-    double reach[N_MEDIA_CLASS][N_MEDIA_SOURCE];
-    for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(&pd, k, reach[k]);
+    double tv[N_MEDIA_CLASS][N_MEDIA_SOURCE], soc[N_MEDIA_CLASS][N_MEDIA_SOURCE];
+    for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(&pd, k, tv[k], soc[k]);
     const tyndau_params *p = &pd;
     uint16_t wd = 0;
     for (int d = 0; d < n; d++) {
@@ -158,7 +188,7 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
         if (next < m->p0.n_changes && m->p0.changes[next].date <= date) {
             for (; next < m->p0.n_changes && m->p0.changes[next].date <= date; next++)
                 tyndau_params_put(&pd, (size_t)m->p0.changes[next].param, m->p0.changes[next].value);
-            for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(&pd, k, reach[k]);
+            for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(&pd, k, tv[k], soc[k]);
         }
         m->wd[d] = wd;
         if (tyndau_weekday(date) < 5) wd++;
@@ -182,9 +212,11 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
         md[MS_TARGETED] = p->campaign_targeted;
         md[MS_SOCIAL] = p->campaign_social;
         for (int k = 0; k < N_MEDIA_CLASS; k++) {
-            double l = 0.0;
-            for (int c = 0; c < N_MEDIA_SOURCE; c++) l += md[c] * reach[k][c];
-            m->lam_media[(size_t)k * n1 + (size_t)d + 1] = m->lam_media[(size_t)k * n1 + (size_t)d] + l;
+            double lt = 0.0, ls = 0.0;
+            for (int c = 0; c < N_MEDIA_SOURCE; c++) lt += md[c] * tv[k][c], ls += md[c] * soc[k][c];
+            size_t at = (size_t)k * n1 + (size_t)d;
+            m->lam_media_tv[at + 1] = m->lam_media_tv[at] + lt;
+            m->lam_media_soc[at + 1] = m->lam_media_soc[at] + ls;
         }
         m->lam_platform[d + 1] = m->lam_platform[d] + p->media_platform * cov;
         m->lam_portal[d + 1] = m->lam_portal[d] + p->egov_platform * cov;
@@ -196,7 +228,6 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
     }
     m->wd[n] = wd;
     int bad = 0;
-    for (int k = 0; k < N_MEDIA_CLASS; k++) bad |= tyndau_intensity_init(&m->imedia[k], m->lam_media + (size_t)k * n1, n);
     bad |= tyndau_intensity_init(&m->iplatform, m->lam_platform, n);
     bad |= tyndau_intensity_init(&m->iportal, m->lam_portal, n);
     if (bad) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");

@@ -154,15 +154,14 @@ static void answer_all(const tyndau_model *m, const yes_table *yt, const tyndau_
         else
             two(an, 0, yes_lookup(p, yt, 0, pos, neg), 1);
     }
-    /* the seven principles: evidence about both levels together, a shift each; judging the
-       quality of appeal handling also needs some knowledge of appeals: an own appeal, a tie's
-       story of one, or having heard of the reform that is about them (the concept, whose
-       meanings are all ways of answering appeals, or its appeal platforms) */
+    /* the seven principles: evidence about both levels together, a shift each; the quality of
+       appeal handling is judged from experience of the bodies that handle most appeals, the
+       akimats (local_share): without local evidence (own, told, or from before the reform) the
+       answer is "don't know" */
     unsigned pos = (unsigned)ev[0] + ev[2], neg = (unsigned)ev[1] + ev[3];
-    int knows_appeals =
-        c->appeals > 0 || (c->flags & FL_STORY) || AW_PLATFORM(a) != PA_NONE || AW_CONCEPT(a) != CA_NONE;
+    int local_experience = ev[EV(LEV_LOCAL, 0)] + ev[EV(LEV_LOCAL, 1)] > 0;
     for (int q = Q_PRINCIPLE_HEAR; q <= Q_PRINCIPLE_QUALITY; q++) {
-        if (pos + neg == 0 || (q == Q_PRINCIPLE_QUALITY && !knows_appeals))
+        if (pos + neg == 0 || (q == Q_PRINCIPLE_QUALITY && !local_experience))
             one(&ans[q], 2); /* don't know */
         else
             two(&ans[q], 0, yes_lookup(p, yt, 1 + q - Q_PRINCIPLE_HEAR, pos, neg), 1);

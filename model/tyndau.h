@@ -23,6 +23,8 @@
 #include "targets.h"
 
 #define TYNDAU_VERSION "0.1.0"
+/* Bins of the working-days-to-a-decision histograms: 0 .. TYNDAU_ANSWER_WD_MAX-1, the last open. */
+#define TYNDAU_ANSWER_WD_MAX 128
 
 typedef struct tyndau_model tyndau_model;
 
@@ -98,6 +100,16 @@ void tyndau_model_office_totals(const tyndau_model *m, uint64_t *received, uint6
 void tyndau_model_state_total(const tyndau_model *m, int day, int64_t out[N_CONCEPT + N_PLATFORM]);
 uint64_t tyndau_model_total_channel(const tyndau_model *m, tyndau_channel c);
 uint64_t tyndau_model_total_outcome(const tyndau_model *m, tyndau_outcome o);
+/* Daily counts of the whole population, day 0 .. days-1: appeals filed through channel c; cases
+ * decided by offices of level l that came through channel c, with outcome o. */
+int64_t tyndau_model_day_choices(const tyndau_model *m, int day, tyndau_channel c);
+int64_t tyndau_model_day_decided(const tyndau_model *m, int day, tyndau_level l, tyndau_channel c, tyndau_outcome o);
+/* Whole-run counts of decided cases through channel c: with outcome o and `wd` working days from
+ * filing to the decision (the last bin, TYNDAU_ANSWER_WD_MAX-1, is open); by how they were decided
+ * against their deadline (codes.h).  Cases whose deadline was extended (decided or not). */
+int64_t tyndau_model_answer_wd(const tyndau_model *m, tyndau_channel c, tyndau_outcome o, int wd);
+int64_t tyndau_model_decisions(const tyndau_model *m, tyndau_channel c, tyndau_decision k);
+uint64_t tyndau_model_total_extended(const tyndau_model *m);
 /* Citizen attributes (for tests): demographics and state at the end of the run. */
 typedef struct {
     tyndau_age age;
@@ -113,11 +125,12 @@ typedef struct {
     tyndau_platform platform;
     int evidence[N_LEVEL][2]; /* [level][0 = positive, 1 = negative] */
     tyndau_edu edu;
-    double reception; /* multiplier of mass-media exposure (mean 1 over the population) */
+    double reception;        /* multiplier of exposure to television and the news (mean 1 over the population) */
+    double reception_social; /* ... to social media (mean 1) */
     int appeals, bribes;
     int contacts; /* outreach events heard of in the 12 months up to the survey day */
     int disengaged;
-    int story; /* has heard a tie's story of an appeal */
+    int anchor_decided, anchor_bribe; /* an own appeal decided in the anchor year; a bribe demanded in one */
 } tyndau_citizen_view;
 void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *v);
 /* Citizen i's j-th tie (j < ties), or SIZE_MAX when it has none. */

@@ -18,6 +18,7 @@
 #include <omp.h>
 #endif
 
+#include "anchors.h"
 #include "calib.h"
 #include "compare.h"
 #include "sweep.h"
@@ -66,7 +67,7 @@ static const char usage_run[] =
     "      --set k=v       override one parameter (repeatable; applied after the file)\n"
     "      --targets FILE  published survey figures (default: the embedded\n"
     "                      data/survey_2021/marginals.csv)\n"
-    "  -q, --quiet         no progress bar and no survey table\n"
+    "  -q, --quiet         no progress bar, no survey table and no secondary anchors\n"
     "  -h, --help          this text\n";
 
 static const char usage_survey[] =
@@ -350,6 +351,9 @@ static int cmd_run(int argc, char **argv, char *command_line)
     if (!quiet) {
         fprintf(stderr, "tyndau: wrote %s\n", output);
         if (tyndau_output_print_survey(output, TYNDAU_PRINT_PUBLISHED, stdout, &err) != TYNDAU_OK) rc = fail(&err);
+        tyndau_anchor anchors[TYNDAU_N_ANCHOR_MAX];
+        size_t n_anchors = tyndau_model_anchors(m, anchors);
+        tyndau_anchors_print(anchors, n_anchors, stdout);
     }
 done:
     tyndau_model_free(m);

@@ -303,7 +303,7 @@ for t in 1 2 8; do
 done
 if [ "$repro_ok" -eq 1 ]; then
     for t in 2 8; do
-        for g in /timeseries /distributions /offices /survey /parameters /scenario; do
+        for g in /timeseries /distributions /offices /anchors /survey /parameters /scenario; do
             h5diff -r "$tmp/t1.h5" "$tmp/t$t.h5" "$g" >"$tmp/h5diff.out" 2>&1
             check "reproducibility: $g identical with --threads 1 and --threads $t" $? "$tmp/h5diff.out"
         done

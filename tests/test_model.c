@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <omp.h>
 
+#include "anchors.h"
 #include "tyndau.h"
 
 #define K_SE 4.0 /* tolerance in standard errors: a false alarm about once in 16,000 */
@@ -89,16 +90,310 @@ static void test_zero_corruption_zero_bribes(void **state)
     tyndau_model_free(m);
 }
 
-static void test_zero_capacity_nothing_resolved(void **state)
+static int formal(int c) { return c == CH_ONLINE || c == CH_OFFLINE || c == CH_SOCIAL || c == CH_PRESIDENT; }
+
+/* Decided cases through channel c with outcome o (-1: any), from the working-day histogram. */
+static int64_t decided_channel(const tyndau_model *m, int c, int o)
+{
+    int64_t s = 0;
+    for (int k = 0; k < N_OUTCOME; k++)
+        if (o < 0 || k == o)
+            for (int wd = 0; wd < TYNDAU_ANSWER_WD_MAX; wd++) s += tyndau_model_answer_wd(m, (tyndau_channel)c, (tyndau_outcome)k, wd);
+    return s;
+}
+
+/* With no capacity no case is answered: every formal case is late, decided on exactly the last
+ * working day of its deadline (15 working days after filing here, where both deadlines are 15,
+ * no case is redirected and none extended): those not reached by capacity and those let lapse
+ * alike.  An acquaintance's case has no deadline: none is decided, all are still held. */
+static void test_zero_capacity_all_late(void **state)
 {
     (void)state;
     tyndau_params p;
     tyndau_params_default(&p);
     set(&p, "cases_per_day", "0");
+    set(&p, "deadline_before_code", "15");
+    set(&p, "redirect_share", "0");
+    set(&p, "extension_base", "0");
+    set(&p, "extension_monitor", "0");
     tyndau_model *m = run(&p, 40000, 7);
     assert_true(appeals(m) > 1000);
-    assert_int_equal(outcomes(m), 0);
+    assert_true(tyndau_model_total_channel(m, CH_INFORMAL) > 50);
     assert_int_equal(tyndau_model_total_outcome(m, OUT_RESOLVED), 0);
+    assert_int_equal(outcomes(m), tyndau_model_total_outcome(m, OUT_LATE_IGNORED));
+    assert_true(outcomes(m) > 1000);
+    for (int c = 1; c < N_CHANNEL; c++) {
+        for (int o = 0; o < N_OUTCOME; o++)
+            for (int wd = 0; wd < TYNDAU_ANSWER_WD_MAX; wd++)
+                if (!(formal(c) && o == OUT_LATE_IGNORED && wd == 15))
+                    assert_int_equal(tyndau_model_answer_wd(m, (tyndau_channel)c, (tyndau_outcome)o, wd), 0);
+        int64_t late = tyndau_model_decisions(m, (tyndau_channel)c, DEC_LATE) +
+                       tyndau_model_decisions(m, (tyndau_channel)c, DEC_LAPSED);
+        assert_int_equal(late, decided_channel(m, c, -1));
+    }
+    assert_int_equal(decided_channel(m, CH_INFORMAL, -1), 0);
+    uint64_t received, processed, escalated, queued;
+    tyndau_model_office_totals(m, &received, &processed, &escalated, &queued);
+    assert_true(queued >= tyndau_model_total_channel(m, CH_INFORMAL));
+    tyndau_model_free(m);
+}
+
+/* Day number of the last working day on or before `months` calendar months after `date` (the
+ * day of the month kept, or the month's last day): written out here independently of state.c. */
+static int extended_deadline(int date, int months)
+{
+    char buf[16];
+    int y, mo, d;
+    tyndau_date_format(date, buf, sizeof buf);
+    assert_int_equal(sscanf(buf, "%d-%d-%d", &y, &mo, &d), 3);
+    mo += months;
+    y += (mo - 1) / 12;
+    mo = (mo - 1) % 12 + 1;
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int last = dim[mo - 1] + (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    int e = TYNDAU_YMD(y, mo, d < last ? d : last);
+    while (tyndau_weekday(e) >= 5) e--;
+    return e;
+}
+
+/* A case whose preparation outlasts its deadline and is extended (probability 1) has until two
+ * months after filing; prepared in about 100 working days, it is late on exactly the last working
+ * day of those two months.  So the formal cases decided on each day are exactly those filed on the
+ * days whose extended deadline it is. */
+static void test_extension_two_months(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    set(&p, "extension_base", "1");
+    set(&p, "prep_mean", "100");
+    set(&p, "prep_size", "10000"); /* nearly Poisson(100): never under 50 */
+    set(&p, "resistance_mean", "0");  /* nothing lapses */
+    set(&p, "redirect_share", "0");
+    set(&p, "monitor_deadline", "0"); /* no formal answer at the deadline */
+    set(&p, "social_escalation", "0");
+    tyndau_model *m = run(&p, 30000, 31);
+    int n = tyndau_model_days(m);
+    int64_t *want = calloc((size_t)n, sizeof *want);
+    assert_non_null(want);
+    int64_t filed = 0, moved = 0;
+    for (int d = 0; d < n; d++) {
+        int64_t f = 0;
+        for (int c = 1; c < N_CHANNEL; c++)
+            if (formal(c)) f += tyndau_model_day_choices(m, d, (tyndau_channel)c);
+        int e = extended_deadline(p.start_date + d, p.extension_months) - p.start_date;
+        assert_true(e - d > 21 + 7); /* later than either ordinary deadline (in calendar days) */
+        if (e < n) want[e] += f, moved += f;
+        filed += f;
+    }
+    int64_t got_total = 0;
+    for (int d = 0; d < n; d++) {
+        int64_t got = 0;
+        for (int l = 0; l < N_LEVEL; l++)
+            for (int c = 1; c < N_CHANNEL; c++)
+                if (formal(c))
+                    for (int o = 0; o < N_OUTCOME; o++)
+                        got += tyndau_model_day_decided(m, d, (tyndau_level)l, (tyndau_channel)c, (tyndau_outcome)o);
+        assert_int_equal(got, want[d]);
+        got_total += got;
+    }
+    print_message("formal cases filed %lld, decided at two months %lld\n", (long long)filed, (long long)got_total);
+    assert_true(got_total > 1000);
+    for (int c = 1; c < N_CHANNEL; c++)
+        if (formal(c)) assert_int_equal(tyndau_model_decisions(m, (tyndau_channel)c, DEC_LATE), decided_channel(m, c, -1));
+    assert_true(tyndau_model_total_extended(m) >= (uint64_t)got_total);
+    free(want);
+    tyndau_model_free(m);
+}
+
+/* A formal case the office is not competent for is redirected within 3 working days of receipt
+ * (or is late then), however long cases take to prepare and however short capacity is. */
+static void test_redirect_within_three_days(void **state)
+{
+    (void)state;
+    const char *capacity[2] = {"3", "0.3"};
+    for (int k = 0; k < 2; k++) {
+        tyndau_params p;
+        tyndau_params_default(&p);
+        set(&p, "prep_mean", "20");
+        set(&p, "cases_per_day", capacity[k]);
+        tyndau_model *m = run(&p, 30000, 37);
+        int64_t redirected = 0, at3 = 0;
+        for (int c = 1; c < N_CHANNEL; c++) {
+            if (!formal(c)) continue;
+            for (int wd = 0; wd < TYNDAU_ANSWER_WD_MAX; wd++) {
+                int64_t r = tyndau_model_answer_wd(m, (tyndau_channel)c, OUT_REDIRECTED, wd);
+                if (wd > p.redirect_days) assert_int_equal(r, 0);
+                redirected += r;
+                if (wd == p.redirect_days) at3 += r;
+            }
+        }
+        print_message("cases_per_day %s: %lld redirected, %lld of them on the third working day\n", capacity[k],
+                      (long long)redirected, (long long)at3);
+        assert_true(redirected > (k == 0 ? 500 : 0) && at3 > 0); /* short capacity: most are late instead */
+        tyndau_model_free(m);
+    }
+}
+
+/* Resolved share (and its binomial variance) of the cases decided through channel c. */
+static double resolved_share(const tyndau_model *m, int c, double *var)
+{
+    double n = (double)decided_channel(m, c, -1), r = (double)decided_channel(m, c, OUT_RESOLVED) / n;
+    *var = r * (1.0 - r) / n;
+    return r;
+}
+
+/* Favouritism moves a fixed effort (docs/ODD.md 7.4): with it, complainants an office sees as
+ * less visible than its average (offline, the least visible channel) are resolved less often
+ * than without it, more visible ones (social media) more often, and the mean over all cases stays
+ * where it was, within K_SE standard errors (the runs share their seed, which only narrows it). */
+static void test_favouritism_fixed_budget(void **state)
+{
+    (void)state;
+    tyndau_model *m[2];
+    const char *fav[2] = {"0", "1"};
+    for (int k = 0; k < 2; k++) {
+        tyndau_params p;
+        tyndau_params_default(&p);
+        set(&p, "favouritism_mean", fav[k]);
+        m[k] = run(&p, 100000, 43);
+    }
+    double v0, v1;
+    double off0 = resolved_share(m[0], CH_OFFLINE, &v0), off1 = resolved_share(m[1], CH_OFFLINE, &v1);
+    print_message("offline resolved: %.4f without favouritism, %.4f with\n", off0, off1);
+    assert_true(off0 - off1 > K_SE * sqrt(v0 + v1));
+    double soc0 = resolved_share(m[0], CH_SOCIAL, &v0), soc1 = resolved_share(m[1], CH_SOCIAL, &v1);
+    print_message("social media resolved: %.4f without favouritism, %.4f with\n", soc0, soc1);
+    assert_true(soc1 - soc0 > K_SE * sqrt(v0 + v1));
+    double all[2], var[2];
+    for (int k = 0; k < 2; k++) {
+        double n = (double)outcomes(m[k]);
+        all[k] = (double)tyndau_model_total_outcome(m[k], OUT_RESOLVED) / n;
+        var[k] = all[k] * (1.0 - all[k]) / n;
+    }
+    print_message("all resolved: %.4f without favouritism, %.4f with (+- %.4f)\n", all[0], all[1],
+                  sqrt(var[0] + var[1]));
+    assert_true(fabs(all[1] - all[0]) < K_SE * sqrt(var[0] + var[1]));
+    for (int k = 0; k < 2; k++) tyndau_model_free(m[k]);
+}
+
+/* "Bake, Sake": an acquaintance pushes a case.  With no bribes, no favouritism, no monitoring and
+ * deadlines that never bind, an offline case is resolved with probability resolve_base and an
+ * acquaintance's with the odds raised by informal_resolve_odds, each within K_SE; it is prepared
+ * in prep_mean x informal_prep_factor working days on average.  With resistance 1, every offline
+ * case lapses while the acquaintance overcomes half: half lapse, and the rest are resolved with
+ * the raised odds of resolve_base x (1 - 1/2). */
+static void test_informal_route(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        tyndau_params p;
+        tyndau_params_default(&p);
+        set(&p, "corruption_mean", "0");
+        set(&p, "favouritism_mean", "0");
+        set(&p, "monitor_platform", "0");
+        set(&p, "monitor_code", "0");
+        set(&p, "deadline_before_code", "365");
+        set(&p, "deadline_code", "365");
+        set(&p, "prep_mean", "4");
+        set(&p, "cases_per_day", "100"); /* capacity never binds */
+        set(&p, "informal_tie_share", "1");
+        set(&p, "resistance_mean", k == 0 ? "0" : "1");
+        tyndau_model *m = run(&p, 60000, 47);
+        double base = p.resolve_base * (k == 0 ? 1.0 : 1.0 - p.informal_resistance_cut), o = p.informal_resolve_odds;
+        double want_inf = (k == 0 ? 1.0 : 1.0 - p.informal_resistance_cut) * o * base / (1.0 - base + o * base);
+        double v_off, v_inf;
+        double off = resolved_share(m, CH_OFFLINE, &v_off), inf = resolved_share(m, CH_INFORMAL, &v_inf);
+        double n_inf = (double)decided_channel(m, CH_INFORMAL, -1);
+        double se_inf = sqrt(want_inf * (1.0 - want_inf) / n_inf);
+        print_message("resistance %d: offline resolved %.4f (designed %.4f), informal %.4f (designed %.4f +- %.4f), "
+                      "%.0f informal cases\n", k, off, k == 0 ? p.resolve_base : 0.0, inf, want_inf, se_inf, n_inf);
+        assert_true(n_inf > 2000);
+        assert_true(fabs(inf - want_inf) < K_SE * se_inf);
+        if (k == 0) {
+            double se_off = sqrt(p.resolve_base * (1.0 - p.resolve_base) / (double)decided_channel(m, CH_OFFLINE, -1));
+            assert_true(fabs(off - p.resolve_base) < K_SE * se_off);
+            /* preparation: the mean working days to a decision, against the negative binomial's */
+            double mu = p.prep_mean * p.informal_prep_factor, sd = sqrt(mu + mu * mu / p.prep_size), s = 0.0;
+            for (int oc = 0; oc < N_OUTCOME; oc++)
+                for (int wd = 0; wd < TYNDAU_ANSWER_WD_MAX; wd++)
+                    s += wd * (double)tyndau_model_answer_wd(m, CH_INFORMAL, (tyndau_outcome)oc, wd);
+            print_message("informal: %.3f working days to a decision, designed %.3f\n", s / n_inf, mu);
+            assert_true(fabs(s / n_inf - mu) < K_SE * sd / sqrt(n_inf));
+        } else {
+            /* offline: every case lapses, none is resolved */
+            assert_int_equal(decided_channel(m, CH_OFFLINE, OUT_RESOLVED), 0);
+            assert_int_equal(decided_channel(m, CH_OFFLINE, OUT_LATE_IGNORED), decided_channel(m, CH_OFFLINE, -1));
+            double lapse = (double)decided_channel(m, CH_INFORMAL, OUT_LATE_IGNORED) / n_inf;
+            assert_true(fabs(lapse - 0.5) < K_SE * sqrt(0.25 / n_inf));
+        }
+        tyndau_model_free(m);
+    }
+}
+
+/* The anchors are the run's own counters: appeals to the President filed in 2020 times scale is
+ * the sum of the daily choices series over 2020 times scale, exactly; formal appeals decided, of
+ * the daily decided series; the corruption share, a recount of the citizens' anchor bits. */
+static void test_anchors_identities(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    tyndau_model *m = run(&p, 30000, 53);
+    tyndau_anchor a[TYNDAU_N_ANCHOR_MAX];
+    size_t n = tyndau_model_anchors(m, a);
+    assert_true(n > 10);
+    int d0 = TYNDAU_YMD(2020, 1, 1) - p.start_date, d1 = TYNDAU_YMD(2021, 1, 1) - p.start_date;
+    int64_t president = 0, formal_decided = 0, bribes = 0, decided = 0, filed[N_CHANNEL] = {0}, all = 0;
+    for (int d = d0; d < d1; d++) {
+        president += tyndau_model_day_choices(m, d, CH_PRESIDENT);
+        for (int c = 1; c < N_CHANNEL; c++) filed[c] += tyndau_model_day_choices(m, d, (tyndau_channel)c);
+        for (int l = 0; l < N_LEVEL; l++)
+            for (int c = 1; c < N_CHANNEL; c++)
+                for (int o = 0; o < N_OUTCOME; o++) {
+                    int64_t k = tyndau_model_day_decided(m, d, (tyndau_level)l, (tyndau_channel)c, (tyndau_outcome)o);
+                    decided += k;
+                    if (formal(c)) formal_decided += k;
+                    if (o == OUT_BRIBE_PAID || o == OUT_BRIBE_REFUSED) bribes += k;
+                }
+    }
+    for (int c = 1; c < N_CHANNEL; c++) all += filed[c];
+    assert_true(all > 1000);
+    double scale = (double)p.population_national / 30000.0;
+    int64_t cit_decided = 0, cit_bribe = 0;
+    for (size_t i = 0; i < tyndau_model_agents(m); i++) {
+        tyndau_citizen_view v;
+        tyndau_model_citizen(m, i, &v);
+        cit_decided += v.anchor_decided;
+        cit_bribe += v.anchor_bribe;
+        assert_true(v.anchor_decided || !v.anchor_bribe);
+    }
+    double shares = 0.0;
+    int seen = 0;
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(a[k].year, strncmp(a[k].name, "akimat_resolved", 15) == 0 ? 2021 : 2020);
+        assert_true(a[k].complete);
+        if (strcmp(a[k].name, "president_appeals_filed") == 0) assert_true(a[k].value == (double)president * scale), seen++;
+        if (strcmp(a[k].name, "formal_appeals_decided") == 0) assert_true(a[k].value == (double)formal_decided * scale), seen++;
+        if (strcmp(a[k].name, "corruption_share") == 0)
+            assert_true(a[k].value == 100.0 * ((double)cit_bribe / (double)cit_decided)), seen++;
+        if (strncmp(a[k].name, "channel_share_", 14) == 0) shares += a[k].value, seen++;
+    }
+    assert_int_equal(seen, 3 + 5);
+    assert_true(fabs(shares - 100.0) < 1e-9);
+    /* a citizen is counted once however many of its appeals were decided */
+    print_message("2020: %lld decided, %lld citizens; %lld bribe demands, %lld citizens\n", (long long)decided,
+                  (long long)cit_decided, (long long)bribes, (long long)cit_bribe);
+    assert_true(cit_decided > 0 && cit_decided <= decided);
+    assert_true(cit_bribe > 0 && cit_bribe <= bribes);
+    /* the decided series adds up to the outcome totals */
+    for (int o = 0; o < N_OUTCOME; o++) {
+        int64_t s = 0;
+        for (int d = 0; d < tyndau_model_days(m); d++)
+            for (int l = 0; l < N_LEVEL; l++)
+                for (int c = 1; c < N_CHANNEL; c++) s += tyndau_model_day_decided(m, d, (tyndau_level)l, (tyndau_channel)c, (tyndau_outcome)o);
+        assert_int_equal(s, tyndau_model_total_outcome(m, (tyndau_outcome)o));
+    }
     tyndau_model_free(m);
 }
 
@@ -326,22 +621,25 @@ static void test_outreach_recovered(void **state)
 }
 
 /* Without word of mouth, a citizen has heard of the concept iff a media exposure
- * reached it: probability 1 - exp(-L x r), L the cumulative intensity of its class
- * (internet, age) over the run, recomputed here from the parameters, and r its reception
- * multiplier.  With reception_scale 0 every multiplier is exactly 1 (equal exposure in every
- * group); with reception the multipliers average 1 over the population. */
-static void media_reach_check(const char *reception, uint64_t seed)
+ * reached it: probability 1 - exp(-(L_tv r + L_soc s)), L_tv and L_soc the cumulative
+ * intensities of television and of social media of its class (internet, age) over the run,
+ * recomputed here from the parameters, r and s its reception multipliers.  With
+ * reception_scale 0 every multiplier is exactly 1 (equal exposure in every group); with
+ * reception_social 1 the two are the same; the multipliers average 1 over the population. */
+static void media_reach_check(const char *reception, const char *social, uint64_t seed)
 {
     tyndau_params p;
     tyndau_params_default(&p);
     set(&p, "wom_concept", "0");
     set(&p, "reception_scale", reception);
+    set(&p, "reception_social", social);
     size_t n = 40000;
     tyndau_model *m = run(&p, n, seed);
-    double lam[2][N_AGE] = {{0}};
+    /* television and the news, social media: cumulative intensity by internet and age */
+    double tv[2][N_AGE] = {{0}}, soc[2][N_AGE] = {{0}};
     for (int in = 0; in < 2; in++)
         for (int a = 0; a < N_AGE; a++) {
-            double social = a == AGE_61P ? p.social_reach_61plus : a == AGE_46_60 ? p.social_reach_46_60 : 1.0;
+            double social_reach = !in ? 0.0 : a == AGE_61P ? p.social_reach_61plus : a == AGE_46_60 ? p.social_reach_46_60 : 1.0;
             for (int date = p.start_date; date <= p.end_date; date++) {
                 double cov = date < p.platform_start_date ? 0.0
                              : date >= p.platform_full_date
@@ -349,22 +647,26 @@ static void media_reach_check(const char *reception, uint64_t seed)
                                  : (double)(date - p.platform_start_date) / (p.platform_full_date - p.platform_start_date);
                 double pres = date >= p.announcement_date ? p.media_president : 0.0;
                 double off = date >= p.officials_social_date ? p.media_officials + p.media_akims : 0.0;
-                lam[in][a] += ((in ? social : 0.0) + p.tv_relay) * pres + (in ? social : 0.0) * off + p.media_monitoring * cov;
+                tv[in][a] += p.tv_relay * pres + p.media_monitoring * cov;
+                soc[in][a] += social_reach * (pres + off);
             }
         }
-    double mean = 0.0, var = 0.0, got = 0.0, rsum = 0.0;
+    double mean = 0.0, var = 0.0, got = 0.0, rsum = 0.0, ssum = 0.0;
     for (size_t i = 0; i < n; i++) {
         tyndau_citizen_view v;
         tyndau_model_citizen(m, i, &v);
-        if (strcmp(reception, "0") == 0) assert_true(v.reception == 1.0);
+        if (strcmp(reception, "0") == 0) assert_true(v.reception == 1.0 && v.reception_social == 1.0);
+        if (strcmp(social, "1") == 0) assert_true(fabs(v.reception_social - v.reception) < 1e-5 * v.reception);
         rsum += v.reception;
+        ssum += v.reception_social;
         got += v.concept != CA_NONE;
-        double q = 1.0 - exp(-lam[v.digital != DIG_NONE][v.age] * v.reception);
+        int in = v.digital != DIG_NONE;
+        double q = 1.0 - exp(-(tv[in][v.age] * v.reception + soc[in][v.age] * v.reception_social));
         mean += q;
         var += q * (1.0 - q);
     }
-    print_message("reception %s: heard of the concept: %.0f, expected %.1f +- %.1f; mean multiplier %.4f\n",
-                  reception, got, mean, sqrt(var), rsum / (double)n);
+    print_message("reception %s, social %s: heard of the concept: %.0f, expected %.1f +- %.1f; mean multipliers %.4f %.4f\n",
+                  reception, social, got, mean, sqrt(var), rsum / (double)n, ssum / (double)n);
     assert_true(fabs(got - mean) < K_SE * sqrt(var));
     tyndau_model_free(m);
 }
@@ -372,8 +674,9 @@ static void media_reach_check(const char *reception, uint64_t seed)
 static void test_media_reach_recovered(void **state)
 {
     (void)state;
-    media_reach_check("0", 29);
-    media_reach_check("1.2", 41);
+    media_reach_check("0", "0.3", 29);
+    media_reach_check("1.2", "1", 41);
+    media_reach_check("1.2", "0.2", 61);
 }
 
 /* Reception rises with involvement: with a positive education gradient of involvement the
@@ -764,7 +1067,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_problems_no_appeals),
         cmocka_unit_test(test_zero_corruption_zero_bribes),
-        cmocka_unit_test(test_zero_capacity_nothing_resolved),
+        cmocka_unit_test(test_zero_capacity_all_late),
+        cmocka_unit_test(test_extension_two_months),
+        cmocka_unit_test(test_redirect_within_three_days),
+        cmocka_unit_test(test_favouritism_fixed_budget),
+        cmocka_unit_test(test_informal_route),
+        cmocka_unit_test(test_anchors_identities),
         cmocka_unit_test(test_everyone_aware_survey_says_100),
         cmocka_unit_test(test_all_disengaged_dont_know),
         cmocka_unit_test(test_appeals_conserved),

@@ -25,6 +25,7 @@
 
 #include <hdf5.h>
 
+#include "anchors.h"
 #include "internal.h"
 #include "output.h"
 
@@ -72,6 +73,13 @@ static tyndau_model *fake_model(void)
     m->s_choices = series((size_t)N_DAYS * G * N_CHANNEL, 5, 2);
     m->s_outcomes = series((size_t)N_DAYS * G * N_OUTCOME, 1, 100);
     m->s_state = series((size_t)N_DAYS * G * N_STATE_SERIES, 11, 0);
+    m->s_decided = series((size_t)N_DAYS * N_LEVEL * N_CHANNEL * N_OUTCOME, 2, 1);
+    m->anchor_d0 = 5; /* a pretend anchor year: days 5 .. 14 */
+    m->anchor_d1 = 15;
+    m->anchor_decided = 40;
+    m->anchor_bribe = 5;
+    m->decisions[CH_OFFLINE][DEC_LATE] = 6;
+    m->answer_wd[CH_SOCIAL][OUT_REDIRECTED][3] = 11;
     m->wait_hist[CH_ONLINE][5] = 42;
     m->wait_hist[CH_OFFLINE][TYNDAU_WAIT_MAX - 1] = 9;
     m->outcome_channel[CH_ONLINE][OUT_LATE_IGNORED] = 7;
@@ -94,6 +102,8 @@ static tyndau_model *fake_model(void)
                                    .wait_sum = 20, .max_queue = 4};
     m->office[0].by_outcome[OUT_RESOLVED] = 5;
     m->office[0].by_outcome[OUT_FORMAL] = 3;
+    m->office[0].by_decision[DEC_EXTENDED] = 2;
+    m->office[0].extended = 4;
     m->office[1] = (tyndau_office){.level = LEV_LOCAL, .domain = DOM_LAND, .region = 5, .staff = 2.0,
                                    .capacity = 0.5, .n_bureaucrats = 1, .bur = m->office[1].bur, .received = 1};
 
@@ -112,6 +122,7 @@ static void free_model(tyndau_model *m)
     free(m->s_choices);
     free(m->s_outcomes);
     free(m->s_state);
+    free(m->s_decided);
     for (int i = 0; i < m->n_offices; i++) free(m->office[i].bur);
     free(m->office);
     free(m->survey);
@@ -337,7 +348,7 @@ static void test_schema_items(void **state)
         n_dataset += strncmp(line, "dataset ", 8) == 0;
     }
     assert_true(n > 80);
-    assert_int_equal(n_group, 6);
+    assert_int_equal(n_group, 7);
     assert_true(n_dataset > 40);
     /* every parameter, not listed in the doc because params.def is its own list */
     for (size_t i = 0; i < tyndau_n_params; i++)
@@ -502,6 +513,62 @@ static void test_round_trip(void **state)
     char *rc = attr_str(file, "/offices/region", "region_codes");
     assert_true(strncmp(rc, "nur_sultan_city,almaty_city,", 28) == 0);
     free(rc);
+    u = read_all(file, "/offices/decisions", H5T_NATIVE_UINT64, &n);
+    assert_int_equal(n, 2 * N_DECISION);
+    assert_true(u[DEC_EXTENDED] == 2 && u[N_DECISION + DEC_EXTENDED] == 0);
+    free(u);
+    u = read_all(file, "/offices/extended", H5T_NATIVE_UINT64, &n);
+    assert_true(u[0] == 4 && u[1] == 0);
+    free(u);
+    assert_attr_str(file, "/offices/decisions", "decision_codes", "on_time,extended,rescued,late,lapsed,informal");
+
+    /* the new series and tables, every value */
+    v = read_all(file, "/timeseries/decided", H5T_NATIVE_INT64, &n);
+    assert_int_equal(n, (size_t)N_DAYS * N_LEVEL * N_CHANNEL * N_OUTCOME);
+    assert_memory_equal(v, m->s_decided, n * sizeof *v);
+    free(v);
+    assert_attr_str(file, "/timeseries/decided", "dims", "day,level,channel,outcome");
+    v = read_all(file, "/distributions/decisions", H5T_NATIVE_INT64, &n);
+    assert_int_equal(v[CH_OFFLINE * N_DECISION + DEC_LATE], 6);
+    free(v);
+    v = read_all(file, "/distributions/answer_working_days", H5T_NATIVE_INT64, &n);
+    assert_int_equal(n, (size_t)N_CHANNEL * N_OUTCOME * TYNDAU_ANSWER_WD_MAX);
+    assert_int_equal(v[(CH_SOCIAL * N_OUTCOME + OUT_REDIRECTED) * TYNDAU_ANSWER_WD_MAX + 3], 11);
+    free(v);
+
+    /* anchors: the rows tyndau_model_anchors computes, and the first two recomputed here */
+    tyndau_anchor an[TYNDAU_N_ANCHOR_MAX];
+    size_t na = tyndau_model_anchors(m, an);
+    assert_true(na > 10);
+    char **aname = read_strings(file, "/anchors/name", &n);
+    assert_int_equal(n, na);
+    d = read_all(file, "/anchors/value", H5T_NATIVE_DOUBLE, &n);
+    int64_t formal = 0, president = 0;
+    for (int day = 5; day < 15; day++) {
+        president += m->s_choices[(size_t)day * G * N_CHANNEL + CH_PRESIDENT];
+        for (int l = 0; l < N_LEVEL; l++)
+            for (int ch = CH_ONLINE; ch <= CH_PRESIDENT; ch++)
+                for (int o = 0; o < N_OUTCOME; o++)
+                    formal += m->s_decided[(((size_t)day * N_LEVEL + (size_t)l) * N_CHANNEL + (size_t)ch) * N_OUTCOME + (size_t)o];
+    }
+    for (size_t k = 0; k < n; k++) {
+        assert_string_equal(aname[k], an[k].name);
+        assert_true(d[k] == an[k].value || (isnan(d[k]) && isnan(an[k].value)));
+    }
+    assert_string_equal(aname[0], "formal_appeals_decided");
+    assert_true(d[0] == (double)formal * m->scale);
+    assert_string_equal(aname[1], "president_appeals_filed");
+    assert_true(d[1] == (double)president * m->scale);
+    assert_string_equal(aname[2], "corruption_share");
+    assert_true(d[2] == 100.0 * 5.0 / 40.0);
+    free(d);
+    free_strings(aname, n);
+    char **src = read_strings(file, "/anchors/source", &n);
+    assert_contains(src[0], "the President");
+    free_strings(src, n);
+    int ay = 0;
+    attr_num(file, "/anchors", "anchor_year", H5T_NATIVE_INT, &ay);
+    assert_int_equal(ay, TYNDAU_ANCHOR_YEAR);
 
     /* survey */
     char **grp = read_strings(file, "/survey/group", &n);
