@@ -13,9 +13,10 @@
  * citizens visited on a day, and their order, are exactly those with next == day in
  * index order, whatever the window: the calendar changes no result.
  *
- * Memory: the entries of one window (about W times the daily share of citizens with
- * an event, two bytes each), instead of two bytes per citizen for a next-event array
- * that would be scanned every day.
+ * Memory: the entries of the window's days still to come (about W/2 times the daily
+ * share of citizens with an event, two bytes each: half a byte per citizen in the
+ * baseline), instead of two bytes per citizen for a next-event array that would be
+ * scanned every day.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -26,15 +27,18 @@
 
 #include "internal.h"
 
-int tyndau_duelist_grow(tyndau_duelist *l)
+/* Room for at least `need` entries. */
+static int reserve(tyndau_duelist *l, uint32_t need)
 {
-    uint32_t cap = l->cap ? 2 * l->cap : 16;
-    uint16_t *v = tyndau_reallocarray(l->v, cap, sizeof *v);
+    if (need <= l->cap) return 0;
+    uint16_t *v = tyndau_reallocarray(l->v, need, sizeof *v);
     if (v == NULL) return -1;
     l->v = v;
-    l->cap = cap;
+    l->cap = need;
     return 0;
 }
+
+int tyndau_duelist_grow(tyndau_duelist *l) { return reserve(l, l->cap ? 2 * l->cap : 16); }
 
 _Static_assert(offsetof(tyndau_citizen, t_problem) == 16 && offsetof(tyndau_citizen, t_retry) == 26 &&
                    offsetof(tyndau_citizen, draws) == 28,
@@ -57,11 +61,26 @@ static inline int some_before(const tyndau_citizen *c, uint16_t end)
 
 int tyndau_calendar_fill(tyndau_calendar *cal, const tyndau_citizen *s, size_t n, int day)
 {
-    int failed = 0;
+    /* each list sized once, to what it gets now and a quarter more for what comes while the
+       window lasts (a day's list is freed when taken: memory is one window's entries) */
+    uint8_t slot[TYNDAU_BLOCK]; /* the window day of each citizen, or TYNDAU_WINDOW */
+    uint32_t count[TYNDAU_WINDOW] = {0};
     uint16_t end = (uint16_t)(day + TYNDAU_WINDOW);
+    for (size_t k = 0; k < n; k++) {
+        unsigned d = some_before(&s[k], end) ? tyndau_next_day(&s[k]) % TYNDAU_WINDOW : TYNDAU_WINDOW;
+        slot[k] = (uint8_t)d;
+        if (d < TYNDAU_WINDOW) count[d]++;
+    }
+    int failed = 0;
+    for (int d = 0; d < TYNDAU_WINDOW; d++)
+        if (count[d] > 0) failed |= reserve(&cal->day[d], cal->day[d].n + count[d] + count[d] / 4 + 4);
+    if (failed) return -1;
     for (size_t k = 0; k < n; k++)
-        if (some_before(&s[k], end)) failed |= tyndau_duelist_push(&cal->day[tyndau_next_day(&s[k]) % TYNDAU_WINDOW], (uint16_t)k);
-    return failed;
+        if (slot[k] < TYNDAU_WINDOW) {
+            tyndau_duelist *l = &cal->day[slot[k]];
+            l->v[l->n++] = (uint16_t)k;
+        }
+    return 0;
 }
 
 _Static_assert(TYNDAU_BLOCK == 64 * 64, "a block's bitmap is 64 words, summarised in one");
@@ -76,7 +95,9 @@ size_t tyndau_calendar_take(tyndau_calendar *cal, int day, uint16_t *out)
         bits[v >> 6] |= (uint64_t)1 << (v & 63u);
         words |= (uint64_t)1 << (v >> 6);
     }
-    l->n = 0;
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
     size_t n = 0;
     for (; words; words &= words - 1) {
         unsigned w = (unsigned)__builtin_ctzll(words);
