@@ -59,18 +59,49 @@ static inline int some_before(const tyndau_citizen *c, uint16_t end)
 #endif
 }
 
-int tyndau_calendar_fill(tyndau_calendar *cal, const tyndau_citizen *s, size_t n, int day)
+/* slot[k]: the window day (next % W) of each citizen whose next event falls in the window
+ * that ends before `end`, else TYNDAU_WINDOW; count[] the citizens of each day. */
+static void window_slots(const tyndau_citizen *s, size_t n, uint16_t end, uint8_t *slot, uint32_t *count)
 {
-    /* each list sized once, to what it gets now and a quarter more for what comes while the
-       window lasts (a day's list is freed when taken: memory is one window's entries) */
-    uint8_t slot[TYNDAU_BLOCK]; /* the window day of each citizen, or TYNDAU_WINDOW */
-    uint32_t count[TYNDAU_WINDOW] = {0};
-    uint16_t end = (uint16_t)(day + TYNDAU_WINDOW);
     for (size_t k = 0; k < n; k++) {
         unsigned d = some_before(&s[k], end) ? tyndau_next_day(&s[k]) % TYNDAU_WINDOW : TYNDAU_WINDOW;
         slot[k] = (uint8_t)d;
         if (d < TYNDAU_WINDOW) count[d]++;
     }
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <smmintrin.h>
+/* The same with SSE4.1, which has the least of eight uint16 in one instruction (PHMINPOSUW). */
+__attribute__((target("sse4.1"))) static void window_slots_sse41(const tyndau_citizen *s, size_t n, uint16_t end,
+                                                                 uint8_t *slot, uint32_t *count)
+{
+    const __m128i draws = _mm_set_epi16(-1, -1, 0, 0, 0, 0, 0, 0);
+    unsigned start = (unsigned)end - TYNDAU_WINDOW;
+    for (size_t k = 0; k < n; k++) {
+        __m128i t = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)&s[k].t_problem), draws);
+        unsigned nx = (unsigned)_mm_cvtsi128_si32(_mm_minpos_epu16(t)) & 0xffffu;
+        unsigned d = nx - start < TYNDAU_WINDOW ? nx % TYNDAU_WINDOW : TYNDAU_WINDOW;
+        slot[k] = (uint8_t)d;
+        count[d]++; /* count[TYNDAU_WINDOW] counts the rest */
+    }
+}
+#define HAVE_SLOTS_SSE41 1
+#endif
+
+int tyndau_calendar_fill(tyndau_calendar *cal, const tyndau_citizen *s, size_t n, int day)
+{
+    /* each list sized once, to what it gets now and a quarter more for what comes while the
+       window lasts (a day's list is freed when taken: memory is one window's entries) */
+    uint8_t slot[TYNDAU_BLOCK]; /* the window day of each citizen, or TYNDAU_WINDOW */
+    uint32_t count[TYNDAU_WINDOW + 1] = {0};
+    uint16_t end = (uint16_t)(day + TYNDAU_WINDOW);
+#ifdef HAVE_SLOTS_SSE41
+    if (__builtin_cpu_supports("sse4.1"))
+        window_slots_sse41(s, n, end, slot, count);
+    else
+#endif
+        window_slots(s, n, end, slot, count);
     int failed = 0;
     for (int d = 0; d < TYNDAU_WINDOW; d++)
         if (count[d] > 0) failed |= reserve(&cal->day[d], cal->day[d].n + count[d] + count[d] / 4 + 4);

@@ -51,8 +51,19 @@ static unsigned locality_events(const tyndau_model *m, gsl_rng *r, int k, uint64
     return (gsl_rng_uniform(r) < p->outreach_report) + (rate > 0.0 ? gsl_ran_poisson(r, rate) : 0u);
 }
 
+/* The probability that a resident does not hear of one event, exp(-hear x reception). */
+static double miss_prob(const tyndau_model *m, int rural, double reception)
+{
+    const tyndau_params *p = &m->p;
+    return exp(-(rural ? p->outreach_hear_rural : p->outreach_hear_urban) * reception);
+}
+
 int tyndau_outreach_events_init(const tyndau_model *m, tyndau_outreach_events *ev)
 {
+    for (int rural = 0; rural < 2; rural++)
+        for (int a = 0; a < N_AGE; a++)
+            for (int e = 0; e < N_EDU; e++)
+                for (int b = 0; b < 256; b++) ev->miss[rural][a][e][b] = miss_prob(m, rural, m->reception[a][e][b]);
     ev->key_of = kind_key(m, KEY_OUTREACH_LOCALITY_OF);
     ev->key_heard = kind_key(m, KEY_OUTREACH);
     ev->start[0] = 0;
@@ -87,33 +98,32 @@ static unsigned binomial_inversion(tyndau_ctr_state *s, unsigned n, double q)
     return j;
 }
 
-/* Citizen i's count given its locality's events; key = kind_key(KEY_OUTREACH). */
-static int heard_given(const tyndau_model *m, uint64_t key, size_t i, unsigned events)
+/* Citizen i's count given its locality's events, each heard of with probability 1 - q;
+ * key = kind_key(KEY_OUTREACH). */
+static int heard_given(uint64_t key, size_t i, unsigned events, double q)
 {
-    const tyndau_params *p = &m->p;
-    const tyndau_citizen *c = &m->c.s[i];
-    if (events == 0) return 0;
-    /* each event heard of with probability 1 - q, q = exp(-hear x reception) */
-    double x = (DEMO_SETTLEMENT(c->demo) == SET_RURAL ? p->outreach_hear_rural : p->outreach_hear_urban) * tyndau_reception(m, c);
-    if (!(x > 0.0)) return 0;
+    if (events == 0 || !(q < 1.0)) return 0;
     tyndau_ctr_state s = {tyndau_mix64(key ^ (uint64_t)i), 0};
-    return (int)binomial_inversion(&s, events, exp(-x));
+    return (int)binomial_inversion(&s, events, q);
 }
 
 static int cell_of(const tyndau_citizen *c) { return 2 * (int)c->region + (int)DEMO_SETTLEMENT(c->demo); }
 
 int tyndau_outreach_heard_of(const tyndau_model *m, size_t i, const tyndau_outreach_events *ev)
 {
-    int k = cell_of(&m->c.s[i]);
-    return heard_given(m, ev->key_heard, i, ev->events[ev->start[k] + (size_t)locality_of(m, ev->key_of, i, k)]);
+    const tyndau_citizen *c = &m->c.s[i];
+    int k = cell_of(c);
+    return heard_given(ev->key_heard, i, ev->events[ev->start[k] + (size_t)locality_of(m, ev->key_of, i, k)],
+                       ev->miss[DEMO_SETTLEMENT(c->demo)][DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention]);
 }
 
 int tyndau_outreach_heard(const tyndau_model *m, size_t i)
 {
     gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
     if (r == NULL) return -1;
-    int k = cell_of(&m->c.s[i]);
+    const tyndau_citizen *c = &m->c.s[i];
+    int k = cell_of(c);
     unsigned events = locality_events(m, r, k, locality_of(m, kind_key(m, KEY_OUTREACH_LOCALITY_OF), i, k));
     gsl_rng_free(r);
-    return heard_given(m, kind_key(m, KEY_OUTREACH), i, events);
+    return heard_given(kind_key(m, KEY_OUTREACH), i, events, miss_prob(m, DEMO_SETTLEMENT(c->demo), tyndau_reception(m, c)));
 }
