@@ -276,6 +276,7 @@ struct tyndau_model {
     uint64_t key_citizen;      /* citizen i's stream has key tyndau_mix64(key_citizen ^ i) */
     tyndau_zig zig;            /* the exponential sampler's tables (sample.h) */
     uint64_t key_ties;         /* tie j of citizen i: tyndau_mix64(tyndau_mix64(key_ties ^ i) ^ j) (ties.c) */
+    uint64_t key_acquaintance; /* knowing someone who can push a case: tyndau_mix64(key_acquaintance ^ i) (state.c) */
     /* cells: citizens of region r, settlement s are [cell_start[k], cell_start[k+1]) with k = 2r+s */
     size_t cell_start[2 * TYNDAU_N_REGION + 1];
     /* strata within a cell, laid out in STRATUM order: stratum s of cell k is

@@ -114,6 +114,7 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     if ((size_t)m->n_threads > m->n_blocks) m->n_threads = (int)m->n_blocks; /* a thread is given a block or more */
     m->key_citizen = tyndau_mix64(tyndau_mix64(seed) ^ KEY_CITIZEN);
     m->key_ties = tyndau_mix64(seed ^ KEY_TIES);
+    m->key_acquaintance = tyndau_mix64(tyndau_mix64(seed) ^ KEY_ACQUAINTANCE);
     tyndau_zig_init(&m->zig);
     m->cal = tyndau_calloc(m->n_blocks, sizeof *m->cal);
     m->block_out = tyndau_calloc(m->n_blocks, sizeof *m->block_out);
