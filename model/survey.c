@@ -194,11 +194,19 @@ static int cmp_size(const void *a, const void *b)
 static tyndau_status add_rows(tyndau_model *m, int quota, double (*sim)[N_QUESTION][MAX_RESP],
                               const double (*base)[N_QUESTION], tyndau_error *err);
 
-/* What the survey's parts share: the population's sums by thread and cell, the tables. */
+/* The quota sample's strata: region x settlement x sex x age. */
+enum { N_STRATA = TYNDAU_N_REGION * N_SETTLEMENT * N_SEX * N_AGE };
+#define QUOTA_STRATUM(region, demo) \
+    ((((int)(region)*N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_SEX + (int)DEMO_SEX(demo)) * N_AGE + (int)DEMO_AGE(demo))
+
+/* What the survey's parts share: the population's sums by thread and cell, the tables, and the
+ * citizens of each block by quota stratum (so that the quota sample finds its respondents
+ * without a serial pass over the population). */
 struct tyndau_survey_work {
     cell_acc *acc; /* [thread][cell] */
     yes_table *yt;
     tyndau_outreach_events outreach;
+    uint16_t (*in_block)[N_STRATA]; /* [block][stratum] */
 };
 
 static void survey_work_free(tyndau_survey_work *w)
@@ -207,6 +215,7 @@ static void survey_work_free(tyndau_survey_work *w)
     free(w->outreach.events);
     free(w->yt);
     free(w->acc);
+    free(w->in_block);
     free(w);
 }
 
@@ -216,8 +225,9 @@ tyndau_survey_work *tyndau_survey_begin(tyndau_model *m)
     if (w == NULL) return NULL;
     w->acc = tyndau_calloc((size_t)m->n_threads * N_CELL, sizeof *w->acc);
     w->yt = tyndau_calloc(1, sizeof *w->yt);
+    w->in_block = tyndau_calloc(m->n_blocks, sizeof *w->in_block);
     /* the outreach events of every locality (outreach.c), drawn once */
-    if (!w->acc || !w->yt || tyndau_outreach_events_init(m, &w->outreach) != 0) {
+    if (!w->acc || !w->yt || !w->in_block || tyndau_outreach_events_init(m, &w->outreach) != 0) {
         survey_work_free(w);
         return NULL;
     }
@@ -232,6 +242,7 @@ void tyndau_survey_part(const tyndau_model *m, tyndau_survey_work *w, int tid, s
     cell_acc *acc = &w->acc[(size_t)tid * N_CELL];
     for (size_t i = i0; i < i1; i++) {
         cell_acc *ca = &acc[tyndau_fine_cell(c->s[i].demo, c->s[i].region)];
+        w->in_block[i / TYNDAU_BLOCK][QUOTA_STRATUM(c->s[i].region, c->s[i].demo)]++; /* parts are whole blocks */
         answer ans[N_QUESTION];
         answer_all(m, w->yt, &w->outreach, i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
@@ -286,23 +297,20 @@ tyndau_status tyndau_survey_end(tyndau_model *m, tyndau_survey_work *w, tyndau_e
     }
 
     /* quota sample: quotas by stratum, then simple random sampling within each */
-    enum { N_STRATA = TYNDAU_N_REGION * N_SETTLEMENT * N_SEX * N_AGE };
     size_t *remaining = tyndau_calloc(N_STRATA, sizeof *remaining), *need = tyndau_calloc(N_STRATA, sizeof *need);
-    size_t *first = tyndau_calloc(N_STRATA + 1, sizeof *first), *seen = tyndau_calloc(N_STRATA, sizeof *seen);
+    size_t *first = tyndau_calloc(N_STRATA + 1, sizeof *first);
     double *wt = tyndau_calloc(N_STRATA, sizeof *wt);
     size_t sample_n = (size_t)m->p.survey_n < n ? (size_t)m->p.survey_n : n;
-    size_t *rank = tyndau_calloc(sample_n, sizeof *rank);
+    size_t *rank = tyndau_calloc(sample_n, sizeof *rank), *resp = tyndau_calloc(sample_n, sizeof *resp);
     gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
-    if (!remaining || !need || !first || !seen || !wt || !rank || !r) {
-        free(remaining), free(need), free(first), free(seen), free(wt), free(rank);
+    if (!remaining || !need || !first || !wt || !rank || !resp || !r) {
+        free(remaining), free(need), free(first), free(wt), free(rank), free(resp);
         free(sim), free(base);
         if (r) gsl_rng_free(r);
         survey_work_free(w);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
     tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_SURVEY, 0), 0);
-#define QUOTA_STRATUM(region, demo) \
-    ((((int)(region)*N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_SEX + (int)DEMO_SEX(demo)) * N_AGE + (int)DEMO_AGE(demo))
     /* stratum sizes from the population's cells (every citizen answers aware_concept) */
     for (int cell = 0; cell < N_CELL; cell++) {
         int age = cell % N_AGE, set = cell / (N_AGE * N_INCOME) % N_SETTLEMENT;
@@ -339,14 +347,24 @@ tyndau_status tyndau_survey_end(tyndau_model *m, tyndau_survey_work *w, tyndau_e
         }
         qsort(rk, k, sizeof *rk, cmp_size);
     }
+    /* the respondents: the citizen of each rank, found by the blocks' counts and a look inside
+       the one block that holds it, then taken in citizen order */
+    size_t n_resp = 0;
+    for (int st = 0; st < N_STRATA; st++) {
+        size_t b = 0, before = 0; /* citizens of the stratum in blocks < b */
+        for (size_t x = first[st]; x < first[st + 1]; x++) {
+            while (before + w->in_block[b][st] <= rank[x]) before += w->in_block[b++][st];
+            size_t i = b * TYNDAU_BLOCK, left = rank[x] - before;
+            for (;; i++)
+                if (QUOTA_STRATUM(c->s[i].region, c->s[i].demo) == st && left-- == 0) break;
+            resp[n_resp++] = i;
+        }
+    }
+    qsort(resp, n_resp, sizeof *resp, cmp_size);
     double (*qsim)[N_QUESTION][MAX_RESP] = sim + TYNDAU_N_GROUP;
     double (*qbase)[N_QUESTION] = base + TYNDAU_N_GROUP;
-    for (size_t i = 0; i < n; i++) {
-        int st = QUOTA_STRATUM(c->s[i].region, c->s[i].demo);
-        size_t pos = seen[st]++;
-        /* need[] now counts the respondents still to find in the stratum */
-        if (need[st] == 0 || rank[first[st + 1] - need[st]] != pos) continue;
-        need[st]--;
+    for (size_t x = 0; x < n_resp; x++) {
+        size_t i = resp[x];
         int g[N_GTYPE];
         tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
         answer ans[N_QUESTION];
@@ -361,10 +379,9 @@ tyndau_status tyndau_survey_end(tyndau_model *m, tyndau_survey_work *w, tyndau_e
             }
         }
     }
-#undef QUOTA_STRATUM
     free(first);
-    free(seen);
     free(rank);
+    free(resp);
     gsl_rng_free(r);
     survey_work_free(w);
     free(remaining);
