@@ -474,7 +474,9 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
     if (total == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     int bad = 0;
     long nb = (long)m->n_blocks;
-#pragma omp parallel num_threads(m->n_threads) reduction(| : bad)
+    /* a thread takes four blocks at a time: more threads than that makes only waiting */
+    int nt = (int)(nb / 4 < m->n_threads ? nb / 4 : m->n_threads);
+#pragma omp parallel num_threads(nt > 1 ? nt : 1) reduction(| : bad)
     {
         tyndau_state_cells *own = tyndau_calloc(1, sizeof *own);
         bad = own == NULL;
