@@ -287,7 +287,8 @@ typedef struct {
     int day;           /* the day running */
     phase_kind kind;   /* of the phase open now */
     int started;
-    long block_chunk;  /* blocks per item */
+    long block_chunk;  /* blocks per item, for the first `chunked` items; one per item after them, */
+    long chunked, block_items; /* so that the thread that finishes a phase waits for one block at most */
     tyndau_survey_work *survey;
     const char *failed; /* what a serial phase ran out of memory for, or NULL */
     int failed_day;
@@ -312,7 +313,7 @@ static long open_day(day_job *j)
     apply_changes(m, j->day);
     if (deliver(m) != 0) return fail(j, "messages");
     j->kind = PH_BLOCKS;
-    return ((long)m->n_blocks + j->block_chunk - 1) / j->block_chunk;
+    return j->block_items;
 }
 
 static long day_open(void *arg)
@@ -363,8 +364,9 @@ static void day_work(void *arg, int tid, long k)
     tyndau_model *m = j->m;
     tyndau_day_counts *cnt = &m->thread_counts[tid];
     switch (j->kind) {
-    case PH_BLOCKS: {
-        long nb = (long)m->n_blocks, b = k * j->block_chunk, e = b + j->block_chunk < nb ? b + j->block_chunk : nb;
+    case PH_BLOCKS: { /* item k: block_chunk blocks, the phase's last items one block each */
+        long b = k < j->chunked ? k * j->block_chunk : j->chunked * j->block_chunk + (k - j->chunked);
+        long e = k < j->chunked ? b + j->block_chunk : b + 1;
         for (; b < e; b++) tyndau_block_day(m, (size_t)b, j->day, cnt);
         break;
     }
@@ -387,11 +389,13 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
     j.progress = progress;
     j.user = user;
     j.survey_status = TYNDAU_OK;
-    long chunk = (long)m->n_blocks / (32L * m->n_threads);
+    long nb = (long)m->n_blocks, chunk = nb / (32L * m->n_threads), tail = 4L * m->n_threads;
     j.block_chunk = chunk < 1 ? 1 : chunk > 8 ? 8 : chunk;
+    j.chunked = nb > tail ? (nb - tail) / j.block_chunk : 0;
+    j.block_items = j.chunked + (nb - j.chunked * j.block_chunk);
     tyndau_team_job job = {day_open, day_work, &j};
     tyndau_team team;
-    if (tyndau_team_init(&team, &job) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "cannot start the day loop's threads");
+    if (tyndau_team_init(&team, &job, m->n_threads) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "cannot start the day loop's threads");
     if (m->n_threads == 1)
         tyndau_team_work(&team, 0);
     else {

@@ -29,6 +29,14 @@
 /* How long a thread with nothing to claim spins before it sleeps. */
 #define TEAM_SPIN_NS 20000
 #define PHASE_DONE 0xffffffffu
+/* Adapting the threads that claim items: every TEAM_WINDOW phases, one fewer when the active
+ * threads spent more than TEAM_IDLE_MAX of their time waiting for one another (all cores
+ * taken by other programs: a thread the system does not run holds up the others at every
+ * phase's end, and one thread less is faster); every TEAM_PROBE windows one more, to find out
+ * whether the cores are free again.  Only the time changes, never a result. */
+#define TEAM_WINDOW 32
+#define TEAM_IDLE_MAX 0.2
+#define TEAM_PROBE 8
 
 static uint32_t phase_of(uint64_t w) { return (uint32_t)(w >> 32); }
 static uint32_t index_of(uint64_t w) { return (uint32_t)w; }
@@ -47,10 +55,30 @@ static void cpu_relax(void)
 #endif
 }
 
+/* Serial: one window of phases more; the threads to claim items in the next. */
+static void adapt(tyndau_team *t)
+{
+    if (t->n <= 1 || ++t->window_phases < TEAM_WINDOW) return;
+    long long now = now_ns(), elapsed = now - t->window_t0;
+    int active = atomic_load_explicit(&t->active, memory_order_relaxed);
+    double idle = (double)atomic_exchange_explicit(&t->idle_ns, 0, memory_order_relaxed);
+    if (active > 1 && idle > TEAM_IDLE_MAX * (double)elapsed * (double)active) {
+        active--;
+        t->windows_since_probe = 0;
+    } else if (active < t->n && ++t->windows_since_probe >= TEAM_PROBE) {
+        active++;
+        t->windows_since_probe = 0;
+    }
+    atomic_store_explicit(&t->active, active, memory_order_relaxed);
+    t->window_phases = 0;
+    t->window_t0 = now;
+}
+
 /* Serial: open phases from `phase` on until one has items (an empty phase is over as soon as
  * it opens) or the job is done, and publish it. */
 static void open_next(tyndau_team *t, uint32_t phase)
 {
+    adapt(t);
     long n;
     while ((n = t->job->open(t->job->arg)) == 0) phase++;
     if (n < 0 || phase == PHASE_DONE) {
@@ -67,19 +95,17 @@ static void open_next(tyndau_team *t, uint32_t phase)
     }
 }
 
-/* Until the claim word has left `phase`. */
-static void wait_past(tyndau_team *t, uint32_t phase)
+/* Until the claim word has left `phase`; the time waited counts as idle when
+ * `counted` (an active thread waiting for the others). */
+static void wait_past(tyndau_team *t, uint32_t phase, int counted)
 {
-    long long t0 = 0;
+    long long t0 = counted ? now_ns() : 0;
     for (unsigned spins = 1;; spins++) {
-        if (phase_of(atomic_load_explicit(&t->claim, memory_order_acquire)) != phase) return;
+        if (phase_of(atomic_load_explicit(&t->claim, memory_order_acquire)) != phase) goto done;
         cpu_relax();
         if (spins % 64 == 0) {
-            long long now = now_ns();
-            if (t0 == 0)
-                t0 = now;
-            else if (now - t0 > TEAM_SPIN_NS)
-                break;
+            if (t0 == 0) t0 = now_ns();
+            if (now_ns() - t0 > TEAM_SPIN_NS) break;
         }
     }
     pthread_mutex_lock(&t->mu);
@@ -87,11 +113,18 @@ static void wait_past(tyndau_team *t, uint32_t phase)
     while (phase_of(atomic_load(&t->claim)) == phase) pthread_cond_wait(&t->cv, &t->mu);
     atomic_fetch_sub(&t->sleepers, 1);
     pthread_mutex_unlock(&t->mu);
+done:
+    if (counted) atomic_fetch_add_explicit(&t->idle_ns, now_ns() - t0, memory_order_relaxed);
 }
 
-int tyndau_team_init(tyndau_team *t, const tyndau_team_job *job)
+int tyndau_team_init(tyndau_team *t, const tyndau_team_job *job, int n)
 {
     t->job = job;
+    t->n = n < 1 ? 1 : n;
+    atomic_init(&t->active, t->n);
+    atomic_init(&t->idle_ns, 0);
+    t->window_t0 = now_ns();
+    t->window_phases = t->windows_since_probe = 0;
     atomic_init(&t->claim, 0);
     atomic_init(&t->current, 0);
     atomic_init(&t->done, 0);
@@ -114,6 +147,12 @@ void tyndau_team_destroy(tyndau_team *t)
 void tyndau_team_work(tyndau_team *t, int tid)
 {
     for (;;) {
+        if (tid >= atomic_load_explicit(&t->active, memory_order_relaxed)) { /* sitting this one out */
+            uint64_t w = atomic_load_explicit(&t->claim, memory_order_acquire);
+            if (phase_of(w) == PHASE_DONE) return;
+            wait_past(t, phase_of(w), 0);
+            continue;
+        }
         uint64_t w = atomic_fetch_add_explicit(&t->claim, 1, memory_order_acquire);
         uint32_t phase = phase_of(w), k = index_of(w);
         if (phase == PHASE_DONE) return;
@@ -124,6 +163,6 @@ void tyndau_team_work(tyndau_team *t, int tid)
                 open_next(t, phase + 1);
             continue;
         }
-        wait_past(t, phase);
+        wait_past(t, phase, 1);
     }
 }

@@ -34,11 +34,18 @@ typedef struct {
     atomic_int sleepers;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* how many threads claim items (tid < active), adapted to what they spend waiting for one
+     * another (team.c): written by the thread that opens a phase */
+    int n;
+    atomic_int active;
+    atomic_llong idle_ns;   /* waiting at the ends of phases, by active threads, this window */
+    long long window_t0;    /* when this window of phases began */
+    unsigned window_phases, windows_since_probe;
 } tyndau_team;
 
-/* Open the job's first phase (job->open, in the calling thread): -1 when the team cannot be
- * set up. */
-int tyndau_team_init(tyndau_team *t, const tyndau_team_job *job);
+/* For n threads; opens the job's first phase (job->open, in the calling thread): -1 when the
+ * team cannot be set up. */
+int tyndau_team_init(tyndau_team *t, const tyndau_team_job *job, int n);
 void tyndau_team_destroy(tyndau_team *t);
 /* Every thread of the team calls this (with its own tid); it returns when the job is done. */
 void tyndau_team_work(tyndau_team *t, int tid);
