@@ -33,10 +33,12 @@
  * threads spent more than TEAM_IDLE_MAX of their time waiting for one another (all cores
  * taken by other programs: a thread the system does not run holds up the others at every
  * phase's end, and one thread less is faster); every TEAM_PROBE windows one more, to find out
- * whether the cores are free again.  Only the time changes, never a result. */
+ * whether the cores are free again (a try that fails waits twice as long for the next).  Only
+ * the time changes, never a result. */
 #define TEAM_WINDOW 32
 #define TEAM_IDLE_MAX 0.2
-#define TEAM_PROBE 8
+#define TEAM_PROBE 8      /* windows between tries, doubled after each that fails, */
+#define TEAM_PROBE_MAX 256 /* up to this */
 
 static uint32_t phase_of(uint64_t w) { return (uint32_t)(w >> 32); }
 static uint32_t index_of(uint64_t w) { return (uint32_t)w; }
@@ -65,10 +67,16 @@ static void adapt(tyndau_team *t)
     if (active > 1 && idle > TEAM_IDLE_MAX * (double)elapsed * (double)active) {
         active--;
         t->windows_since_probe = 0;
-    } else if (active < t->n && ++t->windows_since_probe >= TEAM_PROBE) {
-        active++;
-        t->windows_since_probe = 0;
+        if (t->probing && t->probe_every < TEAM_PROBE_MAX) t->probe_every *= 2; /* the probe failed */
+    } else {
+        if (t->probing) t->probe_every = TEAM_PROBE; /* it held */
+        if (active < t->n && ++t->windows_since_probe >= t->probe_every) {
+            active++;
+            t->windows_since_probe = 0;
+            t->probing = 2;
+        }
     }
+    if (t->probing) t->probing--;
     atomic_store_explicit(&t->active, active, memory_order_relaxed);
     t->window_phases = 0;
     t->window_t0 = now;
@@ -125,6 +133,8 @@ int tyndau_team_init(tyndau_team *t, const tyndau_team_job *job, int n)
     atomic_init(&t->idle_ns, 0);
     t->window_t0 = now_ns();
     t->window_phases = t->windows_since_probe = 0;
+    t->probe_every = TEAM_PROBE;
+    t->probing = 0;
     atomic_init(&t->claim, 0);
     atomic_init(&t->current, 0);
     atomic_init(&t->done, 0);

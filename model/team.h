@@ -40,7 +40,7 @@ typedef struct {
     atomic_int active;
     atomic_llong idle_ns;   /* waiting at the ends of phases, by active threads, this window */
     long long window_t0;    /* when this window of phases began */
-    unsigned window_phases, windows_since_probe;
+    unsigned window_phases, windows_since_probe, probe_every, probing;
 } tyndau_team;
 
 /* For n threads; opens the job's first phase (job->open, in the calling thread): -1 when the
