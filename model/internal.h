@@ -514,7 +514,7 @@ typedef struct {
     unsigned *events;
     size_t start[2 * TYNDAU_N_REGION + 1];
     uint64_t key_of, key_heard; /* of the citizens' locality hashes and hearing streams */
-    double miss[2][N_AGE][N_EDU][256]; /* not hearing of one event: [rural][age][education][attention] */
+    double miss[2]; /* not hearing of one event: [rural] */
 } tyndau_outreach_events;
 int tyndau_outreach_events_init(const tyndau_model *m, tyndau_outreach_events *ev); /* -1: out of memory */
 /* The same count as tyndau_outreach_heard, from the localities' events drawn. */

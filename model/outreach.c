@@ -10,15 +10,16 @@
  * outreach_report) and K other events, K ~ Poisson(the locality's rate summed over
  * those days: outreach_extra_* per year, times outreach_reform from the announcement
  * on, dated changes included); every resident of the locality shares them.  A resident
- * hears of each event independently with probability 1 - exp(-outreach_hear_* x its
- * reception multiplier).  Outreach is not evidence that appeals are attended to: it
- * changes no belief.
+ * hears of each event independently with probability 1 - exp(-outreach_hear_*): by attending
+ * or from neighbours, which does not take the attention to politics that the mass media do
+ * (so not scaled by the reception multiplier).  Outreach is not evidence that appeals are
+ * attended to: it changes no belief.
  *
  * Every draw comes from streams of their own, the locality's (KEY_OUTREACH_LOCALITY)
  * and the citizen's (KEY_OUTREACH), not from the citizen's life stream, so the count is
  * a pure function of the seed, the parameters and the citizen's attributes, the same
  * whenever it is computed (the survey, tyndau_model_citizen).  The survey draws every
- * locality's events once (tyndau_outreach_localities); each resident's count is then a
+ * locality's events once (tyndau_outreach_events_init); each resident's count is then a
  * binomial of them, by inversion from one uniform of the resident's stream.
  */
 #include <math.h>
@@ -51,19 +52,16 @@ static unsigned locality_events(const tyndau_model *m, gsl_rng *r, int k, uint64
     return (gsl_rng_uniform(r) < p->outreach_report) + (rate > 0.0 ? gsl_ran_poisson(r, rate) : 0u);
 }
 
-/* The probability that a resident does not hear of one event, exp(-hear x reception). */
-static double miss_prob(const tyndau_model *m, int rural, double reception)
+/* The probability that a resident does not hear of one event, exp(-hear). */
+static double miss_prob(const tyndau_model *m, int rural)
 {
     const tyndau_params *p = &m->p;
-    return exp(-(rural ? p->outreach_hear_rural : p->outreach_hear_urban) * reception);
+    return exp(-(rural ? p->outreach_hear_rural : p->outreach_hear_urban));
 }
 
 int tyndau_outreach_events_init(const tyndau_model *m, tyndau_outreach_events *ev)
 {
-    for (int rural = 0; rural < 2; rural++)
-        for (int a = 0; a < N_AGE; a++)
-            for (int e = 0; e < N_EDU; e++)
-                for (int b = 0; b < 256; b++) ev->miss[rural][a][e][b] = miss_prob(m, rural, m->reception[a][e][b]);
+    for (int rural = 0; rural < 2; rural++) ev->miss[rural] = miss_prob(m, rural);
     ev->key_of = kind_key(m, KEY_OUTREACH_LOCALITY_OF);
     ev->key_heard = kind_key(m, KEY_OUTREACH);
     ev->start[0] = 0;
@@ -114,7 +112,7 @@ int tyndau_outreach_heard_of(const tyndau_model *m, size_t i, const tyndau_outre
     const tyndau_citizen *c = &m->c.s[i];
     int k = cell_of(c);
     return heard_given(ev->key_heard, i, ev->events[ev->start[k] + (size_t)locality_of(m, ev->key_of, i, k)],
-                       ev->miss[DEMO_SETTLEMENT(c->demo)][DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention]);
+                       ev->miss[DEMO_SETTLEMENT(c->demo)]);
 }
 
 int tyndau_outreach_heard(const tyndau_model *m, size_t i)
@@ -125,5 +123,5 @@ int tyndau_outreach_heard(const tyndau_model *m, size_t i)
     int k = cell_of(c);
     unsigned events = locality_events(m, r, k, locality_of(m, kind_key(m, KEY_OUTREACH_LOCALITY_OF), i, k));
     gsl_rng_free(r);
-    return heard_given(kind_key(m, KEY_OUTREACH), i, events, miss_prob(m, DEMO_SETTLEMENT(c->demo), tyndau_reception(m, c)));
+    return heard_given(kind_key(m, KEY_OUTREACH), i, events, miss_prob(m, DEMO_SETTLEMENT(c->demo)));
 }

@@ -578,8 +578,7 @@ static void test_outreach_degenerate(void **state)
 }
 
 /* The number of outreach events a resident heard of: the reporting meeting and a Poisson
- * number of other events in its locality, each heard with probability 1 - exp(-hear x its
- * reception multiplier).  With one locality per resident (localities capped at the cell's
+ * number of other events in its locality, each heard with probability 1 - exp(-hear).  With one locality per resident (localities capped at the cell's
  * size; a few residents share one by hash collision, which the tolerance allows for) the
  * counts are independent: mean and variance from the parameters, the 12-month window and
  * the reform's multiplier. */
@@ -609,7 +608,7 @@ static void test_outreach_recovered(void **state)
         tyndau_model_citizen(m, i, &v);
         got += v.contacts;
         int s = v.settlement == SET_RURAL;
-        double h = 1.0 - exp(-(s ? p.outreach_hear_rural : p.outreach_hear_urban) * v.reception);
+        double h = 1.0 - exp(-(s ? p.outreach_hear_rural : p.outreach_hear_urban));
         /* heard = Bernoulli(0.7 h) + Poisson(lam h) */
         double pr = p.outreach_report * h;
         mean += pr + lam[s] * h;
