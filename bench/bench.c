@@ -3,9 +3,11 @@
  *
  *   bench AGENTS THREADS REPS OUT.h5
  *
- * Prints one line of key=value figures: medians over REPS of the creation,
- * run and write times, citizen-days per second per thread, and the peak
- * resident memory of the process (one model alive at a time).
+ * Prints one line of key=value figures: medians over REPS of the creation, run and write
+ * times, the events the day loop handled (tyndau_model_events) and the run's cost per event,
+ * creation's cost per citizen, citizen-days per second per thread, the survey's share of
+ * the run (from the progress callback's clock: the survey's day less a median day), and
+ * the peak resident memory of the process (one model alive at a time).
  */
 #include <omp.h>
 #include <stdio.h>
@@ -26,6 +28,18 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* the clock at the end of each day (progress is called after day d - 1 as d) */
+typedef struct {
+    double *t;
+    int n;
+} clock_log;
+
+static void on_progress(int day, int n_days, void *user)
+{
+    clock_log *c = user;
+    if (day >= 0 && day <= n_days && day < c->n) c->t[day] = omp_get_wtime();
 }
 
 int main(int argc, char **argv)
@@ -50,8 +64,9 @@ int main(int argc, char **argv)
         return 2;
     }
     tyndau_scenario_free(&sc);
-    double t_new[99], t_run[99], t_write[99], t_total[99];
+    double t_new[99], t_run[99], t_write[99], t_total[99], t_survey[99];
     int days = 0;
+    uint64_t events = 0;
     for (int k = 0; k < reps; k++) {
         tyndau_error err;
         tyndau_error_clear(&err);
@@ -62,7 +77,10 @@ int main(int argc, char **argv)
             return 1;
         }
         double t1 = omp_get_wtime();
-        if (tyndau_model_run(m, NULL, NULL, &err) != TYNDAU_OK) {
+        days = tyndau_model_days(m);
+        clock_log cl = {calloc((size_t)days + 2, sizeof(double)), days + 2};
+        if (cl.t == NULL) return 1;
+        if (tyndau_model_run(m, on_progress, &cl, &err) != TYNDAU_OK) {
             fprintf(stderr, "bench: %s\n", err.msg);
             return 1;
         }
@@ -76,7 +94,17 @@ int main(int argc, char **argv)
             return 1;
         }
         double t3 = omp_get_wtime();
-        days = tyndau_model_days(m);
+        events = 0;
+        for (int e = 0; e < N_EVENT; e++) events += tyndau_model_events(m, (tyndau_event)e);
+        /* the survey: its day (the last, for the baseline) less the median of the other days */
+        int sd = p.survey_date - p.start_date;
+        double *dt = calloc((size_t)days, sizeof *dt);
+        int nd = 0;
+        for (int d = 1; d < days; d++)
+            if (d != sd) dt[nd++] = cl.t[d + 1] - cl.t[d];
+        t_survey[k] = sd >= 1 && sd < days && nd > 0 ? cl.t[sd + 1] - cl.t[sd] - median(dt, nd) : 0.0;
+        free(dt);
+        free(cl.t);
         tyndau_model_free(m);
         t_new[k] = t1 - t0;
         t_run[k] = t2 - t1;
@@ -85,11 +113,14 @@ int main(int argc, char **argv)
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double total = median(t_total, reps), run = median(t_run, reps);
-    printf("agents=%zu threads=%d reps=%d days=%d new_s=%.2f run_s=%.2f write_s=%.2f total_s=%.2f "
-           "min_total_s=%.2f max_total_s=%.2f cd_per_s_per_thread=%.3g us_per_citizen=%.3f peak_mib=%.0f\n",
-           agents, threads, reps, days, median(t_new, reps), run, median(t_write, reps), total, t_total[0],
-           t_total[reps - 1], (double)agents * days / total / threads, 1e6 * total / (double)agents,
-           (double)ru.ru_maxrss / 1024.0);
+    double total = median(t_total, reps), run = median(t_run, reps), new_s = median(t_new, reps);
+    double survey = median(t_survey, reps);
+    printf("agents=%zu threads=%d reps=%d days=%d new_s=%.3f run_s=%.3f survey_s=%.3f write_s=%.3f total_s=%.3f "
+           "min_total_s=%.3f max_total_s=%.3f events=%llu ns_per_event=%.1f ns_per_event_days=%.1f "
+           "ns_per_citizen_new=%.1f cd_per_s_per_thread=%.3g us_per_citizen=%.3f peak_mib=%.0f\n",
+           agents, threads, reps, days, new_s, run, survey, median(t_write, reps), total, t_total[0],
+           t_total[reps - 1], (unsigned long long)events, 1e9 * run / (double)events,
+           1e9 * (run - survey) / (double)events, 1e9 * new_s / (double)agents,
+           (double)agents * days / total / threads, 1e6 * total / (double)agents, (double)ru.ru_maxrss / 1024.0);
     return 0;
 }

@@ -27,6 +27,7 @@ const char *const tyndau_decision_names[N_DECISION] = {"on_time", "extended", "r
                                                        "informal"};
 const char *const tyndau_belief_names[N_BELIEF] = {"pays_attention", "no_attention", "split", "dont_know"};
 const char *const tyndau_gtype_names[N_GTYPE] = {"total", "age", "income", "settlement", "sex", "region"};
+const char *const tyndau_event_names[N_EVENT] = {"problem", "retry", "media", "platform", "portal", "tell", "message", "case"};
 
 const char *tyndau_group_name(int g)
 {

@@ -47,6 +47,12 @@ typedef enum {
 /* Belief category for time series: pos > neg, neg > pos, pos == neg > 0, no evidence. */
 typedef enum { BEL_PAYS, BEL_NO, BEL_SPLIT, BEL_DK, N_BELIEF } tyndau_belief;
 
+/* What the day loop handles, counted per thread (tyndau_model_events): a citizen's new problem,
+ * re-raised problem, mass-media exposure to the concept, platform news in the mass media, the
+ * eGov portal's notice, a tell (one citizen telling its ties), a message delivered to a citizen
+ * (word of mouth or an appeal's outcome), and a case decided by an office. */
+typedef enum { EVT_PROBLEM, EVT_RETRY, EVT_MEDIA, EVT_PLATFORM, EVT_PORTAL, EVT_TELL, EVT_MESSAGE, EVT_CASE, N_EVENT } tyndau_event;
+
 /* Group types and groups: every citizen is in exactly one group of each type. */
 typedef enum { GT_TOTAL, GT_AGE, GT_INCOME, GT_SETTLEMENT, GT_SEX, GT_REGION, N_GTYPE } tyndau_gtype;
 #define TYNDAU_N_REGION 17
@@ -74,6 +80,7 @@ extern const char *const tyndau_level_names[N_LEVEL];
 extern const char *const tyndau_decision_names[N_DECISION];
 extern const char *const tyndau_belief_names[N_BELIEF];
 extern const char *const tyndau_gtype_names[N_GTYPE];
+extern const char *const tyndau_event_names[N_EVENT];
 
 /* Name of group g (0 .. TYNDAU_N_GROUP-1) and its type. */
 const char *tyndau_group_name(int g);

@@ -1,16 +1,16 @@
 /*
  * internal.h - the model's state, shared by the library's modules only.
  *
- * Citizens are stored as an array of 32-byte records (plus a separate array of
- * next-event days, scanned daily), sorted by (region, settlement) cell so that ties (implicit, see ties.c) and blocks stay local.
+ * Citizens are stored as an array of 32-byte records, sorted by (region, settlement) cell so that ties (implicit, see ties.c) and blocks stay local.
  * Citizens are cut into fixed blocks of TYNDAU_BLOCK; a block is the unit of
  * parallel work and owns one RNG stream, so results do not depend on how
  * blocks are shared among threads.
  *
  * Time is an integer day index from start_date; TYNDAU_NEVER marks an event
- * that is not scheduled.  A citizen's `next` is the minimum of its pending
- * event days (t_problem, t_media, t_platform, t_portal, t_tell, t_retry); the daily
- * loop visits exactly the citizens whose `next` is today.
+ * that is not scheduled.  A citizen's next event day is the minimum of its pending
+ * event days (t_problem, t_media, t_platform, t_portal, t_tell, t_retry,
+ * tyndau_next_day); the daily loop visits exactly the citizens whose next event is
+ * today, found through each block's calendar (calendar.c).
  */
 #ifndef TYNDAU_INTERNAL_H
 #define TYNDAU_INTERNAL_H
@@ -20,9 +20,11 @@
 #include <stdint.h>
 
 #include "rng.h"
+#include "sample.h"
 #include "tyndau.h"
 
-#define TYNDAU_BLOCK 4096
+#define TYNDAU_BLOCK 4096 /* at most 65536: a calendar entry is a uint16 index within the block */
+#define TYNDAU_WINDOW 64  /* days a block's calendar covers at a time (calendar.c) */
 #define TYNDAU_NEVER UINT16_MAX
 #define TYNDAU_WAIT_MAX 400 /* time-to-answer histogram: days 0..WAIT_MAX-1, last bin open */
 #define TYNDAU_COUNT_MAX 32 /* appeals / bribes per citizen histogram: 0..COUNT_MAX-1, last bin open */
@@ -80,8 +82,30 @@ _Static_assert(sizeof(tyndau_citizen) == 32, "a citizen is half a cache line");
 typedef struct {
     size_t n;
     tyndau_citizen *s; /* 64-byte aligned */
-    uint16_t *next;    /* min of the t_* of each citizen: scanned every day, so kept apart */
 } tyndau_citizens;
+
+/* A citizen's next event day: the least of its t_*. */
+static inline uint16_t tyndau_next_day(const tyndau_citizen *c)
+{
+    uint16_t nx = c->t_problem;
+    if (c->t_media < nx) nx = c->t_media;
+    if (c->t_platform < nx) nx = c->t_platform;
+    if (c->t_portal < nx) nx = c->t_portal;
+    if (c->t_tell < nx) nx = c->t_tell;
+    if (c->t_retry < nx) nx = c->t_retry;
+    return nx;
+}
+
+/* The citizens of one block (indices within it) entered on one day of the calendar. */
+typedef struct {
+    uint16_t *v;
+    uint32_t n, cap;
+} tyndau_duelist;
+
+/* A block's calendar: the days of the current window (calendar.c). */
+typedef struct {
+    tyndau_duelist day[TYNDAU_WINDOW];
+} tyndau_calendar;
 
 /* An appeal waiting in an office queue; carries the complainant's fixed traits so
  * office threads never read citizen state that changes. */
@@ -192,7 +216,8 @@ typedef struct {
         int64_t answer_wd[N_CHANNEL][N_OUTCOME][TYNDAU_ANSWER_WD_MAX]; /* working days to a decision */
         int64_t answer_wd_year[N_CHANNEL][TYNDAU_ANSWER_WD_MAX];       /* the same, decided in the anchor year */
         int64_t decisions[N_CHANNEL][N_DECISION], decisions_year[N_CHANNEL][N_DECISION];
-        int64_t told, messages, retries, escalated;
+        int64_t told, escalated;
+        int64_t events[N_EVENT]; /* what the day loop handled (EVT_CASE: from the offices' totals) */
         int64_t group_size[TYNDAU_N_GROUP]; /* used once, at creation */
     } run;
     int alloc_failed; /* a buffer could not grow */
@@ -213,6 +238,32 @@ static inline int tyndau_help_target(uint8_t demo)
     return DEMO_SETTLEMENT(demo) == SET_RURAL || DEMO_AGE(demo) == AGE_61P || DEMO_INCOME(demo) == INC_LOW;
 }
 
+/* A cumulative intensity table L[0..n_days] with a direct index over its values, for the
+ * inversion that draws an event's next day (schedule.c). */
+typedef struct {
+    const double *lam;
+    int n_days, n_bucket;
+    double scale;    /* buckets per unit of L */
+    uint16_t *start; /* [n_bucket + 2]; NULL when L is 0 throughout */
+} tyndau_intensity;
+
+/* Channel choice (citizen.c): the exp() of each utility as a product of factors tabulated from
+ * today's parameters (tyndau_choice_derived), so that a choice multiplies a few table entries
+ * instead of calling exp() five times.  A belief factor is exp(beta_efficacy x (2 b - 1)) for the
+ * belief b = (pos + a) / (pos + neg + 2a) of one level and the weight x that level has in the
+ * channel's efficacy (docs/ODD.md 7.2); evidence counts beyond the table call exp(). */
+#define BELIEF_TAB 32
+enum { BW_LOCAL, BW_LOCAL_CENTRAL, BW_SOCIAL, BW_SOCIAL_CENTRAL, BW_ONE, N_BW };
+typedef struct {
+    double x[N_BW]; /* local_share, 1 - local_share, social_local_share, 1 - ..., 1 */
+    double belief[N_BW][BELIEF_TAB][BELIEF_TAB]; /* [weight][pos][neg] */
+    double severity[256];  /* exp(beta_severity s), s = severity byte / 255 */
+    double skill[2][256];  /* exp(-cost_skill (1 - skill)), [served by a help centre][skill byte] */
+    double online, social, president; /* exp(asc_*) */
+    double offline[2][2];             /* exp(asc_offline - travel costs), [rural][61+] */
+    double informal[2];               /* exp(asc_informal (+ informal_high_income)), [high income] */
+} tyndau_choice;
+
 struct tyndau_model {
     tyndau_params p0; /* as given: values on start_date and the dated changes */
     tyndau_params p;  /* in effect today (dated changes applied as the run goes) */
@@ -221,8 +272,11 @@ struct tyndau_model {
     int n_days, survey_day;
     tyndau_citizens c;
     size_t n_blocks;
-    gsl_rng **block_rng;       /* counter-based: pointed at each citizen's stream in turn */
+    tyndau_calendar *cal;      /* [n_blocks] */
     uint64_t key_citizen;      /* citizen i's stream has key tyndau_mix64(key_citizen ^ i) */
+    tyndau_zig zig;            /* the exponential sampler's tables (sample.h) */
+    uint64_t key_ties;         /* tie j of citizen i: tyndau_mix64(tyndau_mix64(key_ties ^ i) ^ j) (ties.c) */
+    uint64_t key_acquaintance; /* knowing someone who can push a case: tyndau_mix64(key_acquaintance ^ i) (offices.c) */
     /* cells: citizens of region r, settlement s are [cell_start[k], cell_start[k+1]) with k = 2r+s */
     size_t cell_start[2 * TYNDAU_N_REGION + 1];
     /* strata within a cell, laid out in STRATUM order: stratum s of cell k is
@@ -239,16 +293,22 @@ struct tyndau_model {
     double *lam_platform; /* cumulative platform-media intensity [day+1] */
     double *lam_portal;   /* cumulative eGov-portal platform-news intensity (full eGov users) [day+1] */
     double *lam_outreach; /* cumulative rate of other outreach events per locality [settlement][day+1] */
+    tyndau_intensity iplatform, iportal; /* the single-table searches, indexed */
     double *media_day;    /* concept-media rate of each source on each day [day][N_MEDIA_SOURCE] */
     /* reach of each source by class on television and the news, and on social media (parameters of
        today) */
     double reach_tv[N_MEDIA_CLASS][N_MEDIA_SOURCE], reach_soc[N_MEDIA_CLASS][N_MEDIA_SOURCE];
+    double *offline_saving; /* exp(natizhe_saving cov(d)): what joining the system saves an office visit [day] */
+    tyndau_choice choice;   /* channel choice factors (parameters of today) */
+    double tell_skip;       /* -log(1 - tell_prob): the rate of the geometric gaps between ties told */
     int next_change;      /* index of the first dated change not yet applied */
     double p_full[N_AGE][N_INCOME];   /* heard -> fully aware at an exposure, by age and income */
     gsl_ran_discrete_t *domain_table;
     /* distributions of small integers, sampled in O(1) by Walker's alias method */
     gsl_ran_discrete_t *ties_table[2];    /* ties - 1, [61+] */
-    gsl_ran_discrete_t *prior_table[2];   /* prior evidence count, [61+] */
+    gsl_ran_discrete_t *prior_table[N_LEVEL][2][2]; /* prior evidence count by level, [61+], [negative] */
+    uint64_t key_init;         /* citizen i's creation stream has key tyndau_mix64(key_init ^ i) */
+    double engaged_u[N_AGE][N_EDU]; /* engaged when the involvement quantile u >= this (population.c) */
     gsl_ran_discrete_t *skill_table[N_DIGITAL]; /* skill byte 0..255 */
     gsl_ran_discrete_t *severity_table;   /* severity byte 0..255 */
     double problem_rate[2][2][2]; /* per day by [low income][rural][61+] */
@@ -288,7 +348,8 @@ struct tyndau_model {
     int64_t answer_wd_year[N_CHANNEL][TYNDAU_ANSWER_WD_MAX];
     int64_t decisions[N_CHANNEL][N_DECISION], decisions_year[N_CHANNEL][N_DECISION];
     int64_t *s_decided; /* [day][level][channel][outcome]: cases decided by offices */
-    int64_t told, messages, retries, escalated;
+    int64_t told, messages, retries, escalated; /* messages, retries: events[EVT_MESSAGE], [EVT_RETRY] */
+    int64_t events[N_EVENT];
     int64_t group_size[TYNDAU_N_GROUP];
     /* secondary anchors (anchors.h): days [anchor_d0, anchor_d1) are the anchor year (may lie
        outside the run); citizens with an appeal decided in it, and of them with a bribe demand */
@@ -310,13 +371,14 @@ struct tyndau_model {
 
 /* Point r at citizen i's stream, where it left off; tyndau_citizen_rng_done keeps the
  * new position. */
-static inline void tyndau_citizen_rng(const tyndau_model *m, gsl_rng *r, size_t i)
+static inline void tyndau_citizen_rng(const tyndau_model *m, tyndau_ctr_state *r, size_t i)
 {
-    tyndau_ctr_seek(r, tyndau_mix64(m->key_citizen ^ (uint64_t)i), m->c.s[i].draws);
+    r->key = tyndau_mix64(m->key_citizen ^ (uint64_t)i);
+    r->pos = m->c.s[i].draws;
 }
-static inline void tyndau_citizen_rng_done(tyndau_model *m, const gsl_rng *r, size_t i)
+static inline void tyndau_citizen_rng_done(tyndau_model *m, const tyndau_ctr_state *r, size_t i)
 {
-    m->c.s[i].draws = (uint32_t)tyndau_ctr_pos(r);
+    m->c.s[i].draws = (uint32_t)r->pos;
 }
 
 /* A citizen's reception multiplier of mass media (mean 1 over the population). */
@@ -330,6 +392,22 @@ static inline double tyndau_reception_soc(const tyndau_model *m, const tyndau_ci
     return m->reception_soc[DEMO_AGE(c->demo)][FL_EDU(c->flags)][c->attention];
 }
 static inline int tyndau_disengaged(const tyndau_citizen *c) { return (c->flags & FL_DISENGAGED) != 0; }
+
+/* Fine cells: every group is a union of them (age x income x settlement x sex x region). */
+#define TYNDAU_N_FINE_CELL (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX * TYNDAU_N_REGION)
+static inline int tyndau_fine_cell(uint8_t demo, uint8_t region)
+{
+    return (((int)region * N_SEX + (int)DEMO_SEX(demo)) * N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_INCOME * N_AGE +
+           (int)DEMO_INCOME(demo) * N_AGE + (int)DEMO_AGE(demo);
+}
+/* The demo bits (age, income, settlement, sex) and the region of fine cell k. */
+static inline void tyndau_fine_cell_demo(int k, uint8_t *demo, uint8_t *region)
+{
+    int age = k % N_AGE, inc = k / N_AGE % N_INCOME, set = k / (N_AGE * N_INCOME) % N_SETTLEMENT;
+    int sex = k / (N_AGE * N_INCOME * N_SETTLEMENT) % N_SEX;
+    *demo = (uint8_t)(age | inc << 2 | set << 4 | sex << 5);
+    *region = (uint8_t)(k / (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX));
+}
 
 /* population.c */
 tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err);
@@ -347,6 +425,9 @@ static inline void tyndau_groups_of(uint8_t demo, uint8_t region, int out[N_GTYP
 }
 /* ties.c */
 size_t tyndau_tie(const tyndau_model *m, size_t i, int j);
+/* The same for the j-th tie with key = tyndau_tie_key(m, i), computed once for all of i's ties. */
+uint64_t tyndau_tie_key(const tyndau_model *m, size_t i);
+size_t tyndau_tie_of(const tyndau_model *m, size_t i, uint64_t key, int j);
 /* schedule.c */
 tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err);
 /* What the schedule derives from today's parameters and the model reads at events
@@ -358,6 +439,11 @@ uint16_t tyndau_next_from_tables(const double *la, double wa, const double *lb, 
                                  double e);
 /* Citizen c's next concept-media exposure after `day` (its class's tables at its receptions). */
 uint16_t tyndau_next_media(const tyndau_model *m, const tyndau_citizen *c, int day, double e);
+/* Index the table lam[0..n_days] (kept by the caller); -1 when out of memory. */
+int tyndau_intensity_init(tyndau_intensity *t, const double *lam, int n_days);
+/* The same as tyndau_next_from_table on t's table, through its index. */
+uint16_t tyndau_next_from_index(const tyndau_intensity *t, int day, double e);
+void tyndau_schedule_free(tyndau_model *m);
 /* offices.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);
@@ -381,15 +467,67 @@ static inline uint8_t tyndau_anchor_bits(const tyndau_model *m, int day, tyndau_
     if (day < m->anchor_d0 || day >= m->anchor_d1) return 0;
     return (uint8_t)(PROBLEM_ANCHOR_DECIDED | (o == OUT_BRIBE_PAID || o == OUT_BRIBE_REFUSED ? PROBLEM_ANCHOR_BRIBE : 0u));
 }
+/* calendar.c */
+int tyndau_duelist_grow(tyndau_duelist *l);
+static inline int tyndau_duelist_push(tyndau_duelist *l, uint16_t k)
+{
+    if (l->n == l->cap && tyndau_duelist_grow(l) != 0) return -1;
+    l->v[l->n++] = k;
+    return 0;
+}
+/* On the first day of a window: enter each of the block's n citizens (s) whose next event falls
+ * in the window. */
+int tyndau_calendar_fill(tyndau_calendar *cal, const tyndau_citizen *s, size_t n, int day);
+/* Enter citizen k of the block on day nx, if nx lies in the window of `day` (nx > day). */
+static inline int tyndau_calendar_enter(tyndau_calendar *cal, uint16_t k, uint16_t nx, int day)
+{
+    if ((int)nx >= day - day % TYNDAU_WINDOW + TYNDAU_WINDOW) return 0;
+    return tyndau_duelist_push(&cal->day[nx % TYNDAU_WINDOW], k);
+}
+/* The citizens entered on `day`, each once, in index order, into out[] (TYNDAU_BLOCK entries);
+ * the day's list is emptied.  Returns how many. */
+size_t tyndau_calendar_take(tyndau_calendar *cal, int day, uint16_t *out);
+void tyndau_calendar_free(tyndau_calendar *cal);
 /* citizen.c */
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt);
-int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev);
-/* add citizen i to the state counts of its groups */
-void tyndau_state_count(const tyndau_model *m, size_t i, int64_t state[][N_STATE_SERIES]);
+/* The channel-choice factors and the gaps between ties told, from today's parameters
+ * (tyndau_schedule_derived calls it). */
+void tyndau_choice_derived(tyndau_model *m);
+static inline int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev)
+{
+    unsigned pos = ev[EV(lev, 0)], neg = ev[EV(lev, 1)];
+    if (pos + neg == 0) return BEL_DK;
+    return pos > neg ? BEL_PAYS : neg > pos ? BEL_NO : BEL_SPLIT;
+}
+/* The state counts at the start by fine cell (tyndau_fine_cell), state series part (concept,
+ * platform, central belief, local belief) and that part's value: counted citizen by citizen,
+ * then added to the series of every group a cell belongs to, with the groups' sizes. */
+typedef uint32_t tyndau_state_cells[TYNDAU_N_FINE_CELL][4][4];
+void tyndau_state_cells_add(tyndau_state_cells n, const tyndau_citizen *c);
+void tyndau_state_cells_expand(const tyndau_state_cells n, int64_t state[][N_STATE_SERIES],
+                               int64_t group_size[TYNDAU_N_GROUP]);
 /* outreach.c: outreach events citizen i heard of in the 12 months up to the survey day */
-int tyndau_outreach_heard(const tyndau_model *m, gsl_rng *r, size_t i);
+int tyndau_outreach_heard(const tyndau_model *m, size_t i); /* -1 when out of memory */
+/* The events of every locality in the window, drawn once for the survey: locality l of cell k
+ * is events[start[k] + l]; free(events). */
+typedef struct {
+    unsigned *events;
+    size_t start[2 * TYNDAU_N_REGION + 1];
+    uint64_t key_of, key_heard; /* of the citizens' locality hashes and hearing streams */
+    double miss[2]; /* not hearing of one event: [rural] */
+} tyndau_outreach_events;
+int tyndau_outreach_events_init(const tyndau_model *m, tyndau_outreach_events *ev); /* -1: out of memory */
+/* The same count as tyndau_outreach_heard, from the localities' events drawn. */
+int tyndau_outreach_heard_of(const tyndau_model *m, size_t i, const tyndau_outreach_events *ev);
 /* survey.c */
-tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err);
+/* The survey in three steps, so that the day loop's threads share its population sums:
+ * begin (NULL when out of memory), parts of the population [i0, i1) in any order and threads
+ * (tid < n_threads, each thread's own sums), then end (the sums in a fixed order, the quota
+ * sample, the rows; frees w). */
+typedef struct tyndau_survey_work tyndau_survey_work;
+tyndau_survey_work *tyndau_survey_begin(tyndau_model *m);
+void tyndau_survey_part(const tyndau_model *m, tyndau_survey_work *w, int tid, size_t i0, size_t i1);
+tyndau_status tyndau_survey_end(tyndau_model *m, tyndau_survey_work *w, tyndau_error *err);
 /* buffers.c */
 int tyndau_msgbuf_push(tyndau_msgbuf *b, tyndau_msg msg);
 int tyndau_appealbuf_push(tyndau_appealbuf *b, tyndau_appeal a);

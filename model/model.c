@@ -23,8 +23,9 @@
 #endif
 
 #include "internal.h"
+#include "team.h"
 
-/* Bytes per citizen: its state and its next-event day. */
+/* Bytes per citizen: its state, and about one calendar entry (calendar.c). */
 #define CITIZEN_BYTES (sizeof(tyndau_citizen) + sizeof(uint16_t))
 
 size_t tyndau_model_bytes(const tyndau_params *p, size_t n)
@@ -43,6 +44,13 @@ static int threads_available(void)
 #else
     return 1;
 #endif
+}
+
+int tyndau_model_threads_for(size_t n_agents, int available)
+{
+    size_t n = n_agents / TYNDAU_AGENTS_PER_THREAD;
+    if (n < 1) n = 1;
+    return available < 1 ? 1 : n < (size_t)available ? (int)n : available;
 }
 
 static int thread_id(void)
@@ -77,8 +85,12 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->survey_day = p->survey_date - p->start_date;
     m->n_blocks = (n_agents + TYNDAU_BLOCK - 1) / TYNDAU_BLOCK;
     m->n_threads = threads_available();
+    if ((size_t)m->n_threads > m->n_blocks) m->n_threads = (int)m->n_blocks; /* a thread is given a block or more */
     m->key_citizen = tyndau_mix64(tyndau_mix64(seed) ^ KEY_CITIZEN);
-    m->block_rng = tyndau_calloc(m->n_blocks, sizeof *m->block_rng);
+    m->key_ties = tyndau_mix64(seed ^ KEY_TIES);
+    m->key_acquaintance = tyndau_mix64(tyndau_mix64(seed) ^ KEY_ACQUAINTANCE);
+    tyndau_zig_init(&m->zig);
+    m->cal = tyndau_calloc(m->n_blocks, sizeof *m->cal);
     m->block_out = tyndau_calloc(m->n_blocks, sizeof *m->block_out);
     m->block_appeals = tyndau_calloc(m->n_blocks, sizeof *m->block_appeals);
     m->inbox_start = tyndau_calloc(m->n_blocks + 1, sizeof *m->inbox_start);
@@ -90,19 +102,11 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
     m->s_outcomes = tyndau_calloc(nd * per_day * N_OUTCOME, sizeof(int64_t));
     m->s_state = tyndau_calloc(nd * per_day * N_STATE_SERIES, sizeof(int64_t));
     m->s_decided = tyndau_calloc(nd * N_LEVEL * N_CHANNEL * N_OUTCOME, sizeof(int64_t));
-    if (!m->block_rng || !m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
+    if (!m->cal || !m->block_out || !m->block_appeals || !m->inbox_start || !m->thread_counts ||
         !m->s_problems || !m->s_choices || !m->s_outcomes || !m->s_state || !m->s_decided) {
         TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %zu agents", n_agents);
         tyndau_model_free(m);
         return NULL;
-    }
-    for (size_t b = 0; b < m->n_blocks; b++) {
-        m->block_rng[b] = gsl_rng_alloc(tyndau_rng_ctr);
-        if (m->block_rng[b] == NULL) {
-            TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for RNG streams");
-            tyndau_model_free(m);
-            return NULL;
-        }
     }
     double dw[N_DOMAIN] = {p->domain_weight_health, p->domain_weight_education, p->domain_weight_employment,
                            p->domain_weight_police, p->domain_weight_land, p->domain_weight_housing};
@@ -120,27 +124,6 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
         tyndau_model_free(m);
         return NULL;
     }
-    /* the state at the start, and group sizes: integer sums, any order */
-    long nl = (long)n_agents;
-#pragma omp parallel num_threads(m->n_threads)
-    {
-        tyndau_day_counts *cnt = &m->thread_counts[thread_id()];
-#pragma omp for schedule(static)
-        for (long i = 0; i < nl; i++) {
-            tyndau_state_count(m, (size_t)i, cnt->day.state);
-            int g[N_GTYPE];
-            tyndau_groups_of(m->c.s[i].demo, m->c.s[i].region, g);
-            for (int t = 0; t < N_GTYPE; t++) cnt->run.group_size[g[t]]++;
-        }
-    }
-    for (int t = 0; t < m->n_threads; t++) {
-        tyndau_day_counts *cnt = &m->thread_counts[t];
-        for (int g = 0; g < TYNDAU_N_GROUP; g++) {
-            m->group_size[g] += cnt->run.group_size[g];
-            for (int k = 0; k < N_STATE_SERIES; k++) m->s_state0[g][k] += cnt->day.state[g][k];
-        }
-        memset(cnt, 0, sizeof *cnt);
-    }
     return m;
 }
 
@@ -148,10 +131,9 @@ void tyndau_model_free(tyndau_model *m)
 {
     if (m == NULL) return;
     tyndau_citizens_free(&m->c);
-    if (m->block_rng)
-        for (size_t b = 0; b < m->n_blocks; b++)
-            if (m->block_rng[b]) gsl_rng_free(m->block_rng[b]);
-    free(m->block_rng);
+    if (m->cal)
+        for (size_t b = 0; b < m->n_blocks; b++) tyndau_calendar_free(&m->cal[b]);
+    free(m->cal);
     if (m->block_out)
         for (size_t b = 0; b < m->n_blocks; b++) free(m->block_out[b].v);
     free(m->block_out);
@@ -160,19 +142,13 @@ void tyndau_model_free(tyndau_model *m)
     free(m->block_appeals);
     free(m->inbox);
     free(m->inbox_start);
-    free(m->wd);
-    free(m->coverage);
-    free(m->monitoring);
-    free(m->media_day);
-    free(m->lam_media_tv);
-    free(m->lam_media_soc);
-    free(m->lam_platform);
-    free(m->lam_portal);
-    free(m->lam_outreach);
-    gsl_ran_discrete_t *tables[] = {m->domain_table, m->ties_table[0], m->ties_table[1], m->prior_table[0], m->prior_table[1],
-                                    m->skill_table[0], m->skill_table[1], m->skill_table[2], m->severity_table};
+    tyndau_schedule_free(m);
+    gsl_ran_discrete_t *tables[] = {m->domain_table, m->ties_table[0], m->ties_table[1], m->skill_table[0],
+                                    m->skill_table[1], m->skill_table[2], m->severity_table};
     for (size_t k = 0; k < sizeof tables / sizeof *tables; k++)
         if (tables[k]) gsl_ran_discrete_free(tables[k]);
+    for (size_t k = 0; k < N_LEVEL * 2 * 2; k++)
+        if ((&m->prior_table[0][0][0])[k]) gsl_ran_discrete_free((&m->prior_table[0][0][0])[k]);
     tyndau_offices_free(m);
     free(m->thread_counts);
     free(m->s_problems);
@@ -268,31 +244,141 @@ static void apply_changes(tyndau_model *m, int d)
     tyndau_offices_traits(m);
 }
 
-tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user, tyndau_error *err)
+/*
+ * The day loop's threads (team.h): one parallel region for the whole run, whose phases
+ * are, day by day, the citizen blocks (a few blocks an item) and the offices (one an
+ * item), and on the survey's day the survey's population sums; the serial phases of the
+ * day (dated changes, deliver, submit, escalate, record, the survey's start and end) run
+ * between them, in whichever thread finishes a phase's last item.  What they write is read
+ * only by the items of the phases they open.
+ */
+typedef enum { PH_BLOCKS, PH_OFFICES, PH_SURVEY } phase_kind;
+
+#define SURVEY_ITEM ((size_t)4 * TYNDAU_BLOCK) /* citizens per item of the survey's sums */
+
+typedef struct {
+    tyndau_model *m;
+    int day;           /* the day running */
+    phase_kind kind;   /* of the phase open now */
+    int started;
+    long block_chunk;  /* blocks per item, for the first `chunked` items; one per item after them, */
+    long chunked, block_items; /* so that the thread that finishes a phase waits for one block at most */
+    tyndau_survey_work *survey;
+    const char *failed; /* what a serial phase ran out of memory for, or NULL */
+    int failed_day;
+    tyndau_status survey_status;
+    tyndau_error *err;
+    tyndau_progress_fn progress;
+    void *user;
+} day_job;
+
+static long fail(day_job *j, const char *what)
 {
-    if (m->day != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "tyndau_model_run called twice on one model");
-    for (int d = 0; d < m->n_days; d++) {
-        apply_changes(m, d);
-        if (deliver(m) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for messages on day %d", d);
-        long nb = (long)m->n_blocks;
-#pragma omp parallel for schedule(dynamic, 16) num_threads(m->n_threads)
-        for (long b = 0; b < nb; b++) tyndau_block_day(m, (size_t)b, d, &m->thread_counts[thread_id()]);
+    j->failed = what;
+    j->failed_day = j->day;
+    return -1;
+}
+
+/* The day's dated changes and yesterday's messages; its blocks come next. */
+static long open_day(day_job *j)
+{
+    tyndau_model *m = j->m;
+    if (j->day >= m->n_days) return -1;
+    apply_changes(m, j->day);
+    if (deliver(m) != 0) return fail(j, "messages");
+    j->kind = PH_BLOCKS;
+    return j->block_items;
+}
+
+static long day_open(void *arg)
+{
+    day_job *j = arg;
+    tyndau_model *m = j->m;
+    if (!j->started) {
+        j->started = 1;
+        return open_day(j);
+    }
+    int d = j->day;
+    switch (j->kind) {
+    case PH_BLOCKS: { /* the day's appeals into their offices' queues, block by block */
         int failed = 0;
         for (size_t b = 0; b < m->n_blocks; b++) {
             tyndau_appealbuf *ab = &m->block_appeals[b];
             for (size_t k = 0; k < ab->n; k++) failed |= tyndau_office_enqueue(&m->office[ab->v[k].office], &ab->v[k]);
             ab->n = 0;
         }
-        if (failed) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(m->n_threads)
-        for (int o = 0; o < m->n_offices; o++) tyndau_office_day(m, &m->office[o], d, &m->thread_counts[thread_id()]);
-        if (tyndau_offices_escalate(m) != 0)
-            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for office queues on day %d", d);
-        if (record(m, d) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for buffers on day %d", d);
-        m->day = d + 1;
-        if (d == m->survey_day && tyndau_survey_run(m, err) != TYNDAU_OK) return err ? err->status : TYNDAU_EINTERNAL;
-        if (progress) progress(d + 1, m->n_days, user);
+        if (failed) return fail(j, "office queues");
+        j->kind = PH_OFFICES;
+        return m->n_offices;
     }
+    case PH_OFFICES:
+        if (tyndau_offices_escalate(m) != 0) return fail(j, "office queues");
+        if (record(m, d) != 0) return fail(j, "buffers");
+        m->day = d + 1;
+        if (d == m->survey_day) {
+            if ((j->survey = tyndau_survey_begin(m)) == NULL) return fail(j, "the survey");
+            j->kind = PH_SURVEY;
+            return (long)((m->c.n + SURVEY_ITEM - 1) / SURVEY_ITEM);
+        }
+        break;
+    case PH_SURVEY:
+        j->survey_status = tyndau_survey_end(m, j->survey, j->err);
+        j->survey = NULL;
+        if (j->survey_status != TYNDAU_OK) return -1;
+        break;
+    }
+    if (j->progress) j->progress(d + 1, m->n_days, j->user);
+    j->day = d + 1;
+    return open_day(j);
+}
+
+static void day_work(void *arg, int tid, long k)
+{
+    day_job *j = arg;
+    tyndau_model *m = j->m;
+    tyndau_day_counts *cnt = &m->thread_counts[tid];
+    switch (j->kind) {
+    case PH_BLOCKS: { /* item k: block_chunk blocks, the phase's last items one block each */
+        long b = k < j->chunked ? k * j->block_chunk : j->chunked * j->block_chunk + (k - j->chunked);
+        long e = k < j->chunked ? b + j->block_chunk : b + 1;
+        for (; b < e; b++) tyndau_block_day(m, (size_t)b, j->day, cnt);
+        break;
+    }
+    case PH_OFFICES: tyndau_office_day(m, &m->office[k], j->day, cnt); break;
+    case PH_SURVEY: {
+        size_t i0 = (size_t)k * SURVEY_ITEM, i1 = i0 + SURVEY_ITEM < m->c.n ? i0 + SURVEY_ITEM : m->c.n;
+        tyndau_survey_part(m, j->survey, tid, i0, i1);
+        break;
+    }
+    }
+}
+
+tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user, tyndau_error *err)
+{
+    if (m->day != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "tyndau_model_run called twice on one model");
+    day_job j;
+    memset(&j, 0, sizeof j);
+    j.m = m;
+    j.err = err;
+    j.progress = progress;
+    j.user = user;
+    j.survey_status = TYNDAU_OK;
+    long nb = (long)m->n_blocks, chunk = nb / (32L * m->n_threads), tail = 4L * m->n_threads;
+    j.block_chunk = chunk < 1 ? 1 : chunk > 8 ? 8 : chunk;
+    j.chunked = nb > tail ? (nb - tail) / j.block_chunk : 0;
+    j.block_items = j.chunked + (nb - j.chunked * j.block_chunk);
+    tyndau_team_job job = {day_open, day_work, &j};
+    tyndau_team team;
+    if (tyndau_team_init(&team, &job, m->n_threads) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "cannot start the day loop's threads");
+    if (m->n_threads == 1)
+        tyndau_team_work(&team, 0);
+    else {
+#pragma omp parallel num_threads(m->n_threads)
+        tyndau_team_work(&team, thread_id());
+    }
+    tyndau_team_destroy(&team);
+    if (j.survey_status != TYNDAU_OK) return j.survey_status;
+    if (j.failed != NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %s on day %d", j.failed, j.failed_day);
     for (int t = 0; t < m->n_threads; t++) {
         tyndau_day_counts *c = &m->thread_counts[t];
         for (int ch = 0; ch < N_CHANNEL; ch++) {
@@ -316,10 +402,12 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
         }
         m->escalated += c->run.escalated;
         m->told += c->run.told;
-        m->messages += c->run.messages;
-        m->retries += c->run.retries;
+        for (int e = 0; e < N_EVENT; e++) m->events[e] += c->run.events[e];
         memset(&c->run, 0, sizeof c->run);
     }
+    for (int k = 0; k < m->n_offices; k++) m->events[EVT_CASE] += (int64_t)(m->office[k].processed + m->office[k].escalated);
+    m->messages = m->events[EVT_MESSAGE];
+    m->retries = m->events[EVT_RETRY];
     for (size_t i = 0; i < m->c.n; i++) {
         unsigned a = m->c.s[i].appeals, b = m->c.s[i].bribes;
         m->appeals_hist[a < TYNDAU_COUNT_MAX ? a : TYNDAU_COUNT_MAX - 1]++;
@@ -361,6 +449,7 @@ void tyndau_model_state_total(const tyndau_model *m, int day, int64_t out[N_CONC
 }
 
 uint64_t tyndau_model_total_retries(const tyndau_model *m) { return (uint64_t)m->retries; }
+uint64_t tyndau_model_events(const tyndau_model *m, tyndau_event e) { return (uint64_t)m->events[e]; }
 uint64_t tyndau_model_total_escalated(const tyndau_model *m) { return (uint64_t)m->escalated; }
 
 void tyndau_model_office_totals(const tyndau_model *m, uint64_t *received, uint64_t *processed,
@@ -441,9 +530,7 @@ void tyndau_model_citizen(const tyndau_model *m, size_t i, tyndau_citizen_view *
     v->reception = tyndau_reception(m, &c->s[i]);
     v->reception_social = tyndau_reception_soc(m, &c->s[i]);
     v->disengaged = tyndau_disengaged(&c->s[i]);
-    gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
-    v->contacts = r ? tyndau_outreach_heard(m, r, i) : -1;
-    if (r) gsl_rng_free(r);
+    v->contacts = tyndau_outreach_heard(m, i);
     v->anchor_decided = (c->s[i].problem & PROBLEM_ANCHOR_DECIDED) != 0;
     v->anchor_bribe = (c->s[i].problem & PROBLEM_ANCHOR_BRIBE) != 0;
 }

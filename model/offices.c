@@ -67,7 +67,7 @@ int tyndau_informal_available(const tyndau_model *m, size_t i, unsigned ties)
 {
     /* each tie independently can push a case; the uniform is a hash of (seed, citizen), so a
        higher informal_tie_share only adds citizens who know someone (common random numbers) */
-    double u = (double)(tyndau_key(m->seed, KEY_ACQUAINTANCE, (uint64_t)i) >> 11) * 0x1.0p-53;
+    double u = (double)(tyndau_mix64(m->key_acquaintance ^ (uint64_t)i) >> 11) * 0x1.0p-53; /* tyndau_key(seed, KEY_ACQUAINTANCE, i) */
     return u < m->know[ties < 256 ? ties : 255];
 }
 

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -171,21 +172,28 @@ static void allocate(size_t n, const double *w, int k, size_t *out)
 void tyndau_citizens_free(tyndau_citizens *c)
 {
     free(c->s);
-    free(c->next);
     memset(c, 0, sizeof *c);
 }
+
+#define HUGE_PAGE ((size_t)2 << 20)
 
 static int citizens_alloc(tyndau_citizens *c, size_t n)
 {
     c->n = n;
     size_t bytes = n * sizeof *c->s;
     if (n > SIZE_MAX / sizeof *c->s - 1) return -1;
-    bytes = (bytes + 63) / 64 * 64; /* aligned_alloc wants a multiple of the alignment */
+    /* Records are read at random (the day's due citizens, messages' targets): with 4 KiB
+     * pages nearly every such read also misses the TLB, so a large array asks for huge pages
+     * (transparent huge pages, where the system grants them; a hint, not a requirement). */
+    size_t align = bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
+    bytes = (bytes + align - 1) / align * align; /* aligned_alloc wants a multiple of the alignment */
     /* not cleared here: init_citizen writes every byte, in parallel, so that the
      * pages are first touched by the threads that will use them */
-    c->s = aligned_alloc(64, bytes);
-    c->next = malloc(n * sizeof *c->next);
-    return c->s == NULL || c->next == NULL ? -1 : 0;
+    c->s = aligned_alloc(align, bytes);
+#ifdef MADV_HUGEPAGE
+    if (c->s != NULL && align == HUGE_PAGE) (void)madvise(c->s, bytes, MADV_HUGEPAGE);
+#endif
+    return c->s == NULL ? -1 : 0;
 }
 
 /* Table of P(round(255 X) = k), k = 0..255, for X ~ Beta with the given mean and
@@ -234,12 +242,23 @@ tyndau_status tyndau_population_tables(tyndau_model *m, tyndau_error *err)
     m->severity_table = byte_beta_table(p->severity_mean, p->severity_concentration);
     m->ties_table[0] = ties_table(p, p->ties_mean);
     m->ties_table[1] = ties_table(p, 1.0 + (p->ties_mean - 1.0) * p->ties_61plus_ratio);
-    m->prior_table[0] = poisson_table(p->prior_evidence);
-    m->prior_table[1] = poisson_table(p->prior_evidence * p->prior_evidence_61plus);
+    /* prior evidence: n ~ Poisson(mu) pieces, each positive with probability `trust`, i.e. the
+       positive and the negative counts independent Poisson(mu trust) and Poisson(mu (1 - trust))
+       (thinning), drawn from one table each */
+    for (int lev = 0; lev < N_LEVEL; lev++) {
+        double trust = lev == LEV_CENTRAL ? p->prior_trust_central : p->prior_trust_local;
+        for (int old = 0; old < 2; old++) {
+            double mu = p->prior_evidence * (old ? p->prior_evidence_61plus : 1.0);
+            m->prior_table[lev][old][0] = poisson_table(mu * trust);
+            m->prior_table[lev][old][1] = poisson_table(mu * (1.0 - trust));
+        }
+    }
     for (int d = 0; d < N_DIGITAL; d++)
         if (m->skill_table[d] == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
-    if (!m->severity_table || !m->ties_table[0] || !m->ties_table[1] || !m->prior_table[0] || !m->prior_table[1])
+    if (!m->severity_table || !m->ties_table[0] || !m->ties_table[1])
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    for (int k = 0; k < N_LEVEL * 2 * 2; k++)
+        if ((&m->prior_table[0][0][0])[k] == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     return TYNDAU_OK;
 }
 
@@ -301,55 +320,73 @@ static void involvement_tables(tyndau_model *m, const double w[N_AGE][N_EDU])
     }
 }
 
-/* Draw citizen i's attributes (its stratum given) and first events. */
-static void init_citizen(tyndau_model *m, gsl_rng *r, size_t i, int region, int rural, int stratum)
+/* What the citizens of one stratum of one cell share. */
+typedef struct {
+    int region, rural, age, income, edu, old;
+    double p_internet, p_egov, engaged_u, problem_rate;
+} stratum_of;
+
+static stratum_of stratum_at(const tyndau_model *m, int cell, int stratum)
+{
+    stratum_of st;
+    st.region = cell / 2;
+    st.rural = cell % 2;
+    st.age = stratum / (N_INCOME * N_EDU);
+    st.income = stratum / N_EDU % N_INCOME;
+    st.edu = stratum % N_EDU;
+    st.old = st.age == AGE_61P;
+    st.p_internet = m->p_internet[st.age][st.income][st.edu][st.rural];
+    st.p_egov = m->p_egov[st.age][st.income][st.edu][st.rural];
+    st.engaged_u = m->engaged_u[st.age][st.edu];
+    st.problem_rate = m->problem_rate[st.income == INC_LOW][st.rural][st.old];
+    return st;
+}
+
+/* Draw citizen i's attributes (its stratum given) and first events, from its creation stream. */
+static void init_citizen(tyndau_model *m, tyndau_ctr_state *r, size_t i, const stratum_of *st)
 {
     const tyndau_params *p = &m->p;
-    tyndau_citizens *c = &m->c;
-    int age = stratum / (N_INCOME * N_EDU), income = stratum / N_EDU % N_INCOME, edu = stratum % N_EDU;
-    memset(&c->s[i], 0, sizeof c->s[i]);
-    tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_CITIZEN_INIT, i), 0);
-    int sex = gsl_rng_uniform(r) < p->male_share ? SEX_MALE : SEX_FEMALE;
+    tyndau_citizen *c = &m->c.s[i];
+    int age = st->age, income = st->income, rural = st->rural, edu = st->edu, old = st->old;
+    memset(c, 0, sizeof *c);
+    r->key = tyndau_mix64(m->key_init ^ (uint64_t)i); /* tyndau_key(seed, KEY_CITIZEN_INIT, i) */
+    r->pos = 0;
+    int sex = tyndau_ctr_uniform(r) < p->male_share ? SEX_MALE : SEX_FEMALE;
     int digital = DIG_NONE;
-    if (gsl_rng_uniform(r) < m->p_internet[age][income][edu][rural])
-        digital = gsl_rng_uniform(r) < m->p_egov[age][income][edu][rural] ? DIG_EGOV : DIG_INTERNET;
-    c->s[i].demo = (uint8_t)(age | income << 2 | rural << 4 | sex << 5 | digital << 6);
-    c->s[i].region = (uint8_t)region;
-    c->s[i].skill = (uint8_t)gsl_ran_discrete(r, m->skill_table[digital]);
-    c->s[i].ties = (uint8_t)(1 + gsl_ran_discrete(r, m->ties_table[age == AGE_61P]));
-    /* political involvement: its quantile bucket, and disengagement below the threshold */
-    double u = gsl_rng_uniform_pos(r);
+    if (tyndau_ctr_uniform(r) < st->p_internet) digital = tyndau_ctr_uniform(r) < st->p_egov ? DIG_EGOV : DIG_INTERNET;
+    c->demo = (uint8_t)(age | income << 2 | rural << 4 | sex << 5 | digital << 6);
+    c->region = (uint8_t)st->region;
+    c->skill = (uint8_t)tyndau_ctr_discrete(r, m->skill_table[digital]);
+    c->ties = (uint8_t)(1 + tyndau_ctr_discrete(r, m->ties_table[old]));
+    /* political involvement: its quantile u, whose bucket is kept; disengaged below the
+       threshold, mean(age, edu) + Phi^-1(u) < involvement_cut, i.e. u < engaged_u */
+    double u;
+    do u = tyndau_ctr_uniform(r);
+    while (u == 0.0);
     int bucket = (int)(u * 256.0);
-    c->s[i].attention = (uint8_t)(bucket > 255 ? 255 : bucket);
-    int engaged = involvement_mean(p, age, edu) + gsl_cdf_ugaussian_Pinv(u) >= m->involvement_cut;
-    c->s[i].flags = (uint8_t)((engaged ? 0u : FL_DISENGAGED) | (unsigned)edu << 1);
-    for (int lev = 0; lev < N_LEVEL; lev++) {
-        unsigned n = engaged ? (unsigned)gsl_ran_discrete(r, m->prior_table[age == AGE_61P]) : 0;
-        double trust = lev == LEV_CENTRAL ? p->prior_trust_central : p->prior_trust_local;
-        unsigned pos = n ? gsl_ran_binomial(r, trust, n) : 0;
-        c->s[i].evidence[EV(lev, 0)] = (uint8_t)pos;
-        c->s[i].evidence[EV(lev, 1)] = (uint8_t)(n - pos);
-    }
-    int full = gsl_rng_uniform(r) < p->init_aware_full;
-    c->s[i].aware = AW_MAKE(full ? CA_FULL : CA_NONE, CC_OTHER, PA_NONE);
+    c->attention = (uint8_t)(bucket > 255 ? 255 : bucket);
+    int engaged = u >= st->engaged_u;
+    c->flags = (uint8_t)((engaged ? 0u : FL_DISENGAGED) | (unsigned)edu << 1);
+    if (engaged)
+        for (int lev = 0; lev < N_LEVEL; lev++) {
+            c->evidence[EV(lev, 0)] = (uint8_t)tyndau_ctr_discrete(r, m->prior_table[lev][old][0]);
+            c->evidence[EV(lev, 1)] = (uint8_t)tyndau_ctr_discrete(r, m->prior_table[lev][old][1]);
+        }
+    int full = tyndau_ctr_uniform(r) < p->init_aware_full;
+    c->aware = AW_MAKE(full ? CA_FULL : CA_NONE, CC_OTHER, PA_NONE);
     /* first events; the media at the citizen's reception multipliers */
     int n_days = m->n_days;
-    double rate = m->problem_rate[income == INC_LOW][rural][age == AGE_61P];
-    double t = rate > 0 ? gsl_ran_exponential(r, 1.0) / rate : INFINITY;
-    c->s[i].t_problem = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
-    double rec = tyndau_reception(m, &c->s[i]);
-    double e1 = gsl_ran_exponential(r, 1.0), e2 = gsl_ran_exponential(r, 1.0);
-    c->s[i].t_media = tyndau_next_media(m, &c->s[i], -1, e1);
-    c->s[i].t_platform = rec > 0 ? tyndau_next_from_table(m->lam_platform, n_days, -1, e2 / rec) : TYNDAU_NEVER;
-    double e3 = gsl_ran_exponential(r, 1.0);
-    c->s[i].t_portal = digital == DIG_EGOV ? tyndau_next_from_table(m->lam_portal, n_days, -1, e3) : TYNDAU_NEVER;
-    c->s[i].t_tell = TYNDAU_NEVER;
-    c->s[i].t_retry = TYNDAU_NEVER;
-    uint16_t nx = c->s[i].t_problem;
-    if (c->s[i].t_media < nx) nx = c->s[i].t_media;
-    if (c->s[i].t_platform < nx) nx = c->s[i].t_platform;
-    if (c->s[i].t_portal < nx) nx = c->s[i].t_portal;
-    c->next[i] = nx;
+    double rate = st->problem_rate;
+    double t = rate > 0 ? tyndau_zig_exp(&m->zig, r) / rate : INFINITY;
+    c->t_problem = t < (double)n_days ? (uint16_t)t : TYNDAU_NEVER;
+    double rec = tyndau_reception(m, c);
+    double e1 = tyndau_zig_exp(&m->zig, r), e2 = tyndau_zig_exp(&m->zig, r);
+    c->t_media = tyndau_next_media(m, c, -1, e1);
+    c->t_platform = rec > 0 ? tyndau_next_from_index(&m->iplatform, -1, e2 / rec) : TYNDAU_NEVER;
+    double e3 = tyndau_zig_exp(&m->zig, r);
+    c->t_portal = digital == DIG_EGOV ? tyndau_next_from_index(&m->iportal, -1, e3) : TYNDAU_NEVER;
+    c->t_tell = TYNDAU_NEVER;
+    c->t_retry = TYNDAU_NEVER;
 }
 
 tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
@@ -427,25 +464,49 @@ tyndau_status tyndau_population_init(tyndau_model *m, tyndau_error *err)
         m->localities[k] = l < 1.0 ? 1 : l > (double)(cnt[k] > 0 ? cnt[k] : 1) ? (int)(cnt[k] > 0 ? cnt[k] : 1) : (int)l;
     }
 
-    /* attributes, block by block; each citizen draws from its own stream */
+    m->key_init = tyndau_mix64(tyndau_mix64(m->seed) ^ KEY_CITIZEN_INIT);
+    for (int a = 0; a < N_AGE; a++)
+        for (int e = 0; e < N_EDU; e++) m->engaged_u[a][e] = gsl_cdf_ugaussian_P(m->involvement_cut - involvement_mean(p, a, e));
+
+    /* attributes, block by block; each citizen draws from its own stream; the state at the
+       start is counted on the way, by fine cell, per thread (integer sums: any order) */
+    tyndau_state_cells *total = tyndau_calloc(1, sizeof *total);
+    if (total == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     int bad = 0;
-#pragma omp parallel for schedule(dynamic, 4) reduction(| : bad)
-    for (size_t b = 0; b < m->n_blocks; b++) {
-        gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
-        if (r == NULL) {
-            bad = 1;
-            continue;
+    long nb = (long)m->n_blocks;
+    /* a thread takes four blocks at a time: more threads than that makes only waiting */
+    int nt = (int)(nb / 4 < m->n_threads ? nb / 4 : m->n_threads);
+#pragma omp parallel num_threads(nt > 1 ? nt : 1) reduction(| : bad)
+    {
+        tyndau_state_cells *own = tyndau_calloc(1, sizeof *own);
+        bad = own == NULL;
+#pragma omp for schedule(dynamic, 4) nowait
+        for (long b = 0; b < nb; b++) {
+            tyndau_ctr_state r;
+            size_t i0 = (size_t)b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < n ? i0 + TYNDAU_BLOCK : n;
+            int k = 0, s = 0;
+            while (m->cell_start[k + 1] <= i0) k++;
+            while (m->stratum_start[k][s + 1] <= i0) s++;
+            for (size_t i = i0; i < i1;) {
+                /* the run of the block in stratum s of cell k */
+                size_t end = m->stratum_start[k][s + 1] < i1 ? m->stratum_start[k][s + 1] : i1;
+                stratum_of st = stratum_at(m, k, s);
+                for (; i < end; i++) {
+                    init_citizen(m, &r, i, &st);
+                    if (own) tyndau_state_cells_add(*own, &m->c.s[i]);
+                }
+                while (k < 2 * TYNDAU_N_REGION && i < i1 && m->cell_start[k + 1] <= i) k++, s = 0;
+                while (i < i1 && m->stratum_start[k][s + 1] <= i) s++;
+            }
         }
-        size_t i0 = b * TYNDAU_BLOCK, i1 = i0 + TYNDAU_BLOCK < n ? i0 + TYNDAU_BLOCK : n;
-        int k = 0, s = 0;
-        while (m->cell_start[k + 1] <= i0) k++;
-        for (size_t i = i0; i < i1; i++) {
-            while (m->cell_start[k + 1] <= i) k++, s = 0;
-            while (m->stratum_start[k][s + 1] <= i) s++;
-            init_citizen(m, r, i, k / 2, k % 2, s);
+        if (own) {
+#pragma omp critical(tyndau_population_count)
+            for (size_t k = 0; k < sizeof *own / sizeof(uint32_t); k++) (&(*total)[0][0][0])[k] += (&(*own)[0][0][0])[k];
+            free(own);
         }
-        gsl_rng_free(r);
     }
-    if (bad) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the initial RNG streams");
+    if (!bad) tyndau_state_cells_expand(*total, m->s_state0, m->group_size);
+    free(total);
+    if (bad) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the state counts");
     return TYNDAU_OK;
 }

@@ -32,6 +32,8 @@ enum {
     KEY_OUTREACH_LOCALITY,    /* a locality's outreach events */
     KEY_OUTREACH_LOCALITY_OF  /* which locality a citizen lives in (a hash, no stream) */
 };
+/* Ties (ties.c) are hashes of (seed xor this, citizen, tie) ("ties" in ASCII). */
+#define KEY_TIES 0x7469657300000000ULL
 
 /* A kind hashed, not drawn from: whether a citizen knows someone at the akimat (offices.c). */
 #define KEY_ACQUAINTANCE 48
@@ -67,6 +69,22 @@ typedef struct {
 } tyndau_ctr_state;
 
 extern const gsl_rng_type *tyndau_rng_ctr;
+
+#define TYNDAU_CTR_GAMMA 0x9e3779b97f4a7c15ULL
+
+/* The hot paths (a citizen's events) draw through these inline functions on a stream
+ * state of their own instead of a gsl_rng: the same numbers as the GSL generator type
+ * and as the GSL samplers named, without an indirect call per draw. */
+static inline uint64_t tyndau_ctr_u64(tyndau_ctr_state *s)
+{
+    return tyndau_mix64(s->key + (s->pos++) * TYNDAU_CTR_GAMMA);
+}
+
+/* 53 random bits in [0, 1): gsl_rng_uniform on a tyndau_ctr generator */
+static inline double tyndau_ctr_uniform(tyndau_ctr_state *s)
+{
+    return (double)(tyndau_ctr_u64(s) >> 11) * 0x1.0p-53;
+}
 
 static inline void tyndau_ctr_seek(gsl_rng *r, uint64_t key, uint64_t pos)
 {

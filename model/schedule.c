@@ -13,13 +13,9 @@
 
 #include "internal.h"
 
-uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e)
+/* The least k in [lo, hi] with lam[k + 1] >= target, given lam[hi + 1] >= target. */
+static int first_reaching(const double *lam, int lo, int hi, double target)
 {
-    int lo = day + 1; /* first candidate day */
-    if (lo >= n_days) return TYNDAU_NEVER;
-    double target = lam[lo] + e;
-    if (!(lam[n_days] >= target)) return TYNDAU_NEVER;
-    int hi = n_days - 1; /* invariant: lam[hi + 1] >= target */
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
         if (lam[mid + 1] >= target)
@@ -27,7 +23,62 @@ uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e
         else
             lo = mid + 1;
     }
-    return (uint16_t)lo;
+    return lo;
+}
+
+uint16_t tyndau_next_from_table(const double *lam, int n_days, int day, double e)
+{
+    int lo = day + 1; /* first candidate day */
+    if (lo >= n_days) return TYNDAU_NEVER;
+    double target = lam[lo] + e;
+    if (!(lam[n_days] >= target)) return TYNDAU_NEVER;
+    return (uint16_t)first_reaching(lam, lo, n_days - 1, target);
+}
+
+/*
+ * The same answer through a direct index over the table's values: with h = L[n] / B for B
+ * buckets, start[j] is the least k with L[k+1] >= j h, so the least k with L[k+1] >= target
+ * lies in [start[j], start[j+1]] for j = floor(target / h); the binary search is left with
+ * that range, a day or two where the rate is smooth.  The ends are checked against the
+ * table itself, so rounding in j cannot change the answer, only the work.  And the least k
+ * at or after day + 1 is the greater of that k and day + 1 (L does not decrease).
+ */
+#define INDEX_PER_DAY 2
+
+int tyndau_intensity_init(tyndau_intensity *t, const double *lam, int n_days)
+{
+    t->lam = lam;
+    t->n_days = n_days;
+    t->n_bucket = INDEX_PER_DAY * n_days;
+    t->start = NULL;
+    if (!(lam[n_days] > 0.0)) return 0; /* no events at all: the plain search */
+    t->scale = (double)t->n_bucket / lam[n_days];
+    t->start = tyndau_calloc((size_t)t->n_bucket + 2, sizeof *t->start);
+    if (t->start == NULL) return -1;
+    int k = 0;
+    for (int j = 0; j <= t->n_bucket + 1; j++) {
+        double threshold = (double)j / t->scale;
+        while (k < n_days - 1 && lam[k + 1] < threshold) k++;
+        t->start[j] = (uint16_t)k;
+    }
+    return 0;
+}
+
+uint16_t tyndau_next_from_index(const tyndau_intensity *t, int day, double e)
+{
+    const double *lam = t->lam;
+    int n_days = t->n_days, lo = day + 1;
+    if (lo >= n_days) return TYNDAU_NEVER;
+    double target = lam[lo] + e;
+    if (!(lam[n_days] >= target)) return TYNDAU_NEVER;
+    if (t->start == NULL) return (uint16_t)first_reaching(lam, lo, n_days - 1, target);
+    double x = target * t->scale;
+    int j = x < (double)t->n_bucket ? (int)x : t->n_bucket;
+    int a = t->start[j], b = t->start[j + 1];
+    if (a > 0 && lam[a] >= target) a = 0;                   /* rounding put target below bucket j */
+    if (lam[b + 1] < target) b = n_days - 1;                 /* ... or above it */
+    int k = first_reaching(lam, a, b, target);
+    return (uint16_t)(k > lo ? k : lo);
 }
 
 uint16_t tyndau_next_from_tables(const double *la, double wa, const double *lb, double wb, int n_days, int day,
@@ -73,9 +124,26 @@ static void media_reach(const tyndau_params *p, int cls, double tv[N_MEDIA_SOURC
     soc[MS_SOCIAL] = social;
 }
 
+void tyndau_schedule_free(tyndau_model *m)
+{
+    free(m->wd);
+    free(m->coverage);
+    free(m->offline_saving);
+    free(m->monitoring);
+    free(m->media_day);
+    free(m->lam_media_tv);
+    free(m->lam_media_soc);
+    free(m->lam_platform);
+    free(m->lam_portal);
+    free(m->lam_outreach);
+    free(m->iplatform.start);
+    free(m->iportal.start);
+}
+
 void tyndau_schedule_derived(tyndau_model *m)
 {
     const tyndau_params *p = &m->p;
+    tyndau_choice_derived(m);
     for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(p, k, m->reach_tv[k], m->reach_soc[k]);
     /* heard -> fully aware: full_per_exposure on the odds scale times the odds ratios of age
        46+ and high income (exactly full_per_exposure when both are 1, and at 0 or 1) */
@@ -104,8 +172,9 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
     m->lam_platform = tyndau_calloc(n1, sizeof *m->lam_platform);
     m->lam_portal = tyndau_calloc(n1, sizeof *m->lam_portal);
     m->lam_outreach = tyndau_calloc(n1 * N_SETTLEMENT, sizeof *m->lam_outreach);
-    if (!m->wd || !m->coverage || !m->monitoring || !m->media_day || !m->lam_media_tv || !m->lam_media_soc || !m->lam_platform ||
-        !m->lam_portal || !m->lam_outreach)
+    m->offline_saving = tyndau_calloc(n1, sizeof *m->offline_saving);
+    if (!m->wd || !m->coverage || !m->monitoring || !m->media_day || !m->lam_media_tv || !m->lam_media_soc ||
+        !m->lam_platform || !m->lam_portal || !m->lam_outreach || !m->offline_saving)
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");
 
     tyndau_params pd = m->p; /* in effect on day d */
@@ -132,6 +201,7 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
             cov = (double)(date - p->platform_start_date) /
                   (double)(p->platform_full_date - p->platform_start_date);
         m->coverage[d] = cov;
+        m->offline_saving[d] = exp(p->natizhe_saving * cov);
         double mon = p->monitor_platform * cov + (date >= p->code_date ? p->monitor_code : 0.0);
         m->monitoring[d] = mon > 1.0 ? 1.0 : mon;
         double *md = &m->media_day[(size_t)d * N_MEDIA_SOURCE];
@@ -157,6 +227,10 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
         }
     }
     m->wd[n] = wd;
+    int bad = 0;
+    bad |= tyndau_intensity_init(&m->iplatform, m->lam_platform, n);
+    bad |= tyndau_intensity_init(&m->iportal, m->lam_portal, n);
+    if (bad) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");
     tyndau_schedule_derived(m);
     return TYNDAU_OK;
 }

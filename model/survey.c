@@ -16,9 +16,6 @@
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "regions.h"
@@ -84,7 +81,7 @@ static double yes_prob(const tyndau_params *p, unsigned pos, unsigned neg, doubl
 #define YES_TAB 64
 typedef struct {
     double shift[8];
-    uint64_t yes[8][YES_TAB][YES_TAB];
+    uint64_t yes[YES_TAB][YES_TAB][8]; /* [pos][neg][shift]: one cache line holds a citizen's eight */
 } yes_table;
 
 static uint64_t to_fix(double x) { return (uint64_t)(x * FIX_ONE + 0.5); } /* x in [0, 1] */
@@ -97,45 +94,47 @@ static void yes_table_init(const tyndau_params *p, yes_table *t)
     for (int s = 0; s < 8; s++) {
         t->shift[s] = shift[s];
         for (unsigned a = 0; a < YES_TAB; a++)
-            for (unsigned b = 0; b < YES_TAB; b++) t->yes[s][a][b] = to_fix(yes_prob(p, a, b, shift[s]));
+            for (unsigned b = 0; b < YES_TAB; b++) t->yes[a][b][s] = to_fix(yes_prob(p, a, b, shift[s]));
     }
 }
 
 static uint64_t yes_lookup(const tyndau_params *p, const yes_table *t, int s, unsigned pos, unsigned neg)
 {
-    if (pos < YES_TAB && neg < YES_TAB) return t->yes[s][pos][neg];
+    if (pos < YES_TAB && neg < YES_TAB) return t->yes[pos][neg][s];
     return to_fix(yes_prob(p, pos, neg, t->shift[s]));
 }
 
 #define ONE ((uint64_t)1 << 32)
 
-/* An answer distribution: at most two responses have nonzero probability. */
+/* An answer distribution: at most two responses have nonzero probability, k[0] with p0 and
+ * k[1] with ONE - p0 (fixed point); a single response is k[0] == k[1] with p0 == ONE, so
+ * that sums add both parts without asking which it is. */
 typedef struct {
-    int n;            /* 1 or 2; 0: not asked (outside the question's base) */
-    int k[2];         /* response indices */
-    uint64_t pr[2];   /* their probabilities, fixed point, summing to ONE */
+    int asked;   /* 0: outside the question's base */
+    uint8_t k[2]; /* response indices */
+    uint64_t p0;
 } answer;
 
 static void one(answer *a, int k)
 {
-    a->n = 1;
-    a->k[0] = k;
-    a->pr[0] = ONE;
+    a->asked = 1;
+    a->k[0] = a->k[1] = (uint8_t)k;
+    a->p0 = ONE;
 }
 
 static void two(answer *a, int k0, uint64_t p0, int k1)
 {
-    a->n = 2;
-    a->k[0] = k0;
-    a->pr[0] = p0;
-    a->k[1] = k1;
-    a->pr[1] = ONE - p0;
+    a->asked = 1;
+    a->k[0] = (uint8_t)k0;
+    a->k[1] = (uint8_t)k1;
+    a->p0 = p0;
 }
 
 /* The survey's measurement model: the distributions of citizen i's answers to every
- * question, ans[q]; ans[q].n == 0 when i is outside question q's base.
+ * question, ans[q]; ans[q].asked == 0 when i is outside question q's base.
  * docs/ODD.md section 8 states the same mapping in words. */
-static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outreach, size_t i, answer ans[N_QUESTION])
+static void answer_all(const tyndau_model *m, const yes_table *yt, const tyndau_outreach_events *outreach, size_t i,
+                       answer ans[N_QUESTION])
 {
     const tyndau_params *p = &m->p;
     const tyndau_citizen *c = &m->c.s[i];
@@ -143,7 +142,7 @@ static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outr
     const uint8_t *ev = c->evidence;
     one(&ans[Q_AWARE_CONCEPT], 2 - (int)AW_CONCEPT(a));
     if (AW_CONCEPT(a) == CA_NONE)
-        ans[Q_CONCEPT_MEANING].n = 0; /* asked only of those aware of the concept */
+        ans[Q_CONCEPT_MEANING].asked = 0; /* asked only of those aware of the concept */
     else
         one(&ans[Q_CONCEPT_MEANING], (int)AW_CCHANNEL(a));
     one(&ans[Q_AWARE_PLATFORM], 2 - (int)AW_PLATFORM(a));
@@ -169,7 +168,7 @@ static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outr
     }
     /* Table 7: the locality's outreach events the citizen heard of; those who heard of none say
        they were not contacted, or, if disengaged from public affairs, that they do not know */
-    int k = tyndau_outreach_heard(m, outreach, i);
+    int k = tyndau_outreach_heard_of(m, i, outreach);
     if (k >= p->contact_often)
         one(&ans[Q_CONTACTED], 0);
     else if (k >= 1)
@@ -178,13 +177,8 @@ static void answer_all(const tyndau_model *m, const yes_table *yt, gsl_rng *outr
         one(&ans[Q_CONTACTED], tyndau_disengaged(c) ? 3 : 2);
 }
 
-/* Fine cells for the population sums: every group is a union of cells. */
-#define N_CELL (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX * TYNDAU_N_REGION)
-static int cell_of(uint8_t demo, uint8_t region)
-{
-    return (((int)region * N_SEX + (int)DEMO_SEX(demo)) * N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_INCOME * N_AGE +
-           (int)DEMO_INCOME(demo) * N_AGE + (int)DEMO_AGE(demo);
-}
+/* Fine cells for the population sums (internal.h): every group is a union of cells. */
+#define N_CELL TYNDAU_N_FINE_CELL
 
 typedef struct {
     uint64_t sum[N_QUESTION][MAX_RESP]; /* fixed point 32.32 */
@@ -200,47 +194,81 @@ static int cmp_size(const void *a, const void *b)
 static tyndau_status add_rows(tyndau_model *m, int quota, double (*sim)[N_QUESTION][MAX_RESP],
                               const double (*base)[N_QUESTION], tyndau_error *err);
 
-tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
+/* The quota sample's strata: region x settlement x sex x age. */
+enum { N_STRATA = TYNDAU_N_REGION * N_SETTLEMENT * N_SEX * N_AGE };
+#define QUOTA_STRATUM(region, demo) \
+    ((((int)(region)*N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_SEX + (int)DEMO_SEX(demo)) * N_AGE + (int)DEMO_AGE(demo))
+
+/* What the survey's parts share: the population's sums by thread and cell, the tables, and the
+ * citizens of each block by quota stratum (so that the quota sample finds its respondents
+ * without a serial pass over the population). */
+struct tyndau_survey_work {
+    cell_acc *acc; /* [thread][cell] */
+    yes_table *yt;
+    tyndau_outreach_events outreach;
+    uint16_t (*in_block)[N_STRATA]; /* [block][stratum] */
+};
+
+static void survey_work_free(tyndau_survey_work *w)
+{
+    if (w == NULL) return;
+    free(w->outreach.events);
+    free(w->yt);
+    free(w->acc);
+    free(w->in_block);
+    free(w);
+}
+
+tyndau_survey_work *tyndau_survey_begin(tyndau_model *m)
+{
+    tyndau_survey_work *w = tyndau_calloc(1, sizeof *w);
+    if (w == NULL) return NULL;
+    w->acc = tyndau_calloc((size_t)m->n_threads * N_CELL, sizeof *w->acc);
+    w->yt = tyndau_calloc(1, sizeof *w->yt);
+    w->in_block = tyndau_calloc(m->n_blocks, sizeof *w->in_block);
+    /* the outreach events of every locality (outreach.c), drawn once */
+    if (!w->acc || !w->yt || !w->in_block || tyndau_outreach_events_init(m, &w->outreach) != 0) {
+        survey_work_free(w);
+        return NULL;
+    }
+    yes_table_init(&m->p, w->yt);
+    return w;
+}
+
+/* The whole population, in expectation: citizens [i0, i1), in thread tid. */
+void tyndau_survey_part(const tyndau_model *m, tyndau_survey_work *w, int tid, size_t i0, size_t i1)
+{
+    const tyndau_citizens *c = &m->c;
+    cell_acc *acc = &w->acc[(size_t)tid * N_CELL];
+    for (size_t i = i0; i < i1; i++) {
+        cell_acc *ca = &acc[tyndau_fine_cell(c->s[i].demo, c->s[i].region)];
+        w->in_block[i / TYNDAU_BLOCK][QUOTA_STRATUM(c->s[i].region, c->s[i].demo)]++; /* parts are whole blocks */
+        answer ans[N_QUESTION];
+        answer_all(m, w->yt, &w->outreach, i, ans);
+        for (int q = 0; q < N_QUESTION; q++) {
+            if (!ans[q].asked) continue;
+            ca->base[q]++;
+            ca->sum[q][ans[q].k[0]] += ans[q].p0;
+            ca->sum[q][ans[q].k[1]] += ONE - ans[q].p0;
+        }
+    }
+}
+
+tyndau_status tyndau_survey_end(tyndau_model *m, tyndau_survey_work *w, tyndau_error *err)
 {
     const tyndau_citizens *c = &m->c;
     size_t n = c->n;
     int nt = m->n_threads;
-    cell_acc *acc = tyndau_calloc((size_t)nt * N_CELL, sizeof *acc);
+    cell_acc *acc = w->acc;
+    const yes_table *yt = w->yt;
+    const tyndau_outreach_events *outreach = &w->outreach;
     double (*sim)[N_QUESTION][MAX_RESP] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *sim);
     double (*base)[N_QUESTION] = tyndau_calloc(2 * TYNDAU_N_GROUP, sizeof *base);
-    yes_table *yt = tyndau_calloc(1, sizeof *yt);
-    /* one generator per thread for the outreach streams (outreach.c), pointed at each citizen's */
-    gsl_rng **orng = tyndau_calloc((size_t)nt + 1, sizeof *orng);
-    int ok = acc && sim && base && yt && orng;
-    for (int t = 0; ok && t <= nt; t++) ok = (orng[t] = gsl_rng_alloc(tyndau_rng_ctr)) != NULL;
-    if (!ok) {
-        for (int t = 0; orng && t <= nt; t++)
-            if (orng[t]) gsl_rng_free(orng[t]);
-        free(orng);
-        free(yt);
-        free(acc);
+    if (!sim || !base) {
         free(sim);
         free(base);
+        survey_work_free(w);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
-    }
-    yes_table_init(&m->p, yt);
-    /* whole population, in expectation */
-    long nl = (long)n;
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (long ii = 0; ii < nl; ii++) {
-        size_t i = (size_t)ii;
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
-        cell_acc *ca = &acc[(size_t)t * N_CELL + (size_t)cell_of(c->s[i].demo, c->s[i].region)];
-        answer ans[N_QUESTION];
-        answer_all(m, yt, orng[t], i, ans);
-        for (int q = 0; q < N_QUESTION; q++) {
-            if (ans[q].n == 0) continue;
-            ca->base[q]++;
-            for (int k = 0; k < ans[q].n; k++) ca->sum[q][ans[q].k[k]] += ans[q].pr[k];
-        }
     }
     for (int cell = 0; cell < N_CELL; cell++) {
         int age = cell % N_AGE, inc = cell / N_AGE % N_INCOME, set = cell / (N_AGE * N_INCOME) % N_SETTLEMENT;
@@ -269,45 +297,40 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
     }
 
     /* quota sample: quotas by stratum, then simple random sampling within each */
-    enum { N_STRATA = TYNDAU_N_REGION * N_SETTLEMENT * N_SEX * N_AGE };
     size_t *remaining = tyndau_calloc(N_STRATA, sizeof *remaining), *need = tyndau_calloc(N_STRATA, sizeof *need);
-    size_t *first = tyndau_calloc(N_STRATA + 1, sizeof *first), *seen = tyndau_calloc(N_STRATA, sizeof *seen);
-    double *w = tyndau_calloc(N_STRATA, sizeof *w);
+    size_t *first = tyndau_calloc(N_STRATA + 1, sizeof *first);
+    double *wt = tyndau_calloc(N_STRATA, sizeof *wt);
     size_t sample_n = (size_t)m->p.survey_n < n ? (size_t)m->p.survey_n : n;
-    size_t *rank = tyndau_calloc(sample_n, sizeof *rank);
+    size_t *rank = tyndau_calloc(sample_n, sizeof *rank), *resp = tyndau_calloc(sample_n, sizeof *resp);
     gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
-    if (!remaining || !need || !first || !seen || !w || !rank || !r) {
-        free(remaining), free(need), free(first), free(seen), free(w), free(rank);
-        free(sim), free(base), free(yt), free(acc);
+    if (!remaining || !need || !first || !wt || !rank || !resp || !r) {
+        free(remaining), free(need), free(first), free(wt), free(rank), free(resp);
+        free(sim), free(base);
         if (r) gsl_rng_free(r);
-        for (int t = 0; t <= nt; t++) gsl_rng_free(orng[t]);
-        free(orng);
+        survey_work_free(w);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the survey");
     }
     tyndau_ctr_seek(r, tyndau_key(m->seed, KEY_SURVEY, 0), 0);
-#define QUOTA_STRATUM(region, demo) \
-    ((((int)(region)*N_SETTLEMENT + (int)DEMO_SETTLEMENT(demo)) * N_SEX + (int)DEMO_SEX(demo)) * N_AGE + (int)DEMO_AGE(demo))
     /* stratum sizes from the population's cells (every citizen answers aware_concept) */
     for (int cell = 0; cell < N_CELL; cell++) {
         int age = cell % N_AGE, set = cell / (N_AGE * N_INCOME) % N_SETTLEMENT;
         int sex = cell / (N_AGE * N_INCOME * N_SETTLEMENT) % N_SEX, reg = cell / (N_AGE * N_INCOME * N_SETTLEMENT * N_SEX);
         remaining[QUOTA_STRATUM(reg, (uint8_t)(age | set << 4 | sex << 5))] += acc[cell].base[Q_AWARE_CONCEPT];
     }
-    free(acc);
     /* largest remainder */
     size_t given = 0;
     for (int st = 0; st < N_STRATA; st++) {
         double exact = (double)sample_n * (double)remaining[st] / (double)n;
         need[st] = (size_t)floor(exact);
-        w[st] = exact - (double)need[st];
+        wt[st] = exact - (double)need[st];
         given += need[st];
     }
     while (given < sample_n) {
         int best = 0;
         for (int st = 1; st < N_STRATA; st++)
-            if (w[st] > w[best]) best = st;
+            if (wt[st] > wt[best]) best = st;
         need[best]++;
-        w[best] = -1.0;
+        wt[best] = -1.0;
         given++;
     }
     /* the ranks (0-based, within the stratum, in citizen order) of each stratum's
@@ -324,39 +347,46 @@ tyndau_status tyndau_survey_run(tyndau_model *m, tyndau_error *err)
         }
         qsort(rk, k, sizeof *rk, cmp_size);
     }
+    /* the respondents: the citizen of each rank, found by the blocks' counts and a look inside
+       the one block that holds it, then taken in citizen order */
+    size_t n_resp = 0;
+    for (int st = 0; st < N_STRATA; st++) {
+        size_t b = 0, before = 0; /* citizens of the stratum in blocks < b */
+        for (size_t x = first[st]; x < first[st + 1]; x++) {
+            while (before + w->in_block[b][st] <= rank[x]) before += w->in_block[b++][st];
+            size_t i = b * TYNDAU_BLOCK, left = rank[x] - before;
+            for (;; i++)
+                if (QUOTA_STRATUM(c->s[i].region, c->s[i].demo) == st && left-- == 0) break;
+            resp[n_resp++] = i;
+        }
+    }
+    qsort(resp, n_resp, sizeof *resp, cmp_size);
     double (*qsim)[N_QUESTION][MAX_RESP] = sim + TYNDAU_N_GROUP;
     double (*qbase)[N_QUESTION] = base + TYNDAU_N_GROUP;
-    for (size_t i = 0; i < n; i++) {
-        int st = QUOTA_STRATUM(c->s[i].region, c->s[i].demo);
-        size_t pos = seen[st]++;
-        /* need[] now counts the respondents still to find in the stratum */
-        if (need[st] == 0 || rank[first[st + 1] - need[st]] != pos) continue;
-        need[st]--;
+    for (size_t x = 0; x < n_resp; x++) {
+        size_t i = resp[x];
         int g[N_GTYPE];
         tyndau_groups_of(c->s[i].demo, c->s[i].region, g);
         answer ans[N_QUESTION];
-        answer_all(m, yt, orng[nt], i, ans);
+        answer_all(m, yt, outreach, i, ans);
         for (int q = 0; q < N_QUESTION; q++) {
-            if (ans[q].n == 0) continue;
+            if (!ans[q].asked) continue;
             uint64_t u = (uint64_t)(gsl_rng_uniform(r) * FIX_ONE); /* < ONE */
-            int k = ans[q].n == 1 || u < ans[q].pr[0] ? ans[q].k[0] : ans[q].k[1];
+            int k = u < ans[q].p0 ? ans[q].k[0] : ans[q].k[1];
             for (int gt = 0; gt < N_GTYPE; gt++) {
                 qbase[g[gt]][q] += 1.0;
                 qsim[g[gt]][q][k] += 1.0;
             }
         }
     }
-#undef QUOTA_STRATUM
     free(first);
-    free(seen);
     free(rank);
+    free(resp);
     gsl_rng_free(r);
-    for (int t = 0; t <= nt; t++) gsl_rng_free(orng[t]);
-    free(orng);
-    free(yt);
+    survey_work_free(w);
     free(remaining);
     free(need);
-    free(w);
+    free(wt);
     tyndau_status st = add_rows(m, 0, sim, base, err);
     if (st == TYNDAU_OK) st = add_rows(m, 1, qsim, qbase, err);
     free(sim);

@@ -19,19 +19,31 @@
  */
 #include "internal.h"
 
-/* The stratum of the member at index t of cell k. */
+/* The stratum of the member at index t of cell k: the last stratum starting at or before t
+ * (empty strata start where the next one does). */
 static int stratum_of(const tyndau_model *m, int k, size_t t)
 {
-    int s = 0;
-    while (s + 1 < N_STRATUM && m->stratum_start[k][s + 1] <= t) s++;
-    return s;
+    const size_t *start = m->stratum_start[k];
+    int lo = 0, hi = N_STRATUM - 1; /* start[lo] <= t */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (start[mid] <= t)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
 }
 
-size_t tyndau_tie(const tyndau_model *m, size_t i, int j)
+uint64_t tyndau_tie_key(const tyndau_model *m, size_t i) { return tyndau_mix64(m->key_ties ^ (uint64_t)i); }
+
+size_t tyndau_tie(const tyndau_model *m, size_t i, int j) { return tyndau_tie_of(m, i, tyndau_tie_key(m, i), j); }
+
+size_t tyndau_tie_of(const tyndau_model *m, size_t i, uint64_t key, int j)
 {
     const tyndau_citizen *c = &m->c.s[i];
     int k = 2 * (int)c->region + (int)DEMO_SETTLEMENT(c->demo);
-    uint64_t h = tyndau_key(m->seed ^ 0x7469657300000000ULL, (uint64_t)i, (uint64_t)j);
+    uint64_t h = tyndau_mix64(key ^ (uint64_t)j); /* tyndau_key(seed ^ TIES, i, j) */
     uint64_t h2 = tyndau_mix64(h);
     /* h: top 24 bits decide the cell, the low 40 bits the member; h2: the homophily draws;
        mix(h2): the member within a group */

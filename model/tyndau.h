@@ -31,6 +31,14 @@ typedef struct tyndau_model tyndau_model;
 /* Bytes a model of n agents is expected to need (checked before allocating). */
 size_t tyndau_model_bytes(const tyndau_params *p, size_t n_agents);
 
+/* Threads worth giving a model of n agents, of `available`: one per TYNDAU_AGENTS_PER_THREAD
+ * agents, at least 1.  Below that a day's work is too small to pay for handing it between
+ * threads on a machine where other programs take turns on the cores.  A model uses the
+ * OpenMP thread count (omp_get_max_threads) whatever this says, up to one thread per block of
+ * 4,096 agents; `tyndau run` takes this as its default. */
+#define TYNDAU_AGENTS_PER_THREAD 131072
+int tyndau_model_threads_for(size_t n_agents, int available);
+
 /* Create the population, the offices and the schedule.  TYNDAU_EINPUT for bad
  * parameters or a size that cannot be represented. */
 tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t seed,
@@ -82,6 +90,9 @@ int tyndau_model_days(const tyndau_model *m);
 uint64_t tyndau_model_total_problems(const tyndau_model *m); /* new problems and retries */
 uint64_t tyndau_model_total_retries(const tyndau_model *m);  /* unresolved problems raised again */
 uint64_t tyndau_model_total_escalated(const tyndau_model *m); /* social-media cases passed to a ministry */
+/* Events the day loop handled over the whole run, by kind (codes.h; a case counts once at each
+ * office that decides or escalates it): the denominator of the benchmarks' cost per event. */
+uint64_t tyndau_model_events(const tyndau_model *m, tyndau_event e);
 /* Sums over offices: appeals received (escalated ones count again at the ministry),
  * processed, escalated, and still queued at the end. */
 void tyndau_model_office_totals(const tyndau_model *m, uint64_t *received, uint64_t *processed,

@@ -58,8 +58,8 @@ static const char usage_run[] =
     "  -o, --output FILE   output file\n"
     "  -n, --agents N      number of citizens (default 1000000; 11919241 is every adult)\n"
     "  -s, --seed S        random seed, an unsigned 64-bit integer (default 1)\n"
-    "  -t, --threads T     OpenMP threads (default: OMP_NUM_THREADS or all cores);\n"
-    "                      results do not depend on it\n"
+    "  -t, --threads T     OpenMP threads (default: OMP_NUM_THREADS, or all cores up\n"
+    "                      to one per 131072 agents); results do not depend on it\n"
     "      --set k=v       override one parameter (repeatable; applied after the file)\n"
     "      --targets FILE  published survey figures (default: the embedded\n"
     "                      data/survey_2021/marginals.csv)\n"
@@ -196,7 +196,10 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         goto done;
     }
 #ifdef _OPENMP
-    if (threads > 0) omp_set_num_threads((int)threads);
+    if (threads > 0)
+        omp_set_num_threads((int)threads);
+    else if (getenv("OMP_NUM_THREADS") == NULL)
+        omp_set_num_threads(tyndau_model_threads_for((size_t)agents, omp_get_max_threads()));
     int n_threads = omp_get_max_threads();
 #else
     int n_threads = 1;

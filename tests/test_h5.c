@@ -81,7 +81,10 @@ static void test_dataset_layout(void **state)
     hid_t ds = H5Dopen2(file, "/series/value", H5P_DEFAULT);
     hid_t dcpl = H5Dget_create_plist(ds);
     assert_int_equal(H5Pget_layout(dcpl), H5D_CHUNKED);
-    assert_int_equal(H5Pget_nfilters(dcpl), 3); /* shuffle, deflate, Fletcher-32 */
+    assert_int_equal(H5Pget_nfilters(dcpl), 3); /* floats: shuffle, deflate, Fletcher-32 */
+    unsigned flags, cd[8];
+    size_t n_cd = 8;
+    assert_int_equal(H5Pget_filter2(dcpl, 1, &flags, &n_cd, cd, 0, NULL, NULL), H5Z_FILTER_DEFLATE);
     H5Pclose(dcpl);
     /* every axis has a scale named after it: the coordinate day, the labels of kind */
     char name[64];
@@ -111,6 +114,45 @@ static void test_dataset_layout(void **state)
     assert_true(H5Aexists(row, "description") > 0 && H5Aexists(row, "units") > 0);
     H5Dclose(row);
     H5Fclose(file);
+}
+
+/* Integers go through scale-offset and come back exactly, the extremes of each type included
+ * (full-range 64-bit seeds need every bit). */
+static void test_integers_lossless(void **state)
+{
+    fixture *f = *state;
+    enum { N = 40 };
+    int32_t a[N], a2[N];
+    int64_t b[N], b2[N];
+    uint64_t c[N], c2[N];
+    for (int i = 0; i < N; i++) {
+        a[i] = i % 3 == 0 ? INT32_MIN : i % 3 == 1 ? INT32_MAX : i - 20;
+        b[i] = i % 3 == 0 ? INT64_MIN : i % 3 == 1 ? INT64_MAX : (int64_t)i * 1000003;
+        c[i] = i % 3 == 0 ? (uint64_t)0 : i % 3 == 1 ? (uint64_t)UINT64_MAX : (uint64_t)0x9e3779b97f4a7c15ull * (uint64_t)i;
+    }
+    tyndau_error err;
+    tyndau_h5 h;
+    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_CREATE, &err), TYNDAU_OK);
+    tyndau_h5_vector(&h, h.file, "a", TYNDAU_H5_I32, N, a, "n", "A.", "none");
+    tyndau_h5_vector(&h, h.file, "b", TYNDAU_H5_I64, N, b, "n", "B.", "none");
+    tyndau_h5_vector(&h, h.file, "c", TYNDAU_H5_U64, N, c, "n", "C.", "none");
+    if (tyndau_h5_close(&h) != TYNDAU_OK) fail_msg("%s", err.msg);
+    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_READ, &err), TYNDAU_OK);
+    tyndau_h5_read(&h, h.file, "a", TYNDAU_H5_I32, N, a2);
+    tyndau_h5_read(&h, h.file, "b", TYNDAU_H5_I64, N, b2);
+    tyndau_h5_read(&h, h.file, "c", TYNDAU_H5_U64, N, c2);
+    hid_t ds = H5Dopen2(h.file, "c", H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(ds);
+    unsigned flags, cd[8];
+    size_t n_cd = 8;
+    assert_int_equal(H5Pget_nfilters(dcpl), 2);
+    assert_int_equal(H5Pget_filter2(dcpl, 0, &flags, &n_cd, cd, 0, NULL, NULL), H5Z_FILTER_SCALEOFFSET);
+    H5Pclose(dcpl);
+    H5Dclose(ds);
+    if (tyndau_h5_close(&h) != TYNDAU_OK) fail_msg("%s", err.msg);
+    assert_memory_equal(a, a2, sizeof a);
+    assert_memory_equal(b, b2, sizeof b);
+    assert_memory_equal(c, c2, sizeof c);
 }
 
 static void test_provenance_and_readers(void **state)
@@ -240,6 +282,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dataset_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_integers_lossless, setup, teardown),
         cmocka_unit_test_setup_teardown(test_provenance_and_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rows_in_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),

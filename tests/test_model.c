@@ -139,7 +139,7 @@ static void test_zero_capacity_all_late(void **state)
 }
 
 /* Day number of the last working day on or before `months` calendar months after `date` (the
- * day of the month kept, or the month's last day): written out here independently of state.c. */
+ * day of the month kept, or the month's last day): written out here independently of offices.c. */
 static int extended_deadline(int date, int months)
 {
     char buf[16];

@@ -415,7 +415,7 @@ f, t = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 assert f["runs/y"].shape == (20, 5) and f["noise/y"].shape == (6, 5), (f["runs/y"].shape, f["noise/y"].shape)
 assert np.all(f["noise/status"][:] == 0) and list(f["design/noise_point"][:]) == [0, 3, 6, 10, 13, 16]
 y, ny, p = f["runs/y"][:], f["noise/y"][:], f["design/noise_point"][:]
-assert not np.any(ny == y[p]), "a noise run repeats its point run: not a seed of its own"
+assert not np.any(np.all(ny == y[p], axis=1)), "a noise run repeats its point run: not a seed of its own"  # one output may match by chance (a ratio of small counts)
 s2 = np.mean(0.5 * (y[p] - ny) ** 2, axis=0)
 assert np.allclose(t["noise_variance"][:], s2, rtol=1e-12), (t["noise_variance"][:], s2)
 src = t.attrs["noise_source"]
