@@ -491,7 +491,7 @@ void tyndau_calendar_free(tyndau_calendar *cal);
 /* citizen.c */
 void tyndau_block_day(tyndau_model *m, size_t b, int day, tyndau_day_counts *cnt);
 /* The channel-choice factors and the gaps between ties told, from today's parameters
- * (tyndau_schedule_derived calls it). */
+ * (at creation and again after dated changes, beside tyndau_schedule_derived). */
 void tyndau_choice_derived(tyndau_model *m);
 static inline int tyndau_belief_category(const uint8_t ev[4], tyndau_level lev)
 {

@@ -118,6 +118,7 @@ tyndau_model *tyndau_model_new(const tyndau_params *p, size_t n_agents, uint64_t
         return NULL;
     }
     m->domain_table = gsl_ran_discrete_preproc(N_DOMAIN, dw);
+    if (m->domain_table != NULL) tyndau_choice_derived(m); /* the choice's tables (citizen.c) */
     if (m->domain_table == NULL || tyndau_schedule_init(m, err) != TYNDAU_OK ||
         tyndau_population_init(m, err) != TYNDAU_OK || tyndau_offices_init(m, err) != TYNDAU_OK) {
         if (m->domain_table == NULL) TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
@@ -239,6 +240,7 @@ static void apply_changes(tyndau_model *m, int d)
         any = 1;
     }
     if (!any) return;
+    tyndau_choice_derived(m);
     tyndau_schedule_derived(m);
     tyndau_offices_capacity(m);
     tyndau_offices_traits(m);

@@ -143,7 +143,6 @@ void tyndau_schedule_free(tyndau_model *m)
 void tyndau_schedule_derived(tyndau_model *m)
 {
     const tyndau_params *p = &m->p;
-    tyndau_choice_derived(m);
     for (int k = 0; k < N_MEDIA_CLASS; k++) media_reach(p, k, m->reach_tv[k], m->reach_soc[k]);
     /* heard -> fully aware: full_per_exposure on the odds scale times the odds ratios of age
        46+ and high income (exactly full_per_exposure when both are 1, and at 0 or 1) */
