@@ -58,9 +58,9 @@ int main(int argc, char **argv)
     /* the default parameters, checked the way every command gets its parameters */
     tyndau_params p;
     tyndau_scenario sc = {0};
-    tyndau_error e;
-    if (tyndau_scenario_prepare(&sc, &p, NULL, "", "(defaults)", NULL, 0, &e) != TYNDAU_OK) {
-        fprintf(stderr, "bench: %s\n", e.msg);
+    tyndau_error perr;
+    if (tyndau_scenario_prepare(&sc, &p, NULL, "", "(defaults)", NULL, 0, &perr) != TYNDAU_OK) {
+        fprintf(stderr, "bench: %s\n", perr.msg);
         return 2;
     }
     tyndau_scenario_free(&sc);

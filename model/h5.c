@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,16 +228,62 @@ tyndau_status tyndau_h5_open_copy(tyndau_h5 *h, const char *path, const char *fr
     return h->st;
 }
 
-/* Close the dimension scales kept open for loc (every one when loc is -1): they are the
- * handle's, cached by h5data.c for the datasets that follow. */
+/* A scale's REFERENCE_LIST (the datasets attached to it, H5DS's layout) with the n entries
+ * of v after those it has already (a scale attached to before its group was last closed). */
+static void write_back_refs(tyndau_h5 *h, hid_t scale, const tyndau_h5_backref *v, size_t n)
+{
+    const char *object = "a dimension scale", *attr = "REFERENCE_LIST";
+    hid_t type = H5Tcreate(H5T_COMPOUND, sizeof *v);
+    if (tyndau_h5_check(h, type, object, attr)) return;
+    tyndau_h5_check(h, H5Tinsert(type, "dataset", offsetof(tyndau_h5_backref, ref), H5T_STD_REF_OBJ), object, attr);
+    tyndau_h5_check(h, H5Tinsert(type, "dimension", offsetof(tyndau_h5_backref, dim_idx), H5T_NATIVE_INT), object,
+                    attr);
+    tyndau_h5_backref *all = NULL;
+    size_t old = 0;
+    htri_t ex = H5Aexists(scale, attr);
+    if (!tyndau_h5_check(h, ex, object, attr) && ex > 0) {
+        hid_t a = H5Aopen(scale, attr, H5P_DEFAULT), space = a >= 0 ? H5Aget_space(a) : -1;
+        hssize_t m = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+        if (!tyndau_h5_check(h, m, object, attr)) {
+            old = (size_t)m;
+            all = tyndau_calloc(old + n, sizeof *all);
+            if (all == NULL) tyndau_h5_oom(h, object);
+            else tyndau_h5_check(h, H5Aread(a, type, all), object, attr);
+        }
+        if (space >= 0) H5Sclose(space);
+        if (a >= 0) H5Aclose(a);
+        if (h->st == TYNDAU_OK) tyndau_h5_check(h, H5Adelete(scale, attr), object, attr);
+    }
+    if (h->st == TYNDAU_OK && all != NULL) memcpy(all + old, v, n * sizeof *v);
+    hsize_t dim[1] = {(hsize_t)(old + n)};
+    hid_t space = h->st == TYNDAU_OK ? H5Screate_simple(1, dim, NULL) : -1;
+    if (h->st == TYNDAU_OK && !tyndau_h5_check(h, space, object, attr)) {
+        hid_t a = H5Acreate2(scale, attr, type, space, H5P_DEFAULT, H5P_DEFAULT);
+        if (!tyndau_h5_check(h, a, object, attr)) {
+            tyndau_h5_check(h, H5Awrite(a, type, all != NULL ? all : v), object, attr);
+            tyndau_h5_check(h, H5Aclose(a), object, attr);
+        }
+    }
+    if (space >= 0) H5Sclose(space);
+    H5Tclose(type);
+    free(all);
+}
+
+/* Close the dimension scales kept open for loc (every one when loc is -1), writing the back
+ * references of what was attached to them: they are the handle's, cached by h5data.c for the
+ * datasets that follow. */
 static void forget_scales(tyndau_h5 *h, hid_t loc)
 {
     size_t kept = 0;
     for (size_t k = 0; k < h->n_scales; k++) {
-        if (loc < 0 || h->scales[k].loc == loc)
+        if (loc < 0 || h->scales[k].loc == loc) {
+            if (h->scales[k].n_refs > 0 && h->st == TYNDAU_OK)
+                write_back_refs(h, h->scales[k].ds, h->scales[k].refs, h->scales[k].n_refs);
+            free(h->scales[k].refs);
             tyndau_h5_check(h, H5Dclose(h->scales[k].ds), "a dimension scale", NULL);
-        else
+        } else {
             h->scales[kept++] = h->scales[k];
+        }
     }
     h->n_scales = kept;
 }

@@ -11,9 +11,10 @@
  *
  * Datasets (tyndau_h5_write) carry the attributes description, units and dims (the axis
  * names, outermost first) and, where given, the names of their codes; datasets of more than
- * TYNDAU_H5_SMALL elements are chunked (whole trailing axes), shuffled, deflated and
- * Fletcher-32 checksummed (not variable-length strings: HDF5 refuses a checksum there);
- * text is variable-length UTF-8, or fixed-length for datasets rewritten in place.
+ * TYNDAU_H5_SMALL elements (coordinates of names: TYNDAU_H5_SMALL_TEXT) are chunked (whole
+ * trailing axes), compressed (32- and 64-bit integers by scale-offset, the rest shuffled and
+ * deflated) and Fletcher-32 checksummed (not variable-length text: HDF5 refuses a checksum
+ * there); text is variable-length UTF-8, or fixed-length for datasets rewritten in place.
  *
  * Every axis is a netCDF-4 dimension, so that xarray.open_dataset(FILE, group=G,
  * engine="h5netcdf") names every dimension: a dimension scale named after the axis in the
@@ -44,6 +45,8 @@
 
 /* Datasets up to this many elements stay contiguous: filters would only add overhead. */
 #define TYNDAU_H5_SMALL 16
+/* A coordinate of names (text) up to this many entries stays contiguous too (h5data.c says why). */
+#define TYNDAU_H5_SMALL_TEXT 256
 #define TYNDAU_H5_MAX_RANK 4
 #define TYNDAU_H5_MAX_CODES 24
 #define TYNDAU_H5_MAX_SCALES 64
@@ -67,6 +70,13 @@ typedef enum {
     TYNDAU_H5_COMPOUND /* .type is the memory and file type */
 } tyndau_h5_kind;
 
+/* One entry of a dimension scale's REFERENCE_LIST (HDF5's ds_list_t): a dataset the scale is
+ * attached to, and which of its axes. */
+typedef struct {
+    hobj_ref_t ref;
+    unsigned int dim_idx;
+} tyndau_h5_backref;
+
 typedef struct {
     const char *path;  /* the file's name, for messages */
     char *tmp;         /* TYNDAU_H5_CREATE: the temporary name */
@@ -84,6 +94,8 @@ typedef struct {
     struct {
         hid_t loc, ds;
         char axis[64];
+        tyndau_h5_backref *refs; /* attachments not yet in its REFERENCE_LIST (written at close) */
+        size_t n_refs, cap_refs;
     } scales[TYNDAU_H5_MAX_SCALES];
     size_t n_codes;
     struct {

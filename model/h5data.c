@@ -27,6 +27,8 @@ static int remember_scale(tyndau_h5 *h, hid_t loc, const char *axis, hid_t ds)
     h->scales[h->n_scales].loc = loc;
     h->scales[h->n_scales].ds = ds;
     strcpy(h->scales[h->n_scales].axis, axis);
+    h->scales[h->n_scales].refs = NULL;
+    h->scales[h->n_scales].n_refs = h->scales[h->n_scales].cap_refs = 0;
     h->n_scales++;
     return 1;
 }
@@ -201,9 +203,65 @@ static hid_t dim_scale(tyndau_h5 *h, hid_t loc, const char *axis, size_t n, cons
     return ds;
 }
 
+/* Attach scale[k] to axis k of the new dataset ds, every axis at once: its DIMENSION_LIST
+ * written whole, and each scale's back reference kept with the scale, whose REFERENCE_LIST is
+ * written once when it is closed (h5.c).  The same attributes as H5DSattach_scale's, which
+ * rewrites both lists at every call (a scale of many datasets costs their square); it serves
+ * where a scale is not kept (owned[k]). */
+static void attach_scales(tyndau_h5 *h, hid_t ds, const char *object, const hid_t *scale, const int *owned, int rank)
+{
+    int kept = 1;
+    for (int k = 0; k < rank; k++) kept &= !owned[k];
+    if (!kept) {
+        for (int k = 0; k < rank; k++)
+            tyndau_h5_check(h, H5DSattach_scale(ds, scale[k], (unsigned)k), object, "DIMENSION_LIST");
+        return;
+    }
+    hobj_ref_t to_scale[TYNDAU_H5_MAX_RANK], to_ds;
+    hvl_t list[TYNDAU_H5_MAX_RANK];
+    if (tyndau_h5_check(h, H5Rcreate(&to_ds, ds, ".", H5R_OBJECT, -1), object, "DIMENSION_LIST")) return;
+    for (int k = 0; k < rank; k++) {
+        if (tyndau_h5_check(h, H5Rcreate(&to_scale[k], scale[k], ".", H5R_OBJECT, -1), object, "DIMENSION_LIST"))
+            return;
+        list[k].len = 1;
+        list[k].p = &to_scale[k];
+    }
+    hsize_t n[1] = {(hsize_t)rank};
+    hid_t type = H5Tvlen_create(H5T_STD_REF_OBJ), space = H5Screate_simple(1, n, NULL);
+    tyndau_h5_check(h, type, object, "DIMENSION_LIST");
+    tyndau_h5_check(h, space, object, "DIMENSION_LIST");
+    if (h->st == TYNDAU_OK) {
+        hid_t a = H5Acreate2(ds, "DIMENSION_LIST", type, space, H5P_DEFAULT, H5P_DEFAULT);
+        if (!tyndau_h5_check(h, a, object, "DIMENSION_LIST")) {
+            tyndau_h5_check(h, H5Awrite(a, type, list), object, "DIMENSION_LIST");
+            tyndau_h5_check(h, H5Aclose(a), object, "DIMENSION_LIST");
+        }
+    }
+    if (space >= 0) tyndau_h5_check(h, H5Sclose(space), object, "DIMENSION_LIST");
+    if (type >= 0) tyndau_h5_check(h, H5Tclose(type), object, "DIMENSION_LIST");
+    for (int k = 0; k < rank && h->st == TYNDAU_OK; k++)
+        for (size_t c = 0; c < h->n_scales; c++) {
+            if (h->scales[c].ds != scale[k]) continue;
+            if (h->scales[c].n_refs == h->scales[c].cap_refs) {
+                size_t cap = h->scales[c].cap_refs ? 2 * h->scales[c].cap_refs : 8;
+                tyndau_h5_backref *v = tyndau_reallocarray(h->scales[c].refs, cap, sizeof *v);
+                if (v == NULL) {
+                    tyndau_h5_oom(h, object);
+                    return;
+                }
+                h->scales[c].refs = v;
+                h->scales[c].cap_refs = cap;
+            }
+            h->scales[c].refs[h->scales[c].n_refs++] = (tyndau_h5_backref){to_ds, (unsigned)k};
+            break;
+        }
+}
+
 /* Attach a dimension scale to every axis of ds, and its code names. */
 static void put_axes(tyndau_h5 *h, hid_t loc, hid_t ds, const char *object, const tyndau_h5_dspec *d)
 {
+    hid_t scale[TYNDAU_H5_MAX_RANK];
+    int owned[TYNDAU_H5_MAX_RANK] = {0}, n_scale = 0;
     tyndau_h5_attr_str(h, ds, "dims", d->axes);
     int n_axes = 1;
     for (const char *p = d->axes; *p; p++) n_axes += *p == ',';
@@ -223,18 +281,20 @@ static void put_axes(tyndau_h5 *h, hid_t loc, hid_t ds, const char *object, cons
         }
         memcpy(axis, a, n);
         axis[n] = '\0';
-        for (size_t c = 0; c < h->n_codes; c++)
-            if (strcmp(h->codes[c].axis, axis) == 0) tyndau_h5_attr_str(h, ds, h->codes[c].attr, h->codes[c].text);
-        if (h->st != TYNDAU_OK) return;
         if (d->rank == 1 && strcmp(axis, d->name) == 0) { /* a coordinate: the scale of its own axis */
             tyndau_h5_check(h, H5DSset_scale(ds, axis), object, "CLASS");
             continue;
         }
-        int owned = 0;
-        hid_t scale = dim_scale(h, loc, axis, d->dims[k], object, &owned);
-        if (scale >= 0) tyndau_h5_check(h, H5DSattach_scale(ds, scale, (unsigned)k), object, "DIMENSION_LIST");
-        if (scale >= 0 && owned) tyndau_h5_check(h, H5Dclose(scale), object, NULL);
+        for (size_t c = 0; c < h->n_codes; c++)
+            if (strcmp(h->codes[c].axis, axis) == 0) tyndau_h5_attr_str(h, ds, h->codes[c].attr, h->codes[c].text);
+        if (h->st != TYNDAU_OK) return;
+        scale[k] = dim_scale(h, loc, axis, d->dims[k], object, &owned[k]);
+        if (scale[k] < 0) break;
+        n_scale = k + 1;
     }
+    if (n_scale == d->rank && h->st == TYNDAU_OK) attach_scales(h, ds, object, scale, owned, d->rank);
+    for (int k = 0; k < n_scale; k++)
+        if (owned[k]) tyndau_h5_check(h, H5Dclose(scale[k]), object, NULL);
 }
 
 /* Chunk = whole trailing axes times as many leading rows as fit CHUNK_ELEMS: readers take
@@ -243,6 +303,12 @@ static void set_layout(tyndau_h5 *h, hid_t dcpl, const tyndau_h5_dspec *d, hid_t
 {
     if (d->data == NULL && d->fill != NULL) tyndau_h5_check(h, H5Pset_fill_value(dcpl, mem, d->fill), object, NULL);
     if (n <= TYNDAU_H5_SMALL && !d->in_place) return;
+    /* a coordinate of names: variable-length text keeps its characters in the file's heap, so a
+       filter would only see the heap references, which for a few dozen names cost more to
+       compress than they save */
+    if (d->kind == TYNDAU_H5_STR && d->rank == 1 && d->axes != NULL && strcmp(d->axes, d->name) == 0 &&
+        n <= TYNDAU_H5_SMALL_TEXT && !d->in_place)
+        return;
     hsize_t chunk[TYNDAU_H5_MAX_RANK], inner = 1;
     for (int i = 1; i < d->rank; i++) {
         chunk[i] = d->dims[i] ? d->dims[i] : 1;

@@ -246,6 +246,38 @@ static void test_rows_in_place(void **state)
 }
 
 /* A failed file leaves nothing behind, an earlier file under the name included. */
+/* A scale's back references: written when its group closes, and kept when a later handle
+ * attaches another dataset to it (the REFERENCE_LIST then holds both). */
+static void test_attach_later(void **state)
+{
+    fixture *f = *state;
+    tyndau_error err;
+    tyndau_h5 h;
+    int32_t v[4] = {1, 2, 3, 4};
+    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_CREATE, &err), TYNDAU_OK);
+    hid_t g = tyndau_h5_group(&h, h.file, "g", "A group.");
+    tyndau_h5_vector(&h, g, "a", TYNDAU_H5_I32, 4, v, "n", "A.", "none");
+    tyndau_h5_close_obj(&h, g);
+    if (tyndau_h5_close(&h) != TYNDAU_OK) fail_msg("%s", err.msg);
+    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_RDWR, &err), TYNDAU_OK);
+    g = H5Gopen2(h.file, "g", H5P_DEFAULT);
+    assert_true(g >= 0);
+    tyndau_h5_vector(&h, g, "b", TYNDAU_H5_I32, 4, v, "n", "B.", "none");
+    tyndau_h5_close_obj(&h, g);
+    if (tyndau_h5_close(&h) != TYNDAU_OK) fail_msg("%s", err.msg);
+    hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t a = H5Dopen2(file, "/g/a", H5P_DEFAULT), b = H5Dopen2(file, "/g/b", H5P_DEFAULT);
+    hid_t n = H5Dopen2(file, "/g/n", H5P_DEFAULT);
+    assert_true(a >= 0 && b >= 0 && n >= 0);
+    assert_true(H5DSis_attached(a, n, 0) > 0);
+    assert_true(H5DSis_attached(b, n, 0) > 0);
+    hid_t ref = H5Aopen(n, "REFERENCE_LIST", H5P_DEFAULT), space = H5Aget_space(ref);
+    assert_int_equal(H5Sget_simple_extent_npoints(space), 2);
+    H5Sclose(space), H5Aclose(ref);
+    H5Dclose(n), H5Dclose(b), H5Dclose(a);
+    H5Fclose(file);
+}
+
 static void test_atomic(void **state)
 {
     fixture *f = *state;
@@ -285,6 +317,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_integers_lossless, setup, teardown),
         cmocka_unit_test_setup_teardown(test_provenance_and_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rows_in_place, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attach_later, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
