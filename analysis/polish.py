@@ -31,6 +31,9 @@ import tempfile
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tyndau_h5  # noqa: E402
+
 
 def die(msg):
     print("polish.py: " + msg, file=sys.stderr)
@@ -38,7 +41,7 @@ def die(msg):
 
 
 def dec(a):
-    return [x.decode() if isinstance(x, bytes) else x for x in a]
+    return [tyndau_h5.text(x) for x in a]
 
 
 class Likelihood:
@@ -54,6 +57,10 @@ class Likelihood:
 
     def __call__(self, run_file):
         with h5py.File(run_file, "r") as f:
+            try:
+                tyndau_h5.check(f, run_file, ("tyndau-run",))
+            except tyndau_h5.SchemaError as e:
+                die(str(e))
             s = f["/survey"]
             q, gt, g = dec(s["question"][:]), dec(s["group_type"][:]), dec(s["group"][:])
             smp, sim, obs, ins = dec(s["sample"][:]), s["simulated"][:], s["observed"][:], s["inside"][:]
@@ -99,6 +106,10 @@ def main():
         calib = h5py.File(a.calib, "r")
     except OSError as e:
         die("%s: not a calibration file (%s)" % (a.calib, e))
+    try:
+        tyndau_h5.check(calib, a.calib, ("tyndau-calibration",))
+    except tyndau_h5.SchemaError as e:
+        die(str(e))
     if "/priors" not in calib or "/posterior" not in calib or "/observation" not in calib:
         die("%s: not a tyndau calibration file (no /priors, /posterior or /observation)" % a.calib)
     pr = calib["/priors"]

@@ -151,6 +151,10 @@ check "analysis/report.py refuses tyndau-compare 9.0 (exit $rc)" $? "$tmp/err"
 rc=$?
 [ "$rc" -eq 2 ] && grep -q "schema version 9.0 is not supported" "$tmp/err"
 check "analysis/calib_plots.py refuses tyndau-calibration 9.0 (exit $rc)" $? "$tmp/err"
+"$PYTHON" analysis/polish.py "$tmp/calib9.h5" scenarios/baseline.ini -o "$tmp/p9.ini" >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && [ ! -e "$tmp/p9.ini" ] && grep -q "schema version 9.0 is not supported" "$tmp/err"
+check "analysis/polish.py refuses tyndau-calibration 9.0 (exit $rc)" $? "$tmp/err"
 "$PYTHON" analysis/sweep.py "$tmp/sweep9.h5" >/dev/null 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 2 ] && grep -q "schema version 9.1 is not supported" "$tmp/err"
