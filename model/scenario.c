@@ -37,6 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A scenario larger than this is surely not one. */
 #define MAX_FILE_BYTES (1u << 20)
@@ -360,11 +362,13 @@ static tyndau_status load_base(tyndau_scenario *sc, tyndau_params *p, const char
         snprintf(path, sizeof path, "%.*s/%s", (int)(slash - source), source, base);
     else
         snprintf(path, sizeof path, "%s", base);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    struct stat sb; /* stat, not open: a FIFO would block an open (tyndau_text_read refuses it) */
+    if (stat(path, &sb) != 0 || access(path, R_OK) != 0)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: key 'base': cannot read '%s': %s", source, line, path,
                           strerror(errno));
-    fclose(f);
+    if (!S_ISREG(sb.st_mode))
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: key 'base': cannot read '%s': expected a regular file", source,
+                          line, path);
     char real[PATH_MAX];
     if (realpath(path, real) == NULL) snprintf(real, sizeof real, "%s", path);
     for (int k = 0; k < ch->n; k++)

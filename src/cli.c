@@ -173,25 +173,19 @@ char *cli_slurp(const char *path, tyndau_error *err)
     return tyndau_text_read(&text, path, NULL, 0, err) == TYNDAU_OK ? text : NULL;
 }
 
-tyndau_status cli_check_writable(const char *path, tyndau_error *err)
+tyndau_status cli_claim_output(tyndau_outfile *o, const char *path, const char *const *inputs, size_t n_inputs,
+                               const tyndau_scenario *scs, size_t n_scs, tyndau_error *err)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot write output: is a directory", path);
-    const char *slash = strrchr(path, '/');
-    size_t dlen = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
-    char *probe = tyndau_calloc(dlen + 32, 1);
-    if (probe == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
-    snprintf(probe, dlen + 32, "%.*s/.tyndau-probe-XXXXXX", (int)dlen, slash == NULL ? "." : path);
-    int fd = mkstemp(probe);
-    tyndau_status rc = TYNDAU_OK;
-    if (fd < 0) {
-        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot write output: %s", path, strerror(errno));
-    } else {
-        close(fd);
-        unlink(probe);
-    }
-    free(probe);
+    size_t n = n_inputs;
+    for (size_t s = 0; s < n_scs; s++) n += scs[s].n_bases;
+    const char **all = tyndau_calloc(n + 1, sizeof *all);
+    if (all == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
+    n = 0;
+    for (size_t k = 0; k < n_inputs; k++) all[n++] = inputs[k];
+    for (size_t s = 0; s < n_scs; s++)
+        for (size_t k = 0; k < scs[s].n_bases; k++) all[n++] = scs[s].base_sources[k];
+    tyndau_status rc = tyndau_outfile_claim(o, path, all, n, err);
+    free(all);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
+#include <hdf5.h>
 #include <omp.h>
 #endif
 
@@ -190,7 +191,9 @@ static int cmd_run(int argc, char **argv, const char *command_line)
                         "most %.0f agents",
                         agents, (double)need / 1073741824.0, (double)have / 1073741824.0,
                         (double)agents * (double)have / (double)need);
-    if (st == TYNDAU_OK) st = cli_check_writable(output, &err);
+    tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
+    const char *inputs[] = {scenario_path, targets_path};
+    if (st == TYNDAU_OK) st = cli_claim_output(&claim, output, inputs, 2, &sc, 1, &err);
     if (st != TYNDAU_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -230,6 +233,7 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         tyndau_anchors_print(anchors, n_anchors, stdout);
     }
 done:
+    tyndau_outfile_release(&claim);
     tyndau_model_free(m);
     tyndau_targets_free(&targets);
     tyndau_scenario_free(&sc);
@@ -307,6 +311,9 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    /* HDF5 must not close its files again at exit: after a failed close (a full disk) that
+     * second close crashes.  Every file is closed, checked, by the command. */
+    H5dont_atexit();
     if (argc < 2) {
         fputs(usage_main, stderr);
         return 2;

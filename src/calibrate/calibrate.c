@@ -88,7 +88,11 @@ static tyndau_status names(calib_t *C, const char *cfg_path, char *out_buf, size
     if (strcmp(C->ini_path, cfg_path) == 0)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "-o %s: the calibrated scenario would overwrite the calibration file %s",
                           C->out, cfg_path);
-    return C->mc.rank == 0 ? cli_check_writable(C->out, err) : TYNDAU_OK;
+    if (C->mc.rank != 0) return TYNDAU_OK;
+    const char *inputs[] = {cfg_path, C->cfg.scenario, C->cfg.targets};
+    tyndau_status st = tyndau_outfile_check(C->ini_path, inputs, 3, err);
+    if (st == TYNDAU_OK) st = tyndau_outfile_check(C->partial, inputs, 3, err);
+    return st == TYNDAU_OK ? cli_claim_output(&C->claim, C->out, inputs, 3, &C->sc, 1, err) : st;
 }
 
 int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
@@ -96,6 +100,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     static calib_t C0; /* large: not on the stack */
     calib_t *C = &C0;
     memset(C, 0, sizeof *C);
+    C->claim = (tyndau_outfile)TYNDAU_OUTFILE_NONE;
     C->command_line = command_line;
     C->status = "running";
     int do_resume = 0, first = 0;
@@ -162,6 +167,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     tyndau_obs_free(&C->obs);
     tyndau_targets_free(&C->targets);
     tyndau_scenario_free(&C->sc);
+    tyndau_outfile_release(&C->claim);
     many_finalize(&C->mc);
     return rc;
 }

@@ -102,6 +102,8 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
     int *seen = NULL;
     size_t opened = 0;
     tyndau_status st = src && si ? TYNDAU_OK : TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
+    tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
+    if (st == TYNDAU_OK) st = cli_claim_output(&claim, out, names, n, NULL, 0, &err);
     for (; st == TYNDAU_OK && opened < n; opened++) {
         if (tyndau_h5_open(&src[opened], names[opened], TYNDAU_H5_READ, &err) == TYNDAU_OK)
             read_info(&src[opened], &si[opened]);
@@ -139,6 +141,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
         tyndau_h5_close(&src[opened]);
     }
     free(src), free(si), free(seen);
+    tyndau_outfile_release(&claim);
     if (st != TYNDAU_OK) return cli_fail(&err);
     fprintf(stderr, "merge: wrote %s from %zu shards (%lld runs)\n", out, n, jobs);
     return 0;

@@ -597,7 +597,10 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
     sweep_in s;
     results r;
     memset(&r, 0, sizeof r);
-    tyndau_status st = read_sweep(in, &s, &err);
+    tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
+    tyndau_status st = cli_claim_output(&claim, out, &in, 1, NULL, 0, &err);
+    if (st == TYNDAU_OK) st = read_sweep(in, &s, &err);
+    else memset(&s, 0, sizeof s);
     if (st == TYNDAU_OK) st = compute(&s, boot, level, seed, &r, &err);
     if (st == TYNDAU_OK) {
         print_tables(in, &s, &r, boot, level);
@@ -607,6 +610,7 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
     }
     if (st == TYNDAU_OK) printf("\nwrote %s%s\n", out, r.w.n ? " (with warnings: see above and /warnings)" : "");
     rc = st == TYNDAU_OK ? 0 : cli_fail(&err);
+    tyndau_outfile_release(&claim);
     results_free(&r);
     sweep_in_free(&s);
     return rc;

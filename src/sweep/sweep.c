@@ -442,11 +442,13 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         fp = cfg_hash_bytes(fp, s.u, s.P * cfg.d * sizeof *s.u);
         const char *on[SWEEP_MAXOUT];
         for (size_t o = 0; o < cfg.n_out; o++) on[o] = cfg.out[o].name;
+        const char *inputs[] = {argv[first], cfg.scenario, cfg.design == D_CSV ? cfg.csv : NULL};
         batch_spec spec = {.what = "sweep", .out = out, .resume = resume, .quiet = quiet, .shard_i = shard_i,
                            .shard_n = shard_n, .n_jobs = s.P * s.R, .n_out = cfg.n_out, .batch = cfg.batch,
                            .out_names = on, .fingerprint = fp, .schema_name = SCHEMA_NAME,
                            .schema_major = SCHEMA_MAJOR, .header = header, .job = run_job, .user = &s,
-                           .n_extra = cfg.noise_runs, .extra_group = "noise", .extra_desc = noise_desc};
+                           .n_extra = cfg.noise_runs, .extra_group = "noise", .extra_desc = noise_desc,
+                           .inputs = inputs, .n_inputs = 3, .scenarios = &s.sc, .n_scenarios = 1};
         if (mc.rank == 0 && !quiet)
             fprintf(stderr, "sweep: %s design, %zu points x %zu replicates%s%s%s\n", sweep_design_names[cfg.design],
                     s.P, s.R, cfg.noise_runs ? " + noise runs" : "", shard_n ? ", shard " : "",
