@@ -159,6 +159,7 @@ integration: $(BUILD)/tyndau
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_sweep.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_compare.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_files.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_hostile.sh
 	@TYNDAU=$(BUILD)/tyndau bash tests/test_slurm.sh
 
 check-docs: $(BUILD)/tyndau

@@ -456,6 +456,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
         tyndau_h5 c;
         if (tyndau_h5_open(&c, part, TYNDAU_H5_CREATE_IN_PLACE, err) == TYNDAU_OK) create_layout(&c, s, 1);
         rc = tyndau_h5_close(&c);
+        if (rc != TYNDAU_OK) unlink(part); /* half a layout (a full disk) is no part to resume from */
     }
     tyndau_h5 h = TYNDAU_H5_CLOSED;
     if (rc == TYNDAU_OK) rc = tyndau_h5_open(&h, part, TYNDAU_H5_RDWR, err);

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# test_hostile.sh: hostile outputs and inputs, full disks and shared outputs (docs/guarantees.md).
+#
+#   TYNDAU=build/tyndau PYTHON=/usr/bin/python3 bash tests/test_hostile.sh
+#
+# Run from the repository root.  Every writing command is given outputs it must refuse before any
+# work (a device node, a FIFO, a directory, one of its own inputs), inputs it must refuse without
+# hanging or reading for ever (a FIFO, /dev/zero, a directory), an output another process is
+# writing, and a full disk.  The full disk is a real one: a 96-200 KiB tmpfs when run as root (as
+# CI is); without root the file-size limit (ulimit -f, SIGXFSZ ignored: writes fail with EFBIG),
+# which is the same failure seen through another errno.  Models are tiny (2,000 agents) except the
+# lock check's, which must run long enough to be caught (about 2 s).  Last line: "hostile: N
+# passed, M failed, K skipped".
+set -uo pipefail
+
+TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
+PYTHON=${PYTHON:-/usr/bin/python3}
+ROOT=$(pwd)
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
+lib_init hostile
+mnt=
+lib_cleanup_extra() { if [ -n "$mnt" ]; then umount "$mnt" 2>/dev/null; fi; }
+cd "$tmp" || exit 1
+
+sweepfile() { # FILE AGENTS POINTS [OUTPUTS]
+    cat >"$1" <<EOF
+[sweep]
+scenario = $ROOT/scenarios/baseline.ini
+agents = $2
+seed = 11
+replicates = 1
+design = lhs
+points = $3
+batch = 1
+outputs = ${4:-voice_rate}
+[parameters]
+prior_disengaged = uniform 0.05 0.4
+EOF
+}
+calibfile() { # FILE
+    cat >"$1" <<EOF
+[calibration]
+scenario = $ROOT/scenarios/baseline.ini
+agents = 2000
+seed = 7
+particles = 8
+max_generations = 1
+predictive_draws = 10
+[likelihood]
+model = multinomial
+[priors]
+prior_disengaged = uniform 0.05 0.4
+EOF
+}
+sweepfile s.ini 2000 2
+calibfile c.ini
+B=$ROOT/scenarios/baseline.ini
+"$TYNDAU" sweep s.ini -o shard.h5 -q --shard 0/1 2>/dev/null || fail "setup: a one-shard sweep"
+cp shard.h5 shard_keep.h5
+
+# fingerprint PATH: its type and, for a regular file, its size and checksum (a FIFO is not opened)
+fingerprint() {
+    stat -c '%F' "$1" 2>/dev/null
+    if [ -f "$1" ]; then md5sum <"$1"; fi
+}
+# refused DESC PATTERN OUT -- ARGS...: exit 2 in at most 20 s, PATTERN on stderr, OUT unchanged (its
+# type and contents), nothing new beside it (no OUT.tmp-*, OUT.partial.*, OUT.lock)
+refused() {
+    local desc=$1 pat=$2 out=$3
+    shift 4
+    local before after
+    before=$(fingerprint "$out")
+    timeout 20 "$TYNDAU" "$@" >out.txt 2>err.txt
+    local rc=$?
+    after=$(fingerprint "$out")
+    local left
+    left=$(ls -d "$out".tmp-* "$out".partial.* "$out".lock 2>/dev/null)
+    [ "$rc" -eq 2 ] && grep -q -- "$pat" err.txt && [ "$before" = "$after" ] && [ -z "$left" ]
+    check "$desc (exit $rc${left:+, left $left})" $? err.txt
+}
+
+# ---------------------------------------------------------------------------
+# 1. Outputs that are not regular files: refused by every writing command, before any work.
+# ---------------------------------------------------------------------------
+mkfifo fifo.h5
+mkdir dir.h5
+specials=(fifo.h5 dir.h5)
+if [ "$(id -u)" -eq 0 ] && mknod null.h5 c 1 3 2>/dev/null; then specials+=(null.h5); else skip "a device node as output (needs root)"; fi
+for o in "${specials[@]}"; do
+    kind=$(stat -c %F "$o")
+    refused "run -o $kind" "$o: cannot write output: is a" "$o" -- run --agents 2000 -q -o "$o"
+    refused "sweep -o $kind" "$o: cannot write output: is a" "$o" -- sweep s.ini -q -o "$o"
+    refused "compare -o $kind" "$o: cannot write output: is a" "$o" -- compare "$B" "$B" --agents 2000 -q -o "$o"
+    refused "calibrate -o $kind" "$o: cannot write output: is a" "$o" -- calibrate c.ini -q -o "$o"
+    refused "merge -o $kind" "$o: cannot write output: is a" "$o" -- merge -o "$o" shard.h5
+    refused "sensitivity -o $kind" "$o: cannot write output: is a" "$o" -- sensitivity shard.h5 -o "$o"
+done
+[ -c null.h5 ] || [ ! -e null.h5 ]
+check "the device node is still a device node" $?
+
+# ---------------------------------------------------------------------------
+# 2. An output that is one of the inputs (by any name: a hard link too).
+# ---------------------------------------------------------------------------
+sed "s|^base = baseline.ini|base = $ROOT/scenarios/baseline.ini|" "$ROOT/scenarios/no_reform.ini" >nr.ini
+printf '[scenario]\nname = child\nbase = nr.ini\n' >child.ini
+ln s.ini s_link.ini
+cp "$ROOT/data/survey_2021/marginals.csv" marg.csv
+refused "run SC -o SC" "sc.ini\|nr.ini: cannot write output: it is the input" nr.ini -- run nr.ini --agents 2000 -q -o nr.ini
+refused "run CHILD -o ITS BASE" "nr.ini: cannot write output: it is the input" nr.ini -- run child.ini --agents 2000 -q -o nr.ini
+refused "run --targets T -o T" "marg.csv: cannot write output: it is the input" marg.csv -- run --targets marg.csv --agents 2000 -q -o marg.csv
+refused "sweep S -o (a hard link to S)" "s_link.ini: cannot write output: it is the input s.ini" s_link.ini -- sweep s.ini -q -o s_link.ini
+refused "compare A B -o B" "nr.ini: cannot write output: it is the input" nr.ini -- compare "$B" nr.ini --agents 2000 -q -o nr.ini
+refused "calibrate C -o C" "c.ini: cannot write output: it is the input" c.ini -- calibrate c.ini -q -o c.ini
+refused "merge -o SHARD SHARD" "shard.h5: cannot write output: it is the input" shard.h5 -- merge -o shard.h5 shard.h5
+refused "sensitivity S -o S" "shard.h5: cannot write output: it is the input" shard.h5 -- sensitivity shard.h5 -o shard.h5
+cmp -s shard.h5 shard_keep.h5
+check "the shard is unchanged" $?
+
+# ---------------------------------------------------------------------------
+# 3. Inputs that are not regular files: refused at once (no hang on a FIFO, no endless /dev/zero).
+# ---------------------------------------------------------------------------
+mkfifo in.fifo
+for args in "run in.fifo --agents 2000" "run /dev/zero" "run dir.h5" "sweep in.fifo" "sweep /dev/zero" \
+    "compare $B in.fifo" "calibrate in.fifo" "calibrate /dev/zero" "survey in.fifo" "survey /dev/zero" \
+    "sensitivity in.fifo" "merge in.fifo" "run --targets in.fifo" "run --targets /dev/zero"; do
+    out=(-o new.h5)
+    [ "${args%% *}" = survey ] && out=()
+    # shellcheck disable=SC2086  # the words of args are the arguments
+    refused "input: tyndau $args" "cannot read" new.h5 -- $args "${out[@]}"
+done
+printf '[scenario]\nname = f\nbase = in.fifo\n' >fifobase.ini
+refused "a scenario whose base is a FIFO" "fifobase.ini:3: key 'base': cannot read 'in.fifo': expected a regular file" new.h5 -- run fifobase.ini -q -o new.h5
+printf '[sweep]\ndesign = csv\ncsv = /dev/zero\nagents = 2000\noutputs = voice_rate\n' >big.ini
+refused "a CSV design that is /dev/zero" "/dev/zero: cannot read: is a device" new.h5 -- sweep big.ini -q -o new.h5
+head -c 300000000 /dev/zero 2>/dev/null | tr '\0' ' ' >huge.ini 2>/dev/null && truncate -s 300M huge.ini
+refused "a 300 MB scenario" "huge.ini: cannot read scenario: expected at most" new.h5 -- run huge.ini -q -o new.h5
+rm -f huge.ini
+
+# ---------------------------------------------------------------------------
+# 4. Part files by exact name: glob characters in -o, and another sweep's parts left alone.
+# ---------------------------------------------------------------------------
+timeout 60 "$TYNDAU" sweep s.ini -q -o 'o[1].h5' 2>err.txt
+rc=$?
+[ "$rc" -eq 0 ] && [ -s 'o[1].h5' ] && ! ls 'o[1].h5'.* >/dev/null 2>&1
+check "sweep -o 'o[1].h5': exit $rc, merged, no part files left" $? err.txt
+echo other >oX.h5.partial.0
+timeout 60 "$TYNDAU" sweep s.ini -q -o 'o*.h5' 2>err.txt
+rc=$?
+[ "$rc" -eq 0 ] && [ -s 'o*.h5' ] && [ "$(cat oX.h5.partial.0)" = other ]
+check "sweep -o 'o*.h5': exit $rc, another output's part file oX.h5.partial.0 left alone" $? err.txt
+cp oX.h5.partial.0 'o*.h5.partial.x'
+timeout 60 "$TYNDAU" sweep s.ini -q -o 'o*.h5' --resume 2>err.txt
+rc=$?
+[ "$rc" -eq 0 ] && [ -e 'o*.h5.partial.x' ]
+check "a file OUT.partial.x (not a rank number) is no part file: exit $rc, left alone" $? err.txt
+
+# ---------------------------------------------------------------------------
+# 5. One writer per output: a second sweep or compare to the same -o is refused at once.
+# ---------------------------------------------------------------------------
+sweepfile slow.ini 200000 6
+"$TYNDAU" sweep slow.ini -q -o L.h5 2>first.err &
+bg_pid=$!
+for _ in $(seq 100); do [ -e L.h5.lock ] && break; sleep 0.05; done
+timeout 20 "$TYNDAU" sweep slow.ini -q -o L.h5 2>err.txt
+rc2=$?
+timeout 20 "$TYNDAU" compare "$B" "$B" --agents 2000 -q -o L.h5 2>err2.txt
+rc3=$?
+running=$(kill -0 "$bg_pid" 2>/dev/null && echo 1)
+wait "$bg_pid"
+rc1=$?
+bg_pid=
+[ "$running" = 1 ] && [ "$rc2" -eq 2 ] && grep -q "L.h5: cannot write output: another tyndau (pid [0-9]*) is writing it" err.txt &&
+    [ "$rc3" -eq 2 ] && grep -q "another tyndau" err2.txt
+check "a second sweep (exit $rc2) and a compare (exit $rc3) to a sweep's output while it runs: refused" $? err.txt err2.txt
+[ "$rc1" -eq 0 ] && [ -s L.h5 ] && [ ! -e L.h5.lock ] && ! ls L.h5.partial.* >/dev/null 2>&1
+check "the first sweep completes (exit $rc1), its lock removed" $? first.err
+echo 99999 >L2.h5.lock
+timeout 60 "$TYNDAU" run --agents 2000 -q -o L2.h5 2>err.txt
+rc=$?
+[ "$rc" -eq 0 ] && [ -s L2.h5 ] && [ ! -e L2.h5.lock ]
+check "a lock file left by a killed run (not held) does not block: exit $rc" $? err.txt
+
+# ---------------------------------------------------------------------------
+# 6. A full disk: exit 1 with the system's reason, no crash, nothing under the output name; a
+#    sweep whose merge did not fit resumes from its part file.
+# ---------------------------------------------------------------------------
+# on_small_disk KB DESC ARGS...: run tyndau with its outputs in a disk of KB KiB ($disk)
+disk=
+if [ "$(id -u)" -eq 0 ] && mkdir -p mnt && mount -t tmpfs -o size=200k tmpfs mnt 2>/dev/null; then
+    mnt=$tmp/mnt
+    disk=tmpfs
+else
+    skip "a full disk as a tmpfs (needs root): the file-size limit (ulimit -f) instead"
+fi
+resize() { # KB
+    if [ "$disk" = tmpfs ]; then rm -rf mnt/* && mount -o remount,size="$1"k mnt; else mkdir -p mnt && rm -rf mnt/*; fi
+}
+full_run() { # KB ARGS...: tyndau under the disk limit; status in $rc
+    local kb=$1
+    shift
+    if [ "$disk" = tmpfs ]; then
+        timeout 120 "$TYNDAU" "$@" >out.txt 2>err.txt
+    else
+        (trap '' XFSZ; ulimit -f "$kb"; exec timeout 120 "$TYNDAU" "$@") >out.txt 2>err.txt
+    fi
+    rc=$?
+}
+nospace() { grep -q "No space left on device\|File too large" err.txt; }
+resize 200
+full_run 200 run --agents 2000 -q -o mnt/a.h5
+[ "$rc" -eq 1 ] && nospace && [ -z "$(ls -A mnt)" ]
+check "run on a full disk: exit $rc (not a crash), 'No space left on device', nothing left" $? err.txt
+sweepfile sf.ini 2000 20 survey:published
+resize 40
+full_run 40 sweep sf.ini -q -o mnt/s.h5
+[ "$rc" -eq 1 ] && nospace && [ ! -e mnt/s.h5 ] && ! ls mnt/s.h5.tmp-* >/dev/null 2>&1 && ! ls mnt/*.partial.* >/dev/null 2>&1
+check "sweep on a disk too small for its part file: exit $rc, nothing left (no half part file)" $? err.txt
+resize 96
+full_run 96 sweep sf.ini -q -o mnt/s.h5
+[ "$rc" -eq 1 ] && nospace && [ ! -e mnt/s.h5 ] && ! ls mnt/s.h5.tmp-* >/dev/null 2>&1 && [ -s mnt/s.h5.partial.0 ]
+check "sweep whose merge does not fit: exit $rc, nothing under the name, its part file kept" $? err.txt
+mkdir -p resumed && cp mnt/s.h5.partial.0 resumed/ && cp sf.ini resumed/
+(cd resumed && timeout 60 "$TYNDAU" sweep sf.ini -o s.h5 --resume) >out.txt 2>err.txt
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "0 to run" err.txt && "$TYNDAU" sweep sf.ini -q -o fresh.h5 2>/dev/null &&
+    h5diff -q resumed/s.h5 fresh.h5 /runs/y /runs/y
+check "... and resumes from it with room: exit $rc, no run again, the same results as a fresh sweep" $? err.txt
+resize 40
+full_run 40 compare "$B" "$B" --agents 2000 --replicates 2 -q -o mnt/c.h5
+[ "$rc" -eq 1 ] && nospace && [ ! -e mnt/c.h5 ] && ! ls mnt/c.h5.* >/dev/null 2>&1
+check "compare on a full disk: exit $rc, nothing left" $? err.txt
+resize 64
+full_run 64 calibrate c.ini -q -o mnt/cal.h5
+[ "$rc" -eq 1 ] && nospace && [ ! -e mnt/cal.h5 ] && ! ls mnt/cal.h5.tmp-* mnt/cal_calibrated.ini >/dev/null 2>&1
+check "calibrate on a full disk: exit $rc, nothing under the name" $? err.txt
+
+cd "$ROOT" || exit 1
+finish
