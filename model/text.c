@@ -84,3 +84,25 @@ tyndau_status tyndau_text_read(char **text, const char *path, const char *what, 
         *text = buf;
     return st;
 }
+
+const char *tyndau_text_ini_problem(const char *line, size_t len)
+{
+    const char *e = line + len;
+    for (const char *c = line; c + 2 < e; c++)
+        if (memcmp(c, "\xEF\xBB\xBF", 3) == 0) return "a UTF-8 byte-order mark inside the file (only its very start may have one)";
+    const char *b = line;
+    while (b < e && (*b == ' ' || *b == '\t')) b++;
+    if (b == e || *b != '[') return NULL;
+    const char *close = memchr(b, ']', (size_t)(e - b));
+    if (close == NULL) return NULL; /* inih's own "malformed line" */
+    const char *n = b + 1;
+    while (n < close && (*n == ' ' || *n == '\t')) n++;
+    if (n == close) return "an empty section name '[]': expected '[NAME]'";
+    for (const char *c = close + 1; c < e; c++) {
+        if (*c == ';' || *c == '#') break;
+        if (*c != ' ' && *c != '\t' && *c != '\r')
+            return "text after the section header's ']': expected '[section]' alone on its line, and 'key = value' "
+                   "on the next";
+    }
+    return NULL;
+}

@@ -24,4 +24,12 @@
  * memory. */
 tyndau_status tyndau_text_read(char **text, const char *path, const char *what, size_t max_bytes, tyndau_error *err);
 
+/* A line of an INI file (scenario, sweep, calibration file) that inih would misread: NULL when
+ * it is fine, else what is wrong with it, for "FILE:LINE: WHY".  Refused: text after a section
+ * header's ']' (inih ignores it: "[state] corruption_mean = 0.9" set nothing), an empty section
+ * name "[]", and a UTF-8 byte-order mark anywhere but at the start of the file (it would be
+ * part of a key's name).  `line` holds len bytes, without its line ending, and without the
+ * file's leading byte-order mark on its first line. */
+const char *tyndau_text_ini_problem(const char *line, size_t len);
+
 #endif

@@ -235,5 +235,33 @@ full_run 64 calibrate c.ini -q -o mnt/cal.h5
 [ "$rc" -eq 1 ] && nospace && [ ! -e mnt/cal.h5 ] && ! ls mnt/cal.h5.tmp-* mnt/cal_calibrated.ini >/dev/null 2>&1
 check "calibrate on a full disk: exit $rc, nothing under the name" $? err.txt
 
+# ---------------------------------------------------------------------------
+# 7. INI lines that inih would misread, in scenarios and in the studies' files alike.
+# ---------------------------------------------------------------------------
+printf '[state] corruption_mean = 0.9\n' >after.ini
+refused "scenario: text after ']'" "after.ini:1: text after the section header's ']'" new.h5 -- run after.ini -q -o new.h5
+printf '[sweep] design = lhs\npoints = 2\n' >after_s.ini
+refused "sweep file: text after ']'" "after_s.ini:1: text after the section header's ']'" new.h5 -- sweep after_s.ini -q -o new.h5
+printf '[]\n' >empty.ini
+refused "scenario: an empty section '[]' without keys" "empty.ini:1: an empty section name" new.h5 -- run empty.ini -q -o new.h5
+printf '[scenario]\nname = x\n[from 2021-02-30]\n' >date.ini
+refused "scenario: [from 2021-02-30] without keys" "date.ini:3: section \[from 2021-02-30\]: expected \[from YYYY-MM-DD\] with a valid date" new.h5 -- run date.ini -q -o new.h5
+printf '[scenario]\nname = x\n\xEF\xBB\xBFcorruption_mean = 0.9\n' >bom2.ini
+refused "scenario: a byte-order mark on line 2" "bom2.ini:3: a UTF-8 byte-order mark inside the file" new.h5 -- run bom2.ini -q -o new.h5
+printf '\xEF\xBB\xBF[scenario]\nname = bom\n' >bom1.ini
+timeout 60 "$TYNDAU" run bom1.ini --agents 2000 -q -o bom1.h5 2>err.txt
+check "scenario: a byte-order mark at the very start is fine (exit $?)" $? err.txt
+long=$(printf 'voice_rate %.0s' $(seq 30))
+printf '[sweep]\ndesign = lhs\npoints = 2\noutputs = %s\n[parameters]\nprior_disengaged = uniform 0.05 0.4\n' "$long" >long.ini
+refused "sweep file: a 340-character line, with its true limit" "long.ini:4: line of 340 characters: expected at most 197" new.h5 -- sweep long.ini -q -o new.h5
+{
+    printf '[sweep]\nscenario = %s\nagents = 2000\ndesign = lhs\npoints = 2\n' "$B"
+    for _ in 1 2 3 4; do printf 'outputs = %s\n' "$(printf 'voice_rate trust_central gap_income %.0s' 1 2 3 4 5)"; done
+    printf '[parameters]\nprior_disengaged = uniform 0.05 0.4\n'
+} >many.ini
+timeout 60 "$TYNDAU" sweep many.ini -q -o many.h5 2>err.txt &&
+    [ "$("$PYTHON" -c 'import h5py,sys; print(len(h5py.File(sys.argv[1])["runs/output"]))' many.h5)" = 60 ]
+check "sweep file: 60 outputs on four 'outputs =' lines" $? err.txt
+
 cd "$ROOT" || exit 1
 finish

@@ -113,7 +113,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (c->file.err.status != TYNDAU_OK) return 0;
     int sec = strcmp(section, "sweep") == 0 ? 1 : strcmp(section, "parameters") == 0 ? 2 : 0;
     if (sec == 0) return cfg_error(&c->file, "unknown section [%s], expected [sweep] or [parameters]", section);
-    if (cfg_seen(&c->file, section, name)) return cfg_error(&c->file, "key '%s' appears twice", name);
+    /* outputs may be listed on several lines (one line holds at most the INI reader's limit) */
+    if (strcmp(name, "outputs") != 0 && cfg_seen(&c->file, section, name))
+        return cfg_error(&c->file, "key '%s' appears twice", name);
     if (value[0] == '\0') return cfg_error(&c->file, "key '%s': empty value", name);
     if (sec == 2) {
         if (c->d == SWEEP_MAXD) return cfg_error(&c->file, "more than %d parameters", SWEEP_MAXD);
