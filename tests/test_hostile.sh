@@ -226,6 +226,16 @@ rc=$?
 [ "$rc" -eq 0 ] && grep -q "0 to run" err.txt && "$TYNDAU" sweep sf.ini -q -o fresh.h5 2>/dev/null &&
     h5diff -q resumed/s.h5 fresh.h5 /runs/y /runs/y
 check "... and resumes from it with room: exit $rc, no run again, the same results as a fresh sweep" $? err.txt
+# the status after a resume: failed runs of the earlier part count (the merge that did not fit
+# stands for a kill between the last run and the merged file's name)
+printf '[sweep]\nagents = 2000\ndesign = lhs\npoints = 20\nbatch = 1\noutputs = survey:published\n[parameters]\nage_share_18_29 = uniform 0.2 0.7\n' >fr.ini
+resize 96
+full_run 96 sweep fr.ini -q -o mnt/f.h5
+mkdir -p resumed_f && cp mnt/f.h5.partial.0 resumed_f/ 2>/dev/null && cp fr.ini resumed_f/
+(cd resumed_f && timeout 60 "$TYNDAU" sweep fr.ini -o f.h5 --resume -q) 2>err.txt
+status=$("$PYTHON" -c 'import h5py,sys; print(h5py.File(sys.argv[1]).attrs["status"])' resumed_f/f.h5 2>>err.txt)
+[ "$rc" -eq 1 ] && [ "$status" = "complete, with failed runs" ]
+check "a resumed sweep whose failed runs were all in the earlier part: status '$status'" $? err.txt
 resize 40
 full_run 40 compare "$B" "$B" --agents 2000 --replicates 2 -q -o mnt/c.h5
 [ "$rc" -eq 1 ] && nospace && [ ! -e mnt/c.h5 ] && ! ls mnt/c.h5.* >/dev/null 2>&1

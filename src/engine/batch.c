@@ -320,9 +320,10 @@ static int list_parts(const char *out, part_list *pl)
     return pl->n > 0 ? 0 : 1;
 }
 
-/* --resume: mark in done[] the jobs every part file of this output has; n_done counts them. */
+/* --resume: mark in done[] the jobs every part file of this output has; n_done counts them,
+ * n_failed those of them that failed (the merged file's status must say so after a resume). */
 static tyndau_status read_parts(const batch_spec *s, const section *sec, size_t n_sec, const part_list *gl,
-                                unsigned char *done, size_t *n_done, tyndau_error *err)
+                                unsigned char *done, size_t *n_done, size_t *n_failed, tyndau_error *err)
 {
     int *st = tyndau_calloc(ROW_BLOCK, sizeof *st);
     if (st == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
@@ -356,7 +357,7 @@ static tyndau_status read_parts(const batch_spec *s, const section *sec, size_t 
                 if (h.st != TYNDAU_OK)
                     rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: cannot read /%s/status", part, sec[q].group);
                 for (size_t j = 0; rc == TYNDAU_OK && j < m; j++)
-                    if (st[j] >= 0 && !done[at + j]) done[at + j] = 1, (*n_done)++;
+                    if (st[j] >= 0 && !done[at + j]) done[at + j] = 1, (*n_done)++, *n_failed += st[j] > 0;
             }
         free(fp);
         tyndau_h5_close(&h);
@@ -366,8 +367,8 @@ static tyndau_status read_parts(const batch_spec *s, const section *sec, size_t 
 }
 
 /* Rank 0, every rank done: the part files merged into the output, then removed. */
-static tyndau_status merge_parts(const batch_spec *s, size_t total, size_t failed, size_t ran, size_t n_done,
-                                 tyndau_error *err)
+static tyndau_status merge_parts(const batch_spec *s, size_t total, size_t failed, size_t failed_before, size_t ran,
+                                 size_t n_done, tyndau_error *err)
 {
     part_list gl;
     int found = list_parts(s->out, &gl);
@@ -389,7 +390,7 @@ static tyndau_status merge_parts(const batch_spec *s, size_t total, size_t faile
             tyndau_h5_fail(&out, TYNDAU_EINTERNAL, "%zu runs are missing after the merge (first: job %zu)",
                            missing - expect_missing, first);
         if (out.st == TYNDAU_OK && s->finish != NULL) s->finish(&out, s->user);
-        tyndau_h5_attr_str(&out, out.file, "status", failed ? "complete, with failed runs" : "complete");
+        tyndau_h5_attr_str(&out, out.file, "status", failed + failed_before ? "complete, with failed runs" : "complete");
         }
         rc = tyndau_h5_close(&out);
     }
@@ -411,7 +412,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     snprintf(part, sizeof part, "%s.partial.%d", s->out, mc->rank);
     section sec[2];
     size_t n_sec = sections_of(s->n_jobs, s->extra_group, s->n_extra, sec);
-    size_t total = s->n_jobs + (n_sec > 1 ? s->n_extra : 0), n_done = 0;
+    size_t total = s->n_jobs + (n_sec > 1 ? s->n_extra : 0), n_done = 0, failed_before = 0;
     size_t batch = s->batch ? s->batch : (size_t)(2 * mc->threads), no = s->n_out ? s->n_out : 1;
     /* what is done already (resume): every part file of this output */
     unsigned char *done = tyndau_calloc(total, 1);
@@ -440,7 +441,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
         }
         if (mc->rank == 0 && !s->quiet) fprintf(stderr, "%s: --resume: no %s.partial.*; starting\n", s->what, s->out);
     }
-    if (rc == TYNDAU_OK && s->resume && !none) rc = read_parts(s, sec, n_sec, &gl, done, &n_done, err);
+    if (rc == TYNDAU_OK && s->resume && !none) rc = read_parts(s, sec, n_sec, &gl, done, &n_done, &failed_before, err);
     if (rc == TYNDAU_OK && !s->resume && mc->rank == 0 && !none) {
         /* a fresh start: the parts of an earlier, unfinished run to this output go */
         if (!s->quiet)
@@ -531,7 +532,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
 #endif
     if (rc == TYNDAU_OK && worst != TYNDAU_OK)
         rc = TYNDAU_ERR(err, (tyndau_status)worst, "%s: another rank failed (its message is on its stderr)", s->what);
-    if (rc == TYNDAU_OK && mc->rank == 0) rc = merge_parts(s, total, failed, ran, n_done, err);
+    if (rc == TYNDAU_OK && mc->rank == 0) rc = merge_parts(s, total, failed, failed_before, ran, n_done, err);
     rc = (tyndau_status)many_bcast_int(mc, (int)rc);
     tyndau_outfile_release(&claim);
     free(done), free(todo), free(job), free(y), free(seconds), free(status), free(msgs);
