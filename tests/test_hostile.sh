@@ -182,6 +182,38 @@ rc=$?
 check "a lock file left by a killed run (not held) does not block: exit $rc" $? err.txt
 
 # ---------------------------------------------------------------------------
+# 5b. SIGTERM (a cluster's time limit): the batch finishes, the part file is kept and resumes to
+#     the data of an uninterrupted run; calibrate stops between generations.
+# ---------------------------------------------------------------------------
+"$TYNDAU" sweep slow.ini -o T.h5 2>term.err &
+bg_pid=$!
+for _ in $(seq 200); do grep -q "to run" term.err 2>/dev/null && break; sleep 0.05; done
+sleep 0.5
+kill -TERM "$bg_pid"
+wait "$bg_pid"
+rc=$?
+bg_pid=
+[ "$rc" -eq 1 ] && grep -q "sweep: stopped by SIGTERM after [0-9]* runs on rank 0; T.h5.partial.0 kept: run the same command with --resume" term.err &&
+    [ -s T.h5.partial.0 ] && [ ! -e T.h5 ] && [ ! -e T.h5.lock ]
+check "sweep and SIGTERM: exit $rc, a clear line, the part file kept, nothing under the name" $? term.err
+timeout 120 "$TYNDAU" sweep slow.ini -o T.h5 --resume -q 2>err.txt && h5diff -q T.h5 L.h5 /runs /runs 2>>err.txt
+check "... --resume gives the uninterrupted sweep's /runs" $? err.txt
+sed 's/agents = 2000/agents = 20000/; s/particles = 8/particles = 16/; s/max_generations = 1/max_generations = 3/' c.ini >cs.ini
+"$TYNDAU" calibrate cs.ini -o cs.h5 2>term.err &
+bg_pid=$!
+for _ in $(seq 400); do grep -q "generation 0" term.err 2>/dev/null && break; sleep 0.05; done
+kill -TERM "$bg_pid"
+wait "$bg_pid"
+rc=$?
+bg_pid=
+[ "$rc" -eq 1 ] && grep -q "calibrate: stopped by SIGTERM after generation [0-9]*; cs.h5.partial kept" term.err &&
+    [ -s cs.h5.partial ] && [ ! -e cs.h5 ] && [ ! -e cs.h5.lock ]
+check "calibrate and SIGTERM: exit $rc, stopped between generations, cs.h5.partial kept" $? term.err
+timeout 120 "$TYNDAU" calibrate cs.ini -o cs.h5 --resume -q 2>err.txt &&
+    [ "$("$PYTHON" -c 'import h5py,sys; print(h5py.File(sys.argv[1]).attrs["status"])' cs.h5)" != running ]
+check "... and --resume completes it" $? err.txt
+
+# ---------------------------------------------------------------------------
 # 6. A full disk: exit 1 with the system's reason, no crash, nothing under the output name; a
 #    sweep whose merge did not fit resumes from its part file.
 # ---------------------------------------------------------------------------

@@ -140,7 +140,15 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     if (st == TYNDAU_OK) st = calib_smc_init(C, w, &err);
     if (st == TYNDAU_OK && fresh) st = calib_write_partial(C, &err);
     C->status = "running";
+    many_catch_stop();
     while (st == TYNDAU_OK && !calib_smc_test(C)) {
+        /* SIGTERM, SIGINT: stop between generations, every one so far in OUT.partial */
+        int sig = (int)many_bcast_int(&C->mc, many_stop_signal());
+        if (sig != 0) {
+            st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "calibrate: stopped by %s after generation %zu; %s kept: run the "
+                            "same command with --resume to continue", many_signal_name(sig), C->n_gen, C->partial);
+            break;
+        }
         st = calib_smc_iterate(C, w, &err);
         if (st == TYNDAU_OK) st = calib_write_partial(C, &err);
     }

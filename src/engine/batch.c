@@ -484,7 +484,15 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     size_t ran = 0, failed = 0;
     double t0 = (double)time(NULL), last_report = t0;
     wrap_ctx ctx = {s, job, seconds};
+    if (rc == TYNDAU_OK) many_catch_stop();
     while (rc == TYNDAU_OK && h.st == TYNDAU_OK) {
+        int sig = many_stop_signal();
+        if (sig != 0) {
+            /* the batches done are on disk (each row flushed): the part file is a resumable state */
+            rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: stopped by %s after %zu runs on rank %d; %s kept: run the same "
+                            "command with --resume to continue", s->what, many_signal_name(sig), ran, mc->rank, part);
+            break;
+        }
         long start;
 #ifdef TYNDAU_MPI
         if (win != MPI_WIN_NULL) {
