@@ -76,6 +76,13 @@ char *cli_slurp(const char *path, tyndau_error *err);
 tyndau_status cli_claim_output(tyndau_outfile *o, const char *path, const char *const *inputs, size_t n_inputs,
                                const tyndau_scenario *scs, size_t n_scs, tyndau_error *err);
 
+/* Enough memory for `models` models of `agents` citizens at once (one per thread): the least
+ * of MemAvailable, the cgroup's limit (v2) and the address-space limit, so that a container or
+ * `ulimit -v` is respected; TYNDAU_EINPUT "WHAT N: ..." naming the most agents that fit, before
+ * any run (what: "--agents", or the file and key that set it). */
+tyndau_status cli_check_memory(const tyndau_params *p, size_t agents, int models, const char *what,
+                               tyndau_error *err);
+
 /* The provenance of this build (schema, program, commit, compiler flags, MPI library) with
  * the command line; the command fills in the seed, threads, ranks and scenario. */
 tyndau_h5_prov cli_provenance(const char *schema_name, const char *schema_version, const char *command_line);

@@ -305,5 +305,16 @@ timeout 60 "$TYNDAU" sweep many.ini -q -o many.h5 2>err.txt &&
     [ "$("$PYTHON" -c 'import h5py,sys; print(len(h5py.File(sys.argv[1])["runs/output"]))' many.h5)" = 60 ]
 check "sweep file: 60 outputs on four 'outputs =' lines" $? err.txt
 
+# ---------------------------------------------------------------------------
+# 8. What can be checked before the first run is: survey outputs, memory.
+# ---------------------------------------------------------------------------
+sweepfile so.ini 2000 2 survey:aware_concept:age:61+:fully_awre
+refused "sweep: a survey output with an unknown response" "so.ini:9: key 'outputs': 'survey:aware_concept:age:61+:fully_awre': question 'aware_concept' has no response 'fully_awre'" new.h5 -- sweep so.ini -q -o new.h5
+sweepfile so2.ini 2000 2 survey:aware_concep:age:61+:fully_aware
+refused "sweep: a survey output with an unknown question" "unknown survey question 'aware_concep'" new.h5 -- sweep so2.ini -q -o new.h5
+refused "compare -n 3000000000: refused for memory before any run" "--agents 3000000000: 2 model(s) at once need about" new.h5 -- compare "$B" "$B" -n 3000000000 --threads 2 -q -o new.h5
+sweepfile sm.ini 100000000 2
+refused "sweep: agents beyond memory for its threads" "sm.ini: key 'agents' = 100000000: 64 model(s) at once" new.h5 -- sweep sm.ini --threads 64 -q -o new.h5
+
 cd "$ROOT" || exit 1
 finish

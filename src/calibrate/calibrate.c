@@ -88,7 +88,10 @@ static tyndau_status names(calib_t *C, const char *cfg_path, char *out_buf, size
     if (strcmp(C->ini_path, cfg_path) == 0)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "-o %s: the calibrated scenario would overwrite the calibration file %s",
                           C->out, cfg_path);
-    if (C->mc.rank != 0) return TYNDAU_OK;
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof what, "%s: key 'agents' =", cfg_path);
+    tyndau_status mem = cli_check_memory(&C->base, C->cfg.agents, C->mc.threads, what, err);
+    if (mem != TYNDAU_OK || C->mc.rank != 0) return mem;
     const char *inputs[] = {cfg_path, C->cfg.scenario, C->cfg.targets};
     tyndau_status st = tyndau_outfile_check(C->ini_path, inputs, 3, err);
     if (st == TYNDAU_OK) st = tyndau_outfile_check(C->partial, inputs, 3, err);

@@ -405,6 +405,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
         }
         if (st == TYNDAU_OK) fp = cfg_hash(fp, c.sc[s].joined);
     }
+    if (st == TYNDAU_OK) st = cli_check_memory(&c.p[0], c.agents, mc.threads, "--agents", &err);
     char num[64];
     snprintf(num, sizeof num, "%zu %zu %" PRIu64, c.R, c.agents, c.seed);
     fp = cfg_hash(fp, num);

@@ -56,7 +56,12 @@ static int parse_output(sweep_cfg *c, const char *tok, sweep_out *o)
             return cfg_error(&c->file, "key 'outputs': '%s': unknown group '%s:%s'", tok, part[2], part[3]);
         snprintf(o->question, sizeof o->question, "%s", part[1]);
         snprintf(o->response, sizeof o->response, "%s", part[4]);
-        return 1; /* the question and response are checked against the first run's survey */
+        /* checked now, not by every run failing */
+        int has = tyndau_survey_has_cell(part[1], part[4]);
+        if (has == 0) return cfg_error(&c->file, "key 'outputs': '%s': unknown survey question '%s'", tok, part[1]);
+        if (has < 0)
+            return cfg_error(&c->file, "key 'outputs': '%s': question '%s' has no response '%s'", tok, part[1], part[4]);
+        return 1;
     }
     for (int g = 0; g < N_GAP; g++)
         if (strcmp(part[0], tyndau_gap_names[g]) == 0 && n == 1) {
@@ -431,6 +436,9 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     tyndau_status st = load_sweep(&cfg, argv[first], &err);
     if (st == TYNDAU_OK) st = sweep_design(&cfg, &s.x, &s.u, &s.P, &err);
     if (st == TYNDAU_OK) st = cli_scenario(&s.sc, &s.base, cfg.scenario, NULL, 0, &err);
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof what, "%s: key 'agents' =", argv[first]);
+    if (st == TYNDAU_OK) st = cli_check_memory(&s.base, cfg.agents, mc.threads, what, &err);
     s.R = cfg.replicates;
     if (st == TYNDAU_OK && (s.noise_point = tyndau_calloc(cfg.noise_runs, sizeof *s.noise_point)) == NULL)
         st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
