@@ -305,6 +305,11 @@ timeout 60 "$TYNDAU" sweep many.ini -q -o many.h5 2>err.txt &&
     [ "$("$PYTHON" -c 'import h5py,sys; print(len(h5py.File(sys.argv[1])["runs/output"]))' many.h5)" = 60 ]
 check "sweep file: 60 outputs on four 'outputs =' lines" $? err.txt
 
+# calibrate --resume with nothing to resume starts, as sweep and compare do, to the same result
+timeout 120 "$TYNDAU" calibrate c.ini -o cr.h5 --resume >/dev/null 2>err.txt && grep -q "no cr.h5.partial; starting" err.txt &&
+    timeout 120 "$TYNDAU" calibrate c.ini -o cf.h5 -q 2>>err.txt && h5diff -q cr.h5 cf.h5 /posterior /posterior 2>>err.txt
+check "calibrate --resume with nothing to resume: it starts, with the result of a fresh start" $? err.txt
+
 # ---------------------------------------------------------------------------
 # 8. What can be checked before the first run is: survey outputs, memory.
 # ---------------------------------------------------------------------------

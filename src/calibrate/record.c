@@ -299,9 +299,10 @@ tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc
 tyndau_status calib_resume(calib_t *C, tyndau_error *err)
 {
     struct stat sb;
-    if (stat(C->partial, &sb) != 0)
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s does not exist (nothing to resume; run without --resume)",
-                          C->partial);
+    if (stat(C->partial, &sb) != 0) { /* nothing to resume: a start, as sweep and compare do */
+        if (C->mc.rank == 0 && !C->quiet) fprintf(stderr, "calibrate: --resume: no %s; starting\n", C->partial);
+        return TYNDAU_OK;
+    }
     tyndau_h5 h;
     tyndau_error e;
     if (tyndau_h5_open(&h, C->partial, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
