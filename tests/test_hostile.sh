@@ -321,5 +321,24 @@ refused "compare -n 3000000000: refused for memory before any run" "--agents 300
 sweepfile sm.ini 100000000 2
 refused "sweep: agents beyond memory for its threads" "sm.ini: key 'agents' = 100000000: 64 model(s) at once" new.h5 -- sweep sm.ini --threads 64 -q -o new.h5
 
+# ---------------------------------------------------------------------------
+# 9. CSV designs: line numbers counted over empty lines, decimal numbers only, a BOM and blanks
+#    in the header taken, an empty field and a column given twice refused.
+# ---------------------------------------------------------------------------
+csvsweep() { printf '[sweep]\ndesign = csv\ncsv = %s\nagents = 2000\noutputs = voice_rate\n' "$2" >"$1"; }
+printf 'prior_disengaged,media_platform\n0.1,0.001\n\n\n0.2,0x1p-10\n' >hex.csv
+csvsweep hex.ini hex.csv
+refused "CSV: a hex number, after two empty lines (its true line number)" "hex.csv:5: column 2 ('media_platform'): expected a number" new.h5 -- sweep hex.ini -q -o new.h5
+printf 'prior_disengaged,media_platform\n0.1,,0.002\n' >gap.csv
+csvsweep gap.ini gap.csv
+refused "CSV: '0.1,,0.002' under two columns" "gap.csv:2: 3 values, expected 2" new.h5 -- sweep gap.ini -q -o new.h5
+printf 'prior_disengaged,media_platform,prior_disengaged\n0.1,0.001,0.2\n' >twice.csv
+csvsweep twice.ini twice.csv
+refused "CSV: a column given twice" "twice.csv:1: column 'prior_disengaged' appears twice" new.h5 -- sweep twice.ini -q -o new.h5
+printf '\xef\xbb\xbfprior_disengaged ,media_platform \r\n0.1,0.001\r\n0.2,0.002\r\n' >bom.csv
+csvsweep bomc.ini bom.csv
+timeout 60 "$TYNDAU" sweep bomc.ini -q -o bomc.h5 2>err.txt
+check "CSV: a BOM, trailing blanks in the header and CRLF lines are read (exit $?)" $? err.txt
+
 cd "$ROOT" || exit 1
 finish
