@@ -209,6 +209,7 @@ bg_pid=
 [ "$rc" -eq 1 ] && grep -q "calibrate: stopped by SIGTERM after generation [0-9]*; cs.h5.partial kept" term.err &&
     [ -s cs.h5.partial ] && [ ! -e cs.h5 ] && [ ! -e cs.h5.lock ]
 check "calibrate and SIGTERM: exit $rc, stopped between generations, cs.h5.partial kept" $? term.err
+cp cs.h5.partial cs_saved.partial 2>/dev/null
 timeout 120 "$TYNDAU" calibrate cs.ini -o cs.h5 --resume -q 2>err.txt &&
     [ "$("$PYTHON" -c 'import h5py,sys; print(h5py.File(sys.argv[1]).attrs["status"])' cs.h5)" != running ]
 check "... and --resume completes it" $? err.txt
@@ -339,6 +340,29 @@ printf '\xef\xbb\xbfprior_disengaged ,media_platform \r\n0.1,0.001\r\n0.2,0.002\
 csvsweep bomc.ini bom.csv
 timeout 60 "$TYNDAU" sweep bomc.ini -q -o bomc.h5 2>err.txt
 check "CSV: a BOM, trailing blanks in the header and CRLF lines are read (exit $?)" $? err.txt
+
+# ---------------------------------------------------------------------------
+# 10. Forged attributes: checked against the data they describe before they size anything.
+# ---------------------------------------------------------------------------
+forge() { # FILE GROUP ATTR VALUE: set an integer attribute
+    "$PYTHON" -c 'import h5py,sys,numpy as np; f=h5py.File(sys.argv[1],"r+"); f[sys.argv[2]].attrs[sys.argv[3]]=np.int64(sys.argv[4])' "$@"
+}
+printf '[sweep]\nscenario = %s\nagents = 2000\nreplicates = 2\ndesign = saltelli\npoints = 4\noutputs = voice_rate\n[parameters]\nprior_disengaged = uniform 0.05 0.4\nmedia_platform = loguniform 0.0002 0.005\n' "$B" >sal.ini
+timeout 120 "$TYNDAU" sweep sal.ini -q -o sal.h5 2>/dev/null
+for a in "points 1000000000000" "replicates 1000000000"; do
+    cp sal.h5 forged.h5 && forge forged.h5 / "${a% *}" "${a#* }"
+    refused "sensitivity of a sweep file with a forged ${a% *} = ${a#* }" "forged.h5: //.* has 32 values, but the file's attributes say" new.h5 -- sensitivity forged.h5 --boot 10 -o new.h5
+done
+cp shard.h5 forged.h5 && forge forged.h5 / points 1000000000000
+refused "merge of a shard with a forged points" "forged.h5: //runs/status has .* values, but the file's attributes say" new.h5 -- merge -o new.h5 forged.h5
+cp shard.h5 forged.h5 && forge forged.h5 / shard_count 1000000000000
+refused "merge of a shard with a forged shard_count" "missing shard(s) 1, 2, 3" new.h5 -- merge -o new.h5 forged.h5
+if [ -s cs_saved.partial ]; then
+    cp cs_saved.partial csf.h5.partial && forge csf.h5.partial /generations n_generations 1000000000
+    refused "calibrate --resume from a partial file with a forged n_generations" "/generations/beta has .* values, but the file's attributes say 1000000000" csf.h5 -- calibrate cs.ini -q --resume -o csf.h5
+else
+    fail "calibrate: no partial file saved by the SIGTERM check to forge"
+fi
 
 cd "$ROOT" || exit 1
 finish

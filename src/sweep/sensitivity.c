@@ -139,6 +139,10 @@ static tyndau_status read_sweep(const char *in, sweep_in *s, tyndau_error *err)
     s->on = tyndau_h5_read_strs(&h, f, "/runs/output", &s->n_out);
     if (h.st == TYNDAU_OK && (s->d == 0 || s->n_out == 0 || s->P <= 0 || s->R <= 0 || s->n <= 0 || s->K < 0))
         tyndau_h5_fail(&h, TYNDAU_EINPUT, "%s: no parameters, outputs, points or replicates", in);
+    /* the attributes against the data they describe, before anything of their size is allocated */
+    tyndau_h5_expect(&h, f, "/design/x", s->P, (int64_t)s->d, 1, "points x parameters");
+    tyndau_h5_expect(&h, f, "/runs/y", s->P, s->R, (int64_t)s->n_out, "points x replicates x outputs");
+    if (s->K > 0) tyndau_h5_expect(&h, f, "/noise/y", s->K, (int64_t)s->n_out, 1, "noise_runs x outputs");
     size_t P = (size_t)s->P, jobs = (size_t)(s->P * s->R), K = (size_t)s->K;
     if (h.st == TYNDAU_OK) {
         s->x = tyndau_calloc(P * s->d, sizeof *s->x), s->unit = tyndau_calloc(P * s->d, sizeof *s->unit);
