@@ -364,5 +364,38 @@ else
     fail "calibrate: no partial file saved by the SIGTERM check to forge"
 fi
 
+# ---------------------------------------------------------------------------
+# 11. The analysis scripts: the same refusals through one helper (analysis/tyndau_h5.py), and a
+#     damaged file ends with one line and exit 2, not a traceback.
+# ---------------------------------------------------------------------------
+A=$ROOT/analysis
+timeout 60 "$TYNDAU" run --agents 2000 -q -o run.h5 2>/dev/null
+pyrefused() { # DESC PATTERN OUT -- SCRIPT ARGS...
+    local desc=$1 pat=$2 out=$3
+    shift 4
+    local before after
+    before=$(fingerprint "$out")
+    timeout 120 "$PYTHON" "$@" >out.txt 2>err.txt
+    local rc=$?
+    after=$(fingerprint "$out")
+    [ "$rc" -eq 2 ] && grep -q -- "$pat" err.txt && ! grep -q Traceback err.txt && [ "$before" = "$after" ]
+    check "$desc (exit $rc)" $? err.txt
+}
+pyrefused "survey_fit.py -o its input" "run.h5: cannot write output: it is the input run.h5" run.h5 -- "$A/survey_fit.py" run.h5 -o run.h5
+pyrefused "survey_fit.py -o a FIFO" "fifo.h5: cannot write output: not a regular file" fifo.h5 -- "$A/survey_fit.py" run.h5 -o fifo.h5
+pyrefused "report.py -o its input" "run.h5: cannot write output: it is the input" run.h5 -- "$A/report.py" run.h5 -o run.h5
+pyrefused "sweep.py --csv its input" "sal.h5: cannot write output: it is the input" sal.h5 -- "$A/sweep.py" sal.h5 --csv sal.h5
+mkdir x_marginals.png
+pyrefused "calib_plots.py -o a prefix whose figure is a directory" "x_marginals.png: cannot write output: not a regular file" x_marginals.png -- "$A/calib_plots.py" cf.h5 -o x
+cp run.h5 trunc.h5 && truncate -s 300000 trunc.h5
+cp sal.h5 trunc_s.h5 && truncate -s 20000 trunc_s.h5
+cp cf.h5 trunc_c.h5 && truncate -s 30000 trunc_c.h5
+pyrefused "survey_fit.py on a truncated run file" "trunc.h5" x.png -- "$A/survey_fit.py" trunc.h5 -o x.png
+pyrefused "report.py on a truncated run file" "trunc.h5" x.html -- "$A/report.py" trunc.h5 -o x.html
+pyrefused "sweep.py on a truncated sweep file" "trunc_s.h5" x.csv -- "$A/sweep.py" trunc_s.h5 --csv x.csv
+pyrefused "calib_plots.py on a truncated calibration file" "trunc_c.h5" xc_marginals.png -- "$A/calib_plots.py" trunc_c.h5 -o xc
+cp cf.h5 cf_nopost.h5 && "$PYTHON" -c 'import h5py,sys; f=h5py.File(sys.argv[1],"r+"); del f["posterior"]' cf_nopost.h5
+pyrefused "calib_plots.py on a calibration file without /posterior" "cf_nopost.h5\|posterior" xp_marginals.png -- "$A/calib_plots.py" cf_nopost.h5 -o xp
+
 cd "$ROOT" || exit 1
 finish

@@ -128,6 +128,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     tyndau_error err;
     tyndau_error_clear(&err);
     if (many_init(&C->mc, &argc, &argv, (int)threads, &err) != TYNDAU_OK) return cli_fail(&err);
+    many_catch_stop(); /* from the start: a signal during the first generation stops after it */
     char out_buf[PATH_MAX];
     tyndau_status st = setup(C, cfg_path, &err);
     if (st == TYNDAU_OK) st = names(C, cfg_path, out_buf, sizeof out_buf, &err);
@@ -143,7 +144,6 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     if (st == TYNDAU_OK) st = calib_smc_init(C, w, &err);
     if (st == TYNDAU_OK && fresh) st = calib_write_partial(C, &err);
     C->status = "running";
-    many_catch_stop();
     while (st == TYNDAU_OK && !calib_smc_test(C)) {
         /* SIGTERM, SIGINT: stop between generations, every one so far in OUT.partial */
         int sig = (int)many_bcast_int(&C->mc, many_stop_signal());

@@ -422,6 +422,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     char(*msgs)[MANY_ERRLEN] = tyndau_calloc(batch, sizeof *msgs);
     tyndau_status rc = TYNDAU_OK;
     if (!done || !todo || !job || !y || !seconds || !status || !msgs) rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    many_catch_stop(); /* SIGTERM, SIGINT from here on: the loop below stops between batches */
     /* the output claimed first: no other writer, and nothing to replace but a regular file */
     tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
     if (rc == TYNDAU_OK && mc->rank == 0) rc = cli_claim_output(&claim, s->out, s->inputs, s->n_inputs, s->scenarios, s->n_scenarios, err);
@@ -484,7 +485,6 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     size_t ran = 0, failed = 0;
     double t0 = (double)time(NULL), last_report = t0;
     wrap_ctx ctx = {s, job, seconds};
-    if (rc == TYNDAU_OK) many_catch_stop();
     while (rc == TYNDAU_OK && h.st == TYNDAU_OK) {
         int sig = many_stop_signal();
         if (sig != 0) {
