@@ -397,5 +397,20 @@ pyrefused "calib_plots.py on a truncated calibration file" "trunc_c.h5" xc_margi
 cp cf.h5 cf_nopost.h5 && "$PYTHON" -c 'import h5py,sys; f=h5py.File(sys.argv[1],"r+"); del f["posterior"]' cf_nopost.h5
 pyrefused "calib_plots.py on a calibration file without /posterior" "cf_nopost.h5\|posterior" xp_marginals.png -- "$A/calib_plots.py" cf_nopost.h5 -o xp
 
+# ---------------------------------------------------------------------------
+# 12. NUL bytes: refused with file and line by every reader (no silent truncation).
+# ---------------------------------------------------------------------------
+printf '[scenario]\nname = n\n[state]\ncorruption_mean = 0.1\x00\n' >nul_sc.ini
+refused "scenario with a NUL byte" "nul_sc.ini:4: unexpected NUL byte" new.h5 -- run nul_sc.ini -q -o new.h5
+printf '[sweep]\ndesign = lhs\npoints = 2\x00\noutputs = voice_rate\n[parameters]\nprior_disengaged = uniform 0.05 0.4\n' >nul_sw.ini
+refused "sweep file with a NUL byte" "nul_sw.ini:3: unexpected NUL byte" new.h5 -- sweep nul_sw.ini -q -o new.h5
+printf 'prior_disengaged\n0.1\n0.2\x00\n0.3\n' >nul.csv
+csvsweep nul_csv.ini nul.csv
+refused "CSV design with a NUL byte" "nul.csv:3: unexpected NUL byte" new.h5 -- sweep nul_csv.ini -q -o new.h5
+{ head -c 2000 c.ini; printf '\x00\n'; } >nul_c.ini
+refused "calibration file with a NUL byte" "nul_c.ini:[0-9]*: unexpected NUL byte" new.h5 -- calibrate nul_c.ini -q -o new.h5
+{ head -3 marg.csv; printf '\x00'; tail -n +4 marg.csv; } >nul_t.csv
+refused "targets with a NUL byte" "nul_t.csv:4: unexpected NUL byte" new.h5 -- run --targets nul_t.csv --agents 2000 -q -o new.h5
+
 cd "$ROOT" || exit 1
 finish
