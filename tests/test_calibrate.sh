@@ -105,7 +105,6 @@ expect_bad "empty target set (every question held out)" "empty target set" -- "$
 expect_bad "holdout of an unknown question" "--holdout 'trust_police': no published question 'trust_police'" -- "$tmp/c.ini" --holdout trust_police
 expect_bad "holdout of an unknown group type" "--holdout 'aware_concept:region': question 'aware_concept' has no group type 'region'" -- "$tmp/c.ini" --holdout aware_concept:region
 expect_bad "missing calibration file" "nothere.ini: cannot read" -- "$tmp/nothere.ini"
-expect_bad "resume without a partial file" "does not exist (nothing to resume" -- "$tmp/c.ini" --resume
 
 # ---------------------------------------------------------------------------
 # 2. A small calibration: outputs, the calibrated scenario, threads.
