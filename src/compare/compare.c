@@ -334,7 +334,8 @@ static const char usage_compare[] =
     "      --independent    a seed of its own for every run (to measure what common\n"
     "                       random numbers gain)\n"
     "      --resume         continue an interrupted comparison to the same output\n"
-    "  -q, --quiet          no progress and no table\n";
+    "  -q, --quiet          no progress and no table\n"
+    "  -h, --help           this text\n";
 
 /* Every scenario's source, one a line, and its text with its inherited files, each after a
  * line "; ==== scenario K: SOURCE": what the file's provenance records (the caller frees both). */
@@ -392,7 +393,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
     tyndau_status st = TYNDAU_OK;
     uint64_t fp = cfg_hash(CFG_HASH_START, c.independent ? "independent" : "common");
     for (size_t s = 0; st == TYNDAU_OK && s < c.S; s++) {
-        st = tyndau_scenario_prepare(&c.sc[s], &c.p[s], argv[first + (int)s], NULL, NULL, NULL, 0, &err);
+        st = cli_scenario(&c.sc[s], &c.p[s], argv[first + (int)s], NULL, 0, &err);
         if (st == TYNDAU_OK && s > 0 &&
             (c.p[s].start_date != c.p[0].start_date || c.p[s].end_date != c.p[0].end_date)) {
             char a[16], b[16], a0[16], b0[16];
