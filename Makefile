@@ -13,6 +13,8 @@
 #   make oat     one-at-a-time sensitivity of the survey (every parameter -50%/+50%) into
 #                docs/sensitivity.md (about 5 minutes on 2 cores)
 #   make docs    regenerate docs/parameters.md from model/params.def
+#   make man     the man pages, from the program's --help texts, into build/man
+#   make install the program and its man pages under PREFIX (default /usr/local; DESTDIR too)
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
 #
 # Warnings: the set below is the house set (STYLE.md); WERROR=1 (the default
@@ -59,7 +61,9 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run report oat test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
+PREFIX  ?= /usr/local
+
+.PHONY: man install all run report oat test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
         check-docs asan-smoke
 all: $(BUILD)/tyndau
 
@@ -159,6 +163,7 @@ integration: $(BUILD)/tyndau
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_sweep.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_compare.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_files.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_cli.sh
 	@TYNDAU=$(BUILD)/tyndau bash tests/test_slurm.sh
 
 check-docs: $(BUILD)/tyndau
@@ -171,6 +176,14 @@ asan:
 
 asan-smoke: $(BUILD)/tyndau
 	@bash tests/asan_smoke.sh $(BUILD)/tyndau
+
+man: $(BUILD)/tyndau tools/man.py
+	$(PYTHON) tools/man.py $(BUILD)/tyndau $(BUILD)/man
+
+install: $(BUILD)/tyndau man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/tyndau $(DESTDIR)$(PREFIX)/bin/tyndau
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 docs: $(BUILD)/tyndau
 	$(BUILD)/tyndau params --markdown > docs/parameters.md.tmp && mv docs/parameters.md.tmp docs/parameters.md

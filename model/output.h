@@ -15,7 +15,7 @@
 #include "error.h"
 
 #define TYNDAU_SCHEMA_NAME "tyndau-run"
-#define TYNDAU_SCHEMA_VERSION "1.2"
+#define TYNDAU_SCHEMA_VERSION "1.3"
 #define TYNDAU_SCHEMA_MAJOR 1
 
 /* Read /survey of the run file at `path` and print it to `out`: csv = 1 gives
