@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "engine/many.h"
+#include "engine/progress.h"
 #include "headline.h"
 #include "output.h"
 #include "scenario.h"
@@ -132,24 +133,12 @@ static size_t available_memory(void)
     return avail;
 }
 
-typedef struct {
-    int enabled;
-    time_t start;
-    int last;
-} progress_state;
-
+/* The day loop's progress: days done of the run's days, the rate and the time left. */
 static void progress(int day, int n_days, void *user)
 {
-    progress_state *ps = user;
-    if (!ps->enabled) return;
-    int pct = (int)(100L * day / n_days);
-    if (pct == ps->last && day != n_days) return;
-    ps->last = pct;
-    int width = 40, fill = width * day / n_days;
-    fprintf(stderr, "\r[%.*s%*s] %3d%%  day %d/%d  %lds", fill, "########################################",
-            width - fill, "", pct, day, n_days, (long)(time(NULL) - ps->start));
-    if (day == n_days) fputc('\n', stderr);
-    fflush(stderr);
+    progress_t *ps = user;
+    ps->total = (size_t)n_days;
+    progress_update(ps, (size_t)day, 0, NULL, 0);
 }
 
 /* The headline measures of a finished run, by group, and the gaps. */
@@ -241,9 +230,11 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     int n_threads = 1;
 #endif
     m = tyndau_model_new(&p, agents, seed, &err);
-    progress_state ps = {!quiet && isatty(STDERR_FILENO), time(NULL), -1};
+    progress_t ps;
+    progress_init(&ps, "run", "days", 0, !quiet, stderr);
     st = m == NULL ? err.status : tyndau_model_set_targets(m, &targets, &err);
     if (st == TYNDAU_OK) st = tyndau_model_run(m, progress, &ps, &err);
+    if (ps.tty) progress_end(&ps, ps.total, 0);
     if (st != TYNDAU_OK) {
         rc = cli_fail(&err);
         goto done;
