@@ -178,4 +178,17 @@ tyn params "$tmp/badbase.ini"
 [ "$rc" -eq 2 ] && grep -q "badbase.ini:2: key 'base': cannot read" "$tmp/stderr"
 check "params SCENARIO with a missing base: exit 2, file and line" $? "$tmp/stderr"
 
+# ---- 4. the analysis scripts run as the README calls them ----
+bad=
+for f in analysis/*.py tools/*.py; do
+    [ "$(basename "$f")" = tyndau_h5.py ] && continue # a module, imported
+    [ "$(head -n 1 "$f")" = "#!/usr/bin/python3" ] && [ -x "$f" ] || bad="$bad $f"
+done
+[ -z "$bad" ]
+check "analysis/*.py and tools/*.py start #!/usr/bin/python3 and are executable${bad:+ (not:$bad)}" $?
+for f in analysis/survey_fit.py analysis/sweep.py analysis/report.py analysis/calib_plots.py; do
+    "./$f" --help >"$tmp/stdout" 2>"$tmp/stderr"
+    check "./$f --help: exit 0 (run directly, Debian's python3)" $? "$tmp/stderr"
+done
+
 finish
