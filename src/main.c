@@ -220,6 +220,7 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         rc = cli_fail(&err);
         goto done;
     }
+    cli_size_warning(agents, quiet ? NULL : stderr);
 #ifdef _OPENMP
     if (threads > 0)
         omp_set_num_threads((int)threads);

@@ -428,6 +428,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
         if (mc.rank == 0 && !quiet)
             fprintf(stderr, "compare: %zu scenarios x %zu replicates of %zu agents, %s random numbers\n", c.S, c.R,
                     c.agents, c.independent ? "independent" : "common");
+        cli_size_warning(c.agents, mc.rank == 0 && !quiet ? stderr : NULL);
         st = batch_execute(&mc, &spec, &err);
     }
     rc = st == TYNDAU_OK ? 0 : mc.rank == 0 ? cli_fail(&err) : (int)st;
