@@ -35,12 +35,14 @@ import html
 import io
 import math
 import os
+import re
 import sys
 import tempfile
 
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -91,14 +93,44 @@ def fmt(v):
     return html.escape(str(v))
 
 
+SECTIONS = [("summary", "Policy summary"), ("comparison", "Scenario comparisons"), ("fit", "Runs: survey fit and dynamics"),
+            ("calibration", "Calibration"), ("sensitivity", "Sensitivity"), ("provenance", "Provenance")]
+
+
+def tick_overlaps(fig):
+    """Pairs of tick labels of one axis of fig whose drawn boxes overlap (matplotlib's text extents)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    n = 0
+    for ax in fig.get_axes():
+        if not ax.get_visible():
+            continue
+        for labels, lo in ((ax.get_xticklabels(), 0), (ax.get_yticklabels(), 1)):
+            boxes = sorted((b for b in (t.get_window_extent(renderer) for t in labels
+                                        if t.get_visible() and t.get_text().strip())),
+                           key=lambda b: (b.x0, b.y0)[lo])
+            for a, b in zip(boxes, boxes[1:]):
+                if a.overlaps(b):
+                    n += 1
+    return n
+
+
 class Report:
     def __init__(self, title):
         self.title = title
-        self.parts = []
+        self.sections = {k: [] for k, _ in SECTIONS}
+        self.parts = self.sections["fit"]
         self.n_figures = 0
+        self.overlaps = 0
+        self.n_headings = 0
+
+    def section(self, key):
+        """Where the next parts go: one of SECTIONS, in the page's order whatever the files' order."""
+        self.parts = self.sections[key]
 
     def heading(self, level, s):
-        self.parts.append("<h%d>%s</h%d>" % (level, html.escape(s), level))
+        self.n_headings += 1
+        self.parts.append('<h%d id="s%d">%s</h%d>' % (level, self.n_headings, html.escape(s), level))
 
     def para(self, s):
         self.parts.append("<p>%s</p>" % html.escape(s))
@@ -114,17 +146,41 @@ class Report:
         return "\n".join(out)
 
     def figure(self, fig, caption, columns, rows):
-        """Embed fig (closed afterwards) with its caption and the table of what it plots."""
+        """Embed fig (closed afterwards) with its caption and the table of what it plots; the number of
+        overlapping tick labels goes on the figure (data-overlaps, checked by the tests)."""
+        overlaps = tick_overlaps(fig)
+        self.overlaps += overlaps
+        if overlaps:
+            sys.stderr.write("report: warning: %d overlapping tick labels in figure %d (%s)\n"
+                             % (overlaps, self.n_figures + 1, caption[:60]))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100)
         plt.close(fig)
         self.n_figures += 1
         data = base64.b64encode(buf.getvalue()).decode("ascii")
         self.parts.append(
-            '<figure><img class="fig" alt="%s" src="data:image/png;base64,%s">'
+            '<figure data-overlaps="%d"><img class="fig" alt="%s" src="data:image/png;base64,%s">'
             "<figcaption>%s</figcaption>"
             "<details><summary>The numbers plotted (%d rows)</summary>%s</details></figure>"
-            % (html.escape(caption), data, html.escape(caption), len(rows), self.table(columns, rows)))
+            % (overlaps, html.escape(caption), data, html.escape(caption), len(rows), self.table(columns, rows)))
+
+    def body(self):
+        """The sections in SECTIONS order, each under its h2, and a table of contents of them and their
+        h3 subsections."""
+        parts, toc = [], ['<nav id="toc"><h2>Contents</h2><ol>']
+        for key, title in SECTIONS:
+            if not self.sections[key]:
+                continue
+            self.n_headings += 1
+            anchor = "s%d" % self.n_headings
+            parts.append('<h2 id="%s">%s</h2>' % (anchor, html.escape(title)))
+            parts += self.sections[key]
+            subs = ['<li><a href="#%s">%s</a></li>' % (m.group(1), m.group(2)) for m in
+                    (re.match(r'<h3 id="(s\d+)">(.*)</h3>$', p) for p in self.sections[key]) if m]
+            toc.append('<li><a href="#%s">%s</a>%s</li>' % (anchor, html.escape(title),
+                                                             "<ol>%s</ol>" % "".join(subs) if subs else ""))
+        toc.append("</ol></nav>")
+        return "\n".join(toc + parts)
 
     def write(self, path):
         page = """<!DOCTYPE html>
@@ -151,7 +207,7 @@ window.addEventListener("load", function () {
 });
 </script>
 </body></html>
-""" % (html.escape(self.title), html.escape(self.title), "\n".join(self.parts), html.escape(CITATION))
+""" % (html.escape(self.title), html.escape(self.title), self.body(), html.escape(CITATION))
         d = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=d)
         try:
@@ -170,8 +226,13 @@ window.addEventListener("load", function () {
 # --------------------------------------------------------------------------- runs
 
 def provenance(rep, f, path, keys):
+    """The file's provenance, in the Provenance section (the last), under a heading naming the file."""
+    back = rep.parts
+    rep.section("provenance")
     rows = [(k, text(f.attrs[k])) for k in keys if k in f.attrs]
+    rep.heading(3, "%s (%s)" % (os.path.basename(path), tyndau_h5.schema(f)[0]))
     rep.parts.append(rep.table(["attribute", "value"], [("file", path)] + rows))
+    rep.parts = back
 
 
 def weekly(x, days):
@@ -182,7 +243,8 @@ def weekly(x, days):
 
 def run_sections(rep, f, path):
     name = text(f.attrs.get("scenario_name", "run"))
-    rep.heading(2, "Run: %s" % name)
+    rep.section("fit")
+    rep.heading(3, "Run '%s' (%s)" % (name, os.path.basename(path)))
     provenance(rep, f, path, ["program", "program_version", "git_commit", "seed", "agents", "scale",
                               "start_date", "end_date", "survey_date", "scenario_name", "command_line"])
     # survey fit
@@ -191,7 +253,7 @@ def run_sections(rep, f, path):
     if cells:
         fig = survey_fit.make_figure(cells, "population", root_attrs)
         n_in = sum(1 for c in cells if c["inside"] == 1)
-        rep.heading(3, "Survey fit")
+        rep.heading(4, "Survey fit of '%s'" % name)
         rep.figure(fig, "The virtual survey (whole population) beside the published figures: %d of %d "
                    "published cells inside their 95%% sampling interval. Source: %s" % (n_in, len(cells), CITATION),
                    ["question", "group type", "group", "response", "observed %", "lo95", "hi95", "simulated %",
@@ -208,7 +270,7 @@ def run_sections(rep, f, path):
     choices = ts["choices"][:]
     outs = ts["outcomes"][:]
     scale = float(f.attrs.get("scale", 1.0))
-    rep.heading(3, "Appeals over time")
+    rep.heading(4, "Appeals over time in '%s'" % name)
     for what, arr, labels, skip in (("channel", choices, channels, {"silence"}),
                                     ("outcome", outs, outcomes, set())):
         sel = [k for k, lab in enumerate(labels) if lab not in skip]
@@ -229,9 +291,10 @@ def run_sections(rep, f, path):
                 ax.legend(fontsize=6)
             ax.set_title("%s%s" % ("all citizens, by " + what if gt == "total" else "by " + gt,
                                    "" if gt == "total" else " (all %ss)" % what), fontsize=9)
-            step = max(1, len(wd) // 6)
+            step = max(1, len(wd) // 4)
             ax.set_xticks(np.arange(len(wd))[::step])
-            ax.set_xticklabels(wd[::step], rotation=45, fontsize=6)
+            ax.set_xticklabels(wd[::step], rotation=45, fontsize=7)
+            ax.set_xlabel("week starting", fontsize=8)
             for wi in range(len(wd)):
                 for i, g in enumerate(gl):
                     for j, k in enumerate(sel):
@@ -242,7 +305,7 @@ def run_sections(rep, f, path):
                    "settlement and age group" % (what, scale), ["week from", "group", what, "appeals"], rows)
     # distributions
     d = f["distributions"]
-    rep.heading(3, "Distributions")
+    rep.heading(4, "Distributions in '%s'" % name)
     tta = d["time_to_answer_by_group"][:]
     dg = codes(d["time_to_answer_by_group"], "group_codes")
     dgt = codes(d["time_to_answer_by_group"], "group_type_codes")
@@ -279,7 +342,7 @@ def run_sections(rep, f, path):
     bcodes = codes(d["beliefs_by_group"], "belief_codes")
     levels = codes(d["beliefs_by_group"], "level_codes")
     sel = [g for g in range(len(bg)) if bgt[g] in ("total", "income", "settlement", "age")]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), sharey=True)
     rows = []
     for li, ax in enumerate(axes):
         share = bel[sel, li, :] / bel[sel, li, :].sum(axis=1, keepdims=True)
@@ -292,7 +355,8 @@ def run_sections(rep, f, path):
         ax.set_yticklabels([bg[g] for g in sel], fontsize=7)
         ax.set_title("%s government pays attention?" % levels[li], fontsize=9)
         ax.set_xlim(0, 1)
-    axes[1].legend(fontsize=7, loc="lower right")
+        ax.set_xlabel("share of the group", fontsize=8)
+    axes[1].legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0, -0.2), frameon=False)
     fig.tight_layout()
     rep.figure(fig, "Beliefs at the end of the run by group: does the central / local government pay "
                "attention?", ["level", "group", "belief", "share"], rows)
@@ -300,8 +364,84 @@ def run_sections(rep, f, path):
 
 # --------------------------------------------------------------------------- comparisons
 
+# headline measures in the summary: (output, words, scale to the unit shown, unit)
+SUMMARY_GROUPS = [("total:all", "all citizens"), ("income:low", "low-income citizens"),
+                  ("settlement:rural", "rural citizens"), ("age:61+", "citizens aged 61+")]
+SUMMARY_MEASURES = [("resolution_rate", "the resolution rate"), ("voice_rate", "the voice rate"),
+                    ("answer_days", "the time to an answer"), ("trust_local", "trust in the akimat")]
+
+
+def unit_of(measure):
+    return ("days", 1.0) if measure == "answer_days" else ("pp", 100.0)
+
+
+def effect_words(name, measure, words, group_words, d, lo, hi):
+    """'help_centres raises the resolution rate of low-income citizens by 2.1 pp (1.4 to 2.8)'."""
+    unit, k = unit_of(measure)
+    verb = ("lengthens" if d > 0 else "shortens") if measure == "answer_days" else "raises" if d > 0 else "lowers"
+    return "%s %s %s of %s by %.2f %s (95%% CI %.2f to %.2f)" % (
+        name, verb, words, group_words, abs(d) * k, unit, lo * k, hi * k)
+
+
+def policy_summary(rep, f, path, names, idx, dm, dlo, dhi, mean):
+    """The answers first: every scenario's effects in pp with 95% CIs, ranked, in plain words."""
+    back = rep.parts
+    rep.section("summary")
+    reps = int(f.attrs.get("replicates", 0))
+    rep.heading(3, "Against '%s' (%s, %d replicates)" % (names[0], os.path.basename(path), reps))
+    key = "resolution_rate:total:all"
+    order = sorted(range(1, len(names)), key=lambda i: -dm[i, idx[key]] if key in idx else 0)
+    items = []
+    for rank, i in enumerate(order, 1):
+        said = []
+        for m, words in SUMMARY_MEASURES:
+            for g, gw in SUMMARY_GROUPS:
+                o = idx.get("%s:%s" % (m, g))
+                if o is None or not (dlo[i, o] > 0 or dhi[i, o] < 0):
+                    continue  # the interval holds zero: no effect to state
+                said.append((abs(dm[i, o]) * unit_of(m)[1], effect_words(names[i], m, words, gw, dm[i, o],
+                                                                          dlo[i, o], dhi[i, o])))
+        gaps = []
+        for g, lab in GAP_LABELS.items():
+            o = idx.get(g)
+            if o is not None and (dlo[i, o] > 0 or dhi[i, o] < 0):
+                gaps.append("%s the %s gap by %.2f pp (95%% CI %.2f to %.2f)" % (
+                    "widens" if dm[i, o] > 0 else "narrows", lab, abs(dm[i, o]) * 100, dlo[i, o] * 100,
+                    dhi[i, o] * 100))
+        said.sort(key=lambda t: -t[0])
+        text_ = "; ".join(t for _, t in said[:4]) or             "%s has no effect on these measures that its 95%% intervals can tell from zero" % names[i]
+        if gaps:
+            text_ += "; it " + " and ".join(gaps)
+        items.append("<li>%s.</li>" % html.escape(text_))
+    rep.para("Each scenario against '%s', ranked by its effect on the resolution rate of all citizens; "
+             "percentage points (pp) for rates and shares, days for the time to an answer; 95%% confidence "
+             "intervals over %d replicates with common random numbers. The largest effects whose interval "
+             "excludes zero are stated; the table below holds all." % (names[0], reps))
+    rep.parts.append("<ol class=\"summary\">%s</ol>" % "\n".join(items))
+    cols = ["rank", "scenario"]
+    outs = [(m, g) for m, _ in SUMMARY_MEASURES[:2] for g, _ in SUMMARY_GROUPS]
+    cols += ["%s %s (pp)" % (m.replace("_", " "), g.split(":")[1]) for m, g in outs]
+    cols += ["%s gap (pp)" % g.split("_")[1] for g in GAP_LABELS]
+    rows = []
+    for rank, i in enumerate(order, 1):
+        r = [rank, names[i]]
+        for m, g in outs:
+            o = idx.get("%s:%s" % (m, g))
+            r.append("" if o is None else "%+.2f (%+.2f, %+.2f)" % (100 * dm[i, o], 100 * dlo[i, o],
+                                                                   100 * dhi[i, o]))
+        for g in GAP_LABELS:
+            o = idx.get(g)
+            r.append("" if o is None else "%+.2f (%+.2f, %+.2f)" % (100 * dm[i, o], 100 * dlo[i, o],
+                                                                   100 * dhi[i, o]))
+        rows.append(r)
+    rep.parts.append(rep.table(cols, rows, caption="Difference from '%s' in percentage points, with the 95%% "
+                                                   "confidence interval in brackets" % names[0]))
+    rep.parts = back
+
+
 def compare_sections(rep, f, path):
-    rep.heading(2, "Scenario comparison")
+    rep.section("comparison")
+    rep.heading(3, "Scenarios against '%s' (%s)" % (text(f["scenarios/name"][0]), os.path.basename(path)))
     provenance(rep, f, path, ["program", "version", "git_commit", "seed", "agents", "scenarios", "replicates",
                               "random_numbers", "command_line"])
     sc = f["scenarios"]
@@ -318,6 +458,8 @@ def compare_sections(rep, f, path):
     rn = text(f.attrs.get("random_numbers", "common"))
     measures = [m for m in MEASURE_LABELS if "%s:total:all" % m in idx]
     S = len(names)
+    if S > 1:
+        policy_summary(rep, f, path, names, idx, dm, dlo, dhi, mean)
     # forest plot
     ncol = 4
     nrow = (len(measures) + ncol - 1) // ncol
@@ -327,18 +469,22 @@ def compare_sections(rep, f, path):
     y = np.arange(S)[::-1]
     for ax, m in zip(axes, measures):
         o = idx["%s:total:all" % m]
+        unit, k = unit_of(m)
         ax.axvline(0, color="grey", lw=0.8)
-        ax.errorbar(dm[1:, o], y[1:], xerr=[dm[1:, o] - dlo[1:, o], dhi[1:, o] - dm[1:, o]], fmt="o", ms=4,
-                    capsize=2)
-        ax.set_title(MEASURE_LABELS[m], fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.errorbar(k * dm[1:, o], y[1:], xerr=[k * (dm[1:, o] - dlo[1:, o]), k * (dhi[1:, o] - dm[1:, o])],
+                    fmt="o", ms=4, capsize=2)
+        ax.set_title(MEASURE_LABELS[m], fontsize=9)
+        ax.set_xlabel("difference, %s" % ("days" if unit == "days" else "percentage points"), fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+        ax.tick_params(labelsize=8)
         for i in range(S):
             rows.append((m, names[i], mean[i, o], lo[i, o], hi[i, o], dm[i, o], dlo[i, o], dhi[i, o],
                          hp[i, o], hu[i, o]))
     for ax in axes[len(measures):]:
         ax.set_visible(False)
-    axes[0].set_yticks(y)
-    axes[0].set_yticklabels(names, fontsize=7)
+    for ax in axes[::ncol]:
+        ax.set_yticks(y)
+        ax.set_yticklabels(names, fontsize=8)
     fig.suptitle("Difference from '%s' with 95%% CI (%d replicates, %s random numbers)" % (names[0], reps, rn),
                  fontsize=10)
     fig.tight_layout()
@@ -355,10 +501,12 @@ def compare_sections(rep, f, path):
     for ax, g in zip(axes, gaps):
         o = idx[g]
         ax.axvline(0, color="grey", lw=0.8)
-        ax.errorbar(mean[:, o], y, xerr=[mean[:, o] - lo[:, o], hi[:, o] - mean[:, o]], fmt="s", ms=4, capsize=2,
-                    color="#aa3377")
-        ax.set_title("resolution-rate gap by " + GAP_LABELS[g], fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.errorbar(100 * mean[:, o], y, xerr=[100 * (mean[:, o] - lo[:, o]), 100 * (hi[:, o] - mean[:, o])],
+                    fmt="s", ms=4, capsize=2, color="#aa3377")
+        ax.set_title("resolution-rate gap by " + GAP_LABELS[g], fontsize=9)
+        ax.set_xlabel("gap, percentage points", fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+        ax.tick_params(labelsize=8)
         rows += [(g, names[i], mean[i, o], lo[i, o], hi[i, o], dm[i, o], dlo[i, o], dhi[i, o]) for i in range(S)]
     axes[0].set_yticks(y)
     axes[0].set_yticklabels(names, fontsize=7)
@@ -372,7 +520,7 @@ def compare_sections(rep, f, path):
                   o.split(":")[1] in ("income", "settlement", "age")]
         if not groups:
             continue
-        fig, ax = plt.subplots(figsize=(12, 3.8))
+        fig, ax = plt.subplots(figsize=(12, 4.6))
         width = 0.8 / S
         rows = []
         colours = plt.get_cmap("tab20" if S > 10 else "tab10")(np.arange(S) % 20)
@@ -384,8 +532,9 @@ def compare_sections(rep, f, path):
             rows += [(names[i], g, mean[i, o], lo[i, o], hi[i, o]) for g, o in zip(groups, oi)]
         ax.set_xticks(np.arange(len(groups)) + 0.4 - width / 2)
         ax.set_xticklabels(groups, fontsize=7)
-        ax.set_ylabel(MEASURE_LABELS[m], fontsize=8)
-        ax.legend(fontsize=6, ncol=4)
+        ax.set_ylabel(MEASURE_LABELS[m] + ", share", fontsize=8)
+        ax.set_xlabel("group", fontsize=8)
+        ax.legend(fontsize=7, ncol=min(S, 6), loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
         fig.tight_layout()
         rep.figure(fig, "%s by group and scenario, with 95%% confidence intervals" % MEASURE_LABELS[m],
                    ["scenario", "group", "mean", "lo95", "hi95"], rows)
@@ -394,7 +543,8 @@ def compare_sections(rep, f, path):
 # --------------------------------------------------------------------------- calibrations
 
 def calibration_sections(rep, f, path):
-    rep.heading(2, "Calibration")
+    rep.section("calibration")
+    rep.heading(3, "Calibration %s" % os.path.basename(path))
     provenance(rep, f, path, ["program", "version", "git_commit", "seed", "status", "likelihood", "particles",
                               "agents", "command_line"])
     if "posterior" not in f:
@@ -451,7 +601,8 @@ def output_label(name):
 
 def sensitivity_sections(rep, f, path):
     sobol = "first" in f
-    rep.heading(2, "Sensitivity: which parameters drive each output")
+    rep.section("sensitivity")
+    rep.heading(3, "Which parameters drive each output (%s)" % os.path.basename(path))
     provenance(rep, f, path, ["program", "version", "git_commit", "sweep_file", "design", "layout", "base_rows",
                               "replicates", "noise_source", "bootstrap", "level", "method", "command_line"])
     params = [text(p) for p in f["parameter"][:]]
