@@ -3,6 +3,14 @@
 
 Usage: analysis/report.py FILE.h5 [FILE.h5 ...] -o report.html [--title TEXT]
 
+The page answers first: it opens on a table of contents and the policy summary (each
+compared scenario's effects on the headline measures in percentage points with 95%
+confidence intervals, ranked by the resolution rate of all citizens, in plain words, with
+the responsiveness gaps and a table of them all), then the comparisons' figures, the runs
+(survey fit and dynamics), calibrations, sensitivity, and the provenance of every file last.
+Every figure's overlapping tick labels are counted from matplotlib's text extents
+(``data-overlaps`` on its ``<figure>``; the tests require 0).
+
 Each file is recognised by its schema and gets its own sections:
 
 * a run (``tyndau run``): the survey fit (every published cell beside the simulated

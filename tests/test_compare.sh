@@ -191,6 +191,47 @@ nfig=$(grep -o '[0-9]* figures' "$tmp/rep.out" | cut -d' ' -f1)
 [ "${nfig:-0}" -ge 9 ] && [ "$(grep -c '<img class="fig"' "$tmp/report.html")" -eq "$nfig" ] &&
     grep -q "doi:10.1080/02634937.2023.2268652" "$tmp/report.html" && grep -q "The numbers plotted" "$tmp/report.html"
 check "the report embeds $nfig figures, each with its table, and cites the survey" $? "$tmp/rep.out"
+"$PYTHON" - "$tmp/report.html" "$ROOT/analysis" >"$tmp/py.out" 2>&1 <<'EOF'
+import re, sys
+page, analysis = sys.argv[1:]
+s = open(page).read()
+bad = []
+h2 = re.findall(r"<h2[^>]*>([^<]*)</h2>", s)
+if h2[:2] != ["Contents", "Policy summary"]:
+    bad.append("the page does not open on the contents and the policy summary: %r" % h2[:3])
+heads = re.findall(r"<h[234][^>]*>([^<]*)</h[234]>", s)
+dup = sorted({h for h in heads if heads.count(h) > 1})
+if dup:
+    bad.append("headings repeated: %r" % dup)
+order = [h for h in h2 if h in ("Policy summary", "Scenario comparisons", "Runs: survey fit and dynamics",
+                                "Provenance")]
+if order != ["Policy summary", "Scenario comparisons", "Runs: survey fit and dynamics", "Provenance"]:
+    bad.append("section order %r" % order)
+for a in re.findall(r'<a href="#(s\d+)">', s):
+    if 'id="%s"' % a not in s:
+        bad.append("contents link #%s has no target" % a)
+summ = s[s.index("Policy summary"):s.index("Scenario comparisons</h2>")]
+if not re.search(r"(raises|lowers|shortens|lengthens|no effect)", summ) or "95% CI" not in summ and "no effect" not in summ:
+    bad.append("no plain-words effect in the summary")
+figs = re.findall(r'<figure data-overlaps="(\d+)">', s)
+if not figs or any(int(n) for n in figs):
+    bad.append("tick labels overlap in figures: %r" % figs)
+# the overlap count is not a constant: crowded labels are found
+sys.path.insert(0, analysis)
+import report
+fig, ax = report.plt.subplots(figsize=(2, 2))
+ax.set_xticks(range(30))
+ax.set_xticklabels(["label %d" % i for i in range(30)], fontsize=10)
+if report.tick_overlaps(fig) < 10:
+    bad.append("tick_overlaps misses 30 crowded labels")
+ax.set_xticks([0, 29])
+ax.set_xticklabels(["a", "b"])
+if report.tick_overlaps(fig) != 0:
+    bad.append("tick_overlaps finds overlaps in two labels far apart")
+print("\n".join(bad) or "%d figures, %d headings" % (len(figs), len(heads)))
+sys.exit(1 if bad else 0)
+EOF
+check "the report opens on the policy summary (pp, 95% CI, plain words), then comparisons, runs, provenance; contents, distinct headings, no overlapping tick labels" $? "$tmp/py.out"
 cat >"$tmp/cal.ini" <<EOF
 [calibration]
 scenario = $sc/baseline.ini
@@ -204,7 +245,7 @@ prior_disengaged = uniform 0.05 0.4
 EOF
 "$TYNDAU" calibrate "$tmp/cal.ini" -o "$tmp/cal.h5" -q -t 1 >/dev/null 2>"$tmp/cal.err"
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/cal.h5" -o "$tmp/cal.html" >"$tmp/rc.out" 2>&1 &&
-    grep -q "report: .* 2 figures" "$tmp/rc.out" && grep -q "<h2>Calibration</h2>" "$tmp/cal.html"
+    grep -q "report: .* 2 figures" "$tmp/rc.out" && grep -q '<h2 id="s[0-9]*">Calibration</h2>' "$tmp/cal.html"
 check "report.py on a calibration file: posterior and predictive check" $? "$tmp/rc.out" "$tmp/cal.err"
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/err" -o "$tmp/bad.html" >"$tmp/rb.out" 2>&1
 rc=$?
@@ -215,7 +256,7 @@ if [ -n "$browser" ]; then
     timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
         --user-data-dir="$tmp/chromium" --virtual-time-budget=10000 --dump-dom "file://$tmp/report.html" \
         >"$tmp/dom.html" 2>"$tmp/chromium.err"
-    grep -q "data-figures=\"$nfig/$nfig\"" "$tmp/dom.html" && grep -q "<h2>Scenario comparison</h2>" "$tmp/dom.html"
+    grep -q "data-figures=\"$nfig/$nfig\"" "$tmp/dom.html" && grep -q '<h2 id="s[0-9]*">Policy summary</h2>' "$tmp/dom.html"
     check "headless chromium loads the report and every figure renders ($nfig/$nfig)" $? "$tmp/chromium.err"
 else
     skip "browser check (no chromium)"
