@@ -181,6 +181,53 @@ print("aware on the first day:", n - st[d, 0])
 EOF
 check "a dated change takes effect on its day (run file, time series)" $? "$tmp/camp.out" "$tmp/camp.err"
 
+# --series: weekly headline series by group beside the whole-run outputs, which it leaves alone
+"$TYNDAU" compare "$sc/baseline.ini" "$sc/same.ini" -r 4 -n 3000 -s 5 -t 2 -q --series \
+    -o "$tmp/cs.h5" 2>"$tmp/cs.err"
+rc=$?
+"$PYTHON" - "$tmp/cs.h5" "$tmp/c2.h5" >"$tmp/py.out" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+cs, c2 = sys.argv[1:]
+def t(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+bad = []
+with h5py.File(cs, "r") as f, h5py.File(c2, "r") as g:
+    outs = [t(o) for o in f["runs/output"][()]]
+    base = [t(o) for o in g["runs/output"][()]]
+    n = len(base)
+    if outs[:n] != base:
+        bad.append("the whole-run outputs changed names or order")
+    # the same two scenarios, seeds and agents as c2 (its first two scenarios): identical whole-run values
+    y, y2 = f["runs/y"][()], g["runs/y"][()]
+    R = int(f.attrs["replicates"])
+    if not np.array_equal(y[:, :n], y2[:2 * R, :n], equal_nan=True):
+        bad.append("--series changed the whole-run outputs")
+    ser = [o for o in outs[n:]]
+    weeks = sorted({o.split(":")[4] for o in ser})
+    days = f["scenarios/parameter_value"][0, [t(p) for p in f["scenarios/parameter_name"][()]].index("end_date")] - \
+        f["scenarios/parameter_value"][0, [t(p) for p in f["scenarios/parameter_name"][()]].index("start_date")] + 1
+    if len(weeks) != (int(days) + 6) // 7:
+        bad.append("%d weeks for %d days" % (len(weeks), days))
+    if len(ser) != 4 * 10 * len(weeks) or not all(o.startswith("series:") for o in ser):
+        bad.append("%d series outputs, expected 4 measures x 10 groups x %d weeks" % (len(ser), len(weeks)))
+    # a share on the last week's last day is the whole run's end-of-run share
+    for m in ("trust_local", "trust_central"):
+        for grp in ("total:all", "income:low", "age:61+"):
+            a = y[:, outs.index("%s:%s" % (m, grp))]
+            b = y[:, outs.index("series:%s:%s:%s" % (m, grp, weeks[-1]))]
+            if not np.array_equal(a, b):
+                bad.append("series %s %s last week %r, whole run %r" % (m, grp, b, a))
+    v = y[:, [i for i, o in enumerate(outs) if o.startswith("series:resolution_rate:")]]
+    if not (np.nanmin(v) >= 0 and np.nanmax(v) <= 1):
+        bad.append("a weekly resolution rate outside [0, 1]")
+    if f["summary/mean"].shape[1] != len(outs):
+        bad.append("summary does not cover the series")
+print("\n".join(bad) or "%d series outputs, %d weeks" % (len(ser), len(weeks)))
+sys.exit(1 if bad else 0)
+EOF
+[ "$rc" -eq 0 ]
+check "compare --series: weekly series by group (4 measures x 10 groups x weeks), whole-run outputs bit-identical, last week's shares = the run's" $? "$tmp/py.out" "$tmp/cs.err"
+
 # ---------------------------------------------------------------------------
 # 6. The report: a small run and a comparison, rendered by headless chromium.
 # ---------------------------------------------------------------------------
