@@ -80,9 +80,10 @@ report: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p out
 	$(BUILD)/tyndau run -o out/baseline.h5 --agents $(AGENTS) --seed $(SEED) --quiet
-	$(BUILD)/tyndau compare $(LIBRARY) --replicates $(REPLICATES) --agents $(AGENTS) --seed $(SEED) -o out/library.h5
+	$(BUILD)/tyndau compare $(LIBRARY) --replicates $(REPLICATES) --agents $(AGENTS) --seed $(SEED) --series \
+	  -o out/library.h5
 	$(BUILD)/tyndau compare $(HORIZON) --replicates $(REPLICATES) --agents $(HORIZON_AGENTS) --seed $(SEED) \
-	  -o out/horizon.h5
+	  --series -o out/horizon.h5
 	$(PYTHON) analysis/report.py out/baseline.h5 out/library.h5 out/horizon.h5 -o out/report.html \
 	  --title "tyndau: the baseline and the scenario library"
 

@@ -101,7 +101,7 @@ def fmt(v):
     return html.escape(str(v))
 
 
-SECTIONS = [("summary", "Policy summary"), ("comparison", "Scenario comparisons"), ("fit", "Runs: survey fit and dynamics"),
+SECTIONS = [("summary", "Policy summary"), ("trajectories", "Trajectories"), ("comparison", "Scenario comparisons"), ("fit", "Runs: survey fit and dynamics"),
             ("calibration", "Calibration"), ("sensitivity", "Sensitivity"), ("provenance", "Provenance")]
 
 
@@ -447,6 +447,57 @@ def policy_summary(rep, f, path, names, idx, dm, dlo, dhi, mean):
     rep.parts = back
 
 
+def trajectories(rep, f, path, names, outs, dm, dlo, dhi):
+    """Each scenario against the first over time (compare --series): the weekly difference in pp with its
+    95% interval, for all citizens, low-income, rural and 61+."""
+    series = [o for o in outs if o.startswith("series:")]
+    if not series or len(names) < 2:
+        return
+    back = rep.parts
+    rep.section("trajectories")
+    rep.heading(3, "Over time against '%s' (%s)" % (names[0], os.path.basename(path)))
+    idx = {o: i for i, o in enumerate(outs)}
+    weeks = sorted({o.split(":")[4] for o in series})
+    x = np.arange(len(weeks))
+    step = max(1, len(weeks) // 4)
+    colours = plt.get_cmap("tab20" if len(names) > 11 else "tab10")(np.arange(len(names)) % 20)
+    for m, words in (("resolution_rate", "resolution rate"), ("voice_rate", "voice rate"),
+                     ("trust_local", "trust in the akimat")):
+        if "series:%s:total:all:%s" % (m, weeks[0]) not in idx:
+            continue
+        fig, axes = plt.subplots(1, len(SUMMARY_GROUPS), figsize=(16, 4.6), sharey=True)
+        rows = []
+        for ax, (g, gw) in zip(axes, SUMMARY_GROUPS):
+            cols = [idx["series:%s:%s:%s" % (m, g, w)] for w in weeks]
+            ax.axhline(0, color="grey", lw=0.8)
+            for i in range(1, len(names)):
+                d, lo, hi = 100 * dm[i, cols], 100 * dlo[i, cols], 100 * dhi[i, cols]
+                ax.plot(x, d, color=colours[i], lw=1.2, label=names[i])
+                ax.fill_between(x, lo, hi, color=colours[i], alpha=0.15, lw=0)
+                rows += [(names[i], g, weeks[k], d[k], lo[k], hi[k]) for k in range(len(weeks))]
+            ax.set_title("%s: %s" % (words, gw), fontsize=9)
+            ax.set_xticks(x[::step])
+            ax.set_xticklabels([weeks[k] for k in range(0, len(weeks), step)], rotation=30, fontsize=7, ha="right")
+            ax.set_xlabel("week starting", fontsize=8)
+            ax.tick_params(axis="y", labelsize=8)
+        axes[0].set_ylabel("difference from '%s', percentage points" % names[0], fontsize=8)
+        # the axis spans the differences themselves: a week with few decided appeals has a band that
+        # would flatten every line (the bands' numbers are in the table)
+        ds = np.array([r[3] for r in rows], dtype=float)
+        ds = ds[np.isfinite(ds)]
+        if ds.size:
+            lo_, hi_ = min(ds.min(), 0.0), max(ds.max(), 0.0)
+            pad = 0.15 * (hi_ - lo_ or 1.0)
+            axes[0].set_ylim(lo_ - pad, hi_ + pad)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize=8, ncol=min(len(names) - 1, 6), loc="lower center", frameon=False)
+        fig.tight_layout(rect=(0, 0.07 + 0.045 * ((len(names) - 2) // 6), 1, 1))
+        rep.figure(fig, "The weekly %s of each scenario minus that of '%s', in percentage points, with 95%% "
+                   "confidence bands (paired over replicates), for all citizens, low-income, rural and 61+"
+                   % (words, names[0]), ["scenario", "group", "week from", "diff pp", "lo95", "hi95"], rows)
+    rep.parts = back
+
+
 def compare_sections(rep, f, path):
     rep.section("comparison")
     rep.heading(3, "Scenarios against '%s' (%s)" % (text(f["scenarios/name"][0]), os.path.basename(path)))
@@ -468,6 +519,7 @@ def compare_sections(rep, f, path):
     S = len(names)
     if S > 1:
         policy_summary(rep, f, path, names, idx, dm, dlo, dhi, mean)
+        trajectories(rep, f, path, names, outs, dm, dlo, dhi)
     # forest plot
     ncol = 4
     nrow = (len(measures) + ncol - 1) // ncol
