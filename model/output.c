@@ -259,7 +259,7 @@ static void write_scenario(tyndau_h5 *w, hid_t file, const tyndau_meta *meta)
                          "parameter",
                          "Where each parameter's value on start_date came from, in params.def order (as "
                          "/parameters/table): 'default' (params.def), 'calibrated, SOURCE:LINE' (a value of the "
-                         "calibrated baseline), 'baseline, SOURCE:LINE' (another line of it), 'SOURCE:LINE' (the "
+                         "calibrated baseline outside its [schedule]), 'baseline, SOURCE:LINE' (its [schedule]), 'SOURCE:LINE' (the "
                          "scenario or a file it inherits from) or '--set'.",
                          "none");
     tyndau_h5_close_obj(w, g);

@@ -668,23 +668,6 @@ tyndau_status tyndau_scenario_prepare(tyndau_scenario *s, tyndau_params *p, cons
 
 const char *const tyndau_origin_names[TYNDAU_N_ORIGIN] = {"default", "calibrated", "baseline", "file", "--set"};
 
-/* Line `line` (from 1) of text holds a comment that says "calibrated" (the calibrated
- * baseline marks each fitted value so: "x = 0.1 ; calibrated: 90% interval [...]"). */
-static int line_says_calibrated(const char *text, int line)
-{
-    for (int k = 1; k < line && text != NULL; k++) {
-        text = strchr(text, '\n');
-        if (text != NULL) text++;
-    }
-    if (text == NULL) return 0;
-    size_t n = strcspn(text, "\n");
-    const char *semi = memchr(text, ';', n);
-    if (semi == NULL) return 0;
-    for (const char *c = semi; c + 10 <= text + n; c++)
-        if (strncmp(c, "calibrated", 10) == 0) return 1;
-    return 0;
-}
-
 tyndau_origin tyndau_scenario_origin(const tyndau_scenario *s, size_t i, char *buf, size_t len)
 {
     int o = s->origin != NULL && i < tyndau_n_params ? s->origin[i] : -1;
@@ -698,13 +681,14 @@ tyndau_origin tyndau_scenario_origin(const tyndau_scenario *s, size_t i, char *b
     }
     const char *src = (size_t)o < s->n_bases ? s->base_sources[o] : s->source;
     int paren = src[0] == '(' && src[strlen(src) - 1] == ')'; /* "(embedded baseline.ini)" */
-    const char *text = (size_t)o < s->n_bases ? s->base_texts[o] : s->text;
     int line = s->origin_line[i];
     if (o != s->calibrated) {
         snprintf(buf, len, "%.*s:%d", (int)strlen(src) - 2 * paren, src + paren, line);
         return TYNDAU_ORIGIN_FILE;
     }
-    int cal = line_says_calibrated(text, line);
+    /* the calibrated baseline holds the reform's schedule and, in every other section, the
+     * calibration's values (its header says which calibration) */
+    int cal = strcmp(tyndau_param_table[i].category, "schedule") != 0;
     snprintf(buf, len, "%s, %.*s:%d", cal ? "calibrated" : "baseline", (int)strlen(src) - 2 * paren, src + paren,
              line);
     return cal ? TYNDAU_ORIGIN_CALIBRATED : TYNDAU_ORIGIN_BASELINE;

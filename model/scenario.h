@@ -82,8 +82,8 @@ typedef struct {
 /* What tyndau_scenario_origin says of a parameter. */
 typedef enum {
     TYNDAU_ORIGIN_DEFAULT,    /* params.def */
-    TYNDAU_ORIGIN_CALIBRATED, /* a line of the calibrated baseline marked "; calibrated" */
-    TYNDAU_ORIGIN_BASELINE,   /* another line of the calibrated baseline (its schedule) */
+    TYNDAU_ORIGIN_CALIBRATED, /* a value of the calibrated baseline outside its [schedule] */
+    TYNDAU_ORIGIN_BASELINE,   /* the calibrated baseline's schedule (the reform's dates) */
     TYNDAU_ORIGIN_FILE,       /* the scenario or a file it inherits from */
     TYNDAU_ORIGIN_SET,        /* a --set override */
     TYNDAU_N_ORIGIN

@@ -86,14 +86,18 @@ for line in open(out):
     if len(w) == 4 and w[0] != "name" and not line.startswith("tyndau:"):
         rows[w[0]] = (w[1], w[3].strip())
 bad = []
-# every key of baseline.ini, whatever its values today, comes from it: calibrated where its
-# line says so, "baseline" otherwise
+# every key of baseline.ini, whatever its values today, comes from it: "baseline" in its
+# [schedule], "calibrated" in every other section
+section = ""
 for n, line in enumerate(open(base), 1):
+    sm = re.match(r"\s*\[\s*([^]]*?)\s*\]", line)
+    if sm:
+        section = sm.group(1)
     m = re.match(r"\s*(\w+)\s*=\s*(\S+)", line)
     if not m or m.group(1) in ("name", "description", "base"):
         continue
     key, val = m.groups()
-    kind = "calibrated" if re.search(r";.*calibrated", line) else "baseline"
+    kind = "baseline" if section == "schedule" else "calibrated"
     want = "%s, embedded baseline.ini:%d" % (kind, n)
     if key == "tell_prob":
         want = "--set"
