@@ -343,7 +343,8 @@ void cli_size_warning(size_t agents, FILE *out)
     if (out == NULL || agents >= CLI_OFFICE_AGENTS) return;
     fprintf(out,
             "tyndau: warning: %zu agents: office-level measures (days to answer, late decisions) depend on "
-            "model size below %d agents (days to answer 10.24 +- 0.03 at 100,000 against 10.13 +- 0.01 at "
-            "200,000 and 1,000,000; docs/ODD.md s11): compare them at %d agents or more\n",
+            "model size below %d agents (days to answer 10.06 +- 0.02 at 100,000 and 10.01 +- 0.01 at 200,000 "
+            "against 9.97 +- 0.004 at 400,000 and 9.965 +- 0.003 at 1,000,000; docs/ODD.md s11): compare them "
+            "at %d agents or more\n",
             agents, CLI_OFFICE_AGENTS, CLI_OFFICE_AGENTS);
 }

@@ -79,10 +79,11 @@ void cli_origin_summary(const tyndau_scenario *s, FILE *out);
 char **cli_origins(const tyndau_scenario *s);
 void cli_origins_free(char **o);
 
-/* Below this many agents office-level measures depend on the model's size: measured, 4 seeds of the
- * calibrated baseline, mean days to answer 10.241 +- 0.030 (SE) at 100,000, 10.137 +- 0.010 at
- * 200,000, 10.129 +- 0.011 at 400,000, 10.128 +- 0.011 at 1,000,000 (docs/ODD.md s11). */
-#define CLI_OFFICE_AGENTS 200000
+/* Below this many agents office-level measures depend on the model's size: measured on the calibrated
+ * baseline of commit 5963a62 (mean +- SE over seeds 1-4, 1-8 at 200,000), days to answer 10.062 +- 0.018
+ * at 100,000, 10.009 +- 0.010 at 200,000, 9.973 +- 0.004 at 400,000, 9.965 +- 0.003 at 1,000,000
+ * (docs/ODD.md s11). */
+#define CLI_OFFICE_AGENTS 400000
 /* The warning that says so, on out (NULL: none), for agents below CLI_OFFICE_AGENTS. */
 void cli_size_warning(size_t agents, FILE *out);
 

@@ -137,8 +137,8 @@ grep -q "calibrated and" "$tmp/nobase.out" && grep -q "^headline measures" "$tmp
     grep -q "^total:all " "$tmp/nobase.out" && grep -q "^responsiveness gaps" "$tmp/nobase.out"
 check "run prints the origins' summary and the headline measures by group" $? "$tmp/nobase.out"
 tyn run "$tmp/nobase.ini" -o "$tmp/nobase.h5" --agents "$SMALL" --seed 4
-grep -q "warning: $SMALL agents: office-level measures .* below 200000 agents" "$tmp/stderr"
-check "run at $SMALL agents warns that office measures depend on size below 200,000" $? "$tmp/stderr"
+grep -q "warning: $SMALL agents: office-level measures .* below 400000 agents" "$tmp/stderr"
+check "run at $SMALL agents warns that office measures depend on size below 400,000" $? "$tmp/stderr"
 tyn run "$tmp/nobase.ini" -o "$tmp/nobase.h5" --agents "$SMALL" --seed 4 --quiet
 [ "$rc" -eq 0 ] && [ ! -s "$tmp/stderr" ]
 check "run --quiet: nothing on stderr (no size warning, no data warning)" $? "$tmp/stderr"
