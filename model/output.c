@@ -20,7 +20,6 @@
 
 #include "anchors.h"
 #include "h5.h"
-#include "headline.h"
 #include "internal.h"
 
 enum { AX_GROUP, AX_GROUP_TYPE, AX_DOMAIN, AX_CHANNEL, AX_OUTCOME, AX_STATE, AX_LEVEL, AX_BELIEF, AX_REGION,
@@ -254,14 +253,21 @@ static void write_scenario(tyndau_h5 *w, hid_t file, const tyndau_meta *meta)
         tyndau_h5_vector(w, g, names[k], TYNDAU_H5_STR, nb, cols[k], "base",
                          desc[k], "none");
     free(bs), free(bt);
-    if (meta != NULL && meta->param_origins != NULL)
-        tyndau_h5_vector(w, g, "origin", TYNDAU_H5_STR, tyndau_n_params, (const char **)meta->param_origins,
+    /* without origins from the caller (a program of its own over the library) every one is "unknown" */
+    const char **org = tyndau_calloc(tyndau_n_params, sizeof *org);
+    if (org == NULL) oom(w, "/scenario/origin");
+    for (size_t i = 0; org != NULL && i < tyndau_n_params; i++)
+        org[i] = meta != NULL && meta->param_origins != NULL ? meta->param_origins[i] : "unknown";
+    if (org != NULL)
+        tyndau_h5_vector(w, g, "origin", TYNDAU_H5_STR, tyndau_n_params, org,
                          "parameter",
                          "Where each parameter's value on start_date came from, in params.def order (as "
                          "/parameters/table): 'default' (params.def), 'calibrated, SOURCE:LINE' (a value of the "
                          "calibrated baseline outside its [schedule]), 'baseline, SOURCE:LINE' (its [schedule]), 'SOURCE:LINE' (the "
-                         "scenario or a file it inherits from) or '--set'.",
+                         "scenario or a file it inherits from), '--set', or 'unknown' (not given by the "
+                         "program that wrote the file).",
                          "none");
+    free(org);
     tyndau_h5_close_obj(w, g);
 }
 
@@ -682,33 +688,6 @@ static void write_survey(tyndau_h5 *w, hid_t file, const tyndau_model *m)
     tyndau_h5_close_obj(w, g);
 }
 
-/* The headline measures of the whole run (headline.h): one vector by group each, and the gaps. */
-static void write_headline(tyndau_h5 *w, hid_t file, const tyndau_model *m)
-{
-    static const char *const desc[N_HEADLINE] = {
-        "Appeals through any channel / problems met, over the whole run.",
-        "Appeals resolved by the office / appeals decided.",
-        "Formal answers without resolution / appeals decided.",
-        "Bribes demanded (paid or refused) / appeals decided.",
-        "Mean days from appeal to answer.",
-        "Share who have heard of the platforms or know them, on the last day.",
-        "Share whose evidence says central authorities pay attention, on the last day.",
-        "Share whose evidence says the akimat pays attention, on the last day."};
-    hid_t g = tyndau_h5_group(w, file, "/headline",
-                              "The headline measures of the run (as compare and sweep report them): each by "
-                              "population group over the whole simulated period (NaN where the denominator is "
-                              "zero), and the responsiveness gaps as attributes.");
-    if (g < 0) return;
-    double v[TYNDAU_N_GROUP];
-    for (int h = 0; h < N_HEADLINE; h++) {
-        for (int k = 0; k < TYNDAU_N_GROUP; k++) v[k] = tyndau_model_headline(m, (tyndau_headline)h, k);
-        tyndau_h5_vector(w, g, tyndau_headline_names[h], TYNDAU_H5_F64, TYNDAU_N_GROUP, v, "group", desc[h],
-                         h == HL_ANSWER_DAYS ? "days" : "1");
-    }
-    for (int k = 0; k < N_GAP; k++) tyndau_h5_attr_f64(w, g, tyndau_gap_names[k], tyndau_model_gap(m, (tyndau_gap)k));
-    tyndau_h5_close_obj(w, g);
-}
-
 tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const tyndau_meta *meta,
                                  tyndau_error *err)
 {
@@ -730,7 +709,7 @@ tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const 
         write_offices(&h, h.file, m, &codes);
         write_anchors(&h, h.file, m);
         write_survey(&h, h.file, m);
-        write_headline(&h, h.file, m);
+        tyndau_output_headline(&h, h.file, m);
     }
     return tyndau_h5_close(&h);
 }

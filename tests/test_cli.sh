@@ -191,7 +191,7 @@ check "params SCENARIO with a missing base: exit 2, file and line" $? "$tmp/stde
 # ---- 4. the analysis scripts run as the README calls them ----
 bad=
 for f in analysis/*.py tools/*.py; do
-    [ "$(basename "$f")" = tyndau_h5.py ] && continue # a module, imported
+    grep -q '^if __name__ == "__main__":' "$f" || continue # a module, imported (tyndau_h5.py, report_page.py)
     [ "$(head -n 1 "$f")" = "#!/usr/bin/python3" ] && [ -x "$f" ] || bad="$bad $f"
 done
 [ -z "$bad" ]
