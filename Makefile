@@ -13,6 +13,8 @@
 #   make oat     one-at-a-time sensitivity of the survey (every parameter -50%/+50%) into
 #                docs/sensitivity.md (about 5 minutes on 2 cores)
 #   make docs    regenerate docs/parameters.md from model/params.def
+#   make man     the man pages, from the program's --help texts, into build/man
+#   make install the program and its man pages under PREFIX (default /usr/local; DESTDIR too)
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
 #   make fuzz    the readers (scenario, targets, calibration file, CSV design) under clang's
 #                libFuzzer with ASan+UBSan, FUZZ_SECONDS (60) from the corpus tests/fuzz/
@@ -61,7 +63,9 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run report oat test unit integration asan fuzz fuzz-build bench bench-calibrate bench-sweep bench-compare docs deps clean \
+PREFIX  ?= /usr/local
+
+.PHONY: man install all run report oat test unit integration asan fuzz fuzz-build bench bench-calibrate bench-sweep bench-compare docs deps clean \
         check-docs asan-smoke
 all: $(BUILD)/tyndau
 
@@ -78,9 +82,10 @@ report: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p out
 	$(BUILD)/tyndau run -o out/baseline.h5 --agents $(AGENTS) --seed $(SEED) --quiet
-	$(BUILD)/tyndau compare $(LIBRARY) --replicates $(REPLICATES) --agents $(AGENTS) --seed $(SEED) -o out/library.h5
+	$(BUILD)/tyndau compare $(LIBRARY) --replicates $(REPLICATES) --agents $(AGENTS) --seed $(SEED) --series \
+	  -o out/library.h5
 	$(BUILD)/tyndau compare $(HORIZON) --replicates $(REPLICATES) --agents $(HORIZON_AGENTS) --seed $(SEED) \
-	  -o out/horizon.h5
+	  --series -o out/horizon.h5
 	$(PYTHON) analysis/report.py out/baseline.h5 out/library.h5 out/horizon.h5 -o out/report.html \
 	  --title "tyndau: the baseline and the scenario library"
 
@@ -164,6 +169,7 @@ integration: $(BUILD)/tyndau
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_compare.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_files.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_hostile.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_cli.sh
 	@TYNDAU=$(BUILD)/tyndau bash tests/test_slurm.sh
 
 check-docs: $(BUILD)/tyndau
@@ -176,7 +182,8 @@ asan:
 
 # the fuzz target: the libraries built by clang with coverage for libFuzzer, into build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_SEED ?= 1# libFuzzer -seed: 1 makes a run repeatable; 0 draws one
+# libFuzzer's -seed: 1 makes a run repeatable; 0 draws one
+FUZZ_SEED ?= 1
 FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 fuzz-build:
 	@bash tools/deps.sh --install fuzz
@@ -193,6 +200,14 @@ fuzz: fuzz-build
 
 asan-smoke: $(BUILD)/tyndau
 	@bash tests/asan_smoke.sh $(BUILD)/tyndau
+
+man: $(BUILD)/tyndau tools/man.py
+	$(PYTHON) tools/man.py $(BUILD)/tyndau $(BUILD)/man
+
+install: $(BUILD)/tyndau man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/tyndau $(DESTDIR)$(PREFIX)/bin/tyndau
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 docs: $(BUILD)/tyndau
 	$(BUILD)/tyndau params --markdown > docs/parameters.md.tmp && mv docs/parameters.md.tmp docs/parameters.md

@@ -74,6 +74,9 @@ typedef struct {
     size_t n_bases;
     const char *mpi_version;     /* the MPI library the program is built with (NULL: none) */
     const char *scenario_joined; /* the inherited texts, then scenario_text (NULL: scenario_text) */
+    /* where each parameter's value came from, [tyndau_n_params] (tyndau_scenario_origin; NULL:
+     * each is written as "unknown") */
+    const char *const *param_origins;
 } tyndau_meta;
 
 tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const tyndau_meta *meta,

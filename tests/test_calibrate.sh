@@ -113,7 +113,7 @@ expect_bad "missing calibration file" "nothere.ini: cannot read" -- "$tmp/nother
 rc=$?
 [ "$rc" -eq 0 ] && [ -s "$tmp/t2.h5" ] && [ -s "$tmp/t2_calibrated.ini" ] && [ ! -e "$tmp/t2.h5.partial" ] &&
     grep -q "fitted cells inside their 90% predictive interval: [0-9]* of 62" "$tmp/t2.out" &&
-    grep -q "^calibrate: generation 4 " "$tmp/t2.err"
+    grep -q "^calibrate: generation 4/" "$tmp/t2.err"
 check "small calibration: exit $rc, HDF5 + calibrated scenario written, progress per generation" $? "$tmp/t2.err"
 
 "$PYTHON" - "$tmp/t2.h5" >"$tmp/py.out" 2>&1 <<'EOF'
