@@ -59,9 +59,9 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run report oat test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
+.PHONY: all lib install uninstall python-test run report oat test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
         check-docs asan-smoke
-all: $(BUILD)/tyndau
+all: $(BUILD)/tyndau lib
 
 deps:
 	@bash tools/deps.sh --install build analysis
@@ -103,6 +103,31 @@ $(BUILD)/model/%.o: model/%.c $(BUILD)/flags
 
 $(BUILD)/libtyndau.a: $(MODEL_OBJ)
 	ar rcs $@ $^
+
+# ---- the shared library (libtyndau.so.MAJOR, the version of tyndau.h) and its Python side ----
+# Its objects are compiled apart, position-independent (the program and the static library are
+# as before); python/capi.c, the plain-typed calls of the Python package, and the build's
+# provenance (version.o) go in it too.  -fno-semantic-interposition keeps calls within the
+# library as direct (and inlinable) as in the static one.
+VERSION   := $(shell sed -n 's/^\#define TYNDAU_VERSION "\(.*\)"/\1/p' model/tyndau.h)
+SOMAJOR   := $(firstword $(subst ., ,$(VERSION)))
+SONAME    = libtyndau.so.$(SOMAJOR)
+PIC       = -fPIC -fno-semantic-interposition
+PIC_OBJ   = $(MODEL_SRC:model/%.c=$(BUILD)/pic/model/%.o) $(BUILD)/pic/capi.o $(BUILD)/pic/version.o
+$(BUILD)/pic/model/%.o: model/%.c $(BUILD)/flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) $(PIC) -c $< -o $@
+$(BUILD)/pic/capi.o: python/capi.c $(BUILD)/flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) $(PIC) -c $< -o $@
+$(BUILD)/pic/version.o: $(BUILD)/version.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(PIC) -c $< -o $@
+$(BUILD)/libtyndau.so.$(VERSION): $(PIC_OBJ)
+	$(CC) $(CFLAGS_BASE) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $^ $(filter-out -lmpi,$(LIBS)) -o $@
+$(BUILD)/$(SONAME) $(BUILD)/libtyndau.so: $(BUILD)/libtyndau.so.$(VERSION)
+	ln -sf $(notdir $<) $@
+lib: $(BUILD)/libtyndau.so $(BUILD)/$(SONAME) $(BUILD)/libtyndau.a
 
 $(BUILD)/embedded.c: scenarios/baseline.ini data/survey_2021/marginals.csv tools/embed.sh
 	@mkdir -p $(BUILD)
@@ -194,4 +219,4 @@ bench-calibrate: $(BUILD)/tyndau $(BUILD)/bench/crn
 clean:
 	rm -rf build out
 
--include $(MODEL_OBJ:.o=.d) $(SRC_OBJ:.o=.d)
+-include $(MODEL_OBJ:.o=.d) $(SRC_OBJ:.o=.d) $(PIC_OBJ:.o=.d)
