@@ -16,6 +16,7 @@ from ._lib import TyndauError
 from .files import CalibrationFile, CompareFile, RunFile, SensitivityFile, SweepFile, TyndauFile, open
 from .model import Model
 from .scenario import Scenario
+from . import ema, salib  # noqa: E402 (tyndau.ema, tyndau.salib)
 
 __all__ = ["Model", "Scenario", "TyndauError", "open", "TyndauFile", "RunFile", "SweepFile", "CompareFile",
            "CalibrationFile", "SensitivityFile", "version"]

@@ -115,16 +115,16 @@ class RunFile(TyndauFile):
         return df[df["observed"].notna()].reset_index(drop=True) if published else df
 
     def parameters(self):
-        """Every parameter's value (a Series indexed by name)."""
+        """Every parameter's value on the start date (a Series indexed by name: numbers, dates
+        as YYYY-MM-DD)."""
         import pandas as pd
 
         import h5py
 
         with h5py.File(self.path, "r") as f:
-            g = f["parameters"]
-            names = [text(n) for n in g["name"][:]] if "name" in g else []
-            vals = [text(v) for v in g["value"][:]] if "value" in g else []
-        return pd.Series(vals, index=names, name="value")
+            a = _attrs(f["parameters"])
+        a.pop("description", None)
+        return pd.Series(a, name="value", dtype=object)
 
     @property
     def scenario_text(self):

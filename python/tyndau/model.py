@@ -165,6 +165,10 @@ class Model:
         df = pd.DataFrame(rows, columns=cols)
         return df[df["observed"].notna()].reset_index(drop=True) if published else df
 
+    def output(self, name):
+        """One output by its name in a sweep's syntax (tyndau.model.output)."""
+        return output(self, name)
+
     def write(self, path, command_line=None):
         """The run's HDF5 file, as `tyndau run -o path` writes it (temporary name, then renamed);
         the root attribute command_line says it came from Python."""
@@ -202,3 +206,33 @@ class Model:
         (total, age, income, settlement, sex, region) per period `freq` (pandas: "D", "W",
         "M", "Q"): a DataFrame, dates down, groups across."""
         return self.file().resolution(by, freq)
+
+
+def output(m, name):
+    """One output of a finished model in the syntax of a sweep's `outputs` (docs/hpc.md): a
+    headline measure (of everyone, or MEASURE:GROUP_TYPE:GROUP), a gap (gap_income, ...), or a
+    survey cell of the whole population, survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE (percent)."""
+    parts = name.split(":")
+    if parts[0] == "survey":
+        if len(parts) != 5:
+            raise TyndauError("output %r: expected survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE" % name)
+        df = m.survey()
+        q, gt, g, r = parts[1:]
+        hit = df[(df["question"] == q) & (df["group_type"] == gt) & (df["group"] == g) & (df["response"] == r) &
+                 (df["sample"] == "population") & (df["base"] == "all")]
+        if len(hit) != 1:
+            raise TyndauError("output %r: no such survey cell (question, group_type, group, response)" % name)
+        return float(hit["simulated"].iloc[0])
+    if parts[0] in _lib.names("gap"):
+        if len(parts) != 1:
+            raise TyndauError("output %r: a gap takes no group" % name)
+        return float(m.gaps()[parts[0]])
+    hl = m.headline()
+    if parts[0] not in hl.index or len(parts) not in (1, 3):
+        raise TyndauError("output %r: expected a headline measure (%s) [:GROUP_TYPE:GROUP], a gap (%s) or "
+                          "survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE" % (name, ", ".join(hl.index),
+                                                                         ", ".join(_lib.names("gap"))))
+    col = ("total", "all") if len(parts) == 1 else (parts[1], parts[2])
+    if col not in hl.columns:
+        raise TyndauError("output %r: no group %s:%s" % (name, col[0], col[1]))
+    return float(hl.loc[parts[0], col])
