@@ -13,6 +13,10 @@
 #   make oat     one-at-a-time sensitivity of the survey (every parameter -50%/+50%) into
 #                docs/sensitivity.md (about 5 minutes on 2 cores)
 #   make docs    regenerate docs/parameters.md from model/params.def
+#   make lib     libtyndau.so.MAJOR (and libtyndau.a): the library for C and for Python (python/)
+#   make install PREFIX=...   the program, the libraries, headers, pkg-config file, Python
+#                package, scenarios and data (make uninstall PREFIX=... removes them)
+#   make python-test          the Python package's tests (tests/python)
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
 #
 # Warnings: the set below is the house set (STYLE.md); WERROR=1 (the default
@@ -178,13 +182,19 @@ test: deps
 unit: $(TEST_BIN)
 	@bash tests/run_unit.sh $(TEST_BIN)
 
-integration: $(BUILD)/tyndau
+integration: $(BUILD)/tyndau lib
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/run_integration.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_calibrate.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_sweep.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_compare.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_files.sh
 	@TYNDAU=$(BUILD)/tyndau bash tests/test_slurm.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_python.sh
+	@MAKE="$(MAKE)" BUILD=$(BUILD) PYTHON=$(PYTHON) bash tests/test_install.sh
+
+# the Python package's tests alone (tests/python, the tutorial among them)
+python-test: $(BUILD)/tyndau lib
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_python.sh
 
 check-docs: $(BUILD)/tyndau
 	@$(BUILD)/tyndau params --markdown | diff -u docs/parameters.md - \
@@ -215,6 +225,44 @@ bench-compare: $(BUILD)/tyndau
 # the default calibration and two held-out checks (about 30-40 minutes on 2 cores)
 bench-calibrate: $(BUILD)/tyndau $(BUILD)/bench/crn
 	bash bench/calibrate.sh $(BUILD)/tyndau
+
+# ---- install: make install PREFIX=/usr/local (DESTDIR too), make uninstall with the same ----
+# bin/tyndau; lib/libtyndau.so.VERSION (+ the .so.MAJOR and .so links), lib/libtyndau.a;
+# include/tyndau/ (the public headers); lib/pkgconfig/tyndau.pc; the Python package in
+# lib/pythonX.Y/dist-packages/tyndau (on Debian's path for /usr/local), told where the library
+# and the data are; share/tyndau/ (scenarios, calibration, data); share/doc/tyndau/ (README,
+# docs/*.md, the program's --help text).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PYSITE   = $(PREFIX)/lib/$(shell $(PYTHON) -c 'import sys; print("python%d.%d" % sys.version_info[:2])')/dist-packages
+HEADERS  = model/tyndau.h model/codes.h model/error.h model/params.h model/params.def model/targets.h \
+           model/headline.h model/scenario.h
+PYFILES  = $(wildcard python/tyndau/*.py)
+install: all
+	@set -e; D='$(DESTDIR)$(PREFIX)'; P='$(DESTDIR)$(PYSITE)'; \
+	install -d "$$D/bin" "$$D/lib/pkgconfig" "$$D/include/tyndau" "$$P/tyndau" "$$D/share/tyndau" "$$D/share/doc/tyndau"; \
+	install -m 755 $(BUILD)/tyndau "$$D/bin/tyndau"; \
+	install -m 755 $(BUILD)/libtyndau.so.$(VERSION) "$$D/lib/"; \
+	ln -sf libtyndau.so.$(VERSION) "$$D/lib/$(SONAME)"; ln -sf $(SONAME) "$$D/lib/libtyndau.so"; \
+	install -m 644 $(BUILD)/libtyndau.a "$$D/lib/"; \
+	install -m 644 $(HEADERS) "$$D/include/tyndau/"; \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(filter-out -lmpi,$(LIBS))|' \
+	  tools/tyndau.pc.in > "$$D/lib/pkgconfig/tyndau.pc"; \
+	install -m 644 $(PYFILES) "$$P/tyndau/"; \
+	printf '# written by make install\nLIBRARY = "%s"\nDATA = "%s"\n' '$(PREFIX)/lib/$(SONAME)' '$(PREFIX)/share/tyndau' \
+	  > "$$P/tyndau/_installed.py"; \
+	cp -R scenarios calibration "$$D/share/tyndau/"; install -d "$$D/share/tyndau/data"; cp -R data/survey_2021 "$$D/share/tyndau/data/"; \
+	install -m 644 README.md docs/*.md "$$D/share/doc/tyndau/"; \
+	for c in run survey params calibrate compare sweep merge sensitivity; do \
+	  $(BUILD)/tyndau $$c --help > "$$D/share/doc/tyndau/tyndau-$$c.txt" 2>&1 || true; done; \
+	echo "installed tyndau $(VERSION) into $$D (Python package: $$P/tyndau)"
+
+uninstall:
+	@D='$(DESTDIR)$(PREFIX)'; P='$(DESTDIR)$(PYSITE)'; \
+	rm -f "$$D/bin/tyndau" "$$D/lib/libtyndau.so.$(VERSION)" "$$D/lib/$(SONAME)" "$$D/lib/libtyndau.so" \
+	  "$$D/lib/libtyndau.a" "$$D/lib/pkgconfig/tyndau.pc"; \
+	rm -rf "$$D/include/tyndau" "$$P/tyndau" "$$D/share/tyndau" "$$D/share/doc/tyndau"; \
+	echo "removed tyndau from $$D"
 
 clean:
 	rm -rf build out
