@@ -9,7 +9,7 @@ AB_1..AB_d [, BA_1..BA_d], B); a `saltelli` design runs them in blocks, and data
 so Y is in SALib's order either way: feeding /runs/y of a block-ordered sweep to SALib
 directly gives wrong indices.  Y is the mean over a point's replicates (failed runs left out).
 """
-import numpy as np
+
 
 from ._lib import TyndauError
 from .files import open as _open
@@ -53,6 +53,7 @@ def _priors(text):
 def order(f):
     """Indices into the design's points that put them in SALib's run order."""
     import h5py
+    import numpy as np
 
     with h5py.File(f.path, "r") as h:
         P, d = h["design/x"].shape
@@ -71,6 +72,7 @@ def data(path, output):
     import warnings
 
     import h5py
+    import numpy as np
 
     f = _sweep(path)
     layout = f.attrs.get("layout", "none")
