@@ -106,6 +106,7 @@ $(BUILD)/model/%.o: model/%.c $(BUILD)/flags
 	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -c $< -o $@
 
 $(BUILD)/libtyndau.a: $(MODEL_OBJ)
+	@rm -f $@  # ar keeps the members of deleted sources otherwise
 	ar rcs $@ $^
 
 # ---- the shared library (libtyndau.so.MAJOR, the version of tyndau.h) and its Python side ----
@@ -162,6 +163,7 @@ $(BUILD)/tyndau: $(SRC_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o $(BUILD)/libt
 
 # the program's modules other than main (the engine, the studies) for the unit tests
 $(BUILD)/libtyndau_cli.a: $(CLI_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o
+	@rm -f $@
 	ar rcs $@ $^
 
 # the benchmark programs (bench/run.sh, bench/calibrate.sh)
