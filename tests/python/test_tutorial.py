@@ -1,5 +1,5 @@
-"""docs/tutorial.md runs: its ```python blocks, in order, in one namespace (from the root of the
-tree, writing into a temporary folder)."""
+"""docs/tutorial.md and docs/mesa.md run: their ```python blocks, in order, in one namespace each
+(from the root of the tree, writing into a temporary folder)."""
 import os
 import re
 
@@ -22,3 +22,14 @@ def test_tutorial_runs(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "refused: " in out and "handler_shar" in out
     assert os.path.getsize(tmp_path / "resolution_by_income.png") > 10000
+
+
+def test_mesa_page_runs(monkeypatch):
+    text = open(os.path.join(ROOT, "docs", "mesa.md"), encoding="utf-8").read()
+    blocks = re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+    assert blocks
+    monkeypatch.chdir(ROOT)
+    ns = {}
+    for k, code in enumerate(blocks):
+        exec(compile(code, "docs/mesa.md block %d" % (k + 1), "exec"), ns)
+    assert ns["m"].done and len(ns["rows"]) == 25  # 746 days in steps of 30
