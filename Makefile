@@ -8,6 +8,7 @@
 #   make bench-calibrate  the default calibration and held-out checks (BENCHMARKS.md)
 #   make bench-sweep      sweep speed-up over MPI ranks, per-run overhead, writer memory
 #   make bench-compare    the scenario library's comparison: time, common random numbers
+#   make bench-python     the cost of calling the model from Python (BENCHMARKS.md)
 #   make report  the baseline run and the scenario library (2021, and the 2030 horizon)
 #                compared, into out/report.html (about 7 minutes on 2 cores)
 #   make oat     one-at-a-time sensitivity of the survey (every parameter -50%/+50%) into
@@ -63,7 +64,7 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib install uninstall python-test run report oat test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
+.PHONY: all lib install uninstall python-test bench-python run report oat test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
         check-docs asan-smoke
 all: $(BUILD)/tyndau lib
 
@@ -214,6 +215,10 @@ docs: $(BUILD)/tyndau
 
 bench: $(BUILD)/tyndau $(BUILD)/bench/bench
 	bash bench/run.sh $(BUILD)/tyndau
+
+# the cost of calling the model from Python at 1 M agents (about a minute on 2 cores)
+bench-python: $(BUILD)/tyndau lib
+	bash bench/python.sh $(BUILD)/tyndau 1000000 2
 
 # sweeps: MPI ranks, per-run overhead, the writer's memory (about 5 minutes on 2 cores)
 bench-sweep: $(BUILD)/tyndau
