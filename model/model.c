@@ -450,6 +450,13 @@ static void finish(tyndau_model *m)
 tyndau_status tyndau_model_set(tyndau_model *m, const char *name, const char *value, tyndau_error *err)
 {
     if (m->day >= m->n_days) return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': the run is over, nothing left to change", name);
+    /* on start_date a scenario's change is in force when the citizens and offices are created;
+       here they exist already */
+    if (m->day == 0)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                          "key '%s': no day has run yet: set it in the scenario (an override, or Scenario.set) "
+                          "rather than between steps",
+                          name);
     tyndau_params v = m->p;
     if (tyndau_params_set(&v, name, value, err) != TYNDAU_OK) return TYNDAU_EINPUT;
     size_t i = (size_t)tyndau_params_find(name);

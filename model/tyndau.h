@@ -67,7 +67,8 @@ int tyndau_model_days_done(const tyndau_model *m);
  * the output file, as the scenario's section [from DATE]).  TYNDAU_EINPUT, naming the key,
  * for an unknown key, a value out of range, a parameter fixed at creation, one that sets the
  * schedule's daily rates (events are drawn ahead from them; give it as a dated change of the
- * scenario), or a run that is over. */
+ * scenario), before the first step (the model was created with the values of start_date: set
+ * it in the scenario), or a run that is over. */
 tyndau_status tyndau_model_set(tyndau_model *m, const char *name, const char *value, tyndau_error *err);
 
 /* Compare the survey with published targets (copies what it needs). */

@@ -182,6 +182,7 @@ static void test_what_cannot_change_between_steps(void **state)
     tyndau_params p;
     tyndau_params_default(&p);
     tyndau_model *m = make(&p, 5);
+    expect_refused(m, "resolve_base", "0.5", "key 'resolve_base': no day has run yet");
     step(m, 10);
     expect_refused(m, "resolve_bse", "0.5", "unknown parameter 'resolve_bse' (did you mean 'resolve_base'?)");
     expect_refused(m, "resolve_base", "1.5", "key 'resolve_base'");

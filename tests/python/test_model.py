@@ -62,6 +62,8 @@ def test_errors_carry_the_library_message(tmp_path):
     assert s.sets == []  # a refused override leaves the scenario as it was
     with pytest.raises(tyndau.TyndauError, match="agents: expected 1 to"):
         tyndau.Model(agents=0)
+    with pytest.raises(tyndau.TyndauError, match="no day has run yet"):
+        tyndau.Model(agents=1000).set(resolve_base=0.3)
     m = tyndau.Model(agents=1000).step(3)
     with pytest.raises(tyndau.TyndauError, match="key 'campaign_social': cannot change between steps"):
         m.set(campaign_social=0.5)
