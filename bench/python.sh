@@ -4,7 +4,8 @@
 # `tyndau run --agents AGENTS --threads THREADS -q -o FILE` (B) against bench/python_run.py, the
 # same run from Python (A: interpreter start, import, scenario, model, run, write), in turns
 # A B A B ..., pair by pair (the A/B median is the figure); then the same run repeated in one
-# interpreter, timed from Model() to the written file (a run's cost in a notebook); and the cost
+# interpreter, timed from Model() to the written file (a run's cost in a notebook), in turns
+# with the command's whole process; and the cost
 # of starting: `python3 -c 'import tyndau'` with the library loaded against `python3 -c pass`.
 # The load average is recorded beside the figures (a quiet machine is below about 1.5 on 2 cores).
 #
@@ -19,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 med() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-row() { sed -n "s/^$1  *\([^ ]*\)  *\([^ ]*\)  *\([^ ]*\).*/\2 (\1, \3)/p" "$2"; }
+row() { sed -n "s|^$1  *\([^ ]*\)  *\([^ ]*\)  *\([^ ]*\).*|\2 (\1, \3)|p" "$2"; }
 
 load0=$(load)
 farm-bench -n "$runs" --timeout 900 \
@@ -28,15 +29,15 @@ farm-bench -n "$runs" --timeout 900 \
 cat "$tmp/pair.txt"
 for g in /timeseries /distributions /offices /survey /parameters; do h5diff -q "$tmp/cli.h5" "$tmp/py.h5" "$g"; done
 load1=$(load)
-/usr/bin/python3 "$here/python_run.py" "$agents" "$threads" "$tmp/py.h5" "$runs" >"$tmp/inproc.txt"
+/usr/bin/python3 "$here/python_run.py" "$agents" "$threads" "$tmp/py.h5" "$runs" "$tyndau" >"$tmp/inproc.txt"
 cat "$tmp/inproc.txt"
-inproc=$(awk '{print $3}' "$tmp/inproc.txt" | med)
+inproc=$(awk '{print $2}' "$tmp/inproc.txt" | med) incli=$(awk '{print $5}' "$tmp/inproc.txt" | med)
+inratio=$(awk '{print $8}' "$tmp/inproc.txt" | med)
 farm-bench -n 15 --vs "/usr/bin/python3 -c pass" -- /usr/bin/python3 -c \
     "import sys; sys.path.insert(0, '$here/../python'); import tyndau; tyndau._lib.lib()" >"$tmp/start.txt" 2>&1
 cat "$tmp/start.txt"
 cli=$(row "B wall s" "$tmp/pair.txt") py=$(row "A wall s" "$tmp/pair.txt") ratio=$(row "A/B wall" "$tmp/pair.txt")
 imp=$(row "A wall s" "$tmp/start.txt") bare=$(row "B wall s" "$tmp/start.txt")
-cli_med=${cli%% *}
 section=$(cat <<MD
 ## Python
 
@@ -52,7 +53,7 @@ Written by \`make bench-python\` (bench/python.sh); farm-bench medians (min, max
 | \`tyndau run -q -o\`, whole process, wall | $cli s | |
 | the same from Python (\`bench/python_run.py\`: interpreter, import, run, write), whole process, wall | $py s | |
 | Python / command line, pair by pair, wall | $ratio | < 1.05 |
-| Python, in one interpreter: Model() to the written file (median of $runs) | $inproc s ($(awk -v a="$inproc" -v b="$cli_med" 'BEGIN {printf "%.3f", a / b}') x the command's whole process) | < 1.05 |
+| Python in one interpreter, Model() to the written file / the command's whole process, in turns (medians of $runs) | $inproc s / $incli s: ratio $inratio | < 1.05 |
 | starting: \`python3 -c 'import tyndau'\` with the library loaded / \`python3 -c pass\`, wall | $imp / $bare s | |
 
 The results are the same (h5diff of /timeseries, /distributions, /offices, /survey, /parameters).
