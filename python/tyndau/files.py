@@ -77,10 +77,12 @@ class TyndauFile:
         self.version = self.attrs.get("schema_version", "")
 
     def group(self, name="/"):
-        """Group `name` as an xarray.Dataset (h5netcdf: named dimensions, CF dates), loaded."""
+        """Group `name` as an xarray.Dataset (h5netcdf: named dimensions, CF dates), loaded.
+        Durations (units "days", such as an office's mean wait) stay numbers of days, NaN where
+        undefined, rather than timedeltas."""
         import xarray as xr
 
-        with xr.open_dataset(self.path, group=name, engine="h5netcdf") as ds:
+        with xr.open_dataset(self.path, group=name, engine="h5netcdf", decode_timedelta=False) as ds:
             return _decoded(ds.load())
 
     def __repr__(self):

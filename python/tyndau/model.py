@@ -198,7 +198,8 @@ class Model:
 
     def timeseries(self):
         """The daily series as an xarray.Dataset with dimensions date (real dates), group,
-        channel, outcome, domain, level and state (RunFile.timeseries)."""
+        channel, outcome, domain, level and state (RunFile.timeseries); once the run is over
+        (TyndauError before: the file is written from the finished run)."""
         return self.file().timeseries()
 
     def resolution(self, by="income", freq="M"):
