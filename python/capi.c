@@ -59,6 +59,7 @@ double tyndau_py_model_gap(const py_model *pm, int gap);
 size_t tyndau_py_model_survey(const py_model *pm, size_t i, const char **question, const char **base,
                               const char **response, int *group, int *quota, double v[5], int *inside);
 const char *tyndau_py_name(const char *what, int i);
+int64_t tyndau_py_model_day_choices(const py_model *pm, int day, int channel);
 
 static int fail(const tyndau_error *err, char *msg, size_t len)
 {
@@ -75,16 +76,18 @@ size_t tyndau_py_count(const char *what)
     if (strcmp(what, "headline") == 0) return N_HEADLINE;
     if (strcmp(what, "gap") == 0) return N_GAP;
     if (strcmp(what, "group") == 0) return TYNDAU_N_GROUP;
+    if (strcmp(what, "channel") == 0) return N_CHANNEL;
     return 0;
 }
 
-/* Names of codes: "headline", "gap", "group" (its name), "group_type" (of group i). */
+/* Names of codes: "headline", "gap", "group" (its name), "group_type" (of group i), "channel". */
 const char *tyndau_py_name(const char *what, int i)
 {
     if (strcmp(what, "headline") == 0 && i >= 0 && i < N_HEADLINE) return tyndau_headline_names[i];
     if (strcmp(what, "gap") == 0 && i >= 0 && i < N_GAP) return tyndau_gap_names[i];
     if (strcmp(what, "group") == 0 && i >= 0 && i < TYNDAU_N_GROUP) return tyndau_group_name(i);
     if (strcmp(what, "group_type") == 0 && i >= 0 && i < TYNDAU_N_GROUP) return tyndau_gtype_names[tyndau_group_type(i)];
+    if (strcmp(what, "channel") == 0 && i >= 0 && i < N_CHANNEL) return tyndau_channel_names[i];
     return NULL;
 }
 
@@ -277,4 +280,11 @@ size_t tyndau_py_model_survey(const py_model *pm, size_t i, const char **questio
     v[4] = r[i].n_base;
     *inside = r[i].inside;
     return n;
+}
+
+/* Citizens who chose channel c on day `day` (silence included), everyone; -1 for a day not run. */
+int64_t tyndau_py_model_day_choices(const py_model *pm, int day, int channel)
+{
+    if (day < 0 || day >= tyndau_model_days_done(pm->m) || channel < 0 || channel >= N_CHANNEL) return -1;
+    return tyndau_model_day_choices(pm->m, day, (tyndau_channel)channel);
 }

@@ -78,6 +78,7 @@ def lib():
     _sig(L, "tyndau_py_model_headline", d, P, i, i)
     _sig(L, "tyndau_py_model_gap", d, P, i)
     _sig(L, "tyndau_py_model_survey", z, P, z, sp, sp, sp, ip, ip, dp, ip)
+    _sig(L, "tyndau_py_model_day_choices", ctypes.c_int64, P, i, i)
     _lib = L
     return L
 
@@ -99,7 +100,7 @@ def s(raw):
 
 
 def names(what):
-    """The library's names of a code table: "headline", "gap", "group", "group_type"."""
+    """The library's names of a code table: "headline", "gap", "group", "group_type", "channel"."""
     L = lib()
     n = L.tyndau_py_count(b"group" if what == "group_type" else b(what))
     return [s(L.tyndau_py_name(b(what), k)) for k in range(n)]

@@ -196,6 +196,18 @@ class Model:
 
         return RunFile(self._written())
 
+    def daily(self):
+        """The days run so far (also between steps): citizens choosing each channel (silence
+        included) each day, everyone; a DataFrame, dates down, channels across."""
+        import pandas as pd
+
+        L = _lib.lib()
+        _, done, start = self._days()
+        chans = _lib.names("channel")
+        data = [[L.tyndau_py_model_day_choices(self._ptr, d, c) for c in range(len(chans))] for d in range(done)]
+        idx = pd.date_range(_lib.date(start), periods=done, freq="D", name="date")
+        return pd.DataFrame(data, index=idx, columns=pd.Index(chans, name="channel"), dtype="int64")
+
     def timeseries(self):
         """The daily series as an xarray.Dataset with dimensions date (real dates), group,
         channel, outcome, domain, level and state (RunFile.timeseries); once the run is over

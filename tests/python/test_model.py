@@ -171,3 +171,14 @@ def test_ema_model_function():
         f(resolve_bse=0.2)
     with pytest.raises(tyndau.TyndauError, match="output 'nonsense'"):
         tyndau.ema.model(outcomes=["nonsense"], agents=1000)()
+
+
+def test_daily_between_steps():
+    m = tyndau.Model(agents=20000, seed=6).step(100)
+    early = m.daily()
+    assert early.shape == (100, 6) and str(early.index[-1].date()) == "2019-11-08"
+    m.run()
+    full = m.daily()
+    assert full.iloc[:100].equals(early)
+    ts = m.timeseries()["choices"].sel(group="all").to_pandas()
+    assert (ts.values == full.values).all() and list(ts.columns) == list(full.columns)
