@@ -405,6 +405,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
         }
         if (st == TYNDAU_OK) fp = cfg_hash(fp, c.sc[s].joined);
     }
+    if (st == TYNDAU_OK) st = cli_check_memory(&c.p[0], c.agents, mc.threads, "--agents", &err);
     char num[64];
     snprintf(num, sizeof num, "%zu %zu %" PRIu64, c.R, c.agents, c.seed);
     fp = cfg_hash(fp, num);
@@ -423,7 +424,8 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
         batch_spec spec = {.what = "compare", .out = out, .resume = resume, .quiet = quiet, .n_jobs = c.S * c.R,
                            .n_out = N_OUT, .out_names = c.out_ptr, .fingerprint = fp, .schema_name = SCHEMA_NAME,
                            .schema_major = SCHEMA_MAJOR, .header = header, .job = run_job, .finish = finish,
-                           .user = &c};
+                           .user = &c, .inputs = (const char *const *)argv + first, .n_inputs = c.S,
+                           .scenarios = c.sc, .n_scenarios = c.S};
         if (mc.rank == 0 && !quiet)
             fprintf(stderr, "compare: %zu scenarios x %zu replicates of %zu agents, %s random numbers\n", c.S, c.R,
                     c.agents, c.independent ? "independent" : "common");
