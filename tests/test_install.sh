@@ -61,8 +61,9 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 # shellcheck disable=SC2046  # pkg-config's words are separate arguments
 gcc -std=c11 "$tmp/use.c" $(pkg-config --cflags --libs tyndau) -Wl,-rpath,"$prefix/lib" -o "$tmp/use" >"$tmp/cc.out" 2>&1
 check "a C program builds with pkg-config --cflags --libs tyndau" $? "$tmp/cc.out"
-ldd "$tmp/use" 2>/dev/null | grep -q "libtyndau.so.0 => $prefix/lib/libtyndau.so.0"
-check "... and links the installed libtyndau.so.0" $?
+ldd "$tmp/use" >"$tmp/ldd.out" 2>&1
+grep -F "libtyndau.so.0 => $prefix/lib/libtyndau.so.0" "$tmp/ldd.out" >/dev/null
+check "... and links the installed libtyndau.so.0" $? "$tmp/ldd.out"
 c_voice=$("$tmp/use" 2>"$tmp/use.err")
 check "... and runs ($c_voice)" $? "$tmp/use.err"
 

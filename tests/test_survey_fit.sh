@@ -149,7 +149,7 @@ else
 fi
 
 # 7. No temporary files are left beside the outputs.
-if ! ls -A "$TMP" | grep -q '\.tmp$'; then
+if ! ls -A "$TMP" | grep '\.tmp$' >/dev/null; then
     pass "no temporary files left"
 else
     fail "temporary files left: $(ls -A "$TMP")"

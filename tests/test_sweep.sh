@@ -135,7 +135,7 @@ rc=$?
 check "sensitivity on the sweep: exit $rc, table and file" $? "$tmp/sens.out"
 "$PYTHON" analysis/sweep.py "$tmp/t2.h5" --csv "$tmp/t2.csv" >"$tmp/py.out" 2>&1
 rc=$?
-[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/t2.csv")" -eq 41 ] && head -1 "$tmp/t2.csv" | grep -q "^point,replicate,prior_disengaged,media_platform,prior_trust_local,status,voice_rate" &&
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/t2.csv")" -eq 41 ] && head -1 "$tmp/t2.csv" | grep "^point,replicate,prior_disengaged,media_platform,prior_trust_local,status,voice_rate" >/dev/null &&
     grep -q "40 runs: 40 done, 0 failed, 0 not run" "$tmp/py.out"
 check "analysis/sweep.py: summary and a CSV of 40 runs" $? "$tmp/py.out"
 "$PYTHON" analysis/sweep.py "$tmp/sens.h5" --plot "$tmp/sens.png" >"$tmp/py.out" 2>&1
@@ -153,7 +153,7 @@ check "sensitivity refuses a Latin hypercube sweep with exit 2" $? "$tmp/sens.ou
 # ---------------------------------------------------------------------------
 # 3. MPI: 2 ranks give the same runs.
 # ---------------------------------------------------------------------------
-if command -v mpirun >/dev/null 2>&1 && "$TYNDAU" --version | grep -q "with MPI"; then
+if command -v mpirun >/dev/null 2>&1 && "$TYNDAU" --version | grep "with MPI" >/dev/null; then
     mpirun -np 2 --allow-run-as-root --oversubscribe "$TYNDAU" sweep "$tmp/s.ini" -o "$tmp/m2.h5" --threads 1 -q \
         >"$tmp/m2.out" 2>"$tmp/m2.err"
     rc=$?
