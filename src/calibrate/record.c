@@ -153,8 +153,8 @@ static void write_common(tyndau_h5 *h, const calib_t *C)
     char buf[64];
     tyndau_h5_prov prov = cli_provenance(CALIB_SCHEMA_NAME, CALIB_SCHEMA_VERSION, C->command_line);
     prov.seed = c->seed;
-    prov.rng = "the model's counter-based streams (its seed from many_seed(seed, 2, ...)); GSL taus2 streams "
-               "seeded with many_seed(seed, kind, generation x 256 + move, particle) for the sampler";
+    prov.rng = "the model's counter-based streams (its seed from many_seed(seed, 2, ...)); the sampler's from the "
+               "same generator (tyndau_ctr) at the 64-bit key many_seed(seed, kind, generation x 256 + move, particle)";
     prov.threads = C->mc.threads, prov.ranks = C->mc.size;
     prov.scenario_source = C->sc.source;
     prov.scenario_text = C->sc.joined;

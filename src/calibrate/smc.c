@@ -20,9 +20,7 @@
 
 gsl_rng *calib_stream(uint64_t root, int kind, uint64_t a, uint64_t b)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
-    if (r != NULL) gsl_rng_set(r, (unsigned long)many_seed(root, (uint64_t)kind, a, b));
-    return r;
+    return many_stream(root, (uint64_t)kind, a, b);
 }
 
 /* A simulation's outputs: the observation model's probabilities of its survey. */
