@@ -308,4 +308,58 @@ print("model MAE %.2f pp, null MAE %.2f pp" % (q.attrs["mae_holdout_vs_null_mode
 EOF
 check "holdout aware_concept:income (exit $rc): 9 held-out cells, weights 1/2, both MAEs reported" $? "$tmp/ho.py" "$tmp/ho.err"
 
+# ---------------------------------------------------------------------------
+# 7. The observation model's error terms: a design effect, and the logit-normal model with a
+#    discrepancy per question family (default priors for the families fitted).
+# ---------------------------------------------------------------------------
+printf '[likelihood]\nmodel = multinomial\ndiscrepancy_awareness = 0.1\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' \
+    >"$tmp/disc.ini"
+expect_bad "a discrepancy without the logit-normal model" \
+    "disc.ini:3: a discrepancy_\* key needs 'model = logit-normal'" -- "$tmp/disc.ini"
+printf '[likelihood]\ndesign_effect = 0.5\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' >"$tmp/deff.ini"
+expect_bad "a design effect below 1" "deff.ini:2: key 'design_effect': expected a number from 1 to 10" -- "$tmp/deff.ini"
+printf '[likelihood]\nmodel = logit-normal\ndiscrepancy_villages = 0.1\n[priors]\nprior_disengaged = uniform 0 0.5\n' \
+    >"$tmp/fam.ini"
+expect_bad "an unknown question family" "fam.ini:3: unknown key 'discrepancy_villages' in \[likelihood\], expected discrepancy_awareness" \
+    -- "$tmp/fam.ini"
+sed 's/^model = multinomial$/model = multinomial\ndesign_effect = 1/' "$tmp/c.ini" >"$tmp/deff1.ini"
+"$TYNDAU" calibrate "$tmp/c.ini" -o "$tmp/d0.h5" -q >/dev/null 2>"$tmp/d0.err" &&
+    "$TYNDAU" calibrate "$tmp/deff1.ini" -o "$tmp/d1.h5" -q >/dev/null 2>"$tmp/d1.err" &&
+    same "$tmp/d0.h5" "$tmp/d1.h5" "${RESULT_OBJECTS[@]}"
+check "design_effect = 1: the same posterior, predictive check and generations as without the key" $? \
+    "$tmp/d0.err" "$tmp/d1.err" "$tmp/h5diff.out"
+sed 's/^model = multinomial$/model = logit-normal\ndesign_effect = 1.5\ndiscrepancy_contact = 0.05/' "$tmp/c.ini" >"$tmp/ln.ini"
+principles=()
+for q in principle_officials_hear_problems principle_bodies_respond_quickly principle_officials_accessible \
+    principle_policy_reflects_needs principle_civil_society_involved principle_my_needs_heard \
+    principle_quality_appeal_handling; do principles+=(--holdout "$q"); done
+"$TYNDAU" calibrate "$tmp/ln.ini" -o "$tmp/ln.h5" "${principles[@]}" >"$tmp/ln.out" 2>"$tmp/ln.err"
+rc=$?
+"$PYTHON" - "$tmp/ln.h5" "$tmp/ln.out" >"$tmp/ln.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+out = open(sys.argv[2]).read()
+assert f.attrs["likelihood"] == "logit-normal", f.attrs["likelihood"]
+o = f["observation"]
+assert o.attrs["design_effect"] == 1.5 and "key design_effect" in o.attrs["design_effect_source"]
+fam = [s.decode() for s in o["family"][()]]
+assert {"awareness", "attention", "contact", "meaning", "principles"} <= set(fam), set(fam)
+names = [s.decode() for s in f["priors/name"][()]]
+disc = [n for n in names if n.startswith("discrepancy_")]
+# the defaults for the fitted families; contact is fixed by the file; principles are held out
+assert disc == ["discrepancy_awareness", "discrepancy_attention", "discrepancy_meaning"], disc
+q95 = dict(zip(names, f["priors/q95"][()]))
+assert abs(q95["discrepancy_awareness"] - 0.15 * 1.959964) < 1e-3 and abs(q95["discrepancy_meaning"] - 0.09 * 1.959964) < 1e-3
+p = f["posterior"]
+pn = [s.decode() for s in p["name"][()]]
+for n in disc:
+    i = pn.index(n)
+    assert 0 <= p["q05"][i] <= p["median"][i] <= p["q95"][i] <= 1
+assert "model discrepancy by question family" in out and "contact      0.050 (fixed)" in out, out[-800:]
+assert "survey sampling only, design effect 1.5" in out
+print("ok")
+EOF
+check "logit-normal with a design effect (exit $rc): default discrepancy priors per fitted family, reported with their posterior" \
+    $? "$tmp/ln.py" "$tmp/ln.err"
+
 finish

@@ -56,7 +56,7 @@
 #define MAXD 48
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
-#define CALIB_SCHEMA_VERSION "1.1"
+#define CALIB_SCHEMA_VERSION "1.2"
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */
@@ -76,6 +76,14 @@ typedef struct {
     int dm;
     double concentration; /* fixed DM concentration (when no prior) */
     int conc_dim;         /* dimension of the concentration, -1 when fixed or multinomial */
+    tyndau_obs_kind kind; /* the likelihood: multinomial, dirichlet-multinomial or logit-normal */
+    double deff;          /* the quota sample's design effect (design_effect, default 1) */
+    int deff_given;
+    /* logit-normal: each family's discrepancy sd, a calibrated quantity (disc_dim >= 0) or fixed
+       (disc_fixed); disc_line: the line of the first discrepancy key (0: none) */
+    int disc_dim[TYNDAU_N_FAM], disc_line;
+    double disc_fixed[TYNDAU_N_FAM];
+    int disc_given[TYNDAU_N_FAM];
     tyndau_obs_breakdown breakdown;
     prior_t prior[MAXD];
     size_t d;
@@ -136,6 +144,11 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
 /* smc.c */
 gsl_rng *calib_stream(uint64_t root, int kind, uint64_t a, uint64_t b); /* NULL when out of memory */
 double calib_kappa(const calib_t *C, const double *x);                  /* the DM concentration of x, 0 multinomial */
+/* The observation model's error terms at particle x (design effect, concentration, discrepancies). */
+tyndau_obs_error calib_obs_error(const calib_t *C, const double *x);
+/* Give every family of the fitted rows that has no discrepancy key its default prior (logit-normal;
+ * docs/calibration.md s2): TYNDAU_EINPUT when the quantities would exceed MAXD. */
+tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err);
 calib_gen *calib_new_gen(calib_t *C);                                    /* NULL when out of memory */
 /* Simulate models at x [n][d] with seeds: each one's observation-model probabilities in probs, its
  * status and message; *failed counts the failures. */

@@ -58,6 +58,7 @@ static tyndau_status setup(calib_t *C, const char *cfg_path, tyndau_error *err)
     for (size_t h = 0; st == TYNDAU_OK && h < C->n_holdout; h++) st = tyndau_obs_holdout(&C->obs, C->holdout[h], err);
     if (st == TYNDAU_OK && tyndau_obs_n_fitted(&C->obs) == 0)
         st = TYNDAU_ERR(err, TYNDAU_EINPUT, "empty target set: every published row is held out, nothing is left to fit");
+    if (st == TYNDAU_OK) st = calib_default_discrepancy(C, err);
     if (st != TYNDAU_OK) return st;
     C->n_out = C->obs.n_rows * TYNDAU_OBS_STRIDE;
     /* the scenario as read, with the files it inherits from: a changed base file is noticed */
