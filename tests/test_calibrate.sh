@@ -362,4 +362,55 @@ EOF
 check "logit-normal with a design effect (exit $rc): default discrepancy priors per fitted family, reported with their posterior" \
     $? "$tmp/ln.py" "$tmp/ln.err"
 
+# ---------------------------------------------------------------------------
+# 8. Simulation-based calibration (--sbc), a toy: 8 synthetic surveys, one quantity, 2,000
+#    agents, 16 particles.  Its coverage is not asserted (a toy this small is not expected to be
+#    calibrated: the benchmark is the full one); what is: ranks, intervals and coverages agree
+#    with each other, the refits follow their truths, and the file is the same on 1 and 2 threads.
+# ---------------------------------------------------------------------------
+cat >"$tmp/sbc.ini" <<EOF
+[calibration]
+scenario = $ROOT/scenarios/baseline.ini
+agents = 2000
+seed = 3
+particles = 16
+max_generations = 30
+[likelihood]
+model = multinomial
+[priors]
+prior_disengaged = uniform 0.05 0.4
+EOF
+"$TYNDAU" calibrate "$tmp/sbc.ini" --sbc 8 -t 2 -o "$tmp/sbc2.h5" >"$tmp/sbc.out" 2>"$tmp/sbc.err"
+rc=$?
+"$PYTHON" - "$tmp/sbc2.h5" "$tmp/sbc.out" >"$tmp/sbc.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["schema_name"] == "tyndau-sbc" and f.attrs["surveys"] == 8 and f.attrs["particles"] == 16
+g = f["sbc"]
+t, lo, hi, q25, q75 = (g[k][:, 0] for k in ("truth", "q05", "q95", "q25", "q75"))
+rank, st = g["rank"][:, 0], g["status"][()]
+ok = st == 0
+assert ok.sum() == f.attrs["surveys_complete"] >= 6, st
+assert np.all((t >= 0.05) & (t <= 0.4)), t                       # truths from the prior
+assert np.all((rank >= 0) & (rank <= 16))
+assert np.array_equal(g["inside90"][:, 0] == 1, (t >= lo) & (t <= hi))
+assert np.array_equal(g["inside50"][:, 0] == 1, (t >= q25) & (t <= q75))
+assert np.all(rank[ok & (t < lo)] <= 1) and np.all(rank[ok & (t > hi)] >= 15)   # ranks agree with intervals
+assert abs(g["coverage90"][0] - g["inside90"][ok, 0].mean()) < 1e-12
+assert abs(g["coverage50"][0] - g["inside50"][ok, 0].mean()) < 1e-12
+assert g["rank_histogram"][0].sum() == ok.sum()
+r = np.corrcoef(t[ok], g["median"][ok, 0])[0, 1]
+assert r > 0.9, r                                                # the refits follow their truths
+assert "simulation-based calibration: 8 synthetic surveys" in open(sys.argv[2]).read()
+print("coverage 50%% %.2f, 90%% %.2f, corr(truth, median) %.3f" % (g["coverage50"][0], g["coverage90"][0], r))
+EOF
+check "--sbc (exit $rc): ranks, intervals, coverages and histogram agree; the refits follow their truths" $? \
+    "$tmp/sbc.py" "$tmp/sbc.err"
+sed 's/^/# /' "$tmp/sbc.py"
+"$TYNDAU" calibrate "$tmp/sbc.ini" --sbc 8 -t 1 -q -o "$tmp/sbc1.h5" 2>"$tmp/sbc1.err" &&
+    h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/truth /sbc/truth && h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/rank /sbc/rank &&
+    h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/median /sbc/median && h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/q95 /sbc/q95
+check "--sbc: identical with 1 and 2 threads" $? "$tmp/sbc1.err"
+expect_bad "--sbc with --resume" "--sbc and --resume" -- "$tmp/sbc.ini" --sbc 2 --resume
+
 finish

@@ -60,7 +60,8 @@
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */
-enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING };
+enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING,
+       K_SBC_TRUTH, K_SBC_SIM, K_SBC_SURVEY, K_SBC_FIT };
 
 /* The calibration file (config.c; docs/calibration.md section 4). */
 typedef struct {
@@ -171,6 +172,9 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err);
 void calib_ppc_free(calib_ppc *p);
 char *calib_scenario_ini(const calib_t *C, const calib_post *P); /* the calibrated scenario; NULL out of memory */
 void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *Q);
+
+/* sbc.c: simulation-based calibration of S synthetic surveys into C->out (--sbc S). */
+tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err);
 
 /* record.c */
 tyndau_status calib_write_partial(calib_t *C, tyndau_error *err);
