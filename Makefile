@@ -59,7 +59,7 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run report oat test unit integration asan bench bench-calibrate bench-sweep bench-compare docs deps clean \
+.PHONY: all run report oat test unit integration asan bench bench-calibrate bench-sbc bench-sweep bench-compare docs deps clean \
         check-docs asan-smoke
 all: $(BUILD)/tyndau
 
@@ -190,6 +190,10 @@ bench-compare: $(BUILD)/tyndau
 # the default calibration and two held-out checks (about 30-40 minutes on 2 cores)
 bench-calibrate: $(BUILD)/tyndau $(BUILD)/bench/crn
 	bash bench/calibrate.sh $(BUILD)/tyndau
+
+# simulation-based calibration of the default calibration: 20 refits (hours on 2 cores)
+bench-sbc: $(BUILD)/tyndau
+	bash bench/sbc.sh $(BUILD)/tyndau
 
 clean:
 	rm -rf build out
