@@ -102,6 +102,7 @@ $(BUILD)/model/%.o: model/%.c $(BUILD)/flags
 	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -c $< -o $@
 
 $(BUILD)/libtyndau.a: $(MODEL_OBJ)
+	@rm -f $@  # ar keeps the members of deleted sources otherwise
 	ar rcs $@ $^
 
 $(BUILD)/embedded.c: scenarios/baseline.ini data/survey_2021/marginals.csv tools/embed.sh
@@ -133,6 +134,7 @@ $(BUILD)/tyndau: $(SRC_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o $(BUILD)/libt
 
 # the program's modules other than main (the engine, the studies) for the unit tests
 $(BUILD)/libtyndau_cli.a: $(CLI_OBJ) $(BUILD)/embedded.o $(BUILD)/version.o
+	@rm -f $@
 	ar rcs $@ $^
 
 # the benchmark programs (bench/run.sh, bench/calibrate.sh)
