@@ -2,7 +2,8 @@
 # bench/sbc.sh TYNDAU: simulation-based calibration of the default calibration (Talts et al.
 # 2018): SURVEYS (default 20) synthetic surveys from prior draws, each refitted with the default
 # calibration's settings, into out/sbc.h5; prints the coverage of the 50% and 90% intervals and
-# the rank histogram per quantity as a Markdown table (also out/sbc.md) with the wall time.
+# the rank histogram per quantity as a Markdown table with the wall time: out/sbc.md and the
+# "Simulation-based calibration" section of BENCHMARKS.md.
 #
 #   make bench-sbc                       (20 full calibrations: about 20 x 30 minutes on 2 cores;
 #                                         a cluster job, not a laptop one)
@@ -19,7 +20,9 @@ mkdir -p out
 echo "bench: tyndau calibrate $calib --sbc $surveys -o out/sbc.h5" >&2
 /usr/bin/time -f "%e %M" -o out/sbc.time "$tyndau" calibrate "$calib" --sbc "$surveys" -o out/sbc.h5 \
     >out/sbc.out 2>out/sbc.err
-"$python" - out/sbc.h5 out/sbc.time "$calib" <<'PY' | tee out/sbc.md
+{ printf '## Simulation-based calibration\n\nWritten by `make bench-sbc` (bench/sbc.sh).\n\n'
+"$python" - out/sbc.h5 out/sbc.time "$calib" <<'PY'
+
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 wall, kib = open(sys.argv[2]).read().split()
@@ -33,3 +36,6 @@ for i, n in enumerate(g["quantity"][()]):
     h = " ".join(str(v) for v in g["rank_histogram"][i])
     print("| %s | %.2f | %.2f | %s |" % (n.decode(), g["coverage50"][i], g["coverage90"][i], h))
 PY
+} >out/sbc.md
+cat out/sbc.md
+bash bench/section.sh "Simulation-based calibration" out/sbc.md

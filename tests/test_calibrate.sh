@@ -357,6 +357,13 @@ for n in disc:
     assert 0 <= p["q05"][i] <= p["median"][i] <= p["q95"][i] <= 1
 assert "model discrepancy by question family" in out and "contact      0.050 (fixed)" in out, out[-800:]
 assert "survey sampling only, design effect 1.5" in out
+# the sensitivity matrix's spectrum: the model parameters only, eigenvalues largest first,
+# orthonormal eigenvectors, local variance ratios in (0, 1]
+ide = f["identifiability"]
+assert [s.decode() for s in ide["parameter"][()]] == ["prior_disengaged", "media_platform", "prior_trust_local"]
+ev, V, vr = ide["eigenvalue"][()], ide["eigenvector"][()], ide["local_variance_ratio"][()]
+assert np.all(np.diff(ev) <= 0) and np.all(ev >= 0) and np.allclose(V @ V.T, np.eye(3), atol=1e-10)
+assert np.all((vr > 0) & (vr <= 1)) and "sensitivity matrix at the posterior median" in out
 print("ok")
 EOF
 check "logit-normal with a design effect (exit $rc): default discrepancy priors per fitted family, reported with their posterior" \

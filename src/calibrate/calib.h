@@ -61,7 +61,7 @@
 
 /* Stream kinds for many_seed. */
 enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING,
-       K_SBC_TRUTH, K_SBC_SIM, K_SBC_SURVEY, K_SBC_FIT };
+       K_SBC_TRUTH, K_SBC_SIM, K_SBC_SURVEY, K_SBC_FIT, K_IDENT };
 
 /* The calibration file (config.c; docs/calibration.md section 4). */
 typedef struct {
@@ -125,6 +125,12 @@ typedef struct {
 typedef struct {
     double median[MAXD], q05[MAXD], q95[MAXD], ratio[MAXD], corr[MAXD * MAXD];
     char report[4096];
+    /* ident.c: the sensitivity matrix's spectrum over the ident_d model parameters ident_q[] */
+    int ident_ok;
+    size_t ident_d;
+    int ident_q[MAXD];
+    double eig[MAXD], vec[MAXD * MAXD], var_ratio[MAXD]; /* vec[i * ident_d + k]: eigenvector i */
+    char ident_report[4096];
 } calib_post;
 
 /* The posterior predictive check of every published cell (posterior.c). */
@@ -172,6 +178,13 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err);
 void calib_ppc_free(calib_ppc *p);
 char *calib_scenario_ini(const calib_t *C, const calib_post *P); /* the calibrated scenario; NULL out of memory */
 void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *Q);
+
+/* ident.c: the eigen-spectrum of the sensitivity matrix at the posterior median into P (2 d + 1
+ * simulations); and its arithmetic, for the tests: F = prior_var J' diag(w) J of J [nc][d], its
+ * eigenvalues eig (largest first), eigenvectors vec[i * d + k] and [(F + I)^-1]_kk; 0 or -1. */
+tyndau_status calib_identify(calib_t *C, calib_post *P, tyndau_error *err);
+int calib_ident_spectrum(const double *J, const double *w, size_t nc, size_t d, double prior_var, double *eig,
+                         double *vec, double *var_ratio);
 
 /* sbc.c: simulation-based calibration of S synthetic surveys into C->out (--sbc S). */
 tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err);

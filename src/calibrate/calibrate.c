@@ -179,6 +179,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     if (st == TYNDAU_OK) {
         calib_summarise(C, &P);
         st = calib_predictive(C, &Q, &err);
+        if (st == TYNDAU_OK) st = calib_identify(C, &P, &err);
     }
     char *ini = st == TYNDAU_OK ? calib_scenario_ini(C, &P) : NULL;
     if (st == TYNDAU_OK && ini == NULL) st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");

@@ -222,6 +222,25 @@ static void write_posterior(tyndau_h5 *h, const calib_t *C, const calib_post *P)
                                                              "prior's scale).",
                                               .units = "1"});
     tyndau_h5_close_obj(h, g);
+    if (!P->ident_ok) return;
+    size_t m = P->ident_d;
+    const char *pn[MAXD];
+    for (size_t k = 0; k < m; k++) pn[k] = c->prior[P->ident_q[k]].name;
+    g = tyndau_h5_group(h, h->file, "identifiability",
+                        "the eigen-spectrum of the sensitivity matrix at the posterior median (src/calibrate/ident.c): "
+                        "F = (pi^2/3) J' W J, J the logit-scale sensitivity of every fitted cell to each model "
+                        "parameter on the sampler's scale (central differences, common random numbers), W the "
+                        "observation model's precision of each cell; eigenvalues > 1: directions the survey "
+                        "constrains more than the prior");
+    tyndau_h5_attr_str(h, g, "report", P->ident_report);
+    tyndau_h5_vector(h, g, "parameter", TYNDAU_H5_STR, m, pn, "parameter", "The calibrated model parameters.", "none");
+    f64(h, g, "eigenvalue", P->eig, m, "direction", "Eigenvalues of F, largest first.", "1");
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "eigenvector", .kind = TYNDAU_H5_F64, .rank = 2, .dims = {m, m},
+                                              .data = P->vec, .axes = "direction,parameter",
+                                              .description = "Unit eigenvector of each direction.", .units = "1"});
+    f64(h, g, "local_variance_ratio", P->var_ratio, m, "parameter",
+        "[(F + I)^-1]_kk: the linear-Gaussian posterior / prior variance of each parameter.", "1");
+    tyndau_h5_close_obj(h, g);
 }
 
 static void write_predictive(tyndau_h5 *h, const calib_t *C, const calib_ppc *Q)
