@@ -256,6 +256,9 @@ check "compare --posterior runs and prints both spreads" $? "$tmp/p2.err" "$tmp/
     h5diff -q "$tmp/p1.h5" "$tmp/p2.h5" /runs/y /runs/y && h5diff -q "$tmp/p1.h5" "$tmp/p2.h5" /mc_only/y /mc_only/y &&
     h5diff -q "$tmp/p1.h5" "$tmp/p2.h5" /summary /summary
 check "compare --posterior: identical with 1 and 2 threads" $? "$tmp/p1.err"
+"$PYTHON" "$ROOT/analysis/report.py" "$tmp/p2.h5" -o "$tmp/p2.html" >"$tmp/p2r.out" 2>&1 &&
+    grep -q "<h3>Parameter uncertainty (--posterior" "$tmp/p2.html" && grep -q "sd MC only" "$tmp/p2.html"
+check "report.py on a --posterior comparison: the spreads with the posterior and Monte Carlo only" $? "$tmp/p2r.out"
 # scenario files with replicate 1's drawn values, and with the medians
 "$PYTHON" - "$tmp/pcal.h5" "$tmp/p2.h5" "$sc" >"$tmp/p3.out" 2>&1 <<'EOF'
 import sys, h5py, numpy as np
