@@ -357,6 +357,10 @@ for n in disc:
     assert 0 <= p["q05"][i] <= p["median"][i] <= p["q95"][i] <= 1
 assert "model discrepancy by question family" in out and "contact      0.050 (fixed)" in out, out[-800:]
 assert "survey sampling only, design effect 1.5" in out
+q = f["predictive"].attrs   # 95% intervals hold the 90% ones
+assert q["n_inside95_fitted"] >= q["n_inside_fitted"] and q["n_inside95_fitted_sampling_only"] >= q["n_inside_fitted_sampling_only"]
+assert "inside their 95% intervals: %d of %d with the model-error term, %d with survey sampling alone" % (
+    q["n_inside95_fitted"], q["n_fitted_cells"], q["n_inside95_fitted_sampling_only"]) in out
 # the sensitivity matrix's spectrum: the model parameters only, eigenvalues largest first,
 # orthonormal eigenvectors, local variance ratios in (0, 1]
 ide = f["identifiability"]

@@ -141,6 +141,7 @@ typedef struct {
     double *lo90s, *hi90s; /* survey sampling only: no model error (the Dirichlet step left out) */
     int *inside, *fitted, *inside_s;
     size_t n_fit, n_fit_inside, n_ho, n_ho_inside, n_ho_null, n_fit_inside_s;
+    size_t n_fit_inside95, n_fit_inside95_s; /* the same counts for 95% intervals */
     double mae_model_ho, mae_null_ho, mae_model_ho_all, mae_model_fit;
     size_t draws, failed;
 } calib_ppc;

@@ -175,11 +175,15 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
             gsl_sort(tmp, 1, D_ok);
             out->lo90s[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.05);
             out->hi90s[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.95);
+            double lo95s = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.025);
+            double hi95s = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.975);
             memcpy(tmp, sv + cell * D, D_ok * sizeof *tmp);
             gsl_sort(tmp, 1, D_ok);
             out->median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
             out->lo90[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.05);
             out->hi90[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.95);
+            double lo95 = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.025);
+            double hi95 = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.975);
             memcpy(tmp, pv + cell * D, D_ok * sizeof *tmp);
             gsl_sort(tmp, 1, D_ok);
             out->pop_median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
@@ -191,6 +195,8 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
                 out->n_fit++;
                 out->n_fit_inside += (size_t)out->inside[cell];
                 out->n_fit_inside_s += (size_t)out->inside_s[cell];
+                out->n_fit_inside95 += obs >= lo95 - 1e-9 && obs <= hi95 + 1e-9;
+                out->n_fit_inside95_s += obs >= lo95s - 1e-9 && obs <= hi95s + 1e-9;
                 out->mae_model_fit += abs_err;
             } else {
                 out->n_ho++;
@@ -301,6 +307,8 @@ void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *
     if (c->dm || c->kind == TYNDAU_OBS_LOGIT_NORMAL)
         printf("the same without the model-error term (survey sampling only, design effect %g): %zu of %zu inside\n",
                c->deff, Q->n_fit_inside_s, Q->n_fit);
+    printf("inside their 95%% intervals: %zu of %zu with the model-error term, %zu with survey sampling alone\n",
+           Q->n_fit_inside95, Q->n_fit, Q->n_fit_inside95_s);
     if (c->kind == TYNDAU_OBS_LOGIT_NORMAL) {
         printf("model discrepancy by question family (logit-scale sd; posterior median [90%%], about pp at p = 0.4):\n");
         for (int f = 0; f < TYNDAU_N_FAM; f++) {
