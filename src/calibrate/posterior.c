@@ -288,7 +288,8 @@ void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *
     for (size_t k = 0; k < c->d; k++)
         printf("%-30s %12.4g %12.4g %12.4g %12.4g %12.4g\n", c->prior[k].name, P->median[k], P->q05[k], P->q95[k],
                prior_quantile(&c->prior[k], 0.05), prior_quantile(&c->prior[k], 0.95));
-    printf("\nidentifiability\n%s%s", P->report, P->ident_report);
+    size_t rl = strlen(P->report); /* a report cut at its buffer's end still ends its line */
+    printf("\nidentifiability\n%s%s%s", P->report, rl && P->report[rl - 1] != '\n' ? "\n" : "", P->ident_report);
     printf("\nposterior predictive check (90%% intervals of a new 1200-person survey)\n");
     printf("%-40s %-14s %7s %7s %15s %s\n", "question", "group", "obs", "median", "90% interval", "");
     const tyndau_obs *o = &C->obs;
