@@ -359,7 +359,7 @@ assert "model discrepancy by question family" in out and "contact      0.050 (fi
 assert "survey sampling only, design effect 1.5" in out
 q = f["predictive"].attrs   # 95% intervals hold the 90% ones
 assert q["n_inside95_fitted"] >= q["n_inside_fitted"] and q["n_inside95_fitted_sampling_only"] >= q["n_inside_fitted_sampling_only"]
-assert "inside their 95% intervals: %d of %d with the model-error term, %d with survey sampling alone" % (
+assert "inside their 95%% intervals: %d of %d with the model-error term, %d with survey sampling alone" % (
     q["n_inside95_fitted"], q["n_fitted_cells"], q["n_inside95_fitted_sampling_only"]) in out
 # the sensitivity matrix's spectrum: the model parameters only, eigenvalues largest first,
 # orthonormal eigenvectors, local variance ratios in (0, 1]
