@@ -14,6 +14,8 @@
 #                docs/sensitivity.md (about 5 minutes on 2 cores)
 #   make docs    regenerate docs/parameters.md from model/params.def
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
+#   make fuzz    the readers (scenario, targets, calibration file, CSV design) under clang's
+#                libFuzzer with ASan+UBSan, FUZZ_SECONDS (60) from the corpus tests/fuzz/
 #
 # Warnings: the set below is the house set (STYLE.md); WERROR=1 (the default
 # under CI=true, and always for `make test`) makes them errors.
@@ -59,7 +61,7 @@ CLI_OBJ   = $(filter-out $(BUILD)/src/main.o,$(SRC_OBJ))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run report oat test unit integration asan bench bench-calibrate bench-sbc bench-sweep bench-compare docs deps clean \
+.PHONY: all run report oat test unit integration asan fuzz fuzz-build bench bench-calibrate bench-sbc bench-sweep bench-compare docs deps clean \
         check-docs asan-smoke
 all: $(BUILD)/tyndau
 
@@ -161,6 +163,7 @@ integration: $(BUILD)/tyndau
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_sweep.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_compare.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_files.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_hostile.sh
 	@TYNDAU=$(BUILD)/tyndau bash tests/test_slurm.sh
 
 check-docs: $(BUILD)/tyndau
@@ -170,6 +173,22 @@ check-docs: $(BUILD)/tyndau
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit asan-smoke
+
+# the fuzz target: the libraries built by clang with coverage for libFuzzer, into build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+fuzz-build:
+	@bash tools/deps.sh --install fuzz
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang WERROR=0 OPT="$(FUZZ_FLAGS)" \
+	  build/fuzz/libtyndau.a build/fuzz/libtyndau_cli.a
+	clang $(CPPFLAGS_BASE) -Isrc -std=c11 -fopenmp $(FUZZ_FLAGS) -fsanitize=fuzzer tests/fuzz_readers.c \
+	  build/fuzz/libtyndau_cli.a build/fuzz/libtyndau.a $(LIBS) -o build/fuzz/fuzz_readers
+
+fuzz: fuzz-build
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_readers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	  -artifact_prefix=build/fuzz/ \
+	  build/fuzz/corpus tests/fuzz
 
 asan-smoke: $(BUILD)/tyndau
 	@bash tests/asan_smoke.sh $(BUILD)/tyndau

@@ -81,7 +81,7 @@ def marginals(f, out):
     fig.suptitle("Posterior marginals over the prior range (median, 90%% interval shaded); seed %s\n%s"
                  % (text(f.attrs["seed_text"]), CITE), fontsize=9)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    save(fig, out)
     plt.close(fig)
 
 
@@ -114,7 +114,7 @@ def pairs(f, out, n_pairs=12):
         ax.tick_params(labelsize=7)
     fig.suptitle("Posterior pairs, strongest correlations first\n" + CITE, fontsize=9)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    save(fig, out)
     plt.close(fig)
 
 
@@ -146,7 +146,7 @@ def predictive(f, out):
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    save(fig, out)
     plt.close(fig)
 
 
@@ -164,16 +164,27 @@ def generations(f, out):
     for ax in axes:
         ax.set_xlabel("generation")
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    save(fig, out)
     plt.close(fig)
 
 
-def main():
+INPUTS = []  # the file read: no output may be it
+
+
+def save(fig, out):
+    with tyndau_h5.writing(out, INPUTS) as fh:
+        fig.savefig(fh, format="png", dpi=110)
+
+
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("file")
     ap.add_argument("-o", "--prefix", default=None, help="output prefix (default: the file's stem)")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     prefix = a.prefix or a.file.rsplit(".", 1)[0]
+    INPUTS[:] = [a.file]
+    for s in ("marginals", "pairs", "predictive", "generations"):
+        tyndau_h5.check_output("%s_%s.png" % (prefix, s), INPUTS)
     f = load(a.file)
     marginals(f, prefix + "_marginals.png")
     pairs(f, prefix + "_pairs.png")
@@ -184,4 +195,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(tyndau_h5.run("calib_plots", main))

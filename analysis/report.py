@@ -39,7 +39,6 @@ import io
 import math
 import os
 import sys
-import tempfile
 
 import matplotlib
 
@@ -97,6 +96,7 @@ def fmt(v):
 class Report:
     def __init__(self, title):
         self.title = title
+        self.inputs = []  # the files read: the report may be none of them
         self.parts = []
         self.n_figures = 0
 
@@ -155,19 +155,8 @@ window.addEventListener("load", function () {
 </script>
 </body></html>
 """ % (html.escape(self.title), html.escape(self.title), "\n".join(self.parts), html.escape(CITATION))
-        d = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=d)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(page)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with tyndau_h5.writing(path, self.inputs, binary=False) as f:
+            f.write(page)
 
 
 # --------------------------------------------------------------------------- runs
@@ -647,7 +636,9 @@ def main(argv=None):
     if not args.output:
         ap.error("-o/--output is required")
     rep = Report(args.title)
+    rep.inputs = list(args.files)
     try:
+        tyndau_h5.check_output(args.output, args.files)
         for path in args.files:
             if not os.path.exists(path):
                 raise InputError("%s: no such file" % path)
@@ -678,7 +669,7 @@ def main(argv=None):
                     raise InputError("%s: missing %s" % (path, e)) from None
             sys.stdout.flush()
         rep.write(args.output)
-    except (InputError, survey_fit.InputError) as e:
+    except (InputError, survey_fit.InputError, tyndau_h5.InputError) as e:
         sys.stderr.write("report: %s\n" % e)
         return 2
     print("report: %s: %d figures" % (args.output, rep.n_figures))
@@ -686,4 +677,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tyndau_h5.run("report", main))

@@ -31,7 +31,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 import textwrap
 
 import matplotlib
@@ -278,24 +277,9 @@ def make_figure(cells, sample, root_attrs):
     return fig
 
 
-def save_atomically(fig, out_path):
-    out_dir = os.path.dirname(os.path.abspath(out_path))
-    if not os.path.isdir(out_dir):
-        raise InputError(f"{out_path}: directory {out_dir} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".survey_fit.", suffix=".png.tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=120)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def save_atomically(fig, out_path, inputs=()):
+    with tyndau_h5.writing(out_path, inputs) as fh:
+        fig.savefig(fh, format="png", dpi=120)
 
 
 # --------------------------------------------------------------------------- main
@@ -313,6 +297,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     try:
+        tyndau_h5.check_output(args.output, [args.file])
         cols, survey_attrs, root_attrs = read_survey(args.file)
         cells = published_cells(cols, args.sample)
         if not cells:
@@ -324,8 +309,8 @@ def main(argv=None):
             sys.stderr.write(f"survey_fit: warning: /survey attribute {attr} = "
                              f"{_text(survey_attrs[attr])} but {n_in} cells are marked inside\n")
         fig = make_figure(cells, args.sample, root_attrs)
-        save_atomically(fig, args.output)
-    except InputError as e:
+        save_atomically(fig, args.output, [args.file])
+    except (InputError, tyndau_h5.InputError) as e:
         sys.stderr.write(f"survey_fit: {e}\n")
         return 2
     print(f"survey_fit: {args.output}: {args.sample} sample, {n_in} of {len(cells)} "
@@ -334,4 +319,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tyndau_h5.run("survey_fit", main))

@@ -91,8 +91,8 @@ def point_means(s):
         return np.nanmean(y, axis=1)
 
 
-def write_csv(s, path):
-    with open(path, "w", newline="") as fh:
+def write_csv(s, path, inputs=()):
+    with tyndau_h5.writing(path, inputs, binary=False) as fh:
         w = csv.writer(fh)
         w.writerow(["point", "replicate"] + s["parameter"] + ["status"] + s["output"])
         for j in range(s["y"].shape[0]):
@@ -144,7 +144,7 @@ def read_sensitivity(path):
         return out
 
 
-def plot_sensitivity(t, path):
+def plot_sensitivity(t, path, inputs=()):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -166,16 +166,20 @@ def plot_sensitivity(t, path):
         ax.axvline(0, color="k", lw=0.5)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with tyndau_h5.writing(path, inputs) as fh:
+        fig.savefig(fh, format="png", dpi=110)
     plt.close(fig)
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description="summarise a tyndau sweep or sensitivity file")
     ap.add_argument("file")
     ap.add_argument("--csv", help="write the runs as CSV (sweep files)")
     ap.add_argument("--plot", help="write a PNG of the indices (sensitivity files)")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
+    for out in (a.csv, a.plot):
+        if out:
+            tyndau_h5.check_output(out, [a.file])
     try:
         schema = _schema(a.file)
     except tyndau_h5.SchemaError as e:
@@ -193,7 +197,7 @@ def main():
             print("  %-40s mean %.4g  sd %.4g  min %.4g  max %.4g"
                   % (name, np.nanmean(col), np.nanstd(col), np.nanmin(col), np.nanmax(col)))
         if a.csv:
-            write_csv(s, a.csv)
+            write_csv(s, a.csv, [a.file])
             print("wrote %s" % a.csv)
     elif schema == "tyndau-sensitivity":
         t = read_sensitivity(a.file)
@@ -201,7 +205,7 @@ def main():
         for w in t["warnings"]:
             print("  warning: %s" % w)
         if a.plot:
-            plot_sensitivity(t, a.plot)
+            plot_sensitivity(t, a.plot, [a.file])
             print("wrote %s" % a.plot)
     else:
         print("sweep.py: %s: not a tyndau sweep or sensitivity file" % a.file, file=sys.stderr)
@@ -209,4 +213,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(tyndau_h5.run("sweep.py", main))

@@ -6,6 +6,12 @@ A minor version only adds items, so a script reads every minor of the majors it 
 any other major with a message that says so; check() is that test, shared by every script here.
 """
 
+import contextlib
+import os
+import stat
+import sys
+import tempfile
+
 # the majors of each schema that these scripts read
 KNOWN = {
     "tyndau-run": (1,),
@@ -60,3 +66,75 @@ def check(f, path, names):
         raise SchemaError("%s: %s schema version %s is not supported (these scripts read %s): a newer tyndau "
                           "wrote it; update analysis/" % (path, name, version, reads))
     return name
+
+
+class InputError(ValueError):
+    """Bad input the user can fix: the script prints it and exits 2."""
+
+
+def check_output(path, inputs=()):
+    """Refuse, before any work, an output that would destroy something: a path that exists and is
+    not a regular file (a directory, /dev/null, a FIFO), one that is one of the script's inputs
+    (the same file under any name), or one in a directory that does not exist.  InputError."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise InputError("%s: cannot write output: %s" % (path, e.strerror)) from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise InputError("%s: cannot write output: not a regular file (a directory, device or FIFO); expected a "
+                         "regular file or a new name" % path)
+    for i in inputs:
+        try:
+            si = os.stat(i)
+        except OSError:
+            continue
+        if st is not None and (si.st_dev, si.st_ino) == (st.st_dev, st.st_ino):
+            raise InputError("%s: cannot write output: it is the input %s; choose another name" % (path, i))
+    d = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(d):
+        raise InputError("%s: cannot write output: directory %s does not exist" % (path, d))
+
+
+@contextlib.contextmanager
+def writing(path, inputs=(), binary=True):
+    """The one way the scripts write a file: check_output first, then a temporary file beside
+    it, renamed onto the path only when the block completes (removed when it fails), so that
+    nothing half-written is ever left under the name.  Yields the open temporary file."""
+    check_output(path, inputs)
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=d)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        check_output(path, inputs)  # still nothing but a regular file to replace
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def run(prog, main, argv=None):
+    """Run a script's main(argv) so that bad input ends with one line and exit 2, never a
+    traceback: a file of another schema, a damaged or truncated HDF5 file (h5py's OSError,
+    KeyError for a missing object, ValueError for data that are not what they should be), an
+    output that cannot be written.  main returns the exit status (None: 0)."""
+    try:
+        rc = main(argv)
+    except (InputError, SchemaError) as e:
+        sys.stderr.write("%s: %s\n" % (prog, e))
+        return 2
+    except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+        what = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        name = getattr(e, "filename", None)
+        sys.stderr.write("%s: %s%s (a damaged file, or not one tyndau wrote?)\n"
+                         % (prog, name + ": " if name else "", what or type(e).__name__))
+        return 2
+    return 0 if rc is None else rc

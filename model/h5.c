@@ -23,6 +23,7 @@
 #include <gsl/gsl_version.h>
 
 #include "h5_private.h"
+#include "outfile.h"
 #include "rng.h"
 #include "tyndau.h"
 
@@ -43,12 +44,17 @@
 typedef struct {
     char api[TRACE_LEN];   /* outermost entry: the API call and what it says */
     char cause[TRACE_LEN]; /* innermost entry: usually the real reason */
+    int sys_errno;         /* the system's error that HDF5 reports, 0 if none */
 } h5_trace;
 
 static herr_t trace_cb(unsigned n, const H5E_error2_t *e, void *data)
 {
     h5_trace *t = data;
     if (e->desc == NULL || e->desc[0] == '\0') return 0;
+    /* a failed write or read of the file names the system's errno ("errno = 28"): kept, so that
+     * the message can say "No space left on device" in words */
+    const char *en = strstr(e->desc, "errno = ");
+    if (en != NULL && t->sys_errno == 0) t->sys_errno = atoi(en + 8);
     if (n == 0) snprintf(t->api, sizeof t->api, "%s(): %s", e->func_name ? e->func_name : "?", e->desc);
     snprintf(t->cause, sizeof t->cause, "%s", e->desc);
     return 0;
@@ -57,13 +63,18 @@ static herr_t trace_cb(unsigned n, const H5E_error2_t *e, void *data)
 /* HDF5's error stack as one line, then cleared.  Must run right after the failing call. */
 void tyndau_h5_reason(char *buf, size_t len)
 {
-    h5_trace t = {"", ""};
-    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, trace_cb, &t) < 0 || t.api[0] == '\0')
-        snprintf(buf, len, "no reason given");
+    h5_trace t = {"", "", 0};
+    const char *sys = "", *sep = "";
+    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, trace_cb, &t) >= 0 && t.sys_errno > 0)
+        sys = strerror(t.sys_errno), sep = ": ";
+    if (t.api[0] == '\0')
+        snprintf(buf, len, "%s%sno reason given", sys, sep);
     else if (strstr(t.api, t.cause) != NULL)
-        snprintf(buf, len, "%s", t.api);
+        snprintf(buf, len, "%s%s%s", sys, sep, t.api);
     else
-        snprintf(buf, len, "%s: %s", t.api, t.cause);
+        snprintf(buf, len, "%s%s%s: %s", sys, sep, t.api, t.cause);
+    for (char *c = buf; *c != '\0'; c++)
+        if (*c == '\n' || *c == '\r') *c = ' '; /* HDF5's own lines break inside a message */
     H5Eclear2(H5E_DEFAULT);
 }
 
@@ -138,6 +149,10 @@ tyndau_status tyndau_h5_open(tyndau_h5 *h, const char *path, tyndau_h5_mode mode
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* if this fails HDF5 merely prints: nothing to undo */
 
     if (mode == TYNDAU_H5_READ || mode == TYNDAU_H5_RDWR) {
+        /* a FIFO would block the open, a device would be read for ever */
+        struct stat sb;
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+            return h->st = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot read: not a regular file", path);
         FILE *probe = fopen(path, mode == TYNDAU_H5_READ ? "rb" : "r+b");
         if (probe == NULL)
             return h->st = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot %s: %s", path,
@@ -155,6 +170,8 @@ tyndau_status tyndau_h5_open(tyndau_h5 *h, const char *path, tyndau_h5_mode mode
         }
     } else {
         const char *target = path;
+        tyndau_status ok = tyndau_outfile_check(path, NULL, 0, err);
+        if (ok != TYNDAU_OK) return h->st = ok;
         if (mode == TYNDAU_H5_CREATE) {
             size_t len = strlen(path);
             h->tmp = tyndau_calloc(len + sizeof ".tmp-XXXXXX", 1);
@@ -302,9 +319,14 @@ tyndau_status tyndau_h5_close(tyndau_h5 *h)
         if (h->st == TYNDAU_OK) {
             /* Data on disk before the name: after a crash the path is the old file or the whole new one. */
             int fd = open(h->tmp, O_RDONLY);
-            if (fd < 0 || fsync(fd) != 0 || rename(h->tmp, h->path) != 0)
+            if (fd < 0 || fsync(fd) != 0)
+                h->st = TYNDAU_ERR(h->err, TYNDAU_EINTERNAL, "%s: cannot write output: %s", h->path, strerror(errno));
+            if (fd >= 0 && close(fd) != 0 && h->st == TYNDAU_OK)
+                h->st = TYNDAU_ERR(h->err, TYNDAU_EINTERNAL, "%s: cannot write output: %s", h->path, strerror(errno));
+            /* what is at the name now (made since the command began) must still be a file to replace */
+            if (h->st == TYNDAU_OK) h->st = tyndau_outfile_check(h->path, NULL, 0, h->err);
+            if (h->st == TYNDAU_OK && rename(h->tmp, h->path) != 0)
                 h->st = TYNDAU_ERR(h->err, TYNDAU_EINPUT, "%s: cannot write output: %s", h->path, strerror(errno));
-            if (fd >= 0) close(fd);
         }
         if (h->st != TYNDAU_OK) unlink(h->tmp);
         free(h->tmp);

@@ -209,6 +209,12 @@ int tyndau_h5_read_attr_i64(tyndau_h5 *h, hid_t obj, const char *name, int64_t *
 int tyndau_h5_read_attr_u64(tyndau_h5 *h, hid_t obj, const char *name, uint64_t *out);
 /* Elements of dataset `name` (any shape; 0 if it does not exist). */
 size_t tyndau_h5_size(tyndau_h5 *h, hid_t loc, const char *name);
+/* The file's own account of a dataset checked before anything is allocated for it: TYNDAU_EINPUT
+ * in h->st unless dataset `name` exists and holds exactly a x b x c values, the counts its
+ * attributes give (`what` names them: "points x replicates x outputs"); a negative count or an
+ * overflowing product is a mismatch too.  A forged or damaged attribute is found here, not by
+ * an allocation of its size. */
+void tyndau_h5_expect(tyndau_h5 *h, hid_t loc, const char *name, int64_t a, int64_t b, int64_t c, const char *what);
 /* Read exactly n elements of a numeric dataset into buf; a different size is a failure. */
 void tyndau_h5_read(tyndau_h5 *h, hid_t loc, const char *name, tyndau_h5_kind kind, size_t n, void *buf);
 /* A 1-D text dataset as n malloc'd strings (free with tyndau_h5_free_strs); NULL on failure. */

@@ -158,6 +158,29 @@ size_t tyndau_h5_size(tyndau_h5 *h, hid_t loc, const char *name)
     return n > 0 ? (size_t)n : 0;
 }
 
+void tyndau_h5_expect(tyndau_h5 *h, hid_t loc, const char *name, int64_t a, int64_t b, int64_t c, const char *what)
+{
+    if (h->st != TYNDAU_OK) return;
+    char object[OBJ_LEN];
+    tyndau_h5_where(loc, name, object, sizeof object);
+    if (!tyndau_h5_exists(h, loc, name)) {
+        tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: no dataset %s", h->path, object);
+        return;
+    }
+    size_t have = tyndau_h5_size(h, loc, name);
+    int ok = a >= 0 && b >= 0 && c >= 0;
+    uint64_t want = 1;
+    const int64_t f[3] = {a, b, c};
+    for (int k = 0; ok && k < 3; k++) {
+        if (f[k] != 0 && want > UINT64_MAX / (uint64_t)f[k]) ok = 0;
+        else want *= (uint64_t)f[k];
+    }
+    if (h->st == TYNDAU_OK && (!ok || want != (uint64_t)have))
+        tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: %s has %zu values, but the file's attributes say %lld x %lld x %lld (%s): "
+                       "a damaged or altered file", h->path, object, have, (long long)a, (long long)b, (long long)c,
+                       what);
+}
+
 void tyndau_h5_read(tyndau_h5 *h, hid_t loc, const char *name, tyndau_h5_kind kind, size_t n, void *buf)
 {
     if (h->st != TYNDAU_OK) return;

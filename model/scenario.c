@@ -37,6 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A scenario larger than this is surely not one. */
 #define MAX_FILE_BYTES (1u << 20)
@@ -51,6 +53,8 @@ typedef struct {
     int section_line; /* line of the last section header seen */
     int long_line;    /* first line that was too long (0: none) */
     size_t long_len;  /* its length */
+    int bad_line;     /* first line inih would misread (tyndau_text_ini_problem; 0: none) */
+    char bad_why[160];
 
     tyndau_error herr;  /* first failure of the handler */
     int herr_line;      /* the line that message is about (0: none) */
@@ -117,9 +121,27 @@ static char *read_line(char *buf, int num, void *stream)
         buf[0] = '\0'; /* inih sees an empty line */
         return buf;
     }
+    const char *why = tyndau_text_ini_problem(b, content);
     while (b < end && is_blank(*b)) b++;
-    if (b < end && *b == '[' && memchr(b, ']', (size_t)(end - b)) != NULL)
+    const char *close = b < end && *b == '[' ? memchr(b, ']', (size_t)(end - b)) : NULL;
+    if (close != NULL) {
         st->section_line = st->lineno;
+        /* a dated section is checked here: without keys the handler would never see it */
+        int date;
+        char d[16] = "";
+        if (why == NULL && close - b > 6 && strncmp(b + 1, "from ", 5) == 0 && st->bad_line == 0) {
+            snprintf(d, sizeof d, "%.*s", (int)(close - b - 6), b + 6);
+            if (tyndau_date_parse(d, &date) != 0) {
+                st->bad_line = st->lineno;
+                snprintf(st->bad_why, sizeof st->bad_why,
+                         "section [from %.20s]: expected [from YYYY-MM-DD] with a valid date", d);
+            }
+        }
+    }
+    if (why != NULL && st->bad_line == 0) {
+        st->bad_line = st->lineno;
+        snprintf(st->bad_why, sizeof st->bad_why, "%s", why);
+    }
     size_t n = (size_t)(end - b);
     memcpy(buf, b, n);
     buf[n] = '\0';
@@ -360,11 +382,13 @@ static tyndau_status load_base(tyndau_scenario *sc, tyndau_params *p, const char
         snprintf(path, sizeof path, "%.*s/%s", (int)(slash - source), source, base);
     else
         snprintf(path, sizeof path, "%s", base);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    struct stat sb; /* stat, not open: a FIFO would block an open (tyndau_text_read refuses it) */
+    if (stat(path, &sb) != 0 || access(path, R_OK) != 0)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: key 'base': cannot read '%s': %s", source, line, path,
                           strerror(errno));
-    fclose(f);
+    if (!S_ISREG(sb.st_mode))
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: key 'base': cannot read '%s': expected a regular file", source,
+                          line, path);
     char real[PATH_MAX];
     if (realpath(path, real) == NULL) snprintf(real, sizeof real, "%s", path);
     for (int k = 0; k < ch->n; k++)
@@ -469,9 +493,12 @@ static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char 
     if (malformed > 0) first = malformed;
     if (st.long_line > 0 && (first == 0 || st.long_line < first)) first = st.long_line;
     if (st.herr_line > 0 && (first == 0 || st.herr_line < first)) first = st.herr_line;
+    if (st.bad_line > 0 && (first == 0 || st.bad_line <= first)) first = st.bad_line;
     if (first != 0) {
         tyndau_status rc;
-        if (first == malformed)
+        if (first == st.bad_line)
+            rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: %s", source, st.bad_line, st.bad_why);
+        else if (first == malformed)
             rc = TYNDAU_ERR(err, TYNDAU_EINPUT,
                             "%s:%d: malformed line: expected 'key = value', '[section]' or a comment",
                             source, malformed);

@@ -449,3 +449,14 @@ static tyndau_status add_rows(tyndau_model *m, int quota, double (*sim)[N_QUESTI
             }
     return TYNDAU_OK;
 }
+
+int tyndau_survey_has_cell(const char *id, const char *reply)
+{
+    for (int q = 0; q < N_QUESTION; q++)
+        if (strcmp(questions[q].id, id) == 0) {
+            for (int k = 0; k < questions[q].n; k++)
+                if (strcmp(questions[q].resp[k], reply) == 0) return 1;
+            return -1;
+        }
+    return 0;
+}

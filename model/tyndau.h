@@ -151,5 +151,9 @@ typedef struct {
 } tyndau_survey_row;
 /* NULL / 0 before the survey has run. */
 const tyndau_survey_row *tyndau_model_survey(const tyndau_model *m, size_t *n_rows);
+/* Whether the survey asks `question` with answer `response` (every group gets every such
+ * row): 1, 0 for an unknown question, -1 for a known question without that response.  For
+ * checking a request before any model runs. */
+int tyndau_survey_has_cell(const char *question, const char *response);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,26 +174,72 @@ char *cli_slurp(const char *path, tyndau_error *err)
     return tyndau_text_read(&text, path, NULL, 0, err) == TYNDAU_OK ? text : NULL;
 }
 
-tyndau_status cli_check_writable(const char *path, tyndau_error *err)
+tyndau_status cli_claim_output(tyndau_outfile *o, const char *path, const char *const *inputs, size_t n_inputs,
+                               const tyndau_scenario *scs, size_t n_scs, tyndau_error *err)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot write output: is a directory", path);
-    const char *slash = strrchr(path, '/');
-    size_t dlen = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
-    char *probe = tyndau_calloc(dlen + 32, 1);
-    if (probe == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
-    snprintf(probe, dlen + 32, "%.*s/.tyndau-probe-XXXXXX", (int)dlen, slash == NULL ? "." : path);
-    int fd = mkstemp(probe);
-    tyndau_status rc = TYNDAU_OK;
-    if (fd < 0) {
-        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: cannot write output: %s", path, strerror(errno));
-    } else {
-        close(fd);
-        unlink(probe);
-    }
-    free(probe);
+    size_t n = n_inputs;
+    for (size_t s = 0; s < n_scs; s++) n += scs[s].n_bases;
+    const char **all = tyndau_calloc(n + 1, sizeof *all);
+    if (all == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
+    n = 0;
+    for (size_t k = 0; k < n_inputs; k++) all[n++] = inputs[k];
+    for (size_t s = 0; s < n_scs; s++)
+        for (size_t k = 0; k < scs[s].n_bases; k++) all[n++] = scs[s].base_sources[k];
+    tyndau_status rc = tyndau_outfile_claim(o, path, all, n, err);
+    free(all);
     return rc;
+}
+
+/* Memory the run may use: the least of MemAvailable, the cgroup's limit (v2) and
+ * the address-space limit, so that a container or `ulimit -v` is respected. */
+static size_t available_memory(void)
+{
+    size_t avail = SIZE_MAX;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        size_t kb;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %zu kB", &kb) == 1) {
+                avail = kb * 1024;
+                break;
+            }
+        fclose(f);
+    }
+    if (avail == SIZE_MAX) {
+        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+        if (pages > 0 && size > 0) avail = (size_t)pages * (size_t)size;
+    }
+    size_t max = 0, cur = 0;
+    f = fopen("/sys/fs/cgroup/memory.max", "r");
+    if (f) {
+        if (fscanf(f, "%zu", &max) == 1) {
+            FILE *g = fopen("/sys/fs/cgroup/memory.current", "r");
+            if (g) {
+                if (fscanf(g, "%zu", &cur) != 1) cur = 0;
+                fclose(g);
+            }
+            if (max > cur && max - cur < avail) avail = max - cur;
+        }
+        fclose(f); /* "max" (no limit) does not scan as a number */
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (size_t)rl.rlim_cur < avail)
+        avail = (size_t)rl.rlim_cur;
+    return avail;
+}
+
+tyndau_status cli_check_memory(const tyndau_params *p, size_t agents, int models, const char *what,
+                               tyndau_error *err)
+{
+    size_t one = tyndau_model_bytes(p, agents), have = available_memory();
+    double need = (double)one * (double)(models > 0 ? models : 1);
+    if (need <= (double)have) return TYNDAU_OK;
+    return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                      "%s %zu: %d model(s) at once need about %.2f GiB but %.2f GiB of memory is available; "
+                      "expected at most %.0f agents%s",
+                      what, agents, models > 0 ? models : 1, need / 1073741824.0, (double)have / 1073741824.0,
+                      (double)agents * (double)have / need, models > 1 ? " (or fewer --threads)" : "");
 }
 
 tyndau_h5_prov cli_provenance(const char *schema_name, const char *schema_version, const char *command_line)

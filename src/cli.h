@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "h5.h"
+#include "outfile.h"
 #include "scenario.h"
 #include "tyndau.h"
 
@@ -68,9 +69,19 @@ const char *cli_targets_text(const char *path, char **owned, tyndau_error *err);
 /* A whole file's text, malloc'd (the caller frees), or NULL with "PATH: cannot read: why". */
 char *cli_slurp(const char *path, tyndau_error *err);
 
-/* An output that cannot be written is found before a long run: TYNDAU_EINPUT "PATH: cannot
- * write output: why" for a directory, a missing directory or one without write permission. */
-tyndau_status cli_check_writable(const char *path, tyndau_error *err);
+/* The output of a command, claimed before its first run (tyndau_outfile_claim, outfile.h):
+ * absent or a regular file, none of the inputs (the n named, and the files the n_scs
+ * scenarios scs inherit), in a directory that can be written, and locked against a second
+ * writer until tyndau_outfile_release. */
+tyndau_status cli_claim_output(tyndau_outfile *o, const char *path, const char *const *inputs, size_t n_inputs,
+                               const tyndau_scenario *scs, size_t n_scs, tyndau_error *err);
+
+/* Enough memory for `models` models of `agents` citizens at once (one per thread): the least
+ * of MemAvailable, the cgroup's limit (v2) and the address-space limit, so that a container or
+ * `ulimit -v` is respected; TYNDAU_EINPUT "WHAT N: ..." naming the most agents that fit, before
+ * any run (what: "--agents", or the file and key that set it). */
+tyndau_status cli_check_memory(const tyndau_params *p, size_t agents, int models, const char *what,
+                               tyndau_error *err);
 
 /* The provenance of this build (schema, program, commit, compiler flags, MPI library) with
  * the command line; the command fills in the seed, threads, ranks and scenario. */

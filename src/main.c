@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
+#include <hdf5.h>
 #include <omp.h>
 #endif
 
@@ -81,45 +82,6 @@ static const char usage_params[] =
     "Lists every parameter: name, default, allowed range, unit and source.\n"
     "--markdown prints docs/parameters.md.\n";
 
-/* Memory the run may use: the least of MemAvailable, the cgroup's limit (v2) and
- * the address-space limit, so that a container or `ulimit -v` is respected. */
-static size_t available_memory(void)
-{
-    size_t avail = SIZE_MAX;
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (f) {
-        char line[256];
-        size_t kb;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "MemAvailable: %zu kB", &kb) == 1) {
-                avail = kb * 1024;
-                break;
-            }
-        fclose(f);
-    }
-    if (avail == SIZE_MAX) {
-        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-        if (pages > 0 && size > 0) avail = (size_t)pages * (size_t)size;
-    }
-    size_t max = 0, cur = 0;
-    f = fopen("/sys/fs/cgroup/memory.max", "r");
-    if (f) {
-        if (fscanf(f, "%zu", &max) == 1) {
-            FILE *g = fopen("/sys/fs/cgroup/memory.current", "r");
-            if (g) {
-                if (fscanf(g, "%zu", &cur) != 1) cur = 0;
-                fclose(g);
-            }
-            if (max > cur && max - cur < avail) avail = max - cur;
-        }
-        fclose(f); /* "max" (no limit) does not scan as a number */
-    }
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (size_t)rl.rlim_cur < avail)
-        avail = (size_t)rl.rlim_cur;
-    return avail;
-}
-
 typedef struct {
     int enabled;
     time_t start;
@@ -183,14 +145,10 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         snprintf(out_name, sizeof out_name, "%s.h5", sc.name);
         output = out_name;
     }
-    size_t need = tyndau_model_bytes(&p, agents), have = available_memory();
-    if (st == TYNDAU_OK && need > have)
-        st = TYNDAU_ERR(&err, TYNDAU_EINPUT,
-                        "--agents %zu: needs about %.2f GiB but %.2f GiB of memory is available; expected at "
-                        "most %.0f agents",
-                        agents, (double)need / 1073741824.0, (double)have / 1073741824.0,
-                        (double)agents * (double)have / (double)need);
-    if (st == TYNDAU_OK) st = cli_check_writable(output, &err);
+    if (st == TYNDAU_OK) st = cli_check_memory(&p, agents, 1, "--agents", &err);
+    tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
+    const char *inputs[] = {scenario_path, targets_path};
+    if (st == TYNDAU_OK) st = cli_claim_output(&claim, output, inputs, 2, &sc, 1, &err);
     if (st != TYNDAU_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -230,6 +188,7 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         tyndau_anchors_print(anchors, n_anchors, stdout);
     }
 done:
+    tyndau_outfile_release(&claim);
     tyndau_model_free(m);
     tyndau_targets_free(&targets);
     tyndau_scenario_free(&sc);
@@ -307,6 +266,9 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    /* HDF5 must not close its files again at exit: after a failed close (a full disk) that
+     * second close crashes.  Every file is closed, checked, by the command. */
+    H5dont_atexit();
     if (argc < 2) {
         fputs(usage_main, stderr);
         return 2;

@@ -105,7 +105,6 @@ expect_bad "empty target set (every question held out)" "empty target set" -- "$
 expect_bad "holdout of an unknown question" "--holdout 'trust_police': no published question 'trust_police'" -- "$tmp/c.ini" --holdout trust_police
 expect_bad "holdout of an unknown group type" "--holdout 'aware_concept:region': question 'aware_concept' has no group type 'region'" -- "$tmp/c.ini" --holdout aware_concept:region
 expect_bad "missing calibration file" "nothere.ini: cannot read" -- "$tmp/nothere.ini"
-expect_bad "resume without a partial file" "does not exist (nothing to resume" -- "$tmp/c.ini" --resume
 
 # ---------------------------------------------------------------------------
 # 2. A small calibration: outputs, the calibrated scenario, threads.
@@ -269,21 +268,32 @@ small "$tmp/rec.ini" 20000 32 30 "targets = $tmp/truth.csv"
 "$TYNDAU" calibrate "$tmp/rec.ini" -o "$tmp/rec.h5" -q >"$tmp/rec.out" 2>"$tmp/rec.err"
 rc=$?
 "$PYTHON" - "$tmp/rec.h5" >"$tmp/rec.py" 2>&1 <<'EOF'
-import sys, h5py
+# Each true value within 3 posterior standard deviations of the final particles' mean, on the
+# prior's scale (log for loguniform).  A 90% interval per parameter would miss one of the three
+# truths about a quarter of the time for a perfect posterior (1 - 0.9^3), so any change of the
+# baseline or the draws could turn it red; 3 SD misses about 1% of the time for a Gaussian
+# posterior, and a likelihood or sampler error moves the particles much further than that.
+import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
 assert f.attrs["status"] == "complete", f.attrs["status"]
 truth = {"prior_disengaged": 0.3, "media_platform": 0.0025, "prior_trust_local": 0.45}
+g = f["generations"]
+x = g["g%03d" % (int(g.attrs["n_generations"]) - 1)]["x"][:]
+pr = f["priors"]
 p = f["posterior"]
 bad = 0
-for i, n in enumerate(p["name"][:]):
+for i, n in enumerate(pr["name"][:]):
     n = n.decode()
+    t = np.log if pr["shape"][i].decode() == "loguniform" else (lambda v: v)
+    v = t(x[:, i])
+    z = (t(truth[n]) - v.mean()) / v.std(ddof=1)
     lo, med, hi = p["q05"][i], p["median"][i], p["q95"][i]
-    inside = lo <= truth[n] <= hi
-    print("%-20s truth %.4g  posterior %.4g [%.4g, %.4g] %s" % (n, truth[n], med, lo, hi, "inside" if inside else "OUTSIDE"))
-    bad += not inside
+    ok = abs(z) <= 3
+    print("%-20s truth %.4g  posterior %.4g [%.4g, %.4g]  z %+.2f %s" % (n, truth[n], med, lo, hi, z, "ok" if ok else "FAR"))
+    bad += not ok
 sys.exit(bad)
 EOF
-check "parameter recovery: each true value inside its 90% posterior interval (exit $rc)" $? "$tmp/rec.py" "$tmp/rec.err"
+check "parameter recovery: each true value within 3 posterior SD of the final particles (exit $rc)" $? "$tmp/rec.py" "$tmp/rec.err"
 sed 's/^/# /' "$tmp/rec.py"
 
 # ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 # tools/deps.sh — check for / install the Debian 12 (bookworm) packages tyndau needs.
 #
 # Usage: tools/deps.sh [--check|--install|--list] [-v] [GROUP...]
-#   GROUP      build, analysis, test (default: all three)
+#   GROUP      build, analysis, test, fuzz (default: the first three; fuzz: `make fuzz` only)
 #   --install  (default) install whatever is missing: as root directly, else
 #              through `sudo -n`; if neither is possible, print the command to
 #              run and exit 2
@@ -25,6 +25,7 @@ group_pkgs() {
         build) echo gcc make pkg-config libgsl-dev libhdf5-dev libinih-dev libcmocka-dev ;;
         analysis) echo python3 python3-h5py python3-numpy python3-matplotlib ;;
         test) echo hdf5-tools git openmpi-bin libopenmpi-dev slurm-wlm munge chromium python3-xarray python3-h5netcdf python3-pandas ;;
+        fuzz) echo clang libclang-rt-14-dev libomp-dev ;;
         *) return 1 ;;
     esac
 }
@@ -48,7 +49,7 @@ for arg in "$@"; do
         --list) mode=list ;;
         -v | --verbose) verbose=1 ;;
         -h | --help) usage; exit 0 ;;
-        build | analysis | test) groups+=("$arg") ;;
+        build | analysis | test | fuzz) groups+=("$arg") ;;
         *) die "unknown argument: $arg (see --help)" ;;
     esac
 done

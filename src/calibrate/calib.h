@@ -50,6 +50,7 @@
 #include "engine/many.h"
 #include "engine/prior.h"
 #include "obs.h"
+#include "outfile.h"
 #include "scenario.h"
 #include "tyndau.h"
 
@@ -114,6 +115,7 @@ typedef struct {
     many_ctx mc;
     const char *out, *command_line;
     char partial[PATH_MAX + 16], ini_path[PATH_MAX + 16];
+    tyndau_outfile claim; /* OUT, locked on rank 0 for the whole calibration */
     int quiet;
     calib_gen *gen;
     size_t n_gen, cap_gen;

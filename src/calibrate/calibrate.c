@@ -93,7 +93,14 @@ static tyndau_status names(calib_t *C, const char *cfg_path, char *out_buf, size
     if (strcmp(C->ini_path, cfg_path) == 0)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "-o %s: the calibrated scenario would overwrite the calibration file %s",
                           C->out, cfg_path);
-    return C->mc.rank == 0 ? cli_check_writable(C->out, err) : TYNDAU_OK;
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof what, "%s: key 'agents' =", cfg_path);
+    tyndau_status mem = cli_check_memory(&C->base, C->cfg.agents, C->mc.threads, what, err);
+    if (mem != TYNDAU_OK || C->mc.rank != 0) return mem;
+    const char *inputs[] = {cfg_path, C->cfg.scenario, C->cfg.targets};
+    tyndau_status st = tyndau_outfile_check(C->ini_path, inputs, 3, err);
+    if (st == TYNDAU_OK) st = tyndau_outfile_check(C->partial, inputs, 3, err);
+    return st == TYNDAU_OK ? cli_claim_output(&C->claim, C->out, inputs, 3, &C->sc, 1, err) : st;
 }
 
 int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
@@ -101,6 +108,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     static calib_t C0; /* large: not on the stack */
     calib_t *C = &C0;
     memset(C, 0, sizeof *C);
+    C->claim = (tyndau_outfile)TYNDAU_OUTFILE_NONE;
     C->command_line = command_line;
     C->status = "running";
     int do_resume = 0, first = 0;
@@ -126,6 +134,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     tyndau_error err;
     tyndau_error_clear(&err);
     if (many_init(&C->mc, &argc, &argv, (int)threads, &err) != TYNDAU_OK) return cli_fail(&err);
+    many_catch_stop(); /* from the start: a signal during the first generation stops after it */
     char out_buf[PATH_MAX];
     if (sbc > 0 && do_resume) {
         fprintf(stderr, "tyndau: calibrate: --sbc and --resume: expected one of them (SBC does not resume)\n");
@@ -168,6 +177,13 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     if (st == TYNDAU_OK && fresh) st = calib_write_partial(C, &err);
     C->status = "running";
     while (st == TYNDAU_OK && !calib_smc_test(C)) {
+        /* SIGTERM, SIGINT: stop between generations, every one so far in OUT.partial */
+        int sig = (int)many_bcast_int(&C->mc, many_stop_signal());
+        if (sig != 0) {
+            st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "calibrate: stopped by %s after generation %zu; %s kept: run the "
+                            "same command with --resume to continue", many_signal_name(sig), C->n_gen, C->partial);
+            break;
+        }
         st = calib_smc_iterate(C, w, &err);
         if (st == TYNDAU_OK) st = calib_write_partial(C, &err);
     }
@@ -195,6 +211,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     tyndau_obs_free(&C->obs);
     tyndau_targets_free(&C->targets);
     tyndau_scenario_free(&C->sc);
+    tyndau_outfile_release(&C->claim);
     many_finalize(&C->mc);
     return rc;
 }

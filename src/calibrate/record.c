@@ -331,9 +331,10 @@ tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc
 tyndau_status calib_resume(calib_t *C, tyndau_error *err)
 {
     struct stat sb;
-    if (stat(C->partial, &sb) != 0)
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s does not exist (nothing to resume; run without --resume)",
-                          C->partial);
+    if (stat(C->partial, &sb) != 0) { /* nothing to resume: a start, as sweep and compare do */
+        if (C->mc.rank == 0 && !C->quiet) fprintf(stderr, "calibrate: --resume: no %s; starting\n", C->partial);
+        return TYNDAU_OK;
+    }
     tyndau_h5 h;
     tyndau_error e;
     if (tyndau_h5_open(&h, C->partial, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
@@ -360,6 +361,9 @@ tyndau_status calib_resume(calib_t *C, tyndau_error *err)
     if (rc == TYNDAU_OK && (g < 0 || tyndau_h5_read_attr_i64(&h, g, "n_generations", &G) != 1 || G < 1))
         rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s holds no complete generation", C->partial);
     size_t N = C->cfg.particles, d = C->cfg.d;
+    /* n_generations against the data it describes, before it sizes anything */
+    if (rc == TYNDAU_OK) tyndau_h5_expect(&h, g, "beta", G, 1, 1, "n_generations");
+    if (rc == TYNDAU_OK && h.st != TYNDAU_OK) rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s", h.err->msg);
     double *col = rc == TYNDAU_OK ? tyndau_calloc((size_t)G, sizeof *col) : NULL;
     if (rc == TYNDAU_OK && col == NULL) rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     for (int64_t t = 0; rc == TYNDAU_OK && t < G; t++)

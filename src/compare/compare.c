@@ -76,6 +76,7 @@ typedef struct {
     cmp_posterior post;
     size_t *pick;
     unsigned char use[MAX_SCENARIOS][CMP_MAXQ];
+    const char *inputs[MAX_SCENARIOS + 1];
 } cmp_ctx;
 
 static uint64_t seed_of(const cmp_ctx *c, size_t s, size_t r)
@@ -599,6 +600,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
         }
         if (st == TYNDAU_OK) fp = cfg_hash(fp, c.sc[s].joined);
     }
+    if (st == TYNDAU_OK) st = cli_check_memory(&c.p[0], c.agents, mc.threads, "--agents", &err);
     char num[64];
     snprintf(num, sizeof num, "%zu %zu %" PRIu64, c.R, c.agents, c.seed);
     fp = cfg_hash(fp, num);
@@ -614,14 +616,17 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
         }
         c.out_ptr[o] = c.out_name[o];
     }
+    size_t n_inputs = 0; /* the scenario files and the calibration: OUT may be none of them */
+    for (size_t k = 0; k < c.S; k++) c.inputs[n_inputs++] = argv[first + (int)k];
+    if (posterior != NULL) c.inputs[n_inputs++] = posterior;
     if (st == TYNDAU_OK) {
         batch_spec spec = {.what = "compare", .out = out, .resume = resume, .quiet = quiet, .n_jobs = c.S * c.R,
                            .n_out = N_OUT, .out_names = c.out_ptr, .fingerprint = fp, .schema_name = SCHEMA_NAME,
                            .schema_major = SCHEMA_MAJOR, .header = header, .job = run_job, .finish = finish,
-                           .user = &c, .n_extra = c.posterior ? c.S * c.R : 0, .extra_group = "mc_only",
+                           .user = &c, .inputs = c.inputs, .n_inputs = n_inputs, .scenarios = c.sc,
+                           .n_scenarios = c.S, .n_extra = c.posterior ? c.S * c.R : 0, .extra_group = "mc_only",
                            .extra_desc = "--posterior: the runs of /runs again (job j = s x replicates + r) at the "
-                                         "posterior medians of the calibrated parameters: Monte Carlo noise alone"};
-        if (mc.rank == 0 && !quiet)
+                                         "posterior medians of the calibrated parameters: Monte Carlo noise alone"};        if (mc.rank == 0 && !quiet)
             fprintf(stderr, "compare: %zu scenarios x %zu replicates of %zu agents, %s random numbers%s\n", c.S, c.R,
                     c.agents, c.independent ? "independent" : "common",
                     c.posterior ? "; parameters from the posterior, and again at its medians" : "");

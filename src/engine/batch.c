@@ -17,12 +17,18 @@
  * batch runs on OpenMP threads, one model per thread.  Without MPI the same loop runs in one
  * process.  With a shard I/N only the jobs j with j mod N = I run, and OUT holds those.
  *
- * Resume.  --resume reads every OUT.partial.* and skips the jobs whose status is set.
+ * Resume.  --resume reads every OUT.partial.K and skips the jobs whose status is set.  Part
+ * files are found by their exact name (OUT.partial. and digits, listed from OUT's directory),
+ * never by a pattern: an output named 'o[1].h5' or 'o*.h5' finds its own parts and only them.
+ *
+ * Concurrent use.  Rank 0 claims OUT (tyndau_outfile_claim: a lock on OUT.lock) before it
+ * looks at any part file, and holds it until the merged file has its name: a second sweep or
+ * compare to the same OUT is refused at once, before it removes or reads a part.
  */
 #include "batch.h"
 
 #include <errno.h>
-#include <glob.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -32,6 +38,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cli.h"
+#include "outfile.h"
 
 #ifdef TYNDAU_MPI
 #include <mpi.h>
@@ -259,17 +268,70 @@ static int complete_already(const batch_spec *s)
     return done;
 }
 
-/* --resume: mark in done[] the jobs every part file of this output has; n_done counts them. */
-static tyndau_status read_parts(const batch_spec *s, const section *sec, size_t n_sec, const glob_t *gl,
-                                unsigned char *done, size_t *n_done, tyndau_error *err)
+/* The part files of an output, by name, sorted (byte order, as glob(3) sorted them). */
+typedef struct {
+    char **v;
+    size_t n;
+} part_list;
+
+static void parts_free(part_list *pl)
+{
+    for (size_t k = 0; k < pl->n; k++) free(pl->v[k]);
+    free(pl->v);
+    pl->v = NULL, pl->n = 0;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Every OUT.partial.K (K digits) beside OUT: 0 some, 1 none, -1 out of memory. */
+static int list_parts(const char *out, part_list *pl)
+{
+    pl->v = NULL, pl->n = 0;
+    const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
+    size_t dlen = slash ? (size_t)(slash - out) + 1 : 0, blen = strlen(base);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", dlen ? (int)dlen : 1, dlen ? out : ".");
+    DIR *d = opendir(dir);
+    if (d == NULL) return 1;
+    struct dirent *e;
+    int bad = 0;
+    while (!bad && (e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (strncmp(n, base, blen) != 0 || strncmp(n + blen, ".partial.", 9) != 0) continue;
+        const char *k = n + blen + 9;
+        if (*k == '\0' || strspn(k, "0123456789") != strlen(k)) continue;
+        size_t len = dlen + strlen(n) + 1;
+        char *path = malloc(len), **g = path ? tyndau_reallocarray(pl->v, pl->n + 1, sizeof *g) : NULL;
+        if (g == NULL) {
+            free(path);
+            bad = 1;
+            break;
+        }
+        snprintf(path, len, "%.*s%s", (int)dlen, out, n);
+        pl->v = g;
+        pl->v[pl->n++] = path;
+    }
+    closedir(d);
+    if (bad) {
+        parts_free(pl);
+        return -1;
+    }
+    if (pl->n > 1) qsort(pl->v, pl->n, sizeof *pl->v, by_name);
+    return pl->n > 0 ? 0 : 1;
+}
+
+/* --resume: mark in done[] the jobs every part file of this output has; n_done counts them,
+ * n_failed those of them that failed (the merged file's status must say so after a resume). */
+static tyndau_status read_parts(const batch_spec *s, const section *sec, size_t n_sec, const part_list *gl,
+                                unsigned char *done, size_t *n_done, size_t *n_failed, tyndau_error *err)
 {
     int *st = tyndau_calloc(ROW_BLOCK, sizeof *st);
     if (st == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     char want[64];
     snprintf(want, sizeof want, "%016" PRIx64, s->fingerprint);
     tyndau_status rc = TYNDAU_OK;
-    for (size_t k = 0; rc == TYNDAU_OK && k < gl->gl_pathc; k++) {
-        const char *part = gl->gl_pathv[k];
+    for (size_t k = 0; rc == TYNDAU_OK && k < gl->n; k++) {
+        const char *part = gl->v[k];
         tyndau_h5 h;
         char *fp = NULL;
         int major = 0;
@@ -295,7 +357,7 @@ static tyndau_status read_parts(const batch_spec *s, const section *sec, size_t 
                 if (h.st != TYNDAU_OK)
                     rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: cannot read /%s/status", part, sec[q].group);
                 for (size_t j = 0; rc == TYNDAU_OK && j < m; j++)
-                    if (st[j] >= 0 && !done[at + j]) done[at + j] = 1, (*n_done)++;
+                    if (st[j] >= 0 && !done[at + j]) done[at + j] = 1, (*n_done)++, *n_failed += st[j] > 0;
             }
         free(fp);
         tyndau_h5_close(&h);
@@ -304,51 +366,43 @@ static tyndau_status read_parts(const batch_spec *s, const section *sec, size_t 
     return rc;
 }
 
-/* The glob of this output's part files (0 found, 1 none). */
-static int glob_parts(const char *out, glob_t *gl)
-{
-    char pat[PATH_MAX + 32];
-    snprintf(pat, sizeof pat, "%s.partial.*", out);
-    int gr = glob(pat, 0, NULL, gl);
-    if (gr != 0) gl->gl_pathc = 0;
-    return gr == 0 ? 0 : 1;
-}
-
 /* Rank 0, every rank done: the part files merged into the output, then removed. */
-static tyndau_status merge_parts(const batch_spec *s, size_t total, size_t failed, size_t ran, size_t n_done,
-                                 tyndau_error *err)
+static tyndau_status merge_parts(const batch_spec *s, size_t total, size_t failed, size_t failed_before, size_t ran,
+                                 size_t n_done, tyndau_error *err)
 {
-    glob_t gl;
-    if (glob_parts(s->out, &gl) != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: no part files to merge", s->out);
-    tyndau_h5 *src = tyndau_calloc(gl.gl_pathc, sizeof *src), out;
+    part_list gl;
+    int found = list_parts(s->out, &gl);
+    if (found < 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    if (found != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: no part files to merge", s->out);
+    tyndau_h5 *src = tyndau_calloc(gl.n, sizeof *src), out;
     size_t opened = 0;
     tyndau_status rc = src == NULL ? TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory") : TYNDAU_OK;
-    for (; rc == TYNDAU_OK && opened < gl.gl_pathc; opened++)
-        rc = tyndau_h5_open(&src[opened], gl.gl_pathv[opened], TYNDAU_H5_READ, err);
+    for (; rc == TYNDAU_OK && opened < gl.n; opened++)
+        rc = tyndau_h5_open(&src[opened], gl.v[opened], TYNDAU_H5_READ, err);
     if (rc == TYNDAU_OK) {
         if (tyndau_h5_open(&out, s->out, TYNDAU_H5_CREATE, err) == TYNDAU_OK) {
         create_layout(&out, s, 0);
         size_t missing = 0, first = 0, expect_missing = 0;
-        batch_merge_into(&out, src, gl.gl_pathc, s->n_jobs, s->n_out, s->extra_group, s->n_extra, 0, &missing,
+        batch_merge_into(&out, src, gl.n, s->n_jobs, s->n_out, s->extra_group, s->n_extra, 0, &missing,
                          &first);
         for (size_t j = 0; s->shard_n && j < total; j++) expect_missing += (int)(j % (size_t)s->shard_n) != s->shard_i;
         if (out.st == TYNDAU_OK && missing != expect_missing)
             tyndau_h5_fail(&out, TYNDAU_EINTERNAL, "%zu runs are missing after the merge (first: job %zu)",
                            missing - expect_missing, first);
         if (out.st == TYNDAU_OK && s->finish != NULL) s->finish(&out, s->user);
-        tyndau_h5_attr_str(&out, out.file, "status", failed ? "complete, with failed runs" : "complete");
+        tyndau_h5_attr_str(&out, out.file, "status", failed + failed_before ? "complete, with failed runs" : "complete");
         }
         rc = tyndau_h5_close(&out);
     }
     while (opened-- > 0) tyndau_h5_close(&src[opened]); /* in the reverse order of opening */
     free(src);
     if (rc == TYNDAU_OK) {
-        for (size_t k = 0; k < gl.gl_pathc; k++) unlink(gl.gl_pathv[k]);
+        for (size_t k = 0; k < gl.n; k++) unlink(gl.v[k]);
         if (!s->quiet)
             fprintf(stderr, "%s: wrote %s: %zu runs this time (%zu failed, recorded), %zu from earlier parts\n",
                     s->what, s->out, ran, failed, n_done);
     }
-    globfree(&gl);
+    parts_free(&gl);
     return rc;
 }
 
@@ -358,7 +412,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     snprintf(part, sizeof part, "%s.partial.%d", s->out, mc->rank);
     section sec[2];
     size_t n_sec = sections_of(s->n_jobs, s->extra_group, s->n_extra, sec);
-    size_t total = s->n_jobs + (n_sec > 1 ? s->n_extra : 0), n_done = 0;
+    size_t total = s->n_jobs + (n_sec > 1 ? s->n_extra : 0), n_done = 0, failed_before = 0;
     size_t batch = s->batch ? s->batch : (size_t)(2 * mc->threads), no = s->n_out ? s->n_out : 1;
     /* what is done already (resume): every part file of this output */
     unsigned char *done = tyndau_calloc(total, 1);
@@ -368,29 +422,35 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     char(*msgs)[MANY_ERRLEN] = tyndau_calloc(batch, sizeof *msgs);
     tyndau_status rc = TYNDAU_OK;
     if (!done || !todo || !job || !y || !seconds || !status || !msgs) rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
-    glob_t gl;
-    int none = glob_parts(s->out, &gl);
+    many_catch_stop(); /* SIGTERM, SIGINT from here on: the loop below stops between batches */
+    /* the output claimed first: no other writer, and nothing to replace but a regular file */
+    tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
+    if (rc == TYNDAU_OK && mc->rank == 0) rc = cli_claim_output(&claim, s->out, s->inputs, s->n_inputs, s->scenarios, s->n_scenarios, err);
+    rc = (tyndau_status)many_bcast_int(mc, (int)rc);
+    part_list gl = {NULL, 0};
+    int none = rc == TYNDAU_OK ? list_parts(s->out, &gl) : 1;
+    if (none < 0) rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory"), none = 1;
     if (rc == TYNDAU_OK && s->resume && none) {
         /* nothing to resume: an output of this study that is complete is left as it is (a
            resubmitted batch job); otherwise the study starts */
         int complete = complete_already(s);
         if (complete) {
             if (mc->rank == 0 && !s->quiet) fprintf(stderr, "%s: %s is complete already; nothing to do\n", s->what, s->out);
-            globfree(&gl);
+            tyndau_outfile_release(&claim);
             free(done), free(todo), free(job), free(y), free(seconds), free(status), free(msgs);
             return TYNDAU_OK;
         }
         if (mc->rank == 0 && !s->quiet) fprintf(stderr, "%s: --resume: no %s.partial.*; starting\n", s->what, s->out);
     }
-    if (rc == TYNDAU_OK && s->resume && !none) rc = read_parts(s, sec, n_sec, &gl, done, &n_done, err);
+    if (rc == TYNDAU_OK && s->resume && !none) rc = read_parts(s, sec, n_sec, &gl, done, &n_done, &failed_before, err);
     if (rc == TYNDAU_OK && !s->resume && mc->rank == 0 && !none) {
         /* a fresh start: the parts of an earlier, unfinished run to this output go */
         if (!s->quiet)
             fprintf(stderr, "%s: removing %zu part file(s) of an earlier unfinished run to %s (use --resume "
-                    "to continue one)\n", s->what, gl.gl_pathc, s->out);
-        for (size_t k = 0; k < gl.gl_pathc; k++) unlink(gl.gl_pathv[k]);
+                    "to continue one)\n", s->what, gl.n, s->out);
+        for (size_t k = 0; k < gl.n; k++) unlink(gl.v[k]);
     }
-    globfree(&gl);
+    parts_free(&gl);
     rc = (tyndau_status)many_bcast_int(mc, (int)rc);
     /* my part file: kept on resume (its rows stay), else created */
     struct stat sb;
@@ -398,6 +458,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
         tyndau_h5 c;
         if (tyndau_h5_open(&c, part, TYNDAU_H5_CREATE_IN_PLACE, err) == TYNDAU_OK) create_layout(&c, s, 1);
         rc = tyndau_h5_close(&c);
+        if (rc != TYNDAU_OK) unlink(part); /* half a layout (a full disk) is no part to resume from */
     }
     tyndau_h5 h = TYNDAU_H5_CLOSED;
     if (rc == TYNDAU_OK) rc = tyndau_h5_open(&h, part, TYNDAU_H5_RDWR, err);
@@ -425,6 +486,13 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     double t0 = (double)time(NULL), last_report = t0;
     wrap_ctx ctx = {s, job, seconds};
     while (rc == TYNDAU_OK && h.st == TYNDAU_OK) {
+        int sig = many_stop_signal();
+        if (sig != 0) {
+            /* the batches done are on disk (each row flushed): the part file is a resumable state */
+            rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: stopped by %s after %zu runs on rank %d; %s kept: run the same "
+                            "command with --resume to continue", s->what, many_signal_name(sig), ran, mc->rank, part);
+            break;
+        }
         long start;
 #ifdef TYNDAU_MPI
         if (win != MPI_WIN_NULL) {
@@ -472,8 +540,9 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
 #endif
     if (rc == TYNDAU_OK && worst != TYNDAU_OK)
         rc = TYNDAU_ERR(err, (tyndau_status)worst, "%s: another rank failed (its message is on its stderr)", s->what);
-    if (rc == TYNDAU_OK && mc->rank == 0) rc = merge_parts(s, total, failed, ran, n_done, err);
+    if (rc == TYNDAU_OK && mc->rank == 0) rc = merge_parts(s, total, failed, failed_before, ran, n_done, err);
     rc = (tyndau_status)many_bcast_int(mc, (int)rc);
+    tyndau_outfile_release(&claim);
     free(done), free(todo), free(job), free(y), free(seconds), free(status), free(msgs);
     return rc;
 }

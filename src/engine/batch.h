@@ -24,10 +24,15 @@
 
 #include "h5.h"
 #include "many.h"
+#include "scenario.h"
 
 typedef struct {
     const char *what; /* "sweep", "compare": the prefix of messages */
     const char *out;  /* the result file */
+    const char *const *inputs; /* the study's input files and scenarios (their bases count): */
+    size_t n_inputs;           /* OUT may be none of them (cli_claim_output) */
+    const tyndau_scenario *scenarios;
+    size_t n_scenarios;
     int resume, quiet;
     int shard_i, shard_n; /* only jobs j with j mod shard_n == shard_i; shard_n 0: all */
     size_t n_jobs, n_out, batch; /* batch 0: two jobs per thread */

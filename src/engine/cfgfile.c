@@ -47,9 +47,14 @@ static char *read_line(char *buf, int num, void *stream)
     const char *s = f->pos;
     f->pos += len + (e != NULL);
     if (f->lineno == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3, len -= 3;
+    const char *why = tyndau_text_ini_problem(s, len);
+    if (why != NULL) cfg_error(f, "%s", why);
     while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
-    if (len >= (size_t)num - 1 || len > CFG_MAX_LINE) {
-        cfg_error(f, "line longer than %d characters", CFG_MAX_LINE);
+    /* libinih's line buffer (num: 200 bytes in Debian's build) holds the line, its ending and a NUL */
+    size_t limit = num > 3 && (size_t)num - 3 < CFG_MAX_LINE ? (size_t)num - 3 : CFG_MAX_LINE;
+    if (len > limit) {
+        cfg_error(f, "line of %zu characters: expected at most %zu (the INI reader's limit; a long 'outputs' list "
+                  "can go on several 'outputs =' lines)", len, limit);
         len = 0;
     }
     memcpy(buf, s, len);

@@ -11,6 +11,7 @@
 #include "many.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,3 +170,31 @@ size_t many_run(const many_ctx *c, size_t n, size_t n_out, many_job_fn fn, void 
     }
     return failed;
 }
+
+/* ---- stopping on a signal ---- */
+
+static volatile sig_atomic_t stop_signal; /* the program's, not the library's (many.h says why) */
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+    struct sigaction dfl; /* the second signal: the default, at once (sigaction is async-signal-safe) */
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+}
+
+void many_catch_stop(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int many_stop_signal(void) { return (int)stop_signal; }
+
+const char *many_signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "a signal"; }

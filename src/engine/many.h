@@ -55,6 +55,19 @@ uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c);
  * memory; free with gsl_rng_free. */
 gsl_rng *many_stream(uint64_t root, uint64_t a, uint64_t b, uint64_t c);
 
+/*
+ * SIGTERM and SIGINT (a cluster's time limit, Ctrl-C) while a study runs: many_catch_stop
+ * installs a handler that only notes the signal (and gives the next one its default effect,
+ * so a second Ctrl-C kills at once); the study looks at many_stop_signal() between batches
+ * (sweep, compare) or generations (calibrate), stops there with everything done so far on disk,
+ * and exits with a line that says how to continue.  The one piece of process state of the
+ * program: a signal can reach nothing else.  0 when no signal came.
+ */
+void many_catch_stop(void);
+int many_stop_signal(void);
+/* "SIGTERM", "SIGINT" */
+const char *many_signal_name(int sig);
+
 /* The MPI library's own version text ("none: built without MPI"), for the files' provenance. */
 const char *many_mpi_version(void);
 

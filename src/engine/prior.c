@@ -17,6 +17,8 @@ const char *const shape_names[N_SHAPE] = {"uniform", "loguniform", "normal"};
 int prior_parse_real(const char *s, double *out)
 {
     char *end;
+    /* decimal only, as the scenario reader: strtod would take "0x1p-3" too */
+    if (strpbrk(s, "xX") != NULL) return -1;
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || errno == ERANGE || !isfinite(v)) return -1;

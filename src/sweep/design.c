@@ -65,13 +65,25 @@ static tyndau_status load_csv(sweep_cfg *c, double **x_out, tyndau_error *err)
     return rc;
 }
 
+/* The next line of *pos (its '\n' cut off), or NULL at the end: every line counts, empty ones
+ * too, so that the line numbers of messages are the file's (strtok would skip empty lines). */
+static char *next_line(char **pos)
+{
+    char *l = *pos;
+    if (l == NULL || *l == '\0') return NULL;
+    char *nl = strchr(l, '\n');
+    if (nl != NULL) *nl = '\0', *pos = nl + 1;
+    else *pos = NULL;
+    return l;
+}
+
 static tyndau_status csv_rows(sweep_cfg *c, char *text, double **x_out, tyndau_error *err)
 {
     if ((unsigned char)text[0] == 0xef && (unsigned char)text[1] == 0xbb && (unsigned char)text[2] == 0xbf)
         text += 3; /* a UTF-8 byte-order mark (spreadsheets write one) */
-    char *save = NULL, *line = strtok_r(text, "\n", &save);
+    char *save = text, *line = next_line(&save);
     int lineno = 1;
-    while (line && strspn(line, " \r\t") == strlen(line)) line = strtok_r(NULL, "\n", &save), lineno++;
+    while (line && strspn(line, " \r\t") == strlen(line)) line = next_line(&save), lineno++;
     if (line == NULL) {
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:1: empty file, expected a header of parameter names", c->csv);
     }
@@ -116,7 +128,7 @@ static tyndau_status csv_rows(sweep_cfg *c, char *text, double **x_out, tyndau_e
     int *where = tyndau_calloc(cap, sizeof *where);
     char *field[SWEEP_MAXD + 2];
     tyndau_status rc = x && where ? TYNDAU_OK : TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
-    for (line = strtok_r(NULL, "\n", &save); rc == TYNDAU_OK && line; line = strtok_r(NULL, "\n", &save)) {
+    for (line = next_line(&save); rc == TYNDAU_OK && line; line = next_line(&save)) {
         lineno++;
         const char *t = line + strspn(line, " \t");
         if (strspn(line, " \r\t") == strlen(line) || *t == '#') continue;

@@ -40,8 +40,10 @@ static void read_info(tyndau_h5 *h, shard_info *si)
     tyndau_h5_read_attr_i64(h, h->file, "shard_count", &si->count);
     tyndau_h5_read_attr_i64(h, h->file, "points", &P);
     tyndau_h5_read_attr_i64(h, h->file, "replicates", &R);
-    si->jobs = P * R;
     si->outs = tyndau_h5_size(h, h->file, "/runs/output");
+    /* the attributes against the rows they describe: a forged points or replicates is found here */
+    tyndau_h5_expect(h, h->file, "/runs/status", P, R, 1, "points x replicates");
+    si->jobs = h->st == TYNDAU_OK ? P * R : 0;
     size_t ny = tyndau_h5_size(h, h->file, "/noise/y");
     si->noise = si->outs ? ny / si->outs : 0;
 }
@@ -102,10 +104,23 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
     int *seen = NULL;
     size_t opened = 0;
     tyndau_status st = src && si ? TYNDAU_OK : TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
+    tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
+    if (st == TYNDAU_OK) st = cli_claim_output(&claim, out, names, n, NULL, 0, &err);
     for (; st == TYNDAU_OK && opened < n; opened++) {
         if (tyndau_h5_open(&src[opened], names[opened], TYNDAU_H5_READ, &err) == TYNDAU_OK)
             read_info(&src[opened], &si[opened]);
         st = src[opened].st;
+    }
+    /* a shard count is at most the files given (each shard is one): checked before it sizes anything */
+    if (st == TYNDAU_OK && si[0].count > (int64_t)n) {
+        char list[300] = ""; /* the first missing ones, found without a table of count entries */
+        for (int64_t j = 0; j < si[0].count && strlen(list) < 250; j++) {
+            int found = 0;
+            for (size_t k = 0; k < n && !found; k++) found = si[k].index == j;
+            if (!found) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lld", list[0] ? ", " : "", (long long)j);
+        }
+        st = TYNDAU_ERR(&err, TYNDAU_EINPUT, "missing shard(s) %s of %lld: expected one file per shard 0..%lld", list,
+                        (long long)si[0].count, (long long)si[0].count - 1);
     }
     if (st == TYNDAU_OK && si[0].count > 0 && (seen = tyndau_calloc((size_t)si[0].count, sizeof *seen)) == NULL)
         st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
@@ -139,6 +154,7 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
         tyndau_h5_close(&src[opened]);
     }
     free(src), free(si), free(seen);
+    tyndau_outfile_release(&claim);
     if (st != TYNDAU_OK) return cli_fail(&err);
     fprintf(stderr, "merge: wrote %s from %zu shards (%lld runs)\n", out, n, jobs);
     return 0;

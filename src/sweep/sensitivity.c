@@ -140,6 +140,10 @@ static tyndau_status read_sweep(const char *in, sweep_in *s, tyndau_error *err)
     s->on = tyndau_h5_read_strs(&h, f, "/runs/output", &s->n_out);
     if (h.st == TYNDAU_OK && (s->d == 0 || s->n_out == 0 || s->P <= 0 || s->R <= 0 || s->n <= 0 || s->K < 0))
         tyndau_h5_fail(&h, TYNDAU_EINPUT, "%s: no parameters, outputs, points or replicates", in);
+    /* the attributes against the data they describe, before anything of their size is allocated */
+    tyndau_h5_expect(&h, f, "/design/x", s->P, (int64_t)s->d, 1, "points x parameters");
+    tyndau_h5_expect(&h, f, "/runs/y", s->P, s->R, (int64_t)s->n_out, "points x replicates x outputs");
+    if (s->K > 0) tyndau_h5_expect(&h, f, "/noise/y", s->K, (int64_t)s->n_out, 1, "noise_runs x outputs");
     size_t P = (size_t)s->P, jobs = (size_t)(s->P * s->R), K = (size_t)s->K;
     if (h.st == TYNDAU_OK) {
         s->x = tyndau_calloc(P * s->d, sizeof *s->x), s->unit = tyndau_calloc(P * s->d, sizeof *s->unit);
@@ -598,7 +602,10 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
     sweep_in s;
     results r;
     memset(&r, 0, sizeof r);
-    tyndau_status st = read_sweep(in, &s, &err);
+    tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
+    tyndau_status st = cli_claim_output(&claim, out, &in, 1, NULL, 0, &err);
+    if (st == TYNDAU_OK) st = read_sweep(in, &s, &err);
+    else memset(&s, 0, sizeof s);
     if (st == TYNDAU_OK) st = compute(&s, boot, level, seed, &r, &err);
     if (st == TYNDAU_OK) {
         print_tables(in, &s, &r, boot, level);
@@ -608,6 +615,7 @@ int tyndau_cmd_sensitivity(int argc, char **argv, const char *command_line)
     }
     if (st == TYNDAU_OK) printf("\nwrote %s%s\n", out, r.w.n ? " (with warnings: see above and /warnings)" : "");
     rc = st == TYNDAU_OK ? 0 : cli_fail(&err);
+    tyndau_outfile_release(&claim);
     results_free(&r);
     sweep_in_free(&s);
     return rc;

@@ -56,7 +56,12 @@ static int parse_output(sweep_cfg *c, const char *tok, sweep_out *o)
             return cfg_error(&c->file, "key 'outputs': '%s': unknown group '%s:%s'", tok, part[2], part[3]);
         snprintf(o->question, sizeof o->question, "%s", part[1]);
         snprintf(o->response, sizeof o->response, "%s", part[4]);
-        return 1; /* the question and response are checked against the first run's survey */
+        /* checked now, not by every run failing */
+        int has = tyndau_survey_has_cell(part[1], part[4]);
+        if (has == 0) return cfg_error(&c->file, "key 'outputs': '%s': unknown survey question '%s'", tok, part[1]);
+        if (has < 0)
+            return cfg_error(&c->file, "key 'outputs': '%s': question '%s' has no response '%s'", tok, part[1], part[4]);
+        return 1;
     }
     for (int g = 0; g < N_GAP; g++)
         if (strcmp(part[0], tyndau_gap_names[g]) == 0 && n == 1) {
@@ -113,7 +118,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (c->file.err.status != TYNDAU_OK) return 0;
     int sec = strcmp(section, "sweep") == 0 ? 1 : strcmp(section, "parameters") == 0 ? 2 : 0;
     if (sec == 0) return cfg_error(&c->file, "unknown section [%s], expected [sweep] or [parameters]", section);
-    if (cfg_seen(&c->file, section, name)) return cfg_error(&c->file, "key '%s' appears twice", name);
+    /* outputs may be listed on several lines (one line holds at most the INI reader's limit) */
+    if (strcmp(name, "outputs") != 0 && cfg_seen(&c->file, section, name))
+        return cfg_error(&c->file, "key '%s' appears twice", name);
     if (value[0] == '\0') return cfg_error(&c->file, "key '%s': empty value", name);
     if (sec == 2) {
         if (c->d == SWEEP_MAXD) return cfg_error(&c->file, "more than %d parameters", SWEEP_MAXD);
@@ -429,6 +436,9 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     tyndau_status st = load_sweep(&cfg, argv[first], &err);
     if (st == TYNDAU_OK) st = sweep_design(&cfg, &s.x, &s.u, &s.P, &err);
     if (st == TYNDAU_OK) st = cli_scenario(&s.sc, &s.base, cfg.scenario, NULL, 0, &err);
+    char what[PATH_MAX + 32];
+    snprintf(what, sizeof what, "%s: key 'agents' =", argv[first]);
+    if (st == TYNDAU_OK) st = cli_check_memory(&s.base, cfg.agents, mc.threads, what, &err);
     s.R = cfg.replicates;
     if (st == TYNDAU_OK && (s.noise_point = tyndau_calloc(cfg.noise_runs, sizeof *s.noise_point)) == NULL)
         st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
@@ -442,11 +452,13 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
         fp = cfg_hash_bytes(fp, s.u, s.P * cfg.d * sizeof *s.u);
         const char *on[SWEEP_MAXOUT];
         for (size_t o = 0; o < cfg.n_out; o++) on[o] = cfg.out[o].name;
+        const char *inputs[] = {argv[first], cfg.scenario, cfg.design == D_CSV ? cfg.csv : NULL};
         batch_spec spec = {.what = "sweep", .out = out, .resume = resume, .quiet = quiet, .shard_i = shard_i,
                            .shard_n = shard_n, .n_jobs = s.P * s.R, .n_out = cfg.n_out, .batch = cfg.batch,
                            .out_names = on, .fingerprint = fp, .schema_name = SCHEMA_NAME,
                            .schema_major = SCHEMA_MAJOR, .header = header, .job = run_job, .user = &s,
-                           .n_extra = cfg.noise_runs, .extra_group = "noise", .extra_desc = noise_desc};
+                           .n_extra = cfg.noise_runs, .extra_group = "noise", .extra_desc = noise_desc,
+                           .inputs = inputs, .n_inputs = 3, .scenarios = &s.sc, .n_scenarios = 1};
         if (mc.rank == 0 && !quiet)
             fprintf(stderr, "sweep: %s design, %zu points x %zu replicates%s%s%s\n", sweep_design_names[cfg.design],
                     s.P, s.R, cfg.noise_runs ? " + noise runs" : "", shard_n ? ", shard " : "",
