@@ -176,6 +176,7 @@ asan:
 
 # the fuzz target: the libraries built by clang with coverage for libFuzzer, into build/fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1# libFuzzer -seed: 1 makes a run repeatable; 0 draws one
 FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 fuzz-build:
 	@bash tools/deps.sh --install fuzz
@@ -186,7 +187,7 @@ fuzz-build:
 
 fuzz: fuzz-build
 	@mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_readers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	build/fuzz/fuzz_readers -seed=$(FUZZ_SEED) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 	  -artifact_prefix=build/fuzz/ \
 	  build/fuzz/corpus tests/fuzz
 
