@@ -3,6 +3,14 @@
 
 Usage: analysis/report.py FILE.h5 [FILE.h5 ...] -o report.html [--title TEXT]
 
+The page answers first: it opens on a table of contents and the policy summary (each
+compared scenario's effects on the headline measures in percentage points with 95%
+confidence intervals, ranked by the resolution rate of all citizens, in plain words, with
+the responsiveness gaps and a table of them all), then the comparisons' figures, the runs
+(survey fit and dynamics), calibrations, sensitivity, and the provenance of every file last.
+Every figure's overlapping tick labels are counted from matplotlib's text extents
+(``data-overlaps`` on its ``<figure>``; the tests require 0).
+
 Each file is recognised by its schema and gets its own sections:
 
 * a run (``tyndau run``): the survey fit (every published cell beside the simulated
@@ -33,16 +41,14 @@ Input errors go to stderr with exit code 2.
 """
 
 import argparse
-import base64
 import html
-import io
-import math
 import os
 import sys
 
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -55,13 +61,9 @@ except ImportError:  # pragma: no cover - depends on the interpreter
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import survey_fit  # noqa: E402
 import tyndau_h5  # noqa: E402
+from report_page import CITATION, Report, fmt, tick_overlaps  # noqa: E402,F401  (tick_overlaps: the tests)
+from report_policy import GAP_LABELS, policy_summary, trajectories, unit_of  # noqa: E402
 
-CITATION = ("Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': exploring "
-            "citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian Survey "
-            "43(2), 235-256. doi:10.1080/02634937.2023.2268652")
-
-GAP_LABELS = {"gap_income": "income (high minus low)", "gap_settlement": "settlement (urban minus rural)",
-              "gap_age": "age (18-29 minus 61+)"}
 MEASURE_LABELS = {
     "voice_rate": "voice rate (appeals per problem)",
     "resolution_rate": "resolution rate (resolved / decided)",
@@ -85,85 +87,16 @@ def codes(ds, name):
     return text(ds.attrs[name]).split(",")
 
 
-def fmt(v):
-    if isinstance(v, (float, np.floating)):
-        if not math.isfinite(v):
-            return "NaN"
-        return "%.6g" % v
-    return html.escape(str(v))
-
-
-class Report:
-    def __init__(self, title):
-        self.title = title
-        self.inputs = []  # the files read: the report may be none of them
-        self.parts = []
-        self.n_figures = 0
-
-    def heading(self, level, s):
-        self.parts.append("<h%d>%s</h%d>" % (level, html.escape(s), level))
-
-    def para(self, s):
-        self.parts.append("<p>%s</p>" % html.escape(s))
-
-    def table(self, columns, rows, caption=None):
-        out = ["<table>"]
-        if caption:
-            out.append("<caption>%s</caption>" % html.escape(caption))
-        out.append("<tr>" + "".join("<th>%s</th>" % html.escape(c) for c in columns) + "</tr>")
-        for r in rows:
-            out.append("<tr>" + "".join("<td>%s</td>" % fmt(v) for v in r) + "</tr>")
-        out.append("</table>")
-        return "\n".join(out)
-
-    def figure(self, fig, caption, columns, rows):
-        """Embed fig (closed afterwards) with its caption and the table of what it plots."""
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100)
-        plt.close(fig)
-        self.n_figures += 1
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
-        self.parts.append(
-            '<figure><img class="fig" alt="%s" src="data:image/png;base64,%s">'
-            "<figcaption>%s</figcaption>"
-            "<details><summary>The numbers plotted (%d rows)</summary>%s</details></figure>"
-            % (html.escape(caption), data, html.escape(caption), len(rows), self.table(columns, rows)))
-
-    def write(self, path):
-        page = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>%s</title>
-<style>
-body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
-table { border-collapse: collapse; font-size: 0.8em; margin: 0.5em 0; }
-td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
-th { background: #eee; }
-img.fig { max-width: 100%%; }
-figure { margin: 1.5em 0; }
-figcaption { font-size: 0.9em; color: #444; }
-.cite { font-size: 0.8em; color: #555; }
-</style></head>
-<body data-figures="pending">
-<h1>%s</h1>
-%s
-<p class="cite">Survey figures: %s</p>
-<script>
-window.addEventListener("load", function () {
-  var imgs = document.querySelectorAll("img.fig"), ok = 0;
-  imgs.forEach(function (i) { if (i.complete && i.naturalWidth > 0) ok++; });
-  document.body.setAttribute("data-figures", ok + "/" + imgs.length);
-});
-</script>
-</body></html>
-""" % (html.escape(self.title), html.escape(self.title), "\n".join(self.parts), html.escape(CITATION))
-        with tyndau_h5.writing(path, self.inputs, binary=False) as f:
-            f.write(page)
-
-
 # --------------------------------------------------------------------------- runs
 
 def provenance(rep, f, path, keys):
+    """The file's provenance, in the Provenance section (the last), under a heading naming the file."""
+    back = rep.parts
+    rep.section("provenance")
     rows = [(k, text(f.attrs[k])) for k in keys if k in f.attrs]
+    rep.heading(3, "%s (%s)" % (os.path.basename(path), tyndau_h5.schema(f)[0]))
     rep.parts.append(rep.table(["attribute", "value"], [("file", path)] + rows))
+    rep.parts = back
 
 
 def weekly(x, days):
@@ -174,7 +107,8 @@ def weekly(x, days):
 
 def run_sections(rep, f, path):
     name = text(f.attrs.get("scenario_name", "run"))
-    rep.heading(2, "Run: %s" % name)
+    rep.section("fit")
+    rep.heading(3, "Run '%s' (%s)" % (name, os.path.basename(path)))
     provenance(rep, f, path, ["program", "program_version", "git_commit", "seed", "agents", "scale",
                               "start_date", "end_date", "survey_date", "scenario_name", "command_line"])
     # survey fit
@@ -183,7 +117,7 @@ def run_sections(rep, f, path):
     if cells:
         fig = survey_fit.make_figure(cells, "population", root_attrs)
         n_in = sum(1 for c in cells if c["inside"] == 1)
-        rep.heading(3, "Survey fit")
+        rep.heading(4, "Survey fit of '%s'" % name)
         rep.figure(fig, "The virtual survey (whole population) beside the published figures: %d of %d "
                    "published cells inside their 95%% sampling interval. Source: %s" % (n_in, len(cells), CITATION),
                    ["question", "group type", "group", "response", "observed %", "lo95", "hi95", "simulated %",
@@ -200,7 +134,7 @@ def run_sections(rep, f, path):
     choices = ts["choices"][:]
     outs = ts["outcomes"][:]
     scale = float(f.attrs.get("scale", 1.0))
-    rep.heading(3, "Appeals over time")
+    rep.heading(4, "Appeals over time in '%s'" % name)
     for what, arr, labels, skip in (("channel", choices, channels, {"silence"}),
                                     ("outcome", outs, outcomes, set())):
         sel = [k for k, lab in enumerate(labels) if lab not in skip]
@@ -221,9 +155,10 @@ def run_sections(rep, f, path):
                 ax.legend(fontsize=6)
             ax.set_title("%s%s" % ("all citizens, by " + what if gt == "total" else "by " + gt,
                                    "" if gt == "total" else " (all %ss)" % what), fontsize=9)
-            step = max(1, len(wd) // 6)
+            step = max(1, len(wd) // 4)
             ax.set_xticks(np.arange(len(wd))[::step])
-            ax.set_xticklabels(wd[::step], rotation=45, fontsize=6)
+            ax.set_xticklabels(wd[::step], rotation=45, fontsize=7)
+            ax.set_xlabel("week starting", fontsize=8)
             for wi in range(len(wd)):
                 for i, g in enumerate(gl):
                     for j, k in enumerate(sel):
@@ -234,7 +169,7 @@ def run_sections(rep, f, path):
                    "settlement and age group" % (what, scale), ["week from", "group", what, "appeals"], rows)
     # distributions
     d = f["distributions"]
-    rep.heading(3, "Distributions")
+    rep.heading(4, "Distributions in '%s'" % name)
     tta = d["time_to_answer_by_group"][:]
     dg = codes(d["time_to_answer_by_group"], "group_codes")
     dgt = codes(d["time_to_answer_by_group"], "group_type_codes")
@@ -271,7 +206,7 @@ def run_sections(rep, f, path):
     bcodes = codes(d["beliefs_by_group"], "belief_codes")
     levels = codes(d["beliefs_by_group"], "level_codes")
     sel = [g for g in range(len(bg)) if bgt[g] in ("total", "income", "settlement", "age")]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), sharey=True)
     rows = []
     for li, ax in enumerate(axes):
         share = bel[sel, li, :] / bel[sel, li, :].sum(axis=1, keepdims=True)
@@ -284,7 +219,8 @@ def run_sections(rep, f, path):
         ax.set_yticklabels([bg[g] for g in sel], fontsize=7)
         ax.set_title("%s government pays attention?" % levels[li], fontsize=9)
         ax.set_xlim(0, 1)
-    axes[1].legend(fontsize=7, loc="lower right")
+        ax.set_xlabel("share of the group", fontsize=8)
+    axes[1].legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0, -0.2), frameon=False)
     fig.tight_layout()
     rep.figure(fig, "Beliefs at the end of the run by group: does the central / local government pay "
                "attention?", ["level", "group", "belief", "share"], rows)
@@ -293,7 +229,8 @@ def run_sections(rep, f, path):
 # --------------------------------------------------------------------------- comparisons
 
 def compare_sections(rep, f, path):
-    rep.heading(2, "Scenario comparison")
+    rep.section("comparison")
+    rep.heading(3, "Scenarios against '%s' (%s)" % (text(f["scenarios/name"][0]), os.path.basename(path)))
     provenance(rep, f, path, ["program", "version", "git_commit", "seed", "agents", "scenarios", "replicates",
                               "random_numbers", "command_line"])
     sc = f["scenarios"]
@@ -310,6 +247,9 @@ def compare_sections(rep, f, path):
     rn = text(f.attrs.get("random_numbers", "common"))
     measures = [m for m in MEASURE_LABELS if "%s:total:all" % m in idx]
     S = len(names)
+    if S > 1:
+        policy_summary(rep, f, path, names, idx, dm, dlo, dhi, mean)
+        trajectories(rep, f, path, names, outs, dm, dlo, dhi)
     # forest plot
     ncol = 4
     nrow = (len(measures) + ncol - 1) // ncol
@@ -319,11 +259,14 @@ def compare_sections(rep, f, path):
     y = np.arange(S)[::-1]
     for ax, m in zip(axes, measures):
         o = idx["%s:total:all" % m]
+        unit, k = unit_of(m)
         ax.axvline(0, color="grey", lw=0.8)
-        ax.errorbar(dm[1:, o], y[1:], xerr=[dm[1:, o] - dlo[1:, o], dhi[1:, o] - dm[1:, o]], fmt="o", ms=4,
-                    capsize=2)
-        ax.set_title(MEASURE_LABELS[m], fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.errorbar(k * dm[1:, o], y[1:], xerr=[k * (dm[1:, o] - dlo[1:, o]), k * (dhi[1:, o] - dm[1:, o])],
+                    fmt="o", ms=4, capsize=2)
+        ax.set_title(MEASURE_LABELS[m], fontsize=9)
+        ax.set_xlabel("difference, %s" % ("days" if unit == "days" else "percentage points"), fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+        ax.tick_params(labelsize=8)
         for i in range(S):
             rows.append((m, names[i], mean[i, o], lo[i, o], hi[i, o], dm[i, o], dlo[i, o], dhi[i, o],
                          hp[i, o], hu[i, o]))
@@ -331,8 +274,9 @@ def compare_sections(rep, f, path):
         posterior_spread(rep, f, s, idx, names, measures)
     for ax in axes[len(measures):]:
         ax.set_visible(False)
-    axes[0].set_yticks(y)
-    axes[0].set_yticklabels(names, fontsize=7)
+    for ax in axes[::ncol]:
+        ax.set_yticks(y)
+        ax.set_yticklabels(names, fontsize=8)
     fig.suptitle("Difference from '%s' with 95%% CI (%d replicates, %s random numbers)" % (names[0], reps, rn),
                  fontsize=10)
     fig.tight_layout()
@@ -349,10 +293,12 @@ def compare_sections(rep, f, path):
     for ax, g in zip(axes, gaps):
         o = idx[g]
         ax.axvline(0, color="grey", lw=0.8)
-        ax.errorbar(mean[:, o], y, xerr=[mean[:, o] - lo[:, o], hi[:, o] - mean[:, o]], fmt="s", ms=4, capsize=2,
-                    color="#aa3377")
-        ax.set_title("resolution-rate gap by " + GAP_LABELS[g], fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.errorbar(100 * mean[:, o], y, xerr=[100 * (mean[:, o] - lo[:, o]), 100 * (hi[:, o] - mean[:, o])],
+                    fmt="s", ms=4, capsize=2, color="#aa3377")
+        ax.set_title("resolution-rate gap by " + GAP_LABELS[g], fontsize=9)
+        ax.set_xlabel("gap, percentage points", fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+        ax.tick_params(labelsize=8)
         rows += [(g, names[i], mean[i, o], lo[i, o], hi[i, o], dm[i, o], dlo[i, o], dhi[i, o]) for i in range(S)]
     axes[0].set_yticks(y)
     axes[0].set_yticklabels(names, fontsize=7)
@@ -366,7 +312,7 @@ def compare_sections(rep, f, path):
                   o.split(":")[1] in ("income", "settlement", "age")]
         if not groups:
             continue
-        fig, ax = plt.subplots(figsize=(12, 3.8))
+        fig, ax = plt.subplots(figsize=(12, 4.6))
         width = 0.8 / S
         rows = []
         colours = plt.get_cmap("tab20" if S > 10 else "tab10")(np.arange(S) % 20)
@@ -378,8 +324,9 @@ def compare_sections(rep, f, path):
             rows += [(names[i], g, mean[i, o], lo[i, o], hi[i, o]) for g, o in zip(groups, oi)]
         ax.set_xticks(np.arange(len(groups)) + 0.4 - width / 2)
         ax.set_xticklabels(groups, fontsize=7)
-        ax.set_ylabel(MEASURE_LABELS[m], fontsize=8)
-        ax.legend(fontsize=6, ncol=4)
+        ax.set_ylabel(MEASURE_LABELS[m] + ", share", fontsize=8)
+        ax.set_xlabel("group", fontsize=8)
+        ax.legend(fontsize=7, ncol=min(S, 6), loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
         fig.tight_layout()
         rep.figure(fig, "%s by group and scenario, with 95%% confidence intervals" % MEASURE_LABELS[m],
                    ["scenario", "group", "mean", "lo95", "hi95"], rows)
@@ -439,7 +386,8 @@ def sbc_sections(rep, f, path):
 # --------------------------------------------------------------------------- calibrations
 
 def calibration_sections(rep, f, path):
-    rep.heading(2, "Calibration")
+    rep.section("calibration")
+    rep.heading(3, "Calibration %s" % os.path.basename(path))
     provenance(rep, f, path, ["program", "version", "git_commit", "seed", "status", "likelihood", "particles",
                               "agents", "command_line"])
     if "posterior" not in f:
@@ -499,7 +447,8 @@ def output_label(name):
 
 def sensitivity_sections(rep, f, path):
     sobol = "first" in f
-    rep.heading(2, "Sensitivity: which parameters drive each output")
+    rep.section("sensitivity")
+    rep.heading(3, "Which parameters drive each output (%s)" % os.path.basename(path))
     provenance(rep, f, path, ["program", "version", "git_commit", "sweep_file", "design", "layout", "base_rows",
                               "replicates", "noise_source", "bootstrap", "level", "method", "command_line"])
     params = [text(p) for p in f["parameter"][:]]

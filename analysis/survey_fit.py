@@ -204,16 +204,16 @@ def draw_panel(ax, question, cells):
     ax.set_ylim(0, min(100.0, top * 1.15 + 5) if np.isfinite(top) else 100.0)
     ax.set_xlim(-0.6, len(cells) - 0.4)
     ax.set_xticks(x)
-    ax.set_xticklabels([_tick_label(c) for c in cells], fontsize=6.5,
+    ax.set_xticklabels([_tick_label(c) for c in cells], fontsize=8,
                        rotation=90 if len(cells) > 6 else 0)
-    ax.tick_params(axis="y", labelsize=7)
+    ax.tick_params(axis="y", labelsize=8)
     ax.grid(axis="y", color="0.9", lw=0.6, zorder=0)
     ax.set_axisbelow(True)
     base = cells[0]["base"]
     title = _wrap(question, 30)
     if base and base != "all":
         title += f"\n(base: {base.replace('_', ' ')})"
-    ax.set_title(title, fontsize=8.5)
+    ax.set_title(title, fontsize=10)
     n_in = int(inside.sum())
     ax.text(0.99, 0.97, f"{n_in}/{len(cells)} inside", transform=ax.transAxes,
             ha="right", va="top", fontsize=7,

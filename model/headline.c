@@ -79,3 +79,34 @@ double tyndau_model_gap(const tyndau_model *m, tyndau_gap gap)
     }
     return tyndau_model_headline(m, HL_RESOLUTION_RATE, a) - tyndau_model_headline(m, HL_RESOLUTION_RATE, b);
 }
+
+double tyndau_model_headline_days(const tyndau_model *m, tyndau_headline h, int g, int d0, int d1)
+{
+    if (m == NULL || g < 0 || g >= TYNDAU_N_GROUP || m->day < m->n_days || d0 < 0 || d1 > m->n_days || d0 >= d1)
+        return NAN;
+    const size_t G = TYNDAU_N_GROUP;
+    int64_t problems = 0, appeals = 0, outcomes[N_OUTCOME] = {0}, decided = 0;
+    for (int d = d0; d < d1; d++) {
+        const int64_t *pr = m->s_problems + ((size_t)d * G + (size_t)g) * N_DOMAIN;
+        const int64_t *ch = m->s_choices + ((size_t)d * G + (size_t)g) * N_CHANNEL;
+        const int64_t *oc = m->s_outcomes + ((size_t)d * G + (size_t)g) * N_OUTCOME;
+        for (int k = 0; k < N_DOMAIN; k++) problems += pr[k];
+        for (int k = 0; k < N_CHANNEL; k++)
+            if (k != CH_SILENCE) appeals += ch[k];
+        for (int k = 0; k < N_OUTCOME; k++) outcomes[k] += oc[k], decided += oc[k];
+    }
+    const int64_t *last = m->s_state + (size_t)(d1 - 1) * G * N_STATE_SERIES + (size_t)g * N_STATE_SERIES;
+    int64_t size = m->group_size[g];
+    switch (h) {
+    case HL_VOICE_RATE: return ratio(appeals, problems);
+    case HL_RESOLUTION_RATE: return ratio(outcomes[OUT_RESOLVED], decided);
+    case HL_FORMAL_RATE: return ratio(outcomes[OUT_FORMAL], decided);
+    case HL_BRIBE_INCIDENCE: return ratio(outcomes[OUT_BRIBE_PAID] + outcomes[OUT_BRIBE_REFUSED], decided);
+    case HL_PLATFORM_AWARE: return ratio(last[N_CONCEPT + PA_HEARD] + last[N_CONCEPT + PA_KNOWS], size);
+    case HL_TRUST_CENTRAL: return ratio(last[N_CONCEPT + N_PLATFORM + BEL_PAYS], size);
+    case HL_TRUST_LOCAL: return ratio(last[N_CONCEPT + N_PLATFORM + N_BELIEF + BEL_PAYS], size);
+    case HL_ANSWER_DAYS:
+    case N_HEADLINE: break;
+    }
+    return NAN;
+}

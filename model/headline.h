@@ -31,6 +31,13 @@ extern const char *const tyndau_headline_names[N_HEADLINE];
  * where undefined. */
 double tyndau_model_headline(const struct tyndau_model *m, tyndau_headline h, int g);
 
+/* Measure h for group g over days [d0, d1) of a model that has run (day 0 = start_date), from the
+ * daily series: rates over the appeals and outcomes of those days, shares on day d1 - 1.  NaN for
+ * HL_ANSWER_DAYS (answer times are kept for the whole run only), outside the run, or where the
+ * denominator is zero.  Over the whole run, [0, n_days), it equals tyndau_model_headline for every
+ * measure but HL_ANSWER_DAYS (tests/test_headline.c). */
+double tyndau_model_headline_days(const struct tyndau_model *m, tyndau_headline h, int g, int d0, int d1);
+
 /* The responsiveness gaps: resolution rate of high minus low income, urban minus rural, 18-29
  * minus 61+. */
 typedef enum { GAP_INCOME, GAP_SETTLEMENT, GAP_AGE, N_GAP } tyndau_gap;

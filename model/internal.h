@@ -444,6 +444,8 @@ int tyndau_intensity_init(tyndau_intensity *t, const double *lam, int n_days);
 /* The same as tyndau_next_from_table on t's table, through its index. */
 uint16_t tyndau_next_from_index(const tyndau_intensity *t, int day, double e);
 void tyndau_schedule_free(tyndau_model *m);
+/* Whether parameters q give the model's per-day tables bit for bit: 1, 0, -1 out of memory. */
+int tyndau_schedule_same(const tyndau_model *m, const tyndau_params *q);
 /* offices.c */
 tyndau_status tyndau_offices_init(tyndau_model *m, tyndau_error *err);
 void tyndau_offices_free(tyndau_model *m);

@@ -261,6 +261,7 @@ typedef enum { PH_BLOCKS, PH_OFFICES, PH_SURVEY } phase_kind;
 typedef struct {
     tyndau_model *m;
     int day;           /* the day running */
+    int end;           /* the day after the step's last */
     phase_kind kind;   /* of the phase open now */
     int started;
     long block_chunk;  /* blocks per item, for the first `chunked` items; one per item after them, */
@@ -285,7 +286,7 @@ static long fail(day_job *j, const char *what)
 static long open_day(day_job *j)
 {
     tyndau_model *m = j->m;
-    if (j->day >= m->n_days) return -1;
+    if (j->day >= j->end) return -1;
     apply_changes(m, j->day);
     if (deliver(m) != 0) return fail(j, "messages");
     j->kind = PH_BLOCKS;
@@ -355,12 +356,30 @@ static void day_work(void *arg, int tid, long k)
     }
 }
 
+/* The run's totals, once its last day is done: the threads' counters (integers, so the order of
+ * the steps and of the threads does not matter) and the citizens' histograms. */
+static void finish(tyndau_model *m);
+
 tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user, tyndau_error *err)
 {
     if (m->day != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "tyndau_model_run called twice on one model");
+    return tyndau_model_step(m, m->n_days, progress, user, err);
+}
+
+int tyndau_model_days_done(const tyndau_model *m) { return m->day; }
+
+/* Steps run the same day loop as one run, over [day, day + days): a day's phases do not know
+ * where a step began, so steps that cover the run give the run's results bit for bit. */
+tyndau_status tyndau_model_step(tyndau_model *m, int days, tyndau_progress_fn progress, void *user, tyndau_error *err)
+{
+    if (days < 1) return TYNDAU_ERR(err, TYNDAU_EINPUT, "days: expected 1 or more, got %d", days);
+    if (m->day >= m->n_days)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "days: the run is over (all %d days done)", m->n_days);
     day_job j;
     memset(&j, 0, sizeof j);
     j.m = m;
+    j.day = m->day;
+    j.end = days < m->n_days - m->day ? m->day + days : m->n_days;
     j.err = err;
     j.progress = progress;
     j.user = user;
@@ -381,6 +400,12 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
     tyndau_team_destroy(&team);
     if (j.survey_status != TYNDAU_OK) return j.survey_status;
     if (j.failed != NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %s on day %d", j.failed, j.failed_day);
+    if (m->day == m->n_days) finish(m);
+    return TYNDAU_OK;
+}
+
+static void finish(tyndau_model *m)
+{
     for (int t = 0; t < m->n_threads; t++) {
         tyndau_day_counts *c = &m->thread_counts[t];
         for (int ch = 0; ch < N_CHANNEL; ch++) {
@@ -417,6 +442,39 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
         m->anchor_decided += (m->c.s[i].problem & PROBLEM_ANCHOR_DECIDED) != 0;
         m->anchor_bribe += (m->c.s[i].problem & PROBLEM_ANCHOR_BRIBE) != 0;
     }
+}
+
+/* A change between steps is a dated change on the next day to run, recorded in the
+ * parameters as given (so the output file holds it as a scenario's [from DATE] section would)
+ * and applied by that day's phase "change". */
+tyndau_status tyndau_model_set(tyndau_model *m, const char *name, const char *value, tyndau_error *err)
+{
+    if (m->day >= m->n_days) return TYNDAU_ERR(err, TYNDAU_EINPUT, "key '%s': the run is over, nothing left to change", name);
+    /* on start_date a scenario's change is in force when the citizens and offices are created;
+       here they exist already */
+    if (m->day == 0)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                          "key '%s': no day has run yet: set it in the scenario (an override, or Scenario.set) "
+                          "rather than between steps",
+                          name);
+    tyndau_params v = m->p;
+    if (tyndau_params_set(&v, name, value, err) != TYNDAU_OK) return TYNDAU_EINPUT;
+    size_t i = (size_t)tyndau_params_find(name);
+    int date = m->p0.start_date + m->day;
+    tyndau_params q = m->p0;
+    if (tyndau_params_add_change(&q, date, i, tyndau_params_get(&v, i), err) != TYNDAU_OK) return TYNDAU_EINPUT;
+    if (tyndau_params_check(&q, err) != TYNDAU_OK) return TYNDAU_EINPUT;
+    int same = tyndau_schedule_same(m, &q);
+    if (same < 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    if (!same) {
+        char when[16];
+        tyndau_date_format(date, when, sizeof when);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT,
+                          "key '%s': cannot change between steps: it sets the schedule's daily rates, from which "
+                          "events are drawn ahead; give it as a dated change of the scenario ([from %s] %s = %s)",
+                          name, when, name, value);
+    }
+    m->p0 = q;
     return TYNDAU_OK;
 }
 

@@ -253,6 +253,21 @@ static void write_scenario(tyndau_h5 *w, hid_t file, const tyndau_meta *meta)
         tyndau_h5_vector(w, g, names[k], TYNDAU_H5_STR, nb, cols[k], "base",
                          desc[k], "none");
     free(bs), free(bt);
+    /* without origins from the caller (a program of its own over the library) every one is "unknown" */
+    const char **org = tyndau_calloc(tyndau_n_params, sizeof *org);
+    if (org == NULL) oom(w, "/scenario/origin");
+    for (size_t i = 0; org != NULL && i < tyndau_n_params; i++)
+        org[i] = meta != NULL && meta->param_origins != NULL ? meta->param_origins[i] : "unknown";
+    if (org != NULL)
+        tyndau_h5_vector(w, g, "origin", TYNDAU_H5_STR, tyndau_n_params, org,
+                         "parameter",
+                         "Where each parameter's value on start_date came from, in params.def order (as "
+                         "/parameters/table): 'default' (params.def), 'calibrated, SOURCE:LINE' (a value of the "
+                         "calibrated baseline outside its [schedule]), 'baseline, SOURCE:LINE' (its [schedule]), 'SOURCE:LINE' (the "
+                         "scenario or a file it inherits from), '--set', or 'unknown' (not given by the "
+                         "program that wrote the file).",
+                         "none");
+    free(org);
     tyndau_h5_close_obj(w, g);
 }
 
@@ -694,6 +709,7 @@ tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const 
         write_offices(&h, h.file, m, &codes);
         write_anchors(&h, h.file, m);
         write_survey(&h, h.file, m);
+        tyndau_output_headline(&h, h.file, m);
     }
     return tyndau_h5_close(&h);
 }

@@ -13,9 +13,10 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "h5.h"
 
 #define TYNDAU_SCHEMA_NAME "tyndau-run"
-#define TYNDAU_SCHEMA_VERSION "1.2"
+#define TYNDAU_SCHEMA_VERSION "1.3"
 #define TYNDAU_SCHEMA_MAJOR 1
 
 /* Read /survey of the run file at `path` and print it to `out`: csv = 1 gives
@@ -32,5 +33,9 @@ typedef enum {
 } tyndau_print_mode;
 
 tyndau_status tyndau_output_print_survey(const char *path, tyndau_print_mode mode, FILE *out, tyndau_error *err);
+
+/* The run file's /headline group (output_headline.c), for tyndau_model_write. */
+struct tyndau_model;
+void tyndau_output_headline(tyndau_h5 *w, hid_t file, const struct tyndau_model *m);
 
 #endif

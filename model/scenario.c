@@ -71,10 +71,12 @@ typedef struct {
     char *real[TYNDAU_SCENARIO_MAX_DEPTH + 1];
     const char *shown[TYNDAU_SCENARIO_MAX_DEPTH + 1];
     int n;
+    const char *root_text, *root_source; /* the base of a file without one (NULL: none) */
 } chain;
 
 static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char *text, const char *source,
                                chain *ch, tyndau_error *err);
+static tyndau_status adopt(tyndau_scenario *sc, tyndau_scenario *bs, const char *source, tyndau_error *err);
 static tyndau_status load_file(tyndau_scenario *s, tyndau_params *p, const char *path, chain *ch,
                                tyndau_error *err);
 
@@ -372,6 +374,32 @@ static int push_string(char ***v, size_t n, const char *s)
     return 0;
 }
 
+/* Take the loaded base *bs into *sc (which holds nothing yet): the base's own bases, then the
+ * base itself, its changes as they are, and its origins, whose layer numbers stay the same (the
+ * base's bases come first in sc too, the base next). *bs is freed. */
+static tyndau_status adopt(tyndau_scenario *sc, tyndau_scenario *bs, const char *source, tyndau_error *err)
+{
+    int bad = 0;
+    for (size_t k = 0; k < bs->n_bases && !bad; k++)
+        bad = push_string(&sc->base_sources, sc->n_bases, bs->base_sources[k]) != 0 ||
+              push_string(&sc->base_texts, sc->n_bases, bs->base_texts[k]) != 0 || (sc->n_bases++, 0);
+    if (!bad)
+        bad = push_string(&sc->base_sources, sc->n_bases, bs->source) != 0 ||
+              push_string(&sc->base_texts, sc->n_bases, bs->text) != 0 || (sc->n_bases++, 0);
+    if (!bad) {
+        sc->changes = bs->changes;
+        sc->n_changes = bs->n_changes;
+        bs->changes = NULL;
+        bs->n_changes = 0;
+        memcpy(sc->origin, bs->origin, tyndau_n_params * sizeof *sc->origin);
+        memcpy(sc->origin_line, bs->origin_line, tyndau_n_params * sizeof *sc->origin_line);
+        sc->no_base = bs->no_base;
+    }
+    tyndau_scenario_free(bs);
+    if (bad) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
+    return TYNDAU_OK;
+}
+
 /* Load the base named on line `line` of `source` into *sc and *p. */
 static tyndau_status load_base(tyndau_scenario *sc, tyndau_params *p, const char *source, int line,
                                const char *base, chain *ch, tyndau_error *err)
@@ -410,23 +438,21 @@ static tyndau_status load_base(tyndau_scenario *sc, tyndau_params *p, const char
         tyndau_scenario_free(&bs);
         return rc;
     }
-    /* the base's own bases, then the base itself; its changes as they are */
-    int bad = 0;
-    for (size_t k = 0; k < bs.n_bases && !bad; k++)
-        bad = push_string(&sc->base_sources, sc->n_bases, bs.base_sources[k]) != 0 ||
-              push_string(&sc->base_texts, sc->n_bases, bs.base_texts[k]) != 0 || (sc->n_bases++, 0);
-    if (!bad)
-        bad = push_string(&sc->base_sources, sc->n_bases, bs.source) != 0 ||
-              push_string(&sc->base_texts, sc->n_bases, bs.text) != 0 || (sc->n_bases++, 0);
-    if (!bad) {
-        sc->changes = bs.changes;
-        sc->n_changes = bs.n_changes;
-        bs.changes = NULL;
-        bs.n_changes = 0;
+    return adopt(sc, &bs, source, err);
+}
+
+/* The calibrated baseline (the chain's root_text) under a file that names no base. */
+static tyndau_status load_root(tyndau_scenario *sc, tyndau_params *p, const char *source, chain *ch,
+                               tyndau_error *err)
+{
+    tyndau_scenario bs;
+    memset(&bs, 0, sizeof bs);
+    tyndau_status rc = load_text(&bs, p, ch->root_text, ch->root_source, ch, err);
+    if (rc != TYNDAU_OK) {
+        tyndau_scenario_free(&bs);
+        return rc;
     }
-    tyndau_scenario_free(&bs);
-    if (bad) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
-    return TYNDAU_OK;
+    return adopt(sc, &bs, source, err);
 }
 
 tyndau_status tyndau_scenario_load_text(tyndau_scenario *s, tyndau_params *p, const char *text,
@@ -449,7 +475,12 @@ static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char 
     sc.source = dup_string(source);
     sc.description = dup_string("");
     st.param_line = tyndau_calloc(tyndau_n_params, sizeof *st.param_line);
-    if (sc.text == NULL || sc.source == NULL || sc.description == NULL || st.param_line == NULL) {
+    sc.origin = tyndau_calloc(tyndau_n_params, sizeof *sc.origin);
+    sc.origin_line = tyndau_calloc(tyndau_n_params, sizeof *sc.origin_line);
+    sc.calibrated = -2;
+    for (size_t i = 0; sc.origin != NULL && i < tyndau_n_params; i++) sc.origin[i] = -1;
+    if (sc.text == NULL || sc.source == NULL || sc.description == NULL || st.param_line == NULL ||
+        sc.origin == NULL || sc.origin_line == NULL) {
         free(st.param_line);
         tyndau_scenario_free(&sc);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
@@ -462,8 +493,15 @@ static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char 
         tyndau_scenario_free(&sc);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory reading scenario", source);
     }
-    if (st.base_line > 0) {
-        tyndau_status rc = load_base(&sc, p, source, st.base_line, st.base, ch, err);
+    int none = st.base_line > 0 && strcmp(st.base, "none") == 0;
+    if (st.base_line > 0 || (ch->root_text != NULL && strcmp(text, ch->root_text) != 0)) {
+        tyndau_status rc = TYNDAU_OK;
+        if (none)
+            sc.no_base = 1;
+        else if (st.base_line > 0)
+            rc = load_base(&sc, p, source, st.base_line, st.base, ch, err);
+        else
+            rc = load_root(&sc, p, source, ch, err);
         if (rc != TYNDAU_OK) {
             free(st.param_line);
             tyndau_scenario_free(&sc);
@@ -481,6 +519,8 @@ static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char 
     tyndau_error_clear(&st.herr);
 
     int ret = ini_parse_stream(read_line, &st, on_key, &st);
+    for (size_t i = 0; i < tyndau_n_params; i++)
+        if (st.param_line[i] > 0) sc.origin[i] = (int)sc.n_bases, sc.origin_line[i] = st.param_line[i];
     free(st.param_line);
     if (ret < 0) {
         tyndau_scenario_free(&sc);
@@ -585,12 +625,14 @@ tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, co
     tyndau_error e;
     tyndau_error_clear(&e);
     tyndau_status rc = tyndau_params_set(p, key, value, &e);
+    int idx = tyndau_params_find(key);
     free(copy);
     if (rc != TYNDAU_OK) {
         free(given);
         return TYNDAU_ERR(err, rc, "--set '%s': %s", kv, e.msg);
     }
     s->overrides[s->n_overrides++] = given;
+    if (idx >= 0 && s->origin != NULL) s->origin[idx] = (int)s->n_bases + 1, s->origin_line[idx] = 0;
     return TYNDAU_OK;
 }
 
@@ -631,15 +673,24 @@ tyndau_status tyndau_scenario_prepare(tyndau_scenario *s, tyndau_params *p, cons
                                       tyndau_error *err)
 {
     tyndau_params_default(p);
-    tyndau_status st = path != NULL ? tyndau_scenario_load_file(s, p, path, err)
-                                    : tyndau_scenario_load_text(s, p, text, source, err);
+    chain ch;
+    memset(&ch, 0, sizeof ch);
+    ch.root_text = text;
+    ch.root_source = source;
+    tyndau_status st = path != NULL ? load_file(s, p, path, &ch, err) : load_text(s, p, text, source, &ch, err);
     for (size_t k = 0; st == TYNDAU_OK && k < n_sets; k++) st = tyndau_scenario_apply_set(s, p, sets[k], err);
     if (st == TYNDAU_OK) st = tyndau_scenario_check(s, p, err);
     if (st == TYNDAU_OK) st = tyndau_params_check(p, err);
     if (st == TYNDAU_OK && (s->joined = tyndau_scenario_joined_text(s, s->text)) == NULL)
         st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", s->source ? s->source : source);
-    if (st != TYNDAU_OK) tyndau_scenario_free(s);
-    return st;
+    if (st != TYNDAU_OK) {
+        tyndau_scenario_free(s);
+        return st;
+    }
+    s->calibrated = -2;
+    for (size_t k = 0; text != NULL && k <= s->n_bases && s->calibrated == -2; k++)
+        if (strcmp(k < s->n_bases ? s->base_texts[k] : s->text, text) == 0) s->calibrated = (int)k;
+    return TYNDAU_OK;
 }
 
 void tyndau_scenario_free(tyndau_scenario *s)
@@ -659,5 +710,7 @@ void tyndau_scenario_free(tyndau_scenario *s)
     free(s->description);
     for (size_t i = 0; i < s->n_overrides; i++) free(s->overrides[i]);
     free(s->overrides);
+    free(s->origin);
+    free(s->origin_line);
     memset(s, 0, sizeof *s);
 }

@@ -17,7 +17,7 @@
  * `description` and `base`.
  *
  * Inheritance: `base = FILE` (in [scenario]; a path relative to this file's
- * directory) loads FILE first, with its own base if it has one, and this file's
+ * directory) loads FILE first (`base = none`: nothing, the defaults of params.def), with its own base if it has one, and this file's
  * values go on top; its dated changes are added after the base's.  A file may
  * not inherit from itself, directly or not (at most TYNDAU_SCENARIO_MAX_DEPTH
  * files deep).
@@ -70,7 +70,30 @@ typedef struct {
     tyndau_scenario_change *changes; /* every dated change of the chain, in the order added */
     size_t n_changes;
     char *joined; /* tyndau_scenario_prepare: the inherited files' texts, then text */
+    /* Where each parameter's value (on start_date) was set, [tyndau_n_params]: -1 the default
+     * (params.def), k < n_bases the file base_sources[k], n_bases this file, n_bases + 1 a --set;
+     * origin_line[i] the line of that file (0 for a default or --set).  NULL until loaded. */
+    int *origin, *origin_line;
+    int no_base;   /* the chain's outermost file says base = none */
+    int calibrated; /* tyndau_scenario_prepare: the layer (as origin) that is the calibrated
+                       baseline text, or -2 when the chain holds none */
 } tyndau_scenario;
+
+/* What tyndau_scenario_origin says of a parameter. */
+typedef enum {
+    TYNDAU_ORIGIN_DEFAULT,    /* params.def */
+    TYNDAU_ORIGIN_CALIBRATED, /* a value of the calibrated baseline outside its [schedule] */
+    TYNDAU_ORIGIN_BASELINE,   /* the calibrated baseline's schedule (the reform's dates) */
+    TYNDAU_ORIGIN_FILE,       /* the scenario or a file it inherits from */
+    TYNDAU_ORIGIN_SET,        /* a --set override */
+    TYNDAU_N_ORIGIN
+} tyndau_origin;
+extern const char *const tyndau_origin_names[TYNDAU_N_ORIGIN]; /* "default", "calibrated", ... */
+
+/* The origin of parameter i of a prepared scenario, with its place as text in buf: "default",
+ * "calibrated, SOURCE:LINE", "baseline, SOURCE:LINE", "SOURCE:LINE" or "--set" (an embedded
+ * source "(NAME)" shown as NAME). */
+tyndau_origin tyndau_scenario_origin(const tyndau_scenario *s, size_t i, char *buf, size_t len);
 
 /*
  * Read and apply a scenario file on top of *p (which holds defaults or an
@@ -110,7 +133,9 @@ char *tyndau_scenario_joined_text(const tyndau_scenario *s, const char *own);
 /*
  * The one way to get checked parameters from a scenario, for every command: *p gets the
  * defaults, then the scenario (the file at `path`, or `text` named `source` when path is
- * NULL) with the files it inherits from, then the n_sets overrides "key=value" in order; the
+ * NULL) with the files it inherits from, the outermost of which inherits from `text` (the
+ * calibrated baseline) unless it says `base = none` or is that text itself (text NULL: no
+ * such base), then the n_sets overrides "key=value" in order; the
  * dated changes and the parameters are checked (tyndau_scenario_check, tyndau_params_check);
  * and s->joined gets the texts read (tyndau_scenario_joined_text of s->text), what a file
  * records of its scenario and what a resume fingerprint covers, so that a changed base file

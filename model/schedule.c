@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -232,4 +233,34 @@ tyndau_status tyndau_schedule_init(tyndau_model *m, tyndau_error *err)
     if (bad) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for the schedule tables");
     tyndau_schedule_derived(m);
     return TYNDAU_OK;
+}
+
+/* Whether parameters q (values on start_date and dated changes) give the model's per-day tables
+ * bit for bit: the tables are built whole at creation and citizens draw events ahead from them,
+ * so a change made between steps (tyndau_model_set) is the same as a dated change in the
+ * scenario only when it leaves them as they are.  The tables of q are built in a scratch model
+ * that holds nothing else.  1 the same, 0 not, -1 out of memory. */
+int tyndau_schedule_same(const tyndau_model *m, const tyndau_params *q)
+{
+    tyndau_model *s = tyndau_calloc(1, sizeof *s);
+    if (s == NULL) return -1;
+    s->n_days = m->n_days;
+    s->p0 = *q;
+    tyndau_params_on(q, q->start_date, &s->p);
+    while (s->next_change < q->n_changes && q->changes[s->next_change].date <= q->start_date) s->next_change++;
+    int same = -1;
+    if (tyndau_schedule_init(s, NULL) == TYNDAU_OK) {
+        size_t n1 = (size_t)m->n_days + 1, d = sizeof(double);
+        same = memcmp(s->coverage, m->coverage, n1 * d) == 0 && memcmp(s->monitoring, m->monitoring, n1 * d) == 0 &&
+               memcmp(s->offline_saving, m->offline_saving, n1 * d) == 0 &&
+               memcmp(s->media_day, m->media_day, n1 * N_MEDIA_SOURCE * d) == 0 &&
+               memcmp(s->lam_media_tv, m->lam_media_tv, n1 * N_MEDIA_CLASS * d) == 0 &&
+               memcmp(s->lam_media_soc, m->lam_media_soc, n1 * N_MEDIA_CLASS * d) == 0 &&
+               memcmp(s->lam_platform, m->lam_platform, n1 * d) == 0 &&
+               memcmp(s->lam_portal, m->lam_portal, n1 * d) == 0 &&
+               memcmp(s->lam_outreach, m->lam_outreach, n1 * N_SETTLEMENT * d) == 0;
+    }
+    tyndau_schedule_free(s);
+    free(s);
+    return same;
 }

@@ -8,6 +8,7 @@
  *   tyndau_params p; tyndau_params_default(&p);   ... set, check ...
  *   tyndau_model *m = tyndau_model_new(&p, n_agents, seed, &err);
  *   tyndau_model_run(m, progress, user, &err);     (all days, then the survey)
+ *     or tyndau_model_step(m, days, ...) repeatedly, tyndau_model_set(m, key, value, &err) between
  *   tyndau_model_write(m, "out.h5", &meta, &err);  (HDF5, temporary name + rename)
  *   tyndau_model_free(m);
  */
@@ -53,6 +54,23 @@ typedef void (*tyndau_progress_fn)(int day, int n_days, void *user);
 tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, void *user,
                                tyndau_error *err);
 
+/* Run the next `days` days (fewer where the run ends sooner), as OpenABM's one_day: steps
+ * that cover the run give tyndau_model_run's results bit for bit; the survey runs in the step
+ * that holds survey_date, the run's totals are made by the step that ends the run.
+ * TYNDAU_EINPUT for days < 1 or a run that is over. */
+tyndau_status tyndau_model_step(tyndau_model *m, int days, tyndau_progress_fn progress, void *user,
+                                tyndau_error *err);
+/* Days done: 0 before the first step, tyndau_model_days(m) when the run is over. */
+int tyndau_model_days_done(const tyndau_model *m);
+/* Between steps: parameter `name` takes `value` (text as in a scenario file) from the next day
+ * on, recorded as a dated change of that day (the same results, and the same /parameters in
+ * the output file, as the scenario's section [from DATE]).  TYNDAU_EINPUT, naming the key,
+ * for an unknown key, a value out of range, a parameter fixed at creation, one that sets the
+ * schedule's daily rates (events are drawn ahead from them; give it as a dated change of the
+ * scenario), before the first step (the model was created with the values of start_date: set
+ * it in the scenario), or a run that is over. */
+tyndau_status tyndau_model_set(tyndau_model *m, const char *name, const char *value, tyndau_error *err);
+
 /* Compare the survey with published targets (copies what it needs). */
 tyndau_status tyndau_model_set_targets(tyndau_model *m, const tyndau_targets *t, tyndau_error *err);
 
@@ -74,6 +92,9 @@ typedef struct {
     size_t n_bases;
     const char *mpi_version;     /* the MPI library the program is built with (NULL: none) */
     const char *scenario_joined; /* the inherited texts, then scenario_text (NULL: scenario_text) */
+    /* where each parameter's value came from, [tyndau_n_params] (tyndau_scenario_origin; NULL:
+     * each is written as "unknown") */
+    const char *const *param_origins;
 } tyndau_meta;
 
 tyndau_status tyndau_model_write(const tyndau_model *m, const char *path, const tyndau_meta *meta,

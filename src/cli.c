@@ -7,7 +7,9 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -90,11 +92,92 @@ static int take(const cli_opt *o, const char *arg)
     return 2;
 }
 
+size_t cli_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return SIZE_MAX;
+    size_t d[66][66]; /* optimal string alignment: insertions, deletions, substitutions, swaps */
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+const char *cli_suggest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX, len = strlen(word);
+    for (size_t k = 0; k < n; k++) {
+        size_t d = cli_edit_distance(word, names[k]);
+        /* a prefix of at least 3 characters is what an abbreviation looks like */
+        if (len >= 3 && strncmp(word, names[k], len) == 0) d = 1;
+        if (d < best_d) best_d = d, best = names[k];
+    }
+    size_t allowed = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+    return best_d <= allowed ? best : NULL;
+}
+
+/* The usage describes option `name` when a line of its option list starts with it: blanks,
+ * then "-X, --NAME" or "--NAME", then a blank or the end of the line (a mention in the
+ * synopsis, "[--seed S]", is not a description). */
+static int describes(const char *usage, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *line = usage; *line != '\0'; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0)) {
+        const char *u = line + strspn(line, " ");
+        if (u == line) continue;
+        if (u[0] == '-' && u[1] != '-' && u[1] != '\0' && u[2] == ',' && u[3] == ' ') u += 4;
+        if (strncmp(u, "--", 2) == 0 && strncmp(u + 2, name, n) == 0 &&
+            (u[2 + n] == ' ' || u[2 + n] == '\n' || u[2 + n] == '\0' || u[2 + n] == '='))
+            return 1;
+    }
+    return 0;
+}
+
+/* Say what was wrong with the option argv[optind - 1] (getopt_long returned '?' or ':') and
+ * what was probably meant, with where to find the list. */
+static void bad_option(int c, char **argv, const cli_opt *opts, size_t n)
+{
+    const char *cmd = argv[0];
+    const char *arg = argv[optind - 1];
+    if (c == ':') {
+        if (strncmp(arg, "--", 2) != 0 && optopt != 0 && optopt < 256)
+            fprintf(stderr, "tyndau: %s: option '-%c' expects a value\n", cmd, optopt);
+        else
+            fprintf(stderr, "tyndau: %s: option '%.*s' expects a value\n", cmd, (int)strcspn(arg, "="), arg);
+        return;
+    }
+    if (arg[0] == '-' && arg[1] == '-' && optopt == 0) {
+        char word[64];
+        snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+        const char *names[MAX_OPTS + 1];
+        size_t k = 0;
+        for (; k < n; k++) names[k] = opts[k].name;
+        names[k++] = "help";
+        const char *guess = cli_suggest(word, names, k);
+        if (guess != NULL)
+            fprintf(stderr, "tyndau: %s: unknown option '--%s'; did you mean '--%s'?\n", cmd, word, guess);
+        else
+            fprintf(stderr, "tyndau: %s: unknown option '--%s'\n", cmd, word);
+    } else {
+        fprintf(stderr, "tyndau: %s: unknown option '-%c'\n", cmd, optopt ? optopt : '?');
+    }
+    fprintf(stderr, "'tyndau %s --help' lists the options\n", cmd);
+}
+
 int cli_parse(int argc, char **argv, const cli_opt *opts, const char *usage, int *first)
 {
     struct option lo[MAX_OPTS + 2];
-    char shorts[3 * MAX_OPTS + 4] = "h";
-    size_t n = 0, ns = 1;
+    char shorts[3 * MAX_OPTS + 4] = ":h"; /* ':': a missing value is told apart from an unknown option */
+    size_t n = 0, ns = 2;
     for (; opts[n].name != NULL && n < MAX_OPTS; n++) {
         int arg = opts[n].kind == CLI_FLAG ? no_argument : required_argument;
         lo[n] = (struct option){opts[n].name, arg, NULL, 256 + (int)n};
@@ -108,9 +191,18 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, const char *usage, int
     lo[n] = (struct option){"help", no_argument, NULL, 'h'};
     lo[n + 1] = (struct option){NULL, 0, NULL, 0};
     optind = 1;
+    opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
         if (c == 'h') {
+            /* the usage is the one description of the options (and of the man pages): an option
+             * it leaves out is this program's error */
+            for (size_t k = 0; k < n; k++)
+                if (!describes(usage, opts[k].name)) {
+                    fprintf(stderr, "tyndau: %s: internal error: --help does not describe --%s\n", argv[0],
+                            opts[k].name);
+                    return 1;
+                }
             fputs(usage, stdout);
             return CLI_DONE;
         }
@@ -118,7 +210,7 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, const char *usage, int
         for (size_t k = 0; k < n && o == NULL; k++)
             if (c == 256 + (int)k || (opts[k].letter && c == opts[k].letter)) o = &opts[k];
         if (o == NULL) {
-            fputs(usage, stderr);
+            bad_option(c, argv, opts, n);
             return 2;
         }
         if (take(o, optarg) != 0) return 2;
@@ -253,4 +345,53 @@ tyndau_h5_prov cli_provenance(const char *schema_name, const char *schema_versio
                             .command_line = command_line,
                             .threads = 1,
                             .ranks = 1};
+}
+
+void cli_origin_summary(const tyndau_scenario *s, FILE *out)
+{
+    size_t n[TYNDAU_N_ORIGIN] = {0};
+    char buf[64];
+    for (size_t i = 0; i < tyndau_n_params; i++) n[tyndau_scenario_origin(s, i, buf, sizeof buf)]++;
+    const char *cal = s->calibrated < 0                     ? NULL
+                      : (size_t)s->calibrated < s->n_bases ? s->base_sources[s->calibrated]
+                                                            : s->source;
+    int paren = cal != NULL && cal[0] == '(';
+    fprintf(out, "tyndau: parameters of '%s': %zu calibrated and %zu more from the baseline%s%s%s, %zu from "
+                 "the scenario's file%s, %zu from --set, %zu defaults (params.def)%s\n",
+            s->name, n[TYNDAU_ORIGIN_CALIBRATED], n[TYNDAU_ORIGIN_BASELINE], cal && !paren ? " (" : cal ? " " : "",
+            cal ? cal : "", cal && !paren ? ")" : "", n[TYNDAU_ORIGIN_FILE], n[TYNDAU_ORIGIN_FILE] == 1 ? "" : "s", n[TYNDAU_ORIGIN_SET],
+            n[TYNDAU_ORIGIN_DEFAULT],
+            s->no_base ? "; base = none: not the calibrated model" : "");
+}
+
+char **cli_origins(const tyndau_scenario *s)
+{
+    char **o = tyndau_calloc(tyndau_n_params + 1, sizeof *o);
+    for (size_t i = 0; o != NULL && i < tyndau_n_params; i++) {
+        char buf[PATH_MAX + 64];
+        tyndau_scenario_origin(s, i, buf, sizeof buf);
+        if ((o[i] = tyndau_calloc(strlen(buf) + 1, 1)) == NULL) {
+            cli_origins_free(o);
+            return NULL;
+        }
+        strcpy(o[i], buf);
+    }
+    return o;
+}
+
+void cli_origins_free(char **o)
+{
+    for (size_t i = 0; o != NULL && o[i] != NULL; i++) free(o[i]);
+    free(o);
+}
+
+void cli_size_warning(size_t agents, FILE *out)
+{
+    if (out == NULL || agents >= CLI_OFFICE_AGENTS) return;
+    fprintf(out,
+            "tyndau: warning: %zu agents: office-level measures (days to answer, late decisions) depend on "
+            "model size below %d agents (days to answer 10.06 +- 0.02 at 100,000 and 10.01 +- 0.01 at 200,000 "
+            "against 9.97 +- 0.004 at 400,000 and 9.965 +- 0.003 at 1,000,000; docs/ODD.md s11): compare them "
+            "at %d agents or more\n",
+            agents, CLI_OFFICE_AGENTS, CLI_OFFICE_AGENTS);
 }

@@ -41,9 +41,20 @@ typedef struct {
 /* Parse a command's options (argv[0] is the command's name) by the table opts; -h and --help
  * are always known.  Returns 0 with the operands in argv[*first .. argc); CLI_DONE after
  * --help (the usage printed on stdout: exit 0); or 2 for a bad option or value (the message,
- * "tyndau: --NAME: expected ..., got 'VALUE'", or getopt's and the usage on stderr). */
+ * "tyndau: --NAME: expected ..., got 'VALUE'", or "tyndau: CMD: unknown option '--X'; did
+ * you mean '--Y'?" on stderr), or 1 when the usage does not describe every option of the
+ * table (the usage is the one text of --help and the man pages, so it must). */
 #define CLI_DONE (-1)
 int cli_parse(int argc, char **argv, const cli_opt *opts, const char *usage, int *first);
+
+/* The edit distance of a and b (optimal string alignment: insertions, deletions,
+ * substitutions and swaps of neighbours); SIZE_MAX for words over 64 characters. */
+size_t cli_edit_distance(const char *a, const char *b);
+
+/* The one of names[0 .. n) that `word` was most likely meant to be (closest by edit
+ * distance, at most 1 for words up to 4 characters, 2 up to 8, 3 beyond; a prefix of at
+ * least 3 characters counts as distance 1), or NULL. */
+const char *cli_suggest(const char *word, const char *const *names, size_t n);
 
 /* Print "tyndau: MESSAGE" on stderr and return err's status as the exit status (1 if none). */
 int cli_fail(const tyndau_error *err);
@@ -59,6 +70,23 @@ char *cli_command_line(int argc, char **argv);
  * overrides, checked: tyndau_scenario_prepare. */
 tyndau_status cli_scenario(tyndau_scenario *s, tyndau_params *p, const char *path, const char *const *sets,
                            size_t n_sets, tyndau_error *err);
+
+/* One line: how many of the scenario's parameters are calibrated, from the rest of the
+ * baseline, from the scenario's files, from --set, and defaults (tyndau_scenario_origin). */
+void cli_origin_summary(const tyndau_scenario *s, FILE *out);
+
+/* tyndau_scenario_origin of every parameter, as a NULL-ended array for tyndau_meta's
+ * param_origins (NULL when out of memory); cli_origins_free releases it (NULL is fine). */
+char **cli_origins(const tyndau_scenario *s);
+void cli_origins_free(char **o);
+
+/* Below this many agents office-level measures depend on the model's size: measured on the calibrated
+ * baseline of commit 5963a62 (mean +- SE over seeds 1-4, 1-8 at 200,000), days to answer 10.062 +- 0.018
+ * at 100,000, 10.009 +- 0.010 at 200,000, 9.973 +- 0.004 at 400,000, 9.965 +- 0.003 at 1,000,000
+ * (docs/ODD.md s11). */
+#define CLI_OFFICE_AGENTS 400000
+/* The warning that says so, on out (NULL: none), for agents below CLI_OFFICE_AGENTS. */
+void cli_size_warning(size_t agents, FILE *out);
 
 /* The published survey figures: the file at path, or the embedded marginals (path NULL or
  * ""); warnings about the data go to `warnings` (NULL: none). */

@@ -5,6 +5,7 @@
  * error, 2 bad input).  All model logic lives in model/.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "engine/many.h"
+#include "engine/progress.h"
+#include "headline.h"
 #include "output.h"
 #include "scenario.h"
 #include "tyndau.h"
@@ -74,32 +77,54 @@ static const char usage_survey[] =
     "marginals.csv, published cells beside the observed value and its 95%\n"
     "sampling interval, and a fit summary.  --csv prints the columns question,\n"
     "base, group_type, group, response, sample, simulated, observed, lo95, hi95,\n"
-    "inside for machines.\n";
+    "inside for machines.\n"
+    "\n"
+    "      --csv           machine-readable columns instead of the table\n"
+    "  -h, --help          this text\n";
 
 static const char usage_params[] =
-    "usage: tyndau params [--markdown]\n"
+    "usage: tyndau params [SCENARIO.ini] [--set key=value ...] [--markdown]\n"
     "\n"
-    "Lists every parameter: name, default, allowed range, unit and source.\n"
-    "--markdown prints docs/parameters.md.\n";
+    "Without SCENARIO, lists every parameter: name, default, allowed range, category\n"
+    "and source.  With SCENARIO (or --set), shows the values a run of it would use,\n"
+    "each with its origin: 'default' (model/params.def), 'calibrated' (the embedded\n"
+    "scenarios/baseline.ini, which every scenario inherits unless it says base = none;\n"
+    "'baseline' for its [schedule]), FILE:LINE (the scenario or a file it inherits\n"
+    "from) or '--set'.\n"
+    "\n"
+    "      --set k=v       override one parameter (repeatable), as for 'tyndau run'\n"
+    "      --markdown      print docs/parameters.md (the table of defaults)\n"
+    "  -h, --help          this text\n";
 
-typedef struct {
-    int enabled;
-    time_t start;
-    int last;
-} progress_state;
-
+/* The day loop's progress: days done of the run's days, the rate and the time left. */
 static void progress(int day, int n_days, void *user)
 {
-    progress_state *ps = user;
-    if (!ps->enabled) return;
-    int pct = (int)(100L * day / n_days);
-    if (pct == ps->last && day != n_days) return;
-    ps->last = pct;
-    int width = 40, fill = width * day / n_days;
-    fprintf(stderr, "\r[%.*s%*s] %3d%%  day %d/%d  %lds", fill, "########################################",
-            width - fill, "", pct, day, n_days, (long)(time(NULL) - ps->start));
-    if (day == n_days) fputc('\n', stderr);
-    fflush(stderr);
+    progress_t *ps = user;
+    ps->total = (size_t)n_days;
+    progress_update(ps, (size_t)day, 0, NULL, 0);
+}
+
+/* The headline measures of a finished run, by group, and the gaps. */
+static void print_headline(const tyndau_model *m, FILE *out)
+{
+    fprintf(out, "\nheadline measures (whole run; rates in %%, answer_days in days; regions in the file's "
+                 "/headline):\n%-16s", "group");
+    for (int h = 0; h < N_HEADLINE; h++) fprintf(out, " %*s", h == HL_BRIBE_INCIDENCE ? 15 : 14, tyndau_headline_names[h]);
+    fputc('\n', out);
+    for (int g = 0; g < TYNDAU_GROUP_REGION; g++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s:%s", tyndau_gtype_names[tyndau_group_type(g)], tyndau_group_name(g));
+        fprintf(out, "%-16s", name);
+        for (int h = 0; h < N_HEADLINE; h++) {
+            double v = tyndau_model_headline(m, (tyndau_headline)h, g);
+            fprintf(out, " %*.*f", h == HL_BRIBE_INCIDENCE ? 15 : 14, h == HL_ANSWER_DAYS ? 2 : 1,
+                    h == HL_ANSWER_DAYS ? v : 100.0 * v);
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "responsiveness gaps (resolution rate, pp):");
+    for (int k = 0; k < N_GAP; k++) fprintf(out, " %s %+.1f", tyndau_gap_names[k], 100.0 * tyndau_model_gap(m, (tyndau_gap)k));
+    fputc('\n', out);
 }
 
 static int cmd_run(int argc, char **argv, const char *command_line)
@@ -138,9 +163,10 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     memset(&sc, 0, sizeof sc);
     tyndau_targets targets = {NULL, 0};
     tyndau_model *m = NULL;
+    char **origins = NULL;
     char out_name[sizeof sc.name + 4];
     tyndau_status st = cli_scenario(&sc, &p, scenario_path, sets, set_list.n, &err);
-    if (st == TYNDAU_OK) st = cli_targets(&targets, targets_path, stderr, &err);
+    if (st == TYNDAU_OK) st = cli_targets(&targets, targets_path, quiet ? NULL : stderr, &err);
     if (st == TYNDAU_OK && output == NULL) {
         snprintf(out_name, sizeof out_name, "%s.h5", sc.name);
         output = out_name;
@@ -153,6 +179,7 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         rc = cli_fail(&err);
         goto done;
     }
+    cli_size_warning(agents, quiet ? NULL : stderr);
 #ifdef _OPENMP
     if (threads > 0)
         omp_set_num_threads((int)threads);
@@ -163,19 +190,27 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     int n_threads = 1;
 #endif
     m = tyndau_model_new(&p, agents, seed, &err);
-    progress_state ps = {!quiet && isatty(STDERR_FILENO), time(NULL), -1};
+    progress_t ps;
+    progress_init(&ps, "run", "days", 0, !quiet, stderr);
     st = m == NULL ? err.status : tyndau_model_set_targets(m, &targets, &err);
     if (st == TYNDAU_OK) st = tyndau_model_run(m, progress, &ps, &err);
+    if (ps.tty) progress_end(&ps, ps.total, 0);
     if (st != TYNDAU_OK) {
         rc = cli_fail(&err);
         goto done;
     }
+    origins = cli_origins(&sc);
     tyndau_meta meta = {"tyndau", command_line, sc.name, sc.source, sc.text,
                         (const char *const *)sc.overrides, sc.n_overrides,
                         targets_path ? targets_path : CLI_EMBEDDED_TARGETS, n_threads,
                         tyndau_build_commit, tyndau_build_cflags,
                         (const char *const *)sc.base_sources, (const char *const *)sc.base_texts, sc.n_bases,
-                        many_mpi_version(), sc.joined};
+                        many_mpi_version(), sc.joined, (const char *const *)origins};
+    if (origins == NULL) {
+        TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "%s: out of memory", output);
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (tyndau_model_write(m, output, &meta, &err) != TYNDAU_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -186,9 +221,12 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         tyndau_anchor anchors[TYNDAU_N_ANCHOR_MAX];
         size_t n_anchors = tyndau_model_anchors(m, anchors);
         tyndau_anchors_print(anchors, n_anchors, stdout);
+        print_headline(m, stdout);
+        cli_origin_summary(&sc, stdout);
     }
 done:
     tyndau_outfile_release(&claim);
+    cli_origins_free(origins);
     tyndau_model_free(m);
     tyndau_targets_free(&targets);
     tyndau_scenario_free(&sc);
@@ -214,21 +252,9 @@ static int cmd_survey(int argc, char **argv, const char *command_line)
     return 0;
 }
 
-static int cmd_params(int argc, char **argv, const char *command_line)
+/* The parameter table: name, default, range, category, source. */
+static void params_table(void)
 {
-    (void)command_line;
-    int md = 0, first = 0;
-    const cli_opt opts[] = {{"markdown", 0, CLI_FLAG, &md, 0, 0}, {NULL, 0, CLI_FLAG, NULL, 0, 0}};
-    int rc = cli_parse(argc, argv, opts, usage_params, &first);
-    if (rc != 0) return rc == CLI_DONE ? 0 : rc;
-    if (first < argc) {
-        fputs(usage_params, stderr);
-        return 2;
-    }
-    if (md) {
-        tyndau_params_markdown(stdout);
-        return 0;
-    }
     tyndau_params p;
     tyndau_params_default(&p);
     printf("%-28s %-12s %-12s %-12s %-10s %s\n", "name", "default", "min", "max", "category", "source");
@@ -245,7 +271,59 @@ static int cmd_params(int argc, char **argv, const char *command_line)
         }
         printf("%-28s %-12s %-12s %-12s %-10s %s\n", in->name, def, lo, hi, in->category, in->source);
     }
+}
+
+/* The values a run of the scenario (the embedded baseline when path is NULL) would start
+ * with, each with where it came from. */
+static int params_resolved(const char *path, const char *const *sets, size_t n_sets)
+{
+    tyndau_params p;
+    tyndau_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    tyndau_error err;
+    tyndau_error_clear(&err);
+    if (cli_scenario(&sc, &p, path, sets, n_sets, &err) != TYNDAU_OK) return cli_fail(&err);
+    printf("%-28s %-14s %-10s %s\n", "name", "value", "category", "origin");
+    for (size_t i = 0; i < tyndau_n_params; i++) {
+        char value[48], origin[PATH_MAX + 64];
+        tyndau_params_format(&p, i, value, sizeof value);
+        tyndau_scenario_origin(&sc, i, origin, sizeof origin);
+        printf("%-28s %-14s %-10s %s\n", tyndau_param_table[i].name, value, tyndau_param_table[i].category, origin);
+    }
+    for (size_t k = 0; k < sc.n_changes; k++) {
+        char d[16];
+        tyndau_date_format(sc.changes[k].date, d, sizeof d);
+        printf("from %s: %s = %g (%s:%d)\n", d, tyndau_param_table[sc.changes[k].param].name, sc.changes[k].value,
+               sc.changes[k].source, sc.changes[k].line);
+    }
+    cli_origin_summary(&sc, stdout);
+    tyndau_scenario_free(&sc);
     return 0;
+}
+
+static int cmd_params(int argc, char **argv, const char *command_line)
+{
+    (void)command_line;
+    int md = 0, first = 0;
+    const char **sets = tyndau_calloc((size_t)argc + 1, sizeof *sets);
+    if (sets == NULL) return 1;
+    cli_list set_list = {sets, 0, (size_t)argc};
+    const cli_opt opts[] = {{"markdown", 0, CLI_FLAG, &md, 0, 0},
+                            {"set", 0, CLI_LIST, &set_list, 0, 0},
+                            {NULL, 0, CLI_FLAG, NULL, 0, 0}};
+    int rc = cli_parse(argc, argv, opts, usage_params, &first);
+    if (rc == 0 && (argc - first > 1 || (md && (first < argc || set_list.n > 0)))) {
+        fprintf(stderr, "tyndau: params: expected at most one scenario file, and none with --markdown\n%s",
+                usage_params);
+        rc = 2;
+    }
+    if (rc == 0 && (first < argc || set_list.n > 0)) rc = params_resolved(first < argc ? argv[first] : NULL, sets, set_list.n);
+    else if (rc == 0 && md)
+        tyndau_params_markdown(stdout);
+    else if (rc == 0)
+        params_table();
+    free(sets);
+    return rc == CLI_DONE ? 0 : rc;
 }
 
 /* The command table: every command takes its arguments (argv[0] its name) and the command
@@ -293,8 +371,16 @@ int main(int argc, char **argv)
             free(cl);
             return rc;
         }
-    fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey, params, calibrate, compare, sweep, "
-                    "merge or sensitivity\n", cmd);
-    fputs(usage_main, stderr);
+    const char *names[sizeof commands / sizeof *commands + 1];
+    size_t n_names = 0;
+    for (; n_names < sizeof commands / sizeof *commands; n_names++) names[n_names] = commands[n_names].name;
+    names[n_names++] = "help";
+    const char *guess = cli_suggest(cmd, names, n_names);
+    if (guess != NULL)
+        fprintf(stderr, "tyndau: unknown command '%s'; did you mean '%s'?\n", cmd, guess);
+    else
+        fprintf(stderr, "tyndau: unknown command '%s'; expected run, survey, params, calibrate, compare, sweep, "
+                        "merge or sensitivity\n", cmd);
+    fputs("'tyndau --help' lists the commands\n", stderr);
     return 2;
 }

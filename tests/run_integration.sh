@@ -180,8 +180,12 @@ tyn run scenarios/baseline.ini -o "$good" --agents "$AGENTS" --seed 3 --quiet
 cp "$tmp/stderr" "$tmp/good.err"
 [ "$rc" -eq 0 ] && [ -f "$good" ] && [ "$(leftovers "$good")" = "$good" ]
 check "good run (--agents $AGENTS --seed 3) exits 0 and writes the file" $? "$tmp/good.err"
-grep -q "102.3" "$tmp/good.err" && grep -q "normalis" "$tmp/good.err" && grep -q "aware_platform" "$tmp/good.err"
-check "aware_platform 102.3% row: warning on stderr" $? "$tmp/good.err"
+! grep -q "102.3" "$tmp/good.err"
+check "aware_platform 102.3% row: no data warning with --quiet" $? "$tmp/good.err"
+tyn run scenarios/baseline.ini -o "$tmp/loud.h5" --agents "$SMALL" --seed 3
+[ "$rc" -eq 0 ] && [ "$(grep -c "102.3" "$tmp/stderr")" -eq 1 ] && grep -q "normalis" "$tmp/stderr" &&
+    grep -q "aware_platform" "$tmp/stderr"
+check "aware_platform 102.3% row: the warning once on stderr without --quiet" $? "$tmp/stderr"
 
 py '
 import re, sys, h5py

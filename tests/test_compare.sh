@@ -181,6 +181,53 @@ print("aware on the first day:", n - st[d, 0])
 EOF
 check "a dated change takes effect on its day (run file, time series)" $? "$tmp/camp.out" "$tmp/camp.err"
 
+# --series: weekly headline series by group beside the whole-run outputs, which it leaves alone
+"$TYNDAU" compare "$sc/baseline.ini" "$sc/same.ini" -r 4 -n 3000 -s 5 -t 2 -q --series \
+    -o "$tmp/cs.h5" 2>"$tmp/cs.err"
+rc=$?
+"$PYTHON" - "$tmp/cs.h5" "$tmp/c2.h5" >"$tmp/py.out" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+cs, c2 = sys.argv[1:]
+def t(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+bad = []
+with h5py.File(cs, "r") as f, h5py.File(c2, "r") as g:
+    outs = [t(o) for o in f["runs/output"][()]]
+    base = [t(o) for o in g["runs/output"][()]]
+    n = len(base)
+    if outs[:n] != base:
+        bad.append("the whole-run outputs changed names or order")
+    # the same two scenarios, seeds and agents as c2 (its first two scenarios): identical whole-run values
+    y, y2 = f["runs/y"][()], g["runs/y"][()]
+    R = int(f.attrs["replicates"])
+    if not np.array_equal(y[:, :n], y2[:2 * R, :n], equal_nan=True):
+        bad.append("--series changed the whole-run outputs")
+    ser = [o for o in outs[n:]]
+    weeks = sorted({o.split(":")[4] for o in ser})
+    days = f["scenarios/parameter_value"][0, [t(p) for p in f["scenarios/parameter_name"][()]].index("end_date")] - \
+        f["scenarios/parameter_value"][0, [t(p) for p in f["scenarios/parameter_name"][()]].index("start_date")] + 1
+    if len(weeks) != (int(days) + 6) // 7:
+        bad.append("%d weeks for %d days" % (len(weeks), days))
+    if len(ser) != 4 * 10 * len(weeks) or not all(o.startswith("series:") for o in ser):
+        bad.append("%d series outputs, expected 4 measures x 10 groups x %d weeks" % (len(ser), len(weeks)))
+    # a share on the last week's last day is the whole run's end-of-run share
+    for m in ("trust_local", "trust_central"):
+        for grp in ("total:all", "income:low", "age:61+"):
+            a = y[:, outs.index("%s:%s" % (m, grp))]
+            b = y[:, outs.index("series:%s:%s:%s" % (m, grp, weeks[-1]))]
+            if not np.array_equal(a, b):
+                bad.append("series %s %s last week %r, whole run %r" % (m, grp, b, a))
+    v = y[:, [i for i, o in enumerate(outs) if o.startswith("series:resolution_rate:")]]
+    if not (np.nanmin(v) >= 0 and np.nanmax(v) <= 1):
+        bad.append("a weekly resolution rate outside [0, 1]")
+    if f["summary/mean"].shape[1] != len(outs):
+        bad.append("summary does not cover the series")
+print("\n".join(bad) or "%d series outputs, %d weeks" % (len(ser), len(weeks)))
+sys.exit(1 if bad else 0)
+EOF
+[ "$rc" -eq 0 ]
+check "compare --series: weekly series by group (4 measures x 10 groups x weeks), whole-run outputs bit-identical, last week's shares = the run's" $? "$tmp/py.out" "$tmp/cs.err"
+
 # ---------------------------------------------------------------------------
 # 6. The report: a small run and a comparison, rendered by headless chromium.
 # ---------------------------------------------------------------------------
@@ -191,6 +238,47 @@ nfig=$(grep -o '[0-9]* figures' "$tmp/rep.out" | cut -d' ' -f1)
 [ "${nfig:-0}" -ge 9 ] && [ "$(grep -c '<img class="fig"' "$tmp/report.html")" -eq "$nfig" ] &&
     grep -q "doi:10.1080/02634937.2023.2268652" "$tmp/report.html" && grep -q "The numbers plotted" "$tmp/report.html"
 check "the report embeds $nfig figures, each with its table, and cites the survey" $? "$tmp/rep.out"
+"$PYTHON" - "$tmp/report.html" "$ROOT/analysis" >"$tmp/py.out" 2>&1 <<'EOF'
+import re, sys
+page, analysis = sys.argv[1:]
+s = open(page).read()
+bad = []
+h2 = re.findall(r"<h2[^>]*>([^<]*)</h2>", s)
+if h2[:2] != ["Contents", "Policy summary"]:
+    bad.append("the page does not open on the contents and the policy summary: %r" % h2[:3])
+heads = re.findall(r"<h[234][^>]*>([^<]*)</h[234]>", s)
+dup = sorted({h for h in heads if heads.count(h) > 1})
+if dup:
+    bad.append("headings repeated: %r" % dup)
+order = [h for h in h2 if h in ("Policy summary", "Scenario comparisons", "Runs: survey fit and dynamics",
+                                "Provenance")]
+if order != ["Policy summary", "Scenario comparisons", "Runs: survey fit and dynamics", "Provenance"]:
+    bad.append("section order %r" % order)
+for a in re.findall(r'<a href="#(s\d+)">', s):
+    if 'id="%s"' % a not in s:
+        bad.append("contents link #%s has no target" % a)
+summ = s[s.index("Policy summary"):s.index("Scenario comparisons</h2>")]
+if not re.search(r"(raises|lowers|shortens|lengthens|no effect)", summ) or "95% CI" not in summ and "no effect" not in summ:
+    bad.append("no plain-words effect in the summary")
+figs = re.findall(r'<figure data-overlaps="(\d+)">', s)
+if not figs or any(int(n) for n in figs):
+    bad.append("tick labels overlap in figures: %r" % figs)
+# the overlap count is not a constant: crowded labels are found
+sys.path.insert(0, analysis)
+import report
+fig, ax = report.plt.subplots(figsize=(2, 2))
+ax.set_xticks(range(30))
+ax.set_xticklabels(["label %d" % i for i in range(30)], fontsize=10)
+if report.tick_overlaps(fig) < 10:
+    bad.append("tick_overlaps misses 30 crowded labels")
+ax.set_xticks([0, 29])
+ax.set_xticklabels(["a", "b"])
+if report.tick_overlaps(fig) != 0:
+    bad.append("tick_overlaps finds overlaps in two labels far apart")
+print("\n".join(bad) or "%d figures, %d headings" % (len(figs), len(heads)))
+sys.exit(1 if bad else 0)
+EOF
+check "the report opens on the policy summary (pp, 95% CI, plain words), then comparisons, runs, provenance; contents, distinct headings, no overlapping tick labels" $? "$tmp/py.out"
 cat >"$tmp/cal.ini" <<EOF
 [calibration]
 scenario = $sc/baseline.ini
@@ -204,7 +292,7 @@ prior_disengaged = uniform 0.05 0.4
 EOF
 "$TYNDAU" calibrate "$tmp/cal.ini" -o "$tmp/cal.h5" -q -t 1 >/dev/null 2>"$tmp/cal.err"
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/cal.h5" -o "$tmp/cal.html" >"$tmp/rc.out" 2>&1 &&
-    grep -q "report: .* 2 figures" "$tmp/rc.out" && grep -q "<h2>Calibration</h2>" "$tmp/cal.html"
+    grep -q "report: .* 2 figures" "$tmp/rc.out" && grep -q '<h2 id="s[0-9]*">Calibration</h2>' "$tmp/cal.html"
 check "report.py on a calibration file: posterior and predictive check" $? "$tmp/rc.out" "$tmp/cal.err"
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/err" -o "$tmp/bad.html" >"$tmp/rb.out" 2>&1
 rc=$?
@@ -215,7 +303,7 @@ if [ -n "$browser" ]; then
     timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
         --user-data-dir="$tmp/chromium" --virtual-time-budget=10000 --dump-dom "file://$tmp/report.html" \
         >"$tmp/dom.html" 2>"$tmp/chromium.err"
-    grep -q "data-figures=\"$nfig/$nfig\"" "$tmp/dom.html" && grep -q "<h2>Scenario comparison</h2>" "$tmp/dom.html"
+    grep -q "data-figures=\"$nfig/$nfig\"" "$tmp/dom.html" && grep -q '<h2 id="s[0-9]*">Policy summary</h2>' "$tmp/dom.html"
     check "headless chromium loads the report and every figure renders ($nfig/$nfig)" $? "$tmp/chromium.err"
 else
     skip "browser check (no chromium)"
@@ -257,7 +345,7 @@ check "compare --posterior runs and prints both spreads" $? "$tmp/p2.err" "$tmp/
     h5diff -q "$tmp/p1.h5" "$tmp/p2.h5" /summary /summary
 check "compare --posterior: identical with 1 and 2 threads" $? "$tmp/p1.err"
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/p2.h5" -o "$tmp/p2.html" >"$tmp/p2r.out" 2>&1 &&
-    grep -q "<h3>Parameter uncertainty (--posterior" "$tmp/p2.html" && grep -q "sd MC only" "$tmp/p2.html"
+    grep -q ">Parameter uncertainty (--posterior" "$tmp/p2.html" && grep -q "sd MC only" "$tmp/p2.html"
 check "report.py on a --posterior comparison: the spreads with the posterior and Monte Carlo only" $? "$tmp/p2r.out"
 # scenario files with replicate 1's drawn values, and with the medians
 "$PYTHON" - "$tmp/pcal.h5" "$tmp/p2.h5" "$sc" >"$tmp/p3.out" 2>&1 <<'EOF'

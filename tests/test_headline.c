@@ -109,6 +109,34 @@ static void test_consistent_with_totals(void **state)
     tyndau_model_free(m);
 }
 
+/* The measure over days [d0, d1): over the whole run it is the whole-run measure (every group,
+ * every measure but answer_days), and the weeks add up: the appeals and problems of two halves
+ * give the whole's rate as their weighted mean. */
+static void test_days_window(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    tyndau_model *m = run(&p, 20000, 5);
+    int n = tyndau_model_days(m);
+    for (int g = 0; g < TYNDAU_N_GROUP; g++)
+        for (int h = 0; h < N_HEADLINE; h++) {
+            double all = tyndau_model_headline(m, (tyndau_headline)h, g);
+            double win = tyndau_model_headline_days(m, (tyndau_headline)h, g, 0, n);
+            if (h == HL_ANSWER_DAYS) assert_true(isnan(win));
+            else if (isnan(all)) assert_true(isnan(win));
+            else if (win != all)
+                fail_msg("%s, group %d: days [0, %d) %.17g, whole run %.17g", tyndau_headline_names[h], g, n, win, all);
+        }
+    /* outside the run, an empty window: NaN */
+    assert_true(isnan(tyndau_model_headline_days(m, HL_VOICE_RATE, 0, 0, n + 1)));
+    assert_true(isnan(tyndau_model_headline_days(m, HL_VOICE_RATE, 0, 7, 7)));
+    /* shares are on the window's last day: the first week's platform awareness is below the end's */
+    assert_true(tyndau_model_headline_days(m, HL_PLATFORM_AWARE, 0, 0, 7) <
+                tyndau_model_headline(m, HL_PLATFORM_AWARE, 0));
+    tyndau_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_no_problems_undefined),
         cmocka_unit_test(test_before_run),
         cmocka_unit_test(test_consistent_with_totals),
+        cmocka_unit_test(test_days_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,15 +5,18 @@
 #
 # Starts munged (unless one answers already), slurmctld and slurmd on this host from a
 # minimal configuration in a temporary directory (cons_tres, proctrack/linuxproc,
-# task/none, free ports), submits a 3-task array that runs one shard each
-# (SLURM_ARRAY_TASK_ID/COUNT) and a merge job that depends on it (afterok), waits, and
-# checks the merged file against the same sweep run without Slurm.  Needs Debian's
+# task/none, free ports, 16 CPUs declared), takes the recipes submit.sh and
+# sweep-array.sbatch from docs/hpc.md as written, runs `bash submit.sh` in an empty
+# directory (a 16-task array, one shard each from SLURM_ARRAY_TASK_ID/COUNT, and a merge +
+# sensitivity job that depends on it), waits, and checks the merged file against the same
+# sweep run without Slurm.  Needs Debian's
 # slurm-wlm and munge (tools/deps.sh, group "test") and root (the daemons run as root
 # here).  Without them the check is reported as skipped.  Last line:
 # "slurm: N passed, M failed, K skipped".
 set -uo pipefail
 
 TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
+PYTHON=${PYTHON:-/usr/bin/python3}
 ROOT=$(pwd)
 # shellcheck source=tests/lib.sh
 . "$ROOT/tests/lib.sh"
@@ -88,7 +91,8 @@ MpiDefault=none
 ReturnToService=2
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
-NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus RealMemory=1000 State=UNKNOWN
+SlurmdParameters=config_overrides
+NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=16 RealMemory=1000 State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$tmp/slurm.conf
@@ -107,54 +111,62 @@ if [ -z "$up" ]; then
     finish
     exit
 fi
-ok "Slurm 22.05 up on $host ($cpus CPUs): slurmctld, slurmd, munge"
+ok "Slurm up on $host (16 CPUs declared, $cpus real): slurmctld, slurmd, munge"
 
-cat >"$tmp/work/s.ini" <<EOF
+# the recipes of docs/hpc.md, as written there: each ```sh block with a "# file: NAME" line
+"$PYTHON" - "$ROOT/docs/hpc.md" "$tmp/work" >"$tmp/extract.out" 2>&1 <<'PY'
+import re, sys
+doc, out = sys.argv[1:]
+names = []
+for block in re.findall(r"^```sh\n(.*?)^```", open(doc).read(), re.M | re.S):
+    m = re.search(r"^# file: (\S+)$", block, re.M)
+    if m:
+        open("%s/%s" % (out, m.group(1)), "w").write(block)
+        names.append(m.group(1))
+print(" ".join(sorted(names)))
+sys.exit(0 if sorted(names) == ["submit.sh", "sweep-array.sbatch"] else 1)
+PY
+check "docs/hpc.md: submit.sh and sweep-array.sbatch extracted ($(cat "$tmp/extract.out"))" $? "$tmp/extract.out"
+cat >"$tmp/work/sweep.ini" <<EOF
 [sweep]
 scenario = $ROOT/scenarios/baseline.ini
 agents = 2000
 seed = 5
-replicates = 2
-design = sobol
-points = 9
+replicates = 1
+design = saltelli
+points = 4
 outputs = voice_rate trust_central survey:aware_concept:total:all:fully_aware
 [parameters]
 prior_disengaged = uniform 0.05 0.4
 media_platform = loguniform 0.0002 0.005
 EOF
-cat >"$tmp/work/array.sbatch" <<EOF
-#!/bin/bash
-#SBATCH --job-name=tyndau-sweep
-#SBATCH --array=0-2
-#SBATCH --cpus-per-task=1
-#SBATCH --output=$tmp/work/array-%a.log
-export OMP_NUM_THREADS=1
-"$TYNDAU" sweep "$tmp/work/s.ini" -o "$tmp/work/shard.\$SLURM_ARRAY_TASK_ID.h5" --resume
-EOF
 cd "$tmp/work" || { finish; exit; }
-jid=$(timeout 20 sbatch --parsable array.sbatch 2>"$tmp/sbatch.err")
-mjid=$(timeout 20 sbatch --parsable --dependency=afterok:"$jid" --output="$tmp/work/merge.log" \
-    --wrap "\"$TYNDAU\" merge -o \"$tmp/work/merged.h5\" \"$tmp\"/work/shard.*.h5" 2>>"$tmp/sbatch.err")
-if [ -z "$jid" ] || [ -z "$mjid" ]; then
-    fail "sbatch: the array or the merge job was not accepted" "$tmp/sbatch.err" "$tmp/ctl.log"
-    finish
-    exit
-fi
-deadline=$((SECONDS + 180))
+# a fresh directory (no shards/, no logs/), the in-tree program through TYNDAU
+TYNDAU=$TYNDAU timeout 60 bash submit.sh >"$tmp/submit.out" 2>"$tmp/submit.err"
+rc=$?
+jids=$(timeout 5 squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ')
+[ "$rc" -eq 0 ] && [ -d shards ] && [ -d logs ]
+check "bash submit.sh (from docs/hpc.md) in a fresh directory: exit 0, shards/ and logs/ made" $? \
+    "$tmp/submit.out" "$tmp/submit.err" "$tmp/ctl.log"
+deadline=$((SECONDS + 240))
 while [ "$SECONDS" -lt "$deadline" ]; do
-    [ -z "$(timeout 5 squeue -h -j "$jid,$mjid" 2>/dev/null)" ] && break
+    [ -z "$(timeout 5 squeue -h 2>/dev/null)" ] && break
     sleep 0.5
 done
-state=$(timeout 5 squeue -h -j "$jid,$mjid" 2>/dev/null | head -3)
-[ -s "$tmp/work/merged.h5" ] && [ -s "$tmp/work/shard.0.h5" ] && [ -s "$tmp/work/shard.2.h5" ]
-if [ $? -eq 0 ]; then ok "array job $jid (3 shards) and merge job $mjid (afterok) ran"; else
-    fail "array job $jid / merge job $mjid: no merged file ($state)" "$tmp/work/array-0.log" "$tmp/work/merge.log" "$tmp/ctl.log" "$tmp/d.log"
+state=$(timeout 5 squeue -h 2>/dev/null | head -3)
+n_shards=$(find shards -name 'sweep.*.h5' | wc -l)
+n_logs=$(find logs -name 'sweep-*_*.out' | wc -l)
+[ -s sweep.h5 ] && [ -s sweep_sensitivity.h5 ] && [ "$n_shards" -eq 16 ] && [ "$n_logs" -eq 16 ] &&
+    [ -n "$(find logs -name 'merge-*.out')" ]
+if [ $? -eq 0 ]; then ok "the docs' array (16 shards, 16 logs) and merge + sensitivity job ran (jobs $jids)"; else
+    fail "the docs' recipes: shards $n_shards/16, logs $n_logs/16, sweep.h5 $([ -s sweep.h5 ] && echo yes || echo no) ($state)" \
+        "$(find logs -name 'sweep-*_0.out' | head -1)" "$(find logs -name 'merge-*.out' | head -1)" "$tmp/ctl.log" "$tmp/d.log"
     finish
     exit
 fi
-"$TYNDAU" sweep "$tmp/work/s.ini" -o "$tmp/work/single.h5" -q 2>"$tmp/single.err"
-h5diff -q "$tmp/work/single.h5" "$tmp/work/merged.h5" /runs /runs >"$tmp/h5diff.out" 2>&1 &&
-    h5diff -q "$tmp/work/single.h5" "$tmp/work/merged.h5" /design /design >>"$tmp/h5diff.out" 2>&1
+"$TYNDAU" sweep sweep.ini -o "$tmp/work/single.h5" -q 2>"$tmp/single.err"
+h5diff -q "$tmp/work/single.h5" sweep.h5 /runs /runs >"$tmp/h5diff.out" 2>&1 &&
+    h5diff -q "$tmp/work/single.h5" sweep.h5 /design /design >>"$tmp/h5diff.out" 2>&1
 if [ $? -eq 0 ]; then ok "the merged Slurm shards equal the sweep run without Slurm"; else
     fail "merged Slurm shards differ from the unsharded sweep" "$tmp/h5diff.out" "$tmp/single.err"
 fi

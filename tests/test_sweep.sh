@@ -457,7 +457,8 @@ expect_bad "--resume with a part file of an older tyndau (texts-only fingerprint
 # the report draws sensitivity files: a heatmap of parameters x outputs with its numbers
 "$PYTHON" analysis/report.py "$tmp/sa_s.h5" "$tmp/mo_s.h5" -o "$tmp/sens.html" >"$tmp/rep.out" 2>&1 &&
     grep -q "report: .* 2 figures" "$tmp/rep.out" &&
-    [ "$(grep -c '<h2>Sensitivity: which parameters drive each output</h2>' "$tmp/sens.html")" -eq 2 ] &&
+    [ "$(grep -c '<h3 id="s[0-9]*">Which parameters drive each output (' "$tmp/sens.html")" -eq 2 ] &&
+    grep -q '<h2 id="s[0-9]*">Sensitivity</h2>' "$tmp/sens.html" &&
     grep -q "The numbers plotted (15 rows)" "$tmp/sens.html" && grep -q "<th>ST noise-corrected</th>" "$tmp/sens.html" &&
     grep -q "<th>mu\*</th>" "$tmp/sens.html" && grep -q "Warnings of this file" "$tmp/sens.html"
 check "report.py on sensitivity files (Sobol and Morris): heatmaps, tables of the numbers, warnings" $? "$tmp/rep.out"

@@ -24,7 +24,7 @@ group_pkgs() {
     case $1 in
         build) echo gcc make pkg-config libgsl-dev libhdf5-dev libinih-dev libcmocka-dev ;;
         analysis) echo python3 python3-h5py python3-numpy python3-matplotlib ;;
-        test) echo hdf5-tools git openmpi-bin libopenmpi-dev slurm-wlm munge chromium python3-xarray python3-h5netcdf python3-pandas ;;
+        test) echo hdf5-tools git openmpi-bin libopenmpi-dev slurm-wlm munge chromium python3-xarray python3-h5netcdf python3-pandas python3-pytest ;;
         fuzz) echo clang libclang-rt-14-dev libomp-dev ;;
         *) return 1 ;;
     esac

@@ -17,6 +17,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "calib.h"
+#include "engine/progress.h"
 
 gsl_rng *calib_stream(uint64_t root, int kind, uint64_t a, uint64_t b)
 {
@@ -151,11 +152,20 @@ static double ess_of(const double *ll, size_t N, double dbeta, double llmax)
 static void progress_line(const calib_t *C, const calib_gen *g, size_t t)
 {
     if (C->quiet || C->mc.rank != 0) return;
+    /* the sampler ends at beta = 1 or at the budget, whichever comes first: the time to the
+     * budget at the rate so far is what can be promised, an upper bound */
+    double rate = g->elapsed > 0.0 ? (double)g->sims / g->elapsed : 0.0;
+    char el[32], left[32] = "?";
+    progress_duration(g->elapsed, el, sizeof el);
+    if (rate > 0.0 && C->cfg.max_simulations > g->sims)
+        progress_duration((double)(C->cfg.max_simulations - g->sims) / rate, left, sizeof left);
+    else if (C->cfg.max_simulations <= g->sims)
+        snprintf(left, sizeof left, "0 s");
     fprintf(stderr,
-            "calibrate: generation %zu  beta %.4g  tolerance %.4g  ESS %.1f/%zu  acceptance %.3f  "
-            "median loglik %.2f  simulations %zu  failed %zu  %.1f s\n",
-            t, g->beta, g->beta > 0 ? 1.0 / g->beta : INFINITY, g->ess, C->cfg.particles,
-            g->acceptance, g->ll_median, g->sims, g->failed, g->elapsed);
+            "calibrate: generation %zu/%d  beta %.4g of 1  tolerance %.4g  ESS %.1f/%zu  acceptance %.3f  "
+            "median loglik %.2f  simulations %zu/%zu (budget)  failed %zu  %.3g sims/s  %s, at most %s left\n",
+            t, C->cfg.max_generations, g->beta, g->beta > 0 ? 1.0 / g->beta : INFINITY, g->ess, C->cfg.particles,
+            g->acceptance, g->ll_median, g->sims, C->cfg.max_simulations, g->failed, rate, el, left);
 }
 
 void calib_simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,

@@ -58,15 +58,21 @@
 enum { K_COMPARE = 201 };
 #define MAX_SCENARIOS 64
 #define N_OUT (N_HEADLINE * TYNDAU_N_GROUP + N_GAP)
+/* --series: weekly values of these measures for the groups before TYNDAU_GROUP_SEX (all, age,
+ * income, settlement), after the N_OUT whole-run outputs */
+static const tyndau_headline series_measures[] = {HL_VOICE_RATE, HL_RESOLUTION_RATE, HL_TRUST_CENTRAL, HL_TRUST_LOCAL};
+#define N_SERIES_MEASURES (sizeof series_measures / sizeof *series_measures)
+#define N_SERIES_GROUPS TYNDAU_GROUP_SEX
 
 typedef struct {
     size_t S, R, agents;
     uint64_t seed;
-    int independent;
+    int independent, series;
+    size_t n_out, n_weeks; /* N_OUT, and with --series the weekly outputs too */
     tyndau_scenario sc[MAX_SCENARIOS];
     tyndau_params p[MAX_SCENARIOS];
-    char out_name[N_OUT][96];
-    const char *out_ptr[N_OUT];
+    char (*out_name)[96]; /* [n_out] */
+    const char **out_ptr;
     const char *command_line;
     char *sources, *texts; /* every scenario's source, and text with its inherited files: provenance */
     int ranks, threads;
@@ -87,10 +93,20 @@ static uint64_t seed_of(const cmp_ctx *c, size_t s, size_t r)
 /* The outputs of a finished model: every headline measure of every group, then the gaps. */
 static tyndau_status extract(const tyndau_model *m, double *out, tyndau_error *err, void *user)
 {
-    (void)err, (void)user;
+    (void)err;
+    const cmp_ctx *c = user;
     for (size_t o = 0; o < (size_t)N_HEADLINE * TYNDAU_N_GROUP; o++)
         out[o] = tyndau_model_headline(m, (tyndau_headline)(o / TYNDAU_N_GROUP), (int)(o % TYNDAU_N_GROUP));
     for (size_t g = 0; g < N_GAP; g++) out[(size_t)N_HEADLINE * TYNDAU_N_GROUP + g] = tyndau_model_gap(m, (tyndau_gap)g);
+    /* weekly series: week w is days [7w, 7w + 7), the last one possibly shorter */
+    int n_days = tyndau_model_days(m);
+    double *o = out + N_OUT;
+    for (size_t k = 0; c != NULL && c->series && k < N_SERIES_MEASURES; k++)
+        for (int g = 0; g < N_SERIES_GROUPS; g++)
+            for (size_t w = 0; w < c->n_weeks; w++) {
+                int d0 = 7 * (int)w, d1 = d0 + 7 < n_days ? d0 + 7 : n_days;
+                *o++ = tyndau_model_headline_days(m, series_measures[k], g, d0, d1);
+            }
     return TYNDAU_OK;
 }
 
@@ -102,12 +118,12 @@ static tyndau_status run_job(size_t j, double *out, tyndau_error *err, void *use
     const cmp_ctx *c = user;
     size_t J = c->S * c->R, fixed = j >= J, jj = fixed ? j - J : j;
     size_t s = jj / c->R, r = jj % c->R;
-    if (!c->posterior) return many_model(&c->p[s], NULL, NULL, 0, c->agents, seed_of(c, s, r), extract, NULL, out, err);
+    if (!c->posterior) return many_model(&c->p[s], NULL, NULL, 0, c->agents, seed_of(c, s, r), extract, (void *)c, out, err);
     tyndau_params p = c->p[s];
     const double *v = fixed ? c->post.median : c->post.x + c->pick[r] * c->post.k;
     for (size_t q = 0; q < c->post.k; q++)
         if (c->use[s][q]) tyndau_params_put(&p, (size_t)c->post.param[q], v[q]);
-    return many_model(&p, NULL, NULL, 0, c->agents, seed_of(c, s, r), extract, NULL, out, err);
+    return many_model(&p, NULL, NULL, 0, c->agents, seed_of(c, s, r), extract, (void *)c, out, err);
 }
 
 /* ---- the file ---- */
@@ -254,7 +270,7 @@ typedef struct {
 
 static void summarise(const cmp_ctx *c, const double *y, const int *status, summary *m)
 {
-    size_t S = c->S, R = c->R, O = N_OUT;
+    size_t S = c->S, R = c->R, O = c->n_out;
     for (size_t s = 0; s < S; s++)
         for (size_t o = 0; o < O; o++) {
             size_t k = s * O + o;
@@ -311,7 +327,7 @@ static void summarise(const cmp_ctx *c, const double *y, const int *status, summ
  * uncertainty and Monte Carlo noise together), [S][O] each. */
 static void spread(const cmp_ctx *c, const double *y, const int *status, double *sd, double *q025, double *q975)
 {
-    size_t S = c->S, R = c->R, O = N_OUT;
+    size_t S = c->S, R = c->R, O = c->n_out;
     double *d = tyndau_calloc(R, sizeof *d);
     for (size_t s = 0; s < S; s++)
         for (size_t o = 0; o < O; o++) {
@@ -333,7 +349,7 @@ static void spread(const cmp_ctx *c, const double *y, const int *status, double 
  * spreads side by side, into /summary (mc_*, spread_ratio). */
 static void finish_posterior(tyndau_h5 *h, const cmp_ctx *c, hid_t g, const double *diff_sd)
 {
-    size_t S = c->S, R = c->R, O = N_OUT, J = S * R;
+    size_t S = c->S, R = c->R, O = c->n_out, J = S * R;
     double *y = tyndau_calloc(J * O, sizeof *y), *buf = tyndau_calloc(14 * S * O, sizeof *buf);
     int *status = tyndau_calloc(J, sizeof *status);
     if (!y || !status || !buf) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "out of memory for the summary");
@@ -372,7 +388,7 @@ static void finish_posterior(tyndau_h5 *h, const cmp_ctx *c, hid_t g, const doub
 static void finish(tyndau_h5 *h, void *user)
 {
     const cmp_ctx *c = user;
-    size_t S = c->S, R = c->R, O = N_OUT, J = S * R;
+    size_t S = c->S, R = c->R, O = c->n_out, J = S * R;
     double *y = tyndau_calloc(J * O, sizeof *y);
     int *status = tyndau_calloc(J, sizeof *status);
     double *buf = tyndau_calloc(13 * S * O, sizeof *buf);
@@ -434,7 +450,7 @@ static void print_table(const char *path, const cmp_ctx *c)
 {
     tyndau_error err;
     tyndau_h5 h;
-    size_t S = c->S, O = N_OUT;
+    size_t S = c->S, O = c->n_out;
     double *mean = tyndau_calloc(S * O, sizeof *mean), *dm = tyndau_calloc(S * O, sizeof *dm);
     double *dlo = tyndau_calloc(S * O, sizeof *dlo), *dhi = tyndau_calloc(S * O, sizeof *dhi);
     /* --posterior: the spreads over replicates, with the posterior and with Monte Carlo noise alone */
@@ -486,7 +502,8 @@ static void print_table(const char *path, const cmp_ctx *c)
 
 static const char usage_compare[] =
     "usage: tyndau compare A.ini B.ini ... [-o FILE.h5] [--replicates R] [--agents N] [--seed S]\n"
-    "                      [--threads T] [--independent] [--posterior CALIB.h5] [--resume] [--quiet]\n"
+    "                      [--threads T] [--independent] [--posterior CALIB.h5] [--series] [--resume]\n"
+    "                      [--quiet]\n"
     "\n"
     "Runs R replicates of every scenario (replicate r of each with the same seed: common\n"
     "random numbers), then reports the headline measures per scenario and group and each\n"
@@ -505,7 +522,13 @@ static const char usage_compare[] =
     "                       and the same runs again at the posterior medians (Monte Carlo\n"
     "                       noise alone, /mc_only): twice the runs; the summary gives both\n"
     "      --resume         continue an interrupted comparison to the same output\n"
-    "  -q, --quiet          no progress and no table\n";
+    "      --series         also the weekly voice rate, resolution rate and trust (central,\n"
+    "                       local) of all citizens and by age, income and settlement, as\n"
+    "                       outputs series:MEASURE:GROUP_TYPE:GROUP:WEEK (about 4,300 more\n"
+    "                       per run for 2 years: 34 KB a run in /runs/y and 340 KB a\n"
+    "                       scenario in /summary)\n"
+    "  -q, --quiet          no progress and no table\n"
+    "  -h, --help           this text\n";
 
 /* Every scenario's source, one a line, and its text with its inherited files, each after a
  * line "; ==== scenario K: SOURCE": what the file's provenance records (the caller frees both). */
@@ -567,6 +590,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
                             {"threads", 't', CLI_COUNT, &threads, 1, 1024},
                             {"independent", 0, CLI_FLAG, &c.independent, 0, 0},
                             {"posterior", 0, CLI_TEXT, &posterior, 0, 0},
+                            {"series", 0, CLI_FLAG, &c.series, 0, 0},
                             {"resume", 0, CLI_FLAG, &resume, 0, 0},
                             {"quiet", 'q', CLI_FLAG, &quiet, 0, 0},
                             {NULL, 0, CLI_FLAG, NULL, 0, 0}};
@@ -586,8 +610,9 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
     /* every scenario, checked before anything runs */
     tyndau_status st = TYNDAU_OK;
     uint64_t fp = cfg_hash(CFG_HASH_START, c.independent ? "independent" : "common");
+    if (c.series) fp = cfg_hash(fp, "series");
     for (size_t s = 0; st == TYNDAU_OK && s < c.S; s++) {
-        st = tyndau_scenario_prepare(&c.sc[s], &c.p[s], argv[first + (int)s], NULL, NULL, NULL, 0, &err);
+        st = cli_scenario(&c.sc[s], &c.p[s], argv[first + (int)s], NULL, 0, &err);
         if (st == TYNDAU_OK && s > 0 &&
             (c.p[s].start_date != c.p[0].start_date || c.p[s].end_date != c.p[0].end_date)) {
             char a[16], b[16], a0[16], b0[16];
@@ -606,13 +631,27 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
     fp = cfg_hash(fp, num);
     if (st == TYNDAU_OK && posterior != NULL) st = posterior_setup(&c, posterior, &fp, &err);
     if (st == TYNDAU_OK && joined_scenarios(&c) != 0) st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
-    for (size_t o = 0; st == TYNDAU_OK && o < N_OUT; o++) {
+    int n_days = c.p[0].end_date - c.p[0].start_date + 1;
+    c.n_weeks = c.series ? (size_t)(n_days + 6) / 7 : 0;
+    c.n_out = N_OUT + N_SERIES_MEASURES * N_SERIES_GROUPS * c.n_weeks;
+    c.out_name = tyndau_calloc(c.n_out, sizeof *c.out_name);
+    c.out_ptr = tyndau_calloc(c.n_out, sizeof *c.out_ptr);
+    if (st == TYNDAU_OK && (c.out_name == NULL || c.out_ptr == NULL))
+        st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t o = 0; st == TYNDAU_OK && o < c.n_out; o++) {
         if (o < (size_t)N_HEADLINE * TYNDAU_N_GROUP) {
             int g = (int)(o % TYNDAU_N_GROUP);
             snprintf(c.out_name[o], sizeof c.out_name[o], "%s:%s:%s", tyndau_headline_names[o / TYNDAU_N_GROUP],
                      tyndau_gtype_names[tyndau_group_type(g)], tyndau_group_name(g));
-        } else {
+        } else if (o < N_OUT) {
             snprintf(c.out_name[o], sizeof c.out_name[o], "%s", tyndau_gap_names[o - (size_t)N_HEADLINE * TYNDAU_N_GROUP]);
+        } else { /* series:MEASURE:GROUP_TYPE:GROUP:WEEK_START */
+            size_t q = o - N_OUT, w = q % c.n_weeks, g = (q / c.n_weeks) % N_SERIES_GROUPS;
+            size_t k = q / (c.n_weeks * N_SERIES_GROUPS);
+            char d[16];
+            tyndau_date_format(c.p[0].start_date + 7 * (int)w, d, sizeof d);
+            snprintf(c.out_name[o], sizeof c.out_name[o], "series:%s:%s:%s:%s", tyndau_headline_names[series_measures[k]],
+                     tyndau_gtype_names[tyndau_group_type((int)g)], tyndau_group_name((int)g), d);
         }
         c.out_ptr[o] = c.out_name[o];
     }
@@ -621,21 +660,24 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
     if (posterior != NULL) c.inputs[n_inputs++] = posterior;
     if (st == TYNDAU_OK) {
         batch_spec spec = {.what = "compare", .out = out, .resume = resume, .quiet = quiet, .n_jobs = c.S * c.R,
-                           .n_out = N_OUT, .out_names = c.out_ptr, .fingerprint = fp, .schema_name = SCHEMA_NAME,
+                           .n_out = c.n_out, .out_names = c.out_ptr, .fingerprint = fp, .schema_name = SCHEMA_NAME,
                            .schema_major = SCHEMA_MAJOR, .header = header, .job = run_job, .finish = finish,
                            .user = &c, .inputs = c.inputs, .n_inputs = n_inputs, .scenarios = c.sc,
                            .n_scenarios = c.S, .n_extra = c.posterior ? c.S * c.R : 0, .extra_group = "mc_only",
                            .extra_desc = "--posterior: the runs of /runs again (job j = s x replicates + r) at the "
-                                         "posterior medians of the calibrated parameters: Monte Carlo noise alone"};        if (mc.rank == 0 && !quiet)
+                                         "posterior medians of the calibrated parameters: Monte Carlo noise alone"};
+        if (mc.rank == 0 && !quiet)
             fprintf(stderr, "compare: %zu scenarios x %zu replicates of %zu agents, %s random numbers%s\n", c.S, c.R,
                     c.agents, c.independent ? "independent" : "common",
                     c.posterior ? "; parameters from the posterior, and again at its medians" : "");
+        cli_size_warning(c.agents, mc.rank == 0 && !quiet ? stderr : NULL);
         st = batch_execute(&mc, &spec, &err);
     }
     rc = st == TYNDAU_OK ? 0 : mc.rank == 0 ? cli_fail(&err) : (int)st;
     if (rc == 0 && mc.rank == 0 && !quiet) print_table(out, &c);
     for (size_t s = 0; s < c.S; s++) tyndau_scenario_free(&c.sc[s]);
     free(c.sources), free(c.texts), free(c.pick);
+    free(c.out_name), free(c.out_ptr);
     cmp_posterior_free(&c.post);
     many_finalize(&mc);
     return rc;

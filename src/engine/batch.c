@@ -26,6 +26,7 @@
  * compare to the same OUT is refused at once, before it removes or reads a part.
  */
 #include "batch.h"
+#include "engine/progress.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -483,7 +484,12 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
 #endif
     long next_local = 0;
     size_t ran = 0, failed = 0;
-    double t0 = (double)time(NULL), last_report = t0;
+    /* progress on rank 0: its own runs on one rank; under MPI the runs handed out to every rank
+     * before its latest batch (the shared counter), which is what it can know without asking */
+    progress_t prog;
+    progress_init(&prog, s->what, mc->size > 1 ? "runs (all ranks)" : "runs", n_todo, !s->quiet && mc->rank == 0,
+                  stderr);
+    size_t handed = 0;
     wrap_ctx ctx = {s, job, seconds};
     while (rc == TYNDAU_OK && h.st == TYNDAU_OK) {
         int sig = many_stop_signal();
@@ -506,6 +512,7 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
             next_local += (long)batch;
         }
         if ((size_t)start >= n_todo) break;
+        handed = (size_t)start;
         size_t n = n_todo - (size_t)start < batch ? n_todo - (size_t)start : batch;
         for (size_t k = 0; k < n; k++) job[k] = todo[(size_t)start + k];
         many_ctx local = *mc;
@@ -513,13 +520,10 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
         failed += many_run(&local, n, s->n_out, wrap_job, &ctx, y, status, msgs);
         write_rows(&h, sec, n_sec, s->n_out, job, n, y, status, msgs, seconds);
         ran += n;
-        double now = (double)time(NULL);
-        if (!s->quiet && now - last_report >= 10.0) {
-            fprintf(stderr, "%s: rank %d: %zu runs done (%zu failed), %.0f s\n", s->what, mc->rank, ran, failed,
-                    now - t0);
-            last_report = now;
-        }
+        progress_update(&prog, mc->size > 1 ? handed : ran, failed, NULL, 0);
     }
+    if (mc->size == 1) progress_end(&prog, ran, failed);
+    else if (prog.tty && prog.shown) fputc('\n', stderr);
 #ifdef TYNDAU_MPI
     if (win != MPI_WIN_NULL) {
         MPI_Win_unlock_all(win);

@@ -19,7 +19,10 @@ static const char usage_merge[] =
     "\n"
     "Joins the shard files of one sweep (tyndau sweep --shard I/N, or a Slurm array) into\n"
     "FILE.h5, which is then the same as an unsharded run.  Refuses shards of different sweeps,\n"
-    "a missing or repeated shard, a job found in two shards, and a job found in none.\n";
+    "a missing or repeated shard, a job found in two shards, and a job found in none.\n"
+    "\n"
+    "  -o, --output FILE   the merged sweep file (required)\n"
+    "  -h, --help          this text\n";
 
 /* What a shard says about itself. */
 typedef struct {

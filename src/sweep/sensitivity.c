@@ -53,7 +53,13 @@ static const char usage_sensitivity[] =
     "Replicates are averaged per point first.  The replicate noise is estimated from the\n"
     "replicates (or the sweep's noise_runs): its share of the variance of the point means,\n"
     "and indices corrected for it.  Warnings say when the design is too small or the noise\n"
-    "too large.  Prints a table and writes SENS.h5 (default: SWEEP stem + _sensitivity.h5).\n";
+    "too large.  Prints a table and writes SENS.h5 (default: SWEEP stem + _sensitivity.h5).\n"
+    "\n"
+    "  -o, --output FILE   output (default: SWEEP stem + _sensitivity.h5)\n"
+    "      --boot B        bootstrap resamples (default 1000)\n"
+    "      --seed S        seed of the bootstrap (default 1)\n"
+    "      --level L       level of the intervals, in (0, 1) (default 0.95)\n"
+    "  -h, --help          this text\n";
 
 /* ------------------------------------------------------------------------- */
 /* The sweep file                                                              */

@@ -336,7 +336,8 @@ static const char usage_sweep[] =
     "                      SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT when set; join the\n"
     "                      shard files with 'tyndau merge'\n"
     "  -t, --threads T     OpenMP threads per rank (default: all cores)\n"
-    "  -q, --quiet         no progress lines\n";
+    "  -q, --quiet         no progress lines\n"
+    "  -h, --help          this text\n";
 
 static tyndau_status load_sweep(sweep_cfg *c, const char *path, tyndau_error *err)
 {
