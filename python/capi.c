@@ -8,6 +8,7 @@
  * tyndau_status and copies the library's message (file, line, key) into msg.  Nothing here
  * is global: the handles are all the state.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -18,6 +19,9 @@
 #include "scenario.h"
 #include "targets.h"
 #include "tyndau.h"
+
+/* room for one parameter's origin: "calibrated, " and a path with its line */
+#define ORIGIN_LEN (PATH_MAX + 64)
 
 extern const char tyndau_build_commit[], tyndau_build_cflags[];
 
@@ -245,12 +249,27 @@ int tyndau_py_model_write(const py_model *pm, const char *path, const char *comm
                           tyndau_model_days_done(pm->m), tyndau_model_days(pm->m)),
                fail(&err, msg, len);
     const tyndau_scenario *sc = &pm->s->sc;
+    /* each parameter's origin, as `tyndau run` records it (/scenario/origin) */
+    char *buf = tyndau_calloc(tyndau_n_params, ORIGIN_LEN);
+    const char **origins = tyndau_calloc(tyndau_n_params + 1, sizeof *origins);
+    if (buf == NULL || origins == NULL) {
+        free(buf);
+        free(origins);
+        return TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "%s: out of memory", path), fail(&err, msg, len);
+    }
+    for (size_t i = 0; i < tyndau_n_params; i++) {
+        tyndau_scenario_origin(sc, i, buf + i * ORIGIN_LEN, ORIGIN_LEN);
+        origins[i] = buf + i * ORIGIN_LEN;
+    }
     tyndau_meta meta = {"tyndau", command_line, sc->name, sc->source, sc->text,
                         (const char *const *)sc->overrides, sc->n_overrides, pm->targets_name, pm->threads,
                         tyndau_build_commit, tyndau_build_cflags,
                         (const char *const *)sc->base_sources, (const char *const *)sc->base_texts, sc->n_bases,
-                        NULL, sc->joined};
-    return tyndau_model_write(pm->m, path, &meta, &err) == TYNDAU_OK ? TYNDAU_OK : fail(&err, msg, len);
+                        NULL, sc->joined, origins};
+    int rc = tyndau_model_write(pm->m, path, &meta, &err) == TYNDAU_OK ? TYNDAU_OK : fail(&err, msg, len);
+    free(origins);
+    free(buf);
+    return rc;
 }
 
 double tyndau_py_model_headline(const py_model *pm, int h, int g)

@@ -19,7 +19,9 @@ class Scenario:
 
     def __init__(self, path=None, sets=(), _text=None, _source=None):
         self.path, self.sets = path, list(sets)
-        if path is None and _text is None:
+        if _text is None:
+            # the calibrated baseline: the scenario itself when there is no file, otherwise what
+            # a file without `base =` inherits, as for `tyndau run` (tyndau_scenario_prepare)
             with open(_lib.data_path(*BASELINE), encoding="utf-8") as f:
                 _text, _source = f.read(), BASELINE_NAME
         self._text, self._source = _text, _source
@@ -97,7 +99,7 @@ class Scenario:
 
     def __repr__(self):
         extra = " with %s" % ", ".join(self.sets) if self.sets else ""
-        return "<tyndau.Scenario %r (%s)%s>" % (self.name, self._source or self.path, extra)
+        return "<tyndau.Scenario %r (%s)%s>" % (self.name, self.path or self._source, extra)
 
 
 class _Handle:

@@ -96,6 +96,16 @@ def test_same_file_as_the_command_line(tmp_path):
     tyn("run", "--agents", "5000", "--seed", "2", "--threads", "1", "-q", "-o", a)
     tyndau.Model(agents=5000, seed=2, threads=1).run().write(b)
     h5same(a, b)
+    # a scenario without `base =` inherits the calibrated baseline in both (and records where
+    # each value came from, /scenario/origin, the same way)
+    nb = tmp_path / "nobase.ini"
+    nb.write_text("[scenario]\nname = nobase\n[state]\nresolve_base = 0.2\n")
+    a, b = str(tmp_path / "clinb.h5"), str(tmp_path / "pynb.h5")
+    tyn("run", str(nb), "--agents", "5000", "--seed", "3", "--threads", "1", "-q", "-o", a)
+    snb = tyndau.Scenario.load(nb)
+    assert snb.params.loc["media_president", "value"] != snb.params.loc["media_president", "default"]
+    tyndau.Model(snb, agents=5000, seed=3, threads=1).run().write(b)
+    h5same(a, b)
     # and another seed differs
     c = str(tmp_path / "py9.h5")
     tyndau.Model(agents=5000, seed=9, threads=1).run().write(c)
