@@ -69,7 +69,7 @@ TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all lib man install uninstall python-test bench-python run report oat test unit integration asan fuzz fuzz-build \
-        bench bench-calibrate bench-sweep bench-compare docs deps clean \
+        bench bench-calibrate bench-sbc bench-sweep bench-compare docs deps clean \
         check-docs asan-smoke
 all: $(BUILD)/tyndau lib
 
@@ -261,6 +261,10 @@ bench-compare: $(BUILD)/tyndau
 # the default calibration and two held-out checks (about 30-40 minutes on 2 cores)
 bench-calibrate: $(BUILD)/tyndau $(BUILD)/bench/crn
 	bash bench/calibrate.sh $(BUILD)/tyndau
+
+# simulation-based calibration of the default calibration: 20 refits (hours on 2 cores)
+bench-sbc: $(BUILD)/tyndau
+	bash bench/sbc.sh $(BUILD)/tyndau
 
 # ---- install: make install PREFIX=/usr/local (DESTDIR too), make uninstall with the same ----
 # bin/tyndau; lib/libtyndau.so.VERSION (+ the .so.MAJOR and .so links), lib/libtyndau.a;

@@ -21,8 +21,11 @@ Each file is recognised by its schema and gets its own sections:
   the first, with 95% confidence intervals, for each headline measure; the
   responsiveness gaps by income, settlement and age per scenario; the resolution rate
   by group per scenario;
-* a calibration (``tyndau calibrate``): the posterior (medians and 90% intervals) and
-  the posterior predictive check of every survey cell;
+* a calibration (``tyndau calibrate``): the posterior (medians and 90% intervals), the
+  identifiability report and the posterior predictive check of every survey cell; a
+  comparison with ``--posterior``: the spread of each difference with the posterior beside
+  Monte Carlo noise alone; a simulation-based calibration (``--sbc``): coverage and rank
+  histograms per quantity;
 * a sensitivity file (``tyndau sensitivity``): a heatmap of which parameters drive each
   output (first-order and total Sobol indices, or Morris mu* scaled per output), parameters
   across and outputs (headline measures, survey cells) down, with the warnings of the file.
@@ -267,6 +270,8 @@ def compare_sections(rep, f, path):
         for i in range(S):
             rows.append((m, names[i], mean[i, o], lo[i, o], hi[i, o], dm[i, o], dlo[i, o], dhi[i, o],
                          hp[i, o], hu[i, o]))
+    if "posterior" in f and "spread_ratio" in s:
+        posterior_spread(rep, f, s, idx, names, measures)
     for ax in axes[len(measures):]:
         ax.set_visible(False)
     for ax in axes[::ncol]:
@@ -327,6 +332,57 @@ def compare_sections(rep, f, path):
                    ["scenario", "group", "mean", "lo95", "hi95"], rows)
 
 
+def posterior_spread(rep, f, s, idx, names, measures):
+    """--posterior: each difference's sd over replicates with the posterior and with MC noise alone."""
+    rep.heading(3, "Parameter uncertainty (--posterior %s)" % text(f["posterior"].attrs.get("calibration", "")))
+    ratio, dsd, msd = s["spread_ratio"][:], s["diff_sd"][:], s["mc_diff_sd"][:]
+    q025, q975 = s["diff_q025"][:], s["diff_q975"][:]
+    fig, ax = plt.subplots(figsize=(9, 0.25 * len(measures) * (len(names) - 1) + 1.2))
+    rows, labels, vals = [], [], []
+    for m in measures:
+        o = idx["%s:total:all" % m]
+        for i in range(1, len(names)):
+            labels.append("%s | %s" % (MEASURE_LABELS[m], names[i]))
+            vals.append(ratio[i, o])
+            rows.append((m, names[i], dsd[i, o], msd[i, o], ratio[i, o], q025[i, o], q975[i, o]))
+    yy = np.arange(len(vals))[::-1]
+    ax.axvline(1, color="grey", lw=0.8)
+    ax.plot(vals, yy, "o", ms=3)
+    ax.set_yticks(yy)
+    ax.set_yticklabels(labels, fontsize=6)
+    ax.set_xlabel("sd of the difference over replicates: posterior / Monte Carlo only")
+    fig.tight_layout()
+    rep.figure(fig, "How much wider each difference's spread is when every replicate draws its calibrated "
+               "parameters from the posterior than at the posterior medians (Monte Carlo noise alone)",
+               ["measure", "scenario", "sd posterior", "sd MC only", "ratio", "2.5% of replicates",
+                "97.5% of replicates"], rows)
+
+
+def sbc_sections(rep, f, path):
+    rep.heading(2, "Simulation-based calibration")
+    provenance(rep, f, path, ["program", "version", "git_commit", "seed", "surveys", "surveys_complete",
+                              "particles", "agents", "command_line"])
+    g = f["sbc"]
+    names = [text(n) for n in g["quantity"][:]]
+    hist, c50, c90 = g["rank_histogram"][:], g["coverage50"][:], g["coverage90"][:]
+    ncol = min(4, len(names))
+    nrow = (len(names) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.2 * nrow), squeeze=False)
+    axes = axes.ravel()
+    for ax, n, h in zip(axes, names, hist):
+        ax.bar(np.arange(len(h)), h, color="#4477aa")
+        ax.axhline(h.sum() / len(h), color="k", lw=0.8)
+        ax.set_title(n, fontsize=7)
+        ax.tick_params(labelsize=6)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    rep.figure(fig, "Rank of each truth among the refitted posterior's particles (10 bins; the line: uniform, "
+               "what a calibrated posterior gives), with the coverage of the 50% and 90% intervals",
+               ["quantity", "coverage 50%", "coverage 90%", "rank histogram"],
+               [(n, c50[i], c90[i], " ".join(str(v) for v in hist[i])) for i, n in enumerate(names)])
+
+
 # --------------------------------------------------------------------------- calibrations
 
 def calibration_sections(rep, f, path):
@@ -352,6 +408,9 @@ def calibration_sections(rep, f, path):
     rep.figure(fig, "Posterior medians and 90% intervals, scaled to each prior's range",
                ["parameter", "prior lo", "prior hi", "median", "q05", "q95"],
                [(names[i], lo_p[i], hi_p[i], med[i], q05[i], q95[i]) for i in range(len(names))])
+    rep.para(text(f["posterior"].attrs.get("identifiability", "")))
+    if "identifiability" in f:
+        rep.para(text(f["identifiability"].attrs.get("report", "")))
     if "predictive" in f:
         q = f["predictive"]
         obs, qm, lo, hi = q["observed"][:], q["median"][:], q["lo90"][:], q["hi90"][:]
@@ -539,7 +598,7 @@ def main(argv=None):
             with f:
                 try:
                     schema = tyndau_h5.check(f, path, ("tyndau-run", "tyndau-compare", "tyndau-calibration",
-                                                       "tyndau-sensitivity"))
+                                                       "tyndau-sensitivity", "tyndau-sbc"))
                 except tyndau_h5.SchemaError as e:
                     raise InputError(str(e)) from None
                 try:
@@ -551,6 +610,8 @@ def main(argv=None):
                         compare_sections(rep, f, path)
                     elif schema == "tyndau-calibration":
                         calibration_sections(rep, f, path)
+                    elif schema == "tyndau-sbc":
+                        sbc_sections(rep, f, path)
                     else:
                         sensitivity_sections(rep, f, path)
                 except KeyError as e:

@@ -19,6 +19,7 @@ KNOWN = {
     "tyndau-compare": (1, 2),
     "tyndau-calibration": (1,),
     "tyndau-sensitivity": (1,),
+    "tyndau-sbc": (1,),
 }
 # what a file of each schema is called in messages: "not a tyndau sweep file"
 KIND = {
@@ -27,6 +28,7 @@ KIND = {
     "tyndau-compare": "tyndau comparison",
     "tyndau-calibration": "tyndau calibration",
     "tyndau-sensitivity": "tyndau sensitivity",
+    "tyndau-sbc": "tyndau simulation-based calibration",
 }
 
 

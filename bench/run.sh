@@ -84,7 +84,7 @@ days_1m() { awk -v r="$(field run_s "$1")" -v s="$(field survey_s "$1")" -v n="$
     'BEGIN {printf "%.3f", n + r - s}'; }
 
 # the sections of bench/calibrate.sh, bench/sweep.sh and bench/compare.sh are kept
-kept_sections=$(awk '/^## (Calibration|Sweeps|Scenario comparison)$/ {p = 1} p' BENCHMARKS.md 2>/dev/null || true)
+kept_sections=$(awk '/^## (Calibration|Calibration checks|Simulation-based calibration|Sweeps|Scenario comparison)$/ {p = 1} p' BENCHMARKS.md 2>/dev/null || true)
 
 cat > BENCHMARKS.md <<MD
 # tyndau benchmarks

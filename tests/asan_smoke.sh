@@ -3,7 +3,9 @@
 # a tiny run and a tiny calibration (Dirichlet-multinomial with a calibrated concentration, a
 # holdout, the predictive check), then a resume from its file; a tiny comparison of scenarios
 # with inheritance and dated changes; tiny sweeps (SALib's order with second order and noise
-# runs; a CSV with pandas' index in a Morris layout) and their sensitivity indices.  Any
+# runs; a CSV with pandas' index in a Morris layout) and their sensitivity indices; a logit-normal
+# calibration with a design effect, its simulation-based calibration and a comparison drawing
+# from its posterior.  Any
 # sanitizer report fails it.
 set -uo pipefail
 tyndau=$1
@@ -45,6 +47,25 @@ step "calibrate --resume" "$tyndau" calibrate "$tmp/c.ini" -o "$tmp/b.h5" --hold
 step "resumed posterior identical" h5diff -q "$tmp/a.h5" "$tmp/b.h5" /posterior /posterior
 step "compare (inheritance, dated changes)" "$tyndau" compare scenarios/baseline.ini scenarios/combined.ini \
     scenarios/no_reform.ini -r 2 -n 2000 -q -o "$tmp/cmp.h5"
+cat >"$tmp/ln.ini" <<INI
+[calibration]
+scenario = $(pwd)/scenarios/baseline.ini
+agents = 2000
+seed = 4
+particles = 8
+max_generations = 30
+predictive_draws = 10
+[likelihood]
+model = logit-normal
+design_effect = 1.5
+discrepancy_contact = 0.05
+[priors]
+prior_disengaged = uniform 0.05 0.4
+INI
+step "calibrate (logit-normal, design effect, sensitivity matrix)" "$tyndau" calibrate "$tmp/ln.ini" -o "$tmp/ln.h5" -q
+step "calibrate --sbc 2" "$tyndau" calibrate "$tmp/ln.ini" --sbc 2 -o "$tmp/sbc.h5" -q
+step "compare --posterior" "$tyndau" compare scenarios/baseline.ini scenarios/anti_corruption.ini -r 2 -n 2000 -q \
+    --posterior "$tmp/ln.h5" -o "$tmp/cmpp.h5"
 cat >"$tmp/s.ini" <<INI
 [sweep]
 agents = 2000

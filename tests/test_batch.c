@@ -19,6 +19,7 @@
 #include "engine/batch.h"
 #include "engine/many.h"
 #include "h5.h"
+#include "rng.h"
 #include "tmpdir.h"
 
 #define N_JOBS 10
@@ -97,6 +98,40 @@ static void test_seeds(void **state)
     assert_true(many_seed(1, 101, 2, 3) != many_seed(1, 101, 3, 2));
     assert_true(many_seed(1, 101, 2, 3) != many_seed(2, 101, 2, 3));
     for (uint64_t c = 0; c < 1000; c++) assert_true(many_seed(0, 0, 0, c) != 0);
+}
+
+/* The studies' streams (many_stream) are the model's counter-based generator at the full 64-bit key:
+ * draw n at key k is SplitMix64's output n + 1 from state k.  Known answers: the SplitMix64 reference
+ * (Vigna, splitmix64.c) from state 1234567, as published (Rosetta Code, "Pseudo-random numbers/
+ * Splitmix64"), and from state 0; gsl_rng_get gives the top 32 bits, gsl_rng_uniform the top 53. */
+static void test_stream_known_answers(void **state)
+{
+    (void)state;
+    static const uint64_t from_1234567[5] = {6457827717110365317u, 3203168211198807973u, 9817491932198370423u,
+                                             4593380528125082431u, 16408922859458223821u};
+    static const uint64_t from_0[3] = {0xe220a8397b1dcdafu, 0x6e789e6aa1b965f4u, 0x06c45d188009454fu};
+    gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
+    assert_non_null(r);
+    tyndau_ctr_seek(r, 1234567, 0);
+    for (int n = 0; n < 5; n++) assert_true(tyndau_ctr_u64((tyndau_ctr_state *)r->state) == from_1234567[n]);
+    tyndau_ctr_seek(r, 0, 0);
+    for (int n = 0; n < 3; n++) assert_true(gsl_rng_get(r) == (unsigned long)(from_0[n] >> 32));
+    tyndau_ctr_seek(r, 0, 1);
+    assert_true(gsl_rng_uniform(r) == (double)(from_0[1] >> 11) * 0x1.0p-53);
+    gsl_rng_free(r);
+    /* many_stream: the generator at key many_seed(root, a, b, c), position 0, all 64 bits kept:
+       keys that differ only above bit 31 give different streams */
+    gsl_rng *s = many_stream(5, 7, 11, 13);
+    assert_non_null(s);
+    const tyndau_ctr_state *st = s->state;
+    assert_true(st->key == many_seed(5, 7, 11, 13) && st->pos == 0);
+    tyndau_ctr_state ref = {many_seed(5, 7, 11, 13), 0};
+    for (int n = 0; n < 4; n++) assert_true(gsl_rng_uniform(s) == tyndau_ctr_uniform(&ref));
+    gsl_rng_free(s);
+    gsl_rng *a = gsl_rng_alloc(tyndau_rng_ctr), *b = gsl_rng_alloc(tyndau_rng_ctr);
+    tyndau_ctr_seek(a, 0x00000001deadbeefu, 0), tyndau_ctr_seek(b, 0x00000002deadbeefu, 0);
+    assert_true(gsl_rng_get(a) != gsl_rng_get(b));
+    gsl_rng_free(a), gsl_rng_free(b);
 }
 
 /* Every job once, in batches over the threads; a failure recorded with its message and NaN. */
@@ -231,6 +266,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seeds),
+        cmocka_unit_test(test_stream_known_answers),
         cmocka_unit_test_setup_teardown(test_run_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shards_extra_merge, setup, teardown),

@@ -318,4 +318,123 @@ print("model MAE %.2f pp, null MAE %.2f pp" % (q.attrs["mae_holdout_vs_null_mode
 EOF
 check "holdout aware_concept:income (exit $rc): 9 held-out cells, weights 1/2, both MAEs reported" $? "$tmp/ho.py" "$tmp/ho.err"
 
+# ---------------------------------------------------------------------------
+# 7. The observation model's error terms: a design effect, and the logit-normal model with a
+#    discrepancy per question family (default priors for the families fitted).
+# ---------------------------------------------------------------------------
+printf '[likelihood]\nmodel = multinomial\ndiscrepancy_awareness = 0.1\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' \
+    >"$tmp/disc.ini"
+expect_bad "a discrepancy without the logit-normal model" \
+    "disc.ini:3: a discrepancy_\* key needs 'model = logit-normal'" -- "$tmp/disc.ini"
+printf '[likelihood]\ndesign_effect = 0.5\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' >"$tmp/deff.ini"
+expect_bad "a design effect below 1" "deff.ini:2: key 'design_effect': expected a number from 1 to 10" -- "$tmp/deff.ini"
+printf '[likelihood]\nmodel = logit-normal\ndiscrepancy_villages = 0.1\n[priors]\nprior_disengaged = uniform 0 0.5\n' \
+    >"$tmp/fam.ini"
+expect_bad "an unknown question family" "fam.ini:3: unknown key 'discrepancy_villages' in \[likelihood\], expected discrepancy_awareness" \
+    -- "$tmp/fam.ini"
+sed 's/^model = multinomial$/model = multinomial\ndesign_effect = 1/' "$tmp/c.ini" >"$tmp/deff1.ini"
+"$TYNDAU" calibrate "$tmp/c.ini" -o "$tmp/d0.h5" -q >/dev/null 2>"$tmp/d0.err" &&
+    "$TYNDAU" calibrate "$tmp/deff1.ini" -o "$tmp/d1.h5" -q >/dev/null 2>"$tmp/d1.err" &&
+    same "$tmp/d0.h5" "$tmp/d1.h5" "${RESULT_OBJECTS[@]}"
+check "design_effect = 1: the same posterior, predictive check and generations as without the key" $? \
+    "$tmp/d0.err" "$tmp/d1.err" "$tmp/h5diff.out"
+sed 's/^model = multinomial$/model = logit-normal\ndesign_effect = 1.5\ndiscrepancy_contact = 0.05/' "$tmp/c.ini" >"$tmp/ln.ini"
+principles=()
+for q in principle_officials_hear_problems principle_bodies_respond_quickly principle_officials_accessible \
+    principle_policy_reflects_needs principle_civil_society_involved principle_my_needs_heard \
+    principle_quality_appeal_handling; do principles+=(--holdout "$q"); done
+"$TYNDAU" calibrate "$tmp/ln.ini" -o "$tmp/ln.h5" "${principles[@]}" >"$tmp/ln.out" 2>"$tmp/ln.err"
+rc=$?
+"$PYTHON" - "$tmp/ln.h5" "$tmp/ln.out" >"$tmp/ln.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+out = open(sys.argv[2]).read()
+assert f.attrs["likelihood"] == "logit-normal", f.attrs["likelihood"]
+o = f["observation"]
+assert o.attrs["design_effect"] == 1.5 and "key design_effect" in o.attrs["design_effect_source"]
+fam = [s.decode() for s in o["family"][()]]
+assert {"awareness", "attention", "contact", "meaning", "principles"} <= set(fam), set(fam)
+names = [s.decode() for s in f["priors/name"][()]]
+disc = [n for n in names if n.startswith("discrepancy_")]
+# the defaults for the fitted families; contact is fixed by the file; principles are held out
+assert disc == ["discrepancy_awareness", "discrepancy_attention", "discrepancy_meaning"], disc
+q95 = dict(zip(names, f["priors/q95"][()]))
+assert abs(q95["discrepancy_awareness"] - 0.15 * 1.959964) < 1e-3 and abs(q95["discrepancy_meaning"] - 0.09 * 1.959964) < 1e-3
+p = f["posterior"]
+pn = [s.decode() for s in p["name"][()]]
+for n in disc:
+    i = pn.index(n)
+    assert 0 <= p["q05"][i] <= p["median"][i] <= p["q95"][i] <= 1
+assert "model discrepancy by question family" in out and "contact      0.050 (fixed)" in out, out[-800:]
+assert "survey sampling only, design effect 1.5" in out
+q = f["predictive"].attrs   # 95% intervals hold the 90% ones
+assert q["n_inside95_fitted"] >= q["n_inside_fitted"] and q["n_inside95_fitted_sampling_only"] >= q["n_inside_fitted_sampling_only"]
+assert "inside their 95%% intervals: %d of %d with the model-error term, %d with survey sampling alone" % (
+    q["n_inside95_fitted"], q["n_fitted_cells"], q["n_inside95_fitted_sampling_only"]) in out
+# the sensitivity matrix's spectrum: the model parameters only, eigenvalues largest first,
+# orthonormal eigenvectors, local variance ratios in (0, 1]
+ide = f["identifiability"]
+assert [s.decode() for s in ide["parameter"][()]] == ["prior_disengaged", "media_platform", "prior_trust_local"]
+ev, V, vr = ide["eigenvalue"][()], ide["eigenvector"][()], ide["local_variance_ratio"][()]
+assert np.all(np.diff(ev) <= 0) and np.all(ev >= 0) and np.allclose(V @ V.T, np.eye(3), atol=1e-10)
+assert np.all((vr > 0) & (vr <= 1)) and "sensitivity matrix at the posterior median" in out
+print("ok")
+EOF
+check "logit-normal with a design effect (exit $rc): default discrepancy priors per fitted family, reported with their posterior" \
+    $? "$tmp/ln.py" "$tmp/ln.err"
+
+# ---------------------------------------------------------------------------
+# 8. Simulation-based calibration (--sbc), a toy: 8 synthetic surveys, one quantity, 2,000
+#    agents, 16 particles.  Its coverage is not asserted (a toy this small is not expected to be
+#    calibrated: the benchmark is the full one); what is: ranks, intervals and coverages agree
+#    with each other, the refits follow their truths, and the file is the same on 1 and 2 threads.
+# ---------------------------------------------------------------------------
+cat >"$tmp/sbc.ini" <<EOF
+[calibration]
+scenario = $ROOT/scenarios/baseline.ini
+agents = 2000
+seed = 3
+particles = 16
+max_generations = 30
+[likelihood]
+model = multinomial
+[priors]
+prior_disengaged = uniform 0.05 0.4
+EOF
+"$TYNDAU" calibrate "$tmp/sbc.ini" --sbc 8 -t 2 -o "$tmp/sbc2.h5" >"$tmp/sbc.out" 2>"$tmp/sbc.err"
+rc=$?
+"$PYTHON" - "$tmp/sbc2.h5" "$tmp/sbc.out" >"$tmp/sbc.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["schema_name"] == "tyndau-sbc" and f.attrs["surveys"] == 8 and f.attrs["particles"] == 16
+g = f["sbc"]
+t, lo, hi, q25, q75 = (g[k][:, 0] for k in ("truth", "q05", "q95", "q25", "q75"))
+rank, st = g["rank"][:, 0], g["status"][()]
+ok = st == 0
+assert ok.sum() == f.attrs["surveys_complete"] >= 6, st
+assert np.all((t >= 0.05) & (t <= 0.4)), t                       # truths from the prior
+assert np.all((rank >= 0) & (rank <= 16))
+assert np.array_equal(g["inside90"][:, 0] == 1, (t >= lo) & (t <= hi))
+assert np.array_equal(g["inside50"][:, 0] == 1, (t >= q25) & (t <= q75))
+assert np.all(rank[ok & (t < lo)] <= 1) and np.all(rank[ok & (t > hi)] >= 15)   # ranks agree with intervals
+assert abs(g["coverage90"][0] - g["inside90"][ok, 0].mean()) < 1e-12
+assert abs(g["coverage50"][0] - g["inside50"][ok, 0].mean()) < 1e-12
+assert g["rank_histogram"][0].sum() == ok.sum()
+r = np.corrcoef(t[ok], g["median"][ok, 0])[0, 1]
+assert r > 0.9, r                                                # the refits follow their truths
+assert "simulation-based calibration: 8 synthetic surveys" in open(sys.argv[2]).read()
+print("coverage 50%% %.2f, 90%% %.2f, corr(truth, median) %.3f" % (g["coverage50"][0], g["coverage90"][0], r))
+EOF
+check "--sbc (exit $rc): ranks, intervals, coverages and histogram agree; the refits follow their truths" $? \
+    "$tmp/sbc.py" "$tmp/sbc.err"
+sed 's/^/# /' "$tmp/sbc.py"
+"$TYNDAU" calibrate "$tmp/sbc.ini" --sbc 8 -t 1 -q -o "$tmp/sbc1.h5" 2>"$tmp/sbc1.err" &&
+    h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/truth /sbc/truth && h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/rank /sbc/rank &&
+    h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/median /sbc/median && h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/q95 /sbc/q95
+check "--sbc: identical with 1 and 2 threads" $? "$tmp/sbc1.err"
+"$PYTHON" "$ROOT/analysis/report.py" "$tmp/sbc2.h5" -o "$tmp/sbc.html" >"$tmp/sbcr.out" 2>&1 &&
+    grep -q ">Simulation-based calibration<" "$tmp/sbc.html" && grep -q "report: .* 1 figures" "$tmp/sbcr.out"
+check "report.py on an SBC file: rank histograms and coverages" $? "$tmp/sbcr.out"
+expect_bad "--sbc with --resume" "--sbc and --resume" -- "$tmp/sbc.ini" --sbc 2 --resume
+
 finish

@@ -309,4 +309,104 @@ else
     skip "browser check (no chromium)"
 fi
 
+# ---------------------------------------------------------------------------
+# 7. --posterior: replicate r of every scenario at particle[r] of a calibration's final
+#    generation, and /mc_only at the posterior medians.  Known answers: an identical scenario
+#    differs by exactly zero; each posterior run is the plain run of a scenario file that sets
+#    the drawn values (and each /mc_only run that of one setting the medians); particles all
+#    equal make the two sets of runs identical; a scenario that sets a calibrated parameter
+#    keeps it.
+# ---------------------------------------------------------------------------
+cat >"$tmp/pcal.ini" <<EOF
+[calibration]
+scenario = $sc/baseline.ini
+agents = 5000
+seed = 7
+particles = 16
+max_generations = 30
+predictive_draws = 10
+[likelihood]
+model = multinomial
+[priors]
+prior_disengaged = uniform 0.05 0.4
+media_platform = loguniform 0.0002 0.005
+prior_trust_local = uniform 0.3 0.9
+EOF
+"$TYNDAU" calibrate "$tmp/pcal.ini" -o "$tmp/pcal.h5" -q >/dev/null 2>"$tmp/pcal.err"
+check "a small calibration for --posterior" $? "$tmp/pcal.err"
+printf '[scenario]\nname = own_trust\nbase = baseline.ini\n[beliefs]\nprior_trust_local = 0.5\n' >"$sc/own_trust.ini"
+P_SC=("$sc/baseline.ini" "$sc/same.ini" "$sc/anti_corruption.ini" "$sc/own_trust.ini")
+"$TYNDAU" compare "${P_SC[@]}" -r 4 -n 3000 -s 5 -t 2 --posterior "$tmp/pcal.h5" -o "$tmp/p2.h5" \
+    >"$tmp/p2.out" 2>"$tmp/p2.err" &&
+    grep -q "sd .* posterior vs .* MC only (x" "$tmp/p2.out"
+check "compare --posterior runs and prints both spreads" $? "$tmp/p2.err" "$tmp/p2.out"
+"$TYNDAU" compare "${P_SC[@]}" -r 4 -n 3000 -s 5 -t 1 -q --posterior "$tmp/pcal.h5" -o "$tmp/p1.h5" 2>"$tmp/p1.err" &&
+    h5diff -q "$tmp/p1.h5" "$tmp/p2.h5" /runs/y /runs/y && h5diff -q "$tmp/p1.h5" "$tmp/p2.h5" /mc_only/y /mc_only/y &&
+    h5diff -q "$tmp/p1.h5" "$tmp/p2.h5" /summary /summary
+check "compare --posterior: identical with 1 and 2 threads" $? "$tmp/p1.err"
+"$PYTHON" "$ROOT/analysis/report.py" "$tmp/p2.h5" -o "$tmp/p2.html" >"$tmp/p2r.out" 2>&1 &&
+    grep -q ">Parameter uncertainty (--posterior" "$tmp/p2.html" && grep -q "sd MC only" "$tmp/p2.html"
+check "report.py on a --posterior comparison: the spreads with the posterior and Monte Carlo only" $? "$tmp/p2r.out"
+# scenario files with replicate 1's drawn values, and with the medians
+"$PYTHON" - "$tmp/pcal.h5" "$tmp/p2.h5" "$sc" >"$tmp/p3.out" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+cal, cmp, sc = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), sys.argv[3]
+g = cal["generations"]
+x = g["g%03d" % (g.attrs["n_generations"] - 1)]["x"][()]
+names = [n.decode() for n in cal["priors/name"][()]]
+p = cmp["posterior"]
+par = [n.decode() for n in p["parameter"][()]]
+k = p["particle"][()]
+assert par == names, (par, names)
+assert (p["value"][()] == x[k]).all(), "the drawn values are not the particles'"
+assert (p["median"][()] == np.median(x, axis=0)).all(), "medians"
+use = p["uses"][()]
+assert use[:3].all() and use[3].tolist() == [int(n != "prior_trust_local") for n in par], use
+y, m = cmp["runs/y"][()], cmp["mc_only/y"][()]
+R = cmp.attrs["replicates"]
+assert (y[R:2 * R] == y[:R]).all() and (m[R:2 * R] == m[:R]).all(), "an identical scenario differs"
+s = cmp["summary"]
+assert (s["diff_sd"][1] == 0).all() and (s["mc_diff_sd"][1] == 0).all()
+assert not (y[:R] == m[:R]).all(), "posterior and median runs coincide"
+for fn, vals in (("rep1.ini", p["value"][1]), ("med.ini", p["median"][()])):
+    with open(sc + "/" + fn, "w") as f:
+        f.write("".join("%s = %r\n" % (n, float(v)) for n, v in zip(par, vals)) + "[scenario]\nbase = baseline.ini\n")
+print("ok")
+EOF
+check "compare --posterior: the drawn particles, their medians, which scenario takes which parameter" $? "$tmp/p3.out"
+"$TYNDAU" compare "$sc/rep1.ini" -r 2 -n 3000 -s 5 -q -o "$tmp/rep1.h5" 2>"$tmp/rep1.err" &&
+    "$TYNDAU" compare "$sc/med.ini" -r 2 -n 3000 -s 5 -q -o "$tmp/med.h5" 2>"$tmp/med.err" &&
+    "$PYTHON" -c '
+import sys, h5py
+p, r, m = (h5py.File(a, "r") for a in sys.argv[1:4])
+assert (r["runs/y"][1] == p["runs/y"][1]).all(), "replicate 1 is not the run at its particle"
+assert (m["runs/y"][:2] == p["mc_only/y"][:2]).all(), "mc_only is not the run at the medians"
+' "$tmp/p2.h5" "$tmp/rep1.h5" "$tmp/med.h5" >"$tmp/p4.out" 2>&1
+check "compare --posterior: a replicate is the plain run at its particle's values, /mc_only the run at the medians" $? \
+    "$tmp/p4.out" "$tmp/rep1.err" "$tmp/med.err"
+# every particle the same: the posterior runs are the median runs, to the bit
+cp "$tmp/pcal.h5" "$tmp/pone.h5"
+"$PYTHON" -c '
+import sys, h5py
+f = h5py.File(sys.argv[1], "r+"); g = f["generations"]; x = g["g%03d" % (g.attrs["n_generations"] - 1)]["x"]
+x[...] = x[0]
+' "$tmp/pone.h5" &&
+    "$TYNDAU" compare "$sc/baseline.ini" "$sc/anti_corruption.ini" -r 3 -n 3000 -s 5 -q --posterior "$tmp/pone.h5" \
+        -o "$tmp/pone_cmp.h5" 2>"$tmp/pone.err" &&
+    h5diff -q "$tmp/pone_cmp.h5" "$tmp/pone_cmp.h5" /runs/y /mc_only/y &&
+    "$PYTHON" -c '
+import sys, h5py, numpy as np
+s = h5py.File(sys.argv[1], "r")["summary"]
+r = s["spread_ratio"][1]
+assert np.all((r == 1) | np.isnan(r)) and (s["diff_sd"][()] == s["mc_diff_sd"][()])[np.isfinite(s["diff_sd"][()])].all()
+' "$tmp/pone_cmp.h5" >"$tmp/pone.out" 2>&1
+check "compare --posterior: equal particles give the median runs exactly (spread ratio 1)" $? "$tmp/pone.err" "$tmp/pone.out"
+expect_bad "--posterior with a comparison file" "--posterior: .*c2.h5: not a tyndau calibration file" \
+    "$sc/baseline.ini" --posterior "$tmp/c2.h5"
+cp "$tmp/pcal.h5" "$tmp/punfinished.h5"
+"$PYTHON" -c 'import sys, h5py; h5py.File(sys.argv[1], "r+").attrs["status"] = "budget_exhausted"' "$tmp/punfinished.h5"
+expect_bad "--posterior with an unfinished calibration" \
+    "--posterior: .*punfinished.h5: the calibration did not finish (status 'budget_exhausted'" \
+    "$sc/baseline.ini" --posterior "$tmp/punfinished.h5"
+
 finish

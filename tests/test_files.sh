@@ -65,6 +65,11 @@ make_file "a merged sweep" "$tmp/merged.h5" merge -o "$tmp/merged.h5" "$tmp/shar
 make_file "a comparison" "$tmp/compare.h5" compare scenarios/baseline.ini scenarios/help_centres.ini \
     --replicates 2 --agents 1000 -q -o "$tmp/compare.h5"
 make_file "a calibration" "$tmp/calib.h5" calibrate "$tmp/c.ini" -o "$tmp/calib.h5" -q
+make_file "a simulation-based calibration" "$tmp/sbc.h5" calibrate "$tmp/c.ini" --sbc 2 -o "$tmp/sbc.h5" -q
+sed 's/^max_generations = 1$/max_generations = 30/' "$tmp/c.ini" >"$tmp/cfull.ini"
+make_file "a finished calibration" "$tmp/cfull.h5" calibrate "$tmp/cfull.ini" -o "$tmp/cfull.h5" -q
+make_file "a comparison with --posterior" "$tmp/cmppost.h5" compare scenarios/baseline.ini scenarios/help_centres.ini \
+    --replicates 2 --agents 1000 -q --posterior "$tmp/cfull.h5" -o "$tmp/cmppost.h5"
 make_file "a sensitivity file" "$tmp/sens.h5" sensitivity "$tmp/sweep.h5" -o "$tmp/sens.h5" --boot 20
 
 # ---------------------------------------------------------------------------
@@ -79,7 +84,8 @@ if not m:
     sys.exit("no ```provenance block in " + sys.argv[2])
 prov = m.group(1).split()
 kinds = {"run": "tyndau-run", "sweep": "tyndau-sweep", "merged": "tyndau-sweep", "compare": "tyndau-compare",
-         "calib": "tyndau-calibration", "sens": "tyndau-sensitivity"}
+         "calib": "tyndau-calibration", "sens": "tyndau-sensitivity", "sbc": "tyndau-sbc",
+         "cmppost": "tyndau-compare"}
 bad = []
 for stem, schema in kinds.items():
     path = "%s/%s.h5" % (d, stem)

@@ -19,7 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
 #include "calibrate/obs.h"
+#include "rng.h"
 #include "targets.h"
 
 #define MARGINALS "data/survey_2021/marginals.csv"
@@ -204,12 +208,115 @@ static void test_dirichlet_multinomial(void **state)
     assert_true(isinf(tyndau_obs_row_loglik(&w, bad, 0.0)));
 }
 
+/* The logit-normal row (obs.h), by hand: a two-response row's logit is Gaussian about the model's
+ * with variance 1/(n_eff p1) + 1/(n_eff p2) + sd^2; a three-response row against the explicit 2x2
+ * covariance; the same value whichever response is the reference; the design effect of the
+ * multinomial is the multinomial of n / deff; deff = 1 gives the old values exactly. */
+static double ln_row(tyndau_obs_row *w, const double *p, double deff, double sd)
+{
+    tyndau_obs_error e = {.kind = TYNDAU_OBS_LOGIT_NORMAL, .deff = deff};
+    for (int f = 0; f < TYNDAU_N_FAM; f++) e.sd[f] = f == (int)w->family ? sd : NAN;
+    return tyndau_obs_row_loglik_err(w, p, &e);
+}
+
+static void test_logit_normal(void **state)
+{
+    (void)state;
+    tyndau_obs_row w;
+    memset(&w, 0, sizeof w);
+    w.family = TYNDAU_FAM_PRINCIPLES;
+    w.n_resp = 2, w.n = 400.0, w.count[0] = 120.0, w.count[1] = 280.0;
+    double p2[TYNDAU_OBS_STRIDE] = {0.25, 0.75};
+    double neff = 200.0, sd = 0.3;
+    double x = log(120.5 / 280.5) - log(0.25 / 0.75);
+    double v = 1.0 / (neff * 0.25) + 1.0 / (neff * 0.75) + sd * sd;
+    assert_near(ln_row(&w, p2, 2.0, sd), -0.5 * (log(2.0 * M_PI * v) + x * x / v), 1e-12);
+    /* three responses: covariance [[d1 + u, u], [u, d2 + u]] written out */
+    w.n_resp = 3, w.n = 600.0, w.count[0] = 90.0, w.count[1] = 330.0, w.count[2] = 180.0;
+    double p3[TYNDAU_OBS_STRIDE] = {0.2, 0.5, 0.3};
+    double h = 0.5 * sd * sd, n3 = 600.0 / 1.5;
+    double d1 = 1.0 / (n3 * 0.2) + h, d2 = 1.0 / (n3 * 0.5) + h, u = 1.0 / (n3 * 0.3) + h;
+    double x1 = log(90.5 / 180.5) - log(0.2 / 0.3), x2 = log(330.5 / 180.5) - log(0.5 / 0.3);
+    double a = d1 + u, b = u, c = d2 + u, det = a * c - b * b;
+    double quad = (c * x1 * x1 - 2.0 * b * x1 * x2 + a * x2 * x2) / det;
+    double want = -0.5 * (2.0 * log(2.0 * M_PI) + log(det) + quad);
+    assert_near(ln_row(&w, p3, 1.5, sd), want, 1e-12);
+    /* the reference response does not matter: every rotation of the responses, four of them */
+    w.n_resp = 4, w.n = 1000.0;
+    double cnt[4] = {100.0, 450.0, 300.0, 150.0}, pr[4] = {0.12, 0.40, 0.33, 0.15};
+    double ref = NAN;
+    for (int rot = 0; rot < 4; rot++) {
+        double q[TYNDAU_OBS_STRIDE];
+        for (int k = 0; k < 4; k++) w.count[k] = cnt[(k + rot) % 4], q[k] = pr[(k + rot) % 4];
+        double ll = ln_row(&w, q, 1.3, 0.2);
+        if (rot == 0) ref = ll;
+        else assert_near(ll, ref, 1e-10);
+    }
+    /* discrepancy: a model far off scores better with it, the truth worse */
+    double far[TYNDAU_OBS_STRIDE] = {0.30, 0.30, 0.25, 0.15};
+    for (int k = 0; k < 4; k++) w.count[k] = cnt[k];
+    assert_true(ln_row(&w, far, 1.0, 0.3) > ln_row(&w, far, 1.0, 0.0));
+    double near[TYNDAU_OBS_STRIDE] = {0.1, 0.45, 0.3, 0.15};
+    assert_true(ln_row(&w, near, 1.0, 0.3) < ln_row(&w, near, 1.0, 0.0));
+    /* a NaN probability scores -inf */
+    double bad[TYNDAU_OBS_STRIDE] = {NAN, 0.5, 0.3, 0.2};
+    assert_true(isinf(ln_row(&w, bad, 1.0, 0.1)));
+    /* multinomial and DM: deff = 1 is the old value exactly; deff = 2 the row of n / 2 */
+    tyndau_obs_error mn = {.kind = TYNDAU_OBS_MULTINOMIAL, .deff = 1.0};
+    tyndau_obs_error dm = {.kind = TYNDAU_OBS_DM, .deff = 1.0, .concentration = 300.0};
+    assert_true(tyndau_obs_row_loglik_err(&w, pr, &mn) == tyndau_obs_row_loglik(&w, pr, 0.0));
+    assert_true(tyndau_obs_row_loglik_err(&w, pr, &dm) == tyndau_obs_row_loglik(&w, pr, 300.0));
+    tyndau_obs_row half = w;
+    half.n = 500.0;
+    for (int k = 0; k < 4; k++) half.count[k] = cnt[k] / 2.0;
+    mn.deff = 2.0;
+    assert_true(tyndau_obs_row_loglik_err(&w, pr, &mn) == tyndau_obs_row_loglik(&half, pr, 0.0));
+}
+
+/* The logit-normal row is a calibrated error model: without discrepancy, rows drawn from the
+ * multinomial at p give standardised logit residuals whose mean square is 1 (2000 rows, fixed
+ * seed; the mean of z^2 has sd sqrt(2 / 2000) = 0.032: tolerance 4 sd); with discrepancy sd,
+ * rows drawn with it (each log-probability moved by N(0, sd^2 / 2)) likewise. */
+static void test_logit_normal_coverage(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
+    assert_non_null(r);
+    tyndau_ctr_seek(r, 2021, 0);
+    for (int pass = 0; pass < 2; pass++) {
+        double sd = pass ? 0.25 : 0.0, p[2] = {0.3, 0.7}, sum = 0.0;
+        const unsigned int n = 800;
+        for (int i = 0; i < 2000; i++) {
+            double q0 = p[0] * exp(gsl_ran_gaussian(r, sd / sqrt(2.0))), q1 = p[1] * exp(gsl_ran_gaussian(r, sd / sqrt(2.0)));
+            unsigned int k = gsl_ran_binomial(r, q0 / (q0 + q1), n);
+            double x = log((k + 0.5) / (n - k + 0.5)) - log(p[0] / p[1]);
+            double v = 1.0 / (n * p[0]) + 1.0 / (n * p[1]) + sd * sd;
+            sum += x * x / v;
+        }
+        assert_near(sum / 2000.0, 1.0, 4.0 * sqrt(2.0 / 2000.0));
+    }
+    gsl_rng_free(r);
+}
+
+static void test_families(void **state)
+{
+    (void)state;
+    assert_int_equal(tyndau_obs_family_of("aware_concept"), TYNDAU_FAM_AWARENESS);
+    assert_int_equal(tyndau_obs_family_of("aware_platform"), TYNDAU_FAM_AWARENESS);
+    assert_int_equal(tyndau_obs_family_of("attention_local"), TYNDAU_FAM_ATTENTION);
+    assert_int_equal(tyndau_obs_family_of("authorities_contacted"), TYNDAU_FAM_CONTACT);
+    assert_int_equal(tyndau_obs_family_of("concept_meaning"), TYNDAU_FAM_MEANING);
+    assert_int_equal(tyndau_obs_family_of("principle_my_needs_heard"), TYNDAU_FAM_PRINCIPLES);
+    assert_int_equal(tyndau_obs_family_of("something_else"), TYNDAU_FAM_OTHER);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_of_the_2021_file), cmocka_unit_test(test_breakdown_weights),
         cmocka_unit_test(test_holdout_errors),        cmocka_unit_test(test_multinomial_maximum),
-        cmocka_unit_test(test_dirichlet_multinomial),
+        cmocka_unit_test(test_dirichlet_multinomial), cmocka_unit_test(test_logit_normal),
+        cmocka_unit_test(test_logit_normal_coverage), cmocka_unit_test(test_families),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,11 +57,12 @@
 #define MAXD 48
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
-#define CALIB_SCHEMA_VERSION "1.1"
+#define CALIB_SCHEMA_VERSION "1.2"
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */
-enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING };
+enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING,
+       K_SBC_TRUTH, K_SBC_SIM, K_SBC_SURVEY, K_SBC_FIT, K_IDENT };
 
 /* The calibration file (config.c; docs/calibration.md section 4). */
 typedef struct {
@@ -77,6 +78,14 @@ typedef struct {
     int dm;
     double concentration; /* fixed DM concentration (when no prior) */
     int conc_dim;         /* dimension of the concentration, -1 when fixed or multinomial */
+    tyndau_obs_kind kind; /* the likelihood: multinomial, dirichlet-multinomial or logit-normal */
+    double deff;          /* the quota sample's design effect (design_effect, default 1) */
+    int deff_given;
+    /* logit-normal: each family's discrepancy sd, a calibrated quantity (disc_dim >= 0) or fixed
+       (disc_fixed); disc_line: the line of the first discrepancy key (0: none) */
+    int disc_dim[TYNDAU_N_FAM], disc_line;
+    double disc_fixed[TYNDAU_N_FAM];
+    int disc_given[TYNDAU_N_FAM];
     tyndau_obs_breakdown breakdown;
     prior_t prior[MAXD];
     size_t d;
@@ -118,6 +127,12 @@ typedef struct {
 typedef struct {
     double median[MAXD], q05[MAXD], q95[MAXD], ratio[MAXD], corr[MAXD * MAXD];
     char report[4096];
+    /* ident.c: the sensitivity matrix's spectrum over the ident_d model parameters ident_q[] */
+    int ident_ok;
+    size_t ident_d;
+    int ident_q[MAXD];
+    double eig[MAXD], vec[MAXD * MAXD], var_ratio[MAXD]; /* vec[i * ident_d + k]: eigenvector i */
+    char ident_report[4096];
 } calib_post;
 
 /* The posterior predictive check of every published cell (posterior.c). */
@@ -128,6 +143,7 @@ typedef struct {
     double *lo90s, *hi90s; /* survey sampling only: no model error (the Dirichlet step left out) */
     int *inside, *fitted, *inside_s;
     size_t n_fit, n_fit_inside, n_ho, n_ho_inside, n_ho_null, n_fit_inside_s;
+    size_t n_fit_inside95, n_fit_inside95_s; /* the same counts for 95% intervals */
     double mae_model_ho, mae_null_ho, mae_model_ho_all, mae_model_fit;
     size_t draws, failed;
 } calib_ppc;
@@ -138,6 +154,11 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
 /* smc.c */
 gsl_rng *calib_stream(uint64_t root, int kind, uint64_t a, uint64_t b); /* NULL when out of memory */
 double calib_kappa(const calib_t *C, const double *x);                  /* the DM concentration of x, 0 multinomial */
+/* The observation model's error terms at particle x (design effect, concentration, discrepancies). */
+tyndau_obs_error calib_obs_error(const calib_t *C, const double *x);
+/* Give every family of the fitted rows that has no discrepancy key its default prior (logit-normal;
+ * docs/calibration.md s2): TYNDAU_EINPUT when the quantities would exceed MAXD. */
+tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err);
 calib_gen *calib_new_gen(calib_t *C);                                    /* NULL when out of memory */
 /* Simulate models at x [n][d] with seeds: each one's observation-model probabilities in probs, its
  * status and message; *failed counts the failures. */
@@ -160,6 +181,16 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err);
 void calib_ppc_free(calib_ppc *p);
 char *calib_scenario_ini(const calib_t *C, const calib_post *P); /* the calibrated scenario; NULL out of memory */
 void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *Q);
+
+/* ident.c: the eigen-spectrum of the sensitivity matrix at the posterior median into P (2 d + 1
+ * simulations); and its arithmetic, for the tests: F = prior_var J' diag(w) J of J [nc][d], its
+ * eigenvalues eig (largest first), eigenvectors vec[i * d + k] and [(F + I)^-1]_kk; 0 or -1. */
+tyndau_status calib_identify(calib_t *C, calib_post *P, tyndau_error *err);
+int calib_ident_spectrum(const double *J, const double *w, size_t nc, size_t d, double prior_var, double *eig,
+                         double *vec, double *var_ratio);
+
+/* sbc.c: simulation-based calibration of S synthetic surveys into C->out (--sbc S). */
+tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err);
 
 /* record.c */
 tyndau_status calib_write_partial(calib_t *C, tyndau_error *err);

@@ -14,7 +14,7 @@
 
 static const char usage_calibrate[] =
     "usage: tyndau calibrate CALIB.ini [-o FILE.h5] [--holdout QUESTION[:GROUP_TYPE] ...]\n"
-    "                        [--resume] [--threads T] [--quiet]\n"
+    "                        [--resume] [--sbc S] [--threads T] [--quiet]\n"
     "\n"
     "Calibrates the scenario named in CALIB.ini against the published survey by\n"
     "ABC-SMC (docs/calibration.md) and writes FILE.h5 (default: the calibration\n"
@@ -27,6 +27,10 @@ static const char usage_calibrate[] =
     "                        income) out of the fit and predict it (repeatable)\n"
     "      --resume          continue from FILE.partial after a kill; the result is\n"
     "                        the same as an uninterrupted run\n"
+    "      --sbc S           instead: simulation-based calibration of the method, S\n"
+    "                        synthetic surveys from prior draws, each refitted; ranks\n"
+    "                        and 50%/90% coverage per quantity into FILE.h5 (default:\n"
+    "                        the stem + _sbc.h5; docs/calibration.md s6)\n"
     "  -t, --threads T       OpenMP threads per process (default: all cores); under\n"
     "                        mpirun the particles are also spread over the ranks;\n"
     "                        results depend on neither\n"
@@ -58,6 +62,7 @@ static tyndau_status setup(calib_t *C, const char *cfg_path, tyndau_error *err)
     for (size_t h = 0; st == TYNDAU_OK && h < C->n_holdout; h++) st = tyndau_obs_holdout(&C->obs, C->holdout[h], err);
     if (st == TYNDAU_OK && tyndau_obs_n_fitted(&C->obs) == 0)
         st = TYNDAU_ERR(err, TYNDAU_EINPUT, "empty target set: every published row is held out, nothing is left to fit");
+    if (st == TYNDAU_OK) st = calib_default_discrepancy(C, err);
     if (st != TYNDAU_OK) return st;
     C->n_out = C->obs.n_rows * TYNDAU_OBS_STRIDE;
     /* the scenario as read, with the files it inherits from: a changed base file is noticed */
@@ -107,10 +112,11 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     C->command_line = command_line;
     C->status = "running";
     int do_resume = 0, first = 0;
-    size_t threads = 0;
+    size_t threads = 0, sbc = 0;
     cli_list holdouts = {C->holdout, 0, MAX_HOLDOUT};
     const cli_opt opts[] = {{"output", 'o', CLI_TEXT, &C->out, 0, 0},  {"holdout", 0, CLI_LIST, &holdouts, 0, 0},
                             {"resume", 0, CLI_FLAG, &do_resume, 0, 0}, {"threads", 't', CLI_COUNT, &threads, 1, 1024},
+                            {"sbc", 0, CLI_COUNT, &sbc, 1, 100000},
                             {"quiet", 'q', CLI_FLAG, &C->quiet, 0, 0}, {NULL, 0, CLI_FLAG, NULL, 0, 0}};
     int rc = cli_parse(argc, argv, opts, usage_calibrate, &first);
     if (rc != 0) return rc == CLI_DONE ? 0 : rc;
@@ -130,9 +136,35 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     if (many_init(&C->mc, &argc, &argv, (int)threads, &err) != TYNDAU_OK) return cli_fail(&err);
     many_catch_stop(); /* from the start: a signal during the first generation stops after it */
     char out_buf[PATH_MAX];
+    if (sbc > 0 && do_resume) {
+        fprintf(stderr, "tyndau: calibrate: --sbc and --resume: expected one of them (SBC does not resume)\n");
+        many_finalize(&C->mc);
+        return 2;
+    }
+    if (sbc > 0 && C->out == NULL) {
+        const char *base = strrchr(cfg_path, '/'), *dot;
+        base = base ? base + 1 : cfg_path;
+        dot = strrchr(base, '.');
+        snprintf(out_buf, sizeof out_buf, "%.*s_sbc.h5", dot ? (int)(dot - base) : (int)strlen(base), base);
+        C->out = out_buf;
+    }
     tyndau_status st = setup(C, cfg_path, &err);
     if (st == TYNDAU_OK) st = names(C, cfg_path, out_buf, sizeof out_buf, &err);
     st = (tyndau_status)many_bcast_int(&C->mc, (int)st);
+    if (st == TYNDAU_OK && sbc > 0) {
+        if (C->mc.rank == 0 && !C->quiet)
+            fprintf(stderr, "calibrate: simulation-based calibration, %zu synthetic surveys of %zu quantities, %zu "
+                    "particles, %zu agents\n", sbc, C->cfg.d, C->cfg.particles, C->cfg.agents);
+        st = calib_sbc(C, sbc, &err);
+        rc = st == TYNDAU_OK ? 0 : C->mc.rank == 0 ? cli_fail(&err) : (int)st;
+        free(C->cfg.file.text);
+        free(C->targets_text);
+        tyndau_obs_free(&C->obs);
+        tyndau_targets_free(&C->targets);
+        tyndau_scenario_free(&C->sc);
+        many_finalize(&C->mc);
+        return rc;
+    }
     if (st == TYNDAU_OK && do_resume) st = calib_resume(C, &err);
     if (st == TYNDAU_OK && C->mc.rank == 0 && !C->quiet)
         fprintf(stderr, "calibrate: %zu quantities, %zu particles, %zu agents, %zu fitted rows of %zu, %d rank(s) x "
@@ -163,6 +195,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     if (st == TYNDAU_OK) {
         calib_summarise(C, &P);
         st = calib_predictive(C, &Q, &err);
+        if (st == TYNDAU_OK) st = calib_identify(C, &P, &err);
     }
     char *ini = st == TYNDAU_OK ? calib_scenario_ini(C, &P) : NULL;
     if (st == TYNDAU_OK && ini == NULL) st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");

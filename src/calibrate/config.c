@@ -58,9 +58,42 @@ static int on_key(void *user, const char *section, const char *name, const char 
     }
     if (sec == 2) {
         if (strcmp(name, "model") == 0) {
-            if (strcmp(value, "multinomial") == 0) c->dm = 0;
-            else if (strcmp(value, "dirichlet-multinomial") == 0) c->dm = 1;
-            else return cfg_error(&c->file, "key 'model': expected multinomial or dirichlet-multinomial, got '%s'", value);
+            if (strcmp(value, "multinomial") == 0) c->dm = 0, c->kind = TYNDAU_OBS_MULTINOMIAL;
+            else if (strcmp(value, "dirichlet-multinomial") == 0) c->dm = 1, c->kind = TYNDAU_OBS_DM;
+            else if (strcmp(value, "logit-normal") == 0) c->dm = 0, c->kind = TYNDAU_OBS_LOGIT_NORMAL;
+            else return cfg_error(&c->file, "key 'model': expected multinomial, dirichlet-multinomial or logit-normal, "
+                                  "got '%s'", value);
+            return 1;
+        }
+        if (strcmp(name, "design_effect") == 0) {
+            if (prior_parse_real(value, &x) != 0 || !(x >= 1.0 && x <= 10.0))
+                return cfg_error(&c->file, "key 'design_effect': expected a number from 1 to 10 (1: simple random "
+                                 "sampling; a quota sample's is about 1-2), got '%s'", value);
+            c->deff = x;
+            c->deff_given = 1;
+            return 1;
+        }
+        if (strncmp(name, "discrepancy_", 12) == 0) {
+            int f = -1;
+            for (int k = 0; k < TYNDAU_N_FAM; k++)
+                if (strcmp(name + 12, tyndau_obs_family_names[k]) == 0) f = k;
+            if (f < 0)
+                return cfg_error(&c->file, "unknown key '%s' in [likelihood], expected discrepancy_awareness, "
+                                 "discrepancy_attention, discrepancy_contact, discrepancy_meaning, "
+                                 "discrepancy_principles or discrepancy_other", name);
+            if (c->disc_line == 0) c->disc_line = c->file.lineno;
+            c->disc_given[f] = 1;
+            if (prior_parse_real(value, &x) == 0) {
+                if (!(x >= 0.0 && x <= 5.0))
+                    return cfg_error(&c->file, "key '%s': expected a logit-scale sd from 0 to 5, got '%s'", name, value);
+                c->disc_fixed[f] = x;
+                return 1;
+            }
+            if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
+            prior_t *pr = &c->prior[c->d];
+            if (!cfg_key_prior(&c->file, name, value, 0.0, 5.0, pr)) return 0;
+            pr->param = -1;
+            c->disc_dim[f] = (int)c->d++;
             return 1;
         }
         if (strcmp(name, "breakdowns") == 0) {
@@ -82,7 +115,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
             c->conc_dim = (int)c->d++;
             return 1;
         }
-        return cfg_error(&c->file, "unknown key '%s' in [likelihood], expected model, concentration or breakdowns", name);
+        return cfg_error(&c->file, "unknown key '%s' in [likelihood], expected model, concentration, breakdowns, "
+                         "design_effect or discrepancy_FAMILY", name);
     }
     /* [priors] */
     if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
@@ -106,11 +140,20 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
     c->age_prior_sd = 0.02;
     c->conc_dim = -1;
     c->breakdown = TYNDAU_OBS_SPLIT;
+    c->kind = TYNDAU_OBS_MULTINOMIAL;
+    c->deff = 1.0;
+    for (int f = 0; f < TYNDAU_N_FAM; f++) c->disc_dim[f] = -1;
     if (cfg_parse(&c->file, path, on_key, c) != TYNDAU_OK) {
         *err = c->file.err;
         return err->status;
     }
-    if (c->d == 0 || (c->d == 1 && c->conc_dim == 0)) {
+    if (c->disc_line > 0 && c->kind != TYNDAU_OBS_LOGIT_NORMAL) {
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: a discrepancy_* key needs 'model = logit-normal' in [likelihood] "
+                 "(the other models have no per-family discrepancy)", path, c->disc_line);
+    }
+    size_t n_param = 0;
+    for (size_t k = 0; k < c->d; k++) n_param += c->prior[k].param >= 0;
+    if (n_param == 0) {
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: no parameters to calibrate: expected a [priors] section with at "
                  "least one 'parameter = SHAPE ...' line", path);
     }

@@ -28,6 +28,22 @@
 
 #include "tyndau.h"
 
+const char *const tyndau_obs_family_names[TYNDAU_N_FAM] = {"awareness", "attention", "contact", "meaning",
+                                                          "principles", "other"};
+
+tyndau_obs_family tyndau_obs_family_of(const char *q)
+{
+    static const struct {
+        const char *prefix;
+        tyndau_obs_family f;
+    } map[] = {{"aware_", TYNDAU_FAM_AWARENESS}, {"attention_", TYNDAU_FAM_ATTENTION},
+               {"authorities_contacted", TYNDAU_FAM_CONTACT}, {"concept_meaning", TYNDAU_FAM_MEANING},
+               {"principle_", TYNDAU_FAM_PRINCIPLES}};
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strncmp(q, map[i].prefix, strlen(map[i].prefix)) == 0) return map[i].f;
+    return TYNDAU_FAM_OTHER;
+}
+
 int tyndau_obs_find(const tyndau_obs *o, const char *question, const char *group_type,
                     const char *group)
 {
@@ -133,6 +149,7 @@ tyndau_status tyndau_obs_build(tyndau_obs *o, const tyndau_targets *t, double su
             snprintf(w->group_type, sizeof w->group_type, "%s", c->group_type);
             snprintf(w->group, sizeof w->group, "%s", c->group);
             w->group_index = tyndau_group_find(c->group_type, c->group);
+            w->family = tyndau_obs_family_of(c->question);
             if (w->group_index < 0 || isnan(group_share(o, c->group_type, c->group))) {
                 st = TYNDAU_ERR(err, TYNDAU_EINPUT,
                                 "targets line %d: group '%s:%s' cannot be fitted, expected a group of "
@@ -336,6 +353,63 @@ double tyndau_obs_loglik(const tyndau_obs *o, const double *prob, double concent
         const tyndau_obs_row *w = &o->rows[r];
         if (w->weight <= 0.0) continue;
         ll += w->weight * tyndau_obs_row_loglik(w, prob + r * TYNDAU_OBS_STRIDE, concentration);
+    }
+    return ll;
+}
+
+/* The logit-normal row: see obs.h.  With x = alr(y) - alr(p) and the covariance diag(d) + u 11',
+ * d_k = 1 / (n_eff p_k) + sd^2 / 2, u = 1 / (n_eff p_K) + sd^2 / 2:
+ *   log det = sum log d_k + log(1 + u sum 1/d_k),
+ *   x' inv x = sum x_k^2 / d_k - u (sum x_k / d_k)^2 / (1 + u sum 1/d_k). */
+static double logit_normal_row(const tyndau_obs_row *w, const double *q, double neff, double sd)
+{
+    size_t nk = w->n_resp + (size_t)w->has_rest, K = nk - 1;
+    if (nk < 2) return 0.0; /* one response: nothing observed */
+    double ntot = 0.0;
+    for (size_t k = 0; k < nk; k++) ntot += w->count[k];
+    double y[TYNDAU_OBS_STRIDE];
+    for (size_t k = 0; k < nk; k++) y[k] = (w->count[k] + 0.5) / (ntot + 0.5 * (double)nk);
+    double half = 0.5 * sd * sd, u = 1.0 / (neff * q[K]) + half;
+    double logdet = 0.0, s_inv = 0.0, s_x = 0.0, s_xx = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        double dk = 1.0 / (neff * q[k]) + half;
+        double x = log(y[k] / y[K]) - log(q[k] / q[K]);
+        logdet += log(dk);
+        s_inv += 1.0 / dk, s_x += x / dk, s_xx += x * x / dk;
+    }
+    double a = 1.0 + u * s_inv;
+    logdet += log(a);
+    double quad = s_xx - u * s_x * s_x / a;
+    return -0.5 * ((double)K * log(2.0 * M_PI) + logdet + quad);
+}
+
+double tyndau_obs_row_loglik_err(const tyndau_obs_row *w, const double *p, const tyndau_obs_error *e)
+{
+    if (e->kind != TYNDAU_OBS_LOGIT_NORMAL) {
+        if (e->deff == 1.0) return tyndau_obs_row_loglik(w, p, e->kind == TYNDAU_OBS_DM ? e->concentration : 0.0);
+        tyndau_obs_row v = *w; /* n / deff respondents */
+        v.n = w->n / e->deff;
+        for (size_t k = 0; k <= TYNDAU_OBS_MAX_RESP; k++) v.count[k] = w->count[k] / e->deff;
+        return tyndau_obs_row_loglik(&v, p, e->kind == TYNDAU_OBS_DM ? e->concentration : 0.0);
+    }
+    size_t nk = w->n_resp + (size_t)w->has_rest;
+    double q[TYNDAU_OBS_STRIDE], sum = 0.0;
+    for (size_t k = 0; k < nk; k++) {
+        if (isnan(p[k])) return -INFINITY;
+        q[k] = fmax(p[k], TYNDAU_OBS_PFLOOR);
+        sum += q[k];
+    }
+    for (size_t k = 0; k < nk; k++) q[k] /= sum;
+    return logit_normal_row(w, q, w->n / e->deff, e->sd[w->family]);
+}
+
+double tyndau_obs_loglik_err(const tyndau_obs *o, const double *prob, const tyndau_obs_error *e)
+{
+    double ll = 0.0;
+    for (size_t r = 0; r < o->n_rows; r++) {
+        const tyndau_obs_row *w = &o->rows[r];
+        if (w->weight <= 0.0) continue;
+        ll += w->weight * tyndau_obs_row_loglik_err(w, prob + r * TYNDAU_OBS_STRIDE, e);
     }
     return ll;
 }

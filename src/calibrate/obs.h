@@ -28,6 +28,36 @@
 
 #define TYNDAU_OBS_MAX_RESP 6
 
+/* Question families: the unit of the logit-normal model's discrepancy (one sd per family).
+ * A question is in the family whose prefix its name starts with; others are in "other". */
+typedef enum {
+    TYNDAU_FAM_AWARENESS,  /* aware_concept, aware_platform */
+    TYNDAU_FAM_ATTENTION,  /* attention_central, attention_local */
+    TYNDAU_FAM_CONTACT,    /* authorities_contacted */
+    TYNDAU_FAM_MEANING,    /* concept_meaning */
+    TYNDAU_FAM_PRINCIPLES, /* principle_* */
+    TYNDAU_FAM_OTHER,
+    TYNDAU_N_FAM
+} tyndau_obs_family;
+extern const char *const tyndau_obs_family_names[TYNDAU_N_FAM];
+tyndau_obs_family tyndau_obs_family_of(const char *question);
+
+/* The observation model's error terms for one evaluation of the likelihood.
+ *   deff: the quota sample's design effect: every row counts n / deff respondents (1: simple
+ *         random sampling, the multinomial as before);
+ *   MULTINOMIAL: sampling alone; DM: alpha = concentration * p (one global model error);
+ *   LOGIT_NORMAL: the published shares' additive log-ratios are Gaussian about the model's, with
+ *         the covariance of multinomial sampling of n / deff respondents (delta method) plus model
+ *         discrepancy: each response's log-probability perturbed by independent N(0, sd_f^2 / 2),
+ *         sd_f of the row's family, so that a two-response row's logit moves with sd sd_f. */
+typedef enum { TYNDAU_OBS_MULTINOMIAL, TYNDAU_OBS_DM, TYNDAU_OBS_LOGIT_NORMAL } tyndau_obs_kind;
+typedef struct {
+    tyndau_obs_kind kind;
+    double deff;
+    double concentration;
+    double sd[TYNDAU_N_FAM];
+} tyndau_obs_error;
+
 struct tyndau_model;
 
 typedef struct {
@@ -42,6 +72,7 @@ typedef struct {
     double count[TYNDAU_OBS_MAX_RESP + 1]; /* n * share, normalised; [n_resp] is the rest */
     double weight;        /* likelihood weight (0: held out) */
     int held_out;
+    tyndau_obs_family family;
 } tyndau_obs_row;
 
 /* How rows of one question published for several group types (total, age, income)
@@ -108,6 +139,16 @@ double tyndau_obs_loglik(const tyndau_obs *o, const double *prob, double concent
 
 /* Log-likelihood of one row, unweighted (same conventions). */
 double tyndau_obs_row_loglik(const tyndau_obs_row *r, const double *prob, double concentration);
+
+/* The same under an observation model's error terms (tyndau_obs_error); MULTINOMIAL and DM with
+ * deff = 1 give exactly tyndau_obs_loglik's values.  LOGIT_NORMAL: the density of the observed
+ * additive log-ratios log(y_k / y_K), y_k = (c_k + 1/2) / (n + K/2) (a continuity correction: a
+ * published 0% stays finite), K the row's last response, under N(alr(p), S / n_eff + D), S =
+ * diag(1/p_k) + 11'/p_K, D = (sd^2 / 2)(I + 11'): a diagonal plus a rank-one matrix, so its
+ * determinant and inverse are closed-form (Sherman-Morrison).  The value does not depend on which
+ * response is the reference K (tested). */
+double tyndau_obs_loglik_err(const tyndau_obs *o, const double *prob, const tyndau_obs_error *e);
+double tyndau_obs_row_loglik_err(const tyndau_obs_row *r, const double *prob, const tyndau_obs_error *e);
 
 /* Index of the row holding question/group_type/group, or -1. */
 int tyndau_obs_find(const tyndau_obs *o, const char *question, const char *group_type,

@@ -114,6 +114,7 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
         if (status[k]) continue;
         const double *pk = probs + k * C->n_out;
         double kappa = calib_kappa(C, x + k * d);
+        tyndau_obs_error e = calib_obs_error(C, x + k * d);
         size_t cell = 0;
         for (size_t r = 0; r < o->n_rows; r++) {
             const tyndau_obs_row *w = &o->rows[r];
@@ -124,7 +125,8 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
             double sum = 0.0;
             for (size_t j = 0; j < K; j++) sum += q[j] = fmax(pk[r * TYNDAU_OBS_STRIDE + j], TYNDAU_OBS_PFLOOR);
             for (size_t j = 0; j < K; j++) q[j] /= sum;
-            unsigned int n = (unsigned int)lround(w->n);
+            /* a new survey of n / deff respondents' worth of information (design effect) */
+            unsigned int n = (unsigned int)lround(w->n / c->deff);
             if (n == 0) n = 1;
             /* survey sampling alone, from its own stream (the intervals above stay as they are) */
             gsl_rng *rs = calib_stream(c->seed, K_PPC_SAMPLING, k, r);
@@ -134,6 +136,11 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
             if (kappa > 0.0) {
                 for (size_t j = 0; j < K; j++) alpha[j] = kappa * q[j];
                 gsl_ran_dirichlet(rr, K, alpha, q);
+            } else if (c->kind == TYNDAU_OBS_LOGIT_NORMAL) {
+                /* the family's discrepancy: each log-probability moved by N(0, sd^2 / 2) (obs.h) */
+                double sdf = e.sd[w->family] / sqrt(2.0), t = 0.0;
+                for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(rr, sdf));
+                for (size_t j = 0; j < K; j++) q[j] /= t;
             }
             gsl_ran_multinomial(rr, K, n, q, cnt);
             gsl_rng_free(rr);
@@ -168,11 +175,15 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
             gsl_sort(tmp, 1, D_ok);
             out->lo90s[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.05);
             out->hi90s[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.95);
+            double lo95s = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.025);
+            double hi95s = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.975);
             memcpy(tmp, sv + cell * D, D_ok * sizeof *tmp);
             gsl_sort(tmp, 1, D_ok);
             out->median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
             out->lo90[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.05);
             out->hi90[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.95);
+            double lo95 = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.025);
+            double hi95 = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.975);
             memcpy(tmp, pv + cell * D, D_ok * sizeof *tmp);
             gsl_sort(tmp, 1, D_ok);
             out->pop_median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
@@ -184,6 +195,8 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
                 out->n_fit++;
                 out->n_fit_inside += (size_t)out->inside[cell];
                 out->n_fit_inside_s += (size_t)out->inside_s[cell];
+                out->n_fit_inside95 += obs >= lo95 - 1e-9 && obs <= hi95 + 1e-9;
+                out->n_fit_inside95_s += obs >= lo95s - 1e-9 && obs <= hi95s + 1e-9;
                 out->mae_model_fit += abs_err;
             } else {
                 out->n_ho++;
@@ -275,7 +288,8 @@ void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *
     for (size_t k = 0; k < c->d; k++)
         printf("%-30s %12.4g %12.4g %12.4g %12.4g %12.4g\n", c->prior[k].name, P->median[k], P->q05[k], P->q95[k],
                prior_quantile(&c->prior[k], 0.05), prior_quantile(&c->prior[k], 0.95));
-    printf("\nidentifiability\n%s", P->report);
+    size_t rl = strlen(P->report); /* a report cut at its buffer's end still ends its line */
+    printf("\nidentifiability\n%s%s%s", P->report, rl && P->report[rl - 1] != '\n' ? "\n" : "", P->ident_report);
     printf("\nposterior predictive check (90%% intervals of a new 1200-person survey)\n");
     printf("%-40s %-14s %7s %7s %15s %s\n", "question", "group", "obs", "median", "90% interval", "");
     const tyndau_obs *o = &C->obs;
@@ -291,9 +305,22 @@ void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *
     printf("\nfitted cells inside their 90%% predictive interval: %zu of %zu (%.1f%%); mean absolute error %.2f pp\n",
            Q->n_fit_inside, Q->n_fit, Q->n_fit ? 100.0 * (double)Q->n_fit_inside / (double)Q->n_fit : 0.0,
            Q->mae_model_fit);
-    if (c->dm)
-        printf("the same without the model-error term (survey sampling only): %zu of %zu inside\n", Q->n_fit_inside_s,
-               Q->n_fit);
+    if (c->dm || c->kind == TYNDAU_OBS_LOGIT_NORMAL)
+        printf("the same without the model-error term (survey sampling only, design effect %g): %zu of %zu inside\n",
+               c->deff, Q->n_fit_inside_s, Q->n_fit);
+    printf("inside their 95%% intervals: %zu of %zu with the model-error term, %zu with survey sampling alone\n",
+           Q->n_fit_inside95, Q->n_fit, Q->n_fit_inside95_s);
+    if (c->kind == TYNDAU_OBS_LOGIT_NORMAL) {
+        printf("model discrepancy by question family (logit-scale sd; posterior median [90%%], about pp at p = 0.4):\n");
+        for (int f = 0; f < TYNDAU_N_FAM; f++) {
+            int k = c->disc_dim[f];
+            if (k >= 0)
+                printf("  %-12s %.3f [%.3f, %.3f]  ~%.1f pp\n", tyndau_obs_family_names[f], P->median[k], P->q05[k],
+                       P->q95[k], 100.0 * 0.24 * P->median[k]);
+            else if (c->disc_given[f])
+                printf("  %-12s %.3f (fixed)\n", tyndau_obs_family_names[f], c->disc_fixed[f]);
+        }
+    }
     if (Q->n_ho) {
         printf("held-out cells inside: %zu of %zu; mean absolute error %.2f pp\n", Q->n_ho_inside, Q->n_ho,
                Q->mae_model_ho_all);

@@ -58,22 +58,31 @@ static void write_observation(tyndau_h5 *h, const calib_t *C)
     size_t R = o->n_rows;
     const char **q = tyndau_calloc(R, sizeof *q), **gt = tyndau_calloc(R, sizeof *gt), **gr = tyndau_calloc(R, sizeof *gr);
     double *n = tyndau_calloc(R, sizeof *n), *wt = tyndau_calloc(R, sizeof *wt);
+    const char **fam = tyndau_calloc(R, sizeof *fam);
     int *ho = tyndau_calloc(R, sizeof *ho);
-    if (!q || !gt || !gr || !n || !wt || !ho) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "%s: out of memory", h->path);
+    if (!q || !gt || !gr || !n || !wt || !ho || !fam) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "%s: out of memory", h->path);
     for (size_t r = 0; h->st == TYNDAU_OK && r < R; r++) {
         q[r] = o->rows[r].question, gt[r] = o->rows[r].group_type, gr[r] = o->rows[r].group;
         n[r] = o->rows[r].n, wt[r] = o->rows[r].weight, ho[r] = o->rows[r].held_out;
+        fam[r] = tyndau_obs_family_names[o->rows[r].family];
     }
     hid_t g = tyndau_h5_group(h, h->file, "observation",
                               "multinomial rows: estimated respondents n, likelihood weight, held out");
     tyndau_h5_attr_f64(h, g, "survey_n", o->survey_n);
     tyndau_h5_attr_f64(h, g, "concentration_fixed", c->dm && c->conc_dim < 0 ? c->concentration : NAN);
+    tyndau_h5_attr_f64(h, g, "design_effect", c->deff);
+    tyndau_h5_attr_str(h, g, "design_effect_source",
+                       c->deff_given ? "the calibration file (key design_effect)"
+                                     : "default 1 (simple random sampling): an assumption; the survey reports none, "
+                                       "and a quota sample's is bracketed 1-2 (docs/calibration.md s2)");
     tyndau_h5_vector(h, g, "question", TYNDAU_H5_STR, R, q, "row", "The survey question.", "none");
     tyndau_h5_vector(h, g, "group_type", TYNDAU_H5_STR, R, gt, "row", "The group's type.", "none");
     tyndau_h5_vector(h, g, "group", TYNDAU_H5_STR, R, gr, "row", "The population group.", "none");
     f64(h, g, "n", n, R, "row", "Estimated respondents behind the row.", "respondents");
     f64(h, g, "weight", wt, R, "row", "The row's weight in the likelihood.", "1");
     tyndau_h5_vector(h, g, "held_out", TYNDAU_H5_I32, R, ho, "row", "1: left out of the fit (--holdout).", "none");
+    tyndau_h5_vector(h, g, "family", TYNDAU_H5_STR, R, fam, "row",
+                     "The question family (its discrepancy_FAMILY under the logit-normal model).", "none");
     const tyndau_subgroups *sg[2] = {&o->age, &o->income};
     const char *sgn[2] = {"age", "income"};
     for (int s = 0; s < 2; s++) {
@@ -87,7 +96,7 @@ static void write_observation(tyndau_h5 *h, const calib_t *C)
         tyndau_h5_close_obj(h, k);
     }
     tyndau_h5_close_obj(h, g);
-    free(q), free(gt), free(gr), free(n), free(wt), free(ho);
+    free(q), free(gt), free(gr), free(n), free(wt), free(ho), free(fam);
 }
 
 static void write_generations(tyndau_h5 *h, const calib_t *C)
@@ -153,8 +162,8 @@ static void write_common(tyndau_h5 *h, const calib_t *C)
     char buf[64];
     tyndau_h5_prov prov = cli_provenance(CALIB_SCHEMA_NAME, CALIB_SCHEMA_VERSION, C->command_line);
     prov.seed = c->seed;
-    prov.rng = "the model's counter-based streams (its seed from many_seed(seed, 2, ...)); GSL taus2 streams "
-               "seeded with many_seed(seed, kind, generation x 256 + move, particle) for the sampler";
+    prov.rng = "the model's counter-based streams (its seed from many_seed(seed, 2, ...)); the sampler's from the "
+               "same generator (tyndau_ctr) at the 64-bit key many_seed(seed, kind, generation x 256 + move, particle)";
     prov.threads = C->mc.threads, prov.ranks = C->mc.size;
     prov.scenario_source = C->sc.source;
     prov.scenario_text = C->sc.joined;
@@ -171,7 +180,9 @@ static void write_common(tyndau_h5 *h, const calib_t *C)
     tyndau_h5_attr_i64(h, f, "agents", (int64_t)c->agents);
     tyndau_h5_attr_i64(h, f, "particles", (int64_t)c->particles);
     tyndau_h5_attr_i64(h, f, "threads_per_rank", C->mc.threads);
-    tyndau_h5_attr_str(h, f, "likelihood", c->dm ? "dirichlet-multinomial" : "multinomial");
+    tyndau_h5_attr_str(h, f, "likelihood", c->kind == TYNDAU_OBS_LOGIT_NORMAL ? "logit-normal"
+                                           : c->dm                            ? "dirichlet-multinomial"
+                                                                              : "multinomial");
     tyndau_h5_attr_str(h, f, "breakdowns", c->breakdown == TYNDAU_OBS_SPLIT ? "split" : "full");
     tyndau_h5_attr_str(h, f, "method", "adaptive ABC-SMC, likelihood-tempered multinomial kernel, pseudo-marginal "
                                        "MH moves with common random numbers (docs/calibration.md)");
@@ -211,6 +222,25 @@ static void write_posterior(tyndau_h5 *h, const calib_t *C, const calib_post *P)
                                                              "prior's scale).",
                                               .units = "1"});
     tyndau_h5_close_obj(h, g);
+    if (!P->ident_ok) return;
+    size_t m = P->ident_d;
+    const char *pn[MAXD];
+    for (size_t k = 0; k < m; k++) pn[k] = c->prior[P->ident_q[k]].name;
+    g = tyndau_h5_group(h, h->file, "identifiability",
+                        "the eigen-spectrum of the sensitivity matrix at the posterior median (src/calibrate/ident.c): "
+                        "F = (pi^2/3) J' W J, J the logit-scale sensitivity of every fitted cell to each model "
+                        "parameter on the sampler's scale (central differences, common random numbers), W the "
+                        "observation model's precision of each cell; eigenvalues > 1: directions the survey "
+                        "constrains more than the prior");
+    tyndau_h5_attr_str(h, g, "report", P->ident_report);
+    tyndau_h5_vector(h, g, "parameter", TYNDAU_H5_STR, m, pn, "parameter", "The calibrated model parameters.", "none");
+    f64(h, g, "eigenvalue", P->eig, m, "direction", "Eigenvalues of F, largest first.", "1");
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "eigenvector", .kind = TYNDAU_H5_F64, .rank = 2, .dims = {m, m},
+                                              .data = P->vec, .axes = "direction,parameter",
+                                              .description = "Unit eigenvector of each direction.", .units = "1"});
+    f64(h, g, "local_variance_ratio", P->var_ratio, m, "parameter",
+        "[(F + I)^-1]_kk: the linear-Gaussian posterior / prior variance of each parameter.", "1");
+    tyndau_h5_close_obj(h, g);
 }
 
 static void write_predictive(tyndau_h5 *h, const calib_t *C, const calib_ppc *Q)
@@ -236,6 +266,8 @@ static void write_predictive(tyndau_h5 *h, const calib_t *C, const calib_ppc *Q)
     tyndau_h5_attr_i64(h, g, "n_fitted_cells", (int64_t)Q->n_fit);
     tyndau_h5_attr_i64(h, g, "n_inside_fitted", (int64_t)Q->n_fit_inside);
     tyndau_h5_attr_i64(h, g, "n_inside_fitted_sampling_only", (int64_t)Q->n_fit_inside_s);
+    tyndau_h5_attr_i64(h, g, "n_inside95_fitted", (int64_t)Q->n_fit_inside95);
+    tyndau_h5_attr_i64(h, g, "n_inside95_fitted_sampling_only", (int64_t)Q->n_fit_inside95_s);
     tyndau_h5_attr_i64(h, g, "n_holdout_cells", (int64_t)Q->n_ho);
     tyndau_h5_attr_i64(h, g, "n_inside_holdout", (int64_t)Q->n_ho_inside);
     tyndau_h5_attr_f64(h, g, "mae_fitted", Q->mae_model_fit);

@@ -21,9 +21,7 @@
 
 gsl_rng *calib_stream(uint64_t root, int kind, uint64_t a, uint64_t b)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
-    if (r != NULL) gsl_rng_set(r, (unsigned long)many_seed(root, (uint64_t)kind, a, b));
-    return r;
+    return many_stream(root, (uint64_t)kind, a, b);
 }
 
 /* A simulation's outputs: the observation model's probabilities of its survey. */
@@ -51,6 +49,48 @@ double calib_kappa(const calib_t *C, const double *x)
     const calib_cfg *c = &C->cfg;
     if (!c->dm) return 0.0;
     return c->conc_dim >= 0 ? x[c->conc_dim] : c->concentration;
+}
+
+tyndau_obs_error calib_obs_error(const calib_t *C, const double *x)
+{
+    const calib_cfg *c = &C->cfg;
+    tyndau_obs_error e = {.kind = c->kind, .deff = c->deff, .concentration = calib_kappa(C, x)};
+    for (int f = 0; f < TYNDAU_N_FAM; f++) e.sd[f] = c->disc_dim[f] >= 0 ? x[c->disc_dim[f]] : c->disc_fixed[f];
+    return e;
+}
+
+/* Default discrepancy priors, half-normal on the logit scale (docs/calibration.md s2): elicited
+ * from model error of about 2-3 pp on awareness and attention items and 1-2 pp on measurement
+ * items (SCIENCE_NOTES s4), at p = 0.4 (d p = p (1 - p) d logit): medians 0.10 and 0.06, i.e.
+ * half-normal scales 0.15 and 0.09; an assumption, not a measurement. */
+tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err)
+{
+    calib_cfg *c = &C->cfg;
+    if (c->kind != TYNDAU_OBS_LOGIT_NORMAL) return TYNDAU_OK;
+    for (int f = 0; f < TYNDAU_N_FAM; f++) {
+        int used = 0;
+        for (size_t r = 0; r < C->obs.n_rows; r++) used |= C->obs.rows[r].weight > 0 && (int)C->obs.rows[r].family == f;
+        if (!used || c->disc_given[f]) continue;
+        if (c->d == MAXD) return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: more than %d calibrated quantities with the "
+                                            "default discrepancy priors", c->file.path, MAXD);
+        char key[64];
+        snprintf(key, sizeof key, "discrepancy_%s", tyndau_obs_family_names[f]);
+        const char *value = f == TYNDAU_FAM_AWARENESS || f == TYNDAU_FAM_ATTENTION ? "normal 0 0.15 0 1"
+                                                                                   : "normal 0 0.09 0 1";
+        prior_t *pr = &c->prior[c->d];
+        if (prior_parse(pr, key, value, 0.0, 5.0, err) != TYNDAU_OK) return err->status;
+        snprintf(pr->name, sizeof pr->name, "%s", key);
+        pr->param = -1;
+        c->disc_dim[f] = (int)c->d++;
+    }
+    return TYNDAU_OK;
+}
+
+/* The log-likelihood of a simulation's probabilities under the observation model at particle x. */
+static double loglik(const calib_t *C, const double *probs, const double *x)
+{
+    tyndau_obs_error e = calib_obs_error(C, x);
+    return tyndau_obs_loglik_err(&C->obs, probs, &e);
 }
 
 calib_gen *calib_new_gen(calib_t *C)
@@ -218,7 +258,7 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     calib_simulate(C, g->x, g->seed, N, w->probs, w->status, w->msgs, &g->failed);
     for (size_t i = 0; i < N; i++)
         g->ll[i] = w->status[i] ? -INFINITY
-                                : tyndau_obs_loglik(&C->obs, w->probs + i * C->n_out, calib_kappa(C, g->x + i * d));
+                                : loglik(C, w->probs + i * C->n_out, g->x + i * d);
     g->beta = 0.0;
     g->ess = (double)N;
     g->acceptance = NAN;
@@ -354,7 +394,7 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
         g->sims += N;
         for (size_t i = 0; i < N; i++) {
             double llp = status[i] ? -INFINITY
-                                   : tyndau_obs_loglik(&C->obs, probs + i * C->n_out, calib_kappa(C, xp + i * d));
+                                   : loglik(C, probs + i * C->n_out, xp + i * d);
             double lr = 0.0;
             for (size_t k = 0; k < d; k++)
                 lr += prior_log_density_z(&c->prior[k], zp[i * d + k]) - prior_log_density_z(&c->prior[k], g->z[i * d + k]);

@@ -20,7 +20,13 @@
  *   succeeded, with its t interval; with --independent, the difference of the means
  *   with Welch's interval (Welch-Satterthwaite degrees of freedom).  Both widths are
  *   kept: the paired one and the unpaired one computed from the same runs'
- *   marginal spreads, i.e. what independent seeds would have given in expectation.
+ *   marginal spreads, i.e. what independent seeds would have given in expectation; and the
+ *   spread over replicates of the paired difference (sd, 2.5% and 97.5% quantiles).
+ *
+ * --posterior CALIB.h5 (posterior.c): replicate r of every scenario at the calibrated parameters of
+ * particle pick[r] of the calibration's final generation, and the extra jobs S R + j (/mc_only)
+ * the same runs at the posterior medians, so that the spread of a difference with parameter
+ * uncertainty and Monte Carlo noise stands beside that of Monte Carlo noise alone.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -30,8 +36,12 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "compare/posterior.h"
 #include "engine/batch.h"
 #include "engine/cfgfile.h"
 #include "engine/many.h"
@@ -42,7 +52,7 @@
 #include "tyndau.h"
 
 #define SCHEMA_NAME "tyndau-compare"
-#define SCHEMA_VERSION "2.0"
+#define SCHEMA_VERSION "2.1"
 #define SCHEMA_MAJOR 2
 
 enum { K_COMPARE = 201 };
@@ -66,6 +76,13 @@ typedef struct {
     const char *command_line;
     char *sources, *texts; /* every scenario's source, and text with its inherited files: provenance */
     int ranks, threads;
+    /* --posterior: the calibration's particles, replicate r's particle pick[r], and use[s][q]: 1 when
+       scenario s takes calibrated parameter q from the posterior (0: it sets the parameter itself) */
+    int posterior;
+    cmp_posterior post;
+    size_t *pick;
+    unsigned char use[MAX_SCENARIOS][CMP_MAXQ];
+    const char *inputs[MAX_SCENARIOS + 1];
 } cmp_ctx;
 
 static uint64_t seed_of(const cmp_ctx *c, size_t s, size_t r)
@@ -93,11 +110,20 @@ static tyndau_status extract(const tyndau_model *m, double *out, tyndau_error *e
     return TYNDAU_OK;
 }
 
+/* Job j < S R: scenario s = j / R, replicate r = j % R; with --posterior at particle pick[r] of the
+ * calibration, and jobs S R + j (the extra group /mc_only) the same run at the posterior medians:
+ * Monte Carlo noise alone. */
 static tyndau_status run_job(size_t j, double *out, tyndau_error *err, void *user)
 {
     const cmp_ctx *c = user;
-    size_t s = j / c->R, r = j % c->R;
-    return many_model(&c->p[s], NULL, NULL, 0, c->agents, seed_of(c, s, r), extract, (void *)c, out, err);
+    size_t J = c->S * c->R, fixed = j >= J, jj = fixed ? j - J : j;
+    size_t s = jj / c->R, r = jj % c->R;
+    if (!c->posterior) return many_model(&c->p[s], NULL, NULL, 0, c->agents, seed_of(c, s, r), extract, (void *)c, out, err);
+    tyndau_params p = c->p[s];
+    const double *v = fixed ? c->post.median : c->post.x + c->pick[r] * c->post.k;
+    for (size_t q = 0; q < c->post.k; q++)
+        if (c->use[s][q]) tyndau_params_put(&p, (size_t)c->post.param[q], v[q]);
+    return many_model(&p, NULL, NULL, 0, c->agents, seed_of(c, s, r), extract, (void *)c, out, err);
 }
 
 /* ---- the file ---- */
@@ -116,6 +142,52 @@ static char *dated_changes(const tyndau_params *p)
         strcat(text, line);
     }
     return text;
+}
+
+/* /posterior: where the replicates' parameters came from (--posterior). */
+static void write_posterior(tyndau_h5 *h, const cmp_ctx *c)
+{
+    const cmp_posterior *q = &c->post;
+    size_t k = q->k, R = c->R, S = c->S;
+    hid_t g = tyndau_h5_group(h, h->file, "posterior",
+                              "--posterior: replicate r of every scenario runs with the calibrated parameters of "
+                              "particle[r] of the calibration's final generation (equal weights: a uniform draw from "
+                              "many_stream(seed, 202, r, 0)), with its usual model seed (common random numbers); "
+                              "/mc_only holds the same runs at the posterior medians (Monte Carlo noise alone). A "
+                              "scenario whose own value of a parameter differs from the first scenario's keeps it "
+                              "(uses = 0).");
+    tyndau_h5_attr_str(h, g, "calibration", q->path);
+    tyndau_h5_attr_i64(h, g, "generation", (int64_t)q->generation);
+    tyndau_h5_attr_i64(h, g, "particles", (int64_t)q->N);
+    tyndau_h5_attr_f64(h, g, "beta", q->beta);
+    tyndau_h5_attr_str(h, g, "not_parameters", q->skipped);
+    const char *nm[CMP_MAXQ];
+    for (size_t i = 0; i < k; i++) nm[i] = q->name[i];
+    tyndau_h5_vector(h, g, "parameter", TYNDAU_H5_STR, k, nm, "parameter", "The calibrated parameters.", "none");
+    tyndau_h5_vector(h, g, "median", TYNDAU_H5_F64, k, q->median, "parameter",
+                     "Posterior median of each (the parameters of /mc_only).", "each parameter's own");
+    int64_t *pk = tyndau_calloc(R, sizeof *pk);
+    double *v = tyndau_calloc(R * k, sizeof *v);
+    int *use = tyndau_calloc(S * k, sizeof *use);
+    if (!pk || !v || !use) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t r = 0; pk && v && r < R; r++) {
+        pk[r] = (int64_t)c->pick[r];
+        memcpy(v + r * k, q->x + c->pick[r] * k, k * sizeof *v);
+    }
+    for (size_t s = 0; use && s < S; s++)
+        for (size_t i = 0; i < k; i++) use[s * k + i] = c->use[s][i];
+    tyndau_h5_vector(h, g, "particle", TYNDAU_H5_I64, R, pk, "replicate", "The particle of each replicate.", "none");
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "value", .kind = TYNDAU_H5_F64, .rank = 2, .dims = {R, k},
+                                              .data = v, .axes = "replicate,parameter",
+                                              .description = "The calibrated parameters of each replicate.",
+                                              .units = "each parameter's own"});
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "uses", .kind = TYNDAU_H5_I32, .rank = 2, .dims = {S, k},
+                                              .data = use, .axes = "scenario,parameter",
+                                              .description = "1: the scenario takes the parameter from the "
+                                                             "posterior; 0: it sets the parameter itself.",
+                                              .units = "none"});
+    free(pk), free(v), free(use);
+    tyndau_h5_close_obj(h, g);
 }
 
 static void header(tyndau_h5 *h, void *user)
@@ -185,6 +257,7 @@ static void header(tyndau_h5 *h, void *user)
     free(pv);
     for (size_t s = 0; s < c->S; s++) free(bases[s]), free(changes[s]);
     tyndau_h5_close_obj(h, g);
+    if (c->posterior) write_posterior(h, c);
 }
 
 /* t quantile for a two-sided 95% interval; NaN without degrees of freedom */
@@ -249,13 +322,76 @@ static void summarise(const cmp_ctx *c, const double *y, const int *status, summ
         }
 }
 
+/* The spread over replicates of each scenario's paired difference from the first: its sd and its
+ * 2.5% and 97.5% quantiles (where the difference of one replicate falls: with --posterior, parameter
+ * uncertainty and Monte Carlo noise together), [S][O] each. */
+static void spread(const cmp_ctx *c, const double *y, const int *status, double *sd, double *q025, double *q975)
+{
+    size_t S = c->S, R = c->R, O = c->n_out;
+    double *d = tyndau_calloc(R, sizeof *d);
+    for (size_t s = 0; s < S; s++)
+        for (size_t o = 0; o < O; o++) {
+            size_t n = 0, k = s * O + o;
+            for (size_t r = 0; d && r < R; r++) {
+                double a = y[(s * R + r) * O + o], b = y[r * O + o];
+                if (status[s * R + r] != 0 || status[r] != 0 || !isfinite(a) || !isfinite(b)) continue;
+                d[n++] = a - b;
+            }
+            sd[k] = n > 1 ? gsl_stats_sd(d, 1, n) : NAN;
+            if (n > 0) gsl_sort(d, 1, n);
+            q025[k] = n > 0 ? gsl_stats_quantile_from_sorted_data(d, 1, n, 0.025) : NAN;
+            q975[k] = n > 0 ? gsl_stats_quantile_from_sorted_data(d, 1, n, 0.975) : NAN;
+        }
+    free(d);
+}
+
+/* With --posterior: the runs of /mc_only (the posterior medians) summarised as /runs are, and the
+ * spreads side by side, into /summary (mc_*, spread_ratio). */
+static void finish_posterior(tyndau_h5 *h, const cmp_ctx *c, hid_t g, const double *diff_sd)
+{
+    size_t S = c->S, R = c->R, O = c->n_out, J = S * R;
+    double *y = tyndau_calloc(J * O, sizeof *y), *buf = tyndau_calloc(14 * S * O, sizeof *buf);
+    int *status = tyndau_calloc(J, sizeof *status);
+    if (!y || !status || !buf) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "out of memory for the summary");
+    tyndau_h5_read(h, h->file, "/mc_only/y", TYNDAU_H5_F64, J * O, y);
+    tyndau_h5_read(h, h->file, "/mc_only/status", TYNDAU_H5_I32, J, status);
+    if (h->st == TYNDAU_OK) {
+        double *b[14];
+        for (int k = 0; k < 14; k++) b[k] = buf + (size_t)k * S * O;
+        summary m = {b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9]};
+        summarise(c, y, status, &m);
+        spread(c, y, status, b[10], b[11], b[12]);
+        for (size_t k = 0; k < S * O; k++) b[13][k] = k >= O && b[10][k] > 0 ? diff_sd[k] / b[10][k] : NAN;
+        static const struct {
+            int col;
+            const char *name, *what;
+        } w[] = {{0, "mc_mean", "/mc_only (posterior medians, Monte Carlo noise alone): mean over the replicates."},
+                 {1, "mc_sd", "/mc_only: standard deviation over the replicates."},
+                 {5, "mc_diff_mean", "/mc_only: difference from the first scenario."},
+                 {6, "mc_diff_lo", "/mc_only: lower end of the difference's 95% interval."},
+                 {7, "mc_diff_hi", "/mc_only: upper end of the difference's 95% interval."},
+                 {10, "mc_diff_sd", "/mc_only: sd over replicates of the paired difference."},
+                 {11, "mc_diff_q025", "/mc_only: 2.5% quantile over replicates of the paired difference."},
+                 {12, "mc_diff_q975", "/mc_only: 97.5% quantile over replicates of the paired difference."},
+                 {13, "spread_ratio", "diff_sd / mc_diff_sd: how much wider the spread of a replicate's difference "
+                                      "is with the posterior's parameter uncertainty than with Monte Carlo noise "
+                                      "alone (NaN for the first scenario)."}};
+        for (size_t k = 0; k < sizeof w / sizeof *w; k++)
+            tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = w[k].name, .kind = TYNDAU_H5_F64, .rank = 2,
+                                                      .dims = {S, O}, .data = b[w[k].col], .axes = "scenario,output",
+                                                      .description = w[k].what,
+                                                      .units = w[k].col == 13 ? "1" : "each output's own"});
+    }
+    free(y), free(status), free(buf);
+}
+
 static void finish(tyndau_h5 *h, void *user)
 {
     const cmp_ctx *c = user;
     size_t S = c->S, R = c->R, O = c->n_out, J = S * R;
     double *y = tyndau_calloc(J * O, sizeof *y);
     int *status = tyndau_calloc(J, sizeof *status);
-    double *buf = tyndau_calloc(10 * S * O, sizeof *buf);
+    double *buf = tyndau_calloc(13 * S * O, sizeof *buf);
     if (!y || !status || !buf) tyndau_h5_fail(h, TYNDAU_EINTERNAL, "out of memory for the summary");
     tyndau_h5_read(h, h->file, "/runs/y", TYNDAU_H5_F64, J * O, y);
     tyndau_h5_read(h, h->file, "/runs/status", TYNDAU_H5_I32, J, status);
@@ -270,13 +406,22 @@ static void finish(tyndau_h5 *h, void *user)
                                   "[diff_lo, diff_hi]: paired over replicates under common random numbers, Welch's "
                                   "otherwise), and the half-widths of the difference's interval paired "
                                   "(diff_halfwidth_paired) and unpaired (diff_halfwidth_unpaired, from the two "
-                                  "scenarios' own spreads: what independent seeds give in expectation).");
+                                  "scenarios' own spreads: what independent seeds give in expectation); the spread "
+                                  "over replicates of the paired difference (diff_sd, diff_q025, diff_q975); with "
+                                  "--posterior the same of /mc_only (mc_*) and spread_ratio = diff_sd / mc_diff_sd.");
         tyndau_h5_attr_str(h, g, "random_numbers", c->independent ? "independent" : "common");
         tyndau_h5_attr_str(h, g, "interval", "95%, Student t");
         tyndau_h5_vector(h, g, "output", TYNDAU_H5_STR, O, c->out_ptr, "output", "Name of each output (the columns).",
                          "none");
         static const char *const nm[10] = {"mean", "sd", "lo", "hi", "n", "diff_mean", "diff_lo", "diff_hi",
                                            "diff_halfwidth_paired", "diff_halfwidth_unpaired"};
+        spread(c, y, status, buf + 10 * S * O, buf + 11 * S * O, buf + 12 * S * O);
+        static const char *const nm2[3] = {"diff_sd", "diff_q025", "diff_q975"};
+        static const char *const what2[3] = {
+            "Standard deviation over the replicates of the paired difference from the first scenario.",
+            "2.5% quantile over the replicates of the paired difference (with --posterior: parameter "
+            "uncertainty and Monte Carlo noise).",
+            "97.5% quantile over the replicates of the paired difference."};
         static const char *const what[10] = {
             "Mean over the replicates that succeeded.", "Standard deviation over the replicates.",
             "Lower end of the mean's 95% interval.", "Upper end of the mean's 95% interval.",
@@ -289,6 +434,11 @@ static void finish(tyndau_h5 *h, void *user)
                                                       .data = buf + (size_t)k * S * O, .axes = "scenario,output",
                                                       .description = what[k],
                                                       .units = k == 4 ? "replicates" : "each output's own"});
+        for (int k = 0; k < 3; k++)
+            tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = nm2[k], .kind = TYNDAU_H5_F64, .rank = 2, .dims = {S, O},
+                                                      .data = buf + (size_t)(10 + k) * S * O, .axes = "scenario,output",
+                                                      .description = what2[k], .units = "each output's own"});
+        if (c->posterior) finish_posterior(h, c, g, buf + 10 * S * O);
         tyndau_h5_close_obj(h, g);
     }
     free(y), free(status), free(buf);
@@ -303,13 +453,21 @@ static void print_table(const char *path, const cmp_ctx *c)
     size_t S = c->S, O = c->n_out;
     double *mean = tyndau_calloc(S * O, sizeof *mean), *dm = tyndau_calloc(S * O, sizeof *dm);
     double *dlo = tyndau_calloc(S * O, sizeof *dlo), *dhi = tyndau_calloc(S * O, sizeof *dhi);
-    if (tyndau_h5_open(&h, path, TYNDAU_H5_READ, &err) == TYNDAU_OK && mean && dm && dlo && dhi) {
+    /* --posterior: the spreads over replicates, with the posterior and with Monte Carlo noise alone */
+    double *sp = tyndau_calloc(5 * S * O, sizeof *sp);
+    static const char *const spn[5] = {"diff_sd", "mc_diff_sd", "diff_q025", "diff_q975", "spread_ratio"};
+    if (tyndau_h5_open(&h, path, TYNDAU_H5_READ, &err) == TYNDAU_OK && mean && dm && dlo && dhi && sp) {
         tyndau_h5_read(&h, h.file, "/summary/mean", TYNDAU_H5_F64, S * O, mean);
         tyndau_h5_read(&h, h.file, "/summary/diff_mean", TYNDAU_H5_F64, S * O, dm);
         tyndau_h5_read(&h, h.file, "/summary/diff_lo", TYNDAU_H5_F64, S * O, dlo);
         tyndau_h5_read(&h, h.file, "/summary/diff_hi", TYNDAU_H5_F64, S * O, dhi);
+        for (int k = 0; c->posterior && k < 5; k++) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "/summary/%s", spn[k]);
+            tyndau_h5_read(&h, h.file, nm, TYNDAU_H5_F64, S * O, sp + (size_t)k * S * O);
+        }
     }
-    if (h.st == TYNDAU_OK && mean && dm && dlo && dhi) {
+    if (h.st == TYNDAU_OK && mean && dm && dlo && dhi && sp) {
         /* the total group's measures and the gaps */
         size_t cols[N_HEADLINE + N_GAP];
         size_t nc = 0;
@@ -317,6 +475,10 @@ static void print_table(const char *path, const cmp_ctx *c)
         for (int g = 0; g < N_GAP; g++) cols[nc++] = (size_t)N_HEADLINE * TYNDAU_N_GROUP + (size_t)g;
         printf("\n%zu replicates each, %s random numbers; value, then difference from '%s' [95%% CI]\n", c->R,
                c->independent ? "independent" : "common", c->sc[0].name);
+        if (c->posterior)
+            printf("parameters drawn from the posterior of %s (%zu particles); below each difference: its sd over "
+                   "replicates with the posterior vs with Monte Carlo noise alone (the posterior medians), their "
+                   "ratio, and where 95%% of the replicates' differences fall\n", c->post.path, c->post.N);
         for (size_t k = 0; k < nc; k++) {
             size_t o = cols[k];
             printf("\n%s\n", c->out_name[o]);
@@ -324,10 +486,15 @@ static void print_table(const char *path, const cmp_ctx *c)
                 printf("  %-28s %10.4f", c->sc[s].name, mean[s * O + o]);
                 if (s > 0) printf("   %+9.4f [%+9.4f, %+9.4f]", dm[s * O + o], dlo[s * O + o], dhi[s * O + o]);
                 printf("\n");
+                size_t e = s * O + o, so = S * O;
+                if (s > 0 && c->posterior)
+                    printf("  %-28s %10s   sd %.4f posterior vs %.4f MC only (x%.2f); 95%% of replicates in "
+                           "[%+.4f, %+.4f]\n", "", "", sp[e], sp[so + e], sp[4 * so + e], sp[2 * so + e],
+                           sp[3 * so + e]);
             }
         }
     }
-    free(mean), free(dm), free(dlo), free(dhi);
+    free(mean), free(dm), free(dlo), free(dhi), free(sp);
     tyndau_h5_close(&h);
 }
 
@@ -335,7 +502,8 @@ static void print_table(const char *path, const cmp_ctx *c)
 
 static const char usage_compare[] =
     "usage: tyndau compare A.ini B.ini ... [-o FILE.h5] [--replicates R] [--agents N] [--seed S]\n"
-    "                      [--threads T] [--independent] [--series] [--resume] [--quiet]\n"
+    "                      [--threads T] [--independent] [--posterior CALIB.h5] [--series] [--resume]\n"
+    "                      [--quiet]\n"
     "\n"
     "Runs R replicates of every scenario (replicate r of each with the same seed: common\n"
     "random numbers), then reports the headline measures per scenario and group and each\n"
@@ -349,6 +517,10 @@ static const char usage_compare[] =
     "  -t, --threads T      OpenMP threads (one model per thread)\n"
     "      --independent    a seed of its own for every run (to measure what common\n"
     "                       random numbers gain)\n"
+    "      --posterior CALIB.h5  replicate r's calibrated parameters drawn from the final\n"
+    "                       particles of a calibration (the same draw for every scenario),\n"
+    "                       and the same runs again at the posterior medians (Monte Carlo\n"
+    "                       noise alone, /mc_only): twice the runs; the summary gives both\n"
     "      --resume         continue an interrupted comparison to the same output\n"
     "      --series         also the weekly voice rate, resolution rate and trust (central,\n"
     "                       local) of all citizens and by age, income and settlement, as\n"
@@ -377,6 +549,29 @@ static int joined_scenarios(cmp_ctx *c)
     return 0;
 }
 
+/* --posterior: the calibration's particles, each replicate's draw, which scenario takes which
+ * parameter, and all of it into the resume fingerprint. */
+static tyndau_status posterior_setup(cmp_ctx *c, const char *path, uint64_t *fp, tyndau_error *err)
+{
+    tyndau_status st = cmp_posterior_load(&c->post, path, err);
+    if (st != TYNDAU_OK) return st;
+    c->posterior = 1;
+    c->pick = tyndau_calloc(c->R, sizeof *c->pick);
+    if (c->pick == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t r = 0; r < c->R; r++)
+        if (cmp_posterior_pick(&c->post, c->seed, r, &c->pick[r]) != 0)
+            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t s = 0; s < c->S; s++)
+        for (size_t q = 0; q < c->post.k; q++) {
+            size_t i = (size_t)c->post.param[q];
+            c->use[s][q] = tyndau_params_get(&c->p[s], i) == tyndau_params_get(&c->p[0], i);
+        }
+    *fp = cfg_hash(*fp, "posterior");
+    *fp = cfg_hash_bytes(*fp, c->post.x, c->post.N * c->post.k * sizeof *c->post.x);
+    for (size_t q = 0; q < c->post.k; q++) *fp = cfg_hash(*fp, c->post.name[q]);
+    return TYNDAU_OK;
+}
+
 int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
 {
     static cmp_ctx c; /* large: not on the stack */
@@ -385,7 +580,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
     c.agents = 1000000;
     c.seed = 1;
     c.command_line = command_line;
-    const char *out = "compare.h5";
+    const char *out = "compare.h5", *posterior = NULL;
     int resume = 0, quiet = 0, first = 0;
     size_t threads = 0;
     const cli_opt opts[] = {{"output", 'o', CLI_TEXT, &out, 0, 0},
@@ -394,6 +589,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
                             {"seed", 's', CLI_U64, &c.seed, 0, 0},
                             {"threads", 't', CLI_COUNT, &threads, 1, 1024},
                             {"independent", 0, CLI_FLAG, &c.independent, 0, 0},
+                            {"posterior", 0, CLI_TEXT, &posterior, 0, 0},
                             {"series", 0, CLI_FLAG, &c.series, 0, 0},
                             {"resume", 0, CLI_FLAG, &resume, 0, 0},
                             {"quiet", 'q', CLI_FLAG, &quiet, 0, 0},
@@ -433,6 +629,7 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
     char num[64];
     snprintf(num, sizeof num, "%zu %zu %" PRIu64, c.R, c.agents, c.seed);
     fp = cfg_hash(fp, num);
+    if (st == TYNDAU_OK && posterior != NULL) st = posterior_setup(&c, posterior, &fp, &err);
     if (st == TYNDAU_OK && joined_scenarios(&c) != 0) st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
     int n_days = c.p[0].end_date - c.p[0].start_date + 1;
     c.n_weeks = c.series ? (size_t)(n_days + 6) / 7 : 0;
@@ -458,23 +655,30 @@ int tyndau_cmd_compare(int argc, char **argv, const char *command_line)
         }
         c.out_ptr[o] = c.out_name[o];
     }
+    size_t n_inputs = 0; /* the scenario files and the calibration: OUT may be none of them */
+    for (size_t k = 0; k < c.S; k++) c.inputs[n_inputs++] = argv[first + (int)k];
+    if (posterior != NULL) c.inputs[n_inputs++] = posterior;
     if (st == TYNDAU_OK) {
         batch_spec spec = {.what = "compare", .out = out, .resume = resume, .quiet = quiet, .n_jobs = c.S * c.R,
                            .n_out = c.n_out, .out_names = c.out_ptr, .fingerprint = fp, .schema_name = SCHEMA_NAME,
                            .schema_major = SCHEMA_MAJOR, .header = header, .job = run_job, .finish = finish,
-                           .user = &c, .inputs = (const char *const *)argv + first, .n_inputs = c.S,
-                           .scenarios = c.sc, .n_scenarios = c.S};
+                           .user = &c, .inputs = c.inputs, .n_inputs = n_inputs, .scenarios = c.sc,
+                           .n_scenarios = c.S, .n_extra = c.posterior ? c.S * c.R : 0, .extra_group = "mc_only",
+                           .extra_desc = "--posterior: the runs of /runs again (job j = s x replicates + r) at the "
+                                         "posterior medians of the calibrated parameters: Monte Carlo noise alone"};
         if (mc.rank == 0 && !quiet)
-            fprintf(stderr, "compare: %zu scenarios x %zu replicates of %zu agents, %s random numbers\n", c.S, c.R,
-                    c.agents, c.independent ? "independent" : "common");
+            fprintf(stderr, "compare: %zu scenarios x %zu replicates of %zu agents, %s random numbers%s\n", c.S, c.R,
+                    c.agents, c.independent ? "independent" : "common",
+                    c.posterior ? "; parameters from the posterior, and again at its medians" : "");
         cli_size_warning(c.agents, mc.rank == 0 && !quiet ? stderr : NULL);
         st = batch_execute(&mc, &spec, &err);
     }
     rc = st == TYNDAU_OK ? 0 : mc.rank == 0 ? cli_fail(&err) : (int)st;
     if (rc == 0 && mc.rank == 0 && !quiet) print_table(out, &c);
     for (size_t s = 0; s < c.S; s++) tyndau_scenario_free(&c.sc[s]);
-    free(c.sources), free(c.texts);
+    free(c.sources), free(c.texts), free(c.pick);
     free(c.out_name), free(c.out_ptr);
+    cmp_posterior_free(&c.post);
     many_finalize(&mc);
     return rc;
 }

@@ -108,6 +108,13 @@ uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c)
     return h ? h : 0x9E3779B97F4A7C15ull;
 }
 
+gsl_rng *many_stream(uint64_t root, uint64_t a, uint64_t b, uint64_t c)
+{
+    gsl_rng *r = gsl_rng_alloc(tyndau_rng_ctr);
+    if (r != NULL) tyndau_ctr_seek(r, many_seed(root, a, b, c), 0);
+    return r;
+}
+
 tyndau_status many_model(const tyndau_params *base, const prior_t *par, const double *x, size_t d, size_t agents,
                          uint64_t seed, many_extract_fn extract, void *user, double *out, tyndau_error *err)
 {

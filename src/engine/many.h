@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "error.h"
 #include "prior.h"
 #include "tyndau.h"
@@ -44,6 +46,14 @@ int many_bcast_int(const many_ctx *c, int v);
 /* A seed from a root seed and three coordinates: the model's own mixer (rng.h, SplitMix64),
  * tyndau_mix64(tyndau_key(root, a, b) ^ c); never 0. */
 uint64_t many_seed(uint64_t root, uint64_t a, uint64_t b, uint64_t c);
+
+/* The random stream of a study's own draws (priors, proposals, resampling, designs, bootstraps):
+ * the model's counter-based generator (gsl_rng type tyndau_ctr, rng.h) at the 64-bit key
+ * many_seed(root, a, b, c), position 0.  Every bit of the key is used (a generator seeded through
+ * gsl_rng_set with a 32-bit state, such as taus2, keeps 32 of them: two of the ~10^5 streams of a
+ * calibration would then coincide with probability ~1 - exp(-n^2 / 2^33)).  NULL when out of
+ * memory; free with gsl_rng_free. */
+gsl_rng *many_stream(uint64_t root, uint64_t a, uint64_t b, uint64_t c);
 
 /*
  * SIGTERM and SIGINT (a cluster's time limit, Ctrl-C) while a study runs: many_catch_stop

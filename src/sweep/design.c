@@ -271,9 +271,8 @@ static size_t design_points(const sweep_cfg *c)
 static int make_design(sweep_cfg *c, size_t P, double *u, double *x)
 {
     size_t d = c->d;
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng *rng = many_stream(c->seed, K_DESIGN, 0, 0);
     if (rng == NULL) return -1;
-    gsl_rng_set(rng, (unsigned long)many_seed(c->seed, K_DESIGN, 0, 0));
     int rc = 0;
     switch (c->design) {
     case D_FACTORIAL:

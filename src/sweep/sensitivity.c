@@ -25,6 +25,7 @@
 #include "commands.h"
 #include "engine/many.h"
 #include "h5.h"
+#include "rng.h"
 #include "sens.h"
 
 #define SCHEMA_NAME "tyndau-sensitivity"
@@ -333,7 +334,7 @@ static tyndau_status compute(const sweep_in *s, size_t boot, double level, uint6
     r->yb = tyndau_calloc(P, sizeof *r->yb), r->nb = tyndau_calloc(P, sizeof *r->nb);
     r->buf = tyndau_calloc(no * (dd > d ? dd : d), sizeof *r->buf);
     r->ps = (point_stats){tyndau_calloc(P, sizeof(double)), tyndau_calloc(P, sizeof(double)), NAN, NAN, 0, 0};
-    r->rng = gsl_rng_alloc(gsl_rng_taus2);
+    r->rng = gsl_rng_alloc(tyndau_rng_ctr);
     if (!r->first || !r->total || !r->second || !r->first_adj || !r->total_adj || !r->second_adj || !r->fsum ||
         !r->share || !r->nvar || !r->var || !r->yb || !r->nb || !r->buf || !r->ps.mean || !r->ps.noise || !r->rng)
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
@@ -356,7 +357,7 @@ static tyndau_status compute(const sweep_in *s, size_t boot, double level, uint6
         if (q->share > 0.5)
             warn(&r->w, "%s: replicate noise is %.0f%% of the variance of the point means (more than half): the indices "
                  "mostly measure noise; use more agents or replicates", s->on[o], 100 * q->share);
-        gsl_rng_set(r->rng, (unsigned long)many_seed(seed, K_BOOT, o, 0));
+        tyndau_ctr_seek(r->rng, many_seed(seed, K_BOOT, o, 0), 0);
         if (sobol) {
             sens_order order = s->layout == L_SALTELLI ? SENS_BLOCKS : SENS_SALIB;
             size_t blocks = sens_saltelli_blocks(d, so);
@@ -505,8 +506,8 @@ static tyndau_status write_file(const char *out, const char *in, const sweep_in 
     hid_t f = h.file;
     tyndau_h5_prov prov = cli_provenance(SCHEMA_NAME, SCHEMA_VERSION, command_line);
     prov.seed = seed;
-    prov.rng = "GSL taus2 streams seeded with many_seed(seed, 103, output, 0) (src/engine/many.c): the bootstrap "
-               "resamples of each output";
+    prov.rng = "the model's counter-based generator (tyndau_ctr) at the 64-bit key many_seed(seed, 103, output, 0) "
+               "(src/engine/many.c): the bootstrap resamples of each output";
     prov.scenario_source = s->scenario_source; /* the sweep's */
     prov.scenario_text = s->scenario_text;
     prov.legacy_names = 1;

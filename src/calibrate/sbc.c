@@ -1,0 +1,291 @@
+/*
+ * sbc.c - simulation-based calibration (Talts, Betancourt, Simpson, Vehtari & Gelman 2018) of
+ * `tyndau calibrate CALIB.ini --sbc S`: does the calibration's posterior mean what it says?
+ *
+ * For synthetic survey s = 0 .. S-1:
+ *   1. truth theta_s drawn from the prior (stream many_stream(seed, K_SBC_TRUTH, s, 0));
+ *   2. the model simulated at theta_s with the model seed many_seed(seed, K_SBC_SIM, s, 0);
+ *   3. a synthetic survey drawn from the observation model at theta_s, exactly as the predictive
+ *      check draws a new survey (the Dirichlet step or the family discrepancies, then a
+ *      multinomial of n / design_effect respondents per row; stream many_stream(seed,
+ *      K_SBC_SURVEY, s, row)), written over the published counts of every row;
+ *   4. the same SMC refitted to it from the root seed many_seed(seed, K_SBC_FIT, s, 0);
+ *   5. per quantity: the rank of theta_s among the N final particles (the number below it, 0..N)
+ *      and whether theta_s lies in the central 50% and 90% posterior intervals.
+ * If the posterior is right, every rank is uniform on 0..N and the coverages are 50% and 90%
+ * (up to the SMC's own Monte Carlo error and the binomial error of S surveys).  Every random
+ * number depends on (seed, s, ...) only, so the result is the same bits on any thread or rank
+ * count.  The file (schema tyndau-sbc 1.0, docs/calibration.md s6) is written under a temporary
+ * name and renamed.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "calib.h"
+#include "cli.h"
+#include "h5.h"
+
+#define SBC_SCHEMA_NAME "tyndau-sbc"
+#define SBC_SCHEMA_VERSION "1.0"
+#define SBC_BINS 10
+
+typedef struct {
+    size_t S, d, N;
+    double *truth, *median, *q05, *q25, *q75, *q95; /* [S][d] */
+    int64_t *rank;                                   /* [S][d] */
+    int *in50, *in90;                                /* [S][d] */
+    int *status;                                     /* [S]: 0 complete, 1 budget ran out, 2 failed */
+    double *beta, *sims, *seconds;                   /* [S] */
+    double cov50[MAXD], cov90[MAXD];
+    int64_t hist[MAXD * SBC_BINS];
+    size_t n_ok;
+} sbc_result;
+
+static void sbc_free(sbc_result *r)
+{
+    free(r->truth), free(r->median), free(r->q05), free(r->q25), free(r->q75), free(r->q95);
+    free(r->rank), free(r->in50), free(r->in90), free(r->status), free(r->beta), free(r->sims), free(r->seconds);
+}
+
+/* Step 3: the synthetic survey of model probabilities p at x into rows (a copy of the published). */
+static void synthetic_survey(const calib_t *C, const double *x, const double *p, size_t s, tyndau_obs_row *rows)
+{
+    const calib_cfg *c = &C->cfg;
+    tyndau_obs_error e = calib_obs_error(C, x);
+    for (size_t r = 0; r < C->obs.n_rows; r++) {
+        tyndau_obs_row *w = &rows[r];
+        size_t K = w->n_resp + (size_t)w->has_rest;
+        double q[TYNDAU_OBS_STRIDE], sum = 0.0;
+        for (size_t j = 0; j < K; j++) sum += q[j] = fmax(p[r * TYNDAU_OBS_STRIDE + j], TYNDAU_OBS_PFLOOR);
+        for (size_t j = 0; j < K; j++) q[j] /= sum;
+        gsl_rng *rr = many_stream(c->seed, K_SBC_SURVEY, s, r);
+        if (rr == NULL) continue; /* out of memory: the row keeps the published counts */
+        if (e.kind == TYNDAU_OBS_DM && e.concentration > 0.0) {
+            double alpha[TYNDAU_OBS_STRIDE];
+            for (size_t j = 0; j < K; j++) alpha[j] = e.concentration * q[j];
+            gsl_ran_dirichlet(rr, K, alpha, q);
+        } else if (e.kind == TYNDAU_OBS_LOGIT_NORMAL) {
+            double sdf = e.sd[w->family] / sqrt(2.0), t = 0.0;
+            for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(rr, sdf));
+            for (size_t j = 0; j < K; j++) q[j] /= t;
+        }
+        unsigned int n = (unsigned int)lround(w->n / c->deff), cnt[TYNDAU_OBS_STRIDE];
+        if (n == 0) n = 1;
+        gsl_ran_multinomial(rr, K, n, q, cnt);
+        gsl_rng_free(rr);
+        for (size_t j = 0; j < K; j++) w->count[j] = (double)cnt[j] * w->n / (double)n;
+        for (size_t j = 0; j < w->n_resp; j++) w->share[j] = (double)cnt[j] / (double)n;
+    }
+}
+
+/* Step 4: the SMC on the synthetic survey; the final particles into xs [N][d], 0 or -1. */
+static int refit(const calib_t *C, size_t s, double *xs, double *beta, double *sims, tyndau_error *err)
+{
+    calib_t *F = tyndau_calloc(1, sizeof *F);
+    if (F == NULL) return -1;
+    *F = *C;
+    F->cfg.seed = many_seed(C->cfg.seed, K_SBC_FIT, s, 0);
+    F->gen = NULL, F->n_gen = F->cap_gen = 0;
+    F->quiet = 1;
+    F->status = "running";
+    calib_work *w = calib_smc_alloc(F);
+    tyndau_status st = w ? calib_smc_init(F, w, err) : TYNDAU_EINTERNAL;
+    while (st == TYNDAU_OK && !calib_smc_test(F)) st = calib_smc_iterate(F, w, err);
+    calib_smc_free(w);
+    int rc = st == TYNDAU_OK ? 0 : -1;
+    if (rc == 0) {
+        const calib_gen *g = &F->gen[F->n_gen - 1];
+        memcpy(xs, g->x, C->cfg.particles * C->cfg.d * sizeof *xs);
+        *beta = g->beta, *sims = (double)g->sims;
+    }
+    for (size_t t = 0; t < F->n_gen; t++) free(F->gen[t].x), free(F->gen[t].z), free(F->gen[t].ll), free(F->gen[t].seed);
+    free(F->gen);
+    free(F);
+    return rc;
+}
+
+static void summarise(sbc_result *R)
+{
+    size_t S = R->S, d = R->d;
+    memset(R->hist, 0, sizeof R->hist);
+    R->n_ok = 0;
+    for (size_t s = 0; s < S; s++) R->n_ok += R->status[s] == 0;
+    for (size_t k = 0; k < d; k++) {
+        double c50 = 0.0, c90 = 0.0;
+        for (size_t s = 0; s < S; s++) {
+            if (R->status[s] != 0) continue;
+            c50 += R->in50[s * d + k], c90 += R->in90[s * d + k];
+            size_t b = (size_t)((double)R->rank[s * d + k] * SBC_BINS / (double)(R->N + 1));
+            R->hist[k * SBC_BINS + (b < SBC_BINS ? b : SBC_BINS - 1)]++;
+        }
+        R->cov50[k] = R->n_ok ? c50 / (double)R->n_ok : NAN;
+        R->cov90[k] = R->n_ok ? c90 / (double)R->n_ok : NAN;
+    }
+}
+
+static tyndau_status write_sbc(const calib_t *C, const sbc_result *R, tyndau_error *err)
+{
+    const calib_cfg *c = &C->cfg;
+    size_t S = R->S, d = R->d;
+    tyndau_h5 h;
+    if (tyndau_h5_open(&h, C->out, TYNDAU_H5_CREATE, err) != TYNDAU_OK) return tyndau_h5_close(&h);
+    tyndau_h5_prov prov = cli_provenance(SBC_SCHEMA_NAME, SBC_SCHEMA_VERSION, C->command_line);
+    prov.seed = c->seed;
+    prov.rng = "the model's counter-based streams; the study's from the same generator (tyndau_ctr) at the 64-bit "
+               "keys many_seed(seed, kind, survey, ...)";
+    prov.threads = C->mc.threads, prov.ranks = C->mc.size;
+    prov.scenario_source = C->sc.source;
+    prov.scenario_text = C->sc.joined;
+    tyndau_h5_provenance(&h, h.file, &prov);
+    tyndau_h5_attr_str(&h, h.file, "calibration_file", c->file.path);
+    tyndau_h5_attr_str(&h, h.file, "calibration_text", c->file.text);
+    tyndau_h5_attr_str(&h, h.file, "method", "simulation-based calibration (Talts et al. 2018): truths from the "
+                                              "prior, synthetic surveys from the observation model, the SMC refitted "
+                                              "to each; ranks of the truths among the final particles");
+    tyndau_h5_attr_i64(&h, h.file, "surveys", (int64_t)S);
+    tyndau_h5_attr_i64(&h, h.file, "particles", (int64_t)R->N);
+    tyndau_h5_attr_i64(&h, h.file, "agents", (int64_t)c->agents);
+    tyndau_h5_attr_i64(&h, h.file, "surveys_complete", (int64_t)R->n_ok);
+    const char *names[MAXD];
+    for (size_t k = 0; k < d; k++) names[k] = c->prior[k].name;
+    hid_t g = tyndau_h5_group(&h, h.file, "sbc",
+                              "per synthetic survey (rows) and calibrated quantity (columns): the truth, the "
+                              "refitted posterior's quantiles, the truth's rank among the final particles (0 .. "
+                              "particles), and whether it lies in the central 50% and 90% intervals; per quantity "
+                              "the coverages over the surveys whose refit completed and the rank histogram");
+    const char *q = "quantity", *sq = "survey,quantity";
+    tyndau_h5_vector(&h, g, "quantity", TYNDAU_H5_STR, d, names, q, "The calibrated quantity.", "none");
+    static const char *const nm[6] = {"truth", "median", "q05", "q25", "q75", "q95"};
+    static const char *const what[6] = {"The truth drawn from the prior.", "Posterior median of the refit.",
+                                        "Posterior 5% quantile.", "Posterior 25% quantile.",
+                                        "Posterior 75% quantile.", "Posterior 95% quantile."};
+    const double *val[6] = {R->truth, R->median, R->q05, R->q25, R->q75, R->q95};
+    for (int k = 0; k < 6; k++)
+        tyndau_h5_write(&h, g, &(tyndau_h5_dspec){.name = nm[k], .kind = TYNDAU_H5_F64, .rank = 2, .dims = {S, d},
+                                                   .data = val[k], .axes = sq, .description = what[k],
+                                                   .units = "the quantity's own"});
+    tyndau_h5_write(&h, g, &(tyndau_h5_dspec){.name = "rank", .kind = TYNDAU_H5_I64, .rank = 2, .dims = {S, d},
+                                               .data = R->rank, .axes = sq,
+                                               .description = "Final particles below the truth (0 .. particles).",
+                                               .units = "particles"});
+    tyndau_h5_write(&h, g, &(tyndau_h5_dspec){.name = "inside50", .kind = TYNDAU_H5_I32, .rank = 2, .dims = {S, d},
+                                               .data = R->in50, .axes = sq,
+                                               .description = "1: the truth lies in [q25, q75].", .units = "none"});
+    tyndau_h5_write(&h, g, &(tyndau_h5_dspec){.name = "inside90", .kind = TYNDAU_H5_I32, .rank = 2, .dims = {S, d},
+                                               .data = R->in90, .axes = sq,
+                                               .description = "1: the truth lies in [q05, q95].", .units = "none"});
+    tyndau_h5_vector(&h, g, "status", TYNDAU_H5_I32, S, R->status, "survey",
+                     "0: the refit reached beta = 1; 1: its budget ran out first (left out of the coverages); 2: "
+                     "the simulation at the truth or the refit failed.", "code");
+    tyndau_h5_vector(&h, g, "beta", TYNDAU_H5_F64, S, R->beta, "survey", "The refit's final beta.", "1");
+    tyndau_h5_vector(&h, g, "simulations", TYNDAU_H5_F64, S, R->sims, "survey", "The refit's simulations.",
+                     "simulations");
+    tyndau_h5_vector(&h, g, "seconds", TYNDAU_H5_F64, S, R->seconds, "survey", "Wall time of the survey's refit.",
+                     "s");
+    tyndau_h5_vector(&h, g, "coverage50", TYNDAU_H5_F64, d, R->cov50, q,
+                     "Share of the completed surveys whose truth lies in the central 50% interval.", "1");
+    tyndau_h5_vector(&h, g, "coverage90", TYNDAU_H5_F64, d, R->cov90, q,
+                     "Share of the completed surveys whose truth lies in the central 90% interval.", "1");
+    tyndau_h5_write(&h, g, &(tyndau_h5_dspec){.name = "rank_histogram", .kind = TYNDAU_H5_I64, .rank = 2,
+                                               .dims = {d, SBC_BINS}, .data = R->hist, .axes = "quantity,bin",
+                                               .description = "Completed surveys per rank bin: bin b holds ranks "
+                                                              "with floor(rank x 10 / (particles + 1)) = b.",
+                                               .units = "surveys"});
+    tyndau_h5_close_obj(&h, g);
+    return tyndau_h5_close(&h);
+}
+
+tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err)
+{
+    const calib_cfg *c = &C->cfg;
+    size_t d = c->d, N = c->particles, SD = S * d;
+    sbc_result R = {.S = S, .d = d, .N = N};
+    R.truth = tyndau_calloc(SD, sizeof(double)), R.median = tyndau_calloc(SD, sizeof(double));
+    R.q05 = tyndau_calloc(SD, sizeof(double)), R.q25 = tyndau_calloc(SD, sizeof(double));
+    R.q75 = tyndau_calloc(SD, sizeof(double)), R.q95 = tyndau_calloc(SD, sizeof(double));
+    R.rank = tyndau_calloc(SD, sizeof(int64_t)), R.in50 = tyndau_calloc(SD, sizeof(int));
+    R.in90 = tyndau_calloc(SD, sizeof(int)), R.status = tyndau_calloc(S, sizeof(int));
+    R.beta = tyndau_calloc(S, sizeof(double)), R.sims = tyndau_calloc(S, sizeof(double));
+    R.seconds = tyndau_calloc(S, sizeof(double));
+    tyndau_obs_row *published = C->obs.rows, *rows = tyndau_calloc(C->obs.n_rows, sizeof *rows);
+    double *probs = tyndau_calloc(C->n_out, sizeof *probs), *xs = tyndau_calloc(N * d, sizeof *xs);
+    double *v = tyndau_calloc(N, sizeof *v);
+    tyndau_status st = TYNDAU_OK;
+    if (!R.truth || !R.median || !R.q05 || !R.q25 || !R.q75 || !R.q95 || !R.rank || !R.in50 || !R.in90 ||
+        !R.status || !R.beta || !R.sims || !R.seconds || !rows || !probs || !xs || !v)
+        st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t s = 0; st == TYNDAU_OK && s < S; s++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        double *x = R.truth + s * d;
+        gsl_rng *r = many_stream(c->seed, K_SBC_TRUTH, s, 0);
+        if (r == NULL) {
+            st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+            break;
+        }
+        for (size_t k = 0; k < d; k++) x[k] = prior_draw(&c->prior[k], r);
+        gsl_rng_free(r);
+        uint64_t seed = many_seed(c->seed, K_SBC_SIM, s, 0);
+        int status = 0;
+        char msg[1][MANY_ERRLEN];
+        size_t failed = 0;
+        calib_simulate(C, x, &seed, 1, probs, &status, msg, &failed);
+        tyndau_error e;
+        tyndau_error_clear(&e);
+        R.status[s] = 2;
+        if (failed == 0) {
+            memcpy(rows, published, C->obs.n_rows * sizeof *rows);
+            synthetic_survey(C, x, probs, s, rows);
+            C->obs.rows = rows;
+            int rc = refit(C, s, xs, &R.beta[s], &R.sims[s], &e);
+            C->obs.rows = published;
+            if (rc == 0) R.status[s] = R.beta[s] >= 1.0 ? 0 : 1;
+        }
+        for (size_t k = 0; R.status[s] != 2 && k < d; k++) {
+            int64_t below = 0;
+            for (size_t i = 0; i < N; i++) below += (v[i] = xs[i * d + k]) < x[k];
+            gsl_sort(v, 1, N);
+            size_t j = s * d + k;
+            R.rank[j] = below;
+            R.median[j] = gsl_stats_median_from_sorted_data(v, 1, N);
+            R.q05[j] = gsl_stats_quantile_from_sorted_data(v, 1, N, 0.05);
+            R.q25[j] = gsl_stats_quantile_from_sorted_data(v, 1, N, 0.25);
+            R.q75[j] = gsl_stats_quantile_from_sorted_data(v, 1, N, 0.75);
+            R.q95[j] = gsl_stats_quantile_from_sorted_data(v, 1, N, 0.95);
+            R.in50[j] = x[k] >= R.q25[j] && x[k] <= R.q75[j];
+            R.in90[j] = x[k] >= R.q05[j] && x[k] <= R.q95[j];
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        R.seconds[s] = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        if (C->mc.rank == 0 && !C->quiet)
+            fprintf(stderr, "sbc: survey %zu of %zu: %s, beta %.3g, %.0f simulations, %.1f s\n", s + 1, S,
+                    R.status[s] == 0 ? "refit complete" : R.status[s] == 1 ? "budget ran out" : "failed", R.beta[s],
+                    R.sims[s], R.seconds[s]);
+    }
+    if (st == TYNDAU_OK) {
+        summarise(&R);
+        if (C->mc.rank == 0) st = write_sbc(C, &R, err);
+    }
+    if (st == TYNDAU_OK && C->mc.rank == 0 && !C->quiet) {
+        printf("simulation-based calibration: %zu synthetic surveys, %zu refits complete, %zu particles each\n", S,
+               R.n_ok, N);
+        printf("%-30s %10s %10s   rank histogram (%d bins)\n", "quantity", "cover 50%", "cover 90%", SBC_BINS);
+        for (size_t k = 0; k < d; k++) {
+            printf("%-30s %10.2f %10.2f  ", c->prior[k].name, R.cov50[k], R.cov90[k]);
+            for (size_t b = 0; b < SBC_BINS; b++) printf(" %" PRId64, R.hist[k * SBC_BINS + b]);
+            printf("\n");
+        }
+        printf("\nwrote %s\n", C->out);
+    }
+    sbc_free(&R);
+    free(rows), free(probs), free(xs), free(v);
+    return st;
+}
