@@ -103,7 +103,7 @@ slurmd -f "$SLURM_CONF" -N "$host" >"$tmp/d.out" 2>&1
 up=
 deadline=$((SECONDS + 30))
 while [ "$SECONDS" -lt "$deadline" ]; do
-    if timeout 5 sinfo -h -o '%T' 2>/dev/null | grep idle; >/dev/null then up=1; break; fi
+    if timeout 5 sinfo -h -o '%T' 2>/dev/null | grep idle >/dev/null; then up=1; break; fi
     sleep 0.5
 done
 if [ -z "$up" ]; then
