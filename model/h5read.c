@@ -158,15 +158,20 @@ size_t tyndau_h5_size(tyndau_h5 *h, hid_t loc, const char *name)
     return n > 0 ? (size_t)n : 0;
 }
 
+/* The dataset's path in object (for messages); 0 after failing when there is no such dataset. */
+static int dataset_found(tyndau_h5 *h, hid_t loc, const char *name, char *object, size_t len)
+{
+    tyndau_h5_where(loc, name, object, len);
+    if (tyndau_h5_exists(h, loc, name)) return 1;
+    tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: no dataset %s", h->path, object);
+    return 0;
+}
+
 void tyndau_h5_expect(tyndau_h5 *h, hid_t loc, const char *name, int64_t a, int64_t b, int64_t c, const char *what)
 {
     if (h->st != TYNDAU_OK) return;
     char object[OBJ_LEN];
-    tyndau_h5_where(loc, name, object, sizeof object);
-    if (!tyndau_h5_exists(h, loc, name)) {
-        tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: no dataset %s", h->path, object);
-        return;
-    }
+    if (!dataset_found(h, loc, name, object, sizeof object)) return;
     size_t have = tyndau_h5_size(h, loc, name);
     int ok = a >= 0 && b >= 0 && c >= 0;
     uint64_t want = 1;
@@ -185,11 +190,7 @@ void tyndau_h5_read(tyndau_h5 *h, hid_t loc, const char *name, tyndau_h5_kind ki
 {
     if (h->st != TYNDAU_OK) return;
     char object[OBJ_LEN];
-    tyndau_h5_where(loc, name, object, sizeof object);
-    if (!tyndau_h5_exists(h, loc, name)) {
-        tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: no dataset %s", h->path, object);
-        return;
-    }
+    if (!dataset_found(h, loc, name, object, sizeof object)) return;
     size_t have = tyndau_h5_size(h, loc, name);
     if (h->st == TYNDAU_OK && have != n) {
         tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: %s has %zu values, expected %zu", h->path, object, have, n);
@@ -208,11 +209,7 @@ char **tyndau_h5_read_strs(tyndau_h5 *h, hid_t loc, const char *name, size_t *n)
     *n = 0;
     if (h->st != TYNDAU_OK) return NULL;
     char object[OBJ_LEN];
-    tyndau_h5_where(loc, name, object, sizeof object);
-    if (!tyndau_h5_exists(h, loc, name)) {
-        tyndau_h5_fail(h, TYNDAU_EINPUT, "%s: no dataset %s", h->path, object);
-        return NULL;
-    }
+    if (!dataset_found(h, loc, name, object, sizeof object)) return NULL;
     hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
     hid_t space = ds >= 0 ? H5Dget_space(ds) : -1, type = ds >= 0 ? H5Dget_type(ds) : -1;
     char **out = NULL;

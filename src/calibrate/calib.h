@@ -49,6 +49,7 @@
 #include "engine/cfgfile.h"
 #include "engine/many.h"
 #include "engine/prior.h"
+#include "h5.h"
 #include "obs.h"
 #include "outfile.h"
 #include "scenario.h"
@@ -193,6 +194,9 @@ int calib_ident_spectrum(const double *J, const double *w, size_t nc, size_t d, 
 tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err);
 
 /* record.c */
+/* The provenance every calibration-made file carries (schema, seed, streams, threads, ranks,
+ * scenario), for record.c's files and sbc.c's. */
+tyndau_h5_prov calib_provenance(const calib_t *C, const char *schema, const char *version, const char *rng);
 tyndau_status calib_write_partial(calib_t *C, tyndau_error *err);
 tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc *Q, const char *ini,
                                 tyndau_error *err);

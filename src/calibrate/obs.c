@@ -323,15 +323,25 @@ tyndau_status tyndau_obs_extract(const tyndau_obs *o, const tyndau_model *m, dou
     return TYNDAU_OK;
 }
 
-double tyndau_obs_row_loglik(const tyndau_obs_row *w, const double *p, double concentration)
+/* The row's simulated shares floored at TYNDAU_OBS_PFLOOR into q (not renormalised); their sum,
+ * or NaN when a share is missing (the row then has log-likelihood -infinity). */
+static double floored(const tyndau_obs_row *w, const double *p, double *q)
 {
     size_t nk = w->n_resp + (size_t)w->has_rest;
-    double q[TYNDAU_OBS_STRIDE], sum = 0.0;
+    double sum = 0.0;
     for (size_t k = 0; k < nk; k++) {
-        if (isnan(p[k])) return -INFINITY;
+        if (isnan(p[k])) return NAN;
         q[k] = fmax(p[k], TYNDAU_OBS_PFLOOR);
         sum += q[k];
     }
+    return sum;
+}
+
+double tyndau_obs_row_loglik(const tyndau_obs_row *w, const double *p, double concentration)
+{
+    size_t nk = w->n_resp + (size_t)w->has_rest;
+    double q[TYNDAU_OBS_STRIDE], sum = floored(w, p, q);
+    if (isnan(sum)) return -INFINITY;
     double ll = lgamma(w->n + 1.0);
     for (size_t k = 0; k < nk; k++) ll -= lgamma(w->count[k] + 1.0);
     if (concentration > 0.0) {
@@ -348,13 +358,8 @@ double tyndau_obs_row_loglik(const tyndau_obs_row *w, const double *p, double co
 
 double tyndau_obs_loglik(const tyndau_obs *o, const double *prob, double concentration)
 {
-    double ll = 0.0;
-    for (size_t r = 0; r < o->n_rows; r++) {
-        const tyndau_obs_row *w = &o->rows[r];
-        if (w->weight <= 0.0) continue;
-        ll += w->weight * tyndau_obs_row_loglik(w, prob + r * TYNDAU_OBS_STRIDE, concentration);
-    }
-    return ll;
+    tyndau_obs_error e = {concentration > 0.0 ? TYNDAU_OBS_DM : TYNDAU_OBS_MULTINOMIAL, 1.0, concentration, {0}};
+    return tyndau_obs_loglik_err(o, prob, &e);
 }
 
 /* The logit-normal row: see obs.h.  With x = alr(y) - alr(p) and the covariance diag(d) + u 11',
@@ -393,12 +398,8 @@ double tyndau_obs_row_loglik_err(const tyndau_obs_row *w, const double *p, const
         return tyndau_obs_row_loglik(&v, p, e->kind == TYNDAU_OBS_DM ? e->concentration : 0.0);
     }
     size_t nk = w->n_resp + (size_t)w->has_rest;
-    double q[TYNDAU_OBS_STRIDE], sum = 0.0;
-    for (size_t k = 0; k < nk; k++) {
-        if (isnan(p[k])) return -INFINITY;
-        q[k] = fmax(p[k], TYNDAU_OBS_PFLOOR);
-        sum += q[k];
-    }
+    double q[TYNDAU_OBS_STRIDE], sum = floored(w, p, q);
+    if (isnan(sum)) return -INFINITY;
     for (size_t k = 0; k < nk; k++) q[k] /= sum;
     return logit_normal_row(w, q, w->n / e->deff, e->sd[w->family]);
 }

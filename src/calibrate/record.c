@@ -153,6 +153,17 @@ static void write_generations(tyndau_h5 *h, const calib_t *C)
     tyndau_h5_close_obj(h, g);
 }
 
+tyndau_h5_prov calib_provenance(const calib_t *C, const char *schema, const char *version, const char *rng)
+{
+    tyndau_h5_prov prov = cli_provenance(schema, version, C->command_line);
+    prov.seed = C->cfg.seed;
+    prov.rng = rng;
+    prov.threads = C->mc.threads, prov.ranks = C->mc.size;
+    prov.scenario_source = C->sc.source;
+    prov.scenario_text = C->sc.joined;
+    return prov;
+}
+
 /* What the partial and the final file share: provenance, the inputs, priors, observation
  * model, generations. */
 static void write_common(tyndau_h5 *h, const calib_t *C)
@@ -160,13 +171,9 @@ static void write_common(tyndau_h5 *h, const calib_t *C)
     const calib_cfg *c = &C->cfg;
     hid_t f = h->file;
     char buf[64];
-    tyndau_h5_prov prov = cli_provenance(CALIB_SCHEMA_NAME, CALIB_SCHEMA_VERSION, C->command_line);
-    prov.seed = c->seed;
-    prov.rng = "the model's counter-based streams (its seed from many_seed(seed, 2, ...)); the sampler's from the "
-               "same generator (tyndau_ctr) at the 64-bit key many_seed(seed, kind, generation x 256 + move, particle)";
-    prov.threads = C->mc.threads, prov.ranks = C->mc.size;
-    prov.scenario_source = C->sc.source;
-    prov.scenario_text = C->sc.joined;
+    tyndau_h5_prov prov = calib_provenance(C, CALIB_SCHEMA_NAME, CALIB_SCHEMA_VERSION,
+        "the model's counter-based streams (its seed from many_seed(seed, 2, ...)); the sampler's from the "
+        "same generator (tyndau_ctr) at the 64-bit key many_seed(seed, kind, generation x 256 + move, particle)");
     prov.legacy_names = 1;
     tyndau_h5_provenance(h, f, &prov);
     tyndau_h5_attr_str(h, f, "status", C->status);

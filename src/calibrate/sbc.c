@@ -137,13 +137,9 @@ static tyndau_status write_sbc(const calib_t *C, const sbc_result *R, tyndau_err
     size_t S = R->S, d = R->d;
     tyndau_h5 h;
     if (tyndau_h5_open(&h, C->out, TYNDAU_H5_CREATE, err) != TYNDAU_OK) return tyndau_h5_close(&h);
-    tyndau_h5_prov prov = cli_provenance(SBC_SCHEMA_NAME, SBC_SCHEMA_VERSION, C->command_line);
-    prov.seed = c->seed;
-    prov.rng = "the model's counter-based streams; the study's from the same generator (tyndau_ctr) at the 64-bit "
-               "keys many_seed(seed, kind, survey, ...)";
-    prov.threads = C->mc.threads, prov.ranks = C->mc.size;
-    prov.scenario_source = C->sc.source;
-    prov.scenario_text = C->sc.joined;
+    tyndau_h5_prov prov = calib_provenance(C, SBC_SCHEMA_NAME, SBC_SCHEMA_VERSION,
+        "the model's counter-based streams; the study's from the same generator (tyndau_ctr) at the 64-bit "
+        "keys many_seed(seed, kind, survey, ...)");
     tyndau_h5_provenance(&h, h.file, &prov);
     tyndau_h5_attr_str(&h, h.file, "calibration_file", c->file.path);
     tyndau_h5_attr_str(&h, h.file, "calibration_text", c->file.text);
