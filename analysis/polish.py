@@ -29,7 +29,6 @@ import sys
 import tempfile
 
 import h5py
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tyndau_h5  # noqa: E402
@@ -100,8 +99,10 @@ def main():
     for path in (a.calib, a.scenario):
         if not os.path.isfile(path):
             die("%s: no such file" % path)
-    if os.path.abspath(a.output) in (os.path.abspath(a.calib), os.path.abspath(a.scenario)):
-        die("-o %s: the output would overwrite an input" % a.output)
+    try:  # before the search: an output that is an input (under any name), a directory or a device
+        tyndau_h5.check_output(a.output, [a.calib, a.scenario])
+    except tyndau_h5.InputError as e:
+        die(str(e))
     try:
         calib = h5py.File(a.calib, "r")
     except OSError as e:
@@ -194,10 +195,11 @@ def main():
             "; log-likelihood %.2f at the start, %.2f polished.\n" % (
                 "the values of " + a.scenario if a.from_scenario else "the posterior medians", a.calib, a.agents,
                 " ".join(map(str, a.seeds)), a.sweeps, evals[0], start, best))
-    tmp_out = a.output + ".tmp"
-    with open(tmp_out, "w") as fh:
-        fh.write(head + "\n".join(lines) + "\n")
-    os.replace(tmp_out, a.output)
+    try:
+        with tyndau_h5.writing(a.output, [a.calib, a.scenario], binary=False) as fh:
+            fh.write(head + "\n".join(lines) + "\n")
+    except tyndau_h5.InputError as e:
+        die(str(e))
     os.rmdir(tmp)
     print("polish: wrote %s" % a.output)
 

@@ -17,9 +17,7 @@ import numpy as np  # noqa: E402
 
 import tyndau_h5  # noqa: E402
 
-CITATION = ("Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': exploring "
-            "citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian Survey "
-            "43(2), 235-256. doi:10.1080/02634937.2023.2268652")
+CITATION = tyndau_h5.CITATION  # the survey figures' article
 
 
 def fmt(v):

@@ -68,6 +68,11 @@ def check(f, path, names):
     return name
 
 
+# the article every file and page that shows the survey figures cites
+CITATION = ("Kurmanov, B., Selteyev, U. & Almaganbetov, A. (2024). 'Listening State?': exploring "
+            "citizens' perceptions of Open Government in Tokayev's Kazakhstan. Central Asian Survey "
+            "43(2), 235-256. doi:10.1080/02634937.2023.2268652")
+
 class InputError(ValueError):
     """Bad input the user can fix: the script prints it and exits 2."""
 

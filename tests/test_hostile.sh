@@ -384,6 +384,10 @@ pyrefused() { # DESC PATTERN OUT -- SCRIPT ARGS...
 pyrefused "survey_fit.py -o its input" "run.h5: cannot write output: it is the input run.h5" run.h5 -- "$A/survey_fit.py" run.h5 -o run.h5
 pyrefused "survey_fit.py -o a FIFO" "fifo.h5: cannot write output: not a regular file" fifo.h5 -- "$A/survey_fit.py" run.h5 -o fifo.h5
 pyrefused "report.py -o its input" "run.h5: cannot write output: it is the input" run.h5 -- "$A/report.py" run.h5 -o run.h5
+cp "$ROOT/scenarios/baseline.ini" oat_sc.ini
+pyrefused "oat.py -o its scenario" "oat_sc.ini: cannot write output: it is the input" oat_sc.ini -- "$A/oat.py" --tyndau "$TYNDAU" --scenario oat_sc.ini -o oat_sc.ini
+pyrefused "oat.py --csv a FIFO" "fifo.h5: cannot write output: not a regular file" fifo.h5 -- "$A/oat.py" --tyndau "$TYNDAU" --scenario oat_sc.ini -o oat.md --csv fifo.h5
+pyrefused "polish.py -o its calibrated scenario" "cf_calibrated.ini: cannot write output: it is the input" cf_calibrated.ini -- "$A/polish.py" cf.h5 cf_calibrated.ini -o cf_calibrated.ini --tyndau "$TYNDAU"
 pyrefused "sweep.py --csv its input" "sal.h5: cannot write output: it is the input" sal.h5 -- "$A/sweep.py" sal.h5 --csv sal.h5
 mkdir x_marginals.png
 pyrefused "calib_plots.py -o a prefix whose figure is a directory" "x_marginals.png: cannot write output: not a regular file" x_marginals.png -- "$A/calib_plots.py" cf.h5 -o x
