@@ -65,6 +65,15 @@
 enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING,
        K_SBC_TRUTH, K_SBC_SIM, K_SBC_SURVEY, K_SBC_FIT, K_IDENT };
 
+/* [history_match] (hm.c; docs/calibration.md s9): waves, design points a wave, replicates a
+ * point, the implausibility cutoff, what is cut on (1 max, 2 second max), emulator samples, the
+ * largest share of standardised LOO errors beyond 3 an emulator may have. */
+typedef struct {
+    size_t waves, runs_per_wave, replicates, samples;
+    double cutoff, loo_limit;
+    int measure;
+} calib_hm_cfg;
+
 /* The calibration file (config.c; docs/calibration.md section 4). */
 typedef struct {
     cfg_file file; /* the calibration file: path, text, parse state */
@@ -90,6 +99,7 @@ typedef struct {
     tyndau_obs_breakdown breakdown;
     prior_t prior[MAXD];
     size_t d;
+    calib_hm_cfg hm;
 } calib_cfg;
 
 /* One generation: its particles (after the move step, equal weights) and its statistics. */
@@ -192,6 +202,12 @@ int calib_ident_spectrum(const double *J, const double *w, size_t nc, size_t d, 
 
 /* sbc.c: simulation-based calibration of S synthetic surveys into C->out (--sbc S). */
 tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err);
+
+/* hm.c: history matching (--history-match): [history_match]'s defaults and keys (1, or 0 after
+ * cfg_error), and the waves into C->out. */
+void calib_hm_defaults(calib_hm_cfg *h);
+int calib_hm_key(calib_cfg *c, const char *name, const char *value);
+tyndau_status calib_history_match(calib_t *C, int resume, tyndau_error *err);
 
 /* record.c */
 /* The provenance every calibration-made file carries (schema, seed, streams, threads, ranks,

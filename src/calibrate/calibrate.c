@@ -14,7 +14,7 @@
 
 static const char usage_calibrate[] =
     "usage: tyndau calibrate CALIB.ini [-o FILE.h5] [--holdout QUESTION[:GROUP_TYPE] ...]\n"
-    "                        [--resume] [--sbc S] [--threads T] [--quiet]\n"
+    "                        [--resume] [--sbc S | --history-match] [--threads T] [--quiet]\n"
     "\n"
     "Calibrates the scenario named in CALIB.ini against the published survey by\n"
     "ABC-SMC (docs/calibration.md) and writes FILE.h5 (default: the calibration\n"
@@ -31,6 +31,10 @@ static const char usage_calibrate[] =
     "                        synthetic surveys from prior draws, each refitted; ranks\n"
     "                        and 50%/90% coverage per quantity into FILE.h5 (default:\n"
     "                        the stem + _sbc.h5; docs/calibration.md s6)\n"
+    "      --history-match   instead: history matching in waves with Gaussian-process\n"
+    "                        emulators ([history_match] section), into FILE.h5\n"
+    "                        (default: the stem + _hm.h5; docs/calibration.md s9);\n"
+    "                        --resume continues after the last complete wave\n"
     "  -t, --threads T       OpenMP threads per process (default: all cores); under\n"
     "                        mpirun the particles are also spread over the ranks;\n"
     "                        results depend on neither\n"
@@ -111,12 +115,12 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     C->claim = (tyndau_outfile)TYNDAU_OUTFILE_NONE;
     C->command_line = command_line;
     C->status = "running";
-    int do_resume = 0, first = 0;
+    int do_resume = 0, first = 0, hm = 0;
     size_t threads = 0, sbc = 0;
     cli_list holdouts = {C->holdout, 0, MAX_HOLDOUT};
     const cli_opt opts[] = {{"output", 'o', CLI_TEXT, &C->out, 0, 0},  {"holdout", 0, CLI_LIST, &holdouts, 0, 0},
                             {"resume", 0, CLI_FLAG, &do_resume, 0, 0}, {"threads", 't', CLI_COUNT, &threads, 1, 1024},
-                            {"sbc", 0, CLI_COUNT, &sbc, 1, 100000},
+                            {"sbc", 0, CLI_COUNT, &sbc, 1, 100000}, {"history-match", 0, CLI_FLAG, &hm, 0, 0},
                             {"quiet", 'q', CLI_FLAG, &C->quiet, 0, 0}, {NULL, 0, CLI_FLAG, NULL, 0, 0}};
     int rc = cli_parse(argc, argv, opts, usage_calibrate, &first);
     if (rc != 0) return rc == CLI_DONE ? 0 : rc;
@@ -141,27 +145,34 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         many_finalize(&C->mc);
         return 2;
     }
-    if (sbc > 0 && C->out == NULL) {
+    if (sbc > 0 && hm) {
+        fprintf(stderr, "tyndau: calibrate: --sbc and --history-match: expected one of them\n");
+        many_finalize(&C->mc);
+        return 2;
+    }
+    if ((sbc > 0 || hm) && C->out == NULL) {
         const char *base = strrchr(cfg_path, '/'), *dot;
         base = base ? base + 1 : cfg_path;
         dot = strrchr(base, '.');
-        snprintf(out_buf, sizeof out_buf, "%.*s_sbc.h5", dot ? (int)(dot - base) : (int)strlen(base), base);
+        snprintf(out_buf, sizeof out_buf, "%.*s_%s.h5", dot ? (int)(dot - base) : (int)strlen(base), base,
+                 hm ? "hm" : "sbc");
         C->out = out_buf;
     }
     tyndau_status st = setup(C, cfg_path, &err);
     if (st == TYNDAU_OK) st = names(C, cfg_path, out_buf, sizeof out_buf, &err);
     st = (tyndau_status)many_bcast_int(&C->mc, (int)st);
-    if (st == TYNDAU_OK && sbc > 0) {
-        if (C->mc.rank == 0 && !C->quiet)
+    if (st == TYNDAU_OK && (sbc > 0 || hm)) {
+        if (C->mc.rank == 0 && !C->quiet && sbc > 0)
             fprintf(stderr, "calibrate: simulation-based calibration, %zu synthetic surveys of %zu quantities, %zu "
                     "particles, %zu agents\n", sbc, C->cfg.d, C->cfg.particles, C->cfg.agents);
-        st = calib_sbc(C, sbc, &err);
+        st = hm ? calib_history_match(C, do_resume, &err) : calib_sbc(C, sbc, &err);
         rc = st == TYNDAU_OK ? 0 : C->mc.rank == 0 ? cli_fail(&err) : (int)st;
         free(C->cfg.file.text);
         free(C->targets_text);
         tyndau_obs_free(&C->obs);
         tyndau_targets_free(&C->targets);
         tyndau_scenario_free(&C->sc);
+        tyndau_outfile_release(&C->claim);
         many_finalize(&C->mc);
         return rc;
     }

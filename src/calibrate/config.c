@@ -13,10 +13,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
     calib_cfg *c = user;
     if (c->file.err.status != TYNDAU_OK) return 0;
     int sec = strcmp(section, "calibration") == 0 ? 1 : strcmp(section, "likelihood") == 0 ? 2
-            : strcmp(section, "priors") == 0 ? 3 : 0;
+            : strcmp(section, "priors") == 0 ? 3 : strcmp(section, "history_match") == 0 ? 4 : 0;
     if (sec == 0)
-        return cfg_error(&c->file, "unknown section [%s], expected [calibration], [likelihood] or [priors]",
-                        section);
+        return cfg_error(&c->file, "unknown section [%s], expected [calibration], [likelihood], [priors] or "
+                         "[history_match]", section);
     if (cfg_seen(&c->file, section, name)) return cfg_error(&c->file, "key '%s' appears twice", name);
     if (value[0] == '\0') return cfg_error(&c->file, "key '%s': empty value", name);
     size_t u;
@@ -118,6 +118,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return cfg_error(&c->file, "unknown key '%s' in [likelihood], expected model, concentration, breakdowns, "
                          "design_effect or discrepancy_FAMILY", name);
     }
+    if (sec == 4) return calib_hm_key(c, name, value);
     /* [priors] */
     if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
     if (!cfg_key_param(&c->file, name, value, "calibrated", &c->prior[c->d])) return 0;
@@ -143,6 +144,7 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
     c->kind = TYNDAU_OBS_MULTINOMIAL;
     c->deff = 1.0;
     for (int f = 0; f < TYNDAU_N_FAM; f++) c->disc_dim[f] = -1;
+    calib_hm_defaults(&c->hm);
     if (cfg_parse(&c->file, path, on_key, c) != TYNDAU_OK) {
         *err = c->file.err;
         return err->status;

@@ -267,6 +267,19 @@ static size_t design_points(const sweep_cfg *c)
     }
 }
 
+int sweep_lhs(gsl_rng *rng, size_t P, size_t d, double *u)
+{
+    size_t *perm = tyndau_calloc(P, sizeof *perm);
+    if (perm == NULL) return -1;
+    for (size_t i = 0; i < d; i++) {
+        for (size_t p = 0; p < P; p++) perm[p] = p;
+        gsl_ran_shuffle(rng, perm, P, sizeof *perm);
+        for (size_t p = 0; p < P; p++) u[p * d + i] = ((double)perm[p] + gsl_rng_uniform(rng)) / (double)P;
+    }
+    free(perm);
+    return 0;
+}
+
 /* Unit-cube points of the design (P x d), then mapped through each parameter's distribution. */
 static int make_design(sweep_cfg *c, size_t P, double *u, double *x)
 {
@@ -284,20 +297,7 @@ static int make_design(sweep_cfg *c, size_t P, double *u, double *x)
             }
         }
         break;
-    case D_LHS: {
-        size_t *perm = tyndau_calloc(P, sizeof *perm);
-        if (perm == NULL) {
-            rc = -1;
-            break;
-        }
-        for (size_t i = 0; i < d; i++) {
-            for (size_t p = 0; p < P; p++) perm[p] = p;
-            gsl_ran_shuffle(rng, perm, P, sizeof *perm);
-            for (size_t p = 0; p < P; p++) u[p * d + i] = ((double)perm[p] + gsl_rng_uniform(rng)) / (double)P;
-        }
-        free(perm);
-        break;
-    }
+    case D_LHS: rc = sweep_lhs(rng, P, d, u); break;
     case D_SOBOL: {
         gsl_qrng *q = d <= 40 ? gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)d) : NULL;
         if (q == NULL) {

@@ -13,6 +13,8 @@
 #include "engine/prior.h"
 #include "error.h"
 
+#include <gsl/gsl_rng.h>
+
 #define SWEEP_MAXD 40    /* parameters of a design */
 #define SWEEP_MAXOUT 128 /* outputs of a run */
 
@@ -59,5 +61,10 @@ typedef struct {
  * malloc'd; the checks that need the whole file (the design's keys, max_runs, noise_runs) with
  * "FILE:LINE: ..." messages. */
 tyndau_status sweep_design(sweep_cfg *c, double **x, double **u, size_t *P, tyndau_error *err);
+
+/* A Latin hypercube of P points in the unit cube [P][d] from rng (each axis: a random permutation
+ * of the P strata, a uniform point in each); also calibrate's history matching (src/calibrate/hm.c).
+ * 0, or -1 out of memory. */
+int sweep_lhs(gsl_rng *rng, size_t P, size_t d, double *u);
 
 #endif

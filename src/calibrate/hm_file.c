@@ -1,0 +1,263 @@
+/*
+ * hm_file.c - the history match's file (schema tyndau-history-match 1.0, docs/output_schema.md)
+ * through the one HDF5 layer, and --resume's reading of OUT.partial.  OUT.partial is written
+ * whole (temporary name, then rename) after every wave but the last; the final file at the end,
+ * then OUT.partial is removed.  A resumed run takes the partial file's runs (design, seeds,
+ * statuses, outputs) and recomputes the emulators from them, which is deterministic, so its file
+ * holds the same values as an uninterrupted run's.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hm.h"
+
+static void write_wave(tyndau_h5 *h, hid_t loc, const hm_t *H, const hm_wave *w, size_t k)
+{
+    const calib_t *C = H->C;
+    size_t P = w->P, R = H->R, nc = H->nc, dm = H->dm, d = C->cfg.d;
+    char nm[32];
+    snprintf(nm, sizeof nm, "w%02zu", k + 1);
+    hid_t g = tyndau_h5_group(h, loc, nm, "one wave: its design, runs, emulators (one per cell), their leave-one-out "
+                                          "validation and the cut");
+    tyndau_h5_attr_f64(h, g, "non_implausible_share", w->volume);
+    tyndau_h5_attr_f64(h, g, "runs_share", w->runs_share);
+    tyndau_h5_attr_f64(h, g, "seconds", w->seconds);
+    tyndau_h5_attr_i64(h, g, "points", (int64_t)P);
+    tyndau_h5_attr_i64(h, g, "failed_runs", (int64_t)w->failed);
+    tyndau_h5_attr_i64(h, g, "training_points", (int64_t)w->trained);
+    tyndau_h5_attr_i64(h, g, "samples_in_region", (int64_t)w->samples_in);
+    tyndau_h5_attr_i64(h, g, "valid_emulators", w->n_valid);
+    double *meas = tyndau_calloc(P ? P : 1, sizeof *meas);
+    for (size_t p = 0; meas && p < P; p++) {
+        int any = !isnan(w->imp_runs[p * nc]);
+        meas[p] = any ? hm_measure(w->imp_runs + p * nc, NULL, nc, C->cfg.hm.measure) : NAN;
+    }
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "unit", .kind = TYNDAU_H5_F64, .rank = 2, .dims = {P, dm},
+                                              .data = w->u, .axes = "point,parameter",
+                                              .description = "The design point in the unit cube: each emulated "
+                                                             "parameter's prior CDF.", .units = "1"});
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "x", .kind = TYNDAU_H5_F64, .rank = 2, .dims = {P, d},
+                                              .data = w->x, .axes = "point,quantity",
+                                              .description = "The calibration's quantities at the point (those that "
+                                                             "are no model parameter: their prior medians, unused).",
+                                              .units = "the quantity's own"});
+    tyndau_h5_vector(h, g, "seed", TYNDAU_H5_U64, P * R, w->seed, "run",
+                     "Model seed of run i = point x replicates + replicate.", "none");
+    tyndau_h5_vector(h, g, "status", TYNDAU_H5_I32, P * R, w->status, "run",
+                     "0: the run succeeded; otherwise its status (recorded, left out of the emulators).", "code");
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "output", .kind = TYNDAU_H5_F64, .rank = 2, .dims = {P * R, nc},
+                                              .data = w->out, .axes = "run,cell",
+                                              .description = "The run's model probability of the cell on the logit "
+                                                             "scale (NaN: the run failed).", .units = "logit"});
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "implausibility", .kind = TYNDAU_H5_F64, .rank = 2,
+                                              .dims = {P, nc}, .data = w->imp_runs, .axes = "point,cell",
+                                              .description = "Implausibility of the point's replicate mean (the "
+                                                             "simulator, no emulator variance).", .units = "1"});
+    if (meas)
+        tyndau_h5_vector(h, g, "measure", TYNDAU_H5_F64, P, meas, "point",
+                         "The point's cut measure over the cells (max or second max, root attribute measure).", "1");
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "loo_standardised", .kind = TYNDAU_H5_F64, .rank = 2,
+                                              .dims = {P, nc}, .data = w->loo_std, .axes = "point,cell",
+                                              .description = "Standardised leave-one-out error of the cell's emulator "
+                                                             "at the point (closed form; NaN: not a training point).",
+                                              .units = "1"});
+    static const char *const cn[8] = {"v_ens", "sf2", "mean", "lml", "loo_beyond3", "min_implausibility_runs",
+                                      "min_implausibility_emulator", NULL};
+    static const char *const cd[7] = {
+        "Ensemble variance of one run (pooled within-point variance of the replicates).",
+        "The emulator's signal variance (maximum marginal likelihood).", "The emulator's constant mean.",
+        "The emulator's log marginal likelihood.", "Share of the emulator's standardised LOO errors beyond 3.",
+        "Smallest implausibility of the cell over the wave's runs.",
+        "Smallest emulated implausibility of the cell over the samples in the wave's region (NaN: emulator not used)."};
+    static const char *const cu[7] = {"logit^2", "logit^2", "logit", "1", "1", "1", "1"};
+    const double *cv[7] = {w->v_ens, w->sf2, w->mean, w->lml, w->loo_beyond3, w->min_imp_runs, w->min_imp_em};
+    for (int j = 0; cn[j]; j++) tyndau_h5_vector(h, g, cn[j], TYNDAU_H5_F64, nc, cv[j], "cell", cd[j], cu[j]);
+    tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "length_scale", .kind = TYNDAU_H5_F64, .rank = 2,
+                                              .dims = {nc, dm}, .data = w->ell, .axes = "cell,parameter",
+                                              .description = "The emulator's squared-exponential length scale per "
+                                                             "parameter, on the unit cube.", .units = "1"});
+    tyndau_h5_vector(h, g, "valid", TYNDAU_H5_I32, nc, w->valid, "cell",
+                     "1: the emulator passed validation (LOO share beyond 3 at most loo_limit) and is used in the cut.",
+                     "flag");
+    tyndau_h5_vector(h, g, "unreachable", TYNDAU_H5_I32, nc, w->unreachable, "cell",
+                     "1: the cell is implausible at every run of the wave and every emulator sample of its region: "
+                     "the model cannot reach it.", "flag");
+    free(meas);
+    tyndau_h5_close_obj(h, g);
+}
+
+tyndau_status hm_write(hm_t *H, int final, tyndau_error *err)
+{
+    calib_t *C = H->C;
+    const calib_cfg *c = &C->cfg;
+    const calib_hm_cfg *hc = &c->hm;
+    size_t nc = H->nc, dm = H->dm, W = H->n_w;
+    const char *path = final ? C->out : C->partial;
+    tyndau_h5 h;
+    if (tyndau_h5_open(&h, path, TYNDAU_H5_CREATE, err) != TYNDAU_OK) return tyndau_h5_close(&h);
+    tyndau_h5_prov prov = calib_provenance(C, HM_SCHEMA_NAME, HM_SCHEMA_VERSION,
+        "the model's counter-based streams; the study's from the same generator (tyndau_ctr) at the 64-bit keys "
+        "many_seed(seed, kind, wave, ...)");
+    hid_t f = h.file;
+    char buf[64];
+    tyndau_h5_provenance(&h, f, &prov);
+    tyndau_h5_attr_str(&h, f, "status", final ? "complete" : "running");
+    tyndau_h5_attr_str(&h, f, "stop", final && H->stop ? H->stop : "");
+    tyndau_h5_attr_str(&h, f, "calibration_file", c->file.path);
+    tyndau_h5_attr_str(&h, f, "calibration_text", c->file.text);
+    tyndau_h5_attr_str(&h, f, "targets_source", C->targets_source);
+    tyndau_h5_attr_str(&h, f, "holdout", C->holdout_joined);
+    snprintf(buf, sizeof buf, "%016" PRIx64, C->fingerprint);
+    tyndau_h5_attr_str(&h, f, "fingerprint", buf);
+    tyndau_h5_attr_str(&h, f, "method", "history matching in waves (Vernon, Goldstein & Bower 2010): per cell a GP "
+                       "emulator of the logit (constant mean, squared-exponential kernel on the prior-CDF cube, nugget "
+                       "from the replicates, maximum marginal likelihood), validated leave-one-out; implausibility "
+                       "from observation, discrepancy, ensemble and emulator variances");
+    tyndau_h5_attr_str(&h, f, "measure", hc->measure == 2 ? "second-max" : "max");
+    tyndau_h5_attr_f64(&h, f, "cutoff", hc->cutoff);
+    tyndau_h5_attr_f64(&h, f, "loo_limit", hc->loo_limit);
+    tyndau_h5_attr_i64(&h, f, "replicates", (int64_t)H->R);
+    tyndau_h5_attr_i64(&h, f, "runs_per_wave", (int64_t)hc->runs_per_wave);
+    tyndau_h5_attr_i64(&h, f, "samples", (int64_t)H->M);
+    tyndau_h5_attr_i64(&h, f, "agents", (int64_t)c->agents);
+    tyndau_h5_attr_i64(&h, f, "n_waves", (int64_t)W);
+    tyndau_h5_attr_f64(&h, f, "design_effect", c->deff);
+    const char *qn[MAXD], *pn[MAXD];
+    for (size_t k = 0; k < c->d; k++) qn[k] = c->prior[k].name;
+    for (size_t j = 0; j < dm; j++) pn[j] = c->prior[H->dims[j]].name;
+    hid_t g = tyndau_h5_group(&h, f, "parameters", "the calibration's quantities and the emulated model parameters");
+    tyndau_h5_vector(&h, g, "quantity", TYNDAU_H5_STR, c->d, qn, "quantity", "The calibration's quantity.", "none");
+    tyndau_h5_vector(&h, g, "parameter", TYNDAU_H5_STR, dm, pn, "parameter",
+                     "The emulated model parameter (an axis of the unit cube).", "none");
+    tyndau_h5_close_obj(&h, g);
+    const char **q = tyndau_calloc(nc ? 4 * nc : 1, sizeof *q);
+    if (q == NULL) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t i = 0; q && i < nc; i++) {
+        const tyndau_obs_row *r = &C->obs.rows[H->cell_row[i]];
+        q[i] = r->question, q[nc + i] = r->group_type, q[2 * nc + i] = r->group, q[3 * nc + i] = r->response[H->cell_resp[i]];
+    }
+    g = tyndau_h5_group(&h, f, "cells", "the emulated published cells (every response of the fitted rows): the "
+                                        "published logit and the variances of the implausibility");
+    static const char *const cn[4] = {"question", "group_type", "group", "response"};
+    for (int j = 0; q && j < 4; j++)
+        tyndau_h5_vector(&h, g, cn[j], TYNDAU_H5_STR, nc, q + (size_t)j * nc, "cell", "The cell's row and response.",
+                         "none");
+    tyndau_h5_vector(&h, g, "z", TYNDAU_H5_F64, nc, H->z, "cell",
+                     "The published share on the logit scale (continuity-corrected: (count / deff + 1/2) / (n_eff + K / 2)).",
+                     "logit");
+    tyndau_h5_vector(&h, g, "v_obs", TYNDAU_H5_F64, nc, H->v_obs, "cell",
+                     "Observation variance: 1 / (n_eff p (1 - p)), n_eff = n / design_effect.", "logit^2");
+    tyndau_h5_vector(&h, g, "v_disc", TYNDAU_H5_F64, nc, H->v_disc, "cell",
+                     "Discrepancy variance at the discrepancy priors' mean variance (0 for the multinomial).",
+                     "logit^2");
+    tyndau_h5_close_obj(&h, g);
+    free(q);
+    double *vol = tyndau_calloc(W ? 3 * W : 1, sizeof *vol);
+    int *unr = tyndau_calloc(nc ? nc : 1, sizeof *unr);
+    if (!vol || !unr) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
+    for (size_t k = 0; vol && k < W; k++)
+        vol[k] = H->w[k].volume, vol[W + k] = H->w[k].runs_share, vol[2 * W + k] = (double)H->w[k].n_valid;
+    for (size_t i = 0; unr && W && i < nc; i++) unr[i] = H->w[W - 1].unreachable[i];
+    g = tyndau_h5_group(&h, f, "volume", "per wave: the non-implausible share of the prior (emulator samples), the "
+                                         "share of the wave's runs that are non-implausible, the valid emulators");
+    if (vol && W) {
+        tyndau_h5_vector(&h, g, "share", TYNDAU_H5_F64, W, vol, "wave",
+                         "Share of the prior's samples that no wave up to this one rules out.", "1");
+        tyndau_h5_vector(&h, g, "runs_share", TYNDAU_H5_F64, W, vol + W, "wave",
+                         "Share of the wave's design points whose runs are non-implausible (simulator only).", "1");
+        tyndau_h5_vector(&h, g, "valid_emulators", TYNDAU_H5_F64, W, vol + 2 * W, "wave",
+                         "Emulators that passed leave-one-out validation.", "cells");
+    }
+    if (unr && W && nc)
+        tyndau_h5_vector(&h, g, "unreachable", TYNDAU_H5_I32, nc, unr, "cell",
+                         "1: the last wave finds the cell implausible everywhere: the model cannot reach it.", "flag");
+    tyndau_h5_close_obj(&h, g);
+    free(vol), free(unr);
+    g = tyndau_h5_group(&h, f, "waves", "one group wNN per wave");
+    tyndau_h5_attr_i64(&h, g, "n_waves", (int64_t)W);
+    for (size_t k = 0; k < W; k++) write_wave(&h, g, H, &H->w[k], k);
+    tyndau_h5_close_obj(&h, g);
+    tyndau_status st = tyndau_h5_close(&h);
+    if (st == TYNDAU_OK && final) unlink(C->partial);
+    return st;
+}
+
+tyndau_status hm_read_partial(hm_t *H, tyndau_error *err)
+{
+    calib_t *C = H->C;
+    struct stat sb;
+    if (stat(C->partial, &sb) != 0) {
+        if (C->mc.rank == 0 && !C->quiet) fprintf(stderr, "history match: --resume: no %s; starting\n", C->partial);
+        return TYNDAU_OK;
+    }
+    tyndau_h5 h;
+    tyndau_error e;
+    if (tyndau_h5_open(&h, C->partial, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
+        tyndau_h5_close(&h);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: not a readable HDF5 file", C->partial);
+    }
+    char want[32], *fp = tyndau_h5_read_attr_str(&h, h.file, "fingerprint");
+    snprintf(want, sizeof want, "%016" PRIx64, C->fingerprint);
+    int major = 0;
+    tyndau_status rc = TYNDAU_OK;
+    if (tyndau_h5_check_schema(&h, HM_SCHEMA_NAME, "a tyndau history-match file", 1, 1, &major) != TYNDAU_OK)
+        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s is not a partial history match of schema %s 1.x (a "
+                        "calibration's?); remove it or run without --resume", C->partial, HM_SCHEMA_NAME);
+    else if (fp == NULL || strcmp(fp, want) != 0)
+        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s was made by a different calibration (the calibration file, "
+                        "its scenario or the files it inherits from, the targets or the holdouts differ); remove it "
+                        "or run without --resume", C->partial);
+    free(fp);
+    hid_t g = rc == TYNDAU_OK ? H5Gopen2(h.file, "waves", H5P_DEFAULT) : -1;
+    int64_t W = 0;
+    if (rc == TYNDAU_OK && (g < 0 || tyndau_h5_read_attr_i64(&h, g, "n_waves", &W) != 1 || W < 0 ||
+                            W > (int64_t)C->cfg.hm.waves))
+        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: no readable wave count (damaged file?)", C->partial);
+    if (rc == TYNDAU_OK && W > 0 && (H->cached = tyndau_calloc((size_t)W, sizeof *H->cached)) == NULL)
+        rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    size_t R = H->R, nc = H->nc, dm = H->dm;
+    for (int64_t k = 0; rc == TYNDAU_OK && h.st == TYNDAU_OK && k < W; k++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "w%02d", (int)k + 1);
+        hid_t wg = H5Gopen2(g, nm, H5P_DEFAULT);
+        int64_t P = 0;
+        if (wg < 0 || tyndau_h5_read_attr_i64(&h, wg, "points", &P) != 1 || P < 1 ||
+            P > (int64_t)C->cfg.hm.runs_per_wave) {
+            tyndau_h5_fail(&h, TYNDAU_EINPUT, "no wave %s", nm);
+        } else {
+            tyndau_h5_expect(&h, wg, "output", P * (int64_t)R, (int64_t)nc, 1, "points x replicates x cells");
+            tyndau_h5_expect(&h, wg, "unit", P, (int64_t)dm, 1, "points x parameters");
+        }
+        hm_wave *w = &H->cached[k];
+        size_t n = (size_t)P;
+        if (h.st == TYNDAU_OK) {
+            w->P = n;
+            w->u = tyndau_calloc(n * dm, sizeof *w->u), w->seed = tyndau_calloc(n * R, sizeof *w->seed);
+            w->status = tyndau_calloc(n * R, sizeof *w->status), w->out = tyndau_calloc(n * R * nc, sizeof *w->out);
+            H->n_cached = (size_t)k + 1;
+            if (!w->u || !w->seed || !w->status || !w->out) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
+        }
+        if (h.st == TYNDAU_OK) {
+            tyndau_h5_read(&h, wg, "unit", TYNDAU_H5_F64, n * dm, w->u);
+            tyndau_h5_read(&h, wg, "seed", TYNDAU_H5_U64, n * R, w->seed);
+            tyndau_h5_read(&h, wg, "status", TYNDAU_H5_I32, n * R, w->status);
+            tyndau_h5_read(&h, wg, "output", TYNDAU_H5_F64, n * R * nc, w->out);
+            char *s = tyndau_h5_read_attr_str(&h, wg, "seconds");
+            w->seconds = s ? atof(s) : 0.0;
+            free(s);
+        }
+        if (wg >= 0) H5Gclose(wg);
+    }
+    if (rc == TYNDAU_OK && h.st != TYNDAU_OK)
+        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: cannot read its waves (%s)", C->partial, h.err->msg);
+    if (g >= 0) H5Gclose(g);
+    tyndau_h5_close(&h);
+    if (rc == TYNDAU_OK && C->mc.rank == 0 && !C->quiet)
+        fprintf(stderr, "history match: resuming after wave %" PRId64 "\n", W);
+    return rc;
+}
