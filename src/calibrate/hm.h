@@ -13,7 +13,8 @@
  * deterministic).  Invariant after a fit: L is the Cholesky factor of K, alpha = K^-1 (y - m),
  * Kinv_diag the diagonal of K^-1, and the closed-form leave-one-out means and sds (Rasmussen &
  * Williams 2006 s5.4.2, eq. 5.12) are those of a refit without point i at the same hyperparameters
- * and the same mean.
+ * and the same mean.  GSL's error handler must be off (gsl_set_error_handler_off): a matrix that
+ * is not positive definite is then a status, not an abort.
  */
 #ifndef TYNDAU_HM_H
 #define TYNDAU_HM_H
@@ -52,6 +53,9 @@ typedef struct {
  * definite); hm_gp_free releases in both cases. */
 int hm_gp_fit(hm_gp *g, const double *X, const double *y, const double *nugget, size_t n, size_t d, double sf2,
               const double *ell, int optimise);
+/* The same at given hyperparameters and a given mean (the brute-force LOO of the tests). */
+int hm_gp_fit_at(hm_gp *g, const double *X, const double *y, const double *nugget, size_t n, size_t d, double mean,
+                 double sf2, const double *ell);
 void hm_gp_free(hm_gp *g);
 
 /* The posterior mean and variance of the latent function (no nugget) at x [d]; work [n]. */

@@ -129,13 +129,25 @@ static void optimise(const hm_gp *g, gsl_matrix *M, double *a, double *t)
         gsl_multimin_fdfminimizer_free(s);
         return;
     }
-    for (size_t k = 0; k < m; k++) gsl_vector_set(x, k, t[k]);
-    gsl_multimin_fdfminimizer_set(s, &fn, x, 0.1, 0.1);
-    for (int it = 0; it < 200; it++) {
-        if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS) break;
-        if (gsl_multimin_test_gradient(s->gradient, 1e-6) == GSL_SUCCESS) break;
+    /* BFGS from t; restarted from where it stopped (a fresh Hessian estimate) while that helps */
+    double best = INFINITY;
+    for (int restart = 0; restart < 4; restart++) {
+        for (size_t k = 0; k < m; k++) gsl_vector_set(x, k, t[k]);
+        gsl_multimin_fdfminimizer_set(s, &fn, x, 0.1, 0.1);
+        int done = 0;
+        for (int it = 0; it < 200; it++) {
+            if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS) break;
+            if (gsl_multimin_test_gradient(s->gradient, 1e-6) == GSL_SUCCESS) {
+                done = 1;
+                break;
+            }
+        }
+        double v = gsl_multimin_fdfminimizer_minimum(s);
+        if (!(v < best)) break;
+        best = v;
+        for (size_t k = 0; k < m; k++) t[k] = gsl_vector_get(s->x, k);
+        if (done) break;
     }
-    for (size_t k = 0; k < m; k++) t[k] = gsl_vector_get(s->x, k);
     t[0] = clampd(t[0], LOG_SF2_LO, LOG_SF2_HI);
     for (size_t k = 1; k < m; k++) t[k] = clampd(t[k], LOG_ELL_LO, LOG_ELL_HI);
     gsl_multimin_fdfminimizer_free(s);
@@ -149,8 +161,8 @@ void hm_gp_free(hm_gp *g)
     memset(g, 0, sizeof *g);
 }
 
-int hm_gp_fit(hm_gp *g, const double *X, const double *y, const double *nugget, size_t n, size_t d, double sf2,
-              const double *ell, int opt)
+static int fit(hm_gp *g, const double *X, const double *y, const double *nugget, size_t n, size_t d,
+               const double *fixed_mean, double sf2, const double *ell, int opt)
 {
     memset(g, 0, sizeof *g);
     if (n == 0 || d == 0 || d > HM_MAXD) return -1;
@@ -171,7 +183,7 @@ int hm_gp_fit(hm_gp *g, const double *X, const double *y, const double *nugget, 
     if (nugget) memcpy(g->nugget, nugget, n * sizeof *nugget);
     double s = 0.0, s2 = 0.0;
     for (size_t i = 0; i < n; i++) s += y[i];
-    g->mean = s / (double)n;
+    g->mean = fixed_mean ? *fixed_mean : s / (double)n;
     for (size_t i = 0; i < n; i++) s2 += (y[i] - g->mean) * (y[i] - g->mean);
     double t[HM_MAXD + 1];
     double v0 = n > 1 ? s2 / (double)(n - 1) : 1.0;
@@ -201,6 +213,18 @@ int hm_gp_fit(hm_gp *g, const double *X, const double *y, const double *nugget, 
     gsl_matrix_free(M);
     g->ok = 1;
     return 0;
+}
+
+int hm_gp_fit(hm_gp *g, const double *X, const double *y, const double *nugget, size_t n, size_t d, double sf2,
+              const double *ell, int optimise)
+{
+    return fit(g, X, y, nugget, n, d, NULL, sf2, ell, optimise);
+}
+
+int hm_gp_fit_at(hm_gp *g, const double *X, const double *y, const double *nugget, size_t n, size_t d, double mean,
+                 double sf2, const double *ell)
+{
+    return fit(g, X, y, nugget, n, d, &mean, sf2, ell, 0);
 }
 
 void hm_gp_predict(const hm_gp *g, const double *x, double *mean, double *var, double *work)

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# test_history_match.sh: end-to-end tests of `tyndau calibrate CALIB.ini --history-match`
+# (src/calibrate/hm.c; docs/calibration.md s9).
+#
+#   TYNDAU=build/tyndau PYTHON=/usr/bin/python3 bash tests/test_history_match.sh
+#
+# Run from the repository root (`make integration` does).  Needs h5diff and python3 with
+# h5py/numpy; the MPI check needs mpirun and is reported as skipped without it.  A history match
+# of two parameters, 20,000 agents, two waves of 20 points x 2 replicates against a synthetic
+# survey made by the model at known values: about 30 seconds on two cores in all.
+set -uo pipefail
+
+TYNDAU=$(realpath "${TYNDAU:-build/tyndau}")
+PYTHON=${PYTHON:-/usr/bin/python3}
+ROOT=$(pwd)
+
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
+lib_init history_match
+
+hm_ini() { # hm_ini FILE TARGETS [extra [history_match] lines]
+    cat >"$1" <<EOF
+[calibration]
+scenario = $ROOT/scenarios/baseline.ini
+targets = $2
+agents = 20000
+seed = 7
+
+[likelihood]
+model = multinomial
+
+[priors]
+prior_disengaged = uniform 0.05 0.4
+prior_trust_local = uniform 0.3 0.9
+
+[history_match]
+waves = 2
+runs_per_wave = 20
+replicates = 2
+samples = 4000
+${3:-}
+EOF
+}
+
+expect_bad() { # expect_bad DESCRIPTION PATTERN -- ARGS...
+    local desc=$1 pat=$2
+    shift 3
+    rm -f "$tmp/bad.h5"
+    (cd "$tmp" && "$TYNDAU" calibrate "$@" -o "$tmp/bad.h5" -q) >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    [ "$rc" -eq 2 ] && grep -q -- "$pat" "$tmp/err" && [ ! -e "$tmp/bad.h5" ] && [ ! -e "$tmp/bad.h5.partial" ]
+    check "bad input: $desc (exit $rc, '$pat')" $? "$tmp/err"
+}
+
+# ---------------------------------------------------------------------------
+# 1. Bad [history_match] sections: exit 2, file:line and key named, nothing written.
+# ---------------------------------------------------------------------------
+hm_ini "$tmp/b1.ini" "$tmp/none.csv" "wave = 3"
+expect_bad "unknown key" "b1.ini:19: unknown key 'wave' in \[history_match\], expected waves" -- "$tmp/b1.ini" --history-match
+hm_ini "$tmp/b2.ini" "$tmp/none.csv" "measure = third"
+expect_bad "bad measure" "b2.ini:19: key 'measure': expected max or second, got 'third'" -- "$tmp/b2.ini" --history-match
+hm_ini "$tmp/b3.ini" "$tmp/none.csv" "cutoff = -1"
+expect_bad "bad cutoff" "b3.ini:19: key 'cutoff': expected a number in (0, 10\]" -- "$tmp/b3.ini" --history-match
+sed -i 's/^replicates = 2/replicates = 1/' "$tmp/b3.ini"
+expect_bad "one replicate (no ensemble variance)" "b3.ini:17: key 'replicates': expected a whole number from 2" -- "$tmp/b3.ini" --history-match
+expect_bad "--sbc with --history-match" "--sbc and --history-match" -- "$tmp/b1.ini" --sbc 2 --history-match
+
+# ---------------------------------------------------------------------------
+# 2. A synthetic survey at known values; two waves.
+# ---------------------------------------------------------------------------
+"$TYNDAU" run --agents 20000 --seed 99 --set prior_disengaged=0.3 --set prior_trust_local=0.45 \
+    -o "$tmp/truth.h5" -q >"$tmp/truth.err" 2>&1
+"$TYNDAU" survey "$tmp/truth.h5" --csv 2>>"$tmp/truth.err" |
+    awk -F, 'NR == 1 { print "question,base,group_type,group,response,percent"; next }
+             $6 == "population" && $8 != "" { printf "%s,%s,%s,%s,%s,%.1f\n", $1, $2, $3, $4, $5, $7 }' >"$tmp/truth.csv"
+hm_ini "$tmp/hm.ini" "$tmp/truth.csv"
+"$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t1.h5" --threads 1 >"$tmp/t1.out" 2>"$tmp/t1.err"
+rc=$?
+"$PYTHON" - "$tmp/t1.h5" >"$tmp/t1.py" 2>&1 <<'EOF'
+# The file's own emulators, re-evaluated here from what it stores (training points, replicate
+# means, hyperparameters, nuggets): the truth must be non-implausible under every wave's cut, and
+# the first wave must rule out most of the prior box.
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["schema_name"] == "tyndau-history-match" and f.attrs["schema_version"] == "1.0"
+assert f.attrs["status"] == "complete", f.attrs["status"]
+cut, R = float(f.attrs["cutoff"]), int(f.attrs["replicates"])
+c = f["cells"]
+z, vo, vd = c["z"][:], c["v_obs"][:], c["v_disc"][:]
+share = f["volume/share"][:]
+print("non-implausible share per wave:", share)
+assert len(share) == 2 and share[0] < 0.5 and share[1] <= share[0], share
+truth = np.array([(0.3 - 0.05) / 0.35, (0.45 - 0.3) / 0.6])   # uniform priors: the CDF
+for k in range(int(f["waves"].attrs["n_waves"])):
+    w = f["waves/w%02d" % (k + 1)]
+    u, out, st = w["unit"][:], w["output"][:], w["status"][:]
+    P, nc = u.shape[0], out.shape[1]
+    ok = (st == 0).reshape(P, R)
+    reps = ok.sum(1)
+    keep = reps > 0
+    ybar = np.array([np.nanmean(out.reshape(P, R, nc)[p][ok[p]], axis=0) for p in range(P) if keep[p]])
+    X = u[keep]
+    imp = np.full(nc, np.nan)
+    for j in range(nc):
+        if not w["valid"][j]:
+            continue
+        sf2, m, ell = w["sf2"][j], w["mean"][j], w["length_scale"][j]
+        nug = w["v_ens"][j] / reps[keep]
+        K = sf2 * np.exp(-0.5 * (((X[:, None, :] - X[None, :, :]) / ell) ** 2).sum(-1))
+        K += np.diag(nug + 1e-10 * sf2)
+        kv = sf2 * np.exp(-0.5 * (((truth - X) / ell) ** 2).sum(-1))
+        e = m + kv @ np.linalg.solve(K, ybar[:, j] - m)
+        v = max(sf2 - kv @ np.linalg.solve(K, kv), 0.0)
+        imp[j] = abs(z[j] - e) / np.sqrt(vo[j] + vd[j] + w["v_ens"][j] + v)
+    s = np.sort(imp[~np.isnan(imp)])[::-1]
+    meas = s[1] if len(s) > 1 else s[0]
+    print("wave %d: %d valid emulators, the truth's second-max implausibility %.2f (cut %.1f)" % (k + 1, len(s), meas, cut))
+    assert meas <= cut, meas
+    # the wave's LOO share as recorded
+    lo = w["loo_standardised"][:]
+    assert np.allclose(w["loo_beyond3"][:], (np.abs(lo[keep]) > 3).mean(0), equal_nan=True)
+EOF
+check "two waves (exit $rc): the first rules out most of the prior, the second shrinks it, the truth survives both" $? "$tmp/t1.py" "$tmp/t1.err"
+sed 's/^/# /' "$tmp/t1.py"
+grep -q "the model cannot reach these cells" "$tmp/t1.out"
+check "the report names the unreachable cells (or none)" $? "$tmp/t1.out"
+
+# ---------------------------------------------------------------------------
+# 3. Threads, ranks, resume: the same values.
+# ---------------------------------------------------------------------------
+OBJ=(/volume /cells)
+for w in w01 w02; do
+    for d in unit x seed status output implausibility loo_standardised v_ens sf2 mean lml length_scale valid \
+        unreachable min_implausibility_runs min_implausibility_emulator; do OBJ+=("/waves/$w/$d"); done
+done
+same() { # same A B: the result objects are identical
+    : >"$tmp/h5diff.out"
+    local o
+    for o in "${OBJ[@]}"; do h5diff -q "$1" "$2" "$o" "$o" >>"$tmp/h5diff.out" 2>&1 || return 1; done
+}
+"$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t2.h5" --threads 2 -q >/dev/null 2>"$tmp/t2.err"
+same "$tmp/t1.h5" "$tmp/t2.h5"
+check "1 and 2 threads: identical designs, runs, emulators and cuts" $? "$tmp/h5diff.out" "$tmp/t2.err"
+
+# a partial file holding wave 1 only (the final file with wave 2 cut away): --resume runs wave 2
+"$PYTHON" - "$tmp/t1.h5" "$tmp/t3.h5.partial" <<'EOF' 2>"$tmp/t3.err"
+import sys, shutil, h5py
+shutil.copy(sys.argv[1], sys.argv[2])
+f = h5py.File(sys.argv[2], "r+")
+del f["waves/w02"]
+f["waves"].attrs["n_waves"] = 1
+f.attrs["status"] = "running"
+EOF
+"$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t3.h5" --resume --threads 2 >/dev/null 2>>"$tmp/t3.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "resuming after wave 1" "$tmp/t3.err" && grep -q "wave 1: .* resumed" "$tmp/t3.err" &&
+    same "$tmp/t1.h5" "$tmp/t3.h5" && [ ! -e "$tmp/t3.h5.partial" ]
+check "--resume after wave 1: the same as an uninterrupted run, the partial file removed (exit $rc)" $? "$tmp/h5diff.out" "$tmp/t3.err"
+
+# a partial of another calibration is refused
+"$PYTHON" - "$tmp/t1.h5" "$tmp/t4.h5.partial" <<'EOF'
+import sys, shutil, h5py
+shutil.copy(sys.argv[1], sys.argv[2])
+h5py.File(sys.argv[2], "r+").attrs["fingerprint"] = "0000000000000000"
+EOF
+"$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t4.h5" --resume -q >/dev/null 2>"$tmp/t4.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "made by a different calibration" "$tmp/t4.err" && [ ! -e "$tmp/t4.h5" ]
+check "--resume refuses a partial file of another calibration (exit $rc)" $? "$tmp/t4.err"
+
+if command -v mpirun >/dev/null 2>&1 && "$TYNDAU" --version | grep "with MPI" >/dev/null; then
+    mpirun -np 2 --allow-run-as-root --oversubscribe "$TYNDAU" calibrate "$tmp/hm.ini" --history-match \
+        -o "$tmp/m2.h5" --threads 1 -q >/dev/null 2>"$tmp/m2.err"
+    rc=$?
+    [ "$rc" -eq 0 ] && same "$tmp/t1.h5" "$tmp/m2.h5"
+    check "mpirun -np 2: identical to one process (exit $rc)" $? "$tmp/m2.err" "$tmp/h5diff.out"
+else
+    skip "MPI check: no mpirun, or a build without MPI"
+fi
+
+# ---------------------------------------------------------------------------
+# 4. Failed runs are recorded and the wave goes on (age shares above 1 fail the model's checks).
+# ---------------------------------------------------------------------------
+cat >"$tmp/f.ini" <<EOF
+[calibration]
+scenario = $ROOT/scenarios/baseline.ini
+targets = $tmp/truth.csv
+agents = 2000
+seed = 3
+[priors]
+prior_disengaged = uniform 0.05 0.4
+age_share_18_29 = uniform 0.2 0.7
+[history_match]
+waves = 1
+runs_per_wave = 12
+samples = 500
+EOF
+"$TYNDAU" calibrate "$tmp/f.ini" --history-match -o "$tmp/f.h5" -q >/dev/null 2>"$tmp/f.err"
+rc=$?
+"$PYTHON" - "$tmp/f.h5" >"$tmp/f.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+w = h5py.File(sys.argv[1], "r")["waves/w01"]
+st, out = w["status"][:], w["output"][:]
+bad = st != 0
+assert bad.any() and (~bad).any(), st
+assert np.isnan(out[bad]).all() and np.isfinite(out[~bad]).all()
+assert w.attrs["failed_runs"] == bad.sum()
+print("failed runs: %d of %d" % (bad.sum(), len(st)))
+EOF
+check "failed runs recorded (status, NaN outputs) and the wave finished (exit $rc)" $? "$tmp/f.py" "$tmp/f.err"
+
+finish
