@@ -71,6 +71,8 @@ make_file "a finished calibration" "$tmp/cfull.h5" calibrate "$tmp/cfull.ini" -o
 make_file "a comparison with --posterior" "$tmp/cmppost.h5" compare scenarios/baseline.ini scenarios/help_centres.ini \
     --replicates 2 --agents 1000 -q --posterior "$tmp/cfull.h5" -o "$tmp/cmppost.h5"
 make_file "a sensitivity file" "$tmp/sens.h5" sensitivity "$tmp/sweep.h5" -o "$tmp/sens.h5" --boot 20
+printf '[history_match]\nwaves = 2\nruns_per_wave = 10\nsamples = 200\n' | cat "$tmp/c.ini" - >"$tmp/hm.ini"
+make_file "a history match" "$tmp/hm.h5" calibrate "$tmp/hm.ini" --history-match -o "$tmp/hm.h5" -q
 
 # ---------------------------------------------------------------------------
 # 2. The same root provenance in every kind; xarray names every dimension.
@@ -85,7 +87,7 @@ if not m:
 prov = m.group(1).split()
 kinds = {"run": "tyndau-run", "sweep": "tyndau-sweep", "merged": "tyndau-sweep", "compare": "tyndau-compare",
          "calib": "tyndau-calibration", "sens": "tyndau-sensitivity", "sbc": "tyndau-sbc",
-         "cmppost": "tyndau-compare"}
+         "cmppost": "tyndau-compare", "hm": "tyndau-history-match"}
 bad = []
 for stem, schema in kinds.items():
     path = "%s/%s.h5" % (d, stem)
