@@ -137,7 +137,7 @@ static void optimise(const hm_gp *g, gsl_matrix *M, double *a, double *t)
         int done = 0;
         for (int it = 0; it < 200; it++) {
             if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS) break;
-            if (gsl_multimin_test_gradient(s->gradient, 1e-6) == GSL_SUCCESS) {
+            if (gsl_multimin_test_gradient(s->gradient, 1e-4) == GSL_SUCCESS) {
                 done = 1;
                 break;
             }
