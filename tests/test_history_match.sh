@@ -63,7 +63,7 @@ hm_ini "$tmp/b3.ini" "$tmp/none.csv" "cutoff = -1"
 expect_bad "bad cutoff" "b3.ini:19: key 'cutoff': expected a number in (0, 10\]" -- "$tmp/b3.ini" --history-match
 sed -i 's/^replicates = 2/replicates = 1/' "$tmp/b3.ini"
 expect_bad "one replicate (no ensemble variance)" "b3.ini:17: key 'replicates': expected a whole number from 2" -- "$tmp/b3.ini" --history-match
-expect_bad "--sbc with --history-match" "--sbc and --history-match" -- "$tmp/b1.ini" --sbc 2 --history-match
+expect_bad "--sbc with --history-match" "--sbc, --history-match and --within" -- "$tmp/b1.ini" --sbc 2 --history-match
 
 # ---------------------------------------------------------------------------
 # 2. A synthetic survey at known values; two waves.
@@ -76,48 +76,60 @@ expect_bad "--sbc with --history-match" "--sbc and --history-match" -- "$tmp/b1.
 hm_ini "$tmp/hm.ini" "$tmp/truth.csv"
 "$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t1.h5" --threads 1 >"$tmp/t1.out" 2>"$tmp/t1.err"
 rc=$?
-"$PYTHON" - "$tmp/t1.h5" >"$tmp/t1.py" 2>&1 <<'EOF'
-# The file's own emulators, re-evaluated here from what it stores (training points, replicate
-# means, hyperparameters, nuggets): the truth must be non-implausible under every wave's cut, and
-# the first wave must rule out most of the prior box.
+# The file's own emulators, re-evaluated in Python from what it stores (training points, replicate
+# means, hyperparameters, nuggets): measures(f, u) is a point's cut measure under each wave.
+cat >"$tmp/emu.py" <<'EOF'
+import numpy as np
+def measures(f, u):
+    """the second-max (or max) implausibility of the unit-cube point u under each wave's valid emulators"""
+    R = int(f.attrs["replicates"])
+    c = f["cells"]
+    z, vo, vd = c["z"][:], c["v_obs"][:], c["v_disc"][:]
+    out = []
+    for k in range(int(f["waves"].attrs["n_waves"])):
+        w = f["waves/w%02d" % (k + 1)]
+        U, y, st = w["unit"][:], w["output"][:], w["status"][:]
+        P, nc = U.shape[0], y.shape[1]
+        ok = (st == 0).reshape(P, R)
+        reps = ok.sum(1)
+        keep = reps > 0
+        ybar = np.array([y.reshape(P, R, nc)[p][ok[p]].mean(0) for p in range(P) if keep[p]])
+        X = U[keep]
+        imp = []
+        for j in range(nc):
+            if not w["valid"][j]:
+                continue
+            sf2, m, ell = w["sf2"][j], w["mean"][j], w["length_scale"][j]
+            K = sf2 * np.exp(-0.5 * (((X[:, None, :] - X[None, :, :]) / ell) ** 2).sum(-1))
+            K += np.diag(w["v_ens"][j] / reps[keep] + 1e-10 * sf2)
+            kv = sf2 * np.exp(-0.5 * (((u - X) / ell) ** 2).sum(-1))
+            e = m + kv @ np.linalg.solve(K, ybar[:, j] - m)
+            v = max(sf2 - kv @ np.linalg.solve(K, kv), 0.0)
+            imp.append(abs(z[j] - e) / np.sqrt(vo[j] + vd[j] + w["v_ens"][j] + v))
+        s = sorted(imp, reverse=True)
+        out.append(s[1] if len(s) > 1 and f.attrs["measure"] == "second-max" else s[0])
+    return out
+EOF
+"$PYTHON" - "$tmp/t1.h5" "$tmp" >"$tmp/t1.py" 2>&1 <<'EOF'
+# the truth must be non-implausible under every wave's cut, and the first wave must rule out most
+# of the prior box
 import sys, h5py, numpy as np
+sys.path.insert(0, sys.argv[2])
+from emu import measures
 f = h5py.File(sys.argv[1], "r")
 assert f.attrs["schema_name"] == "tyndau-history-match" and f.attrs["schema_version"] == "1.0"
 assert f.attrs["status"] == "complete", f.attrs["status"]
-cut, R = float(f.attrs["cutoff"]), int(f.attrs["replicates"])
-c = f["cells"]
-z, vo, vd = c["z"][:], c["v_obs"][:], c["v_disc"][:]
 share = f["volume/share"][:]
 print("non-implausible share per wave:", share)
 assert len(share) == 2 and share[0] < 0.5 and share[1] <= share[0], share
 truth = np.array([(0.3 - 0.05) / 0.35, (0.45 - 0.3) / 0.6])   # uniform priors: the CDF
-for k in range(int(f["waves"].attrs["n_waves"])):
+m = measures(f, truth)
+print("the truth's cut measure per wave:", m, "cut", f.attrs["cutoff"])
+assert max(m) <= f.attrs["cutoff"]
+for k in range(len(share)):   # the wave's LOO share as recorded
     w = f["waves/w%02d" % (k + 1)]
-    u, out, st = w["unit"][:], w["output"][:], w["status"][:]
-    P, nc = u.shape[0], out.shape[1]
-    ok = (st == 0).reshape(P, R)
-    reps = ok.sum(1)
-    keep = reps > 0
-    ybar = np.array([np.nanmean(out.reshape(P, R, nc)[p][ok[p]], axis=0) for p in range(P) if keep[p]])
-    X = u[keep]
-    imp = np.full(nc, np.nan)
-    for j in range(nc):
-        if not w["valid"][j]:
-            continue
-        sf2, m, ell = w["sf2"][j], w["mean"][j], w["length_scale"][j]
-        nug = w["v_ens"][j] / reps[keep]
-        K = sf2 * np.exp(-0.5 * (((X[:, None, :] - X[None, :, :]) / ell) ** 2).sum(-1))
-        K += np.diag(nug + 1e-10 * sf2)
-        kv = sf2 * np.exp(-0.5 * (((truth - X) / ell) ** 2).sum(-1))
-        e = m + kv @ np.linalg.solve(K, ybar[:, j] - m)
-        v = max(sf2 - kv @ np.linalg.solve(K, kv), 0.0)
-        imp[j] = abs(z[j] - e) / np.sqrt(vo[j] + vd[j] + w["v_ens"][j] + v)
-    s = np.sort(imp[~np.isnan(imp)])[::-1]
-    meas = s[1] if len(s) > 1 else s[0]
-    print("wave %d: %d valid emulators, the truth's second-max implausibility %.2f (cut %.1f)" % (k + 1, len(s), meas, cut))
-    assert meas <= cut, meas
-    # the wave's LOO share as recorded
     lo = w["loo_standardised"][:]
+    keep = ~np.isnan(lo[:, 0])
     assert np.allclose(w["loo_beyond3"][:], (np.abs(lo[keep]) > 3).mean(0), equal_nan=True)
 EOF
 check "two waves (exit $rc): the first rules out most of the prior, the second shrinks it, the truth survives both" $? "$tmp/t1.py" "$tmp/t1.err"
@@ -179,7 +191,37 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-# 4. Failed runs are recorded and the wave goes on (age shares above 1 fail the model's checks).
+# 4. The SMC within the non-implausible region: every particle of every generation inside it.
+# ---------------------------------------------------------------------------
+sed -e '/^\[history_match\]/,$d' -e 's/^seed = 7/seed = 7\nparticles = 16\nmax_generations = 3\npredictive_draws = 10/' \
+    "$tmp/hm.ini" >"$tmp/smc.ini"
+"$TYNDAU" calibrate "$tmp/smc.ini" --within "$tmp/t1.h5" -o "$tmp/w.h5" -q >/dev/null 2>"$tmp/w.err"
+rc=$?
+"$PYTHON" - "$tmp/w.h5" "$tmp/t1.h5" "$tmp" >"$tmp/w.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+sys.path.insert(0, sys.argv[3])
+from emu import measures
+f, hm = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+lo, hi = np.array([0.05, 0.3]), np.array([0.4, 0.9])
+g = f["generations"]
+worst, n = 0.0, 0
+for k in sorted(k for k in g if k.startswith("g0")):
+    for x in g[k]["x"][:]:
+        worst = max(worst, max(measures(hm, (x - lo) / (hi - lo))))
+        n += 1
+print("%d particles, the largest cut measure %.3f (cut %g)" % (n, worst, hm.attrs["cutoff"]))
+assert n > 16 and worst <= hm.attrs["cutoff"] + 1e-9
+EOF
+check "--within: every particle of every generation non-implausible (exit $rc)" $? "$tmp/w.py" "$tmp/w.err"
+sed 's/^/# /' "$tmp/w.py"
+sed 's/^prior_trust_local = .*/prior_trust_local = uniform 0.3 0.8/' "$tmp/smc.ini" >"$tmp/smc2.ini"
+"$TYNDAU" calibrate "$tmp/smc2.ini" --within "$tmp/t1.h5" -o "$tmp/w2.h5" -q >/dev/null 2>"$tmp/w2.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "parameter .prior_trust_local. has another prior there" "$tmp/w2.err" && [ ! -e "$tmp/w2.h5" ]
+check "--within refuses a history match of other priors (exit $rc)" $? "$tmp/w2.err"
+
+# ---------------------------------------------------------------------------
+# 5. Failed runs are recorded and the wave goes on (age shares above 1 fail the model's checks).
 # ---------------------------------------------------------------------------
 cat >"$tmp/f.ini" <<EOF
 [calibration]

@@ -132,6 +132,8 @@ typedef struct {
     size_t n_gen, cap_gen;
     const char *status; /* "running", "complete", "budget_exhausted" */
     size_t n_out;       /* doubles per simulation */
+    void *within;       /* --within HM.h5: the history match's non-implausible region (hm_file.c), or NULL */
+    const char *within_path;
 } calib_t;
 
 /* The posterior's summaries and the identifiability report (posterior.c). */
@@ -208,6 +210,11 @@ tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err);
 void calib_hm_defaults(calib_hm_cfg *h);
 int calib_hm_key(calib_cfg *c, const char *name, const char *value);
 tyndau_status calib_history_match(calib_t *C, int resume, tyndau_error *err);
+/* --within HM.h5 (hm_file.c): load the region of a history match of the same calibrated parameters
+ * and cells into C->within; 1 when the quantities x [d] lie in it (or there is none); free. */
+tyndau_status calib_within_load(calib_t *C, const char *path, tyndau_error *err);
+int calib_within(const calib_t *C, const double *x);
+void calib_within_free(calib_t *C);
 
 /* record.c */
 /* The provenance every calibration-made file carries (schema, seed, streams, threads, ranks,

@@ -14,7 +14,8 @@
 
 static const char usage_calibrate[] =
     "usage: tyndau calibrate CALIB.ini [-o FILE.h5] [--holdout QUESTION[:GROUP_TYPE] ...]\n"
-    "                        [--resume] [--sbc S | --history-match] [--threads T] [--quiet]\n"
+    "                        [--resume] [--sbc S | --history-match] [--within HM.h5]\n"
+    "                        [--threads T] [--quiet]\n"
     "\n"
     "Calibrates the scenario named in CALIB.ini against the published survey by\n"
     "ABC-SMC (docs/calibration.md) and writes FILE.h5 (default: the calibration\n"
@@ -31,6 +32,8 @@ static const char usage_calibrate[] =
     "                        synthetic surveys from prior draws, each refitted; ranks\n"
     "                        and 50%/90% coverage per quantity into FILE.h5 (default:\n"
     "                        the stem + _sbc.h5; docs/calibration.md s6)\n"
+    "      --within HM.h5    the SMC within a history match's non-implausible region\n"
+    "                        (prior draws and proposals outside it rejected)\n"
     "      --history-match   instead: history matching in waves with Gaussian-process\n"
     "                        emulators ([history_match] section), into FILE.h5\n"
     "                        (default: the stem + _hm.h5; docs/calibration.md s9);\n"
@@ -117,10 +120,12 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     C->status = "running";
     int do_resume = 0, first = 0, hm = 0;
     size_t threads = 0, sbc = 0;
+    const char *within = NULL;
     cli_list holdouts = {C->holdout, 0, MAX_HOLDOUT};
     const cli_opt opts[] = {{"output", 'o', CLI_TEXT, &C->out, 0, 0},  {"holdout", 0, CLI_LIST, &holdouts, 0, 0},
                             {"resume", 0, CLI_FLAG, &do_resume, 0, 0}, {"threads", 't', CLI_COUNT, &threads, 1, 1024},
                             {"sbc", 0, CLI_COUNT, &sbc, 1, 100000}, {"history-match", 0, CLI_FLAG, &hm, 0, 0},
+                            {"within", 0, CLI_TEXT, &within, 0, 0},
                             {"quiet", 'q', CLI_FLAG, &C->quiet, 0, 0}, {NULL, 0, CLI_FLAG, NULL, 0, 0}};
     int rc = cli_parse(argc, argv, opts, usage_calibrate, &first);
     if (rc != 0) return rc == CLI_DONE ? 0 : rc;
@@ -145,8 +150,8 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         many_finalize(&C->mc);
         return 2;
     }
-    if (sbc > 0 && hm) {
-        fprintf(stderr, "tyndau: calibrate: --sbc and --history-match: expected one of them\n");
+    if ((sbc > 0) + hm + (within != NULL) > 1) {
+        fprintf(stderr, "tyndau: calibrate: --sbc, --history-match and --within: expected one of them\n");
         many_finalize(&C->mc);
         return 2;
     }
@@ -159,6 +164,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         C->out = out_buf;
     }
     tyndau_status st = setup(C, cfg_path, &err);
+    if (st == TYNDAU_OK && within) st = calib_within_load(C, within, &err);
     if (st == TYNDAU_OK) st = names(C, cfg_path, out_buf, sizeof out_buf, &err);
     st = (tyndau_status)many_bcast_int(&C->mc, (int)st);
     if (st == TYNDAU_OK && (sbc > 0 || hm)) {
@@ -223,6 +229,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     tyndau_targets_free(&C->targets);
     tyndau_scenario_free(&C->sc);
     tyndau_outfile_release(&C->claim);
+    calib_within_free(C);
     many_finalize(&C->mc);
     return rc;
 }

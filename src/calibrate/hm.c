@@ -102,7 +102,7 @@ static double prior_mean_of(const prior_t *p, int inverse_conc)
 
 /* The cells (every published response of the fitted rows), their logits and the observation and
  * discrepancy variances (docs/calibration.md s9). */
-static tyndau_status setup_cells(hm_t *H, tyndau_error *err)
+tyndau_status hm_setup_cells(hm_t *H, tyndau_error *err)
 {
     calib_t *C = H->C;
     const calib_cfg *c = &C->cfg;
@@ -200,20 +200,18 @@ static void emulate(const hm_t *H, const hm_wave *w, const double *u, double *im
     }
 }
 
-/* 1: no wave up to `upto` (exclusive) rules u out; work [max n], imp [nc]. */
-static int plausible(const hm_t *H, size_t upto, const double *u, double *imp, double *work)
+int hm_plausible(const hm_t *H, size_t upto, const double *u, double *imp, double *work)
 {
-    const calib_hm_cfg *h = &H->C->cfg.hm;
     for (size_t k = 0; k < upto; k++) {
         const hm_wave *w = &H->w[k];
         if (w->n_valid == 0) continue;
         emulate(H, w, u, imp, work);
-        if (hm_measure(imp, w->valid, H->nc, h->measure) > h->cutoff) return 0;
+        if (hm_measure(imp, w->valid, H->nc, H->measure) > H->cutoff) return 0;
     }
     return 1;
 }
 
-static size_t max_train(const hm_t *H)
+size_t hm_max_train(const hm_t *H)
 {
     size_t n = 1;
     for (size_t k = 0; k < H->n_w; k++) n = H->w[k].trained > n ? H->w[k].trained : n;
@@ -233,7 +231,7 @@ static tyndau_status design(hm_t *H, size_t wave, size_t want, double *u, size_t
         *P = want;
         return rc == 0 ? TYNDAU_OK : TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     }
-    size_t nw = max_train(H), found = 0;
+    size_t nw = hm_max_train(H), found = 0;
     double *cand = tyndau_calloc(HM_CHUNK * dm, sizeof *cand);
     unsigned char *ok = tyndau_calloc(HM_CHUNK, 1);
     int threads = H->C->mc.threads > 0 ? H->C->mc.threads : 1;
@@ -251,7 +249,7 @@ static tyndau_status design(hm_t *H, size_t wave, size_t want, double *u, size_t
             t = omp_get_thread_num();
 #endif
             double *wk = work + (size_t)t * (nw + nc);
-            ok[i] = (unsigned char)plausible(H, wave, cand + i * dm, wk + nw, wk);
+            ok[i] = (unsigned char)hm_plausible(H, wave, cand + i * dm, wk + nw, wk);
         }
         for (size_t i = 0; i < HM_CHUNK && found < want; i++)
             if (ok[i]) memcpy(u + found++ * dm, cand + i * dm, dm * sizeof *u);
@@ -370,7 +368,7 @@ static tyndau_status cut(hm_t *H, hm_wave *w, tyndau_error *err)
             emulate(H, w, H->samples + s * dm, imp, wk);
             for (size_t c = 0; c < nc; c++)
                 if (w->valid[c]) mn[c] = fmin(mn[c], imp[c]); /* the minimum: the same whichever thread saw it */
-            ruled[s] = hm_measure(imp, w->valid, nc, h->measure) > h->cutoff;
+            ruled[s] = hm_measure(imp, w->valid, nc, H->measure) > H->cutoff;
         }
     }
     size_t alive = 0;
@@ -476,10 +474,11 @@ tyndau_status calib_history_match(calib_t *C, int resume, tyndau_error *err)
     memset(H, 0, sizeof *H);
     H->C = C;
     H->R = c->hm.replicates;
+    H->cutoff = c->hm.cutoff, H->measure = c->hm.measure;
     for (size_t k = 0; k < c->d; k++)
         if (c->prior[k].param >= 0) H->dims[H->dm++] = (int)k;
     if (c->hm.runs_per_wave == 0) c->hm.runs_per_wave = 10 * H->dm > 20 ? 10 * H->dm : 20;
-    tyndau_status st = setup_cells(H, err);
+    tyndau_status st = hm_setup_cells(H, err);
     H->M = c->hm.samples;
     H->samples = tyndau_calloc(H->M * H->dm, sizeof *H->samples);
     H->alive = tyndau_calloc(H->M, 1);

@@ -108,10 +108,18 @@ typedef struct {
     hm_wave *w;
     size_t n_w;
     const char *stop;  /* why the waves ended */
+    double cutoff;
+    int measure;
     /* resumed waves (hm_file.c): their seeds, statuses and outputs, to be used instead of runs */
     size_t n_cached;
     hm_wave *cached;
 } hm_t;
+
+/* hm.c: the cells and their variances (H->C set); 1 when no wave before `upto` rules out the
+ * point u of the unit cube (imp [nc], work [hm_max_train]); the most training points of a wave. */
+tyndau_status hm_setup_cells(hm_t *H, tyndau_error *err);
+int hm_plausible(const hm_t *H, size_t upto, const double *u, double *imp, double *work);
+size_t hm_max_train(const hm_t *H);
 
 /* hm_file.c: the file (final = 0: OUT.partial) and --resume's reading of OUT.partial. */
 tyndau_status hm_write(hm_t *H, int final, tyndau_error *err);

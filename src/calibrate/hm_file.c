@@ -134,6 +134,21 @@ tyndau_status hm_write(hm_t *H, int final, tyndau_error *err)
     tyndau_h5_vector(&h, g, "quantity", TYNDAU_H5_STR, c->d, qn, "quantity", "The calibration's quantity.", "none");
     tyndau_h5_vector(&h, g, "parameter", TYNDAU_H5_STR, dm, pn, "parameter",
                      "The emulated model parameter (an axis of the unit cube).", "none");
+    const char *shape[MAXD];
+    double pv[4 * MAXD];
+    for (size_t j = 0; j < dm; j++) {
+        const prior_t *pr = &c->prior[H->dims[j]];
+        shape[j] = shape_names[pr->shape];
+        pv[j] = pr->a, pv[dm + j] = pr->b, pv[2 * dm + j] = pr->lo, pv[3 * dm + j] = pr->hi;
+    }
+    tyndau_h5_vector(&h, g, "prior_shape", TYNDAU_H5_STR, dm, shape, "parameter", "The parameter's prior.", "none");
+    static const char *const pnm[4] = {"prior_a", "prior_b", "prior_lo", "prior_hi"};
+    static const char *const pds[4] = {"The prior's first number (uniform, loguniform: LO; normal: the mean).",
+                                       "The prior's second number (uniform, loguniform: HI; normal: the sd).",
+                                       "The prior's support: lower end.", "The prior's support: upper end."};
+    for (int j = 0; j < 4; j++)
+        tyndau_h5_vector(&h, g, pnm[j], TYNDAU_H5_F64, dm, pv + (size_t)j * dm, "parameter", pds[j],
+                         "the parameter's own");
     tyndau_h5_close_obj(&h, g);
     const char **q = tyndau_calloc(nc ? 4 * nc : 1, sizeof *q);
     if (q == NULL) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
@@ -260,4 +275,223 @@ tyndau_status hm_read_partial(hm_t *H, tyndau_error *err)
     if (rc == TYNDAU_OK && C->mc.rank == 0 && !C->quiet)
         fprintf(stderr, "history match: resuming after wave %" PRId64 "\n", W);
     return rc;
+}
+
+/* ---- --within HM.h5: the SMC restricted to a history match's non-implausible region ---- */
+
+typedef struct {
+    hm_t H;
+    double *imp, *work, *u;
+} within_t;
+
+static void within_free(within_t *W)
+{
+    if (W == NULL) return;
+    for (size_t k = 0; k < W->H.n_w; k++) hm_wave_free(&W->H.w[k], W->H.nc);
+    free(W->H.w), free(W->H.cell_row), free(W->H.cell_resp), free(W->H.z), free(W->H.v_obs), free(W->H.v_disc);
+    free(W->imp), free(W->work), free(W->u);
+    free(W);
+}
+
+void calib_within_free(calib_t *C)
+{
+    within_free(C->within);
+    C->within = NULL;
+}
+
+/* 0 when the text dataset `name` under g holds exactly the n strings want(i), else -1 (h->st set on a read failure) */
+static int same_names(tyndau_h5 *h, hid_t g, const char *name, size_t n, const char *(*want)(const hm_t *, size_t, int),
+                      const hm_t *H, int field)
+{
+    size_t m = 0;
+    char **s = tyndau_h5_read_strs(h, g, name, &m);
+    int rc = s != NULL && m == n ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) rc = strcmp(s[i], want(H, i, field)) == 0 ? 0 : -1;
+    if (s) tyndau_h5_free_strs(s, m);
+    return rc;
+}
+
+static const char *param_name(const hm_t *H, size_t i, int field)
+{
+    (void)field;
+    return H->C->cfg.prior[H->dims[i]].name;
+}
+
+static const char *prior_shape(const hm_t *H, size_t i, int field)
+{
+    (void)field;
+    return shape_names[H->C->cfg.prior[H->dims[i]].shape];
+}
+
+static const char *cell_field(const hm_t *H, size_t i, int field)
+{
+    const tyndau_obs_row *r = &H->C->obs.rows[H->cell_row[i]];
+    return field == 0 ? r->question : field == 1 ? r->group_type : field == 2 ? r->group : r->response[H->cell_resp[i]];
+}
+
+/* Wave k's emulators rebuilt from the file at its hyperparameters (the same training data and nuggets). */
+static void load_wave(tyndau_h5 *h, hid_t wg, hm_t *H, hm_wave *w)
+{
+    size_t R = H->R, nc = H->nc, dm = H->dm;
+    int64_t P = 0;
+    if (tyndau_h5_read_attr_i64(h, wg, "points", &P) != 1 || P < 1 || P > 100000) {
+        tyndau_h5_fail(h, TYNDAU_EINPUT, "a wave without a readable point count");
+        return;
+    }
+    size_t n = (size_t)P;
+    tyndau_h5_expect(h, wg, "output", P * (int64_t)R, (int64_t)nc, 1, "points x replicates x cells");
+    tyndau_h5_expect(h, wg, "unit", P, (int64_t)dm, 1, "points x parameters");
+    tyndau_h5_expect(h, wg, "length_scale", (int64_t)nc, (int64_t)dm, 1, "cells x parameters");
+    if (h->st != TYNDAU_OK) return;
+    w->P = n;
+    w->u = tyndau_calloc(n * dm, sizeof *w->u), w->status = tyndau_calloc(n * R, sizeof *w->status);
+    w->out = tyndau_calloc(n * R * nc, sizeof *w->out), w->v_ens = tyndau_calloc(nc, sizeof *w->v_ens);
+    w->sf2 = tyndau_calloc(nc, sizeof *w->sf2), w->mean = tyndau_calloc(nc, sizeof *w->mean);
+    w->ell = tyndau_calloc(nc * dm, sizeof *w->ell), w->valid = tyndau_calloc(nc, sizeof *w->valid);
+    w->gp = tyndau_calloc(nc, sizeof *w->gp);
+    double *X = tyndau_calloc(n * dm, sizeof *X), *y = tyndau_calloc(n, sizeof *y), *nug = tyndau_calloc(n, sizeof *nug);
+    double *reps = tyndau_calloc(n, sizeof *reps);
+    size_t *idx = tyndau_calloc(n, sizeof *idx);
+    if (!w->u || !w->status || !w->out || !w->v_ens || !w->sf2 || !w->mean || !w->ell || !w->valid || !w->gp || !X ||
+        !y || !nug || !reps || !idx)
+        tyndau_h5_fail(h, TYNDAU_EINTERNAL, "out of memory");
+    tyndau_h5_read(h, wg, "unit", TYNDAU_H5_F64, n * dm, w->u);
+    tyndau_h5_read(h, wg, "status", TYNDAU_H5_I32, n * R, w->status);
+    tyndau_h5_read(h, wg, "output", TYNDAU_H5_F64, n * R * nc, w->out);
+    tyndau_h5_read(h, wg, "v_ens", TYNDAU_H5_F64, nc, w->v_ens);
+    tyndau_h5_read(h, wg, "sf2", TYNDAU_H5_F64, nc, w->sf2);
+    tyndau_h5_read(h, wg, "mean", TYNDAU_H5_F64, nc, w->mean);
+    tyndau_h5_read(h, wg, "length_scale", TYNDAU_H5_F64, nc * dm, w->ell);
+    tyndau_h5_read(h, wg, "valid", TYNDAU_H5_I32, nc, w->valid);
+    size_t m = 0;
+    for (size_t p = 0; h->st == TYNDAU_OK && p < n; p++) {
+        for (size_t r = 0; r < R; r++) reps[p] += w->status[p * R + r] == 0;
+        if (reps[p] > 0) memcpy(X + m * dm, w->u + p * dm, dm * sizeof *X), idx[m++] = p;
+    }
+    w->trained = m;
+    for (size_t c = 0; h->st == TYNDAU_OK && c < nc; c++) {
+        if (!w->valid[c]) continue;
+        for (size_t i = 0; i < m; i++) {
+            double s = 0.0;
+            for (size_t r = 0; r < R; r++)
+                if (w->status[idx[i] * R + r] == 0) s += w->out[(idx[i] * R + r) * nc + c];
+            y[i] = s / reps[idx[i]], nug[i] = w->v_ens[c] / reps[idx[i]];
+        }
+        if (m < 3 || hm_gp_fit_at(&w->gp[c], X, y, nug, m, dm, w->mean[c], w->sf2[c], w->ell + c * dm) != 0)
+            tyndau_h5_fail(h, TYNDAU_EINPUT, "cell %zu's emulator cannot be rebuilt from the file", c);
+        w->n_valid++;
+    }
+    free(X), free(y), free(nug), free(reps), free(idx);
+}
+
+tyndau_status calib_within_load(calib_t *C, const char *path, tyndau_error *err)
+{
+    within_t *W = tyndau_calloc(1, sizeof *W);
+    if (W == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    hm_t *H = &W->H;
+    H->C = C;
+    for (size_t k = 0; k < C->cfg.d; k++)
+        if (C->cfg.prior[k].param >= 0) H->dims[H->dm++] = (int)k;
+    tyndau_status st = hm_setup_cells(H, err);
+    if (st != TYNDAU_OK) {
+        within_free(W);
+        return st;
+    }
+    tyndau_h5 h;
+    tyndau_error e;
+    if (tyndau_h5_open(&h, path, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
+        tyndau_h5_close(&h);
+        within_free(W);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: %s", path, e.msg);
+    }
+    int major = 0;
+    if (tyndau_h5_check_schema(&h, HM_SCHEMA_NAME, "a tyndau history-match file", 1, 1, &major) != TYNDAU_OK)
+        st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: %s", path, h.err->msg);
+    char *status = st == TYNDAU_OK ? tyndau_h5_read_attr_str(&h, h.file, "status") : NULL;
+    if (st == TYNDAU_OK && (status == NULL || strcmp(status, "complete") != 0))
+        st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: the history match is not complete (status %s)", path,
+                        status ? status : "missing");
+    free(status);
+    hid_t pg = st == TYNDAU_OK ? H5Gopen2(h.file, "parameters", H5P_DEFAULT) : -1;
+    hid_t cg = st == TYNDAU_OK ? H5Gopen2(h.file, "cells", H5P_DEFAULT) : -1;
+    if (st == TYNDAU_OK && (pg < 0 || same_names(&h, pg, "parameter", H->dm, param_name, H, 0) != 0))
+        st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: it emulates other model parameters than %s calibrates "
+                        "(expected the same names in the same order)", path, C->cfg.file.path);
+    /* the same priors: the unit cube is their CDFs */
+    double pv[MAXD];
+    static const char *const pnm[4] = {"prior_a", "prior_b", "prior_lo", "prior_hi"};
+    for (int j = 0; st == TYNDAU_OK && j < 4; j++) {
+        if (pg >= 0) tyndau_h5_read(&h, pg, pnm[j], TYNDAU_H5_F64, H->dm, pv);
+        for (size_t k = 0; h.st == TYNDAU_OK && k < H->dm; k++) {
+            const prior_t *pr = &C->cfg.prior[H->dims[k]];
+            double want = j == 0 ? pr->a : j == 1 ? pr->b : j == 2 ? pr->lo : pr->hi;
+            if (pv[k] != want)
+                st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: parameter '%s' has another prior there (%s %.6g, "
+                                "here %.6g): the history match's region is in the CDFs of its priors", path, pr->name,
+                                pnm[j], pv[k], want);
+        }
+        if (st == TYNDAU_OK && h.st != TYNDAU_OK)
+            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: no readable priors (%s)", path, h.err->msg);
+    }
+    if (st == TYNDAU_OK && (pg < 0 || same_names(&h, pg, "prior_shape", H->dm, prior_shape, H, 0) != 0))
+        st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: the priors' shapes differ from %s's", path, C->cfg.file.path);
+    static const char *const cf[4] = {"question", "group_type", "group", "response"};
+    for (int j = 0; st == TYNDAU_OK && j < 4; j++)
+        if (cg < 0 || same_names(&h, cg, cf[j], H->nc, cell_field, H, j) != 0)
+            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: its cells differ from the fitted cells of %s (the "
+                            "targets or the holdouts differ)", path, C->cfg.file.path);
+    if (pg >= 0) H5Gclose(pg);
+    if (cg >= 0) H5Gclose(cg);
+    int64_t R = 0, nw = 0;
+    char *cut = NULL, *meas = NULL, *fp = NULL;
+    if (st == TYNDAU_OK) {
+        cut = tyndau_h5_read_attr_str(&h, h.file, "cutoff");
+        meas = tyndau_h5_read_attr_str(&h, h.file, "measure");
+        fp = tyndau_h5_read_attr_str(&h, h.file, "fingerprint");
+        if (tyndau_h5_read_attr_i64(&h, h.file, "replicates", &R) != 1 || R < 1 || R > 100 || !cut || !meas || !fp ||
+            tyndau_h5_read_attr_i64(&h, h.file, "n_waves", &nw) != 1 || nw < 1 || nw > 20)
+            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: no readable replicates, cutoff, measure, fingerprint or "
+                            "wave count (damaged file?)", path);
+    }
+    if (st == TYNDAU_OK) {
+        H->R = (size_t)R, H->cutoff = atof(cut), H->measure = strcmp(meas, "max") == 0 ? 1 : 2;
+        C->fingerprint = cfg_hash(cfg_hash(C->fingerprint, path), fp); /* a resume sees another region */
+        H->w = tyndau_calloc((size_t)nw, sizeof *H->w);
+        if (H->w == NULL) st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    }
+    free(cut), free(meas), free(fp);
+    hid_t g = st == TYNDAU_OK ? H5Gopen2(h.file, "waves", H5P_DEFAULT) : -1;
+    for (int64_t k = 0; st == TYNDAU_OK && h.st == TYNDAU_OK && k < nw; k++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "w%02d", (int)k + 1);
+        hid_t wg = g >= 0 ? H5Gopen2(g, nm, H5P_DEFAULT) : -1;
+        H->n_w = (size_t)k + 1;
+        if (wg < 0) tyndau_h5_fail(&h, TYNDAU_EINPUT, "no wave %s", nm);
+        else load_wave(&h, wg, H, &H->w[k]);
+        if (wg >= 0) H5Gclose(wg);
+    }
+    if (st == TYNDAU_OK && h.st != TYNDAU_OK)
+        st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: cannot read its waves (%s)", path, h.err->msg);
+    if (g >= 0) H5Gclose(g);
+    tyndau_h5_close(&h);
+    W->imp = tyndau_calloc(H->nc ? H->nc : 1, sizeof *W->imp);
+    W->work = tyndau_calloc(hm_max_train(H), sizeof *W->work);
+    W->u = tyndau_calloc(H->dm, sizeof *W->u);
+    if (st == TYNDAU_OK && (!W->imp || !W->work || !W->u)) st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    if (st != TYNDAU_OK) {
+        within_free(W);
+        return st;
+    }
+    C->within = W;
+    C->within_path = path;
+    return TYNDAU_OK;
+}
+
+int calib_within(const calib_t *C, const double *x)
+{
+    within_t *W = C->within;
+    if (W == NULL) return 1;
+    const hm_t *H = &W->H;
+    for (size_t j = 0; j < H->dm; j++) W->u[j] = prior_cdf(&C->cfg.prior[H->dims[j]], x[H->dims[j]]);
+    return hm_plausible(H, H->n_w, W->u, W->imp, W->work);
 }

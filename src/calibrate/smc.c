@@ -247,13 +247,18 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     if (g == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     for (size_t i = 0; i < N; i++) {
         gsl_rng *r = calib_stream(c->seed, K_PRIOR, 0, i);
-        for (size_t k = 0; k < d; k++) {
-            g->x[i * d + k] = prior_draw(&c->prior[k], r);
-            g->z[i * d + k] = prior_x_to_z(&c->prior[k], g->x[i * d + k]);
-            g->x[i * d + k] = prior_z_to_x(&c->prior[k], g->z[i * d + k]);
-        }
+        /* --within: draws outside the history match's region are rejected, the next from the same stream */
+        for (size_t tries = 0; tries == 0 || (!calib_within(C, g->x + i * d) && tries < 1000000); tries++)
+            for (size_t k = 0; k < d; k++) {
+                g->x[i * d + k] = prior_draw(&c->prior[k], r);
+                g->z[i * d + k] = prior_x_to_z(&c->prior[k], g->x[i * d + k]);
+                g->x[i * d + k] = prior_z_to_x(&c->prior[k], g->z[i * d + k]);
+            }
         g->seed[i] = many_seed(c->seed, K_SIM, 0, i);
         gsl_rng_free(r);
+        if (!calib_within(C, g->x + i * d))
+            return TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: no prior draw of 1000000 is non-implausible",
+                              C->within_path);
     }
     calib_simulate(C, g->x, g->seed, N, w->probs, w->status, w->msgs, &g->failed);
     for (size_t i = 0; i < N; i++)
@@ -399,6 +404,7 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
             for (size_t k = 0; k < d; k++)
                 lr += prior_log_density_z(&c->prior[k], zp[i * d + k]) - prior_log_density_z(&c->prior[k], g->z[i * d + k]);
             double la = isfinite(llp) ? (isfinite(g->ll[i]) ? beta * (llp - g->ll[i]) : INFINITY) + lr : -INFINITY;
+            if (!calib_within(C, xp + i * d)) la = -INFINITY; /* --within: the restricted prior is 0 there */
             proposed++;
             if (wts[i] < la) {
                 memcpy(g->z + i * d, zp + i * d, d * sizeof *zp);

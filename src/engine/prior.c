@@ -131,3 +131,15 @@ double prior_quantile(const prior_t *p, double q)
 }
 
 double prior_from_unit(const prior_t *p, double u) { return prior_quantile(p, u); }
+
+double prior_cdf(const prior_t *p, double x)
+{
+    double q;
+    if (p->shape == SH_UNIFORM) q = (x - p->lo) / (p->hi - p->lo);
+    else if (p->shape == SH_LOGUNIFORM) q = (log(x) - log(p->lo)) / (log(p->hi) - log(p->lo));
+    else {
+        double plo = gsl_cdf_gaussian_P(p->lo - p->a, p->b), phi = gsl_cdf_gaussian_P(p->hi - p->a, p->b);
+        q = (gsl_cdf_gaussian_P(x - p->a, p->b) - plo) / (phi - plo);
+    }
+    return fmin(fmax(q, 0.0), 1.0);
+}

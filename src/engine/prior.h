@@ -45,5 +45,6 @@ double prior_log_density_z(const prior_t *p, double z); /* up to a constant */
 double prior_draw(const prior_t *p, gsl_rng *r);
 double prior_quantile(const prior_t *p, double q);   /* q in [0, 1] */
 double prior_from_unit(const prior_t *p, double u);  /* = prior_quantile, u in [0, 1) */
+double prior_cdf(const prior_t *p, double x);        /* the inverse: x's place in [0, 1] */
 
 #endif
