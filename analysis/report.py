@@ -25,7 +25,8 @@ Each file is recognised by its schema and gets its own sections:
   identifiability report and the posterior predictive check of every survey cell; a
   comparison with ``--posterior``: the spread of each difference with the posterior beside
   Monte Carlo noise alone; a simulation-based calibration (``--sbc``): coverage and rank
-  histograms per quantity;
+  histograms per quantity; a history match (``--history-match``): the non-implausible share
+  of the prior per wave and every cell's smallest implausibility, the unreachable cells named;
 * a sensitivity file (``tyndau sensitivity``): a heatmap of which parameters drive each
   output (first-order and total Sobol indices, or Morris mu* scaled per output), parameters
   across and outputs (headline measures, survey cells) down, with the warnings of the file.
@@ -383,6 +384,52 @@ def sbc_sections(rep, f, path):
                [(n, c50[i], c90[i], " ".join(str(v) for v in hist[i])) for i, n in enumerate(names)])
 
 
+def hm_sections(rep, f, path):
+    rep.heading(2, "History match")
+    provenance(rep, f, path, ["program", "version", "git_commit", "seed", "status", "stop", "measure", "cutoff",
+                              "replicates", "runs_per_wave", "samples", "agents", "command_line"])
+    W = int(f["waves"].attrs["n_waves"])
+    if W == 0:
+        rep.para("No wave is complete.")
+        return
+    share, runs, valid = f["volume/share"][:], f["volume/runs_share"][:], f["volume/valid_emulators"][:]
+    nc = len(f["cells/z"][:])
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    waves = np.arange(1, W + 1)
+    ax.bar(waves, np.maximum(share, 1e-6), color="#4477aa")
+    ax.set_yscale("log")
+    ax.set_xticks(waves)
+    ax.set_xlabel("wave")
+    ax.set_ylabel("non-implausible share of the prior")
+    fig.tight_layout()
+    points = [int(f["waves/w%02d" % k].attrs["points"]) for k in waves]
+    rep.figure(fig, "The share of the prior that no wave so far rules out (emulator samples; a share of 0 is "
+               "drawn at 1e-6), with the share of each wave's runs that are non-implausible",
+               ["wave", "points", "non-implausible share", "runs' share", "valid emulators"],
+               [(k, points[k - 1], share[k - 1], runs[k - 1], "%d of %d" % (valid[k - 1], nc)) for k in waves])
+    w = f["waves/w%02d" % W]
+    c = f["cells"]
+    labels = ["%s | %s | %s" % (text(a), text(b), text(r)) for a, b, r in
+              zip(c["question"][:], c["group"][:], c["response"][:])]
+    mr, me, un = w["min_implausibility_runs"][:], w["min_implausibility_emulator"][:], w["unreachable"][:]
+    cut = float(f.attrs["cutoff"])
+    fig, ax = plt.subplots(figsize=(8, 0.17 * nc + 1.5))
+    yy = np.arange(nc)[::-1]
+    ax.barh(yy, mr, color=["#cc3311" if u else "#4477aa" for u in un], height=0.7)
+    ax.plot(me, yy, "|", color="k", ms=6)
+    ax.axvline(cut, color="k", lw=0.8, ls="--")
+    ax.set_yticks(yy)
+    ax.set_yticklabels(labels, fontsize=5)
+    ax.set_xlabel("smallest implausibility in wave %d (bars: over the runs; ticks: over the emulator samples)" % W)
+    fig.tight_layout()
+    names = [labels[i] for i in range(nc) if un[i]]
+    rep.figure(fig, "Each published cell's smallest implausibility in the last wave; red: a cell no run and no "
+               "emulator sample brings within the cutoff (dashed): the model cannot reach it. Source: %s" % CITATION,
+               ["cell", "smallest over runs", "smallest over samples", "unreachable"],
+               [(labels[i], mr[i], me[i], "yes" if un[i] else "") for i in range(nc)])
+    rep.para("The model cannot reach these cells: %s." % ("; ".join(names) if names else "none"))
+
+
 # --------------------------------------------------------------------------- calibrations
 
 def calibration_sections(rep, f, path):
@@ -598,7 +645,8 @@ def main(argv=None):
             with f:
                 try:
                     schema = tyndau_h5.check(f, path, ("tyndau-run", "tyndau-compare", "tyndau-calibration",
-                                                       "tyndau-sensitivity", "tyndau-sbc"))
+                                                       "tyndau-sensitivity", "tyndau-sbc",
+                                                       "tyndau-history-match"))
                 except tyndau_h5.SchemaError as e:
                     raise InputError(str(e)) from None
                 try:
@@ -612,6 +660,8 @@ def main(argv=None):
                         calibration_sections(rep, f, path)
                     elif schema == "tyndau-sbc":
                         sbc_sections(rep, f, path)
+                    elif schema == "tyndau-history-match":
+                        hm_sections(rep, f, path)
                     else:
                         sensitivity_sections(rep, f, path)
                 except KeyError as e:

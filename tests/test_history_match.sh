@@ -137,6 +137,11 @@ sed 's/^/# /' "$tmp/t1.py"
 grep -q "the model cannot reach these cells" "$tmp/t1.out"
 check "the report names the unreachable cells (or none)" $? "$tmp/t1.out"
 
+"$PYTHON" "$ROOT/analysis/report.py" "$tmp/t1.h5" -o "$tmp/hm.html" >"$tmp/r.out" 2>&1 &&
+    grep -q ">History match<" "$tmp/hm.html" && grep -q "report: .* 2 figures" "$tmp/r.out" &&
+    ! grep -q 'data-overlaps="[1-9]' "$tmp/hm.html" && grep -q "The model cannot reach these cells" "$tmp/hm.html"
+check "report.py on a history match: the share per wave and every cell's implausibility" $? "$tmp/r.out"
+
 # ---------------------------------------------------------------------------
 # 3. Threads, ranks, resume: the same values.
 # ---------------------------------------------------------------------------
