@@ -420,7 +420,7 @@ def hm_sections(rep, f, path):
     ax.axvline(cut, color="k", lw=0.8, ls="--")
     ax.set_yticks(yy)
     ax.set_yticklabels(labels, fontsize=5)
-    ax.set_xlabel("smallest implausibility in wave %d (bars: over the runs; ticks: over the emulator samples)" % W)
+    ax.set_xlabel("smallest implausibility, wave %d (bars: runs; ticks: emulator samples)" % W, fontsize=8)
     fig.tight_layout()
     names = [labels[i] for i in range(nc) if un[i]]
     rep.figure(fig, "Each published cell's smallest implausibility in the last wave; red: a cell no run and no "
