@@ -4,8 +4,8 @@
 # holdout, the predictive check), then a resume from its file; a tiny comparison of scenarios
 # with inheritance and dated changes; tiny sweeps (SALib's order with second order and noise
 # runs; a CSV with pandas' index in a Morris layout) and their sensitivity indices; a logit-normal
-# calibration with a design effect, its simulation-based calibration and a comparison drawing
-# from its posterior.  Any
+# calibration with a design effect, its simulation-based calibration, a history match of it (with
+# a resume), the SMC within its region and a comparison drawing from its posterior.  Any
 # sanitizer report fails it.
 set -uo pipefail
 tyndau=$1
@@ -64,6 +64,11 @@ prior_disengaged = uniform 0.05 0.4
 INI
 step "calibrate (logit-normal, design effect, sensitivity matrix)" "$tyndau" calibrate "$tmp/ln.ini" -o "$tmp/ln.h5" -q
 step "calibrate --sbc 2" "$tyndau" calibrate "$tmp/ln.ini" --sbc 2 -o "$tmp/sbc.h5" -q
+printf '[history_match]\nwaves = 2\nruns_per_wave = 10\nsamples = 300\n' | cat "$tmp/ln.ini" - >"$tmp/hm.ini"
+step "calibrate --history-match (logit-normal, 2 waves)" "$tyndau" calibrate "$tmp/hm.ini" --history-match -o "$tmp/hm.h5" -q
+cp "$tmp/hm.h5" "$tmp/hm2.h5.partial"
+step "calibrate --history-match --resume" "$tyndau" calibrate "$tmp/hm.ini" --history-match -o "$tmp/hm2.h5" --resume -q
+step "calibrate --within" "$tyndau" calibrate "$tmp/ln.ini" --within "$tmp/hm.h5" -o "$tmp/lnw.h5" -q
 step "compare --posterior" "$tyndau" compare scenarios/baseline.ini scenarios/anti_corruption.ini -r 2 -n 2000 -q \
     --posterior "$tmp/ln.h5" -o "$tmp/cmpp.h5"
 cat >"$tmp/s.ini" <<INI
