@@ -214,6 +214,10 @@ tyndau_status calib_history_match(calib_t *C, int resume, tyndau_error *err);
  * and cells into C->within; 1 when the quantities x [d] lie in it (or there is none); free. */
 tyndau_status calib_within_load(calib_t *C, const char *path, tyndau_error *err);
 int calib_within(const calib_t *C, const double *x);
+/* calib_simulate of the n proposals x that lie in C->within only (the others: status -1, NaN, no
+ * run; all of them without --within); the number simulated. */
+size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
+                             char (*msgs)[MANY_ERRLEN], size_t *failed);
 void calib_within_free(calib_t *C);
 
 /* record.c */

@@ -495,3 +495,43 @@ int calib_within(const calib_t *C, const double *x)
     for (size_t j = 0; j < H->dm; j++) W->u[j] = prior_cdf(&C->cfg.prior[H->dims[j]], x[H->dims[j]]);
     return hm_plausible(H, H->n_w, W->u, W->imp, W->work);
 }
+
+size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
+                             char (*msgs)[MANY_ERRLEN], size_t *failed)
+{
+    if (C->within == NULL) {
+        calib_simulate(C, x, seed, n, probs, status, msgs, failed);
+        return n;
+    }
+    size_t d = C->cfg.d, m = 0, no = C->n_out;
+    size_t *idx = tyndau_calloc(n ? n : 1, sizeof *idx);
+    double *xc = tyndau_calloc(n * d > 0 ? n * d : 1, sizeof *xc), *pc = tyndau_calloc(n * no > 0 ? n * no : 1, sizeof *pc);
+    uint64_t *sc = tyndau_calloc(n ? n : 1, sizeof *sc);
+    int *stc = tyndau_calloc(n ? n : 1, sizeof *stc);
+    char(*mc)[MANY_ERRLEN] = tyndau_calloc(n ? n : 1, sizeof *mc);
+    if (!idx || !xc || !pc || !sc || !stc || !mc) { /* out of memory: every proposal simulated, as without --within */
+        free(idx), free(xc), free(pc), free(sc), free(stc), free(mc);
+        calib_simulate(C, x, seed, n, probs, status, msgs, failed);
+        for (size_t i = 0; i < n; i++)
+            if (!calib_within(C, x + i * d)) status[i] = -1;
+        return n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        status[i] = -1; /* outside the region: no run, rejected (its restricted prior density is 0) */
+        snprintf(msgs[i], MANY_ERRLEN, "outside the history match's non-implausible region: not simulated");
+        for (size_t k = 0; k < no; k++) probs[i * no + k] = NAN;
+        if (!calib_within(C, x + i * d)) continue;
+        memcpy(xc + m * d, x + i * d, d * sizeof *xc);
+        sc[m] = seed[i];
+        idx[m++] = i;
+    }
+    if (m > 0) calib_simulate(C, xc, sc, m, pc, stc, mc, failed);
+    for (size_t j = 0; j < m; j++) {
+        size_t i = idx[j];
+        status[i] = stc[j];
+        memcpy(msgs[i], mc[j], MANY_ERRLEN);
+        memcpy(probs + i * no, pc + j * no, no * sizeof *pc);
+    }
+    free(idx), free(xc), free(pc), free(sc), free(stc), free(mc);
+    return m;
+}

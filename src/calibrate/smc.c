@@ -395,8 +395,7 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
             wts[i] = log(gsl_rng_uniform_pos(r)); /* the MH uniform, drawn now so it is fixed */
             gsl_rng_free(r);
         }
-        calib_simulate(C, xp, sp, N, probs, status, w->msgs, &g->failed);
-        g->sims += N;
+        g->sims += calib_simulate_within(C, xp, sp, N, probs, status, w->msgs, &g->failed);
         for (size_t i = 0; i < N; i++) {
             double llp = status[i] ? -INFINITY
                                    : loglik(C, probs + i * C->n_out, xp + i * d);
@@ -404,7 +403,6 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
             for (size_t k = 0; k < d; k++)
                 lr += prior_log_density_z(&c->prior[k], zp[i * d + k]) - prior_log_density_z(&c->prior[k], g->z[i * d + k]);
             double la = isfinite(llp) ? (isfinite(g->ll[i]) ? beta * (llp - g->ll[i]) : INFINITY) + lr : -INFINITY;
-            if (!calib_within(C, xp + i * d)) la = -INFINITY; /* --within: the restricted prior is 0 there */
             proposed++;
             if (wts[i] < la) {
                 memcpy(g->z + i * d, zp + i * d, d * sizeof *zp);
