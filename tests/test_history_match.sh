@@ -216,8 +216,12 @@ for k in sorted(k for k in g if k.startswith("g0")):
         n += 1
 print("%d particles, the largest cut measure %.3f (cut %g)" % (n, worst, hm.attrs["cutoff"]))
 assert n > 16 and worst <= hm.attrs["cutoff"] + 1e-9
+# proposals outside the region are rejected without a run: fewer simulations than particles x moves
+sims, gens = g["simulations"][:], len(g["simulations"][:]) - 1
+print("simulations %d (every proposal run: %d)" % (sims[-1], 16 * (1 + 2 * gens)))
+assert sims[-1] < 16 * (1 + 2 * gens) and (g["failed"][:] == 0).all()
 EOF
-check "--within: every particle of every generation non-implausible (exit $rc)" $? "$tmp/w.py" "$tmp/w.err"
+check "--within: every particle of every generation non-implausible, outside proposals not run (exit $rc)" $? "$tmp/w.py" "$tmp/w.err"
 sed 's/^/# /' "$tmp/w.py"
 sed 's/^prior_trust_local = .*/prior_trust_local = uniform 0.3 0.8/' "$tmp/smc.ini" >"$tmp/smc2.ini"
 "$TYNDAU" calibrate "$tmp/smc2.ini" --within "$tmp/t1.h5" -o "$tmp/w2.h5" -q >/dev/null 2>"$tmp/w2.err"
