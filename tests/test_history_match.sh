@@ -174,6 +174,23 @@ rc=$?
     same "$tmp/t1.h5" "$tmp/t3.h5" && [ ! -e "$tmp/t3.h5.partial" ]
 check "--resume after wave 1: the same as an uninterrupted run, the partial file removed (exit $rc)" $? "$tmp/h5diff.out" "$tmp/t3.err"
 
+# SIGTERM during wave 1: the wave finishes, OUT.partial is kept, exit 1 with how to continue; the
+# resume then equals the uninterrupted run
+"$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t5.h5" --threads 2 >/dev/null 2>"$tmp/t5.err" &
+bg_pid=$!
+for _ in $(seq 100); do grep -q "history match: 2 model parameters" "$tmp/t5.err" && break; sleep 0.1; done
+kill -TERM "$bg_pid"
+wait "$bg_pid"
+rc=$?
+bg_pid=
+[ "$rc" -eq 1 ] && grep -q "stopped by SIGTERM after wave 1; .*t5.h5.partial kept" "$tmp/t5.err" && [ -e "$tmp/t5.h5.partial" ] &&
+    [ ! -e "$tmp/t5.h5" ]
+check "SIGTERM during wave 1: exit $rc after the wave, OUT.partial kept" $? "$tmp/t5.err"
+"$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t5.h5" --resume -q >/dev/null 2>>"$tmp/t5.err"
+rc=$?
+[ "$rc" -eq 0 ] && same "$tmp/t1.h5" "$tmp/t5.h5"
+check "--resume after SIGTERM: the same as an uninterrupted run (exit $rc)" $? "$tmp/h5diff.out" "$tmp/t5.err"
+
 # a partial of another calibration is refused
 "$PYTHON" - "$tmp/t1.h5" "$tmp/t4.h5.partial" <<'EOF'
 import sys, shutil, h5py
