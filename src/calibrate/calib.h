@@ -122,6 +122,8 @@ typedef struct {
     size_t n_gen, cap_gen;
     const char *status; /* "running", "complete", "budget_exhausted" */
     size_t n_out;       /* doubles per simulation */
+    int leave_family;   /* --leave-out FAMILY: its index in leaveout.c's table, -1 none */
+    const struct calib_leave_result *leave; /* its scores, for the final file (record.c) */
 } calib_t;
 
 /* The posterior's summaries and the identifiability report (posterior.c). */
@@ -147,6 +149,10 @@ typedef struct {
     size_t n_fit_inside95, n_fit_inside95_s; /* the same counts for 95% intervals */
     double mae_model_ho, mae_null_ho, mae_model_ho_all, mae_model_fit;
     size_t draws, failed;
+    /* the draws themselves, kept for leaveout.c: parameters [draws][d], the simulations'
+       observation-model probabilities [draws][n_out], status (0: simulated) */
+    double *draw_x, *draw_probs;
+    int *draw_status;
 } calib_ppc;
 
 /* config.c: read and check the calibration file. */

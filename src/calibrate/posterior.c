@@ -72,6 +72,7 @@ void calib_ppc_free(calib_ppc *p)
     free(p->row), free(p->resp), free(p->observed), free(p->median), free(p->lo90), free(p->hi90);
     free(p->pop_median), free(p->null_pred), free(p->inside), free(p->fitted);
     free(p->lo90s), free(p->hi90s), free(p->inside_s);
+    free(p->draw_x), free(p->draw_probs), free(p->draw_status);
 }
 
 tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
@@ -214,7 +215,8 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
     out->mae_model_ho_all = out->n_ho ? out->mae_model_ho_all / (double)out->n_ho : NAN;
     out->mae_model_ho = out->n_ho_null ? out->mae_model_ho / (double)out->n_ho_null : NAN;
     out->mae_null_ho = out->n_ho_null ? out->mae_null_ho / (double)out->n_ho_null : NAN;
-    free(tmp), free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv), free(ss);
+    out->draw_x = x, out->draw_probs = probs, out->draw_status = status; /* kept for leaveout.c */
+    free(tmp), free(seed), free(msgs), free(sv), free(pv), free(ss);
     if (D_ok == 0) return TYNDAU_ERR(err, TYNDAU_EINPUT, "every predictive simulation failed");
     return TYNDAU_OK;
 }

@@ -16,6 +16,7 @@
 #include "calib.h"
 #include "cli.h"
 #include "h5.h"
+#include "leaveout.h"
 #include "targets.h"
 
 /* A 1-D double dataset along `axis`. */
@@ -323,6 +324,7 @@ tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc
         tyndau_h5_attr_str(&h, h.file, "calibrated_scenario", ini);
         write_posterior(&h, C, P);
         write_predictive(&h, C, Q);
+        if (C->leave != NULL) calib_leave_write(&h, C, C->leave, 1);
     }
     tyndau_status st = tyndau_h5_close(&h);
     if (st != TYNDAU_OK) {
