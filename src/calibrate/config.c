@@ -96,6 +96,24 @@ static int on_key(void *user, const char *section, const char *name, const char 
             c->disc_dim[f] = (int)c->d++;
             return 1;
         }
+        if (strcmp(name, "slope_age") == 0 || strcmp(name, "slope_income") == 0) {
+            int k = name[6] == 'a' ? TYNDAU_SLOPE_AGE : TYNDAU_SLOPE_INCOME;
+            if (c->disc_line == 0) c->disc_line = c->file.lineno;
+            c->slope_given[k] = 1;
+            if (prior_parse_real(value, &x) == 0) {
+                if (!(x >= 0.0 && x <= 5.0))
+                    return cfg_error(&c->file, "key '%s': expected a logit-scale sd per group step from 0 to 5, got '%s'",
+                                     name, value);
+                c->slope_fixed[k] = x;
+                return 1;
+            }
+            if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
+            prior_t *pr = &c->prior[c->d];
+            if (!cfg_key_prior(&c->file, name, value, 0.0, 5.0, pr)) return 0;
+            pr->param = -1;
+            c->slope_dim[k] = (int)c->d++;
+            return 1;
+        }
         if (strcmp(name, "breakdowns") == 0) {
             if (strcmp(value, "split") == 0) c->breakdown = TYNDAU_OBS_SPLIT;
             else if (strcmp(value, "full") == 0) c->breakdown = TYNDAU_OBS_FULL;
@@ -116,7 +134,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
             return 1;
         }
         return cfg_error(&c->file, "unknown key '%s' in [likelihood], expected model, concentration, breakdowns, "
-                         "design_effect or discrepancy_FAMILY", name);
+                         "design_effect, discrepancy_FAMILY, slope_age or slope_income", name);
     }
     /* [priors] */
     if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
@@ -143,12 +161,13 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
     c->kind = TYNDAU_OBS_MULTINOMIAL;
     c->deff = 1.0;
     for (int f = 0; f < TYNDAU_N_FAM; f++) c->disc_dim[f] = -1;
+    for (int k = 0; k < TYNDAU_N_SLOPE; k++) c->slope_dim[k] = -1;
     if (cfg_parse(&c->file, path, on_key, c) != TYNDAU_OK) {
         *err = c->file.err;
         return err->status;
     }
     if (c->disc_line > 0 && c->kind != TYNDAU_OBS_LOGIT_NORMAL) {
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: a discrepancy_* key needs 'model = logit-normal' in [likelihood] "
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: a discrepancy_* or slope_* key needs 'model = logit-normal' in [likelihood] "
                  "(the other models have no per-family discrepancy)", path, c->disc_line);
     }
     size_t n_param = 0;

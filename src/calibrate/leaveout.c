@@ -125,7 +125,8 @@ static int in_family(const tyndau_obs_row *w, int family)
 /* A new survey of row w at probabilities p under the error terms e (as the predictive check
  * draws one: the Dirichlet step or the family's discrepancy, then n / deff respondents): the
  * percent of each published response into pct. */
-static void draw_row(const tyndau_obs_row *w, const double *p, const tyndau_obs_error *e, gsl_rng *r, double *pct)
+static void draw_row(const tyndau_obs_row *w, const double *p, const double *shift, const tyndau_obs_error *e,
+                     gsl_rng *r, double *pct)
 {
     size_t K = w->n_resp + (size_t)w->has_rest;
     double q[TYNDAU_OBS_STRIDE], sum = 0.0;
@@ -138,7 +139,7 @@ static void draw_row(const tyndau_obs_row *w, const double *p, const tyndau_obs_
         gsl_ran_dirichlet(r, K, alpha, q);
     } else if (e->kind == TYNDAU_OBS_LOGIT_NORMAL) {
         double sdf = e->sd[w->family] / sqrt(2.0), t = 0.0;
-        for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(r, sdf));
+        for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(r, sdf) + shift[j]);
         for (size_t j = 0; j < K; j++) q[j] /= t;
     }
     unsigned int n = (unsigned int)lround(w->n / e->deff);
@@ -186,8 +187,9 @@ static tyndau_status score(const calib_t *C, const predictive *P, int family, in
     size_t D = P->D, d = C->cfg.d, nc = 0;
     for (size_t r = 0; r < o->n_rows; r++) nc += in_family(&o->rows[r], family) ? o->rows[r].n_resp : 0;
     double *ll = tyndau_calloc(D, sizeof *ll), *pct = tyndau_calloc(D * (nc ? nc : 1), sizeof *pct);
-    if (ll == NULL || pct == NULL) {
-        free(ll), free(pct);
+    double *shift = tyndau_calloc(C->n_out, sizeof *shift);
+    if (ll == NULL || pct == NULL || shift == NULL) {
+        free(ll), free(pct), free(shift);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     }
     size_t n_ok = 0;
@@ -197,6 +199,11 @@ static tyndau_status score(const calib_t *C, const predictive *P, int family, in
         const double *pk = P->fixed ? P->fixed : P->probs + k * C->n_out;
         double s = 0.0;
         size_t c = 0;
+        if (kind > 0) { /* the slope discrepancy of the new surveys (obs_slope.c) */
+            gsl_rng *rs = many_stream(C->cfg.seed, (uint64_t)kind, k, o->n_rows);
+            if (rs != NULL) tyndau_obs_slope_draw(o, &e, rs, shift);
+            gsl_rng_free(rs);
+        }
         for (size_t r = 0; r < o->n_rows; r++) {
             const tyndau_obs_row *w = &o->rows[r];
             if (!in_family(w, family)) continue;
@@ -205,10 +212,10 @@ static tyndau_status score(const calib_t *C, const predictive *P, int family, in
                 double v[TYNDAU_OBS_STRIDE];
                 gsl_rng *rr = many_stream(C->cfg.seed, (uint64_t)kind, k, r);
                 if (rr == NULL) {
-                    free(ll), free(pct);
+                    free(ll), free(pct), free(shift);
                     return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
                 }
-                draw_row(w, pk + r * TYNDAU_OBS_STRIDE, &e, rr, v);
+                draw_row(w, pk + r * TYNDAU_OBS_STRIDE, shift + r * TYNDAU_OBS_STRIDE, &e, rr, v);
                 gsl_rng_free(rr);
                 for (size_t j = 0; j < w->n_resp; j++, c++) pct[c * D + n_ok] = v[j];
             }
@@ -222,7 +229,7 @@ static tyndau_status score(const calib_t *C, const predictive *P, int family, in
         lo[c] = n_ok ? gsl_stats_quantile_from_sorted_data(v, 1, n_ok, 0.5 * CALIB_LEAVE_ALPHA) : NAN;
         hi[c] = n_ok ? gsl_stats_quantile_from_sorted_data(v, 1, n_ok, 1.0 - 0.5 * CALIB_LEAVE_ALPHA) : NAN;
     }
-    free(ll), free(pct);
+    free(ll), free(pct), free(shift);
     return TYNDAU_OK;
 }
 

@@ -56,6 +56,7 @@ tyndau_obs_error calib_obs_error(const calib_t *C, const double *x)
     const calib_cfg *c = &C->cfg;
     tyndau_obs_error e = {.kind = c->kind, .deff = c->deff, .concentration = calib_kappa(C, x)};
     for (int f = 0; f < TYNDAU_N_FAM; f++) e.sd[f] = c->disc_dim[f] >= 0 ? x[c->disc_dim[f]] : c->disc_fixed[f];
+    for (int k = 0; k < TYNDAU_N_SLOPE; k++) e.slope[k] = c->slope_dim[k] >= 0 ? x[c->slope_dim[k]] : c->slope_fixed[k];
     return e;
 }
 
@@ -82,6 +83,25 @@ tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err)
         snprintf(pr->name, sizeof pr->name, "%s", key);
         pr->param = -1;
         c->disc_dim[f] = (int)c->d++;
+    }
+    /* The slope discrepancies (obs_slope.c), half-normal 0.2 logit per group step: elicited from the
+     * gradients the calibrated baseline misses (docs/calibration.md s7: fully aware, high against low
+     * income, 16.3 against 6.6 published, 12.7 against 8.0 simulated: about 0.28 logit per income
+     * step at p = 0.1; first time, 0.06; the age gradients are not linear); an assumption. */
+    for (int k = 0; k < TYNDAU_N_SLOPE; k++) {
+        int used = 0;
+        double t;
+        for (size_t r = 0; r < C->obs.n_rows; r++) used |= C->obs.rows[r].weight > 0 && tyndau_obs_slope_of(&C->obs.rows[r], &t) == k;
+        if (!used || c->slope_given[k]) continue;
+        if (c->d == MAXD) return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: more than %d calibrated quantities with the "
+                                            "default slope priors", c->file.path, MAXD);
+        char key[64];
+        snprintf(key, sizeof key, "slope_%s", tyndau_obs_slope_names[k]);
+        prior_t *pr = &c->prior[c->d];
+        if (prior_parse(pr, key, "normal 0 0.2 0 1", 0.0, 5.0, err) != TYNDAU_OK) return err->status;
+        snprintf(pr->name, sizeof pr->name, "%s", key);
+        pr->param = -1;
+        c->slope_dim[k] = (int)c->d++;
     }
     return TYNDAU_OK;
 }
