@@ -56,9 +56,11 @@
 #include "tyndau.h"
 
 #define MAXD 48
+#define CALIB_MOVED_SHARE 0.9 /* moves = adaptive: the share of particles that must have moved */
+#define CALIB_ADAPTIVE_CAP 10 /* moves = adaptive: the default cap on move steps per generation */
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
-#define CALIB_SCHEMA_VERSION "1.2"
+#define CALIB_SCHEMA_VERSION "1.3"
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */
@@ -74,6 +76,7 @@ typedef struct {
     size_t particles;
     double ess_fraction;
     int moves, crn_moves, max_generations;
+    int adaptive; /* moves = adaptive [CAP]: move steps until CALIB_MOVED_SHARE of the particles have moved, at most moves (the cap) */
     size_t max_simulations, predictive_draws;
     double age_prior_sd;
     int dm;
@@ -99,6 +102,9 @@ typedef struct {
 typedef struct {
     double beta, ess, acceptance, scale, elapsed, ll_median, ll_max;
     size_t sims, failed;
+    /* diagnostics (smc.c): distinct particles after resampling and after the moves, the share
+       of particles that moved at least once, the move steps made */
+    double unique_resampled, unique, moved, move_steps;
     double *x, *z, *ll;
     uint64_t *seed;
 } calib_gen;
@@ -170,6 +176,8 @@ tyndau_obs_error calib_obs_error(const calib_t *C, const double *x);
  * docs/calibration.md s2): TYNDAU_EINPUT when the quantities would exceed MAXD. */
 tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err);
 calib_gen *calib_new_gen(calib_t *C);                                    /* NULL when out of memory */
+/* Distinct particles among n (rows of x [n][d] with their seeds, compared bit for bit). */
+size_t calib_unique(const double *x, const uint64_t *seed, size_t n, size_t d);
 /* Simulate models at x [n][d] with seeds: each one's observation-model probabilities in probs, its
  * status and message; *failed counts the failures. */
 void calib_simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,

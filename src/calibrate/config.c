@@ -33,6 +33,15 @@ static int on_key(void *user, const char *section, const char *name, const char 
             c->ess_fraction = x;
             return 1;
         }
+        if (strcmp(name, "moves") == 0 && strncmp(value, "adaptive", 8) == 0) {
+            u = CALIB_ADAPTIVE_CAP;
+            if ((value[8] != '\0' && value[8] != ' ') || (value[8] == ' ' && cfg_count(value + 9, 1, 100, &u) != 0))
+                return cfg_error(&c->file, "key 'moves': expected a whole number from 1 to 20, or 'adaptive' or "
+                                 "'adaptive CAP' (CAP from 1 to 100), got '%s'", value);
+            c->adaptive = 1;
+            c->moves = (int)u;
+            return 1;
+        }
         if (strcmp(name, "moves") == 0 || strcmp(name, "crn_moves") == 0 ||
             strcmp(name, "max_generations") == 0) {
             size_t lo = strcmp(name, "moves") == 0 ? 1 : 0, hi = strcmp(name, "max_generations") == 0 ? 1000 : 20;
