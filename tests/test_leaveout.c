@@ -2,7 +2,8 @@
  * test_leaveout.c - the leave-one-family-out study's arithmetic and its family table
  * (src/calibrate/leaveout.c), on known answers: the interval score of Gneiting & Raftery (2007)
  * on hand numbers, the log of a mean of exponentials, and the families mapped onto the real 2021
- * file (which rows and cells each removes, none twice).  Run from the repository root.
+ * file (which rows and cells each removes, none twice); and the SMC's count of distinct particles
+ * (src/calibrate/smc.c) on a constructed population.  Run from the repository root.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,9 +103,27 @@ static void test_families_of_the_2021_file(void **state)
     tyndau_targets_free(&t);
 }
 
+/* Distinct particles: the same parameters with another seed are another particle; a copy is not;
+ * -0.0 and 0.0 differ in their bits and count apart (bit for bit, as resampling copies them). */
+static void test_unique_particles(void **state)
+{
+    (void)state;
+    enum { N = 7, D = 2 };
+    const double x[N * D] = {0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.3, 0.2, 0.3, 0.2, 0.0, 1.0, -0.0, 1.0};
+    const uint64_t seed[N] = {5, 5, 6, 5, 5, 9, 9};
+    /* (0.1, 0.2) seed 5 twice, (0.1, 0.2) seed 6, (0.3, 0.2) seed 5 twice, (0, 1) and (-0, 1): 5 */
+    assert_int_equal(calib_unique(x, seed, N, D), 5);
+    assert_int_equal(calib_unique(x, seed, 2, D), 1);
+    assert_int_equal(calib_unique(x, seed, 0, D), 0);
+    const double same[4 * D] = {1, 1, 1, 1, 1, 1, 1, 1};
+    const uint64_t s4[4] = {1, 1, 1, 1};
+    assert_int_equal(calib_unique(same, s4, 4, D), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unique_particles),
         cmocka_unit_test(test_interval_score),
         cmocka_unit_test(test_log_mean_exp),
         cmocka_unit_test(test_families_of_the_2021_file),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# test_leaveout.sh: end-to-end tests of `tyndau calibrate --leave-out FAMILY|all`
-# (src/calibrate/leaveout.c, docs/calibration.md s6).
+# test_calib_checks.sh: end-to-end tests of the calibration's checks: `tyndau calibrate
+# --leave-out FAMILY|all` (src/calibrate/leaveout.c, docs/calibration.md s6), the SMC's
+# diagnostics and adaptive moves (smc.c), and analysis/replicates.py.
 #
-#   TYNDAU=build/tyndau PYTHON=/usr/bin/python3 bash tests/test_leaveout.sh
+#   TYNDAU=build/tyndau PYTHON=/usr/bin/python3 bash tests/test_calib_checks.sh
 #
 # Known answer: on a synthetic survey that is the model's own population output at parameters
 # inside the priors, the model predicts a left-out breakdown better than the null "each group
@@ -18,7 +19,7 @@ ROOT=$(pwd)
 
 # shellcheck source=tests/lib.sh
 . "$ROOT/tests/lib.sh"
-lib_init leaveout
+lib_init calib_checks
 
 small() { # small FILE [TARGETS]
     cat >"$1" <<EOF2
@@ -138,7 +139,85 @@ else
     check "--leave-out all --resume (exit $rc): the same scores as the uninterrupted run" $? "$tmp/res.diff" "$tmp/res.err"
 fi
 
-# 3. Bad input.
+# 3. SMC diagnostics: distinct particles and moves per generation; moves = adaptive moves until
+#    90% of the particles have moved or the cap; independent replicates compared.
+"$PYTHON" - "$tmp/t7.h5" 2 >"$tmp/diag.py" 2>&1 <<'EOF2'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+g = f["generations"]
+G, N = int(g.attrs["n_generations"]), int(f.attrs["particles"])
+u, ur, mv, st = g["unique"][:], g["unique_resampled"][:], g["moved"][:], g["move_steps"][:]
+for t in range(G):   # the count, from the particles themselves
+    x, s = g["g%03d" % t]["x"][:], g["g%03d" % t]["seed"][:]
+    assert u[t] == len({(r.tobytes(), k) for r, k in zip(x, s.tolist())}), t   # bit for bit
+assert ur[0] == N and np.isnan(mv[0]) and st[0] == 0
+assert np.all((ur[1:] >= 1) & (ur[1:] <= N)) and np.all((mv[1:] >= 0) & (mv[1:] <= 1))
+if sys.argv[2] == "adaptive":
+    cap = 8
+    assert np.all((st[1:] >= 1) & (st[1:] <= cap)), st
+    assert np.all((mv[1:] >= 0.9) | (st[1:] == cap)), (mv, st)   # stopped at 90% moved, or at the cap
+    assert np.all(mv[1:][st[1:] < cap] >= 0.9)
+else:
+    assert np.all(st[1:] == int(sys.argv[2])), st
+print("unique after resampling", ur.astype(int).tolist(), "after moves", u.astype(int).tolist(), "steps", st.astype(int).tolist())
+EOF2
+check "unique particles, moved share and steps per generation, recounted from the particles (fixed moves = 2)" $? \
+    "$tmp/diag.py"
+sed 's/^/# /' "$tmp/diag.py"
+sed 's/^max_generations = 4$/max_generations = 4\nmoves = adaptive 8/' "$tmp/c.ini" >"$tmp/ad.ini"
+"$TYNDAU" calibrate "$tmp/ad.ini" -o "$tmp/ad.h5" -q 2>"$tmp/ad.err"
+rc=$?
+[ "$rc" -eq 0 ] && "$PYTHON" - "$tmp/ad.h5" adaptive >"$tmp/ad.py" 2>&1 <<'EOF2'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+g = f["generations"]
+mv, st = g["moved"][:], g["move_steps"][:]
+assert np.all((mv[1:] >= 0.9) | (st[1:] == 8)), (mv, st)
+assert np.all((st[1:] >= 1) & (st[1:] <= 8)), st
+print("moved", np.round(mv[1:], 3).tolist(), "steps", st[1:].astype(int).tolist())
+EOF2
+check "moves = adaptive 8 (exit $rc): each generation moved until 90% of the particles had moved, or 8 steps" $? \
+    "$tmp/ad.py" "$tmp/ad.err"
+sed 's/^/# /' "$tmp/ad.py"
+printf '[calibration]\nmoves = adaptive 0\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' >"$tmp/adbad.ini"
+"$TYNDAU" calibrate "$tmp/adbad.ini" -o "$tmp/adbad.h5" -q 2>"$tmp/adbad.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "adbad.ini:2: key 'moves': expected a whole number from 1 to 20, or 'adaptive'" "$tmp/adbad.err"
+check "bad input: moves = adaptive 0 (exit $rc)" $? "$tmp/adbad.err"
+sed 's/^seed = 7$/seed = 8/' "$tmp/c.ini" >"$tmp/c8.ini"
+"$TYNDAU" calibrate "$tmp/c8.ini" -o "$tmp/t7s8.h5" --leave-out table7 -q >/dev/null 2>"$tmp/s8.err"
+"$PYTHON" "$ROOT/analysis/replicates.py" "$tmp/t7.h5" "$tmp/t7.h5" >"$tmp/rep0.out" 2>&1 &&
+    grep -q "0 of 3 quantities with medians further apart" "$tmp/rep0.out" &&
+    grep -q "largest median difference 0.00 SD" "$tmp/rep0.out" &&
+    "$PYTHON" "$ROOT/analysis/replicates.py" "$tmp/t7.h5" "$tmp/t7s8.h5" --csv "$tmp/rep.csv" >"$tmp/rep.out" 2>&1 &&
+    "$PYTHON" - "$tmp/rep.csv" "$tmp/t7.h5" "$tmp/t7s8.h5" >>"$tmp/rep.out" 2>&1 <<'EOF2'
+import csv, sys, h5py, numpy as np
+rows = list(csv.DictReader(open(sys.argv[1])))
+names = sorted({r["quantity"] for r in rows})
+assert len(rows) == 5 * len(names) and len(names) == 3, len(rows)
+# the median difference by hand, for one quantity
+x = []
+for p in sys.argv[2:]:
+    f = h5py.File(p, "r")
+    g = f["generations"]
+    x.append(g["g%03d" % (g.attrs["n_generations"] - 1)]["x"][:, 0])
+sd = np.concatenate(x).std(ddof=1)
+want = abs(np.quantile(x[0], 0.5) - np.quantile(x[1], 0.5)) / sd
+got = [float(r["max_difference_sd"]) for r in rows if r["quantity"] == "prior_disengaged" and float(r["quantile"]) == 0.5][0]
+assert abs(got - want) < 1e-5 * max(1, want), (got, want)
+print("seed 7 against 8: median of prior_disengaged %.2f SD apart" % got)
+EOF2
+check "analysis/replicates.py: one file against itself differs by exactly 0; two seeds, the median by hand" $? \
+    "$tmp/rep0.out" "$tmp/rep.out"
+"$PYTHON" "$ROOT/analysis/replicates.py" "$tmp/t7.h5" "$tmp/run.h5" >"$tmp/rep2.out" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "not a tyndau calibration file" "$tmp/rep2.out"
+check "analysis/replicates.py on a run file: exit 2 (exit $rc)" $? "$tmp/rep2.out"
+"$PYTHON" "$ROOT/analysis/report.py" "$tmp/all.h5" "$tmp/t7.h5" -o "$tmp/report.html" >"$tmp/report.out" 2>&1 &&
+    grep -q "Leave-one-family-out predictions" "$tmp/report.html" && grep -q "report: .* [0-9]* figures" "$tmp/report.out"
+check "report.py draws the leave-out scores (a --leave-out all file and a calibration with --leave-out)" $? "$tmp/report.out"
+
+# 4. Bad input.
 bad() { # bad DESCRIPTION PATTERN ARGS...
     local desc=$1 pat=$2
     shift 2
