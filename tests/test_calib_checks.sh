@@ -179,6 +179,11 @@ EOF2
 check "moves = adaptive 8 (exit $rc): each generation moved until 90% of the particles had moved, or 8 steps" $? \
     "$tmp/ad.py" "$tmp/ad.err"
 sed 's/^/# /' "$tmp/ad.py"
+printf '[likelihood]\nslope_income = 0.1\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' >"$tmp/slbad.ini"
+"$TYNDAU" calibrate "$tmp/slbad.ini" -o "$tmp/slbad.h5" -q 2>"$tmp/slbad.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "slbad.ini:2: a slope_\* key needs 'model = logit-normal'" "$tmp/slbad.err" && [ ! -e "$tmp/slbad.h5" ]
+check "bad input: a slope discrepancy without the logit-normal model (exit $rc)" $? "$tmp/slbad.err"
 printf '[calibration]\nmoves = adaptive 0\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' >"$tmp/adbad.ini"
 "$TYNDAU" calibrate "$tmp/adbad.ini" -o "$tmp/adbad.h5" -q 2>"$tmp/adbad.err"
 rc=$?

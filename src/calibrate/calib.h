@@ -91,7 +91,7 @@ typedef struct {
     double disc_fixed[TYNDAU_N_FAM];
     int disc_given[TYNDAU_N_FAM];
     /* logit-normal: the slope discrepancy's sd per breakdown (obs_slope.c), as the discrepancies */
-    int slope_dim[TYNDAU_N_SLOPE], slope_given[TYNDAU_N_SLOPE];
+    int slope_dim[TYNDAU_N_SLOPE], slope_given[TYNDAU_N_SLOPE], slope_line;
     double slope_fixed[TYNDAU_N_SLOPE];
     tyndau_obs_breakdown breakdown;
     prior_t prior[MAXD];

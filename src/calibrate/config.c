@@ -107,7 +107,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
         }
         if (strcmp(name, "slope_age") == 0 || strcmp(name, "slope_income") == 0) {
             int k = name[6] == 'a' ? TYNDAU_SLOPE_AGE : TYNDAU_SLOPE_INCOME;
-            if (c->disc_line == 0) c->disc_line = c->file.lineno;
+            if (c->slope_line == 0) c->slope_line = c->file.lineno;
             c->slope_given[k] = 1;
             if (prior_parse_real(value, &x) == 0) {
                 if (!(x >= 0.0 && x <= 5.0))
@@ -176,8 +176,12 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
         return err->status;
     }
     if (c->disc_line > 0 && c->kind != TYNDAU_OBS_LOGIT_NORMAL) {
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: a discrepancy_* or slope_* key needs 'model = logit-normal' in [likelihood] "
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: a discrepancy_* key needs 'model = logit-normal' in [likelihood] "
                  "(the other models have no per-family discrepancy)", path, c->disc_line);
+    }
+    if (c->slope_line > 0 && c->kind != TYNDAU_OBS_LOGIT_NORMAL) {
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: a slope_* key needs 'model = logit-normal' in [likelihood] "
+                 "(the other models have no slope discrepancy)", path, c->slope_line);
     }
     size_t n_param = 0;
     for (size_t k = 0; k < c->d; k++) n_param += c->prior[k].param >= 0;
