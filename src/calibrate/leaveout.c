@@ -583,7 +583,8 @@ static tyndau_status one_family(const calib_t *C, int family, predictive *pp, do
 
 tyndau_status calib_leave_all(calib_t *C, int resume, tyndau_error *err)
 {
-    static calib_leave_result R[CALIB_N_LEAVE]; /* large */
+    calib_leave_result *R = tyndau_calloc(CALIB_N_LEAVE, sizeof *R);
+    if (R == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     char partial[PATH_MAX + 16];
     snprintf(partial, sizeof partial, "%s.partial", C->out);
     size_t done = 0;
@@ -615,5 +616,6 @@ tyndau_status calib_leave_all(calib_t *C, int resume, tyndau_error *err)
         calib_leave_print(C, R, CALIB_N_LEAVE);
         if (C->mc.rank == 0) printf("\nwrote %s\n", C->out);
     }
+    free(R);
     return st;
 }
