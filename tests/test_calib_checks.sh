@@ -222,7 +222,38 @@ check "analysis/replicates.py on a run file: exit 2 (exit $rc)" $? "$tmp/rep2.ou
     grep -q "Leave-one-family-out predictions" "$tmp/report.html" && grep -q "report: .* [0-9]* figures" "$tmp/report.out"
 check "report.py draws the leave-out scores (a --leave-out all file and a calibration with --leave-out)" $? "$tmp/report.out"
 
-# 4. Bad input.
+# 4. The slope discrepancy in a calibration: default priors for the fitted breakdowns, their
+#    posterior and the missed gradients reported and written.
+sed 's/^model = multinomial$/model = logit-normal/' "$tmp/c.ini" >"$tmp/ln.ini"
+"$TYNDAU" calibrate "$tmp/ln.ini" -o "$tmp/ln.h5" --leave-out age >"$tmp/ln.out" 2>"$tmp/ln.err"
+rc=$?
+"$PYTHON" - "$tmp/ln.h5" "$tmp/ln.out" >"$tmp/ln.py" 2>&1 <<'EOF2'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+out = open(sys.argv[2]).read()
+names = [s.decode() for s in f["priors/name"][()]]
+assert "slope_age" in names and "slope_income" in names, names   # age left out keeps its slope, at its prior
+q95 = dict(zip(names, f["priors/q95"][()]))
+assert abs(q95["slope_income"] - 0.2 * 1.959964) < 1e-3 and abs(q95["slope_age"] - 0.2 * 1.959964) < 1e-3
+p = f["posterior"]
+pn = [s.decode() for s in p["name"][()]]
+i = pn.index("slope_income")
+assert 0 <= p["q05"][i] <= p["median"][i] <= p["q95"][i] <= 1
+g = f["slope_gradient"]
+bd = [s.decode() for s in g["breakdown"][()]]
+assert bd == ["income", "income"], bd                  # the fitted breakdown only: age is left out
+lr = [s.decode() for s in g["log_ratio"][()]]
+assert lr == ["log(fully_aware / first_time)", "log(heard_something / first_time)"], lr
+assert np.all(g["q05"][()] <= g["median"][()]) and np.all(g["median"][()] <= g["q95"][()])
+assert "slope discrepancy by breakdown" in out and "missed gradients" in out and "income aware_concept" in out
+print("slope_income %.3f [%.3f, %.3f]; missed income gradient of log(fully/first) %+.3f" % (
+    p["median"][i], p["q05"][i], p["q95"][i], g["median"][0]))
+EOF2
+check "logit-normal (exit $rc): default slope priors, their posterior, the missed gradients printed and in /slope_gradient" \
+    $? "$tmp/ln.py" "$tmp/ln.err"
+sed 's/^/# /' "$tmp/ln.py"
+
+# 5. Bad input.
 bad() { # bad DESCRIPTION PATTERN ARGS...
     local desc=$1 pat=$2
     shift 2

@@ -63,6 +63,14 @@ static void test_two_rows_by_hand(void **state)
     double want = -0.5 * (2.0 * log(2.0 * M_PI) + log(det) + quad);
     assert_near(tyndau_obs_slope_block(&o, "aware_concept", TYNDAU_SLOPE_INCOME, p, &e, tau), want, 1e-12);
     assert_near(tyndau_obs_loglik_err(&o, p, &e), want, 1e-12);
+    /* the slope's posterior mean: b ~ N(0, tau^2), x_g = t_g b + e_g, e_g ~ N(0, v_g):
+       E[b | x] = tau^2 sum(t x / v) / (1 + tau^2 sum(t^2 / v)), t = -1, +1 */
+    double wb[TYNDAU_OBS_MAX_RESP];
+    assert_int_equal(tyndau_obs_slope_mean(&o, "aware_concept", TYNDAU_SLOPE_INCOME, p, &e, tau, wb), 1);
+    double num = tau * tau * (-x[0] / v[0] + x[1] / v[1]), den = 1.0 + tau * tau * (1.0 / v[0] + 1.0 / v[1]);
+    assert_near(wb[0], num / den, 1e-12);
+    assert_int_equal(tyndau_obs_slope_mean(&o, "aware_concept", TYNDAU_SLOPE_INCOME, p, &e, 0.0, wb), 1);
+    assert_true(wb[0] == 0.0);
     /* tau = 0: the rows apart, exactly */
     e.slope[TYNDAU_SLOPE_INCOME] = 0.0;
     double apart = tyndau_obs_row_loglik_err(&w[0], p, &e) + tyndau_obs_row_loglik_err(&w[1], p + TYNDAU_OBS_STRIDE, &e);

@@ -133,6 +133,7 @@ typedef struct {
     size_t n_out;       /* doubles per simulation */
     int leave_family;   /* --leave-out FAMILY: its index in leaveout.c's table, -1 none */
     const struct calib_leave_result *leave; /* its scores, for the final file (record.c) */
+    const struct calib_gradient *gradient;  /* the missed gradients (gradient.c), for the final file */
 } calib_t;
 
 /* The posterior's summaries and the identifiability report (posterior.c). */

@@ -11,6 +11,7 @@
 #include "calib.h"
 #include "cli.h"
 #include "commands.h"
+#include "gradient.h"
 #include "leaveout.h"
 
 static const char usage_calibrate[] =
@@ -226,6 +227,8 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         st = calib_predictive(C, &Q, &err);
         if (st == TYNDAU_OK) st = calib_identify(C, &P, &err);
     }
+    static calib_gradient Gr; /* large: not on the stack */
+    if (st == TYNDAU_OK && (st = calib_gradient_compute(C, &Q, &Gr, &err)) == TYNDAU_OK) C->gradient = &Gr;
     calib_leave_result L;
     if (st == TYNDAU_OK && C->leave_family >= 0 && (st = calib_leave_score(C, &Q, C->leave_family, &L, &err)) == TYNDAU_OK)
         C->leave = &L;
@@ -233,6 +236,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     if (st == TYNDAU_OK && ini == NULL) st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
     if (st == TYNDAU_OK) st = calib_write_final(C, &P, &Q, ini, &err);
     if (st == TYNDAU_OK && !C->quiet) calib_print_report(C, &P, &Q);
+    if (st == TYNDAU_OK && !C->quiet) calib_gradient_print(C, &Gr);
     if (st == TYNDAU_OK && !C->quiet && C->leave) calib_leave_print(C, C->leave, 1);
     rc = st == TYNDAU_OK ? 0 : C->mc.rank == 0 ? cli_fail(&err) : (int)st;
     free(ini);

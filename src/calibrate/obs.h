@@ -173,6 +173,12 @@ int tyndau_obs_slope_of(const tyndau_obs_row *w, double *t);
  * (unweighted); the rows' indices, in order, are those with weight > 0. */
 double tyndau_obs_slope_block(const tyndau_obs *o, const char *question, int kind, const double *prob,
                               const tyndau_obs_error *e, double tau);
+/* The posterior mean of the block's slope given its residuals, E[b | x] (b the slope of the rows'
+ * log-ratios log(p_j / p_K) per group step, K the rows' last response): m = K - 1 values into w;
+ * the number m, 0 when the block cannot be evaluated; zeros at tau = 0.  How much of the
+ * published gradient the model misses, at one simulation and one tau. */
+size_t tyndau_obs_slope_mean(const tyndau_obs *o, const char *question, int kind, const double *prob,
+                             const tyndau_obs_error *e, double tau, double *w);
 /* A draw of the slope discrepancy for a new survey: shift[r * TYNDAU_OBS_STRIDE + j], the log-probability
  * shift of response j of row r (0 outside the breakdowns, or at tau = 0), from the stream r. */
 void tyndau_obs_slope_draw(const tyndau_obs *o, const tyndau_obs_error *e, gsl_rng *r, double *shift);

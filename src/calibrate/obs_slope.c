@@ -71,8 +71,11 @@ static size_t row_inverse(const tyndau_obs_row *w, const double *p, const tyndau
     return m;
 }
 
-double tyndau_obs_slope_block(const tyndau_obs *o, const char *question, int kind, const double *prob,
-                              const tyndau_obs_error *e, double tau)
+/* The block's log density; with wout, also E[b | x] (m values into wout, m into *mout): the
+ * posterior mean of the slope given the residuals, (B^-1 + M)^-1 v = (I + B M)^-1 B v, the
+ * solve's solution. */
+static double block(const tyndau_obs *o, const char *question, int kind, const double *prob,
+                    const tyndau_obs_error *e, double tau, double *wout, size_t *mout)
 {
     enum { S = TYNDAU_OBS_MAX_RESP };
     double M[S * S] = {0}, v[S] = {0}, ll = 0.0;
@@ -97,6 +100,8 @@ double tyndau_obs_slope_block(const tyndau_obs *o, const char *question, int kin
             v[i] += t * s;
         }
     }
+    if (mout) *mout = m;
+    for (size_t i = 0; wout && i < m; i++) wout[i] = 0.0;
     if (m == 0 || !isfinite(ll) || tau <= 0.0) return ll;
     /* C = I + B M, B = (tau^2/2)(I + 11'): (B M)_ij = (tau^2/2)(M_ij + sum_k M_kj); Bv likewise */
     double h = 0.5 * tau * tau, colsum[S] = {0}, vs = 0.0, Bv[S];
@@ -121,8 +126,23 @@ double tyndau_obs_slope_block(const tyndau_obs *o, const char *question, int kin
     gsl_set_error_handler(old);
     double logdet = bad ? NAN : gsl_linalg_LU_lndet(C), corr = 0.0;
     for (size_t i = 0; !bad && i < m; i++) corr += v[i] * gsl_vector_get(sol, i);
+    for (size_t i = 0; wout && i < m; i++) wout[i] = bad ? NAN : gsl_vector_get(sol, i);
     gsl_matrix_free(C), gsl_permutation_free(perm), gsl_vector_free(b), gsl_vector_free(sol);
     return bad ? -INFINITY : ll - 0.5 * (logdet - corr);
+}
+
+double tyndau_obs_slope_block(const tyndau_obs *o, const char *question, int kind, const double *prob,
+                              const tyndau_obs_error *e, double tau)
+{
+    return block(o, question, kind, prob, e, tau, NULL, NULL);
+}
+
+size_t tyndau_obs_slope_mean(const tyndau_obs *o, const char *question, int kind, const double *prob,
+                             const tyndau_obs_error *e, double tau, double *w)
+{
+    size_t m = 0;
+    double ll = block(o, question, kind, prob, e, tau, w, &m);
+    return isfinite(ll) ? m : 0;
 }
 
 void tyndau_obs_slope_draw(const tyndau_obs *o, const tyndau_obs_error *e, gsl_rng *r, double *shift)

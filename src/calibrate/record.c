@@ -16,6 +16,7 @@
 #include "calib.h"
 #include "cli.h"
 #include "h5.h"
+#include "gradient.h"
 #include "leaveout.h"
 #include "targets.h"
 
@@ -331,6 +332,7 @@ tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc
         write_posterior(&h, C, P);
         write_predictive(&h, C, Q);
         if (C->leave != NULL) calib_leave_write(&h, C, C->leave, 1);
+        if (C->gradient != NULL) calib_gradient_write(&h, C->gradient);
     }
     tyndau_status st = tyndau_h5_close(&h);
     if (st != TYNDAU_OK) {
