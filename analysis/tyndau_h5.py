@@ -21,6 +21,7 @@ KNOWN = {
     "tyndau-sensitivity": (1,),
     "tyndau-sbc": (1,),
     "tyndau-history-match": (1,),
+    "tyndau-leave-out": (1,),
 }
 # what a file of each schema is called in messages: "not a tyndau sweep file"
 KIND = {
@@ -31,6 +32,7 @@ KIND = {
     "tyndau-sensitivity": "tyndau sensitivity",
     "tyndau-sbc": "tyndau simulation-based calibration",
     "tyndau-history-match": "tyndau history match",
+    "tyndau-leave-out": "tyndau leave-one-family-out",
 }
 
 

@@ -63,7 +63,7 @@ hm_ini "$tmp/b3.ini" "$tmp/none.csv" "cutoff = -1"
 expect_bad "bad cutoff" "b3.ini:19: key 'cutoff': expected a number in (0, 10\]" -- "$tmp/b3.ini" --history-match
 sed -i 's/^replicates = 2/replicates = 1/' "$tmp/b3.ini"
 expect_bad "one replicate (no ensemble variance)" "b3.ini:17: key 'replicates': expected a whole number from 2" -- "$tmp/b3.ini" --history-match
-expect_bad "--sbc with --history-match" "--sbc, --history-match and --within" -- "$tmp/b1.ini" --sbc 2 --history-match
+expect_bad "--sbc with --history-match" "--sbc, --history-match, --within and --leave-out" -- "$tmp/b1.ini" --sbc 2 --history-match
 
 # ---------------------------------------------------------------------------
 # 2. A synthetic survey at known values; two waves.

@@ -121,6 +121,9 @@ tyndau_status hm_setup_cells(hm_t *H, tyndau_error *err)
         fam[f] = c->disc_dim[f] >= 0 ? prior_mean_of(&c->prior[c->disc_dim[f]], 0) : c->disc_fixed[f] * c->disc_fixed[f];
     if (c->kind == TYNDAU_OBS_DM)
         conc = c->conc_dim >= 0 ? prior_mean_of(&c->prior[c->conc_dim], 1) : 1.0 / (1.0 + c->concentration);
+    double slope[TYNDAU_N_SLOPE] = {0}; /* the slope discrepancies' prior mean of tau^2 (logit-normal) */
+    for (int k = 0; k < TYNDAU_N_SLOPE && c->kind == TYNDAU_OBS_LOGIT_NORMAL; k++)
+        slope[k] = c->slope_dim[k] >= 0 ? prior_mean_of(&c->prior[c->slope_dim[k]], 0) : c->slope_fixed[k] * c->slope_fixed[k];
     size_t i = 0;
     for (size_t r = 0; r < C->obs.n_rows; r++) {
         const tyndau_obs_row *w = &C->obs.rows[r];
@@ -140,7 +143,11 @@ tyndau_status hm_setup_cells(hm_t *H, tyndau_error *err)
                 double s = 0.0;
                 for (size_t j = 0; j < K; j++)
                     if (j != k) s += q[j] * q[j] / ((1.0 - p) * (1.0 - p));
-                H->v_disc[i] = 0.5 * fam[w->family] * (1.0 + s);
+                /* and the breakdown's slope: log p_j moved by t_g c_j, c_j ~ N(0, tau^2 / 2) (obs.h) */
+                double tg = 0.0;
+                int sk = tyndau_obs_slope_of(w, &tg);
+                double sl = sk >= 0 ? slope[sk] * tg * tg : 0.0;
+                H->v_disc[i] = 0.5 * (fam[w->family] + sl) * (1.0 + s);
             } else if (c->kind == TYNDAU_OBS_DM) {
                 H->v_disc[i] = conc / (p * (1.0 - p)); /* var p = p (1 - p) / (1 + A), to the logit scale */
             }
