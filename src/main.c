@@ -247,7 +247,9 @@ static int cmd_survey(int argc, char **argv, const char *command_line)
     }
     tyndau_error err;
     tyndau_error_clear(&err);
-    if (tyndau_output_print_survey(argv[first], csv ? TYNDAU_PRINT_CSV : TYNDAU_PRINT_TABLE, stdout, &err) != TYNDAU_OK)
+    /* walked in a child first: damaged metadata can crash HDF5 itself */
+    if (tyndau_h5_probe(argv[first], &err) != TYNDAU_OK ||
+        tyndau_output_print_survey(argv[first], csv ? TYNDAU_PRINT_CSV : TYNDAU_PRINT_TABLE, stdout, &err) != TYNDAU_OK)
         return cli_fail(&err);
     return 0;
 }
