@@ -131,7 +131,8 @@ typedef struct {
  * reads every attribute and all of every dataset (h5probe.c says why).  TYNDAU_OK when it
  * could, or when the file cannot be opened at all (the reader's own open says why); else
  * TYNDAU_EINPUT "PATH: damaged (the HDF5 library failed reading its structure)" (the child
- * crashed, failed or ran past its time).  Call it before this process opens `path`. */
+ * crashed, failed or ran past its time) or "PATH: damaged (what it holds does not match its
+ * content_digest ...)" (a file written whole, changed since).  Call it before this process opens `path`. */
 tyndau_status tyndau_h5_probe(const char *path, tyndau_error *err);
 /* Open `path`: nonzero st (and *err) on failure (a file that cannot be opened for reading is
  * TYNDAU_EINPUT; one that cannot be created, TYNDAU_EINPUT with the system's reason). */

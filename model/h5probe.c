@@ -46,7 +46,7 @@
 #define PROBE_MAX_OBJECTS 1000000      /* objects visited: more is a cycle of links */
 
 /* exit codes of the child */
-enum { PROBE_OK = 0, PROBE_BROKEN = 1, PROBE_UNOPENED = 3 };
+enum { PROBE_OK = 0, PROBE_BROKEN = 1, PROBE_UNOPENED = 3, PROBE_CHANGED = 4 };
 
 typedef struct {
     long objects;
@@ -273,11 +273,12 @@ static void probe_child(const char *path, unsigned seconds)
     if (has < 0) rc = -1;
     if (has > 0) {
         hid_t a = H5Aopen(f, TYNDAU_H5_DIGEST_ATTR, H5P_DEFAULT);
-        if (a < 0 || H5Aread(a, H5T_NATIVE_UINT64, &stored) < 0 || stored != got) rc = -1;
+        if (a < 0 || H5Aread(a, H5T_NATIVE_UINT64, &stored) < 0) rc = -1;
+        else if (stored != got) rc = -2;
         if (a >= 0) H5Aclose(a);
     }
     if (H5Fclose(f) < 0) rc = -1;
-    _exit(rc == 0 ? PROBE_OK : PROBE_BROKEN);
+    _exit(rc == 0 ? PROBE_OK : rc == -2 ? PROBE_CHANGED : PROBE_BROKEN);
 }
 
 tyndau_status tyndau_h5_probe(const char *path, tyndau_error *err)
@@ -300,5 +301,8 @@ tyndau_status tyndau_h5_probe(const char *path, tyndau_error *err)
     }
     if (r < 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: cannot check the file: waitpid: %s", path, strerror(errno));
     if (WIFEXITED(ws) && (WEXITSTATUS(ws) == PROBE_OK || WEXITSTATUS(ws) == PROBE_UNOPENED)) return TYNDAU_OK;
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == PROBE_CHANGED)
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: damaged (what it holds does not match its content_digest: changed "
+                          "since it was written)", path);
     return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: damaged (the HDF5 library failed reading its structure)", path);
 }

@@ -164,7 +164,8 @@ int part_screen(const char *path, const char *want_fp, const part_section *sec, 
         return -2;
     }
     if (probed != TYNDAU_OK) {
-        snprintf(why, len, "the HDF5 library failed reading its structure");
+        const char *d = strstr(e.msg, ": damaged (");
+        snprintf(why, len, "%.*s", d != NULL ? (int)(strlen(d + 11) - 1) : 200, d != NULL ? d + 11 : e.msg);
         rc = 1;
     } else {
         tyndau_h5 h;
