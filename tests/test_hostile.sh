@@ -291,6 +291,19 @@ resize 64
 full_run 64 calibrate c.ini -q -o mnt/cal.h5
 [ "$rc" -eq 1 ] && nospace && [ ! -e mnt/cal.h5 ] && ! ls mnt/cal.h5.tmp-* mnt/cal_calibrated.ini >/dev/null 2>&1
 check "calibrate on a full disk: exit $rc, nothing under the name" $? err.txt
+# a disk that fills in generation 1: OUT.partial of generation 0 kept; with room, --resume ends
+# with the posterior of an uninterrupted calibration
+sed 's/max_generations = 1/max_generations = 2/' c.ini >c2.ini
+timeout 120 "$TYNDAU" calibrate c2.ini -q -o c2full.h5 2>/dev/null
+resize 96
+full_run 96 calibrate c2.ini -q -o mnt/c2.h5
+kept=$([ -s mnt/c2.h5.partial ] && [ ! -e mnt/c2.h5 ] && echo 1)
+if [ "$disk" = tmpfs ]; then mount -o remount,size=4096k mnt; fi
+timeout 120 "$TYNDAU" calibrate c2.ini -o mnt/c2.h5 --resume >out.txt 2>>err.txt
+rc2=$?
+[ "$rc" -eq 1 ] && [ "$kept" = 1 ] && [ "$rc2" -eq 0 ] && grep -q "resuming after generation 0" err.txt &&
+    h5diff -q mnt/c2.h5 c2full.h5 /posterior /posterior 2>>err.txt
+check "calibrate: a disk full in generation 1 (exit $rc, OUT.partial kept), then room and --resume (exit $rc2): the uninterrupted posterior" $? err.txt
 
 # ---------------------------------------------------------------------------
 # 7. INI lines that inih would misread, in scenarios and in the studies' files alike.
