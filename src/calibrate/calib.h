@@ -58,7 +58,7 @@
 #define MAXD 48
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
-#define CALIB_SCHEMA_VERSION "1.2"
+#define CALIB_SCHEMA_VERSION "1.3"
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */

@@ -29,7 +29,7 @@
 #include "sens.h"
 
 #define SCHEMA_NAME "tyndau-sensitivity"
-#define SCHEMA_VERSION "1.2"
+#define SCHEMA_VERSION "1.3"
 
 /* the stream of the bootstrap's resamples: many_seed(seed, K_BOOT, output, 0) */
 enum { K_BOOT = 103 };

@@ -30,7 +30,7 @@
 #include "tyndau.h"
 
 #define SCHEMA_NAME "tyndau-sweep"
-#define SCHEMA_VERSION "2.0"
+#define SCHEMA_VERSION "2.1"
 #define SCHEMA_MAJOR 2
 
 /* One output name: MEASURE[:GROUP_TYPE:GROUP], gap_*, survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE. */
