@@ -435,7 +435,17 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
         for (size_t k = 0; k < gl.n; k++) unlink(gl.v[k]);
     }
     part_list_free(&gl);
-    rc = (tyndau_status)many_bcast_int(mc, (int)rc);
+    /* every rank done reading before rank 0 opens its part file for writing (HDF5 locks a file
+       open for writing against readers): a reduction, not a broadcast, which the root may leave
+       before the others have read; the worst status of any rank */
+    int worst_read = (int)rc;
+#ifdef TYNDAU_MPI
+    if (mc->mpi) MPI_Allreduce(MPI_IN_PLACE, &worst_read, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+    if (rc != TYNDAU_OK && mc->rank != 0 && err->msg[0] != '\0') fprintf(stderr, "tyndau: rank %d: %s\n", mc->rank, err->msg);
+    if (rc == TYNDAU_OK && worst_read != TYNDAU_OK)
+        rc = TYNDAU_ERR(err, (tyndau_status)worst_read, "%s: another rank could not read the part files (its message "
+                        "is on its stderr)", s->what);
     /* my part file: kept on resume (its rows stay), else created */
     struct stat sb;
     if (rc == TYNDAU_OK && !(s->resume && stat(part, &sb) == 0)) {
