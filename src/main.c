@@ -104,24 +104,6 @@ static void progress(int day, int n_days, void *user)
     progress_update(ps, (size_t)day, 0, NULL, 0);
 }
 
-/* The day loop in steps of RUN_STEP days (steps give tyndau_model_run's results bit for bit),
- * looking between them for SIGTERM and SIGINT (many_catch_stop): a signal stops the run with
- * TYNDAU_EINTERNAL and a line that says so, before anything is written. */
-#define RUN_STEP 10
-static tyndau_status run_days(tyndau_model *m, const char *output, progress_t *ps, tyndau_error *err)
-{
-    tyndau_status st = TYNDAU_OK;
-    int n = tyndau_model_days(m);
-    while (st == TYNDAU_OK && tyndau_model_days_done(m) < n) {
-        int sig = many_stop_signal();
-        if (sig != 0)
-            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "run: stopped by %s on day %d of %d; nothing written to %s",
-                              many_signal_name(sig), tyndau_model_days_done(m), n, output);
-        st = tyndau_model_step(m, RUN_STEP, progress, ps, err);
-    }
-    return st;
-}
-
 /* The headline measures of a finished run, by group, and the gaps. */
 static void print_headline(const tyndau_model *m, FILE *out)
 {
@@ -212,7 +194,12 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     progress_t ps;
     progress_init(&ps, "run", "days", 0, !quiet, stderr);
     st = m == NULL ? err.status : tyndau_model_set_targets(m, &targets, &err);
-    if (st == TYNDAU_OK) st = run_days(m, output, &ps, &err);
+    /* SIGTERM, SIGINT: the day loop ends at the end of the day (tyndau_model_set_stop), nothing is written */
+    if (st == TYNDAU_OK) tyndau_model_set_stop(m, many_stop_flag());
+    if (st == TYNDAU_OK) st = tyndau_model_run(m, progress, &ps, &err);
+    if (many_stop_signal() != 0 && m != NULL)
+        st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "run: stopped by %s after day %d of %d; nothing written to %s",
+                        many_signal_name(many_stop_signal()), tyndau_model_days_done(m), tyndau_model_days(m), output);
     if (ps.tty) progress_end(&ps, ps.total, 0);
     if (st != TYNDAU_OK) {
         rc = cli_fail(&err);

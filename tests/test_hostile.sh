@@ -198,7 +198,7 @@ bg_pid=
 check "sweep and SIGTERM: exit $rc, a clear line, the part file kept, nothing under the name" $? term.err
 timeout 120 "$TYNDAU" sweep slow.ini -o T.h5 --resume -q 2>err.txt && h5diff -q T.h5 L.h5 /runs /runs 2>>err.txt
 check "... --resume gives the uninterrupted sweep's /runs" $? err.txt
-# tyndau run: stopped between steps of days, nothing under the name, no temporary file beside it
+# tyndau run: stopped at the end of a day, nothing under the name, no temporary file beside it
 for sig in TERM INT; do
     "$TYNDAU" run --agents 3000000 -q -o R.h5 2>term.err &
     bg_pid=$!
@@ -208,7 +208,7 @@ for sig in TERM INT; do
     wait "$bg_pid"
     rc=$?
     bg_pid=
-    [ "$rc" -eq 1 ] && grep -q "run: stopped by SIG$sig on day [0-9]* of [0-9]*; nothing written to R.h5" term.err &&
+    [ "$rc" -eq 1 ] && grep -q "run: stopped by SIG$sig after day [0-9]* of [0-9]*; nothing written to R.h5" term.err &&
         [ -z "$(ls R.h5* 2>/dev/null)" ]
     check "run and SIG$sig: exit $rc, a clear line, nothing under the name, no R.h5.tmp-* or R.h5.lock" $? term.err
 done
