@@ -16,8 +16,10 @@
  * text (in HDF5's global heap), attributes and datasets of up to 16 elements have no HDF5
  * checksum, and a flipped byte there would otherwise be read as a valid value.  Files without
  * the attribute (earlier versions, part files: those have row digests, src/engine/parts.h)
- * are only walked.  The child writes nothing (its stdout and stderr are /dev/null) and leaves by _exit, so
- * neither the parent's buffered output nor its open HDF5 files are flushed twice.
+ * are only walked.  The child writes nothing (its stdout and stderr are /dev/null) and leaves
+ * by _exit, so neither the parent's buffered output nor its open HDF5 files are flushed twice.
+ * The parent does not touch the file with HDF5 at all: even the test for an HDF5 file (its
+ * signature) is the child's.
  *
  * The probe must run before the parent opens the file itself: HDF5 shares one open file
  * between handles of the same process, and the child inherits the parent's.  It uses no state
@@ -26,10 +28,9 @@
  */
 #include "h5.h"
 
-#include <inttypes.h>
-
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,7 @@ static void probe_child(const char *path, unsigned seconds)
     signal(SIGALRM, SIG_DFL);
     alarm(seconds);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (H5Fis_hdf5(path) <= 0) _exit(PROBE_UNOPENED);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) _exit(PROBE_UNOPENED);
     uint64_t got = 0, stored = 0;
@@ -286,9 +288,6 @@ tyndau_status tyndau_h5_probe(const char *path, tyndau_error *err)
     struct stat sb;
     /* what is not a regular HDF5 file the reader's own open refuses, with its own message */
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || access(path, R_OK) != 0) return TYNDAU_OK;
-    htri_t is = H5Fis_hdf5(path);
-    H5Eclear2(H5E_DEFAULT);
-    if (is <= 0) return TYNDAU_OK;
     /* a minute, and a second per 4 MiB more: reading is far faster than that, an endless loop is not */
     unsigned seconds = 60u + (unsigned)((unsigned long long)sb.st_size / (4u << 20));
     pid_t pid = fork();
