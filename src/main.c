@@ -174,7 +174,7 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     if (st == TYNDAU_OK) st = cli_check_memory(&p, agents, 1, "--agents", &err);
     tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
     const char *inputs[] = {scenario_path, targets_path};
-    many_catch_stop(); /* SIGTERM, SIGINT from here on: the run stops between steps, the claim is given back */
+    many_catch_stop(); /* SIGTERM, SIGINT from here on: the run stops at the end of a day, the claim is given back */
     if (st == TYNDAU_OK) st = cli_claim_output(&claim, output, inputs, 2, &sc, 1, &err);
     if (st != TYNDAU_OK) {
         rc = cli_fail(&err);
