@@ -21,7 +21,7 @@
 #                make uninstall PREFIX=... removes them)
 #   make python-test          the Python package's tests (tests/python)
 #   make asan    build and run the unit tests with AddressSanitizer + UBSan
-#   make fuzz    the readers (scenario, targets, calibration file, CSV design) under clang's
+#   make fuzz    the readers (scenario, targets, calibration file, CSV design, sweep file) under clang's
 #                libFuzzer with ASan+UBSan, FUZZ_SECONDS (60) from the corpus tests/fuzz/
 #
 # Warnings: the set below is the house set (STYLE.md); WERROR=1 (the default

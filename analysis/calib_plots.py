@@ -17,7 +17,6 @@ import argparse
 import os
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
@@ -36,7 +35,7 @@ text = tyndau_h5.text
 
 def load(path):
     try:
-        f = h5py.File(path, "r")
+        f = tyndau_h5.open_file(path)
     except OSError as e:
         print("calib_plots.py: %s: cannot open as HDF5: %s" % (path, e), file=sys.stderr)
         sys.exit(2)

@@ -69,9 +69,8 @@ def parameters(tyndau, scenario, tmpdir):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if p.returncode != 0:
         die("cannot run the scenario: " + p.stderr.strip().splitlines()[-1])
-    import h5py
     import tyndau_h5
-    with h5py.File(out, "r") as f:
+    with tyndau_h5.open_file(out) as f:
         try:
             tyndau_h5.check(f, out, ("tyndau-run",))
         except tyndau_h5.SchemaError as e:

@@ -28,8 +28,6 @@ import subprocess
 import sys
 import tempfile
 
-import h5py
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tyndau_h5  # noqa: E402
 
@@ -55,7 +53,7 @@ class Likelihood:
                 self.rows[(q, gt, g)] = (float(n), float(w))
 
     def __call__(self, run_file):
-        with h5py.File(run_file, "r") as f:
+        with tyndau_h5.open_file(run_file) as f:
             try:
                 tyndau_h5.check(f, run_file, ("tyndau-run",))
             except tyndau_h5.SchemaError as e:
@@ -104,7 +102,7 @@ def main():
     except tyndau_h5.InputError as e:
         die(str(e))
     try:
-        calib = h5py.File(a.calib, "r")
+        calib = tyndau_h5.open_file(a.calib)
     except OSError as e:
         die("%s: not a calibration file (%s)" % (a.calib, e))
     try:

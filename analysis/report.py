@@ -54,7 +54,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 try:
-    import h5py
+    import h5py  # noqa: F401  (opened through tyndau_h5.open_file)
 except ImportError:  # pragma: no cover - depends on the interpreter
     sys.stderr.write("report: h5py is not available; run with /usr/bin/python3\n")
     sys.exit(2)
@@ -625,7 +625,7 @@ MD_MEASURES = [("voice_rate:total:all", "voice rate", 100), ("resolution_rate:to
 
 def scenarios_markdown(path):
     """The results table of docs/scenarios.md from a comparison file, on stdout."""
-    with h5py.File(path, "r") as f:
+    with tyndau_h5.open_file(path) as f:
         if tyndau_h5.schema(f)[0] != "tyndau-compare" or "summary" not in f:
             raise InputError("%s: not a finished tyndau comparison" % path)
         names = [text(n) for n in f["scenarios/name"][:]]
@@ -676,7 +676,7 @@ def main(argv=None):
             if not os.path.exists(path):
                 raise InputError("%s: no such file" % path)
             try:
-                f = h5py.File(path, "r")
+                f = tyndau_h5.open_file(path)
             except OSError as e:
                 raise InputError("%s: cannot read as HDF5 (%s)" % (path, e)) from None
             with f:

@@ -95,7 +95,7 @@ def read_survey(path):
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     try:
-        f = h5py.File(path, "r")
+        f = tyndau_h5.open_file(path)
     except OSError as e:
         raise InputError(f"{path}: cannot read as HDF5 ({e})") from None
     with f:

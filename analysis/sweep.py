@@ -46,7 +46,7 @@ _text = tyndau_h5.text
 def _schema(path):
     """The schema of the file at path, checked (SchemaError), or None when it is not HDF5."""
     try:
-        with h5py.File(path, "r") as f:
+        with tyndau_h5.open_file(path) as f:
             return tyndau_h5.check(f, path, ("tyndau-sweep", "tyndau-sensitivity"))
     except OSError:
         return None
@@ -54,7 +54,7 @@ def _schema(path):
 
 def read_sweep(path):
     """The whole sweep file as numpy arrays (runs x outputs in memory: for analysis, not for the writer)."""
-    with h5py.File(path, "r") as f:
+    with tyndau_h5.open_file(path) as f:
         tyndau_h5.check(f, path, ("tyndau-sweep",))
         R = int(f.attrs["replicates"])
         y = f["runs/y"][:]
@@ -130,7 +130,7 @@ def to_salib(s, output):
 
 def read_sensitivity(path):
     """Every dataset of a sensitivity file (first, first_lo, first_hi, first_conf, ... as present)."""
-    with h5py.File(path, "r") as f:
+    with tyndau_h5.open_file(path) as f:
         tyndau_h5.check(f, path, ("tyndau-sensitivity",))
         out = {"parameter": [_text(n) for n in f["parameter"][:]],
                "output": [_text(n) for n in f["output"][:]],

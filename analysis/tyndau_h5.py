@@ -9,6 +9,7 @@ any other major with a message that says so; check() is that test, shared by eve
 import contextlib
 import os
 import stat
+import subprocess
 import sys
 import tempfile
 
@@ -128,6 +129,62 @@ def writing(path, inputs=(), binary=True):
         except OSError:
             pass
         raise
+
+
+# The probe, run in a child interpreter: open the file, read every attribute and all of every
+# dataset (in blocks of rows).  Exit 0: it could; 3: h5py cannot open it at all (the reader's
+# own open then says why); anything else, or a signal: the HDF5 library failed inside.
+_PROBE = r"""
+import sys, h5py
+try:
+    f = h5py.File(sys.argv[1], "r")
+except OSError:
+    sys.exit(3)
+def read(name, obj):
+    for k in obj.attrs:
+        obj.attrs[k]
+    if isinstance(obj, h5py.Dataset) and obj.shape is not None:
+        if obj.shape == ():
+            obj[()]
+        else:
+            row = max(1, obj.dtype.itemsize * max(1, obj.size // max(1, obj.shape[0])))
+            step = max(1, (16 << 20) // row)
+            for a in range(0, obj.shape[0], step):
+                obj[a:a + step]
+read("/", f)
+f.visititems(read)
+f.close()
+"""
+_probed = set()
+
+
+def probe(path):
+    """Before h5py opens a file: a child interpreter reads it whole (_PROBE), so that damaged
+    HDF5 metadata, which can crash the HDF5 library itself, ends in InputError ("PATH:
+    damaged ...", exit 2 through run) instead of a crash of this process.  A file probed once
+    (same inode, size and time) is not probed again."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return  # the open says why
+    key = (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key in _probed or not stat.S_ISREG(st.st_mode):
+        return
+    try:
+        rc = subprocess.run([sys.executable, "-c", _PROBE, path], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, timeout=60 + st.st_size / (4 << 20)).returncode
+    except subprocess.TimeoutExpired:
+        rc = -1
+    if rc not in (0, 3):
+        raise InputError("%s: damaged (the HDF5 library failed reading its structure)" % path)
+    _probed.add(key)
+
+
+def open_file(path):
+    """The one way the scripts open a tyndau file: probe() first, then h5py.File(path, "r")."""
+    import h5py
+    probe(path)
+    return h5py.File(path, "r")
 
 
 def run(prog, main, argv=None):

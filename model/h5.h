@@ -30,6 +30,9 @@
  * TYNDAU_H5_CREATE_IN_PLACE and TYNDAU_H5_RDWR (the run-many engine's part files, written
  * row by row) work on the path itself.
  *
+ * A file read back is probed first (tyndau_h5_probe, h5probe.c): HDF5 itself can crash on
+ * damaged metadata, so a child process reads it whole before the command trusts it.
+ *
  * The serial HDF5 library is not thread-safe: use one thread at a time.  HDF5's automatic
  * error printing is off while a handle is open (the library never prints); close handles in
  * the reverse order of opening.
@@ -124,6 +127,13 @@ typedef struct {
     const char *calendar; /* a coordinate in "days since DATE": its CF calendar */
 } tyndau_h5_dspec;
 
+/* Before a file read back is trusted: a child process (fork) opens `path`, visits every object,
+ * reads every attribute and all of every dataset (h5probe.c says why).  TYNDAU_OK when it
+ * could, or when the file cannot be opened at all (the reader's own open says why); else
+ * TYNDAU_EINPUT "PATH: damaged (the HDF5 library failed reading its structure)" (the child
+ * crashed, failed or ran past its time) or "PATH: damaged (what it holds does not match its
+ * content_digest ...)" (a file written whole, changed since).  Call it before this process opens `path`. */
+tyndau_status tyndau_h5_probe(const char *path, tyndau_error *err);
 /* Open `path`: nonzero st (and *err) on failure (a file that cannot be opened for reading is
  * TYNDAU_EINPUT; one that cannot be created, TYNDAU_EINPUT with the system's reason). */
 tyndau_status tyndau_h5_open(tyndau_h5 *h, const char *path, tyndau_h5_mode mode, tyndau_error *err);

@@ -1,6 +1,7 @@
 /*
  * h5_private.h - what the three files of the HDF5 layer share (h5.c: errors, files, attributes,
- * provenance; h5data.c: datasets and dimension scales; h5read.c: reading).  Not for use
+ * provenance; h5data.c: datasets and dimension scales; h5read.c: reading; h5probe.c: the
+ * probe of a file read back and the content digest).  Not for use
  * outside them: the layer's interface is h5.h.
  */
 #ifndef TYNDAU_H5_PRIVATE_H
@@ -24,5 +25,11 @@ void tyndau_h5_where(hid_t loc, const char *name, char *buf, size_t len);
 /* Memory and file type of a kind; *owned is a type to close afterwards (or -1). */
 void tyndau_h5_types(tyndau_h5 *h, tyndau_h5_kind k, hid_t compound, size_t len, hid_t *mem, hid_t *file,
                      hid_t *owned);
+
+/* The root attribute that holds a file's content digest (h5probe.c). */
+#define TYNDAU_H5_DIGEST_ATTR "content_digest"
+/* FNV-1a 64 over everything the file holds, read in a fixed order (objects and attributes by
+ * name; values as stored; the root's content_digest left out): 0, or -1 when a read failed. */
+int tyndau_h5_content_digest(hid_t file, uint64_t *digest);
 
 #endif

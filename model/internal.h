@@ -17,6 +17,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "rng.h"
@@ -361,6 +362,7 @@ struct tyndau_model {
     uint16_t *ext_due;
     double know[256]; /* probability of knowing someone who can push a case, by number of ties */
     int day; /* days done */
+    const volatile sig_atomic_t *stop; /* the caller's: nonzero ends a step at the end of a day */
     /* survey */
     tyndau_survey_row *survey;
     size_t n_survey;

@@ -273,6 +273,7 @@ typedef struct {
     tyndau_error *err;
     tyndau_progress_fn progress;
     void *user;
+    int stopped; /* the caller's stop flag was set at the end of a day */
 } day_job;
 
 static long fail(day_job *j, const char *what)
@@ -332,6 +333,10 @@ static long day_open(void *arg)
     }
     if (j->progress) j->progress(d + 1, m->n_days, j->user);
     j->day = d + 1;
+    if (m->stop != NULL && *m->stop != 0 && j->day < j->end) { /* the caller's flag: the step ends here */
+        j->stopped = 1;
+        return -1;
+    }
     return open_day(j);
 }
 
@@ -368,6 +373,8 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
 
 int tyndau_model_days_done(const tyndau_model *m) { return m->day; }
 
+void tyndau_model_set_stop(tyndau_model *m, const volatile sig_atomic_t *stop) { m->stop = stop; }
+
 /* Steps run the same day loop as one run, over [day, day + days): a day's phases do not know
  * where a step began, so steps that cover the run give the run's results bit for bit. */
 tyndau_status tyndau_model_step(tyndau_model *m, int days, tyndau_progress_fn progress, void *user, tyndau_error *err)
@@ -400,6 +407,7 @@ tyndau_status tyndau_model_step(tyndau_model *m, int days, tyndau_progress_fn pr
     tyndau_team_destroy(&team);
     if (j.survey_status != TYNDAU_OK) return j.survey_status;
     if (j.failed != NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory for %s on day %d", j.failed, j.failed_day);
+    if (j.stopped) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "stopped after day %d of %d", m->day, m->n_days);
     if (m->day == m->n_days) finish(m);
     return TYNDAU_OK;
 }

@@ -16,7 +16,7 @@
 #include "h5.h"
 
 #define TYNDAU_SCHEMA_NAME "tyndau-run"
-#define TYNDAU_SCHEMA_VERSION "1.3"
+#define TYNDAU_SCHEMA_VERSION "1.4"
 #define TYNDAU_SCHEMA_MAJOR 1
 
 /* Read /survey of the run file at `path` and print it to `out`: csv = 1 gives

@@ -15,6 +15,7 @@
 #ifndef TYNDAU_H
 #define TYNDAU_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,11 @@ tyndau_status tyndau_model_run(tyndau_model *m, tyndau_progress_fn progress, voi
  * TYNDAU_EINPUT for days < 1 or a run that is over. */
 tyndau_status tyndau_model_step(tyndau_model *m, int days, tyndau_progress_fn progress, void *user,
                                 tyndau_error *err);
+/* A flag of the caller's (a signal handler's, say; NULL: none) that the day loop reads after
+ * every day: when it is nonzero, tyndau_model_run and tyndau_model_step return at the end of
+ * that day with TYNDAU_EINTERNAL, "stopped after day D of N".  The days done are as they would
+ * be in an uninterrupted run (a later step continues from them); nothing else is changed. */
+void tyndau_model_set_stop(tyndau_model *m, const volatile sig_atomic_t *stop);
 /* Days done: 0 before the first step, tyndau_model_days(m) when the run is over. */
 int tyndau_model_days_done(const tyndau_model *m);
 /* Between steps: parameter `name` takes `value` (text as in a scenario file) from the next day

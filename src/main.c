@@ -174,6 +174,7 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     if (st == TYNDAU_OK) st = cli_check_memory(&p, agents, 1, "--agents", &err);
     tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
     const char *inputs[] = {scenario_path, targets_path};
+    many_catch_stop(); /* SIGTERM, SIGINT from here on: the run stops at the end of a day, the claim is given back */
     if (st == TYNDAU_OK) st = cli_claim_output(&claim, output, inputs, 2, &sc, 1, &err);
     if (st != TYNDAU_OK) {
         rc = cli_fail(&err);
@@ -193,7 +194,12 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     progress_t ps;
     progress_init(&ps, "run", "days", 0, !quiet, stderr);
     st = m == NULL ? err.status : tyndau_model_set_targets(m, &targets, &err);
+    /* SIGTERM, SIGINT: the day loop ends at the end of the day (tyndau_model_set_stop), nothing is written */
+    if (st == TYNDAU_OK) tyndau_model_set_stop(m, many_stop_flag());
     if (st == TYNDAU_OK) st = tyndau_model_run(m, progress, &ps, &err);
+    if (many_stop_signal() != 0 && m != NULL)
+        st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "run: stopped by %s after day %d of %d; nothing written to %s",
+                        many_signal_name(many_stop_signal()), tyndau_model_days_done(m), tyndau_model_days(m), output);
     if (ps.tty) progress_end(&ps, ps.total, 0);
     if (st != TYNDAU_OK) {
         rc = cli_fail(&err);
@@ -212,6 +218,13 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         goto done;
     }
     if (tyndau_model_write(m, output, &meta, &err) != TYNDAU_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (many_stop_signal() != 0) { /* it came while the file was written: the run was stopped, the file goes */
+        unlink(output);
+        TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "run: stopped by %s while %s was written; nothing written to it",
+                   many_signal_name(many_stop_signal()), output);
         rc = cli_fail(&err);
         goto done;
     }
@@ -247,7 +260,9 @@ static int cmd_survey(int argc, char **argv, const char *command_line)
     }
     tyndau_error err;
     tyndau_error_clear(&err);
-    if (tyndau_output_print_survey(argv[first], csv ? TYNDAU_PRINT_CSV : TYNDAU_PRINT_TABLE, stdout, &err) != TYNDAU_OK)
+    /* walked in a child first: damaged metadata can crash HDF5 itself */
+    if (tyndau_h5_probe(argv[first], &err) != TYNDAU_OK ||
+        tyndau_output_print_survey(argv[first], csv ? TYNDAU_PRINT_CSV : TYNDAU_PRINT_TABLE, stdout, &err) != TYNDAU_OK)
         return cli_fail(&err);
     return 0;
 }

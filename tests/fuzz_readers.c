@@ -1,10 +1,10 @@
 /*
  * fuzz_readers.c - a libFuzzer target for every reader of text that a user hands tyndau: the
- * scenario reader, the survey targets (CSV), the calibration file (INI) and the sweep's CSV
- * design.  `make fuzz` builds it with clang's -fsanitize=fuzzer,address,undefined and runs it
+ * scenario reader, the survey targets (CSV), the calibration file (INI), the sweep's CSV
+ * design and the sweep file (INI) with the design it makes.  `make fuzz` builds it with clang's -fsanitize=fuzzer,address,undefined and runs it
  * for FUZZ_SECONDS on the seed corpus tests/fuzz/; CI runs it briefly.
  *
- * The first byte of an input chooses the reader (its value mod 4), the rest is the file.  What
+ * The first byte of an input chooses the reader (its value mod 5), the rest is the file.  What
  * is checked is what libFuzzer and the sanitizers check: no crash, no leak, no undefined
  * behaviour, whatever the bytes; and that a failure always comes with a message.  The files
  * go through a temporary file where the reader takes a path (the calibration file and the CSV
@@ -43,7 +43,7 @@ static int to_file(const uint8_t *data, size_t size, char *path, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    int which = data[0] % 4;
+    int which = data[0] % 5;
     data++, size--;
     tyndau_error e;
     tyndau_error_clear(&e);
@@ -76,6 +76,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&c, 0, sizeof c);
         must_say(calib_config_load(&c, path, &e), &e);
         free(c.file.text);
+    } else if (which == 4) {
+        static sweep_cfg c;
+        tyndau_status st = sweep_config_load(&c, path, &e);
+        must_say(st, &e);
+        /* the design too, where it is small enough to make at once (a large one is only memory
+           and time: max_runs caps it for the program) */
+        if (st == TYNDAU_OK && c.points <= 4096 && c.design != D_CSV) {
+            double *x = NULL, *u = NULL;
+            size_t P = 0;
+            must_say(sweep_design(&c, &x, &u, &P, &e), &e);
+            free(x), free(u);
+        }
+        free(c.file.text), free(c.csv_text), free(c.csv_line);
     } else {
         static sweep_cfg c;
         memset(&c, 0, sizeof c);

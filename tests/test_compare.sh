@@ -390,6 +390,7 @@ cp "$tmp/pcal.h5" "$tmp/pone.h5"
 import sys, h5py
 f = h5py.File(sys.argv[1], "r+"); g = f["generations"]; x = g["g%03d" % (g.attrs["n_generations"] - 1)]["x"]
 x[...] = x[0]
+f.attrs.pop("content_digest", None)  # changed on purpose: not a damage
 ' "$tmp/pone.h5" &&
     "$TYNDAU" compare "$sc/baseline.ini" "$sc/anti_corruption.ini" -r 3 -n 3000 -s 5 -q --posterior "$tmp/pone.h5" \
         -o "$tmp/pone_cmp.h5" 2>"$tmp/pone.err" &&
@@ -404,7 +405,7 @@ check "compare --posterior: equal particles give the median runs exactly (spread
 expect_bad "--posterior with a comparison file" "--posterior: .*c2.h5: not a tyndau calibration file" \
     "$sc/baseline.ini" --posterior "$tmp/c2.h5"
 cp "$tmp/pcal.h5" "$tmp/punfinished.h5"
-"$PYTHON" -c 'import sys, h5py; h5py.File(sys.argv[1], "r+").attrs["status"] = "budget_exhausted"' "$tmp/punfinished.h5"
+"$PYTHON" -c 'import sys, h5py; f = h5py.File(sys.argv[1], "r+"); f.attrs["status"] = "budget_exhausted"; del f.attrs["content_digest"]' "$tmp/punfinished.h5"
 expect_bad "--posterior with an unfinished calibration" \
     "--posterior: .*punfinished.h5: the calibration did not finish (status 'budget_exhausted'" \
     "$sc/baseline.ini" --posterior "$tmp/punfinished.h5"

@@ -132,7 +132,7 @@ check "every kind carries the provenance list and opens in xarray with named dim
 # 3. The program's readers refuse a major version they do not know.
 # ---------------------------------------------------------------------------
 set_version() { # FILE VERSION
-    "$PYTHON" -c 'import h5py, sys; f = h5py.File(sys.argv[1], "r+"); f.attrs["schema_version"] = sys.argv[2]' "$1" "$2"
+    "$PYTHON" -c 'import h5py, sys; f = h5py.File(sys.argv[1], "r+"); f.attrs["schema_version"] = sys.argv[2]; f.attrs.pop("content_digest", None)' "$1" "$2"
 }
 cp "$tmp/run.h5" "$tmp/run9.h5" && set_version "$tmp/run9.h5" 9.0
 "$TYNDAU" survey "$tmp/run9.h5" >/dev/null 2>"$tmp/err"

@@ -310,6 +310,47 @@ static void test_atomic(void **state)
     assert_int_equal(tmpdir_count(f->dir), 1);
 }
 
+/* The probe: a file written whole passes; one whose small (unchecksummed) dataset changed
+ * afterwards fails on its content digest; without the digest it is only walked; a file that is
+ * not HDF5 is left to the reader's own open. */
+static void test_probe(void **state)
+{
+    fixture *f = *state;
+    tyndau_error err;
+    tyndau_error_clear(&err);
+    write_sample(f->path);
+    tyndau_h5 h;
+    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_RDWR, &err), TYNDAU_OK);
+    tyndau_h5_vector(&h, h.file, "small", TYNDAU_H5_I32, 3, (int[]){1, 2, 3}, "three", "Three values.", "none");
+    assert_int_equal(tyndau_h5_close(&h), TYNDAU_OK);
+    /* written in place afterwards: the digest of the file written whole no longer holds */
+    assert_int_equal(tyndau_h5_probe(f->path, &err), TYNDAU_EINPUT);
+    assert_non_null(strstr(err.msg, "content_digest"));
+    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_CREATE, &err), TYNDAU_OK);
+    tyndau_h5_vector(&h, h.file, "small", TYNDAU_H5_I32, 3, (int[]){1, 2, 3}, "three", "Three values.", "none");
+    assert_int_equal(tyndau_h5_close(&h), TYNDAU_OK);
+    assert_int_equal(tyndau_h5_probe(f->path, &err), TYNDAU_OK);
+    hid_t file = H5Fopen(f->path, H5F_ACC_RDWR, H5P_DEFAULT), ds = H5Dopen2(file, "small", H5P_DEFAULT);
+    assert_true(file >= 0 && ds >= 0);
+    assert_true(H5Dwrite(ds, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, (int[]){1, 2, 4}) >= 0);
+    H5Dclose(ds);
+    H5Fclose(file);
+    assert_int_equal(tyndau_h5_probe(f->path, &err), TYNDAU_EINPUT);
+    assert_non_null(strstr(err.msg, "f.h5: damaged (what it holds does not match its content_digest"));
+    file = H5Fopen(f->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0 && H5Adelete(file, "content_digest") >= 0);
+    H5Fclose(file);
+    assert_int_equal(tyndau_h5_probe(f->path, &err), TYNDAU_OK);
+    FILE *t = fopen(f->path, "w");
+    assert_non_null(t);
+    fputs("not HDF5\n", t);
+    fclose(t);
+    assert_int_equal(tyndau_h5_probe(f->path, &err), TYNDAU_OK);
+    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_READ, &err), TYNDAU_EINPUT);
+    assert_non_null(strstr(err.msg, "not an HDF5 file"));
+    tyndau_h5_close(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +360,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rows_in_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_later, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,20 @@ bg_pid=
 check "sweep and SIGTERM: exit $rc, a clear line, the part file kept, nothing under the name" $? term.err
 timeout 120 "$TYNDAU" sweep slow.ini -o T.h5 --resume -q 2>err.txt && h5diff -q T.h5 L.h5 /runs /runs 2>>err.txt
 check "... --resume gives the uninterrupted sweep's /runs" $? err.txt
+# tyndau run: stopped at the end of a day, nothing under the name, no temporary file beside it
+for sig in TERM INT; do
+    "$TYNDAU" run --agents 3000000 -q -o R.h5 2>term.err &
+    bg_pid=$!
+    for _ in $(seq 200); do [ -e R.h5.lock ] && break; sleep 0.05; done
+    sleep 0.5
+    kill -"$sig" "$bg_pid"
+    wait "$bg_pid"
+    rc=$?
+    bg_pid=
+    [ "$rc" -eq 1 ] && grep -q "run: stopped by SIG$sig after day [0-9]* of [0-9]*; nothing written to R.h5" term.err &&
+        [ -z "$(ls R.h5* 2>/dev/null)" ]
+    check "run and SIG$sig: exit $rc, a clear line, nothing under the name, no R.h5.tmp-* or R.h5.lock" $? term.err
+done
 sed 's/agents = 2000/agents = 20000/; s/particles = 8/particles = 16/; s/max_generations = 1/max_generations = 3/' c.ini >cs.ini
 "$TYNDAU" calibrate cs.ini -o cs.h5 2>term.err &
 bg_pid=$!
@@ -253,7 +267,7 @@ resize 96
 full_run 96 sweep sf.ini -q -o mnt/s.h5
 [ "$rc" -eq 1 ] && nospace && [ ! -e mnt/s.h5 ] && ! ls mnt/s.h5.tmp-* >/dev/null 2>&1 && [ -s mnt/s.h5.partial.0 ]
 check "sweep whose merge does not fit: exit $rc, nothing under the name, its part file kept" $? err.txt
-mkdir -p resumed && cp mnt/s.h5.partial.0 resumed/ && cp sf.ini resumed/
+mkdir -p resumed && cp mnt/s.h5.partial.0 resumed/ && cp sf.ini resumed/ && cp mnt/s.h5.partial.0 part_keep.h5
 (cd resumed && timeout 60 "$TYNDAU" sweep sf.ini -o s.h5 --resume) >out.txt 2>err.txt
 rc=$?
 [ "$rc" -eq 0 ] && grep -q "0 to run" err.txt && "$TYNDAU" sweep sf.ini -q -o fresh.h5 2>/dev/null &&
@@ -277,6 +291,19 @@ resize 64
 full_run 64 calibrate c.ini -q -o mnt/cal.h5
 [ "$rc" -eq 1 ] && nospace && [ ! -e mnt/cal.h5 ] && ! ls mnt/cal.h5.tmp-* mnt/cal_calibrated.ini >/dev/null 2>&1
 check "calibrate on a full disk: exit $rc, nothing under the name" $? err.txt
+# a disk that fills in generation 1: OUT.partial of generation 0 kept; with room, --resume ends
+# with the posterior of an uninterrupted calibration
+sed 's/max_generations = 1/max_generations = 2/' c.ini >c2.ini
+timeout 120 "$TYNDAU" calibrate c2.ini -q -o c2full.h5 2>/dev/null
+resize 96
+full_run 96 calibrate c2.ini -q -o mnt/c2.h5
+kept=$([ -s mnt/c2.h5.partial ] && [ ! -e mnt/c2.h5 ] && echo 1)
+if [ "$disk" = tmpfs ]; then mount -o remount,size=4096k mnt; fi
+timeout 120 "$TYNDAU" calibrate c2.ini -o mnt/c2.h5 --resume >out.txt 2>>err.txt
+rc2=$?
+[ "$rc" -eq 1 ] && [ "$kept" = 1 ] && [ "$rc2" -eq 0 ] && grep -q "resuming after generation 0" err.txt &&
+    h5diff -q mnt/c2.h5 c2full.h5 /posterior /posterior 2>>err.txt
+check "calibrate: a disk full in generation 1 (exit $rc, OUT.partial kept), then room and --resume (exit $rc2): the uninterrupted posterior" $? err.txt
 
 # ---------------------------------------------------------------------------
 # 7. INI lines that inih would misread, in scenarios and in the studies' files alike.
@@ -344,8 +371,9 @@ check "CSV: a BOM, trailing blanks in the header and CRLF lines are read (exit $
 # ---------------------------------------------------------------------------
 # 10. Forged attributes: checked against the data they describe before they size anything.
 # ---------------------------------------------------------------------------
-forge() { # FILE GROUP ATTR VALUE: set an integer attribute
-    "$PYTHON" -c 'import h5py,sys,numpy as np; f=h5py.File(sys.argv[1],"r+"); f[sys.argv[2]].attrs[sys.argv[3]]=np.int64(sys.argv[4])' "$@"
+forge() { # FILE GROUP ATTR VALUE: set an integer attribute (and drop the content digest, as a
+    # forger would who knows of it, or as in a file of an earlier version: else it finds the change)
+    "$PYTHON" -c 'import h5py,sys,numpy as np; f=h5py.File(sys.argv[1],"r+"); f[sys.argv[2]].attrs[sys.argv[3]]=np.int64(sys.argv[4]); f.attrs.pop("content_digest", None)' "$@"
 }
 printf '[sweep]\nscenario = %s\nagents = 2000\nreplicates = 2\ndesign = saltelli\npoints = 4\noutputs = voice_rate\n[parameters]\nprior_disengaged = uniform 0.05 0.4\nmedia_platform = loguniform 0.0002 0.005\n' "$B" >sal.ini
 timeout 120 "$TYNDAU" sweep sal.ini -q -o sal.h5 2>/dev/null
@@ -353,6 +381,8 @@ for a in "points 1000000000000" "replicates 1000000000"; do
     cp sal.h5 forged.h5 && forge forged.h5 / "${a% *}" "${a#* }"
     refused "sensitivity of a sweep file with a forged ${a% *} = ${a#* }" "forged.h5: //.* has 32 values, but the file's attributes say" new.h5 -- sensitivity forged.h5 --boot 10 -o new.h5
 done
+cp shard.h5 forged.h5 && "$PYTHON" -c 'import h5py,sys; h5py.File(sys.argv[1],"r+").attrs["points"]=3' forged.h5
+refused "merge of a shard with a changed points, its content digest kept" "forged.h5: damaged (what it holds does not match its content_digest" new.h5 -- merge -o new.h5 forged.h5
 cp shard.h5 forged.h5 && forge forged.h5 / points 1000000000000
 refused "merge of a shard with a forged points" "forged.h5: //runs/status has .* values, but the file's attributes say" new.h5 -- merge -o new.h5 forged.h5
 cp shard.h5 forged.h5 && forge forged.h5 / shard_count 1000000000000
@@ -415,6 +445,59 @@ refused "CSV design with a NUL byte" "nul.csv:3: unexpected NUL byte" new.h5 -- 
 refused "calibration file with a NUL byte" "nul_c.ini:[0-9]*: unexpected NUL byte" new.h5 -- calibrate nul_c.ini -q -o new.h5
 { head -3 marg.csv; printf '\x00'; tail -n +4 marg.csv; } >nul_t.csv
 refused "targets with a NUL byte" "nul_t.csv:4: unexpected NUL byte" new.h5 -- run --targets nul_t.csv --agents 2000 -q -o new.h5
+
+# ---------------------------------------------------------------------------
+# 13. Damaged files.  A part file whose bytes were flipped (a row's outputs, its digest, its
+#     structure) is set aside as NAME.damaged and its runs run again: --resume gives the
+#     uninterrupted sweep's /runs.  A file read back with four bytes flipped anywhere (a run
+#     file for survey and survey_fit.py, a sweep file for sensitivity) ends with exit 0 and
+#     the same output, or exit 2 and one line naming it: never a crash inside HDF5.
+# ---------------------------------------------------------------------------
+flip_row() { # FILE DATASET ROW: one byte flipped in row ROW of DATASET, where it lies in FILE
+    "$PYTHON" - "$@" <<'PY'
+import sys, h5py, numpy as np
+path, name, row = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with h5py.File(path, "r") as f:
+    want = np.asarray(f[name][row]).tobytes()
+data = bytearray(open(path, "rb").read())
+at = data.find(want)
+assert at >= 0 and data.find(want, at + 1) < 0, "the row's bytes are not in the file exactly once"
+data[at + len(want) // 2] ^= 0x10
+open(path, "r+b").write(data)
+PY
+}
+if [ -s part_keep.h5 ] && [ -s fresh.h5 ]; then
+    for what in "runs/y 3" "runs/digest 7" "timing/seconds 11"; do
+        rm -rf dmg && mkdir dmg && cp part_keep.h5 dmg/s.h5.partial.0 && cp sf.ini dmg/
+        flip_row dmg/s.h5.partial.0 ${what% *} ${what#* } 2>err.txt
+        (cd dmg && timeout 60 "$TYNDAU" sweep sf.ini -o s.h5 --resume) >out.txt 2>>err.txt
+        rc=$?
+        [ "$rc" -eq 0 ] && grep -q "sweep: --resume: s.h5.partial.0: damaged (.*); set aside as s.h5.partial.0.damaged, its runs run again" err.txt &&
+            [ -s dmg/s.h5.partial.0.damaged ] && [ ! -e dmg/s.h5.partial.0 ] && h5diff -q dmg/s.h5 fresh.h5 /runs /runs 2>>err.txt
+        check "a part file with a byte flipped in /${what% *} (row ${what#* }): named, set aside, --resume gives the same /runs" $? err.txt
+    done
+    rm -rf dmg && mkdir dmg && cp part_keep.h5 dmg/s.h5.partial.0 && cp sf.ini dmg/ && truncate -s 20000 dmg/s.h5.partial.0
+    echo earlier >dmg/s.h5.partial.0.damaged
+    (cd dmg && timeout 60 "$TYNDAU" sweep sf.ini -o s.h5 --resume) >out.txt 2>err.txt
+    rc=$?
+    [ "$rc" -eq 0 ] && grep -q "s.h5.partial.0: damaged" err.txt && [ "$(cat dmg/s.h5.partial.0.damaged)" = earlier ] &&
+        [ -s dmg/s.h5.partial.0.damaged.1 ] && h5diff -q dmg/s.h5 fresh.h5 /runs /runs 2>>err.txt
+    check "a truncated part file: set aside as .damaged.1 (an earlier .damaged kept), the same /runs" $? err.txt
+    rm -rf dmg && mkdir dmg && cp part_keep.h5 dmg/s.h5.partial.0 && cp sf.ini dmg/
+    (cd dmg && timeout 60 "$TYNDAU" sweep sf.ini -o s.h5 --resume) >out.txt 2>err.txt
+    rc=$?
+    [ "$rc" -eq 0 ] && grep -q "0 to run" err.txt && ! grep -q damaged err.txt && h5diff -q dmg/s.h5 fresh.h5 /runs /runs 2>>err.txt
+    check "the same part file undamaged: nothing set aside, no run again" $? err.txt
+else
+    fail "damaged part files: no part file kept by the full-disk check"
+fi
+cp run.h5 fl_run.h5 && cp sal.h5 fl_sal.h5
+"$PYTHON" "$ROOT/tests/flips.py" fl_run.h5 200 14 "$TYNDAU" survey FLIPPED >flips.txt 2>&1
+check "survey of a run file with 4 bytes flipped at 200 offsets: $(tr '\n' ' ' <flips.txt | sed 's/  */ /g')" $? flips.txt
+"$PYTHON" "$ROOT/tests/flips.py" fl_sal.h5 60 15 "$TYNDAU" sensitivity FLIPPED --boot 10 -o "$tmp/fl_sens.h5" >flips.txt 2>&1
+check "sensitivity of a sweep file with 4 bytes flipped at 60 offsets: $(tr '\n' ' ' <flips.txt | sed 's/  */ /g')" $? flips.txt
+"$PYTHON" "$ROOT/tests/flips.py" fl_run.h5 8 16 "$PYTHON" "$A/survey_fit.py" FLIPPED -o "$tmp/fl.png" >flips.txt 2>&1
+check "survey_fit.py on a run file with 4 bytes flipped at 8 offsets: $(tr '\n' ' ' <flips.txt | sed 's/  */ /g')" $? flips.txt
 
 cd "$ROOT" || exit 1
 finish

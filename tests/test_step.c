@@ -2,10 +2,12 @@
  * test_step.c - the stepping API: steps that cover the run give tyndau_model_run's results bit
  * for bit (daily series, run totals, headline measures, the survey), whatever the step sizes;
  * a change between steps gives the results of the same change dated in the scenario; what
- * cannot change between steps is refused with the key named.
+ * cannot change between steps is refused with the key named; the caller's stop flag ends a step
+ * at the end of a day, and the steps after it continue to the uninterrupted run's results.
  */
 #include <math.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +87,45 @@ static void assert_same(const tyndau_model *a, const tyndau_model *b)
     const tyndau_params *pa = tyndau_model_params(a), *pb = tyndau_model_params(b);
     assert_int_equal(pa->n_changes, pb->n_changes);
     assert_memory_equal(pa->changes, pb->changes, (size_t)pa->n_changes * sizeof pa->changes[0]);
+}
+
+/* The caller's stop flag: a run stops at the end of the day on which it is set, with a message;
+ * cleared, steps continue to the results of an uninterrupted run; a flag set on the last day
+ * stops nothing. */
+static void test_stop_flag(void **state)
+{
+    (void)state;
+    tyndau_params p;
+    tyndau_params_default(&p);
+    tyndau_model *a = make(&p, 7);
+    run(a);
+    tyndau_model *b = make(&p, 7);
+    volatile sig_atomic_t stop = 0;
+    tyndau_model_set_stop(b, &stop);
+    step(b, 40);
+    stop = 1;
+    tyndau_error err;
+    tyndau_error_clear(&err);
+    int nd = tyndau_model_days(b);
+    assert_int_equal(tyndau_model_run(b, NULL, NULL, &err), TYNDAU_EINTERNAL); /* run: only from day 0 */
+    assert_int_equal(tyndau_model_step(b, nd, NULL, NULL, &err), TYNDAU_EINTERNAL);
+    assert_int_equal(tyndau_model_days_done(b), 41);
+    char want[64];
+    snprintf(want, sizeof want, "stopped after day 41 of %d", nd);
+    assert_non_null(strstr(err.msg, want));
+    assert_int_equal(tyndau_model_step(b, 1, NULL, NULL, &err), TYNDAU_OK); /* a one-day step: its end first */
+    assert_int_equal(tyndau_model_days_done(b), 42);
+    stop = 0;
+    step(b, nd);
+    assert_same(a, b);
+    tyndau_model *c = make(&p, 7);
+    tyndau_model_set_stop(c, &stop);
+    stop = 1;
+    assert_int_equal(tyndau_model_run(c, NULL, NULL, &err), TYNDAU_EINTERNAL);
+    assert_int_equal(tyndau_model_days_done(c), 1);
+    tyndau_model_free(a);
+    tyndau_model_free(b);
+    tyndau_model_free(c);
 }
 
 static void test_steps_cover_the_run(void **state)
@@ -208,6 +249,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steps_cover_the_run),
+        cmocka_unit_test(test_stop_flag),
         cmocka_unit_test(test_survey_only_after_its_day),
         cmocka_unit_test(test_change_between_steps_is_a_dated_change),
         cmocka_unit_test(test_what_cannot_change_between_steps),

@@ -354,6 +354,8 @@ tyndau_status calib_resume(calib_t *C, tyndau_error *err)
     }
     tyndau_h5 h;
     tyndau_error e;
+    if (tyndau_h5_probe(C->partial, &e) != TYNDAU_OK) /* damaged metadata can crash HDF5 itself */
+        return TYNDAU_ERR(err, e.status, "--resume: %s", e.msg);
     if (tyndau_h5_open(&h, C->partial, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
         tyndau_h5_close(&h);
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: not a readable HDF5 file", C->partial);

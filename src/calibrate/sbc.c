@@ -34,7 +34,7 @@
 #include "h5.h"
 
 #define SBC_SCHEMA_NAME "tyndau-sbc"
-#define SBC_SCHEMA_VERSION "1.0"
+#define SBC_SCHEMA_VERSION "1.1"
 #define SBC_BINS 10
 
 typedef struct {

@@ -52,7 +52,7 @@
 #include "tyndau.h"
 
 #define SCHEMA_NAME "tyndau-compare"
-#define SCHEMA_VERSION "2.1"
+#define SCHEMA_VERSION "2.2"
 #define SCHEMA_MAJOR 2
 
 enum { K_COMPARE = 201 };

@@ -31,6 +31,8 @@ tyndau_status cmp_posterior_load(cmp_posterior *p, const char *path, tyndau_erro
     snprintf(p->path, sizeof p->path, "%s", path);
     tyndau_h5 h;
     tyndau_error e;
+    if (tyndau_h5_probe(path, &e) != TYNDAU_OK) /* damaged metadata can crash HDF5 itself */
+        return TYNDAU_ERR(err, e.status, "--posterior: %s", e.msg);
     if (tyndau_h5_open(&h, path, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
         tyndau_h5_close(&h);
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "--posterior: %s", e.msg);

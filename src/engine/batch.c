@@ -26,6 +26,7 @@
  * compare to the same OUT is refused at once, before it removes or reads a part.
  */
 #include "batch.h"
+#include "engine/parts.h"
 #include "engine/progress.h"
 
 #include <errno.h>
@@ -49,27 +50,8 @@
 
 #define ROW_BLOCK 4096
 
-/* The rows of a file in sections: /runs holds jobs 0 .. n_jobs-1, an extra group (if any) the
- * next n_extra; a section's group, its timing dataset and the jobs it holds. */
-typedef struct {
-    char group[64], seconds[96];
-    size_t first, n;
-} section;
-
-static size_t sections_of(size_t n_jobs, const char *extra, size_t n_extra, section sec[2])
-{
-    snprintf(sec[0].group, sizeof sec[0].group, "runs");
-    snprintf(sec[0].seconds, sizeof sec[0].seconds, "seconds");
-    sec[0].first = 0, sec[0].n = n_jobs;
-    if (extra == NULL || n_extra == 0) return 1;
-    snprintf(sec[1].group, sizeof sec[1].group, "%s", extra);
-    snprintf(sec[1].seconds, sizeof sec[1].seconds, "%s_seconds", extra);
-    sec[1].first = n_jobs, sec[1].n = n_extra;
-    return 2;
-}
-
 /* Rows [a, a+n) of a section: read (write 0) or write y, status, error and seconds. */
-static void rows_io(tyndau_h5 *h, const section *q, int write, size_t a, size_t n, double *y, int *status,
+static void rows_io(tyndau_h5 *h, const part_section *q, int write, size_t a, size_t n, double *y, int *status,
                     char (*e)[MANY_ERRLEN], double *seconds)
 {
     if (h->st != TYNDAU_OK) return;
@@ -88,9 +70,10 @@ static void rows_io(tyndau_h5 *h, const section *q, int write, size_t a, size_t 
     H5Eclear2(H5E_DEFAULT);
 }
 
-/* Write the rows of jobs job[0..n) (outputs y[k * n_out ..]) and flush: outputs, errors and
- * times first, statuses after them, so that a status never says a row is there before it is. */
-static void write_rows(tyndau_h5 *h, const section *sec, size_t n_sec, size_t n_out, const size_t *job, size_t n,
+/* Write the rows of jobs job[0..n) (outputs y[k * n_out ..]) and flush: outputs, errors, times
+ * and digests first, statuses after them, so that a status never says a row is there before
+ * it is. */
+static void write_rows(tyndau_h5 *h, const part_section *sec, size_t n_sec, size_t n_out, const size_t *job, size_t n,
                        double *y, int *status, char (*errmsg)[MANY_ERRLEN], double *seconds)
 {
     hid_t g[2] = {-1, -1}, t = H5Gopen2(h->file, "timing", H5P_DEFAULT);
@@ -104,9 +87,11 @@ static void write_rows(tyndau_h5 *h, const section *sec, size_t n_sec, size_t n_
                 tyndau_h5_rows(h, g[q], "status", TYNDAU_H5_I32, 0, 1, row, 1, &status[k]);
                 continue;
             }
+            uint64_t digest = part_row_digest(job[k], status[k], y + k * n_out, n_out, errmsg[k], seconds[k]);
             tyndau_h5_rows(h, g[q], "y", TYNDAU_H5_F64, 0, 1, row, 1, y + k * n_out);
             tyndau_h5_rows(h, t, sec[q].seconds, TYNDAU_H5_F64, 0, 1, row, 1, &seconds[k]);
             if (status[k] != 0) tyndau_h5_rows(h, g[q], "error", TYNDAU_H5_FIXSTR, MANY_ERRLEN, 1, row, 1, errmsg[k]);
+            tyndau_h5_rows(h, g[q], "digest", TYNDAU_H5_U64, 0, 1, row, 1, &digest);
         }
         tyndau_h5_flush(h);
     }
@@ -120,8 +105,8 @@ tyndau_status batch_merge_into(tyndau_h5 *out, tyndau_h5 *src, size_t n, size_t 
                                const char *extra_group, size_t n_extra, int refuse_overlap, size_t *missing,
                                size_t *first_missing)
 {
-    section sec[2];
-    size_t n_sec = sections_of(n_jobs, extra_group, n_extra, sec), no = n_out ? n_out : 1;
+    part_section sec[2];
+    size_t n_sec = part_sections(n_jobs, extra_group, n_extra, sec), no = n_out ? n_out : 1;
     double *y = tyndau_calloc(ROW_BLOCK * no, sizeof *y), *ys = tyndau_calloc(ROW_BLOCK * no, sizeof *ys);
     int *s = tyndau_calloc(ROW_BLOCK, sizeof *s), *ss = tyndau_calloc(ROW_BLOCK, sizeof *ss);
     char(*e)[MANY_ERRLEN] = tyndau_calloc(ROW_BLOCK, sizeof *e), (*es)[MANY_ERRLEN] = tyndau_calloc(ROW_BLOCK, sizeof *es);
@@ -201,6 +186,13 @@ static void section_layout(tyndau_h5 *h, const batch_spec *s, const char *name, 
                                               .rank = 1, .dims = {rows}, .fill = empty, .in_place = in_place,
                                               .axes = "job", .description = "Why a run failed (empty otherwise).",
                                               .units = "none"});
+    uint64_t zero = 0;
+    if (in_place) /* a part file: the digest of each row (parts.h), by which a damaged one is found */
+        tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "digest", .kind = TYNDAU_H5_U64, .rank = 1, .dims = {rows},
+                                                  .fill = &zero, .in_place = 1, .axes = "job",
+                                                  .description = "FNV-1a 64 of each row written (job, status, y, "
+                                                                 "error, seconds; src/engine/parts.h); 0 not written.",
+                                                  .units = "none"});
     tyndau_h5_close_obj(h, g);
 }
 
@@ -258,7 +250,9 @@ static int complete_already(const batch_spec *s)
     tyndau_error e;
     tyndau_h5 h = TYNDAU_H5_CLOSED;
     int done = 0;
-    if (access(s->out, R_OK) == 0 && tyndau_h5_open(&h, s->out, TYNDAU_H5_READ, &e) == TYNDAU_OK) {
+    /* a damaged output (tyndau_h5_probe) is not complete: the study runs and replaces it */
+    if (access(s->out, R_OK) == 0 && tyndau_h5_probe(s->out, &e) == TYNDAU_OK &&
+        tyndau_h5_open(&h, s->out, TYNDAU_H5_READ, &e) == TYNDAU_OK) {
         char want[64], *fp = tyndau_h5_read_attr_str(&h, h.file, "fingerprint");
         char *status = tyndau_h5_read_attr_str(&h, h.file, "status");
         snprintf(want, sizeof want, "%016" PRIx64, s->fingerprint);
@@ -269,61 +263,34 @@ static int complete_already(const batch_spec *s)
     return done;
 }
 
-/* The part files of an output, by name, sorted (byte order, as glob(3) sorted them). */
-typedef struct {
-    char **v;
-    size_t n;
-} part_list;
-
-static void parts_free(part_list *pl)
+/* --resume, rank 0, before anything is read: every part file probed and its rows checked
+ * against their digests; a damaged one is set aside (NAME.damaged) so that its jobs run again. */
+static tyndau_status screen_parts(const batch_spec *s, const part_section *sec, size_t n_sec, tyndau_error *err)
 {
-    for (size_t k = 0; k < pl->n; k++) free(pl->v[k]);
-    free(pl->v);
-    pl->v = NULL, pl->n = 0;
-}
-
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Every OUT.partial.K (K digits) beside OUT: 0 some, 1 none, -1 out of memory. */
-static int list_parts(const char *out, part_list *pl)
-{
-    pl->v = NULL, pl->n = 0;
-    const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
-    size_t dlen = slash ? (size_t)(slash - out) + 1 : 0, blen = strlen(base);
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%.*s", dlen ? (int)dlen : 1, dlen ? out : ".");
-    DIR *d = opendir(dir);
-    if (d == NULL) return 1;
-    struct dirent *e;
-    int bad = 0;
-    while (!bad && (e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
-        if (strncmp(n, base, blen) != 0 || strncmp(n + blen, ".partial.", 9) != 0) continue;
-        const char *k = n + blen + 9;
-        if (*k == '\0' || strspn(k, "0123456789") != strlen(k)) continue;
-        size_t len = dlen + strlen(n) + 1;
-        char *path = malloc(len), **g = path ? tyndau_reallocarray(pl->v, pl->n + 1, sizeof *g) : NULL;
-        if (g == NULL) {
-            free(path);
-            bad = 1;
-            break;
-        }
-        snprintf(path, len, "%.*s%s", (int)dlen, out, n);
-        pl->v = g;
-        pl->v[pl->n++] = path;
+    part_list gl;
+    int found = part_list_of(s->out, &gl);
+    if (found < 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    char want[64];
+    snprintf(want, sizeof want, "%016" PRIx64, s->fingerprint);
+    tyndau_status rc = TYNDAU_OK;
+    for (size_t k = 0; rc == TYNDAU_OK && found == 0 && k < gl.n; k++) {
+        char aside[PATH_MAX + 64], why[600];
+        int r = part_screen(gl.v[k], want, sec, n_sec, s->n_out, aside, sizeof aside, why, sizeof why);
+        if (r == 1)
+            fprintf(stderr, "%s: --resume: %s: damaged (%s); set aside as %s, its runs run again\n", s->what,
+                    gl.v[k], why, aside);
+        else if (r == -1)
+            rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "--resume: %s: damaged (%s)", gl.v[k], why);
+        else if (r == -2)
+            rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "--resume: %s: %s", gl.v[k], why);
     }
-    closedir(d);
-    if (bad) {
-        parts_free(pl);
-        return -1;
-    }
-    if (pl->n > 1) qsort(pl->v, pl->n, sizeof *pl->v, by_name);
-    return pl->n > 0 ? 0 : 1;
+    part_list_free(&gl);
+    return rc;
 }
 
 /* --resume: mark in done[] the jobs every part file of this output has; n_done counts them,
  * n_failed those of them that failed (the merged file's status must say so after a resume). */
-static tyndau_status read_parts(const batch_spec *s, const section *sec, size_t n_sec, const part_list *gl,
+static tyndau_status read_parts(const batch_spec *s, const part_section *sec, size_t n_sec, const part_list *gl,
                                 unsigned char *done, size_t *n_done, size_t *n_failed, tyndau_error *err)
 {
     int *st = tyndau_calloc(ROW_BLOCK, sizeof *st);
@@ -372,12 +339,26 @@ static tyndau_status merge_parts(const batch_spec *s, size_t total, size_t faile
                                  size_t n_done, tyndau_error *err)
 {
     part_list gl;
-    int found = list_parts(s->out, &gl);
+    int found = part_list_of(s->out, &gl);
     if (found < 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     if (found != 0) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: no part files to merge", s->out);
     tyndau_h5 *src = tyndau_calloc(gl.n, sizeof *src), out;
     size_t opened = 0;
     tyndau_status rc = src == NULL ? TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory") : TYNDAU_OK;
+    /* each part checked whole first: a row damaged since it was written is not merged */
+    char want[64];
+    snprintf(want, sizeof want, "%016" PRIx64, s->fingerprint);
+    part_section sec[2];
+    size_t n_sec = part_sections(s->n_jobs, s->extra_group, s->n_extra, sec);
+    for (size_t k = 0; rc == TYNDAU_OK && k < gl.n; k++) {
+        char aside[PATH_MAX + 64], why[600];
+        int r = part_screen(gl.v[k], want, sec, n_sec, s->n_out, aside, sizeof aside, why, sizeof why);
+        if (r == 1)
+            rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: %s was damaged after it was written (%s); set aside as %s: run "
+                            "the same command with --resume to run its runs again", s->what, gl.v[k], why, aside);
+        else if (r != 0)
+            rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: %s: %s", s->what, gl.v[k], why);
+    }
     for (; rc == TYNDAU_OK && opened < gl.n; opened++)
         rc = tyndau_h5_open(&src[opened], gl.v[opened], TYNDAU_H5_READ, err);
     if (rc == TYNDAU_OK) {
@@ -403,7 +384,7 @@ static tyndau_status merge_parts(const batch_spec *s, size_t total, size_t faile
             fprintf(stderr, "%s: wrote %s: %zu runs this time (%zu failed, recorded), %zu from earlier parts\n",
                     s->what, s->out, ran, failed, n_done);
     }
-    parts_free(&gl);
+    part_list_free(&gl);
     return rc;
 }
 
@@ -411,8 +392,8 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
 {
     char part[PATH_MAX + 32];
     snprintf(part, sizeof part, "%s.partial.%d", s->out, mc->rank);
-    section sec[2];
-    size_t n_sec = sections_of(s->n_jobs, s->extra_group, s->n_extra, sec);
+    part_section sec[2];
+    size_t n_sec = part_sections(s->n_jobs, s->extra_group, s->n_extra, sec);
     size_t total = s->n_jobs + (n_sec > 1 ? s->n_extra : 0), n_done = 0, failed_before = 0;
     size_t batch = s->batch ? s->batch : (size_t)(2 * mc->threads), no = s->n_out ? s->n_out : 1;
     /* what is done already (resume): every part file of this output */
@@ -428,8 +409,10 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
     if (rc == TYNDAU_OK && mc->rank == 0) rc = cli_claim_output(&claim, s->out, s->inputs, s->n_inputs, s->scenarios, s->n_scenarios, err);
     rc = (tyndau_status)many_bcast_int(mc, (int)rc);
+    if (rc == TYNDAU_OK && s->resume && mc->rank == 0) rc = screen_parts(s, sec, n_sec, err);
+    rc = (tyndau_status)many_bcast_int(mc, (int)rc);
     part_list gl = {NULL, 0};
-    int none = rc == TYNDAU_OK ? list_parts(s->out, &gl) : 1;
+    int none = rc == TYNDAU_OK ? part_list_of(s->out, &gl) : 1;
     if (none < 0) rc = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory"), none = 1;
     if (rc == TYNDAU_OK && s->resume && none) {
         /* nothing to resume: an output of this study that is complete is left as it is (a
@@ -451,8 +434,18 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
                     "to continue one)\n", s->what, gl.n, s->out);
         for (size_t k = 0; k < gl.n; k++) unlink(gl.v[k]);
     }
-    parts_free(&gl);
-    rc = (tyndau_status)many_bcast_int(mc, (int)rc);
+    part_list_free(&gl);
+    /* every rank done reading before rank 0 opens its part file for writing (HDF5 locks a file
+       open for writing against readers): a reduction, not a broadcast, which the root may leave
+       before the others have read; the worst status of any rank */
+    int worst_read = (int)rc;
+#ifdef TYNDAU_MPI
+    if (mc->mpi) MPI_Allreduce(MPI_IN_PLACE, &worst_read, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+#endif
+    if (rc != TYNDAU_OK && mc->rank != 0 && err->msg[0] != '\0') fprintf(stderr, "tyndau: rank %d: %s\n", mc->rank, err->msg);
+    if (rc == TYNDAU_OK && worst_read != TYNDAU_OK)
+        rc = TYNDAU_ERR(err, (tyndau_status)worst_read, "%s: another rank could not read the part files (its message "
+                        "is on its stderr)", s->what);
     /* my part file: kept on resume (its rows stay), else created */
     struct stat sb;
     if (rc == TYNDAU_OK && !(s->resume && stat(part, &sb) == 0)) {

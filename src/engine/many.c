@@ -197,4 +197,6 @@ void many_catch_stop(void)
 
 int many_stop_signal(void) { return (int)stop_signal; }
 
+const volatile sig_atomic_t *many_stop_flag(void) { return &stop_signal; }
+
 const char *many_signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "a signal"; }

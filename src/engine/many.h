@@ -16,6 +16,7 @@
 #ifndef TYNDAU_MANY_H
 #define TYNDAU_MANY_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,8 @@ gsl_rng *many_stream(uint64_t root, uint64_t a, uint64_t b, uint64_t c);
  */
 void many_catch_stop(void);
 int many_stop_signal(void);
+/* The flag itself, for a loop that reads it as it goes (tyndau_model_set_stop). */
+const volatile sig_atomic_t *many_stop_flag(void);
 /* "SIGTERM", "SIGINT" */
 const char *many_signal_name(int sig);
 

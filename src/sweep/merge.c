@@ -109,6 +109,8 @@ int tyndau_cmd_merge(int argc, char **argv, const char *command_line)
     tyndau_status st = src && si ? TYNDAU_OK : TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
     tyndau_outfile claim = TYNDAU_OUTFILE_NONE;
     if (st == TYNDAU_OK) st = cli_claim_output(&claim, out, names, n, NULL, 0, &err);
+    /* every shard walked in a child first (damaged metadata can crash HDF5), then opened */
+    for (size_t k = 0; st == TYNDAU_OK && k < n; k++) st = tyndau_h5_probe(names[k], &err);
     for (; st == TYNDAU_OK && opened < n; opened++) {
         if (tyndau_h5_open(&src[opened], names[opened], TYNDAU_H5_READ, &err) == TYNDAU_OK)
             read_info(&src[opened], &si[opened]);

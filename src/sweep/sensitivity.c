@@ -29,7 +29,7 @@
 #include "sens.h"
 
 #define SCHEMA_NAME "tyndau-sensitivity"
-#define SCHEMA_VERSION "1.2"
+#define SCHEMA_VERSION "1.3"
 
 /* the stream of the bootstrap's resamples: many_seed(seed, K_BOOT, output, 0) */
 enum { K_BOOT = 103 };
@@ -97,6 +97,7 @@ static tyndau_status read_sweep(const char *in, sweep_in *s, tyndau_error *err)
 {
     memset(s, 0, sizeof *s);
     tyndau_h5 h;
+    if (tyndau_h5_probe(in, err) != TYNDAU_OK) return err->status; /* damaged metadata can crash HDF5 */
     if (tyndau_h5_open(&h, in, TYNDAU_H5_READ, err) == TYNDAU_OK)
         tyndau_h5_check_schema(&h, "tyndau-sweep", "a tyndau sweep file", 1, 2, NULL);
     hid_t f = h.file;

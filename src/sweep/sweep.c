@@ -30,7 +30,7 @@
 #include "tyndau.h"
 
 #define SCHEMA_NAME "tyndau-sweep"
-#define SCHEMA_VERSION "2.0"
+#define SCHEMA_VERSION "2.1"
 #define SCHEMA_MAJOR 2
 
 /* One output name: MEASURE[:GROUP_TYPE:GROUP], gap_*, survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE. */
@@ -339,7 +339,7 @@ static const char usage_sweep[] =
     "  -q, --quiet         no progress lines\n"
     "  -h, --help          this text\n";
 
-static tyndau_status load_sweep(sweep_cfg *c, const char *path, tyndau_error *err)
+tyndau_status sweep_config_load(sweep_cfg *c, const char *path, tyndau_error *err)
 {
     memset(c, 0, sizeof *c);
     c->agents = 20000;
@@ -434,7 +434,7 @@ int tyndau_cmd_sweep(int argc, char **argv, const char *command_line)
     s.cfg = &cfg;
     s.command_line = command_line;
     s.ranks = mc.size, s.threads = mc.threads;
-    tyndau_status st = load_sweep(&cfg, argv[first], &err);
+    tyndau_status st = sweep_config_load(&cfg, argv[first], &err);
     if (st == TYNDAU_OK) st = sweep_design(&cfg, &s.x, &s.u, &s.P, &err);
     if (st == TYNDAU_OK) st = cli_scenario(&s.sc, &s.base, cfg.scenario, NULL, 0, &err);
     char what[PATH_MAX + 32];

@@ -56,6 +56,10 @@ typedef struct {
     size_t n_out;
 } sweep_cfg;
 
+/* Read the sweep file `path` into c (zeroed first, then the defaults), with the checks of its
+ * keys that need the whole file: "FILE:LINE: ..." messages; free c->file.text afterwards. */
+tyndau_status sweep_config_load(sweep_cfg *c, const char *path, tyndau_error *err);
+
 /* The design of a sweep file that has been read: *P points, their values x [P][d] and their
  * places u [P][d] in the unit cube (design = csv: in each parameter's allowed range), both
  * malloc'd; the checks that need the whole file (the design's keys, max_runs, noise_runs) with
