@@ -167,6 +167,7 @@ f = h5py.File(sys.argv[2], "r+")
 del f["waves/w02"]
 f["waves"].attrs["n_waves"] = 1
 f.attrs["status"] = "running"
+f.attrs.pop("content_digest", None)  # changed on purpose: not a damage
 EOF
 "$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t3.h5" --resume --threads 2 >/dev/null 2>>"$tmp/t3.err"
 rc=$?
@@ -195,12 +196,25 @@ check "--resume after SIGTERM: the same as an uninterrupted run (exit $rc)" $? "
 "$PYTHON" - "$tmp/t1.h5" "$tmp/t4.h5.partial" <<'EOF'
 import sys, shutil, h5py
 shutil.copy(sys.argv[1], sys.argv[2])
-h5py.File(sys.argv[2], "r+").attrs["fingerprint"] = "0000000000000000"
+f = h5py.File(sys.argv[2], "r+")
+f.attrs["fingerprint"] = "0000000000000000"
+f.attrs.pop("content_digest", None)  # changed on purpose: not a damage
 EOF
 "$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t4.h5" --resume -q >/dev/null 2>"$tmp/t4.err"
 rc=$?
 [ "$rc" -eq 2 ] && grep -q "made by a different calibration" "$tmp/t4.err" && [ ! -e "$tmp/t4.h5" ]
 check "--resume refuses a partial file of another calibration (exit $rc)" $? "$tmp/t4.err"
+
+# a partial file changed since it was written (its content digest no longer matches) is refused
+"$PYTHON" - "$tmp/t1.h5" "$tmp/t6.h5.partial" <<'EOF'
+import sys, shutil, h5py
+shutil.copy(sys.argv[1], sys.argv[2])
+h5py.File(sys.argv[2], "r+")["waves/w01/output"][0, 0] = 0.0
+EOF
+"$TYNDAU" calibrate "$tmp/hm.ini" --history-match -o "$tmp/t6.h5" --resume -q >/dev/null 2>"$tmp/t6.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "damaged" "$tmp/t6.err" && [ ! -e "$tmp/t6.h5" ]
+check "--resume refuses a damaged partial file (exit $rc)" $? "$tmp/t6.err"
 
 if command -v mpirun >/dev/null 2>&1 && "$TYNDAU" --version | grep "with MPI" >/dev/null; then
     mpirun -np 2 --allow-run-as-root --oversubscribe "$TYNDAU" calibrate "$tmp/hm.ini" --history-match \

@@ -212,6 +212,8 @@ tyndau_status hm_read_partial(hm_t *H, tyndau_error *err)
     }
     tyndau_h5 h;
     tyndau_error e;
+    if (tyndau_h5_probe(C->partial, &e) != TYNDAU_OK) /* damaged metadata can crash HDF5 itself */
+        return TYNDAU_ERR(err, e.status, "--resume: %s", e.msg);
     if (tyndau_h5_open(&h, C->partial, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
         tyndau_h5_close(&h);
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: not a readable HDF5 file", C->partial);
@@ -399,6 +401,10 @@ tyndau_status calib_within_load(calib_t *C, const char *path, tyndau_error *err)
     }
     tyndau_h5 h;
     tyndau_error e;
+    if (tyndau_h5_probe(path, &e) != TYNDAU_OK) { /* damaged metadata can crash HDF5 itself */
+        within_free(W);
+        return TYNDAU_ERR(err, e.status, "--within %s", e.msg);
+    }
     if (tyndau_h5_open(&h, path, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
         tyndau_h5_close(&h);
         within_free(W);
