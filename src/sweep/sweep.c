@@ -381,6 +381,9 @@ static tyndau_status load_sweep(sweep_cfg *c, const char *path, tyndau_error *er
 
 static int parse_shard(const char *s, int *i, int *n)
 {
+    /* digits, '/', digits: strtol alone would take blanks and signs */
+    size_t da = strspn(s, "0123456789"), db = s[da] == '/' ? strspn(s + da + 1, "0123456789") : 0;
+    if (da == 0 || da > 7 || db == 0 || db > 7 || s[da + 1 + db] != '\0') return -1;
     char *end;
     long a = strtol(s, &end, 10);
     if (end == s || *end != '/') return -1;
