@@ -55,6 +55,8 @@ typedef struct {
     size_t long_len;  /* its length */
     int bad_line;     /* first line inih would misread (tyndau_text_ini_problem; 0: none) */
     char bad_why[160];
+    int unknown_line;  /* first header of an unknown section (0: none); the handler says more when a key */
+    char unknown[48];  /* follows it (the category of that key), so this counts only without one */
 
     tyndau_error herr;  /* first failure of the handler */
     int herr_line;      /* the line that message is about (0: none) */
@@ -94,6 +96,8 @@ static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
+
+static int is_category(const char *s);
 
 static char *read_line(char *buf, int num, void *stream)
 {
@@ -137,6 +141,19 @@ static char *read_line(char *buf, int num, void *stream)
                 st->bad_line = st->lineno;
                 snprintf(st->bad_why, sizeof st->bad_why,
                          "section [from %.20s]: expected [from YYYY-MM-DD] with a valid date", d);
+            }
+        } else if (why == NULL) {
+            /* so is an unknown one (the handler names it too, but only at a key under it) */
+            char sec[64];
+            const char *n = b + 1, *ne = close;
+            while (n < ne && is_blank(*n)) n++;
+            while (ne > n && is_blank(ne[-1])) ne--;
+            snprintf(sec, sizeof sec, "%.*s", (int)(ne - n), n);
+            int dated = strncmp(sec, "from", 4) == 0 && is_blank(sec[4]);
+            if (st->unknown_line == 0 &&
+                ((size_t)(ne - n) >= sizeof sec || (strcmp(sec, "scenario") != 0 && !dated && !is_category(sec)))) {
+                st->unknown_line = st->lineno;
+                snprintf(st->unknown, sizeof st->unknown, "%.40s", sec);
             }
         }
     }
@@ -534,6 +551,11 @@ static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char 
     if (st.long_line > 0 && (first == 0 || st.long_line < first)) first = st.long_line;
     if (st.herr_line > 0 && (first == 0 || st.herr_line < first)) first = st.herr_line;
     if (st.bad_line > 0 && (first == 0 || st.bad_line <= first)) first = st.bad_line;
+    if (st.unknown_line > 0 && (first == 0 || st.unknown_line < first)) {
+        tyndau_scenario_free(&sc);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: unknown section [%s]; expected [scenario], [from YYYY-MM-DD] "
+                          "or a parameter category such as [schedule]", source, st.unknown_line, st.unknown);
+    }
     if (first != 0) {
         tyndau_status rc;
         if (first == st.bad_line)
@@ -689,7 +711,8 @@ static tyndau_status where_set(const tyndau_scenario *s, tyndau_error *err)
             if (layer > s->n_bases) {
                 const char *kv = "";
                 for (size_t k = 0; k < s->n_overrides; k++)
-                    if (strncmp(s->overrides[k], name, strlen(name)) == 0) kv = s->overrides[k];
+                    if (strncmp(s->overrides[k], name, strlen(name)) == 0 && s->overrides[k][strlen(name)] == '=')
+                        kv = s->overrides[k];
                 return TYNDAU_ERR(err, err->status, "--set '%s': %s", kv, msg);
             }
             const char *src = layer < s->n_bases ? s->base_sources[layer] : s->source;

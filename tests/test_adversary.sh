@@ -121,6 +121,9 @@ NOTNUM=(nan NaN -nan inf -inf +inf Infinity 1e999 -1e999 0x10 0x1p-3 1_000 1e 1e
     --1 +-1 '١' '１' 0.5% 1d 1f '$1' "'1'" '"1"' '1/2' 'e5' 1e5e5)
 # bad where a whole number is wanted (besides NOTNUM)
 NOTINT=(-1 1.5 0.5 1. .5 +1 1e3 -0 9223372036854775808 18446744073709551616 99999999999999999999999)
+# a few of both, where the same parser is met again (another key or option of the same kind)
+SOME=(nan inf 1e999 0x10 1_000 1e '1 2' -1 1.5 +1 18446744073709551616)
+TINY=(nan 1e999 0x10 -1 1.5 +1)
 # accepted where a real is wanted (within range): their value
 REALOK=('-0:0' '.5:0.5' '1.:1' '+0.5:0.5' '5e-1:0.5' '0.50:0.5' '5E-1:0.5')
 
@@ -130,15 +133,16 @@ for v in "${NOTNUM[@]}" 1.0000001 -0.0001 2 1e308 1e-999; do
     sc n.ini "[state]\ncorruption_mean = $v\n"
     bad num-scenario 2 "n.ini:2: key 'corruption_mean'" -- run n.ini -q -o @O
 done
-for v in "${NOTNUM[@]}" 20.5 -21 1e-999; do
+SOMEREAL=(nan inf -inf 1e999 0x10 1_000 1e '1 2' abc)
+for v in "${SOMEREAL[@]}" 20.5 -21 1e-999; do
     sc n.ini "[scenario]\nname = x\n\n[channels]\nasc_online = $v\n"
     bad num-scenario 2 "n.ini:5: key 'asc_online'" -- run n.ini -q -o @O
 done
-for v in "${NOTNUM[@]}" 0 -1 256 1.5 2147483648 9223372036854775808 18446744073709551616 1e-999; do
+for v in "${SOMEREAL[@]}" -1 1.5 0 256 2147483648 9223372036854775808 1e-999; do
     sc n.ini "[ties]\nties_max = $v\n"
     bad num-scenario 2 "n.ini:2: key 'ties_max'" -- run n.ini -q -o @O
 done
-for v in "${NOTNUM[@]}" 1.5; do
+for v in "${SOMEREAL[@]}" 1.5; do
     sc n.ini "[from 2020-06-01]\ncorruption_mean = $v\n"
     bad num-scenario 2 "n.ini:2: key 'corruption_mean'" -- run n.ini -q -o @O
     bad num-set 2 "--set 'corruption_mean=.*': key 'corruption_mean'" -- run --set "corruption_mean=$v" -q -o @O
@@ -156,28 +160,47 @@ setkey() {
         !has && /^\[/ && NR > 1 { print k " = " v; has = -1 } { print }' "$1" >"$1.new" && mv "$1.new" "$1"
 }
 for v in "${NOTNUM[@]}" "${NOTINT[@]}"; do
-    for k in agents replicates points batch max_runs; do
+    sweepfile n.ini && setkey n.ini agents "$v"
+    bad num-sweep 2 "n.ini:3: key 'agents'" -- sweep n.ini -q -o @O
+    calibfile n.ini && setkey n.ini max_generations "$v"
+    bad num-calib 2 "n.ini:6: key 'max_generations'" -- calibrate n.ini -q -o @O
+done
+for v in "${TINY[@]}" 0; do
+    for k in replicates points batch max_runs levels noise_runs; do
         sweepfile n.ini && setkey n.ini "$k" "$v"
+        D="$k = $v"
         bad num-sweep 2 "n.ini:[0-9]+: key '$k'" -- sweep n.ini -q -o @O
     done
-    for k in agents particles max_generations predictive_draws; do
+    for k in agents particles predictive_draws moves crn_moves max_simulations; do
+        [ "$v" = 0 ] && [ "$k" = crn_moves ] && continue
         calibfile n.ini && setkey n.ini "$k" "$v"
+        D="$k = $v"
         bad num-calib 2 "n.ini:[0-9]+: key '$k'" -- calibrate n.ini -q -o @O
     done
 done
-for v in "${NOTNUM[@]}" -1 1.5 +1 18446744073709551616; do
+D=
+for v in "${SOME[@]}"; do
     sweepfile n.ini && setkey n.ini seed "$v"
     bad num-sweep 2 "n.ini:4: key 'seed'" -- sweep n.ini -q -o @O
     calibfile n.ini && setkey n.ini seed "$v"
     bad num-calib 2 "n.ini:4: key 'seed'" -- calibrate n.ini -q -o @O
 done
-for v in "${NOTNUM[@]}" 0 1 0.05 0.99; do
+for v in "${TINY[@]}" 0 1 0.05 0.99; do
     calibfile n.ini "ess_fraction = $v\n"
     bad num-calib 2 "n.ini:8: key 'ess_fraction'" -- calibrate n.ini -q -o @O
 done
-for v in "${NOTNUM[@]}" 0.99 10.01 -1; do
+BADREAL=(nan inf -inf 1e999 0x10 1_000 1e '1 2' abc '')
+for v in "${BADREAL[@]}" 0 -1; do
+    [ -z "$v" ] && continue
+    calibfile n.ini "age_prior_sd = $v\n"
+    bad num-calib 2 "n.ini:8: key 'age_prior_sd'" -- calibrate n.ini -q -o @O
+    calibfile n.ini "" "concentration = $v\n" && setkey n.ini model dirichlet-multinomial
+    bad num-calib 2 "n.ini:10: key 'concentration'" -- calibrate n.ini -q -o @O
     calibfile n.ini "" "design_effect = $v\n"
     bad num-calib 2 "n.ini:10: key 'design_effect'" -- calibrate n.ini -q -o @O
+    [ "$v" = 0 ] && continue # a discrepancy may be 0
+    calibfile n.ini "" "discrepancy_awareness = $v\n" && setkey n.ini model logit-normal
+    bad num-calib 2 "n.ini:10: key 'discrepancy_awareness'" -- calibrate n.ini -q -o @O
 done
 for v in "uniform nan 0.4" "uniform 0.05 inf" "uniform 0.4 0.05" "uniform 0.05 0.05" "uniform 0x1 0.4" "uniform 0.05" \
     "uniform 0.05 0.4 0.5" "loguniform 0 0.4" "normal 0.2 0" "normal 0.2 -1" "normal 0.2 0.1 0.3 0.1" "gauss 0 1" \
@@ -190,32 +213,38 @@ done
 # the command line: every numeric option of every command
 for v in "${NOTNUM[@]}" "${NOTINT[@]}" '' ' 1' '1 ' 0 4294967295; do
     bad num-option 2 "--agents: expected a whole number" -- run -q --agents "$v" -o @O
+done
+for v in "${TINY[@]}" 0; do
     bad num-option 2 "--agents: expected a whole number" -- compare "$B" "$B" -q -n "$v" -o @O
 done
-for v in "${NOTNUM[@]}" "${NOTINT[@]}" '' ' 1' 0 1025; do
+for v in "${TINY[@]}" '' ' 1' 0 1025; do
     bad num-option 2 "--threads: expected a whole number" -- run -q --threads "$v" -o @O
     bad num-option 2 "--threads: expected a whole number" -- sweep s.ini -q -t "$v" -o @O
     bad num-option 2 "--threads: expected a whole number" -- calibrate c.ini -q --threads "$v" -o @O
+    bad num-option 2 "--threads: expected a whole number" -- compare "$B" "$B" -q --threads "$v" -o @O
 done
-for v in "${NOTNUM[@]}" -1 1.5 +1 ' 1' '' 18446744073709551616; do
+for v in "${SOME[@]}" ' 1' ''; do
     bad num-option 2 "--seed: expected an unsigned 64-bit integer" -- run -q --seed "$v" -o @O
-    bad num-option 2 "--seed: expected an unsigned 64-bit integer" -- compare "$B" "$B" -q -s "$v" -o @O
 done
-for v in "${NOTNUM[@]}" 1.5 -1 0 100001 ''; do
+for v in "${TINY[@]}" ''; do
+    bad num-option 2 "--seed: expected an unsigned 64-bit integer" -- compare "$B" "$B" -q -s "$v" -o @O
+    bad num-option 2 "--seed: expected an unsigned 64-bit integer" -- sensitivity sw.h5 --seed "$v" -o @O
+done
+for v in "${TINY[@]}" 0 100001 ''; do
     [ "$v" = 0 ] || bad num-option 2 "--replicates: expected a whole number" -- compare "$B" "$B" -q --replicates "$v" -o @O
     bad num-option 2 "--sbc: expected a whole number" -- calibrate c.ini -q --sbc "$v" -o @O
 done
 bad num-option 2 "--replicates: expected a whole number" -- compare "$B" "$B" -q --replicates 1 -o @O
 "$TYNDAU" sweep s.ini -q -o sw.h5 2>/dev/null || fail "setup: a small sweep"
-for v in "${NOTNUM[@]}" 0 1 -0.5 1.5 '' 0x0.8p0 ' 0.5' '0.5 '; do
+for v in "${SOME[@]}" -inf 0 1 -0.5 '' 0x0.8p0 ' 0.5' '0.5 '; do
     bad num-option 2 "--level: expected a number in \(0, 1\)" -- sensitivity sw.h5 --level "$v" -o @O
 done
-for v in "${NOTNUM[@]}" -1 1.5 1000001 ''; do
+for v in "${TINY[@]}" 1000001 ''; do
     bad num-option 2 "--boot: expected a whole number" -- sensitivity sw.h5 --boot "$v" -o @O
 done
 for v in 1/1 -1/2 0/0 0/-1 ' 0/1' '0/1 ' +0/1 0/+1 0/1x 0//1 1/ /1 / '' 0/1000001 0x0/1 9999999999999999999/1 0/1.0 1.0/2 \
     '0 /1' 0/ 'a/b'; do
-    bad num-option 2 "--shard '.*': expected I/N" -- sweep s.ini -q --shard "$v" -o @O
+    bad num-option 2 "--shard( '.*': expected I/N|: expected a value, got an empty one)" -- sweep s.ini -q --shard "$v" -o @O
 done
 for v in x =1 corruption_mean= '=' ' =0.5' 'corruption_mea=0.5' 'ties_max=1.5' 'code_date=2021-02-30'; do
     bad num-set 2 "--set '" -- run -q --set "$v" -o @O
@@ -390,6 +419,8 @@ done
 bad base 2 "self.ini:2: key 'base': circular" -- run self.ini -q -o @O
 bad base 2 "cyc_[ab].ini:2: key 'base': circular" -- run cyc_a.ini -q -o @O
 bad base 2 "deep[0-9]*.ini:2: key 'base': expected at most" -- run deep0.ini -q -o @O
+long5000=$(printf 'd/%.0s' $(seq 2100))x.h5
+bad input 2 "\.\.\..*x.h5.ini: cannot read scenario: File name too long" -- run "$long5000.ini" -q -o @O
 for f in missing.ini adir afifo loop1.ini dangling.ini /dev/null "$long300.ini" ""; do
     bad input 2 "cannot read|expected" -- run "$f" -q -o @O
     bad input 2 "cannot read|expected" -- sweep "$f" -q -o @O
@@ -412,7 +443,6 @@ fi
 # ---------------------------------------------------------------------------
 # 5. Outputs.
 # ---------------------------------------------------------------------------
-long5000=$(printf 'd/%.0s' $(seq 2100))x.h5
 name300=$(printf 'o%.0s' $(seq 300)).h5
 chmod 755 adir
 ro=
@@ -424,7 +454,7 @@ for cmd in "run -q --agents 2000" "sweep -q s.ini" "compare -q $B $B --agents 20
     "sensitivity sw.h5"; do
     # shellcheck disable=SC2086  # the words of cmd are the arguments
     {
-        bad output 2 "an empty output name|-o" -- $cmd -o ''
+        bad output 2 "--output: expected a value, got an empty one" -- $cmd -o ''
         bad output 2 "nodir/x.h5: cannot write output: No such file" -- $cmd -o nodir/x.h5
         bad output 2 "cannot write output: (File name too long|No such file)" -- $cmd -o "$long5000"
         bad output 2 "cannot write output: File name too long" -- $cmd -o "$name300"
@@ -530,7 +560,7 @@ CSV=(
     "header only|prior_disengaged,media_platform\n|d.csv"
     "empty file||d.csv"
     "only blank lines|\n\n\n|d.csv"
-    "a quoted field that is no number|prior_disengaged,media_platform\n\"0.1,0.001\n|d.csv:2: "
+    "a quote not closed|prior_disengaged,media_platform\n\"0.1,0.001\n|d.csv:2: "
     "an unquoted header field|\"prior_disengaged,media_platform\n0.1,0.001\n|d.csv:1: "
     "above the range|prior_disengaged\n1.5\n|d.csv:2: .*prior_disengaged"
     "below the range|prior_disengaged\n-0.1\n|d.csv:2: .*prior_disengaged"
@@ -606,6 +636,72 @@ bad targets 2 "t.csv:1: " -- run --targets t.csv --agents 2000 -q -o @O
 { cat marg.csv; sed -n 2p marg.csv; } >t.csv
 bad targets 2 "t.csv:[0-9]+: " -- run --targets t.csv --agents 2000 -q -o @O
 echo "$row1" >/dev/null
+
+# ---------------------------------------------------------------------------
+# 9. Kill and resume: SIGKILL at fixed delays (and SIGTERM), then --resume; the data and the
+#    status equal an uninterrupted run's.  A delay may fall before the first part file or after
+#    the end: every outcome must resume to the same file.
+# ---------------------------------------------------------------------------
+status_of() { "$PYTHON" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["status"])' "$1" 2>/dev/null; }
+# killed KIND SIGNAL DELAY REF GROUPS -- ARGS...: tyndau ARGS -o k.h5, killed after DELAY s, then
+# ARGS --resume -o k.h5: GROUPS (space-separated) and the status as in REF
+killed() {
+    local kind=$1 sig=$2 delay=$3 ref=$4 groups=$5
+    shift 6
+    rm -rf k.h5 k.h5.*
+    "$TYNDAU" "$@" -q -o k.h5 >/dev/null 2>kill.err &
+    bg_pid=$!
+    sleep "$delay"
+    kill "-$sig" "$bg_pid" 2>/dev/null
+    wait "$bg_pid" 2>/dev/null
+    local krc=$?
+    bg_pid=
+    local why=
+    [ -e k.h5 ] && [ "$krc" -ne 0 ] && why="killed (exit $krc), yet k.h5 exists"
+    [ -z "$why" ] && [ "$sig" = TERM ] && [ "$krc" -ne 0 ] && [ "$krc" -ne 1 ] && [ "$krc" -ne 143 ] &&
+        why="SIGTERM: exit $krc"
+    timeout 120 "$TYNDAU" "$@" -q --resume -o k.h5 >/dev/null 2>err.txt
+    local rc=$? g
+    [ -z "$why" ] && [ "$rc" -ne 0 ] && why="--resume: exit $rc"
+    for g in $groups; do
+        [ -z "$why" ] && ! h5diff -q "$ref" k.h5 "$g" "$g" >>err.txt 2>&1 && why="$g differs"
+    done
+    [ -z "$why" ] && [ "$(status_of k.h5)" != "$(status_of "$ref")" ] && why="status '$(status_of k.h5)', not '$(status_of "$ref")'"
+    [ -z "$why" ] && [ -n "$(ls -d k.h5.* 2>/dev/null)" ] && why="left $(ls -d k.h5.*)"
+    cat kill.err >>err.txt
+    report "$kind" "$why" "SIG$sig after ${delay}s (killed: exit $krc), --resume: tyndau ${*:1:2}"
+}
+sweepfile ks.ini && setkey ks.ini agents 30000 && setkey ks.ini points 8
+# a run that fails (a parameter outside what the model accepts) must keep its status through a kill
+printf 'prior_disengaged,age_share_18_29\n0.1,0.3\n0.2,0.9\n0.3,0.3\n0.15,0.3\n0.25,0.3\n0.35,0.3\n' >kf.csv
+printf '[sweep]\nscenario = %s\ndesign = csv\ncsv = kf.csv\nagents = 30000\nbatch = 1\noutputs = voice_rate\n' "$B" >kf.ini
+timeout 120 "$TYNDAU" sweep ks.ini -q -o ks_ref.h5 2>/dev/null || fail "setup: the uninterrupted sweep"
+timeout 120 "$TYNDAU" sweep kf.ini -q -o kf_ref.h5 2>/dev/null
+[ "$(status_of kf_ref.h5)" = "complete, with failed runs" ] || fail "setup: a sweep with a failed run ($(status_of kf_ref.h5))"
+for d in 0.2 0.5; do killed kill-sweep KILL $d ks_ref.h5 "/runs /design" -- sweep ks.ini; done
+killed kill-sweep KILL 0.3 kf_ref.h5 "/runs" -- sweep kf.ini
+killed kill-sweep TERM 0.3 ks_ref.h5 "/runs /design" -- sweep ks.ini
+NR=$ROOT/scenarios/no_reform.ini
+timeout 120 "$TYNDAU" compare "$B" "$NR" -n 20000 -r 6 -q -o kc_ref.h5 2>/dev/null || fail "setup: the uninterrupted compare"
+for d in 0.2 0.5; do killed kill-compare KILL $d kc_ref.h5 "/runs /summary" -- compare "$B" "$NR" -n 20000 -r 6; done
+killed kill-compare TERM 0.3 kc_ref.h5 "/runs /summary" -- compare "$B" "$NR" -n 20000 -r 6
+calibfile kk.ini && setkey kk.ini max_generations 3
+timeout 120 "$TYNDAU" calibrate kk.ini -q -o kk_ref.h5 2>/dev/null || fail "setup: the uninterrupted calibration"
+rm -f kk_ref_calibrated.ini
+for d in 0.2 0.6; do
+    killed kill-calib KILL $d kk_ref.h5 "/posterior /predictive /generations/beta /generations/ess" -- calibrate kk.ini
+done
+killed kill-calib TERM 0.4 kk_ref.h5 "/posterior /predictive /generations/beta" -- calibrate kk.ini
+
+# a killed writer's temporary files beside the output: removed by the next claim of that output
+# (it holds the lock, so no living tyndau writes them); other names left alone
+touch st.h5.tmp-abc123 st.h5.partial.tmp-XYZ789 st.h5.partial.2.tmp-q1w2e3 st.h5.tmp-abc12 st.h5.partial.x.tmp-abcdef \
+    st.h5.tmpabc123 other.h5.tmp-abc123
+timeout 60 "$TYNDAU" run --agents 2000 -q -o st.h5 >out.txt 2>err.txt
+rc=$?
+[ "$rc" -eq 0 ] && ! ls st.h5.tmp-abc123 st.h5.partial.tmp-XYZ789 st.h5.partial.2.tmp-q1w2e3 >/dev/null 2>&1 &&
+    ls st.h5.tmp-abc12 st.h5.partial.x.tmp-abcdef st.h5.tmpabc123 other.h5.tmp-abc123 >/dev/null 2>&1
+report kill-leftovers "$( [ $? -eq 0 ] || echo "exit $rc; left: $(ls st.h5* | tr '\n' ' ')")" "a killed writer's OUT.tmp-XXXXXX, OUT.partial.tmp-XXXXXX, OUT.partial.K.tmp-XXXXXX removed, other names kept"
 
 echo "# tally by kind (cases, failed):"
 for k in $(printf '%s\n' "${!n_kind[@]}" | sort); do echo "#   $k: ${n_kind[$k]} cases, ${f_kind[$k]:-0} failed"; done

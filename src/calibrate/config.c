@@ -143,7 +143,8 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
     c->kind = TYNDAU_OBS_MULTINOMIAL;
     c->deff = 1.0;
     for (int f = 0; f < TYNDAU_N_FAM; f++) c->disc_dim[f] = -1;
-    if (cfg_parse(&c->file, path, on_key, c) != TYNDAU_OK) {
+    static const char *const sections[] = {"calibration", "likelihood", "priors", NULL};
+    if (cfg_parse(&c->file, path, sections, on_key, c) != TYNDAU_OK) {
         *err = c->file.err;
         return err->status;
     }

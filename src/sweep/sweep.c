@@ -348,7 +348,8 @@ static tyndau_status load_sweep(sweep_cfg *c, const char *path, tyndau_error *er
     c->levels = 4;
     c->max_runs = 1000000;
     c->layout = -1;
-    if (cfg_parse(&c->file, path, on_key, c) != TYNDAU_OK) {
+    static const char *const sections[] = {"sweep", "parameters", NULL};
+    if (cfg_parse(&c->file, path, sections, on_key, c) != TYNDAU_OK) {
         *err = c->file.err;
         return err->status;
     }
