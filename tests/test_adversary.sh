@@ -294,6 +294,10 @@ STRUCT=(
     "wrong section|[ties]\ncorruption_mean = 0.1\n|:2: key 'corruption_mean' belongs in section \[state\]"
     "parameter in [scenario]|[scenario]\ncorruption_mean = 0.1\n|:2: key 'corruption_mean' belongs in section"
     "unknown section|[stat]\ncorruption_mean = 0.1\n|:1: unknown section \[stat\]"
+    "unknown section without keys|[stat]\n|:1: unknown section \[stat\]"
+    "unknown section without keys, then a good one|[scenario]\nname = x\n[stat]\n[state]\ncorruption_mean = 0.1\n|:3: unknown section \[stat\]"
+    "[from] without a date|[from]\n|:1: unknown section \[from\]"
+    "[from2020-01-01]|[from2020-01-01]\ncorruption_mean = 0.1\n|:1: unknown section \[from2020-01-01\]"
     "unknown key|[state]\ncorruption_men = 0.1\n|:2: unknown parameter 'corruption_men' \(did you mean 'corruption_mean'"
     "unknown key in [scenario]|[scenario]\nnmae = x\n|:2: unknown key 'nmae'"
     "duplicate name|[scenario]\nname = a\nname = b\n|:3: key 'name' given twice"
@@ -348,7 +352,6 @@ done
 D=
 # the studies' files: the same structure faults
 SWSTRUCT=(
-    "unknown section|[sweeps]\n|:[0-9]+: unknown section \[sweeps\]"
     "duplicate key|[sweep]\nagents = 2000\n|:[0-9]+: key 'agents' appears twice"
     "duplicate parameter|[parameters]\nprior_disengaged = uniform 0.1 0.2\n|:[0-9]+: key 'prior_disengaged' appears twice"
     "empty value|[sweep]\ndesign =\n|:[0-9]+: key 'design'"
@@ -364,6 +367,8 @@ SWSTRUCT=(
     "invalid UTF-8 key|[sweep]\nagent\xFF = 1\n|:[0-9]+: "
     "unknown output|[sweep]\noutputs = voice_rat\n|:[0-9]+: key 'outputs'"
     "second_order|[sweep]\nsecond_order = true\n|:[0-9]+: key 'second_order'"
+    "unknown section without keys|[sweeps]\n|:[0-9]+: unknown section \[sweeps\], expected \[sweep\] or \[parameters\]"
+    "a section of a calibration file|[priors]\n|:[0-9]+: unknown section \[priors\]"
 )
 for row in "${SWSTRUCT[@]}"; do
     IFS='|' read -r D text pat <<<"$row"
@@ -372,7 +377,8 @@ for row in "${SWSTRUCT[@]}"; do
 done
 D=
 CSTRUCT=(
-    "unknown section|[prior]\n|:[0-9]+: unknown section \[prior\]"
+    "unknown section without keys|[prior]\n|:[0-9]+: unknown section \[prior\], expected \[calibration\], \[likelihood\] or \[priors\]"
+    "a section of a sweep file|[parameters]\nprior_disengaged = uniform 0.1 0.2\n|:[0-9]+: unknown section \[parameters\]"
     "duplicate key|[calibration]\nagents = 2000\n|:[0-9]+: key 'agents' appears twice"
     "empty value|[likelihood]\nbreakdowns =\n|:[0-9]+: key 'breakdowns'"
     "unknown key|[calibration]\nparticle = 8\n|:[0-9]+: unknown key 'particle'"
