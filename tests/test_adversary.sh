@@ -555,6 +555,29 @@ bad cli 2 "--holdout" -- calibrate c.ini -q --holdout nosuchquestion -o @O
 bad cli 2 "--holdout" -- calibrate c.ini -q --holdout '' -o @O
 bad cli 2 "n.ini|--sbc" -- calibrate c.ini -q --sbc 2 --resume -o @O
 
+# HDF5 inputs of the wrong kind or none, and the environment (exit 1)
+timeout 60 "$TYNDAU" run --agents 2000 -q -o r.h5 2>/dev/null || fail "setup: a run file"
+bad h5-input 2 "r.h5: not a tyndau sweep file" -- sensitivity r.h5 -o @O
+bad h5-input 2 "r.h5: not a tyndau sweep file" -- merge -o @O r.h5
+bad h5-input 2 "--posterior: r.h5: not a tyndau calibration file" -- compare "$B" "$B" -q -n 2000 --posterior r.h5 -o @O
+bad h5-input 2 "s.ini" -- sensitivity s.ini -o @O
+bad h5-input 2 "s.ini" -- merge -o @O s.ini
+bad h5-input 2 "s.ini" -- survey s.ini
+bad h5-input 2 "sw.h5" -- survey sw.h5
+bad h5-input 2 "survey: expected one run file, got 2" -- survey r.h5 r.h5
+bad h5-input 2 "survey: expected one run file, got 0" -- survey
+bad h5-input 2 "sw.h5: .*merge|shard" -- merge -o @O sw.h5 sw.h5
+rm -f vm.h5*
+(ulimit -v 400000; exec timeout 60 "$TYNDAU" run -n 20000000 -t 1 -q -o vm.h5) >out.txt 2>err.txt
+rc=$?
+[ "$rc" -eq 2 ] && grep -q -- "--agents 20000000: 1 model(s) at once need about .* expected at most" err.txt && [ -z "$(leftovers vm.h5)" ]
+report env "$( [ $? -eq 0 ] || echo "exit $rc")" "run -n 20000000 under a 400 MB address-space limit: refused for memory before any work"
+rm -f fz.h5*
+(trap '' XFSZ; ulimit -f 64; exec timeout 60 "$TYNDAU" run --agents 2000 -q -o fz.h5) >out.txt 2>err.txt
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "fz.h5: .*File too large" err.txt && [ -z "$(leftovers fz.h5)" ]
+report env "$( [ $? -eq 0 ] || echo "exit $rc, left $(leftovers fz.h5)")" "run with a 64 KiB file-size limit (EFBIG): exit 1, the reason, nothing left"
+
 # ---------------------------------------------------------------------------
 # 7. CSV designs.
 # ---------------------------------------------------------------------------
@@ -664,8 +687,7 @@ killed() {
     bg_pid=
     local why=
     [ -e k.h5 ] && [ "$krc" -ne 0 ] && why="killed (exit $krc), yet k.h5 exists"
-    [ -z "$why" ] && [ "$sig" = TERM ] && [ "$krc" -ne 0 ] && [ "$krc" -ne 1 ] && [ "$krc" -ne 143 ] &&
-        why="SIGTERM: exit $krc"
+    [ -z "$why" ] && [ "$sig" != KILL ] && [ "$krc" -ne 0 ] && [ "$krc" -ne 1 ] && why="SIG$sig: exit $krc, expected 1"
     timeout 120 "$TYNDAU" "$@" -q --resume -o k.h5 >/dev/null 2>err.txt
     local rc=$? g
     [ -z "$why" ] && [ "$rc" -ne 0 ] && why="--resume: exit $rc"
@@ -691,6 +713,7 @@ NR=$ROOT/scenarios/no_reform.ini
 timeout 120 "$TYNDAU" compare "$B" "$NR" -n 20000 -r 6 -q -o kc_ref.h5 2>/dev/null || fail "setup: the uninterrupted compare"
 for d in 0.2 0.5; do killed kill-compare KILL $d kc_ref.h5 "/runs /summary" -- compare "$B" "$NR" -n 20000 -r 6; done
 killed kill-compare TERM 0.3 kc_ref.h5 "/runs /summary" -- compare "$B" "$NR" -n 20000 -r 6
+killed kill-compare INT 0.3 kc_ref.h5 "/runs /summary" -- compare "$B" "$NR" -n 20000 -r 6
 calibfile kk.ini && setkey kk.ini max_generations 3
 timeout 120 "$TYNDAU" calibrate kk.ini -q -o kk_ref.h5 2>/dev/null || fail "setup: the uninterrupted calibration"
 rm -f kk_ref_calibrated.ini
