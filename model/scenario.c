@@ -690,37 +690,6 @@ tyndau_status tyndau_scenario_check(const tyndau_scenario *s, const tyndau_param
     return TYNDAU_OK;
 }
 
-/* A cross-parameter check names its keys ("key 'end_date': expected a date not before
- * 'start_date'") but not where they were set: put in front where the first named key was set by
- * a --set, else the file and line of the first this scenario's file set, else of the first an
- * inherited file set, else the scenario's name. */
-static tyndau_status where_set(const tyndau_scenario *s, tyndau_error *err)
-{
-    char msg[sizeof err->msg];
-    snprintf(msg, sizeof msg, "%s", err->msg);
-    for (int pass = 0; pass < 3 && s->origin != NULL; pass++)
-        for (const char *q = strchr(msg, '\''); q != NULL; q = strchr(q + 1, '\'')) {
-            const char *e = strchr(q + 1, '\'');
-            if (e == NULL) break;
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(e - q - 1 < 63 ? e - q - 1 : 63), q + 1);
-            q = e;
-            int i = tyndau_params_find(name), o = i >= 0 ? s->origin[i] : -1;
-            size_t layer = o < 0 ? 0 : (size_t)o;
-            if (o < 0 || (pass == 0 && layer <= s->n_bases) || (pass == 1 && layer != s->n_bases)) continue;
-            if (layer > s->n_bases) {
-                const char *kv = "";
-                for (size_t k = 0; k < s->n_overrides; k++)
-                    if (strncmp(s->overrides[k], name, strlen(name)) == 0 && s->overrides[k][strlen(name)] == '=')
-                        kv = s->overrides[k];
-                return TYNDAU_ERR(err, err->status, "--set '%s': %s", kv, msg);
-            }
-            const char *src = layer < s->n_bases ? s->base_sources[layer] : s->source;
-            return TYNDAU_ERR(err, err->status, "%s:%d: %s", src, s->origin_line[i], msg);
-        }
-    return TYNDAU_ERR(err, err->status, "%s: %s", s->source ? s->source : "(scenario)", msg);
-}
-
 tyndau_status tyndau_scenario_prepare(tyndau_scenario *s, tyndau_params *p, const char *path, const char *text,
                                       const char *source, const char *const *sets, size_t n_sets,
                                       tyndau_error *err)
@@ -733,7 +702,7 @@ tyndau_status tyndau_scenario_prepare(tyndau_scenario *s, tyndau_params *p, cons
     tyndau_status st = path != NULL ? load_file(s, p, path, &ch, err) : load_text(s, p, text, source, &ch, err);
     for (size_t k = 0; st == TYNDAU_OK && k < n_sets; k++) st = tyndau_scenario_apply_set(s, p, sets[k], err);
     if (st == TYNDAU_OK) st = tyndau_scenario_check(s, p, err);
-    if (st == TYNDAU_OK && (st = tyndau_params_check(p, err)) == TYNDAU_EINPUT) st = where_set(s, err);
+    if (st == TYNDAU_OK && (st = tyndau_params_check(p, err)) == TYNDAU_EINPUT) st = tyndau_scenario_where_set(s, err);
     if (st == TYNDAU_OK && (s->joined = tyndau_scenario_joined_text(s, s->text)) == NULL)
         st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", s->source ? s->source : source);
     if (st != TYNDAU_OK) {

@@ -89,6 +89,8 @@ report() {
         fail "$kind: $desc ($why)" err.txt
     fi
 }
+# why_if STATUS WHY: WHY unless STATUS is 0 (for report)
+why_if() { [ "$1" -eq 0 ] || echo "$2"; }
 # good KIND PATTERN -- ARGS...: tyndau ARGS exits 0 with PATTERN (grep -E) on stdout
 good() {
     local kind=$1 pat=$2
@@ -117,6 +119,7 @@ calibfile c.ini
 # 1. Numbers, in every numeric key kind of every file and every numeric option.
 # ---------------------------------------------------------------------------
 # bad everywhere: not numbers, not finite, not decimal, out of any range
+# shellcheck disable=SC2054,SC2016  # the commas and the '$1' are the values
 NOTNUM=(nan NaN -nan inf -inf +inf Infinity 1e999 -1e999 0x10 0x1p-3 1_000 1e 1e+ 1.2.3 '1 2' 1,5 abc 0.5abc
     --1 +-1 '١' '１' 0.5% 1d 1f '$1' "'1'" '"1"' '1/2' 'e5' 1e5e5)
 # bad where a whole number is wanted (besides NOTNUM)
@@ -416,7 +419,7 @@ ln -sf nothing.ini dangling.ini
 printf '[scenario]\nbase = self.ini\n' >self.ini
 printf '[scenario]\nbase = cyc_b.ini\n' >cyc_a.ini
 printf '[scenario]\nbase = cyc_a.ini\n' >cyc_b.ini
-for k in $(seq 0 40); do printf '[scenario]\nbase = deep%d.ini\n' $((k + 1)) >deep$k.ini; done
+for k in $(seq 0 40); do printf '[scenario]\nbase = deep%d.ini\n' $((k + 1)) >"deep$k.ini"; done
 printf '[scenario]\nbase = none\n' >deep41.ini
 for b in missing.ini adir afifo loop1.ini dangling.ini /dev/null /dev/zero "$long300.ini" "adir/" ""; do
     printf '[scenario]\nname = b\nbase = %s\n' "$b" >n.ini
@@ -497,18 +500,19 @@ for cmd in "run s.ini.sc" "sweep s.ini" "calibrate c.ini" "compare $B s.ini.sc";
     ln -sf "${cmd##* }" sym.h5
     # shellcheck disable=SC2086
     before=$(md5sum "${cmd##* }")
+    # shellcheck disable=SC2086  # the words of cmd are the arguments
     timeout 20 "$TYNDAU" $cmd -q -o sym.h5 >out.txt 2>err.txt
     rc=$?
     [ "$rc" -eq 2 ] && grep -q "sym.h5: cannot write output: it is the input" err.txt && [ -L sym.h5 ] &&
         [ "$(md5sum "${cmd##* }")" = "$before" ] && ! ls sym.h5.* >/dev/null 2>&1
-    report output "$( [ $? -eq 0 ] || echo "exit $rc")" "tyndau $cmd -o sym.h5, a symlink to its input: refused, both unchanged"
+    report output "$(why_if $? "exit $rc")" "tyndau $cmd -o sym.h5, a symlink to its input: refused, both unchanged"
 done
 O='new
 line.h5'
 timeout 60 "$TYNDAU" run --agents 2000 -q -o "$O" >out.txt 2>err.txt
 rc=$?
 [ "$rc" -eq 0 ] && [ -f "$O" ] && [ ! -e "$O.lock" ]
-report output "$( [ $? -eq 0 ] || echo "exit $rc")" "a name with a newline is a name: written exactly there"
+report output "$(why_if $? "exit $rc")" "a name with a newline is a name: written exactly there"
 O=out.h5
 
 # ---------------------------------------------------------------------------
@@ -543,7 +547,7 @@ done
 timeout 20 "$TYNDAU" >out.txt 2>err.txt
 rc=$?
 [ "$rc" -eq 2 ] && grep -q usage err.txt
-report cli "$( [ $? -eq 0 ] || echo "exit $rc")" "no arguments: exit 2 with the usage"
+report cli "$(why_if $? "exit $rc")" "no arguments: exit 2 with the usage"
 for cmd in sweep calibrate merge sensitivity survey; do
     bad cli 2 "usage|expected|tyndau: " -- "$cmd"
 done
@@ -571,12 +575,12 @@ rm -f vm.h5*
 (ulimit -v 400000; exec timeout 60 "$TYNDAU" run -n 20000000 -t 1 -q -o vm.h5) >out.txt 2>err.txt
 rc=$?
 [ "$rc" -eq 2 ] && grep -q -- "--agents 20000000: 1 model(s) at once need about .* expected at most" err.txt && [ -z "$(leftovers vm.h5)" ]
-report env "$( [ $? -eq 0 ] || echo "exit $rc")" "run -n 20000000 under a 400 MB address-space limit: refused for memory before any work"
+report env "$(why_if $? "exit $rc")" "run -n 20000000 under a 400 MB address-space limit: refused for memory before any work"
 rm -f fz.h5*
 (trap '' XFSZ; ulimit -f 64; exec timeout 60 "$TYNDAU" run --agents 2000 -q -o fz.h5) >out.txt 2>err.txt
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "fz.h5: .*File too large" err.txt && [ -z "$(leftovers fz.h5)" ]
-report env "$( [ $? -eq 0 ] || echo "exit $rc, left $(leftovers fz.h5)")" "run with a 64 KiB file-size limit (EFBIG): exit 1, the reason, nothing left"
+report env "$(why_if $? "exit $rc, left $(leftovers fz.h5)")" "run with a 64 KiB file-size limit (EFBIG): exit 1, the reason, nothing left"
 
 # ---------------------------------------------------------------------------
 # 7. CSV designs.
@@ -630,7 +634,7 @@ bad csv 2 "n.ini" -- sweep n.ini -q -o @O
 csvsweep
 printf 'prior_disengaged , media_platform\n 0.1 , 0.001 \n0.2,0.002' >d.csv
 timeout 60 "$TYNDAU" sweep n.ini -q -o ok.h5 >out.txt 2>err.txt
-report csv "$( [ $? -eq 0 ] || echo failed)" "accepted: blanks around fields, no final newline"
+report csv "$(why_if $? failed)" "accepted: blanks around fields, no final newline"
 
 # ---------------------------------------------------------------------------
 # 8. Targets files (--targets of run, targets = of a calibration).
@@ -730,7 +734,7 @@ timeout 60 "$TYNDAU" run --agents 2000 -q -o st.h5 >out.txt 2>err.txt
 rc=$?
 [ "$rc" -eq 0 ] && ! ls st.h5.tmp-abc123 st.h5.partial.tmp-XYZ789 st.h5.partial.2.tmp-q1w2e3 >/dev/null 2>&1 &&
     ls st.h5.tmp-abc12 st.h5.partial.x.tmp-abcdef st.h5.tmpabc123 other.h5.tmp-abc123 >/dev/null 2>&1
-report kill-leftovers "$( [ $? -eq 0 ] || echo "exit $rc; left: $(ls st.h5* | tr '\n' ' ')")" "a killed writer's OUT.tmp-XXXXXX, OUT.partial.tmp-XXXXXX, OUT.partial.K.tmp-XXXXXX removed, other names kept"
+report kill-leftovers "$(why_if $? "exit $rc; left: $(printf '%s ' st.h5*)")" "a killed writer's OUT.tmp-XXXXXX, OUT.partial.tmp-XXXXXX, OUT.partial.K.tmp-XXXXXX removed, other names kept"
 
 echo "# tally by kind (cases, failed):"
 for k in $(printf '%s\n' "${!n_kind[@]}" | sort); do echo "#   $k: ${n_kind[$k]} cases, ${f_kind[$k]:-0} failed"; done
