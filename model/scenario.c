@@ -613,6 +613,16 @@ static tyndau_status load_file(tyndau_scenario *s, tyndau_params *p, const char 
     return rc;
 }
 
+/* The key of "KEY=VALUE" (blanks around it trimmed) is key. */
+static int set_key_is(const char *kv, const char *key)
+{
+    while (isspace((unsigned char)*kv)) kv++;
+    const char *eq = strchr(kv, '=');
+    size_t n = eq != NULL ? (size_t)(eq - kv) : strlen(kv);
+    while (n > 0 && isspace((unsigned char)kv[n - 1])) n--;
+    return n == strlen(key) && strncmp(kv, key, n) == 0;
+}
+
 tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, const char *kv,
                                         tyndau_error *err)
 {
@@ -633,6 +643,14 @@ tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, co
         free(copy);
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "--set '%s': expected key=value", kv);
     }
+    /* as a key twice in a file: the later one would silently win */
+    for (size_t k = 0; k < s->n_overrides; k++)
+        if (set_key_is(s->overrides[k], key)) {
+            tyndau_status twice = TYNDAU_ERR(err, TYNDAU_EINPUT, "--set '%s': key '%s' given twice (first --set '%s')",
+                                             kv, key, s->overrides[k]);
+            free(copy);
+            return twice;
+        }
     /* allocate first so that a failure leaves *p unchanged */
     char *given = dup_string(kv);
     char **grown = given != NULL ? tyndau_reallocarray(s->overrides, s->n_overrides + 1,

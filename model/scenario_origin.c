@@ -56,7 +56,7 @@ tyndau_status tyndau_scenario_where_set(const tyndau_scenario *s, tyndau_error *
                 const char *kv = "";
                 for (size_t k = 0; k < s->n_overrides; k++)
                     if (strncmp(s->overrides[k], name, strlen(name)) == 0 && s->overrides[k][strlen(name)] == '=')
-                        kv = s->overrides[k];
+                        kv = s->overrides[k]; /* as typed; blanks around the key ("k = v") leave it unnamed */
                 return TYNDAU_ERR(err, err->status, "--set '%s': %s", kv, msg);
             }
             const char *src = layer < s->n_bases ? s->base_sources[layer] : s->source;

@@ -249,6 +249,10 @@ for v in 1/1 -1/2 0/0 0/-1 ' 0/1' '0/1 ' +0/1 0/+1 0/1x 0//1 1/ /1 / '' 0/100000
     '0 /1' 0/ 'a/b'; do
     bad num-option 2 "--shard( '.*': expected I/N|: expected a value, got an empty one)" -- sweep s.ini -q --shard "$v" -o @O
 done
+bad num-set 2 "--set 'corruption_mean=0.2': key 'corruption_mean' given twice \(first --set 'corruption_mean=0.1'\)" -- \
+    run -q --set corruption_mean=0.1 --set corruption_mean=0.2 -o @O
+bad num-set 2 "--set ' corruption_mean =0.2': key 'corruption_mean' given twice" -- \
+    run -q --set corruption_mean=0.1 --set ' corruption_mean =0.2' -o @O
 for v in x =1 corruption_mean= '=' ' =0.5' 'corruption_mea=0.5' 'ties_max=1.5' 'code_date=2021-02-30'; do
     bad num-set 2 "--set '" -- run -q --set "$v" -o @O
 done
@@ -369,6 +373,9 @@ SWSTRUCT=(
     "no =|[sweep]\nagents\n|:[0-9]+: "
     "invalid UTF-8 key|[sweep]\nagent\xFF = 1\n|:[0-9]+: "
     "unknown output|[sweep]\noutputs = voice_rat\n|:[0-9]+: key 'outputs'"
+    "an output twice|[sweep]\noutputs = gap_income\noutputs = trust_central gap_income\n|:[0-9]+: key 'outputs': 'gap_income' listed twice"
+    "an output twice on a line|[sweep]\noutputs = gap_income,gap_income\n|:[0-9]+: key 'outputs': 'gap_income' listed twice"
+    "a published cell twice|[sweep]\noutputs = survey:published\noutputs = survey:published\n|:[0-9]+: key 'outputs': 'survey:.*' listed twice"
     "second_order|[sweep]\nsecond_order = true\n|:[0-9]+: key 'second_order'"
     "unknown section without keys|[sweeps]\n|:[0-9]+: unknown section \[sweeps\], expected \[sweep\] or \[parameters\]"
     "a section of a calibration file|[priors]\n|:[0-9]+: unknown section \[priors\]"

@@ -34,6 +34,15 @@
 #define SCHEMA_MAJOR 2
 
 /* One output name: MEASURE[:GROUP_TYPE:GROUP], gap_*, survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE. */
+/* The output just parsed, c->out[c->n_out], is not one listed before: 1, or 0 after cfg_error. */
+static int listed_once(sweep_cfg *c)
+{
+    for (size_t k = 0; k < c->n_out; k++)
+        if (strcmp(c->out[k].name, c->out[c->n_out].name) == 0)
+            return cfg_error(&c->file, "key 'outputs': '%s' listed twice", c->out[k].name);
+    return 1;
+}
+
 static int parse_output(sweep_cfg *c, const char *tok, sweep_out *o)
 {
     char buf[160], *part[6];
@@ -105,7 +114,7 @@ static int published_cells(sweep_cfg *c)
         if (c->n_out == SWEEP_MAXOUT)
             ok = cfg_error(&c->file, "key 'outputs': survey:published adds %zu cells, more than the %d outputs a "
                            "sweep may have with the others", t.n, SWEEP_MAXOUT);
-        else if ((ok = parse_output(c, tok, &c->out[c->n_out])) != 0)
+        else if ((ok = parse_output(c, tok, &c->out[c->n_out]) && listed_once(c)) != 0)
             c->n_out++;
     }
     tyndau_targets_free(&t);
@@ -193,7 +202,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
                 continue;
             }
             if (c->n_out == SWEEP_MAXOUT) return cfg_error(&c->file, "key 'outputs': more than %d outputs", SWEEP_MAXOUT);
-            if (!parse_output(c, tok, &c->out[c->n_out])) return 0;
+            if (!parse_output(c, tok, &c->out[c->n_out]) || !listed_once(c)) return 0;
             c->n_out++;
         }
         return 1;
