@@ -29,7 +29,7 @@ cd "$tmp" || exit 1
 B=$ROOT/scenarios/baseline.ini
 
 # Known failures: "KIND: DESC" of cases that fail and are not fixed yet (reported, never passed).
-KNOWN=()
+KNOWN=("kill-sweep: SIGKILL while the part file is created (7 delays, 16-28 ms), --resume")
 
 declare -A n_kind f_kind
 known=0
@@ -720,6 +720,25 @@ timeout 120 "$TYNDAU" sweep kf.ini -q -o kf_ref.h5 2>/dev/null
 for d in 0.2 0.5; do killed kill-sweep KILL $d ks_ref.h5 "/runs /design" -- sweep ks.ini; done
 killed kill-sweep KILL 0.3 kf_ref.h5 "/runs" -- sweep kf.ini
 killed kill-sweep TERM 0.3 ks_ref.h5 "/runs /design" -- sweep ks.ini
+# a kill while the part file is being created (its first 20-30 ms): the unreadable part file is
+# then refused by --resume as "not a part of this sweep (different input files)" (about 1 kill in
+# 40 at these delays; src/engine/batch.c creates the part file under its own name)
+why=
+for d in 0.016 0.018 0.020 0.022 0.024 0.026 0.028; do
+    rm -rf k.h5 k.h5.*
+    "$TYNDAU" sweep ks.ini -q -o k.h5 >/dev/null 2>&1 &
+    bg_pid=$!
+    sleep "$d"
+    kill -KILL "$bg_pid" 2>/dev/null
+    wait "$bg_pid" 2>/dev/null
+    bg_pid=
+    if ! timeout 120 "$TYNDAU" sweep ks.ini -q --resume -o k.h5 >/dev/null 2>err.txt; then
+        why="after ${d}s: $(head -c 200 err.txt)"
+        break
+    fi
+    h5diff -q ks_ref.h5 k.h5 /runs /runs >/dev/null 2>&1 || { why="after ${d}s: /runs differs"; break; }
+done
+report kill-sweep "$why" "SIGKILL while the part file is created (7 delays, 16-28 ms), --resume"
 NR=$ROOT/scenarios/no_reform.ini
 timeout 120 "$TYNDAU" compare "$B" "$NR" -n 20000 -r 6 -q -o kc_ref.h5 2>/dev/null || fail "setup: the uninterrupted compare"
 for d in 0.2 0.5; do killed kill-compare KILL $d kc_ref.h5 "/runs /summary" -- compare "$B" "$NR" -n 20000 -r 6; done
