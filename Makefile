@@ -194,6 +194,7 @@ unit: $(TEST_BIN)
 integration: $(BUILD)/tyndau lib
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/run_integration.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_calibrate.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_calib_checks.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_sweep.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_compare.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_files.sh

@@ -385,6 +385,41 @@ def sbc_sections(rep, f, path):
 
 # --------------------------------------------------------------------------- calibrations
 
+def leave_out_sections(rep, f, path):
+    """/leave_out (a calibration with --leave-out FAMILY, or a file of --leave-out all): each left-out
+    family's scores against the null, and its cells' 90% intervals beside the null's."""
+    g = f["leave_out"]
+    fam = [text(s) for s in g["family"][:]]
+    lpd, lpdn, isc, iscn = g["lpd"][:], g["lpd_null"][:], g["interval_score"][:], g["interval_score_null"][:]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 0.3 * len(fam) + 1.6))
+    y = np.arange(len(fam))[::-1]
+    axes[0].barh(y, lpd - lpdn, color=["#228833" if d > 0 else "#cc3311" for d in lpd - lpdn])
+    axes[0].axvline(0, color="k", lw=0.8)
+    axes[0].set_xlabel("log predictive density, model - null (> 0: model better)")
+    axes[1].barh(y, isc - iscn, color=["#228833" if d < 0 else "#cc3311" for d in isc - iscn])
+    axes[1].axvline(0, color="k", lw=0.8)
+    axes[1].set_xlabel("interval score, model - null, pp (< 0: model better)")
+    for ax in axes:
+        ax.set_yticks(y)
+        ax.set_yticklabels(fam, fontsize=7)
+    fig.tight_layout()
+    rep.figure(fig, "Leave-one-family-out predictions: each family fitted without its cells and predicted "
+               "from the rest, scored against the null model (green: the model predicts it better)",
+               ["family", "cells", "lpd", "lpd null", "difference", "interval score", "null", "null model"],
+               [(fam[i], g["n_cells"][i], lpd[i], lpdn[i], lpd[i] - lpdn[i], isc[i], iscn[i],
+                 text(g["null_model"][i])) for i in range(len(fam))])
+    for v in g["verdict"][:]:
+        rep.para(text(v))
+
+
+def leave_out_file_sections(rep, f, path):
+    rep.section("calibration")
+    rep.heading(3, "Leave-one-family-out %s" % os.path.basename(path))
+    provenance(rep, f, path, ["program", "version", "git_commit", "seed", "status", "particles", "agents",
+                              "command_line"])
+    leave_out_sections(rep, f, path)
+
+
 def calibration_sections(rep, f, path):
     rep.section("calibration")
     rep.heading(3, "Calibration %s" % os.path.basename(path))
@@ -429,6 +464,8 @@ def calibration_sections(rep, f, path):
         rep.figure(fig, "Posterior predictive check: 90%% intervals (bars), medians (ticks) and the published "
                    "figures (dots). Source: %s" % CITATION, ["cell", "observed", "median", "lo90", "hi90"],
                    [(labels[i], obs[i], qm[i], lo[i], hi[i]) for i in range(n)])
+    if "leave_out" in f:
+        leave_out_sections(rep, f, path)
 
 
 # --------------------------------------------------------------------------- sensitivity
@@ -598,7 +635,7 @@ def main(argv=None):
             with f:
                 try:
                     schema = tyndau_h5.check(f, path, ("tyndau-run", "tyndau-compare", "tyndau-calibration",
-                                                       "tyndau-sensitivity", "tyndau-sbc"))
+                                                       "tyndau-sensitivity", "tyndau-sbc", "tyndau-leave-out"))
                 except tyndau_h5.SchemaError as e:
                     raise InputError(str(e)) from None
                 try:
@@ -612,6 +649,8 @@ def main(argv=None):
                         calibration_sections(rep, f, path)
                     elif schema == "tyndau-sbc":
                         sbc_sections(rep, f, path)
+                    elif schema == "tyndau-leave-out":
+                        leave_out_file_sections(rep, f, path)
                     else:
                         sensitivity_sections(rep, f, path)
                 except KeyError as e:

@@ -20,6 +20,7 @@ KNOWN = {
     "tyndau-calibration": (1,),
     "tyndau-sensitivity": (1,),
     "tyndau-sbc": (1,),
+    "tyndau-leave-out": (1,),
 }
 # what a file of each schema is called in messages: "not a tyndau sweep file"
 KIND = {
@@ -29,6 +30,7 @@ KIND = {
     "tyndau-calibration": "tyndau calibration",
     "tyndau-sensitivity": "tyndau sensitivity",
     "tyndau-sbc": "tyndau simulation-based calibration",
+    "tyndau-leave-out": "tyndau leave-one-family-out",
 }
 
 

@@ -66,6 +66,7 @@ make_file "a comparison" "$tmp/compare.h5" compare scenarios/baseline.ini scenar
     --replicates 2 --agents 1000 -q -o "$tmp/compare.h5"
 make_file "a calibration" "$tmp/calib.h5" calibrate "$tmp/c.ini" -o "$tmp/calib.h5" -q
 make_file "a simulation-based calibration" "$tmp/sbc.h5" calibrate "$tmp/c.ini" --sbc 2 -o "$tmp/sbc.h5" -q
+make_file "a leave-one-family-out file" "$tmp/lo.h5" calibrate "$tmp/c.ini" --leave-out all -o "$tmp/lo.h5" -q
 sed 's/^max_generations = 1$/max_generations = 30/' "$tmp/c.ini" >"$tmp/cfull.ini"
 make_file "a finished calibration" "$tmp/cfull.h5" calibrate "$tmp/cfull.ini" -o "$tmp/cfull.h5" -q
 make_file "a comparison with --posterior" "$tmp/cmppost.h5" compare scenarios/baseline.ini scenarios/help_centres.ini \
@@ -85,7 +86,7 @@ if not m:
 prov = m.group(1).split()
 kinds = {"run": "tyndau-run", "sweep": "tyndau-sweep", "merged": "tyndau-sweep", "compare": "tyndau-compare",
          "calib": "tyndau-calibration", "sens": "tyndau-sensitivity", "sbc": "tyndau-sbc",
-         "cmppost": "tyndau-compare"}
+         "cmppost": "tyndau-compare", "lo": "tyndau-leave-out"}
 bad = []
 for stem, schema in kinds.items():
     path = "%s/%s.h5" % (d, stem)

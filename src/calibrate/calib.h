@@ -56,9 +56,11 @@
 #include "tyndau.h"
 
 #define MAXD 48
+#define CALIB_MOVED_SHARE 0.9 /* moves = adaptive: the share of particles that must have moved */
+#define CALIB_ADAPTIVE_CAP 10 /* moves = adaptive: the default cap on move steps per generation */
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
-#define CALIB_SCHEMA_VERSION "1.2"
+#define CALIB_SCHEMA_VERSION "1.3"
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */
@@ -74,6 +76,7 @@ typedef struct {
     size_t particles;
     double ess_fraction;
     int moves, crn_moves, max_generations;
+    int adaptive; /* moves = adaptive [CAP]: move steps until CALIB_MOVED_SHARE of the particles have moved, at most moves (the cap) */
     size_t max_simulations, predictive_draws;
     double age_prior_sd;
     int dm;
@@ -87,6 +90,9 @@ typedef struct {
     int disc_dim[TYNDAU_N_FAM], disc_line;
     double disc_fixed[TYNDAU_N_FAM];
     int disc_given[TYNDAU_N_FAM];
+    /* logit-normal: the slope discrepancy's sd per breakdown (obs_slope.c), as the discrepancies */
+    int slope_dim[TYNDAU_N_SLOPE], slope_given[TYNDAU_N_SLOPE], slope_line;
+    double slope_fixed[TYNDAU_N_SLOPE];
     tyndau_obs_breakdown breakdown;
     prior_t prior[MAXD];
     size_t d;
@@ -96,6 +102,9 @@ typedef struct {
 typedef struct {
     double beta, ess, acceptance, scale, elapsed, ll_median, ll_max;
     size_t sims, failed;
+    /* diagnostics (smc.c): distinct particles after resampling and after the moves, the share
+       of particles that moved at least once, the move steps made */
+    double unique_resampled, unique, moved, move_steps;
     double *x, *z, *ll;
     uint64_t *seed;
 } calib_gen;
@@ -122,6 +131,9 @@ typedef struct {
     size_t n_gen, cap_gen;
     const char *status; /* "running", "complete", "budget_exhausted" */
     size_t n_out;       /* doubles per simulation */
+    int leave_family;   /* --leave-out FAMILY: its index in leaveout.c's table, -1 none */
+    const struct calib_leave_result *leave; /* its scores, for the final file (record.c) */
+    const struct calib_gradient *gradient;  /* the missed gradients (gradient.c), for the final file */
 } calib_t;
 
 /* The posterior's summaries and the identifiability report (posterior.c). */
@@ -147,6 +159,10 @@ typedef struct {
     size_t n_fit_inside95, n_fit_inside95_s; /* the same counts for 95% intervals */
     double mae_model_ho, mae_null_ho, mae_model_ho_all, mae_model_fit;
     size_t draws, failed;
+    /* the draws themselves, kept for leaveout.c: parameters [draws][d], the simulations'
+       observation-model probabilities [draws][n_out], status (0: simulated) */
+    double *draw_x, *draw_probs;
+    int *draw_status;
 } calib_ppc;
 
 /* config.c: read and check the calibration file. */
@@ -161,6 +177,8 @@ tyndau_obs_error calib_obs_error(const calib_t *C, const double *x);
  * docs/calibration.md s2): TYNDAU_EINPUT when the quantities would exceed MAXD. */
 tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err);
 calib_gen *calib_new_gen(calib_t *C);                                    /* NULL when out of memory */
+/* Distinct particles among n (rows of x [n][d] with their seeds, compared bit for bit). */
+size_t calib_unique(const double *x, const uint64_t *seed, size_t n, size_t d);
 /* Simulate models at x [n][d] with seeds: each one's observation-model probabilities in probs, its
  * status and message; *failed counts the failures. */
 void calib_simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,

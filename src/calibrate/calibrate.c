@@ -11,10 +11,13 @@
 #include "calib.h"
 #include "cli.h"
 #include "commands.h"
+#include "gradient.h"
+#include "leaveout.h"
 
 static const char usage_calibrate[] =
     "usage: tyndau calibrate CALIB.ini [-o FILE.h5] [--holdout QUESTION[:GROUP_TYPE] ...]\n"
-    "                        [--resume] [--sbc S] [--threads T] [--quiet]\n"
+    "                        [--leave-out FAMILY|all] [--resume] [--sbc S] [--threads T]\n"
+    "                        [--quiet]\n"
     "\n"
     "Calibrates the scenario named in CALIB.ini against the published survey by\n"
     "ABC-SMC (docs/calibration.md) and writes FILE.h5 (default: the calibration\n"
@@ -25,6 +28,11 @@ static const char usage_calibrate[] =
     "  -o, --output FILE     output file (FILE.partial while running)\n"
     "      --holdout Q[:GT]  leave question Q (or only its GT rows: total, age,\n"
     "                        income) out of the fit and predict it (repeatable)\n"
+    "      --leave-out F     fit without question family F (table6, table7,\n"
+    "                        principles, meaning, age, income) and score its\n"
+    "                        prediction against a null model (log predictive\n"
+    "                        density, interval score); 'all': each family in turn,\n"
+    "                        into FILE.h5 (default: the stem + _leave_out.h5)\n"
     "      --resume          continue from FILE.partial after a kill; the result is\n"
     "                        the same as an uninterrupted run\n"
     "      --sbc S           instead: simulation-based calibration of the method, S\n"
@@ -63,6 +71,9 @@ static tyndau_status setup(calib_t *C, const char *cfg_path, tyndau_error *err)
     if (st == TYNDAU_OK && tyndau_obs_n_fitted(&C->obs) == 0)
         st = TYNDAU_ERR(err, TYNDAU_EINPUT, "empty target set: every published row is held out, nothing is left to fit");
     if (st == TYNDAU_OK) st = calib_default_discrepancy(C, err);
+    /* after the default discrepancies: a left-out family keeps its discrepancy, at its prior */
+    if (st == TYNDAU_OK && C->leave_family >= 0)
+        st = calib_leave_holdout(&C->obs, C->leave_family, C->holdout_joined, sizeof C->holdout_joined, err);
     if (st != TYNDAU_OK) return st;
     C->n_out = C->obs.n_rows * TYNDAU_OBS_STRIDE;
     /* the scenario as read, with the files it inherits from: a changed base file is noticed */
@@ -113,10 +124,12 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     C->status = "running";
     int do_resume = 0, first = 0;
     size_t threads = 0, sbc = 0;
+    const char *leave = NULL;
+    C->leave_family = -1;
     cli_list holdouts = {C->holdout, 0, MAX_HOLDOUT};
     const cli_opt opts[] = {{"output", 'o', CLI_TEXT, &C->out, 0, 0},  {"holdout", 0, CLI_LIST, &holdouts, 0, 0},
                             {"resume", 0, CLI_FLAG, &do_resume, 0, 0}, {"threads", 't', CLI_COUNT, &threads, 1, 1024},
-                            {"sbc", 0, CLI_COUNT, &sbc, 1, 100000},
+                            {"sbc", 0, CLI_COUNT, &sbc, 1, 100000},  {"leave-out", 0, CLI_TEXT, &leave, 0, 0},
                             {"quiet", 'q', CLI_FLAG, &C->quiet, 0, 0}, {NULL, 0, CLI_FLAG, NULL, 0, 0}};
     int rc = cli_parse(argc, argv, opts, usage_calibrate, &first);
     if (rc != 0) return rc == CLI_DONE ? 0 : rc;
@@ -136,6 +149,23 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     if (many_init(&C->mc, &argc, &argv, (int)threads, &err) != TYNDAU_OK) return cli_fail(&err);
     many_catch_stop(); /* from the start: a signal during the first generation stops after it */
     char out_buf[PATH_MAX];
+    int leave_all = 0;
+    if (leave != NULL) {
+        tyndau_status ls = calib_leave_find(leave, &C->leave_family, &err);
+        if (ls == TYNDAU_OK && sbc > 0) ls = TYNDAU_ERR(&err, TYNDAU_EINPUT, "--leave-out and --sbc: expected one of them");
+        if (ls != TYNDAU_OK) {
+            many_finalize(&C->mc);
+            return cli_fail(&err);
+        }
+        leave_all = C->leave_family < 0;
+    }
+    if (leave_all && C->out == NULL) {
+        const char *base = strrchr(cfg_path, '/'), *dot;
+        base = base ? base + 1 : cfg_path;
+        dot = strrchr(base, '.');
+        snprintf(out_buf, sizeof out_buf, "%.*s_leave_out.h5", dot ? (int)(dot - base) : (int)strlen(base), base);
+        C->out = out_buf;
+    }
     if (sbc > 0 && do_resume) {
         fprintf(stderr, "tyndau: calibrate: --sbc and --resume: expected one of them (SBC does not resume)\n");
         many_finalize(&C->mc);
@@ -151,11 +181,11 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     tyndau_status st = setup(C, cfg_path, &err);
     if (st == TYNDAU_OK) st = names(C, cfg_path, out_buf, sizeof out_buf, &err);
     st = (tyndau_status)many_bcast_int(&C->mc, (int)st);
-    if (st == TYNDAU_OK && sbc > 0) {
-        if (C->mc.rank == 0 && !C->quiet)
+    if (st == TYNDAU_OK && (sbc > 0 || leave_all)) {
+        if (C->mc.rank == 0 && !C->quiet && sbc > 0)
             fprintf(stderr, "calibrate: simulation-based calibration, %zu synthetic surveys of %zu quantities, %zu "
                     "particles, %zu agents\n", sbc, C->cfg.d, C->cfg.particles, C->cfg.agents);
-        st = calib_sbc(C, sbc, &err);
+        st = sbc > 0 ? calib_sbc(C, sbc, &err) : calib_leave_all(C, do_resume, &err);
         rc = st == TYNDAU_OK ? 0 : C->mc.rank == 0 ? cli_fail(&err) : (int)st;
         free(C->cfg.file.text);
         free(C->targets_text);
@@ -197,10 +227,17 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         st = calib_predictive(C, &Q, &err);
         if (st == TYNDAU_OK) st = calib_identify(C, &P, &err);
     }
+    static calib_gradient Gr; /* large: not on the stack */
+    if (st == TYNDAU_OK && (st = calib_gradient_compute(C, &Q, &Gr, &err)) == TYNDAU_OK) C->gradient = &Gr;
+    calib_leave_result L;
+    if (st == TYNDAU_OK && C->leave_family >= 0 && (st = calib_leave_score(C, &Q, C->leave_family, &L, &err)) == TYNDAU_OK)
+        C->leave = &L;
     char *ini = st == TYNDAU_OK ? calib_scenario_ini(C, &P) : NULL;
     if (st == TYNDAU_OK && ini == NULL) st = TYNDAU_ERR(&err, TYNDAU_EINTERNAL, "out of memory");
     if (st == TYNDAU_OK) st = calib_write_final(C, &P, &Q, ini, &err);
     if (st == TYNDAU_OK && !C->quiet) calib_print_report(C, &P, &Q);
+    if (st == TYNDAU_OK && !C->quiet) calib_gradient_print(C, &Gr);
+    if (st == TYNDAU_OK && !C->quiet && C->leave) calib_leave_print(C, C->leave, 1);
     rc = st == TYNDAU_OK ? 0 : C->mc.rank == 0 ? cli_fail(&err) : (int)st;
     free(ini);
     calib_ppc_free(&Q);

@@ -33,6 +33,15 @@ static int on_key(void *user, const char *section, const char *name, const char 
             c->ess_fraction = x;
             return 1;
         }
+        if (strcmp(name, "moves") == 0 && strncmp(value, "adaptive", 8) == 0) {
+            u = CALIB_ADAPTIVE_CAP;
+            if ((value[8] != '\0' && value[8] != ' ') || (value[8] == ' ' && cfg_count(value + 9, 1, 100, &u) != 0))
+                return cfg_error(&c->file, "key 'moves': expected a whole number from 1 to 20, or 'adaptive' or "
+                                 "'adaptive CAP' (CAP from 1 to 100), got '%s'", value);
+            c->adaptive = 1;
+            c->moves = (int)u;
+            return 1;
+        }
         if (strcmp(name, "moves") == 0 || strcmp(name, "crn_moves") == 0 ||
             strcmp(name, "max_generations") == 0) {
             size_t lo = strcmp(name, "moves") == 0 ? 1 : 0, hi = strcmp(name, "max_generations") == 0 ? 1000 : 20;
@@ -96,6 +105,24 @@ static int on_key(void *user, const char *section, const char *name, const char 
             c->disc_dim[f] = (int)c->d++;
             return 1;
         }
+        if (strcmp(name, "slope_age") == 0 || strcmp(name, "slope_income") == 0) {
+            int k = name[6] == 'a' ? TYNDAU_SLOPE_AGE : TYNDAU_SLOPE_INCOME;
+            if (c->slope_line == 0) c->slope_line = c->file.lineno;
+            c->slope_given[k] = 1;
+            if (prior_parse_real(value, &x) == 0) {
+                if (!(x >= 0.0 && x <= 5.0))
+                    return cfg_error(&c->file, "key '%s': expected a logit-scale sd per group step from 0 to 5, got '%s'",
+                                     name, value);
+                c->slope_fixed[k] = x;
+                return 1;
+            }
+            if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
+            prior_t *pr = &c->prior[c->d];
+            if (!cfg_key_prior(&c->file, name, value, 0.0, 5.0, pr)) return 0;
+            pr->param = -1;
+            c->slope_dim[k] = (int)c->d++;
+            return 1;
+        }
         if (strcmp(name, "breakdowns") == 0) {
             if (strcmp(value, "split") == 0) c->breakdown = TYNDAU_OBS_SPLIT;
             else if (strcmp(value, "full") == 0) c->breakdown = TYNDAU_OBS_FULL;
@@ -116,7 +143,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
             return 1;
         }
         return cfg_error(&c->file, "unknown key '%s' in [likelihood], expected model, concentration, breakdowns, "
-                         "design_effect or discrepancy_FAMILY", name);
+                         "design_effect, discrepancy_FAMILY, slope_age or slope_income", name);
     }
     /* [priors] */
     if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
@@ -143,6 +170,7 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
     c->kind = TYNDAU_OBS_MULTINOMIAL;
     c->deff = 1.0;
     for (int f = 0; f < TYNDAU_N_FAM; f++) c->disc_dim[f] = -1;
+    for (int k = 0; k < TYNDAU_N_SLOPE; k++) c->slope_dim[k] = -1;
     static const char *const sections[] = {"calibration", "likelihood", "priors", NULL};
     if (cfg_parse(&c->file, path, sections, on_key, c) != TYNDAU_OK) {
         *err = c->file.err;
@@ -151,6 +179,10 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
     if (c->disc_line > 0 && c->kind != TYNDAU_OBS_LOGIT_NORMAL) {
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: a discrepancy_* key needs 'model = logit-normal' in [likelihood] "
                  "(the other models have no per-family discrepancy)", path, c->disc_line);
+    }
+    if (c->slope_line > 0 && c->kind != TYNDAU_OBS_LOGIT_NORMAL) {
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: a slope_* key needs 'model = logit-normal' in [likelihood] "
+                 "(the other models have no slope discrepancy)", path, c->slope_line);
     }
     size_t n_param = 0;
     for (size_t k = 0; k < c->d; k++) n_param += c->prior[k].param >= 0;

@@ -358,7 +358,7 @@ double tyndau_obs_row_loglik(const tyndau_obs_row *w, const double *p, double co
 
 double tyndau_obs_loglik(const tyndau_obs *o, const double *prob, double concentration)
 {
-    tyndau_obs_error e = {concentration > 0.0 ? TYNDAU_OBS_DM : TYNDAU_OBS_MULTINOMIAL, 1.0, concentration, {0}};
+    tyndau_obs_error e = {concentration > 0.0 ? TYNDAU_OBS_DM : TYNDAU_OBS_MULTINOMIAL, 1.0, concentration, {0}, {0}};
     return tyndau_obs_loglik_err(o, prob, &e);
 }
 
@@ -410,6 +410,16 @@ double tyndau_obs_loglik_err(const tyndau_obs *o, const double *prob, const tynd
     for (size_t r = 0; r < o->n_rows; r++) {
         const tyndau_obs_row *w = &o->rows[r];
         if (w->weight <= 0.0) continue;
+        double t;
+        int k = e->kind == TYNDAU_OBS_LOGIT_NORMAL ? tyndau_obs_slope_of(w, &t) : -1;
+        if (k >= 0 && e->slope[k] > 0.0) { /* a breakdown with a slope discrepancy: jointly, at its first row */
+            int first = 1;
+            for (size_t b = 0; b < r && first; b++)
+                first = !(o->rows[b].weight > 0.0 && strcmp(o->rows[b].question, w->question) == 0 &&
+                          tyndau_obs_slope_of(&o->rows[b], &t) == k);
+            if (first) ll += w->weight * tyndau_obs_slope_block(o, w->question, k, prob, e, e->slope[k]);
+            continue;
+        }
         ll += w->weight * tyndau_obs_row_loglik_err(w, prob + r * TYNDAU_OBS_STRIDE, e);
     }
     return ll;

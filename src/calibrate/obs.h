@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "error.h"
 #include "subgroups.h"
 #include "targets.h"
@@ -51,11 +53,16 @@ tyndau_obs_family tyndau_obs_family_of(const char *question);
  *         discrepancy: each response's log-probability perturbed by independent N(0, sd_f^2 / 2),
  *         sd_f of the row's family, so that a two-response row's logit moves with sd sd_f. */
 typedef enum { TYNDAU_OBS_MULTINOMIAL, TYNDAU_OBS_DM, TYNDAU_OBS_LOGIT_NORMAL } tyndau_obs_kind;
+/* The breakdowns with a structured slope discrepancy (obs_slope.c): the age groups and the income
+ * groups, each an ordered index. */
+typedef enum { TYNDAU_SLOPE_AGE, TYNDAU_SLOPE_INCOME, TYNDAU_N_SLOPE } tyndau_obs_slope_kind;
+extern const char *const tyndau_obs_slope_names[TYNDAU_N_SLOPE];
 typedef struct {
     tyndau_obs_kind kind;
     double deff;
     double concentration;
     double sd[TYNDAU_N_FAM];
+    double slope[TYNDAU_N_SLOPE]; /* LOGIT_NORMAL: the slope discrepancy's sd per group step (0: none) */
 } tyndau_obs_error;
 
 struct tyndau_model;
@@ -149,6 +156,32 @@ double tyndau_obs_row_loglik(const tyndau_obs_row *r, const double *prob, double
  * response is the reference K (tested). */
 double tyndau_obs_loglik_err(const tyndau_obs *o, const double *prob, const tyndau_obs_error *e);
 double tyndau_obs_row_loglik_err(const tyndau_obs_row *r, const double *prob, const tyndau_obs_error *e);
+
+/*
+ * The slope discrepancy of the logit-normal model (obs_slope.c; docs/calibration.md s2): the rows
+ * of one question's age (or income) breakdown share a discrepancy linear in the ordered group
+ * index t_g (age 18-29, 30-45, 46-60, 61+: -1.5, -0.5, 0.5, 1.5; income low, middle, high: -1, 0,
+ * 1): each response's log-probability moves by t_g c_j, c_j ~ N(0, tau^2 / 2) independent and the
+ * same for every group, so that a two-response row's logit slope has sd tau per group step.  On
+ * the rows' additive log-ratios the block's covariance is block-diag(A_g) + U B U', U = t (x) I,
+ * B = (tau^2 / 2)(I + 11'): a low-rank update, whose density is closed-form (Woodbury; the
+ * determinant lemma).  tau = 0 leaves the rows independent, the per-family model exactly.
+ */
+/* The breakdown of a row (-1 none) and its group index t into *t. */
+int tyndau_obs_slope_of(const tyndau_obs_row *w, double *t);
+/* The log density of the fitted rows of `question`'s breakdown `kind`, jointly, at slope sd tau
+ * (unweighted); the rows' indices, in order, are those with weight > 0. */
+double tyndau_obs_slope_block(const tyndau_obs *o, const char *question, int kind, const double *prob,
+                              const tyndau_obs_error *e, double tau);
+/* The posterior mean of the block's slope given its residuals, E[b | x] (b the slope of the rows'
+ * log-ratios log(p_j / p_K) per group step, K the rows' last response): m = K - 1 values into w;
+ * the number m, 0 when the block cannot be evaluated; zeros at tau = 0.  How much of the
+ * published gradient the model misses, at one simulation and one tau. */
+size_t tyndau_obs_slope_mean(const tyndau_obs *o, const char *question, int kind, const double *prob,
+                             const tyndau_obs_error *e, double tau, double *w);
+/* A draw of the slope discrepancy for a new survey: shift[r * TYNDAU_OBS_STRIDE + j], the log-probability
+ * shift of response j of row r (0 outside the breakdowns, or at tau = 0), from the stream r. */
+void tyndau_obs_slope_draw(const tyndau_obs *o, const tyndau_obs_error *e, gsl_rng *r, double *shift);
 
 /* Index of the row holding question/group_type/group, or -1. */
 int tyndau_obs_find(const tyndau_obs *o, const char *question, const char *group_type,

@@ -72,6 +72,7 @@ void calib_ppc_free(calib_ppc *p)
     free(p->row), free(p->resp), free(p->observed), free(p->median), free(p->lo90), free(p->hi90);
     free(p->pop_median), free(p->null_pred), free(p->inside), free(p->fitted);
     free(p->lo90s), free(p->hi90s), free(p->inside_s);
+    free(p->draw_x), free(p->draw_probs), free(p->draw_status);
 }
 
 tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
@@ -110,11 +111,15 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
     }
     calib_simulate(C, x, seed, D, probs, status, msgs, &out->failed);
     size_t D_ok = 0;
-    for (size_t k = 0; k < D; k++) {
+    double *shift = tyndau_calloc(C->n_out, sizeof *shift);
+    for (size_t k = 0; shift != NULL && k < D; k++) {
         if (status[k]) continue;
         const double *pk = probs + k * C->n_out;
         double kappa = calib_kappa(C, x + k * d);
         tyndau_obs_error e = calib_obs_error(C, x + k * d);
+        gsl_rng *rsl = calib_stream(c->seed, K_PPC_SURVEY, k, o->n_rows); /* the slope discrepancy (obs_slope.c) */
+        if (rsl != NULL) tyndau_obs_slope_draw(o, &e, rsl, shift);
+        gsl_rng_free(rsl);
         size_t cell = 0;
         for (size_t r = 0; r < o->n_rows; r++) {
             const tyndau_obs_row *w = &o->rows[r];
@@ -139,7 +144,7 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
             } else if (c->kind == TYNDAU_OBS_LOGIT_NORMAL) {
                 /* the family's discrepancy: each log-probability moved by N(0, sd^2 / 2) (obs.h) */
                 double sdf = e.sd[w->family] / sqrt(2.0), t = 0.0;
-                for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(rr, sdf));
+                for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(rr, sdf) + shift[r * TYNDAU_OBS_STRIDE + j]);
                 for (size_t j = 0; j < K; j++) q[j] /= t;
             }
             gsl_ran_multinomial(rr, K, n, q, cnt);
@@ -152,6 +157,7 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
         }
         D_ok++;
     }
+    free(shift);
     size_t cell = 0;
     double *tmp = tyndau_calloc(D_ok, sizeof *tmp);
     for (size_t r = 0; r < o->n_rows; r++) {
@@ -214,7 +220,8 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
     out->mae_model_ho_all = out->n_ho ? out->mae_model_ho_all / (double)out->n_ho : NAN;
     out->mae_model_ho = out->n_ho_null ? out->mae_model_ho / (double)out->n_ho_null : NAN;
     out->mae_null_ho = out->n_ho_null ? out->mae_null_ho / (double)out->n_ho_null : NAN;
-    free(tmp), free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv), free(ss);
+    out->draw_x = x, out->draw_probs = probs, out->draw_status = status; /* kept for leaveout.c */
+    free(tmp), free(seed), free(msgs), free(sv), free(pv), free(ss);
     if (D_ok == 0) return TYNDAU_ERR(err, TYNDAU_EINPUT, "every predictive simulation failed");
     return TYNDAU_OK;
 }
@@ -319,6 +326,16 @@ void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *
                        P->q95[k], 100.0 * 0.24 * P->median[k]);
             else if (c->disc_given[f])
                 printf("  %-12s %.3f (fixed)\n", tyndau_obs_family_names[f], c->disc_fixed[f]);
+        }
+        printf("slope discrepancy by breakdown (logit-scale sd of the gradient the model misses, per group step; "
+               "posterior median [90%%], about pp per step at p = 0.4):\n");
+        for (int k = 0; k < TYNDAU_N_SLOPE; k++) {
+            int j = c->slope_dim[k];
+            if (j >= 0)
+                printf("  %-12s %.3f [%.3f, %.3f]  ~%.1f pp\n", tyndau_obs_slope_names[k], P->median[j], P->q05[j],
+                       P->q95[j], 100.0 * 0.24 * P->median[j]);
+            else if (c->slope_given[k])
+                printf("  %-12s %.3f (fixed)\n", tyndau_obs_slope_names[k], c->slope_fixed[k]);
         }
     }
     if (Q->n_ho) {

@@ -16,6 +16,8 @@
 #include "calib.h"
 #include "cli.h"
 #include "h5.h"
+#include "gradient.h"
+#include "leaveout.h"
 #include "targets.h"
 
 /* A 1-D double dataset along `axis`. */
@@ -122,12 +124,18 @@ static void write_generations(tyndau_h5 *h, const calib_t *C)
         {"elapsed_s", "Wall time so far.", "s"},
         {"loglik_median", "Median log-likelihood of the particles.", "1"},
         {"loglik_max", "Largest log-likelihood of the particles.", "1"},
+        {"unique_resampled", "Distinct particles after resampling (generation 0: all).", "particles"},
+        {"unique", "Distinct particles (parameters and seed) after the move step.", "particles"},
+        {"moved", "Share of the particles that moved at least once in the move step (NaN: generation 0).", "1"},
+        {"move_steps", "Metropolis-Hastings steps made per particle (moves = adaptive: until 90% moved, capped).",
+         "steps"},
     };
     for (size_t k = 0; col != NULL && k < sizeof cols / sizeof *cols; k++) {
         for (size_t t = 0; t < G; t++) {
             const calib_gen *e = &C->gen[t];
-            double v[10] = {e->beta, e->beta > 0 ? 1.0 / e->beta : INFINITY, e->ess, e->acceptance, e->scale,
-                            (double)e->sims, (double)e->failed, e->elapsed, e->ll_median, e->ll_max};
+            double v[14] = {e->beta, e->beta > 0 ? 1.0 / e->beta : INFINITY, e->ess, e->acceptance, e->scale,
+                            (double)e->sims, (double)e->failed, e->elapsed, e->ll_median, e->ll_max,
+                            e->unique_resampled, e->unique, e->moved, e->move_steps};
             col[t] = v[k];
         }
         f64(h, g, cols[k].name, col, G, "generation", cols[k].description, cols[k].units);
@@ -323,6 +331,8 @@ tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc
         tyndau_h5_attr_str(&h, h.file, "calibrated_scenario", ini);
         write_posterior(&h, C, P);
         write_predictive(&h, C, Q);
+        if (C->leave != NULL) calib_leave_write(&h, C, C->leave, 1);
+        if (C->gradient != NULL) calib_gradient_write(&h, C->gradient);
     }
     tyndau_status st = tyndau_h5_close(&h);
     if (st != TYNDAU_OK) {
@@ -395,6 +405,20 @@ tyndau_status calib_resume(calib_t *C, tyndau_error *err)
             }
         }
     }
+    /* the diagnostics (schema 1.3); a partial file of 1.2 has none: NaN, and unique from the particles */
+    static const char *const diag[4] = {"unique_resampled", "unique", "moved", "move_steps"};
+    for (int k = 0; rc == TYNDAU_OK && col != NULL && k < 4; k++) {
+        int have = tyndau_h5_exists(&h, g, diag[k]);
+        if (have) tyndau_h5_read(&h, g, diag[k], TYNDAU_H5_F64, (size_t)G, col);
+        for (int64_t t = 0; h.st == TYNDAU_OK && t < G; t++) {
+            double v = have ? col[t] : NAN;
+            calib_gen *gt = &C->gen[t];
+            if (k == 0) gt->unique_resampled = v;
+            else if (k == 1) gt->unique = v;
+            else if (k == 2) gt->moved = v;
+            else gt->move_steps = v;
+        }
+    }
     free(col);
     for (int64_t t = 0; rc == TYNDAU_OK && h.st == TYNDAU_OK && t < G; t++) {
         char nm[32];
@@ -405,6 +429,8 @@ tyndau_status calib_resume(calib_t *C, tyndau_error *err)
         tyndau_h5_read(&h, k, "z", TYNDAU_H5_F64, N * d, C->gen[t].z);
         tyndau_h5_read(&h, k, "loglik", TYNDAU_H5_F64, N, C->gen[t].ll);
         tyndau_h5_read(&h, k, "seed", TYNDAU_H5_U64, N, C->gen[t].seed);
+        if (h.st == TYNDAU_OK && isnan(C->gen[t].unique))
+            C->gen[t].unique = (double)calib_unique(C->gen[t].x, C->gen[t].seed, N, d);
         if (k >= 0) H5Gclose(k);
     }
     if (rc == TYNDAU_OK && h.st != TYNDAU_OK)

@@ -60,6 +60,10 @@ static void synthetic_survey(const calib_t *C, const double *x, const double *p,
 {
     const calib_cfg *c = &C->cfg;
     tyndau_obs_error e = calib_obs_error(C, x);
+    double shift[TYNDAU_OBS_STRIDE * 64] = {0}; /* the slope discrepancy (obs_slope.c) */
+    gsl_rng *rsl = C->obs.n_rows <= 64 ? many_stream(c->seed, K_SBC_SURVEY, s, C->obs.n_rows) : NULL;
+    if (rsl != NULL) tyndau_obs_slope_draw(&C->obs, &e, rsl, shift);
+    gsl_rng_free(rsl);
     for (size_t r = 0; r < C->obs.n_rows; r++) {
         tyndau_obs_row *w = &rows[r];
         size_t K = w->n_resp + (size_t)w->has_rest;
@@ -74,7 +78,8 @@ static void synthetic_survey(const calib_t *C, const double *x, const double *p,
             gsl_ran_dirichlet(rr, K, alpha, q);
         } else if (e.kind == TYNDAU_OBS_LOGIT_NORMAL) {
             double sdf = e.sd[w->family] / sqrt(2.0), t = 0.0;
-            for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(rr, sdf));
+            for (size_t j = 0; j < K; j++)
+                t += q[j] *= exp(gsl_ran_gaussian(rr, sdf) + (r < 64 ? shift[r * TYNDAU_OBS_STRIDE + j] : 0.0));
             for (size_t j = 0; j < K; j++) q[j] /= t;
         }
         unsigned int n = (unsigned int)lround(w->n / c->deff), cnt[TYNDAU_OBS_STRIDE];

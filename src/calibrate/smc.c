@@ -56,6 +56,7 @@ tyndau_obs_error calib_obs_error(const calib_t *C, const double *x)
     const calib_cfg *c = &C->cfg;
     tyndau_obs_error e = {.kind = c->kind, .deff = c->deff, .concentration = calib_kappa(C, x)};
     for (int f = 0; f < TYNDAU_N_FAM; f++) e.sd[f] = c->disc_dim[f] >= 0 ? x[c->disc_dim[f]] : c->disc_fixed[f];
+    for (int k = 0; k < TYNDAU_N_SLOPE; k++) e.slope[k] = c->slope_dim[k] >= 0 ? x[c->slope_dim[k]] : c->slope_fixed[k];
     return e;
 }
 
@@ -82,6 +83,25 @@ tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err)
         snprintf(pr->name, sizeof pr->name, "%s", key);
         pr->param = -1;
         c->disc_dim[f] = (int)c->d++;
+    }
+    /* The slope discrepancies (obs_slope.c), half-normal 0.2 logit per group step: elicited from the
+     * gradients the calibrated baseline misses (docs/calibration.md s7: fully aware, high against low
+     * income, 16.3 against 6.6 published, 12.7 against 8.0 simulated: about 0.28 logit per income
+     * step at p = 0.1; first time, 0.06; the age gradients are not linear); an assumption. */
+    for (int k = 0; k < TYNDAU_N_SLOPE; k++) {
+        int used = 0;
+        double t;
+        for (size_t r = 0; r < C->obs.n_rows; r++) used |= C->obs.rows[r].weight > 0 && tyndau_obs_slope_of(&C->obs.rows[r], &t) == k;
+        if (!used || c->slope_given[k]) continue;
+        if (c->d == MAXD) return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s: more than %d calibrated quantities with the "
+                                            "default slope priors", c->file.path, MAXD);
+        char key[64];
+        snprintf(key, sizeof key, "slope_%s", tyndau_obs_slope_names[k]);
+        prior_t *pr = &c->prior[c->d];
+        if (prior_parse(pr, key, "normal 0 0.2 0 1", 0.0, 5.0, err) != TYNDAU_OK) return err->status;
+        snprintf(pr->name, sizeof pr->name, "%s", key);
+        pr->param = -1;
+        c->slope_dim[k] = (int)c->d++;
     }
     return TYNDAU_OK;
 }
@@ -115,6 +135,18 @@ calib_gen *calib_new_gen(calib_t *C)
     }
     C->n_gen++;
     return g;
+}
+
+size_t calib_unique(const double *x, const uint64_t *seed, size_t n, size_t d)
+{
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = seed[i] == seed[j] && memcmp(x + i * d, x + j * d, d * sizeof *x) == 0;
+        u += !seen;
+    }
+    return u;
 }
 
 static void gen_stats(const calib_t *C, calib_gen *g)
@@ -198,6 +230,7 @@ struct calib_work {
     char (*msgs)[MANY_ERRLEN];
     uint64_t *sp;
     size_t *idx;
+    unsigned char *mflag; /* 1: the particle has moved in this generation */
     gsl_matrix *L;
     double t0; /* when the generation now running started */
 };
@@ -214,9 +247,10 @@ calib_work *calib_smc_alloc(const calib_t *C)
     w->sp = tyndau_calloc(N, sizeof *w->sp);
     w->idx = tyndau_calloc(N, sizeof *w->idx);
     w->wts = tyndau_calloc(N, sizeof *w->wts);
+    w->mflag = tyndau_calloc(N, sizeof *w->mflag);
     w->L = gsl_matrix_alloc(d, d);
     w->t0 = now_s();
-    if (!w->probs || !w->status || !w->msgs || !w->xp || !w->zp || !w->sp || !w->idx || !w->wts || !w->L) {
+    if (!w->probs || !w->status || !w->msgs || !w->xp || !w->zp || !w->sp || !w->idx || !w->wts || !w->L || !w->mflag) {
         calib_smc_free(w);
         return NULL;
     }
@@ -227,7 +261,7 @@ void calib_smc_free(calib_work *w)
 {
     if (w == NULL) return;
     free(w->probs), free(w->status), free(w->msgs), free(w->xp), free(w->zp), free(w->sp), free(w->idx);
-    free(w->wts);
+    free(w->wts), free(w->mflag);
     gsl_matrix_free(w->L);
     free(w);
 }
@@ -267,6 +301,8 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     g->elapsed = now_s() - w->t0;
     w->t0 = now_s();
     gen_stats(C, g);
+    g->unique_resampled = (double)N, g->moved = NAN, g->move_steps = 0.0;
+    g->unique = (double)calib_unique(g->x, g->seed, N, d);
     if (g->failed == N)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "every simulation of the prior sample failed; first: %s", w->msgs[0]);
     progress_line(C, g, 0);
@@ -346,6 +382,11 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
     }
     g->beta = beta;
     g->ess = ess;
+    { /* distinct particles after resampling: distinct indices (idx is sorted) */
+        size_t u = N > 0;
+        for (size_t i = 1; i < N; i++) u += idx[i] != idx[i - 1];
+        g->unique_resampled = (double)u;
+    }
     g->sims = prev->sims;
     /* 3. proposal: scale adapted to the last acceptance rate, covariance of the particles */
     double scale = prev->scale;
@@ -374,8 +415,12 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
         jitter = jitter > 0 ? jitter * 10 : 1e-8;
     }
     /* 4. moves */
-    size_t accepted = 0, proposed = 0;
-    for (int mv = 0; mv < c->moves; mv++) {
+    size_t accepted = 0, proposed = 0, n_moved = 0;
+    int mv = 0;
+    for (size_t i = 0; i < N; i++) w->mflag[i] = 0;
+    for (mv = 0; mv < c->moves; mv++) {
+        /* moves = adaptive: stop once the stated share has moved (the cap is c->moves) */
+        if (c->adaptive && mv > 0 && (double)n_moved >= CALIB_MOVED_SHARE * (double)N) break;
         for (size_t i = 0; i < N; i++) {
             gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + (size_t)mv, i);
             double e[MAXD];
@@ -406,10 +451,14 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
                 g->ll[i] = llp;
                 g->seed[i] = sp[i];
                 accepted++;
+                n_moved += !w->mflag[i];
+                w->mflag[i] = 1;
             }
         }
     }
     g->acceptance = (double)accepted / (double)proposed;
+    g->moved = (double)n_moved / (double)N, g->move_steps = (double)mv;
+    g->unique = (double)calib_unique(g->x, g->seed, N, d);
     g->elapsed = prev->elapsed + (now_s() - w->t0);
     w->t0 = now_s();
     gen_stats(C, g);
