@@ -200,6 +200,7 @@ integration: $(BUILD)/tyndau lib
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_compare.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_files.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_hostile.sh
+	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_adversary.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_cli.sh
 	@TYNDAU=$(BUILD)/tyndau bash tests/test_slurm.sh
 	@TYNDAU=$(BUILD)/tyndau PYTHON=$(PYTHON) bash tests/test_python.sh

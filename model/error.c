@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 tyndau_status tyndau_error_set(tyndau_error *err, tyndau_status st, const char *src_file,
                                int src_line, const char *fmt, ...)
@@ -41,4 +42,12 @@ void *tyndau_reallocarray(void *p, size_t n, size_t size)
     if (size != 0 && n > SIZE_MAX / size) return NULL;
     size_t bytes = n * size;
     return realloc(p, bytes ? bytes : 1);
+}
+
+const char *tyndau_path_shown(const char *path, tyndau_shown *buf)
+{
+    size_t n = strlen(path);
+    if (n <= TYNDAU_SHOWN_MAX) return path;
+    snprintf(buf->s, sizeof buf->s, "%.100s...%s", path, path + n - (TYNDAU_SHOWN_MAX - 103));
+    return buf->s;
 }

@@ -36,6 +36,14 @@ tyndau_status tyndau_error_set(tyndau_error *err, tyndau_status st, const char *
 /* Reset an error to TYNDAU_OK with an empty message. */
 void tyndau_error_clear(tyndau_error *err);
 
+/* A path as a message shows it: itself up to TYNDAU_SHOWN_MAX characters, else its start, "...",
+ * and its end (a message holds 1024 bytes: a 4000-character path would push out the reason). */
+#define TYNDAU_SHOWN_MAX 240
+typedef struct {
+    char s[TYNDAU_SHOWN_MAX + 8];
+} tyndau_shown;
+const char *tyndau_path_shown(const char *path, tyndau_shown *buf);
+
 /* Checked allocation: NULL on overflow or failure (n * size checked). */
 void *tyndau_calloc(size_t n, size_t size);
 void *tyndau_reallocarray(void *p, size_t n, size_t size);

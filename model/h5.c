@@ -172,7 +172,7 @@ tyndau_status tyndau_h5_open(tyndau_h5 *h, const char *path, tyndau_h5_mode mode
         const char *target = path;
         tyndau_status ok = tyndau_outfile_check(path, NULL, 0, err);
         if (ok != TYNDAU_OK) return h->st = ok;
-        if (mode == TYNDAU_H5_CREATE) {
+        if (mode == TYNDAU_H5_CREATE || mode == TYNDAU_H5_CREATE_PART) {
             size_t len = strlen(path);
             h->tmp = tyndau_calloc(len + sizeof ".tmp-XXXXXX", 1);
             if (h->tmp == NULL) return h->st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", path);
@@ -206,7 +206,7 @@ tyndau_status tyndau_h5_open(tyndau_h5 *h, const char *path, tyndau_h5_mode mode
             tyndau_h5_check(h, H5Pclose(fapl), "the file", NULL);
         }
     }
-    h->fresh = mode == TYNDAU_H5_CREATE || mode == TYNDAU_H5_CREATE_IN_PLACE;
+    h->fresh = mode == TYNDAU_H5_CREATE || mode == TYNDAU_H5_CREATE_PART;
     h->str = H5Tcopy(H5T_C_S1);
     if (!tyndau_h5_check(h, h->str, "the string type", NULL)) {
         tyndau_h5_check(h, H5Tset_size(h->str, H5T_VARIABLE), "the string type", NULL);
@@ -308,7 +308,7 @@ static void forget_scales(tyndau_h5 *h, hid_t loc)
 tyndau_status tyndau_h5_close(tyndau_h5 *h)
 {
     forget_scales(h, -1);
-    if (h->tmp != NULL && h->file >= 0 && h->st == TYNDAU_OK) {
+    if (h->tmp != NULL && h->mode == TYNDAU_H5_CREATE && h->file >= 0 && h->st == TYNDAU_OK) {
         /* a file written whole records the digest of all it holds: a reader's probe finds a
          * value changed since (text and small datasets have no checksum of HDF5's) */
         uint64_t digest = 0;

@@ -27,8 +27,9 @@
  * A file written whole (TYNDAU_H5_CREATE) is built under a temporary name beside its path and
  * renamed onto it by tyndau_h5_close only when complete and on disk, so that a reader never
  * sees half a file and a failure never destroys an earlier one; on failure nothing is left.
- * TYNDAU_H5_CREATE_IN_PLACE and TYNDAU_H5_RDWR (the run-many engine's part files, written
- * row by row) work on the path itself.
+ * The run-many engine's part files are made whole the same way (TYNDAU_H5_CREATE_PART: a kill
+ * while their layout is written leaves a temporary, never half a part file under the name) and
+ * are then written row by row in place (TYNDAU_H5_RDWR); they carry no content digest.
  *
  * A file read back is probed first (tyndau_h5_probe, h5probe.c): HDF5 itself can crash on
  * damaged metadata, so a child process reads it whole before the command trusts it.
@@ -58,7 +59,9 @@ typedef enum {
     TYNDAU_H5_READ,            /* an existing file, read only */
     TYNDAU_H5_RDWR,            /* an existing file, written in place */
     TYNDAU_H5_CREATE,          /* a new file under a temporary name, renamed when closed */
-    TYNDAU_H5_CREATE_IN_PLACE  /* a new file at the path itself (truncated) */
+    TYNDAU_H5_CREATE_PART      /* a part file: made like CREATE (a temporary name, renamed when
+                                  closed) but without a content digest, for it is written to in
+                                  place afterwards (TYNDAU_H5_RDWR) */
 } tyndau_h5_mode;
 
 /* Element kinds of datasets and of tyndau_h5_rows. */
@@ -82,7 +85,7 @@ typedef struct {
 
 typedef struct {
     const char *path;  /* the file's name, for messages */
-    char *tmp;         /* TYNDAU_H5_CREATE: the temporary name */
+    char *tmp;         /* TYNDAU_H5_CREATE and _PART: the temporary name */
     tyndau_h5_mode mode;
     tyndau_error *err;
     tyndau_status st;  /* first failure; once set, calls only release what they hold */

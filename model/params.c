@@ -186,6 +186,7 @@ tyndau_status tyndau_params_set(tyndau_params *p, const char *name, const char *
             strpbrk(value, "xXnNiI") != NULL)
             return range_error(in, value, err);
         if (in->type == TYNDAU_PT_INT && v != floor(v)) return range_error(in, value, err);
+        if (v == 0.0) v = 0.0; /* "-0" is 0: a negative zero would show, and could divide, as one */
     }
     if (!(v >= in->min && v <= in->max)) return range_error(in, value, err);
     if (in->type == TYNDAU_PT_REAL)
@@ -300,19 +301,19 @@ static tyndau_status check_values(const tyndau_params *p, tyndau_error *err)
                           p->edu_share_higher + p->edu_share_vocational);
     if (p->egov_share > p->internet_share)
         return TYNDAU_ERR(err, TYNDAU_EINPUT,
-                          "key 'egov_share': expected at most internet_share (%g), got %g",
+                          "key 'egov_share': expected at most 'internet_share' (%g), got %g",
                           p->internet_share, p->egov_share);
     if (p->end_date < p->start_date)
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "key 'end_date': expected a date not before start_date");
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "key 'end_date': expected a date not before 'start_date'");
     if (p->end_date - p->start_date > 40000)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "keys 'start_date'..'end_date': expected at most 40000 days");
     if (p->survey_date < p->start_date || p->survey_date > p->end_date)
         return TYNDAU_ERR(err, TYNDAU_EINPUT,
-                          "key 'survey_date': expected a date from start_date to end_date (the survey runs "
+                          "key 'survey_date': expected a date from 'start_date' to 'end_date' (the survey runs "
                           "inside the simulation)");
     if (p->platform_full_date < p->platform_start_date)
         return TYNDAU_ERR(err, TYNDAU_EINPUT,
-                          "key 'platform_full_date': expected a date not before platform_start_date");
+                          "key 'platform_full_date': expected a date not before 'platform_start_date'");
     return TYNDAU_OK;
 }
 

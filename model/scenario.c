@@ -55,6 +55,8 @@ typedef struct {
     size_t long_len;  /* its length */
     int bad_line;     /* first line inih would misread (tyndau_text_ini_problem; 0: none) */
     char bad_why[160];
+    int unknown_line;  /* first header of an unknown section (0: none); the handler says more when a key */
+    char unknown[48];  /* follows it (the category of that key), so this counts only without one */
 
     tyndau_error herr;  /* first failure of the handler */
     int herr_line;      /* the line that message is about (0: none) */
@@ -94,6 +96,8 @@ static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
+
+static int is_category(const char *s);
 
 static char *read_line(char *buf, int num, void *stream)
 {
@@ -137,6 +141,19 @@ static char *read_line(char *buf, int num, void *stream)
                 st->bad_line = st->lineno;
                 snprintf(st->bad_why, sizeof st->bad_why,
                          "section [from %.20s]: expected [from YYYY-MM-DD] with a valid date", d);
+            }
+        } else if (why == NULL) {
+            /* so is an unknown one (the handler names it too, but only at a key under it) */
+            char sec[64];
+            const char *n = b + 1, *ne = close;
+            while (n < ne && is_blank(*n)) n++;
+            while (ne > n && is_blank(ne[-1])) ne--;
+            snprintf(sec, sizeof sec, "%.*s", (int)(ne - n), n);
+            int dated = strncmp(sec, "from", 4) == 0 && is_blank(sec[4]);
+            if (st->unknown_line == 0 &&
+                ((size_t)(ne - n) >= sizeof sec || (strcmp(sec, "scenario") != 0 && !dated && !is_category(sec)))) {
+                st->unknown_line = st->lineno;
+                snprintf(st->unknown, sizeof st->unknown, "%.40s", sec);
             }
         }
     }
@@ -534,6 +551,11 @@ static tyndau_status load_text(tyndau_scenario *s, tyndau_params *p, const char 
     if (st.long_line > 0 && (first == 0 || st.long_line < first)) first = st.long_line;
     if (st.herr_line > 0 && (first == 0 || st.herr_line < first)) first = st.herr_line;
     if (st.bad_line > 0 && (first == 0 || st.bad_line <= first)) first = st.bad_line;
+    if (st.unknown_line > 0 && (first == 0 || st.unknown_line < first)) {
+        tyndau_scenario_free(&sc);
+        return TYNDAU_ERR(err, TYNDAU_EINPUT, "%s:%d: unknown section [%s]; expected [scenario], [from YYYY-MM-DD] "
+                          "or a parameter category such as [schedule]", source, st.unknown_line, st.unknown);
+    }
     if (first != 0) {
         tyndau_status rc;
         if (first == st.bad_line)
@@ -591,6 +613,16 @@ static tyndau_status load_file(tyndau_scenario *s, tyndau_params *p, const char 
     return rc;
 }
 
+/* The key of "KEY=VALUE" (blanks around it trimmed) is key. */
+static int set_key_is(const char *kv, const char *key)
+{
+    while (isspace((unsigned char)*kv)) kv++;
+    const char *eq = strchr(kv, '=');
+    size_t n = eq != NULL ? (size_t)(eq - kv) : strlen(kv);
+    while (n > 0 && isspace((unsigned char)kv[n - 1])) n--;
+    return n == strlen(key) && strncmp(kv, key, n) == 0;
+}
+
 tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, const char *kv,
                                         tyndau_error *err)
 {
@@ -611,6 +643,14 @@ tyndau_status tyndau_scenario_apply_set(tyndau_scenario *s, tyndau_params *p, co
         free(copy);
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "--set '%s': expected key=value", kv);
     }
+    /* as a key twice in a file: the later one would silently win */
+    for (size_t k = 0; k < s->n_overrides; k++)
+        if (set_key_is(s->overrides[k], key)) {
+            tyndau_status twice = TYNDAU_ERR(err, TYNDAU_EINPUT, "--set '%s': key '%s' given twice (first --set '%s')",
+                                             kv, key, s->overrides[k]);
+            free(copy);
+            return twice;
+        }
     /* allocate first so that a failure leaves *p unchanged */
     char *given = dup_string(kv);
     char **grown = given != NULL ? tyndau_reallocarray(s->overrides, s->n_overrides + 1,
@@ -680,7 +720,7 @@ tyndau_status tyndau_scenario_prepare(tyndau_scenario *s, tyndau_params *p, cons
     tyndau_status st = path != NULL ? load_file(s, p, path, &ch, err) : load_text(s, p, text, source, &ch, err);
     for (size_t k = 0; st == TYNDAU_OK && k < n_sets; k++) st = tyndau_scenario_apply_set(s, p, sets[k], err);
     if (st == TYNDAU_OK) st = tyndau_scenario_check(s, p, err);
-    if (st == TYNDAU_OK) st = tyndau_params_check(p, err);
+    if (st == TYNDAU_OK && (st = tyndau_params_check(p, err)) == TYNDAU_EINPUT) st = tyndau_scenario_where_set(s, err);
     if (st == TYNDAU_OK && (s->joined = tyndau_scenario_joined_text(s, s->text)) == NULL)
         st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "%s: out of memory", s->source ? s->source : source);
     if (st != TYNDAU_OK) {

@@ -95,6 +95,13 @@ extern const char *const tyndau_origin_names[TYNDAU_N_ORIGIN]; /* "default", "ca
  * source "(NAME)" shown as NAME). */
 tyndau_origin tyndau_scenario_origin(const tyndau_scenario *s, size_t i, char *buf, size_t len);
 
+/* A cross-parameter check's message (tyndau_params_check) names its keys ("key 'end_date':
+ * expected a date not before 'start_date'") but not where they were set: *err's message is put
+ * after the --set of the first named key that one set, else the file and line of the first one
+ * s's own file set, else of the first an inherited file set, else s's source.  Returns
+ * err->status. */
+tyndau_status tyndau_scenario_where_set(const tyndau_scenario *s, tyndau_error *err);
+
 /*
  * Read and apply a scenario file on top of *p (which holds defaults or an
  * earlier layer).  *s must be zero-initialised or hold an earlier load; on

@@ -39,8 +39,11 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* A decimal number: strtod alone would also take leading blanks and hexadecimal ("0x1p-3"), as
+ * no reader of tyndau's files does. */
 static int parse_real(const char *s, double *out)
 {
+    if (strspn(s, "0123456789+-.eE") != strlen(s)) return -1;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -54,6 +57,11 @@ static int take(const cli_opt *o, const char *arg)
 {
     uint64_t u;
     double x;
+    /* an empty file name would otherwise mean "none given" (the embedded baseline or targets) */
+    if ((o->kind == CLI_TEXT || o->kind == CLI_LIST) && arg[0] == '\0') {
+        fprintf(stderr, "tyndau: --%s: expected a value, got an empty one\n", o->name);
+        return 2;
+    }
     switch (o->kind) {
     case CLI_FLAG: *(int *)o->value = 1; return 0;
     case CLI_TEXT: *(const char **)o->value = arg; return 0;
@@ -155,6 +163,12 @@ static void bad_option(int c, char **argv, const cli_opt *opts, size_t n)
             fprintf(stderr, "tyndau: %s: option '%.*s' expects a value\n", cmd, (int)strcspn(arg, "="), arg);
         return;
     }
+    const char *eq = strchr(arg, '=');
+    if (arg[0] == '-' && arg[1] == '-' && eq != NULL && optopt != 0) {
+        /* getopt_long's '?' for "--flag=value": the option is known but takes no value */
+        fprintf(stderr, "tyndau: %s: option '%.*s' takes no value\n", cmd, (int)(eq - arg), arg);
+        return;
+    }
     if (arg[0] == '-' && arg[1] == '-' && optopt == 0) {
         char word[64];
         snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
@@ -193,6 +207,7 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, const char *usage, int
     optind = 1;
     opterr = 0;
     int c;
+    const char *given[MAX_OPTS] = {NULL}; /* the value each option had, to refuse a second one */
     while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
         if (c == 'h') {
             /* the usage is the one description of the options (and of the man pages): an option
@@ -213,8 +228,21 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, const char *usage, int
             bad_option(c, argv, opts, n);
             return 2;
         }
+        size_t k = (size_t)(o - opts);
+        if (given[k] != NULL && o->kind != CLI_LIST && o->kind != CLI_FLAG) {
+            /* the later one would silently win: a script's default and its override are two values */
+            fprintf(stderr, "tyndau: %s: option '--%s' given twice ('%s', then '%s'): give it once\n", argv[0], o->name,
+                    given[k], optarg);
+            return 2;
+        }
+        given[k] = optarg != NULL ? optarg : "";
         if (take(o, optarg) != 0) return 2;
     }
+    for (int i = optind; i < argc; i++)
+        if (argv[i][0] == '\0') {
+            fprintf(stderr, "tyndau: %s: argument %d is empty, expected a file name\n", argv[0], i - optind + 1);
+            return 2;
+        }
     *first = optind;
     return 0;
 }

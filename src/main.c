@@ -255,7 +255,7 @@ static int cmd_survey(int argc, char **argv, const char *command_line)
     int rc = cli_parse(argc, argv, opts, usage_survey, &first);
     if (rc != 0) return rc == CLI_DONE ? 0 : rc;
     if (argc - first != 1) {
-        fputs(usage_survey, stderr);
+        fprintf(stderr, "tyndau: survey: expected one run file, got %d arguments\n%s", argc - first, usage_survey);
         return 2;
     }
     tyndau_error err;

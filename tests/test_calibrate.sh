@@ -90,7 +90,7 @@ expect_bad "bad number" "agents.ini:2: key 'agents': expected a whole number" --
 printf '[calibration]\nparticles = 20\nparticles = 30\n' >"$tmp/dup.ini"
 expect_bad "duplicate key" "dup.ini:3: key 'particles' appears twice" -- "$tmp/dup.ini"
 printf '[calibratoin]\nparticles = 20\n' >"$tmp/sec.ini"
-expect_bad "unknown section" "sec.ini:2: unknown section \[calibratoin\]" -- "$tmp/sec.ini"
+expect_bad "unknown section (on its header's line)" "sec.ini:1: unknown section \[calibratoin\]" -- "$tmp/sec.ini"
 printf '[calibration]\nagents = 10000\n' >"$tmp/nopriors.ini"
 expect_bad "no priors" "no parameters to calibrate" -- "$tmp/nopriors.ini"
 printf 'question,base,group_type,group,response,percent\n' >"$tmp/empty.csv"

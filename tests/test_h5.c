@@ -207,13 +207,16 @@ static void test_provenance_and_readers(void **state)
     tyndau_h5_close(&h);
 }
 
-/* Rows written in place: allocated and filled at creation, no filters; read back by rows. */
+/* Rows written in place: allocated and filled at creation, no filters; read back by rows.  The
+ * part file is made under a temporary name (a kill while its layout is written leaves nothing
+ * under the name) and carries no content digest (its rows change after). */
 static void test_rows_in_place(void **state)
 {
     fixture *f = *state;
     tyndau_error err;
     tyndau_h5 h;
-    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_CREATE_IN_PLACE, &err), TYNDAU_OK);
+    assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_CREATE_PART, &err), TYNDAU_OK);
+    assert_int_equal(access(f->path, F_OK), -1);
     double nan = NAN;
     char empty[8] = "";
     tyndau_h5_write(&h, h.file, &(tyndau_h5_dspec){.name = "y", .kind = TYNDAU_H5_F64, .rank = 2, .dims = {100, 2},
@@ -222,8 +225,11 @@ static void test_rows_in_place(void **state)
     tyndau_h5_write(&h, h.file, &(tyndau_h5_dspec){.name = "e", .kind = TYNDAU_H5_FIXSTR, .len = 8, .rank = 1,
                                                     .dims = {100}, .fill = empty, .in_place = 1, .description = "e",
                                                     .units = "none", .axes = "job"});
+    assert_int_equal(access(f->path, F_OK), -1);
     assert_int_equal(tyndau_h5_close(&h), TYNDAU_OK);
+    assert_int_equal(access(f->path, F_OK), 0);
     assert_int_equal(tyndau_h5_open(&h, f->path, TYNDAU_H5_RDWR, &err), TYNDAU_OK);
+    assert_int_equal(H5Aexists(h.file, "content_digest"), 0);
     double row[4] = {1, 2, 3, 4};
     char msg[2][8] = {"bad", "worse"};
     tyndau_h5_rows(&h, h.file, "y", TYNDAU_H5_F64, 0, 1, 50, 2, row);

@@ -326,12 +326,18 @@ printf '[sweep]\ndesign = lhs\npoints = 2\noutputs = %s\n[parameters]\nprior_dis
 refused "sweep file: a 340-character line, with its true limit" "long.ini:4: line of 340 characters: expected at most 197" new.h5 -- sweep long.ini -q -o new.h5
 {
     printf '[sweep]\nscenario = %s\nagents = 2000\ndesign = lhs\npoints = 2\n' "$B"
-    for _ in 1 2 3 4; do printf 'outputs = %s\n' "$(printf 'voice_rate trust_central gap_income %.0s' 1 2 3 4 5)"; done
+    # 60 different outputs (one listed twice is refused): each measure in 7 groups, a line each
+    for m in voice_rate resolution_rate formal_rate bribe_incidence answer_days platform_aware trust_central trust_local; do
+        printf 'outputs ='
+        for g in age:18-29 age:30-45 age:46-60 age:61+ income:high income:low income:middle; do printf ' %s:%s' "$m" "$g"; done
+        printf '\n'
+    done
+    printf 'outputs = voice_rate gap_income gap_settlement gap_age\n'
     printf '[parameters]\nprior_disengaged = uniform 0.05 0.4\n'
 } >many.ini
 timeout 60 "$TYNDAU" sweep many.ini -q -o many.h5 2>err.txt &&
     [ "$("$PYTHON" -c 'import h5py,sys; print(len(h5py.File(sys.argv[1])["runs/output"]))' many.h5)" = 60 ]
-check "sweep file: 60 outputs on four 'outputs =' lines" $? err.txt
+check "sweep file: 60 outputs on nine 'outputs =' lines" $? err.txt
 
 # calibrate --resume with nothing to resume starts, as sweep and compare do, to the same result
 timeout 120 "$TYNDAU" calibrate c.ini -o cr.h5 --resume >/dev/null 2>err.txt && grep -q "no cr.h5.partial; starting" err.txt &&

@@ -405,6 +405,10 @@ static void test_wrong_and_unknown_section(void **state)
                     "[state]",
                     NULL);
     expect_error_at("[nope]\nbogus = 1\n", 1, "unknown section [nope]", NULL);
+    /* a section without keys (inih never shows it to the handler): its header's line */
+    expect_error_at("[scenario]\nname = x\n[nope]\n[state]\ncorruption_mean = 0.1\n", 3, "unknown section [nope]",
+                    NULL);
+    expect_error_at("[from]\n", 1, "unknown section [from]", NULL);
     /* the header comes before a malformed line between it and the first key */
     expect_error_at("[zzz]\nnonsense\nties_max = 3\n", 1, "unknown section [zzz]",
                     "such as [ties]", NULL);

@@ -39,7 +39,9 @@ class Scenario:
 
     def set(self, **values):
         """Overrides key=value, checked at once; returns self, for chaining."""
-        sets = self.sets + ["%s=%s" % (k, _value(v)) for k, v in values.items()]
+        # a key set again replaces its earlier override (the program refuses a key given twice)
+        sets = [kv for kv in self.sets if kv.split("=", 1)[0].strip() not in values]
+        sets += ["%s=%s" % (k, _value(v)) for k, v in values.items()]
         self._handle = _Handle(self.path, self._text, self._source, sets)  # raises before changing self
         self.sets = sets
         return self

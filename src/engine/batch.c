@@ -450,9 +450,9 @@ tyndau_status batch_execute(const many_ctx *mc, const batch_spec *s, tyndau_erro
     struct stat sb;
     if (rc == TYNDAU_OK && !(s->resume && stat(part, &sb) == 0)) {
         tyndau_h5 c;
-        if (tyndau_h5_open(&c, part, TYNDAU_H5_CREATE_IN_PLACE, err) == TYNDAU_OK) create_layout(&c, s, 1);
+        if (tyndau_h5_open(&c, part, TYNDAU_H5_CREATE_PART, err) == TYNDAU_OK) create_layout(&c, s, 1);
         rc = tyndau_h5_close(&c);
-        if (rc != TYNDAU_OK) unlink(part); /* half a layout (a full disk) is no part to resume from */
+        /* on failure tyndau_h5_close removed the temporary: nothing under the part's name */
     }
     tyndau_h5 h = TYNDAU_H5_CLOSED;
     if (rc == TYNDAU_OK) rc = tyndau_h5_open(&h, part, TYNDAU_H5_RDWR, err);

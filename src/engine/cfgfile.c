@@ -35,6 +35,23 @@ int cfg_seen(cfg_file *f, const char *section, const char *key)
     return 0;
 }
 
+/* A section header [name ... close): one of f->sections, else reported. */
+static void unknown_section(cfg_file *f, const char *name, const char *close)
+{
+    while (name < close && (*name == ' ' || *name == '\t')) name++;
+    while (close > name && (close[-1] == ' ' || close[-1] == '\t')) close--;
+    size_t n = (size_t)(close - name);
+    char expected[160] = "";
+    size_t k = 0, used = 0;
+    for (; f->sections[k] != NULL; k++) {
+        if (strlen(f->sections[k]) == n && memcmp(f->sections[k], name, n) == 0) return;
+        used += (size_t)snprintf(expected + used, sizeof expected - used, "%s[%s]",
+                                 k == 0 ? "" : f->sections[k + 1] == NULL ? " or " : ", ", f->sections[k]);
+        if (used >= sizeof expected) used = sizeof expected - 1;
+    }
+    cfg_error(f, "unknown section [%.*s], expected %s", (int)(n < 40 ? n : 40), name, expected);
+}
+
 /* One physical line per call, leading blanks removed (inih would take an indented line as a
  * continuation), so f->lineno is the line inih is on. */
 static char *read_line(char *buf, int num, void *stream)
@@ -50,6 +67,8 @@ static char *read_line(char *buf, int num, void *stream)
     const char *why = tyndau_text_ini_problem(s, len);
     if (why != NULL) cfg_error(f, "%s", why);
     while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
+    const char *close = len > 0 && *s == '[' ? memchr(s, ']', len) : NULL;
+    if (why == NULL && close != NULL) unknown_section(f, s + 1, close);
     /* libinih's line buffer (num: 200 bytes in Debian's build) holds the line, its ending and a NUL */
     size_t limit = num > 3 && (size_t)num - 3 < CFG_MAX_LINE ? (size_t)num - 3 : CFG_MAX_LINE;
     if (len > limit) {
@@ -62,10 +81,11 @@ static char *read_line(char *buf, int num, void *stream)
     return buf;
 }
 
-tyndau_status cfg_parse(cfg_file *f, const char *path, cfg_handler handler, void *user)
+tyndau_status cfg_parse(cfg_file *f, const char *path, const char *const *sections, cfg_handler handler, void *user)
 {
     memset(f, 0, sizeof *f);
     f->path = path;
+    f->sections = sections;
     tyndau_error_clear(&f->err);
     if (tyndau_text_read(&f->text, path, NULL, 0, &f->err) != TYNDAU_OK) return f->err.status;
     const char *slash = strrchr(path, '/');

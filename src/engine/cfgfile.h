@@ -29,6 +29,7 @@ typedef struct {
     const char *pos;     /* reading position */
     char seen[96][80];   /* "section/key" already set, for duplicates */
     int n_seen;
+    const char *const *sections; /* cfg_parse's */
 } cfg_file;
 
 /* Record "PATH:LINE: message" (TYNDAU_EINPUT) unless a problem is recorded already; returns 0
@@ -41,7 +42,9 @@ int cfg_seen(cfg_file *f, const char *section, const char *key);
 /* Read `path` and run libinih over it with `handler`; on failure f->err says where.  The caller
  * frees f->text. */
 typedef int (*cfg_handler)(void *user, const char *section, const char *name, const char *value);
-tyndau_status cfg_parse(cfg_file *f, const char *path, cfg_handler handler, void *user);
+/* sections: the names the file may have, NULL-terminated; a header of any other, even one
+ * without keys (which the handler never sees), is reported with its line. */
+tyndau_status cfg_parse(cfg_file *f, const char *path, const char *const *sections, cfg_handler handler, void *user);
 
 /* A path from the file, relative to the file's directory unless absolute: 0, or -1 if too long. */
 int cfg_path(const cfg_file *f, const char *value, char *dst, size_t len);

@@ -34,6 +34,15 @@
 #define SCHEMA_MAJOR 2
 
 /* One output name: MEASURE[:GROUP_TYPE:GROUP], gap_*, survey:QUESTION:GROUP_TYPE:GROUP:RESPONSE. */
+/* The output just parsed, c->out[c->n_out], is not one listed before: 1, or 0 after cfg_error. */
+static int listed_once(sweep_cfg *c)
+{
+    for (size_t k = 0; k < c->n_out; k++)
+        if (strcmp(c->out[k].name, c->out[c->n_out].name) == 0)
+            return cfg_error(&c->file, "key 'outputs': '%s' listed twice", c->out[k].name);
+    return 1;
+}
+
 static int parse_output(sweep_cfg *c, const char *tok, sweep_out *o)
 {
     char buf[160], *part[6];
@@ -105,7 +114,7 @@ static int published_cells(sweep_cfg *c)
         if (c->n_out == SWEEP_MAXOUT)
             ok = cfg_error(&c->file, "key 'outputs': survey:published adds %zu cells, more than the %d outputs a "
                            "sweep may have with the others", t.n, SWEEP_MAXOUT);
-        else if ((ok = parse_output(c, tok, &c->out[c->n_out])) != 0)
+        else if ((ok = parse_output(c, tok, &c->out[c->n_out]) && listed_once(c)) != 0)
             c->n_out++;
     }
     tyndau_targets_free(&t);
@@ -193,7 +202,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
                 continue;
             }
             if (c->n_out == SWEEP_MAXOUT) return cfg_error(&c->file, "key 'outputs': more than %d outputs", SWEEP_MAXOUT);
-            if (!parse_output(c, tok, &c->out[c->n_out])) return 0;
+            if (!parse_output(c, tok, &c->out[c->n_out]) || !listed_once(c)) return 0;
             c->n_out++;
         }
         return 1;
@@ -348,7 +357,8 @@ tyndau_status sweep_config_load(sweep_cfg *c, const char *path, tyndau_error *er
     c->levels = 4;
     c->max_runs = 1000000;
     c->layout = -1;
-    if (cfg_parse(&c->file, path, on_key, c) != TYNDAU_OK) {
+    static const char *const sections[] = {"sweep", "parameters", NULL};
+    if (cfg_parse(&c->file, path, sections, on_key, c) != TYNDAU_OK) {
         *err = c->file.err;
         return err->status;
     }
@@ -381,6 +391,9 @@ tyndau_status sweep_config_load(sweep_cfg *c, const char *path, tyndau_error *er
 
 static int parse_shard(const char *s, int *i, int *n)
 {
+    /* digits, '/', digits: strtol alone would take blanks and signs */
+    size_t da = strspn(s, "0123456789"), db = s[da] == '/' ? strspn(s + da + 1, "0123456789") : 0;
+    if (da == 0 || da > 7 || db == 0 || db > 7 || s[da + 1 + db] != '\0') return -1;
     char *end;
     long a = strtol(s, &end, 10);
     if (end == s || *end != '/') return -1;
