@@ -173,7 +173,7 @@ tyndau_status calib_config_load(calib_cfg *c, const char *path, tyndau_error *er
     for (int f = 0; f < TYNDAU_N_FAM; f++) c->disc_dim[f] = -1;
     calib_hm_defaults(&c->hm);
     for (int k = 0; k < TYNDAU_N_SLOPE; k++) c->slope_dim[k] = -1;
-    static const char *const sections[] = {"calibration", "likelihood", "priors", NULL};
+    static const char *const sections[] = {"calibration", "likelihood", "priors", "history_match", NULL};
     if (cfg_parse(&c->file, path, sections, on_key, c) != TYNDAU_OK) {
         *err = c->file.err;
         return err->status;
