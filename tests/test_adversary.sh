@@ -387,7 +387,7 @@ for row in "${SWSTRUCT[@]}"; do
 done
 D=
 CSTRUCT=(
-    "unknown section without keys|[prior]\n|:[0-9]+: unknown section \[prior\], expected \[calibration\], \[likelihood\] or \[priors\]"
+    "unknown section without keys|[prior]\n|:[0-9]+: unknown section \[prior\], expected \[calibration\], \[likelihood\], \[priors\] or \[history_match\]"
     "a section of a sweep file|[parameters]\nprior_disengaged = uniform 0.1 0.2\n|:[0-9]+: unknown section \[parameters\]"
     "duplicate key|[calibration]\nagents = 2000\n|:[0-9]+: key 'agents' appears twice"
     "empty value|[likelihood]\nbreakdowns =\n|:[0-9]+: key 'breakdowns'"
