@@ -360,7 +360,8 @@ def posterior_spread(rep, f, s, idx, names, measures):
 
 
 def sbc_sections(rep, f, path):
-    rep.heading(2, "Simulation-based calibration")
+    rep.section("calibration")
+    rep.heading(3, "Simulation-based calibration %s" % os.path.basename(path))
     provenance(rep, f, path, ["program", "version", "git_commit", "seed", "surveys", "surveys_complete",
                               "particles", "agents", "command_line"])
     g = f["sbc"]
@@ -385,7 +386,8 @@ def sbc_sections(rep, f, path):
 
 
 def hm_sections(rep, f, path):
-    rep.heading(2, "History match")
+    rep.section("calibration")
+    rep.heading(3, "History match %s" % os.path.basename(path))
     provenance(rep, f, path, ["program", "version", "git_commit", "seed", "status", "stop", "measure", "cutoff",
                               "replicates", "runs_per_wave", "samples", "agents", "command_line"])
     W = int(f["waves"].attrs["n_waves"])
@@ -394,17 +396,23 @@ def hm_sections(rep, f, path):
         return
     share, runs, valid = f["volume/share"][:], f["volume/runs_share"][:], f["volume/valid_emulators"][:]
     nc = len(f["cells/z"][:])
-    fig, ax = plt.subplots(figsize=(5, 2.6))
+    samples = int(f.attrs["samples"]) if "samples" in f.attrs else 0
+    fig, ax = plt.subplots(figsize=(5.5, 3))
     waves = np.arange(1, W + 1)
     ax.bar(waves, np.maximum(share, 1e-6), color="#4477aa")
+    for k in waves:
+        if share[k - 1] == 0:
+            ax.annotate("none of %d samples" % samples if samples else "0", (k, 1e-6), xytext=(0, 4),
+                        textcoords="offset points", ha="center", fontsize=8)
     ax.set_yscale("log")
     ax.set_xticks(waves)
     ax.set_xlabel("wave")
-    ax.set_ylabel("non-implausible share of the prior")
+    ax.set_ylabel("share of the prior left")
     fig.tight_layout()
     points = [int(f["waves/w%02d" % k].attrs["points"]) for k in waves]
-    rep.figure(fig, "The share of the prior that no wave so far rules out (emulator samples; a share of 0 is "
-               "drawn at 1e-6), with the share of each wave's runs that are non-implausible",
+    rep.figure(fig, "The share of the prior that no wave so far rules out (non-implausible emulator samples; "
+               "a share of 0 is drawn at 1e-6 and labelled), with the share of each wave's runs that are "
+               "non-implausible",
                ["wave", "points", "non-implausible share", "runs' share", "valid emulators"],
                [(k, points[k - 1], share[k - 1], runs[k - 1], "%d of %d" % (valid[k - 1], nc)) for k in waves])
     w = f["waves/w%02d" % W]
@@ -428,6 +436,15 @@ def hm_sections(rep, f, path):
                ["cell", "smallest over runs", "smallest over samples", "unreachable"],
                [(labels[i], mr[i], me[i], "yes" if un[i] else "") for i in range(nc)])
     rep.para("The model cannot reach these cells: %s." % ("; ".join(names) if names else "none"))
+    if "measure" in w:
+        m = w["measure"][:]
+        m = m[np.isfinite(m)]
+        if len(m):
+            rep.para("Wave %d: %d of %d runs are non-implausible (%s implausibility at most %g); the best run's is "
+                     "%.2f, and the median run has %d cells beyond the cutoff. A cell each run reaches alone can "
+                     "still be out of reach together with the others."
+                     % (W, int((m <= cut).sum()), len(m), text(f.attrs.get("measure", "second-max")), cut,
+                        float(m.min()), int(np.median((w["implausibility"][:] > cut).sum(axis=1)))))
 
 
 # --------------------------------------------------------------------------- calibrations
@@ -451,7 +468,9 @@ def leave_out_sections(rep, f, path):
         ax.set_yticklabels(fam, fontsize=7)
     fig.tight_layout()
     rep.figure(fig, "Leave-one-family-out predictions: each family fitted without its cells and predicted "
-               "from the rest, scored against the null model (green: the model predicts it better)",
+               "from the rest, scored against the null model (age and income breakdowns: each group equals its total "
+               "row; the other families: the prior predictive, the model not fitted) (green: the model predicts it "
+               "better, red: worse)",
                ["family", "cells", "lpd", "lpd null", "difference", "interval score", "null", "null model"],
                [(fam[i], g["n_cells"][i], lpd[i], lpdn[i], lpd[i] - lpdn[i], isc[i], iscn[i],
                  text(g["null_model"][i])) for i in range(len(fam))])

@@ -433,7 +433,8 @@ sed 's/^/# /' "$tmp/sbc.py"
     h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/median /sbc/median && h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/q95 /sbc/q95
 check "--sbc: identical with 1 and 2 threads" $? "$tmp/sbc1.err"
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/sbc2.h5" -o "$tmp/sbc.html" >"$tmp/sbcr.out" 2>&1 &&
-    grep -q ">Simulation-based calibration<" "$tmp/sbc.html" && grep -q "report: .* 1 figures" "$tmp/sbcr.out"
+    grep -q "<li><a href=\"#s[0-9]*\">Simulation-based calibration sbc2.h5</a></li>" "$tmp/sbc.html" &&
+    grep -q "report: .* 1 figures" "$tmp/sbcr.out"
 check "report.py on an SBC file: rank histograms and coverages" $? "$tmp/sbcr.out"
 expect_bad "--sbc with --resume" "--sbc and --resume" -- "$tmp/sbc.ini" --sbc 2 --resume
 

@@ -138,7 +138,8 @@ grep -q "the model cannot reach these cells" "$tmp/t1.out"
 check "the report names the unreachable cells (or none)" $? "$tmp/t1.out"
 
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/t1.h5" -o "$tmp/hm.html" >"$tmp/r.out" 2>&1 &&
-    grep -q ">History match<" "$tmp/hm.html" && grep -q "report: .* 2 figures" "$tmp/r.out" &&
+    grep -q "<li><a href=\"#s[0-9]*\">History match t1.h5</a></li>" "$tmp/hm.html" &&
+    grep -q "runs are non-implausible" "$tmp/hm.html" && grep -q "report: .* 2 figures" "$tmp/r.out" &&
     ! grep -q 'data-overlaps="[1-9]' "$tmp/hm.html" && grep -q "The model cannot reach these cells" "$tmp/hm.html"
 check "report.py on a history match: the share per wave and every cell's implausibility" $? "$tmp/r.out"
 
