@@ -123,28 +123,14 @@ static int in_family(const tyndau_obs_row *w, int family)
 }
 
 /* A new survey of row w at probabilities p under the error terms e (as the predictive check
- * draws one: the Dirichlet step or the family's discrepancy, then n / deff respondents): the
- * percent of each published response into pct. */
+ * draws one, obs.h): the percent of each published response into pct. */
 static void draw_row(const tyndau_obs_row *w, const double *p, const double *shift, const tyndau_obs_error *e,
                      gsl_rng *r, double *pct)
 {
-    size_t K = w->n_resp + (size_t)w->has_rest;
-    double q[TYNDAU_OBS_STRIDE], sum = 0.0;
+    double q[TYNDAU_OBS_STRIDE];
     unsigned int cnt[TYNDAU_OBS_STRIDE];
-    for (size_t j = 0; j < K; j++) sum += q[j] = fmax(p[j], TYNDAU_OBS_PFLOOR);
-    for (size_t j = 0; j < K; j++) q[j] /= sum;
-    if (e->kind == TYNDAU_OBS_DM && e->concentration > 0.0) {
-        double alpha[TYNDAU_OBS_STRIDE];
-        for (size_t j = 0; j < K; j++) alpha[j] = e->concentration * q[j];
-        gsl_ran_dirichlet(r, K, alpha, q);
-    } else if (e->kind == TYNDAU_OBS_LOGIT_NORMAL) {
-        double sdf = e->sd[w->family] / sqrt(2.0), t = 0.0;
-        for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(r, sdf) + shift[j]);
-        for (size_t j = 0; j < K; j++) q[j] /= t;
-    }
-    unsigned int n = (unsigned int)lround(w->n / e->deff);
-    if (n == 0) n = 1;
-    gsl_ran_multinomial(r, K, n, q, cnt);
+    tyndau_obs_row_probs(w, p, q);
+    unsigned int n = tyndau_obs_draw_row(w, q, shift, e, r, cnt);
     for (size_t j = 0; j < w->n_resp; j++) pct[j] = 100.0 * cnt[j] / (double)n;
 }
 

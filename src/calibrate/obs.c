@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "tyndau.h"
 
 const char *const tyndau_obs_family_names[TYNDAU_N_FAM] = {"awareness", "attention", "contact", "meaning",
@@ -423,4 +425,32 @@ double tyndau_obs_loglik_err(const tyndau_obs *o, const double *prob, const tynd
         ll += w->weight * tyndau_obs_row_loglik_err(w, prob + r * TYNDAU_OBS_STRIDE, e);
     }
     return ll;
+}
+
+size_t tyndau_obs_row_probs(const tyndau_obs_row *w, const double *p, double *q)
+{
+    size_t K = w->n_resp + (size_t)w->has_rest;
+    double sum = 0.0;
+    for (size_t j = 0; j < K; j++) sum += q[j] = fmax(p[j], TYNDAU_OBS_PFLOOR);
+    for (size_t j = 0; j < K; j++) q[j] /= sum;
+    return K;
+}
+
+unsigned int tyndau_obs_draw_row(const tyndau_obs_row *w, double *q, const double *shift, const tyndau_obs_error *e,
+                                 gsl_rng *r, unsigned int *cnt)
+{
+    size_t K = w->n_resp + (size_t)w->has_rest;
+    if (e->kind == TYNDAU_OBS_DM && e->concentration > 0.0) {
+        double alpha[TYNDAU_OBS_STRIDE];
+        for (size_t j = 0; j < K; j++) alpha[j] = e->concentration * q[j];
+        gsl_ran_dirichlet(r, K, alpha, q);
+    } else if (e->kind == TYNDAU_OBS_LOGIT_NORMAL) {
+        double sdf = e->sd[w->family] / sqrt(2.0), t = 0.0;
+        for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(r, sdf) + (shift != NULL ? shift[j] : 0.0));
+        for (size_t j = 0; j < K; j++) q[j] /= t;
+    }
+    unsigned int n = (unsigned int)lround(w->n / e->deff);
+    if (n == 0) n = 1;
+    gsl_ran_multinomial(r, K, n, q, cnt);
+    return n;
 }

@@ -183,6 +183,17 @@ size_t tyndau_obs_slope_mean(const tyndau_obs *o, const char *question, int kind
  * shift of response j of row r (0 outside the breakdowns, or at tau = 0), from the stream r. */
 void tyndau_obs_slope_draw(const tyndau_obs *o, const tyndau_obs_error *e, gsl_rng *r, double *shift);
 
+/* A new survey of row w (the predictive check, SBC, leave-out predictions).  tyndau_obs_row_probs:
+ * the model's probabilities p of the row floored at TYNDAU_OBS_PFLOOR and normalised into q;
+ * returns K, the row's responses with its rest.  tyndau_obs_draw_row: q [K] (so made) moved in
+ * place by the error terms e (Dirichlet-multinomial: a Dirichlet step at e->concentration > 0;
+ * logit-normal: every log-probability moved by N(0, sd_f^2 / 2) of the row's family plus
+ * shift [K], the slope discrepancy, or nothing when shift is NULL), then the counts of n / deff
+ * respondents (at least 1) from r into cnt [K]; returns that n. */
+size_t tyndau_obs_row_probs(const tyndau_obs_row *w, const double *p, double *q);
+unsigned int tyndau_obs_draw_row(const tyndau_obs_row *w, double *q, const double *shift, const tyndau_obs_error *e,
+                                 gsl_rng *r, unsigned int *cnt);
+
 /* Index of the row holding question/group_type/group, or -1. */
 int tyndau_obs_find(const tyndau_obs *o, const char *question, const char *group_type,
                     const char *group);

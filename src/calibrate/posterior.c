@@ -115,7 +115,6 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
     for (size_t k = 0; shift != NULL && k < D; k++) {
         if (status[k]) continue;
         const double *pk = probs + k * C->n_out;
-        double kappa = calib_kappa(C, x + k * d);
         tyndau_obs_error e = calib_obs_error(C, x + k * d);
         gsl_rng *rsl = calib_stream(c->seed, K_PPC_SURVEY, k, o->n_rows); /* the slope discrepancy (obs_slope.c) */
         if (rsl != NULL) tyndau_obs_slope_draw(o, &e, rsl, shift);
@@ -123,31 +122,19 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
         size_t cell = 0;
         for (size_t r = 0; r < o->n_rows; r++) {
             const tyndau_obs_row *w = &o->rows[r];
-            size_t K = w->n_resp + (size_t)w->has_rest;
-            double q[TYNDAU_OBS_STRIDE], alpha[TYNDAU_OBS_STRIDE];
-            unsigned int cnt[TYNDAU_OBS_STRIDE];
+            double q[TYNDAU_OBS_STRIDE];
+            unsigned int cnt[TYNDAU_OBS_STRIDE], cs[TYNDAU_OBS_STRIDE];
             gsl_rng *rr = calib_stream(c->seed, K_PPC_SURVEY, k, r);
-            double sum = 0.0;
-            for (size_t j = 0; j < K; j++) sum += q[j] = fmax(pk[r * TYNDAU_OBS_STRIDE + j], TYNDAU_OBS_PFLOOR);
-            for (size_t j = 0; j < K; j++) q[j] /= sum;
-            /* a new survey of n / deff respondents' worth of information (design effect) */
+            size_t K = tyndau_obs_row_probs(w, pk + r * TYNDAU_OBS_STRIDE, q);
+            /* survey sampling alone, n / deff respondents, from its own stream (the intervals above
+               stay as they are) */
             unsigned int n = (unsigned int)lround(w->n / c->deff);
             if (n == 0) n = 1;
-            /* survey sampling alone, from its own stream (the intervals above stay as they are) */
             gsl_rng *rs = calib_stream(c->seed, K_PPC_SAMPLING, k, r);
-            unsigned int cs[TYNDAU_OBS_STRIDE];
             gsl_ran_multinomial(rs, K, n, q, cs);
             gsl_rng_free(rs);
-            if (kappa > 0.0) {
-                for (size_t j = 0; j < K; j++) alpha[j] = kappa * q[j];
-                gsl_ran_dirichlet(rr, K, alpha, q);
-            } else if (c->kind == TYNDAU_OBS_LOGIT_NORMAL) {
-                /* the family's discrepancy: each log-probability moved by N(0, sd^2 / 2) (obs.h) */
-                double sdf = e.sd[w->family] / sqrt(2.0), t = 0.0;
-                for (size_t j = 0; j < K; j++) t += q[j] *= exp(gsl_ran_gaussian(rr, sdf) + shift[r * TYNDAU_OBS_STRIDE + j]);
-                for (size_t j = 0; j < K; j++) q[j] /= t;
-            }
-            gsl_ran_multinomial(rr, K, n, q, cnt);
+            /* and with the model's error (the Dirichlet step or the family's discrepancy) */
+            tyndau_obs_draw_row(w, q, shift + r * TYNDAU_OBS_STRIDE, &e, rr, cnt);
             gsl_rng_free(rr);
             for (size_t j = 0; j < w->n_resp; j++, cell++) {
                 sv[cell * D + D_ok] = 100.0 * cnt[j] / (double)n;

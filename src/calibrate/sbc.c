@@ -66,25 +66,12 @@ static void synthetic_survey(const calib_t *C, const double *x, const double *p,
     gsl_rng_free(rsl);
     for (size_t r = 0; r < C->obs.n_rows; r++) {
         tyndau_obs_row *w = &rows[r];
-        size_t K = w->n_resp + (size_t)w->has_rest;
-        double q[TYNDAU_OBS_STRIDE], sum = 0.0;
-        for (size_t j = 0; j < K; j++) sum += q[j] = fmax(p[r * TYNDAU_OBS_STRIDE + j], TYNDAU_OBS_PFLOOR);
-        for (size_t j = 0; j < K; j++) q[j] /= sum;
+        double q[TYNDAU_OBS_STRIDE];
+        unsigned int cnt[TYNDAU_OBS_STRIDE];
+        size_t K = tyndau_obs_row_probs(w, p + r * TYNDAU_OBS_STRIDE, q);
         gsl_rng *rr = many_stream(c->seed, K_SBC_SURVEY, s, r);
         if (rr == NULL) continue; /* out of memory: the row keeps the published counts */
-        if (e.kind == TYNDAU_OBS_DM && e.concentration > 0.0) {
-            double alpha[TYNDAU_OBS_STRIDE];
-            for (size_t j = 0; j < K; j++) alpha[j] = e.concentration * q[j];
-            gsl_ran_dirichlet(rr, K, alpha, q);
-        } else if (e.kind == TYNDAU_OBS_LOGIT_NORMAL) {
-            double sdf = e.sd[w->family] / sqrt(2.0), t = 0.0;
-            for (size_t j = 0; j < K; j++)
-                t += q[j] *= exp(gsl_ran_gaussian(rr, sdf) + (r < 64 ? shift[r * TYNDAU_OBS_STRIDE + j] : 0.0));
-            for (size_t j = 0; j < K; j++) q[j] /= t;
-        }
-        unsigned int n = (unsigned int)lround(w->n / c->deff), cnt[TYNDAU_OBS_STRIDE];
-        if (n == 0) n = 1;
-        gsl_ran_multinomial(rr, K, n, q, cnt);
+        unsigned int n = tyndau_obs_draw_row(w, q, r < 64 ? shift + r * TYNDAU_OBS_STRIDE : NULL, &e, rr, cnt);
         gsl_rng_free(rr);
         for (size_t j = 0; j < K; j++) w->count[j] = (double)cnt[j] * w->n / (double)n;
         for (size_t j = 0; j < w->n_resp; j++) w->share[j] = (double)cnt[j] / (double)n;
