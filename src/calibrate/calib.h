@@ -189,6 +189,8 @@ tyndau_obs_error calib_obs_error(const calib_t *C, const double *x);
  * docs/calibration.md s2): TYNDAU_EINPUT when the quantities would exceed MAXD. */
 tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err);
 calib_gen *calib_new_gen(calib_t *C);                                    /* NULL when out of memory */
+/* Every generation's arrays freed; none left (n_gen = 0). */
+void calib_free_gens(calib_t *C);
 /* Distinct particles among n (rows of x [n][d] with their seeds, compared bit for bit). */
 size_t calib_unique(const double *x, const uint64_t *seed, size_t n, size_t d);
 /* Simulate models at x [n][d] with seeds: each one's observation-model probabilities in probs, its
@@ -246,5 +248,13 @@ tyndau_status calib_write_partial(calib_t *C, tyndau_error *err);
 tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc *Q, const char *ini,
                                 tyndau_error *err);
 tyndau_status calib_resume(calib_t *C, tyndau_error *err);
+/* --resume's partial file C->partial, calibrate's or the history match's, opened for reading:
+ * 1 when there is none (said on stderr as "WHAT: --resume: no FILE; starting"; nothing open);
+ * 0 with h open (its errors into herr, which must outlive it) and *same telling whether its
+ * fingerprint is this calibration's; -1 when it is damaged or unreadable (err set, nothing open). */
+int calib_open_partial(const calib_t *C, const char *what, tyndau_h5 *h, tyndau_error *herr, int *same,
+                       tyndau_error *err);
+/* The refusal of a partial file that another calibration made. */
+tyndau_status calib_partial_other(const calib_t *C, tyndau_error *err);
 
 #endif

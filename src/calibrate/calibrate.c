@@ -120,6 +120,20 @@ static tyndau_status names(calib_t *C, const char *cfg_path, char *out_buf, size
     return st == TYNDAU_OK ? cli_claim_output(&C->claim, C->out, inputs, 3, &C->sc, 1, err) : st;
 }
 
+/* All a calibration holds, at the end of every mode (SMC, SBC, leave-out, history match). */
+static void release(calib_t *C)
+{
+    calib_free_gens(C);
+    free(C->cfg.file.text);
+    free(C->targets_text);
+    tyndau_obs_free(&C->obs);
+    tyndau_targets_free(&C->targets);
+    tyndau_scenario_free(&C->sc);
+    tyndau_outfile_release(&C->claim);
+    calib_within_free(C);
+    many_finalize(&C->mc);
+}
+
 int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
 {
     static calib_t C0; /* large: not on the stack */
@@ -203,13 +217,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
              : sbc > 0 ? calib_sbc(C, sbc, &err)
                        : calib_leave_all(C, do_resume, &err);
         rc = st == TYNDAU_OK ? 0 : C->mc.rank == 0 ? cli_fail(&err) : (int)st;
-        free(C->cfg.file.text);
-        free(C->targets_text);
-        tyndau_obs_free(&C->obs);
-        tyndau_targets_free(&C->targets);
-        tyndau_scenario_free(&C->sc);
-        tyndau_outfile_release(&C->claim);
-        many_finalize(&C->mc);
+        release(C);
         return rc;
     }
     if (st == TYNDAU_OK && do_resume) st = calib_resume(C, &err);
@@ -258,15 +266,6 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
     rc = st == TYNDAU_OK ? 0 : C->mc.rank == 0 ? cli_fail(&err) : (int)st;
     free(ini);
     calib_ppc_free(&Q);
-    for (size_t t = 0; t < C->n_gen; t++) free(C->gen[t].x), free(C->gen[t].z), free(C->gen[t].ll), free(C->gen[t].seed);
-    free(C->gen);
-    free(C->cfg.file.text);
-    free(C->targets_text);
-    tyndau_obs_free(&C->obs);
-    tyndau_targets_free(&C->targets);
-    tyndau_scenario_free(&C->sc);
-    tyndau_outfile_release(&C->claim);
-    calib_within_free(C);
-    many_finalize(&C->mc);
+    release(C);
     return rc;
 }

@@ -8,6 +8,26 @@
 
 #include "calib.h"
 
+/* A model-error sd of the logit-normal model (a family's discrepancy, a breakdown's slope): a
+ * number from 0 to 5 (*fixed), or a prior that makes it a calibrated quantity (*dim).  1, or 0
+ * with the error said. */
+static int sd_key(calib_cfg *c, const char *name, const char *value, const char *what, double *fixed, int *dim)
+{
+    double x;
+    if (prior_parse_real(value, &x) == 0) {
+        if (!(x >= 0.0 && x <= 5.0))
+            return cfg_error(&c->file, "key '%s': expected %s from 0 to 5, got '%s'", name, what, value);
+        *fixed = x;
+        return 1;
+    }
+    if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
+    prior_t *pr = &c->prior[c->d];
+    if (!cfg_key_prior(&c->file, name, value, 0.0, 5.0, pr)) return 0;
+    pr->param = -1;
+    *dim = (int)c->d++;
+    return 1;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     calib_cfg *c = user;
@@ -92,36 +112,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
                                  "discrepancy_principles or discrepancy_other", name);
             if (c->disc_line == 0) c->disc_line = c->file.lineno;
             c->disc_given[f] = 1;
-            if (prior_parse_real(value, &x) == 0) {
-                if (!(x >= 0.0 && x <= 5.0))
-                    return cfg_error(&c->file, "key '%s': expected a logit-scale sd from 0 to 5, got '%s'", name, value);
-                c->disc_fixed[f] = x;
-                return 1;
-            }
-            if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
-            prior_t *pr = &c->prior[c->d];
-            if (!cfg_key_prior(&c->file, name, value, 0.0, 5.0, pr)) return 0;
-            pr->param = -1;
-            c->disc_dim[f] = (int)c->d++;
-            return 1;
+            return sd_key(c, name, value, "a logit-scale sd", &c->disc_fixed[f], &c->disc_dim[f]);
         }
         if (strcmp(name, "slope_age") == 0 || strcmp(name, "slope_income") == 0) {
             int k = name[6] == 'a' ? TYNDAU_SLOPE_AGE : TYNDAU_SLOPE_INCOME;
             if (c->slope_line == 0) c->slope_line = c->file.lineno;
             c->slope_given[k] = 1;
-            if (prior_parse_real(value, &x) == 0) {
-                if (!(x >= 0.0 && x <= 5.0))
-                    return cfg_error(&c->file, "key '%s': expected a logit-scale sd per group step from 0 to 5, got '%s'",
-                                     name, value);
-                c->slope_fixed[k] = x;
-                return 1;
-            }
-            if (c->d == MAXD) return cfg_error(&c->file, "more than %d calibrated quantities", MAXD);
-            prior_t *pr = &c->prior[c->d];
-            if (!cfg_key_prior(&c->file, name, value, 0.0, 5.0, pr)) return 0;
-            pr->param = -1;
-            c->slope_dim[k] = (int)c->d++;
-            return 1;
+            return sd_key(c, name, value, "a logit-scale sd per group step", &c->slope_fixed[k], &c->slope_dim[k]);
         }
         if (strcmp(name, "breakdowns") == 0) {
             if (strcmp(value, "split") == 0) c->breakdown = TYNDAU_OBS_SPLIT;

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hm.h"
@@ -205,31 +204,17 @@ tyndau_status hm_write(hm_t *H, int final, tyndau_error *err)
 tyndau_status hm_read_partial(hm_t *H, tyndau_error *err)
 {
     calib_t *C = H->C;
-    struct stat sb;
-    if (stat(C->partial, &sb) != 0) {
-        if (C->mc.rank == 0 && !C->quiet) fprintf(stderr, "history match: --resume: no %s; starting\n", C->partial);
-        return TYNDAU_OK;
-    }
     tyndau_h5 h;
     tyndau_error e;
-    if (tyndau_h5_probe(C->partial, &e) != TYNDAU_OK) /* damaged metadata can crash HDF5 itself */
-        return TYNDAU_ERR(err, e.status, "--resume: %s", e.msg);
-    if (tyndau_h5_open(&h, C->partial, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
-        tyndau_h5_close(&h);
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: not a readable HDF5 file", C->partial);
-    }
-    char want[32], *fp = tyndau_h5_read_attr_str(&h, h.file, "fingerprint");
-    snprintf(want, sizeof want, "%016" PRIx64, C->fingerprint);
+    int same = 0, opened = calib_open_partial(C, "history match", &h, &e, &same, err);
+    if (opened != 0) return opened > 0 ? TYNDAU_OK : err->status;
     int major = 0;
     tyndau_status rc = TYNDAU_OK;
     if (tyndau_h5_check_schema(&h, HM_SCHEMA_NAME, "a tyndau history-match file", 1, 1, &major) != TYNDAU_OK)
         rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s is not a partial history match of schema %s 1.x (a "
                         "calibration's?); remove it or run without --resume", C->partial, HM_SCHEMA_NAME);
-    else if (fp == NULL || strcmp(fp, want) != 0)
-        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s was made by a different calibration (the calibration file, "
-                        "its scenario or the files it inherits from, the targets or the holdouts differ); remove it "
-                        "or run without --resume", C->partial);
-    free(fp);
+    else if (!same)
+        rc = calib_partial_other(C, err);
     hid_t g = rc == TYNDAU_OK ? H5Gopen2(h.file, "waves", H5P_DEFAULT) : -1;
     int64_t W = 0;
     if (rc == TYNDAU_OK && (g < 0 || tyndau_h5_read_attr_i64(&h, g, "n_waves", &W) != 1 || W < 0 ||

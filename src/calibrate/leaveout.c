@@ -514,13 +514,6 @@ static tyndau_status read_partial(const calib_t *C, const char *path, calib_leav
     return rc;
 }
 
-static void free_gens(calib_t *F)
-{
-    for (size_t t = 0; t < F->n_gen; t++) free(F->gen[t].x), free(F->gen[t].z), free(F->gen[t].ll), free(F->gen[t].seed);
-    free(F->gen);
-    F->gen = NULL, F->n_gen = F->cap_gen = 0;
-}
-
 /* One family: fit without it (the calibration file's seed), predict, score. */
 static tyndau_status one_family(const calib_t *C, int family, predictive *pp, double **pp_x, double **pp_probs,
                                 int **pp_status, calib_leave_result *R, tyndau_error *err)
@@ -560,7 +553,7 @@ static tyndau_status one_family(const calib_t *C, int family, predictive *pp, do
     if (st == TYNDAU_OK) st = score_family(F, &Q, pp, family, R, err);
     if (st == TYNDAU_OK) R->sims = F->gen[F->n_gen - 1].sims;
     calib_ppc_free(&Q);
-    free_gens(F);
+    calib_free_gens(F);
     free(rows), free(F);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     R->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);

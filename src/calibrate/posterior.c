@@ -271,6 +271,18 @@ char *calib_scenario_ini(const calib_t *C, const calib_post *P)
     return s;
 }
 
+/* A model-error sd's line of the report (a family's discrepancy, a breakdown's slope): the
+ * posterior median and 90% interval of calibrated quantity k, about pp at p = 0.4; or the fixed
+ * value given; nothing when neither. */
+static void print_sd(const calib_post *P, const char *name, int k, int given, double fixed)
+{
+    if (k >= 0)
+        printf("  %-12s %.3f [%.3f, %.3f]  ~%.1f pp\n", name, P->median[k], P->q05[k], P->q95[k],
+               100.0 * 0.24 * P->median[k]);
+    else if (given)
+        printf("  %-12s %.3f (fixed)\n", name, fixed);
+}
+
 void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *Q)
 {
     if (C->mc.rank != 0) return;
@@ -306,24 +318,12 @@ void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *
            Q->n_fit_inside95, Q->n_fit, Q->n_fit_inside95_s);
     if (c->kind == TYNDAU_OBS_LOGIT_NORMAL) {
         printf("model discrepancy by question family (logit-scale sd; posterior median [90%%], about pp at p = 0.4):\n");
-        for (int f = 0; f < TYNDAU_N_FAM; f++) {
-            int k = c->disc_dim[f];
-            if (k >= 0)
-                printf("  %-12s %.3f [%.3f, %.3f]  ~%.1f pp\n", tyndau_obs_family_names[f], P->median[k], P->q05[k],
-                       P->q95[k], 100.0 * 0.24 * P->median[k]);
-            else if (c->disc_given[f])
-                printf("  %-12s %.3f (fixed)\n", tyndau_obs_family_names[f], c->disc_fixed[f]);
-        }
+        for (int f = 0; f < TYNDAU_N_FAM; f++)
+            print_sd(P, tyndau_obs_family_names[f], c->disc_dim[f], c->disc_given[f], c->disc_fixed[f]);
         printf("slope discrepancy by breakdown (logit-scale sd of the gradient the model misses, per group step; "
                "posterior median [90%%], about pp per step at p = 0.4):\n");
-        for (int k = 0; k < TYNDAU_N_SLOPE; k++) {
-            int j = c->slope_dim[k];
-            if (j >= 0)
-                printf("  %-12s %.3f [%.3f, %.3f]  ~%.1f pp\n", tyndau_obs_slope_names[k], P->median[j], P->q05[j],
-                       P->q95[j], 100.0 * 0.24 * P->median[j]);
-            else if (c->slope_given[k])
-                printf("  %-12s %.3f (fixed)\n", tyndau_obs_slope_names[k], c->slope_fixed[k]);
-        }
+        for (int k = 0; k < TYNDAU_N_SLOPE; k++)
+            print_sd(P, tyndau_obs_slope_names[k], c->slope_dim[k], c->slope_given[k], c->slope_fixed[k]);
     }
     if (Q->n_ho) {
         printf("held-out cells inside: %zu of %zu; mean absolute error %.2f pp\n", Q->n_ho_inside, Q->n_ho,

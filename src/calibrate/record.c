@@ -345,36 +345,53 @@ tyndau_status calib_write_final(calib_t *C, const calib_post *P, const calib_ppc
     return TYNDAU_OK;
 }
 
-tyndau_status calib_resume(calib_t *C, tyndau_error *err)
+int calib_open_partial(const calib_t *C, const char *what, tyndau_h5 *h, tyndau_error *herr, int *same,
+                       tyndau_error *err)
 {
     struct stat sb;
     if (stat(C->partial, &sb) != 0) { /* nothing to resume: a start, as sweep and compare do */
-        if (C->mc.rank == 0 && !C->quiet) fprintf(stderr, "calibrate: --resume: no %s; starting\n", C->partial);
-        return TYNDAU_OK;
+        if (C->mc.rank == 0 && !C->quiet) fprintf(stderr, "%s: --resume: no %s; starting\n", what, C->partial);
+        return 1;
     }
+    if (tyndau_h5_probe(C->partial, herr) != TYNDAU_OK) { /* damaged metadata can crash HDF5 itself */
+        TYNDAU_ERR(err, herr->status, "--resume: %s", herr->msg);
+        return -1;
+    }
+    if (tyndau_h5_open(h, C->partial, TYNDAU_H5_READ, herr) != TYNDAU_OK) {
+        tyndau_h5_close(h);
+        TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: not a readable HDF5 file", C->partial);
+        return -1;
+    }
+    char want[32], *fp = tyndau_h5_read_attr_str(h, h->file, "fingerprint");
+    snprintf(want, sizeof want, "%016" PRIx64, C->fingerprint);
+    *same = fp != NULL && strcmp(fp, want) == 0;
+    free(fp);
+    return 0;
+}
+
+tyndau_status calib_partial_other(const calib_t *C, tyndau_error *err)
+{
+    return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s was made by a different calibration (the calibration file, "
+                      "its scenario or the files it inherits from, the targets or the holdouts differ); remove it "
+                      "or run without --resume", C->partial);
+}
+
+tyndau_status calib_resume(calib_t *C, tyndau_error *err)
+{
     tyndau_h5 h;
     tyndau_error e;
-    if (tyndau_h5_probe(C->partial, &e) != TYNDAU_OK) /* damaged metadata can crash HDF5 itself */
-        return TYNDAU_ERR(err, e.status, "--resume: %s", e.msg);
-    if (tyndau_h5_open(&h, C->partial, TYNDAU_H5_READ, &e) != TYNDAU_OK) {
-        tyndau_h5_close(&h);
-        return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: not a readable HDF5 file", C->partial);
-    }
-    char want[32], *fp = tyndau_h5_read_attr_str(&h, h.file, "fingerprint");
-    snprintf(want, sizeof want, "%016" PRIx64, C->fingerprint);
+    int same = 0, opened = calib_open_partial(C, "calibrate", &h, &e, &same, err);
+    if (opened != 0) return opened > 0 ? TYNDAU_OK : err->status;
     int major = 0;
     tyndau_status rc = TYNDAU_OK;
-    if (fp == NULL || strcmp(fp, want) != 0)
-        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s was made by a different calibration (the calibration file, "
-                        "its scenario or the files it inherits from, the targets or the holdouts differ); remove it "
-                        "or run without --resume", C->partial);
+    if (!same)
+        rc = calib_partial_other(C, err);
     else if (tyndau_h5_check_schema(&h, CALIB_SCHEMA_NAME, "a tyndau calibration file", 1, 1000, &major) !=
                  TYNDAU_OK ||
              major != CALIB_SCHEMA_MAJOR)
         rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s was written by a tyndau with another %s schema (major "
                         "version %d, not %d); remove it or run without --resume", C->partial, CALIB_SCHEMA_NAME,
                         major, CALIB_SCHEMA_MAJOR);
-    free(fp);
     hid_t g = rc == TYNDAU_OK ? H5Gopen2(h.file, "generations", H5P_DEFAULT) : -1;
     int64_t G = 0;
     if (rc == TYNDAU_OK && (g < 0 || tyndau_h5_read_attr_i64(&h, g, "n_generations", &G) != 1 || G < 1))

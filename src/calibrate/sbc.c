@@ -98,8 +98,7 @@ static int refit(const calib_t *C, size_t s, double *xs, double *beta, double *s
         memcpy(xs, g->x, C->cfg.particles * C->cfg.d * sizeof *xs);
         *beta = g->beta, *sims = (double)g->sims;
     }
-    for (size_t t = 0; t < F->n_gen; t++) free(F->gen[t].x), free(F->gen[t].z), free(F->gen[t].ll), free(F->gen[t].seed);
-    free(F->gen);
+    calib_free_gens(F);
     free(F);
     return rc;
 }

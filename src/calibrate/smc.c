@@ -113,6 +113,13 @@ static double loglik(const calib_t *C, const double *probs, const double *x)
     return tyndau_obs_loglik_err(&C->obs, probs, &e);
 }
 
+void calib_free_gens(calib_t *C)
+{
+    for (size_t t = 0; t < C->n_gen; t++) free(C->gen[t].x), free(C->gen[t].z), free(C->gen[t].ll), free(C->gen[t].seed);
+    free(C->gen);
+    C->gen = NULL, C->n_gen = C->cap_gen = 0;
+}
+
 calib_gen *calib_new_gen(calib_t *C)
 {
     if (C->n_gen == C->cap_gen) {
