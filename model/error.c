@@ -44,6 +44,14 @@ void *tyndau_reallocarray(void *p, size_t n, size_t size)
     return realloc(p, bytes ? bytes : 1);
 }
 
+char *tyndau_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = tyndau_calloc(n, 1);
+    if (d != NULL) memcpy(d, s, n);
+    return d;
+}
+
 const char *tyndau_path_shown(const char *path, tyndau_shown *buf)
 {
     size_t n = strlen(path);

@@ -47,5 +47,7 @@ const char *tyndau_path_shown(const char *path, tyndau_shown *buf);
 /* Checked allocation: NULL on overflow or failure (n * size checked). */
 void *tyndau_calloc(size_t n, size_t size);
 void *tyndau_reallocarray(void *p, size_t n, size_t size);
+/* A copy of the string s (NULL when out of memory). */
+char *tyndau_strdup(const char *s);
 
 #endif
