@@ -399,10 +399,12 @@ def hm_sections(rep, f, path):
     samples = int(f.attrs["samples"]) if "samples" in f.attrs else 0
     fig, ax = plt.subplots(figsize=(5.5, 3))
     waves = np.arange(1, W + 1)
-    ax.bar(waves, np.maximum(share, 1e-6), color="#4477aa")
+    pos = share[share > 0]
+    floor = min(1e-6, float(pos.min()) / 10) if len(pos) else 1e-6
+    ax.bar(waves, np.maximum(share, floor), color="#4477aa")
     for k in waves:
         if share[k - 1] == 0:
-            ax.annotate("none of %d samples" % samples if samples else "0", (k, 1e-6), xytext=(0, 4),
+            ax.annotate("none found" if samples else "0", (k, floor), xytext=(0, 4),
                         textcoords="offset points", ha="center", fontsize=8)
     ax.set_yscale("log")
     ax.set_xticks(waves)
@@ -410,11 +412,17 @@ def hm_sections(rep, f, path):
     ax.set_ylabel("share of the prior left")
     fig.tight_layout()
     points = [int(f["waves/w%02d" % k].attrs["points"]) for k in waves]
-    rep.figure(fig, "The share of the prior that no wave so far rules out (non-implausible emulator samples; "
-               "a share of 0 is drawn at 1e-6 and labelled), with the share of each wave's runs that are "
-               "non-implausible",
-               ["wave", "points", "non-implausible share", "runs' share", "valid emulators"],
-               [(k, points[k - 1], share[k - 1], runs[k - 1], "%d of %d" % (valid[k - 1], nc)) for k in waves])
+    how = []
+    for k in waves:
+        a = f["waves/w%02d" % k].attrs
+        how.append("subset simulation, %d levels" % int(a["subset_levels"]) if "subset" in text(a.get("share_method", ""))
+                   else "counted on %d samples" % samples)
+    rep.figure(fig, "The share of the prior that no wave so far rules out (emulator samples; below 100 of them, "
+               "subset simulation; a share of 0 is drawn at the axis' floor and labelled), with the share of each "
+               "wave's runs that are non-implausible",
+               ["wave", "points", "non-implausible share", "how", "runs' share", "valid emulators"],
+               [(k, points[k - 1], share[k - 1], how[k - 1], runs[k - 1], "%d of %d" % (valid[k - 1], nc))
+                for k in waves])
     w = f["waves/w%02d" % W]
     c = f["cells"]
     labels = ["%s | %s | %s" % (text(a), text(b), text(r)) for a, b, r in
@@ -436,6 +444,12 @@ def hm_sections(rep, f, path):
                ["cell", "smallest over runs", "smallest over samples", "unreachable"],
                [(labels[i], mr[i], me[i], "yes" if un[i] else "") for i in range(nc)])
     rep.para("The model cannot reach these cells: %s." % ("; ".join(names) if names else "none"))
+    if "share_beyond_cutoff" in w:
+        b = w["share_beyond_cutoff"][:]
+        top = [i for i in np.argsort(-np.nan_to_num(b, nan=-1.0), kind="stable")[:5] if np.isfinite(b[i]) and b[i] > 0]
+        if top:
+            rep.para("The cells that rule out most of the region before wave %d (share of its points at which the "
+                     "cell alone is beyond the cutoff): %s." % (W, "; ".join("%s %.2f" % (labels[i], b[i]) for i in top)))
     if "measure" in w:
         m = w["measure"][:]
         m = m[np.isfinite(m)]

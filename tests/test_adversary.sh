@@ -564,7 +564,7 @@ bad cli 2 "missing.h5: cannot read" -- compare "$B" "$B" -q --posterior missing.
 bad cli 2 "s.ini" -- compare "$B" "$B" -q --posterior s.ini -o @O
 bad cli 2 "--holdout" -- calibrate c.ini -q --holdout nosuchquestion -o @O
 bad cli 2 "--holdout" -- calibrate c.ini -q --holdout '' -o @O
-bad cli 2 "n.ini|--sbc" -- calibrate c.ini -q --sbc 2 --resume -o @O
+bad cli 2 "--sbc" -- calibrate c.ini -q --sbc 0 -o @O
 
 # HDF5 inputs of the wrong kind or none, and the environment (exit 1)
 timeout 60 "$TYNDAU" run --agents 2000 -q -o r.h5 2>/dev/null || fail "setup: a run file"

@@ -338,6 +338,16 @@ sed 's/^model = multinomial$/model = multinomial\ndesign_effect = 1/' "$tmp/c.in
     same "$tmp/d0.h5" "$tmp/d1.h5" "${RESULT_OBJECTS[@]}"
 check "design_effect = 1: the same posterior, predictive check and generations as without the key" $? \
     "$tmp/d0.err" "$tmp/d1.err" "$tmp/h5diff.out"
+# the design effect's bracket (1 and 2) in the predictive check: at a stated 1, its end at 1 is the
+# stated one's own draws, so the counts are equal exactly
+"$PYTHON" -c '
+import sys, h5py
+q = h5py.File(sys.argv[1], "r")["predictive"].attrs
+print(q["n_inside95_fitted_sampling_only"], q["n_inside95_fitted_sampling_deff1"], q["n_inside95_fitted_sampling_deff2"])
+assert q["n_inside95_fitted_sampling_deff1"] == q["n_inside95_fitted_sampling_only"]
+assert 0 <= q["n_inside95_fitted_sampling_deff2"] <= q["n_fitted_cells"]
+' "$tmp/d1.h5" >"$tmp/d1.py" 2>&1
+check "design_effect = 1: the bracket's end at 1 is the stated design effect's count" $? "$tmp/d1.py"
 sed 's/^model = multinomial$/model = logit-normal\ndesign_effect = 1.5\ndiscrepancy_contact = 0.05/' "$tmp/c.ini" >"$tmp/ln.ini"
 principles=()
 for q in principle_officials_hear_problems principle_bodies_respond_quickly principle_officials_accessible \
@@ -369,8 +379,10 @@ assert "model discrepancy by question family" in out and "contact      0.050 (fi
 assert "survey sampling only, design effect 1.5" in out
 q = f["predictive"].attrs   # 95% intervals hold the 90% ones
 assert q["n_inside95_fitted"] >= q["n_inside_fitted"] and q["n_inside95_fitted_sampling_only"] >= q["n_inside_fitted_sampling_only"]
-assert "inside their 95%% intervals: %d of %d with the model-error term, %d with survey sampling alone" % (
-    q["n_inside95_fitted"], q["n_fitted_cells"], q["n_inside95_fitted_sampling_only"]) in out
+assert ("inside their 95%% intervals: %d of %d with the model-error term, %d with survey sampling alone (design "
+        "effect 1.5; %d at 1 and %d at 2" % (q["n_inside95_fitted"], q["n_fitted_cells"],
+        q["n_inside95_fitted_sampling_only"], q["n_inside95_fitted_sampling_deff1"],
+        q["n_inside95_fitted_sampling_deff2"])) in out
 # the sensitivity matrix's spectrum: the model parameters only, eigenvalues largest first,
 # orthonormal eigenvectors, local variance ratios in (0, 1]
 ide = f["identifiability"]
@@ -436,6 +448,32 @@ check "--sbc: identical with 1 and 2 threads" $? "$tmp/sbc1.err"
     grep -q "<li><a href=\"#s[0-9]*\">Simulation-based calibration sbc2.h5</a></li>" "$tmp/sbc.html" &&
     grep -q "report: .* 1 figures" "$tmp/sbcr.out"
 check "report.py on an SBC file: rank histograms and coverages" $? "$tmp/sbcr.out"
-expect_bad "--sbc with --resume" "--sbc and --resume" -- "$tmp/sbc.ini" --sbc 2 --resume
+# SIGTERM during the SBC: exit 1, OUT.partial kept with the surveys done; --resume then gives the
+# uninterrupted file's surveys (the same truths, ranks, quantiles and statuses)
+"$TYNDAU" calibrate "$tmp/sbc.ini" --sbc 8 -t 2 -o "$tmp/sbc3.h5" >/dev/null 2>"$tmp/sbc3.err" &
+bg_pid=$!
+for _ in $(seq 600); do grep -q "sbc: survey 2 of 8" "$tmp/sbc3.err" && break; sleep 0.1; done
+kill -TERM "$bg_pid"
+wait "$bg_pid"
+rc=$?
+bg_pid=
+[ "$rc" -eq 1 ] && grep -q "stopped by SIGTERM during survey [0-9] of 8; .*sbc3.h5.partial kept" "$tmp/sbc3.err" &&
+    [ -e "$tmp/sbc3.h5.partial" ] && [ ! -e "$tmp/sbc3.h5" ]
+check "--sbc and SIGTERM: exit $rc, OUT.partial kept with the surveys done" $? "$tmp/sbc3.err"
+"$TYNDAU" calibrate "$tmp/sbc.ini" --sbc 9 -t 2 -o "$tmp/sbc3.h5" --resume -q >/dev/null 2>"$tmp/sbc3b.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "an SBC of 8 surveys of 16 particles, not 9 of 16" "$tmp/sbc3b.err" && [ -e "$tmp/sbc3.h5.partial" ]
+check "--sbc --resume with another number of surveys: refused (exit $rc), the partial kept" $? "$tmp/sbc3b.err"
+"$TYNDAU" calibrate "$tmp/sbc.ini" --sbc 8 -t 1 -o "$tmp/sbc3.h5" --resume >/dev/null 2>>"$tmp/sbc3.err"
+rc=$?
+same_sbc() { # same_sbc A B: the surveys' results identical
+    local d
+    for d in truth rank median q05 q95 status inside90 coverage90 rank_histogram; do
+        h5diff -q "$1" "$2" /sbc/$d /sbc/$d || return 1
+    done
+}
+[ "$rc" -eq 0 ] && grep -q "resuming after survey [1-9] of 8" "$tmp/sbc3.err" && [ ! -e "$tmp/sbc3.h5.partial" ] &&
+    same_sbc "$tmp/sbc1.h5" "$tmp/sbc3.h5"
+check "--sbc --resume (exit $rc): the uninterrupted file's surveys, the partial removed" $? "$tmp/sbc3.err"
 
 finish

@@ -117,7 +117,7 @@ import sys, h5py, numpy as np
 sys.path.insert(0, sys.argv[2])
 from emu import measures
 f = h5py.File(sys.argv[1], "r")
-assert f.attrs["schema_name"] == "tyndau-history-match" and f.attrs["schema_version"] == "1.0"
+assert f.attrs["schema_name"] == "tyndau-history-match" and f.attrs["schema_version"] == "1.1"
 assert f.attrs["status"] == "complete", f.attrs["status"]
 share = f["volume/share"][:]
 print("non-implausible share per wave:", share)
@@ -137,6 +137,51 @@ sed 's/^/# /' "$tmp/t1.py"
 grep -q "the model cannot reach these cells" "$tmp/t1.out"
 check "the report names the unreachable cells (or none)" $? "$tmp/t1.out"
 
+# A region too small to count on the samples (cutoff 1: about 1% of the prior, fewer than 100 of
+# the 4000 samples): its share by subset simulation (Au & Beck 2001) against the share of a
+# 400 x 400 grid under the file's own emulators (numpy); every point of the region's sample inside.
+sed 's/^waves = 2/waves = 1\ncutoff = 1/' "$tmp/hm.ini" >"$tmp/ss.ini"
+"$TYNDAU" calibrate "$tmp/ss.ini" --history-match -o "$tmp/ss.h5" --threads 2 >"$tmp/ss.out" 2>"$tmp/ss.err"
+rc=$?
+"$PYTHON" - "$tmp/ss.h5" >"$tmp/ss.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+R, cut, second = int(f.attrs["replicates"]), f.attrs["cutoff"], f.attrs["measure"] == "second-max"
+c, w = f["cells"], f["waves/w01"]
+z, vo, vd = c["z"][:], c["v_obs"][:], c["v_disc"][:]
+U, y, st = w["unit"][:], w["output"][:], w["status"][:]
+P, nc = U.shape[0], y.shape[1]
+ok = (st == 0).reshape(P, R)
+reps = ok.sum(1)
+ybar = np.array([y.reshape(P, R, nc)[p][ok[p]].mean(0) for p in range(P)])
+def cut_measure(G):
+    imp = []
+    for j in range(nc):
+        if not w["valid"][j]:
+            continue
+        sf2, m, ell = w["sf2"][j], w["mean"][j], w["length_scale"][j]
+        K = sf2 * np.exp(-0.5 * (((U[:, None, :] - U[None, :, :]) / ell) ** 2).sum(-1))
+        K += np.diag(w["v_ens"][j] / reps + 1e-10 * sf2)
+        kv = sf2 * np.exp(-0.5 * (((G[:, None, :] - U[None, :, :]) / ell) ** 2).sum(-1))
+        e = m + kv @ np.linalg.solve(K, ybar[:, j] - m)
+        v = np.maximum(sf2 - (kv * np.linalg.solve(K, kv.T).T).sum(1), 0.0)
+        imp.append(np.abs(z[j] - e) / np.sqrt(vo[j] + vd[j] + w["v_ens"][j] + v))
+    s = -np.sort(-np.array(imp), axis=0)
+    return s[1] if second and len(s) > 1 else s[0]
+g = (np.arange(400) + 0.5) / 400
+G = np.array(np.meshgrid(g, g)).reshape(2, -1).T
+truth = (cut_measure(G) <= cut).mean()
+est, levels = f["volume/share"][0], w.attrs["subset_levels"]
+print("share %.4g by subset simulation (%d levels, %s), %.4g on the grid; region sample %d points"
+      % (est, levels, w.attrs["share_method"], truth, f["region"].attrs["points"]))
+assert levels >= 1 and 0 < truth < 0.025
+assert abs(est / truth - 1) < 0.3   # about 4 coefficients of variation at 1-2 levels of 4000 points
+reg = f["region/unit"][:]
+assert len(reg) >= 4000 and (cut_measure(reg) <= cut + 1e-9).all()
+EOF
+check "a region of about 1% (exit $rc): its share by subset simulation within 30% of a grid's, its sample inside" $? "$tmp/ss.py" "$tmp/ss.err"
+sed 's/^/# /' "$tmp/ss.py"
+
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/t1.h5" -o "$tmp/hm.html" >"$tmp/r.out" 2>&1 &&
     grep -q "<li><a href=\"#s[0-9]*\">History match t1.h5</a></li>" "$tmp/hm.html" &&
     grep -q "runs are non-implausible" "$tmp/hm.html" && grep -q "report: .* 2 figures" "$tmp/r.out" &&
@@ -146,7 +191,7 @@ check "report.py on a history match: the share per wave and every cell's implaus
 # ---------------------------------------------------------------------------
 # 3. Threads, ranks, resume: the same values.
 # ---------------------------------------------------------------------------
-OBJ=(/volume /cells)
+OBJ=(/volume /cells /region)
 for w in w01 w02; do
     for d in unit x seed status output implausibility loo_standardised v_ens sf2 mean lml length_scale valid \
         unreachable min_implausibility_runs min_implausibility_emulator; do OBJ+=("/waves/$w/$d"); done

@@ -14,8 +14,10 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
 
 #include "calibrate/hm.h"
 
@@ -152,11 +154,111 @@ static void test_measure(void **state)
     assert_near(hm_measure(imp, use, 4, 2), 2.0, 0.0);
 }
 
+/* hm_wave_measure stops early only when the answer is above thr: at and below thr it is the full
+ * measure exactly, above it both are above (two cells on a 2-D design, many points and thresholds). */
+static void test_wave_measure_early_exit(void **state)
+{
+    (void)state;
+    enum { N = 25 };
+    double X[2 * N], y[N], y2[N], work[N], ell[2] = {0.3, 0.4};
+    design2(N, X, y);
+    for (size_t i = 0; i < N; i++) y2[i] = 2.0 * y[i] - 0.3;
+    hm_gp gp[2];
+    assert_int_equal(hm_gp_fit(&gp[0], X, y, NULL, N, 2, 1.0, ell, 0), 0);
+    assert_int_equal(hm_gp_fit(&gp[1], X, y2, NULL, N, 2, 1.0, ell, 0), 0);
+    double z[2] = {0.4, 0.1}, vobs[2] = {0.01, 0.02}, vdisc[2] = {0.0, 0.01}, vens[2] = {0.001, 0.0}, imp[2];
+    int valid[2] = {1, 1};
+    hm_t H = {.dm = 2, .nc = 2, .z = z, .v_obs = vobs, .v_disc = vdisc, .cutoff = 3.0};
+    hm_wave w = {.gp = gp, .valid = valid, .v_ens = vens, .n_valid = 2, .trained = N};
+    size_t below = 0, above = 0;
+    for (int measure = 1; measure <= 2; measure++)
+        for (size_t k = 0; k < 400; k++) {
+            H.measure = measure;
+            double u[2] = {fmod(0.05 + 0.381966 * (double)k, 1.0), fmod(0.11 + 0.7236 * (double)k, 1.0)}, full[2], e, v;
+            for (int c = 0; c < 2; c++) {
+                hm_gp_predict(&gp[c], u, &e, &v, work);
+                full[c] = hm_implausibility(z[c], e, vobs[c] + vdisc[c] + vens[c] + v);
+            }
+            double want = hm_measure(full, valid, 2, measure);
+            for (double thr = 0.5; thr <= 8.0; thr *= 2.0) {
+                double got = hm_wave_measure(&H, &w, u, thr, imp, work);
+                if (want <= thr) assert_near(got, want, 0.0), below++;
+                else assert_true(got > thr), above++;
+            }
+        }
+    assert_true(below > 100 && above > 100); /* both branches seen */
+    hm_gp_free(&gp[0]), hm_gp_free(&gp[1]);
+}
+
+/* Subset simulation of a region known in closed form: one GP trained at the centre c of the 6-D cube
+ * (zero nugget, mean m, sf2 1, ell 0.1) has E = m + rho (y0 - m) and V = 1 - rho^2 with
+ * rho = exp(-|u - c|^2 / (2 ell^2)); with z = y0 and V_obs 1 the implausibility
+ * 10 (1 - rho) / sqrt(2 - rho^2) rises with |u - c|, so the region is the ball of the radius where it
+ * is 3: volume pi^3 / 6 R^6, about 4.6e-6, inside the cube.  Over 8 seeds the mean estimate lies
+ * within 3 standard errors (from the 8 estimates) of it; every point of the region's sample lies
+ * in the ball; 1 and 2 threads give the same sample. */
+static void test_subset_ball(void **state)
+{
+    (void)state;
+    enum { D = 6, M = 4000, SEEDS = 8 };
+    double X[D], y0 = 10.0, ell[D], z[1] = {10.0}, vobs[1] = {1.0}, vdisc[1] = {0.0}, vens[1] = {0.0};
+    for (int j = 0; j < D; j++) X[j] = 0.5, ell[j] = 0.1;
+    hm_gp gp;
+    assert_int_equal(hm_gp_fit_at(&gp, X, &y0, NULL, 1, D, 0.0, 1.0, ell), 0);
+    double lo = 0.0, hi = 1.0; /* rho at implausibility 3: bisection */
+    for (int it = 0; it < 200; it++) {
+        double r = 0.5 * (lo + hi);
+        *(10.0 * (1.0 - r) / sqrt(2.0 - r * r) > 3.0 ? &lo : &hi) = r;
+    }
+    double R = 0.1 * sqrt(-2.0 * log(0.5 * (lo + hi))), truth = pow(M_PI, 3.0) / 6.0 * pow(R, 6.0);
+    assert_true(R < 0.5);
+    int valid[1] = {1};
+    calib_t *C = calloc(1, sizeof *C);
+    assert_non_null(C);
+    double *S = malloc(M * D * sizeof *S), est[SEEDS], mean = 0.0, var = 0.0;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937); /* the region before the wave: the whole cube, uniform */
+    for (size_t i = 0; r && i < M * D; i++) S[i] = gsl_rng_uniform(r);
+    gsl_rng_free(r);
+    hm_wave w = {.gp = &gp, .valid = valid, .v_ens = vens, .n_valid = 1, .trained = 1};
+    hm_t H = {.C = C, .dm = D, .nc = 1, .z = z, .v_obs = vobs, .v_disc = vdisc, .cutoff = 3.0, .measure = 1, .M = M,
+              .w = &w, .n_w = 1};
+    tyndau_error err;
+    for (int s = 0; s < SEEDS; s++) {
+        C->cfg.seed = 1000 + (uint64_t)s, C->mc.threads = 1;
+        assert_int_equal(hm_subset(&H, 0, S, M, &est[s], &err), TYNDAU_OK);
+        assert_true(w.subset_levels >= 4 && H.n_pop >= M);
+        for (size_t i = 0; i < H.n_pop; i++) {
+            double r2 = 0.0;
+            for (size_t j = 0; j < D; j++) r2 += (H.pop[i * D + j] - 0.5) * (H.pop[i * D + j] - 0.5);
+            assert_true(sqrt(r2) <= R * (1.0 + 1e-9));
+        }
+        if (s == 0) { /* two threads: the same sample */
+            double *p1 = H.pop, e2;
+            size_t n1 = H.n_pop;
+            C->mc.threads = 2;
+            assert_int_equal(hm_subset(&H, 0, S, M, &e2, &err), TYNDAU_OK);
+            assert_true(e2 == est[0] && H.n_pop == n1 && memcmp(H.pop, p1, n1 * D * sizeof *p1) == 0);
+            free(p1);
+        }
+        free(H.pop), H.pop = NULL;
+        mean += est[s] / SEEDS;
+    }
+    for (int s = 0; s < SEEDS; s++) var += (est[s] - mean) * (est[s] - mean) / (SEEDS - 1);
+    double se = sqrt(var / SEEDS);
+    print_message("# subset simulation: truth %.4g, mean of %d estimates %.4g (se %.2g, cov of one %.2f)\n", truth, SEEDS,
+                  mean, se, sqrt(var) / mean);
+    assert_true(fabs(mean - truth) <= 3.0 * se);
+    assert_true(sqrt(var) / mean < 0.5); /* and each estimate within a useful precision */
+    free(S), free(C);
+    hm_gp_free(&gp);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_interpolates), cmocka_unit_test(test_loo_closed_form),
                                        cmocka_unit_test(test_ml_optimum), cmocka_unit_test(test_linear_implausibility),
-                                       cmocka_unit_test(test_measure)};
+                                       cmocka_unit_test(test_measure), cmocka_unit_test(test_wave_measure_early_exit),
+                                       cmocka_unit_test(test_subset_ball)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,7 +60,7 @@
 #define CALIB_ADAPTIVE_CAP 10 /* moves = adaptive: the default cap on move steps per generation */
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
-#define CALIB_SCHEMA_VERSION "1.3"
+#define CALIB_SCHEMA_VERSION "1.4"
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */
@@ -169,6 +169,7 @@ typedef struct {
     int *inside, *fitted, *inside_s;
     size_t n_fit, n_fit_inside, n_ho, n_ho_inside, n_ho_null, n_fit_inside_s;
     size_t n_fit_inside95, n_fit_inside95_s; /* the same counts for 95% intervals */
+    size_t n_fit_inside95_b[2]; /* 95%, survey sampling alone at the design effect's bracket, 1 and 2 */
     double mae_model_ho, mae_null_ho, mae_model_ho_all, mae_model_fit;
     size_t draws, failed;
     /* the draws themselves, kept for leaveout.c: parameters [draws][d], the simulations'
@@ -222,8 +223,9 @@ tyndau_status calib_identify(calib_t *C, calib_post *P, tyndau_error *err);
 int calib_ident_spectrum(const double *J, const double *w, size_t nc, size_t d, double prior_var, double *eig,
                          double *vec, double *var_ratio);
 
-/* sbc.c: simulation-based calibration of S synthetic surveys into C->out (--sbc S). */
-tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err);
+/* sbc.c: simulation-based calibration of S synthetic surveys into C->out (--sbc S), resume: from
+ * C->partial's surveys (--resume). */
+tyndau_status calib_sbc(calib_t *C, size_t S, int resume, tyndau_error *err);
 
 /* hm.c: history matching (--history-match): [history_match]'s defaults and keys (1, or 0 after
  * cfg_error), and the waves into C->out. */
@@ -234,6 +236,10 @@ tyndau_status calib_history_match(calib_t *C, int resume, tyndau_error *err);
  * and cells into C->within; 1 when the quantities x [d] lie in it (or there is none); free. */
 tyndau_status calib_within_load(calib_t *C, const char *path, tyndau_error *err);
 int calib_within(const calib_t *C, const double *x);
+/* --within: the model parameters of x [d] set from a point of the region's sample drawn with r
+ * (the other quantities kept); 1, or 0 when the file has no sample (the caller draws by
+ * rejection). */
+int calib_within_draw(const calib_t *C, gsl_rng *r, double *x);
 /* calib_simulate of the n proposals x that lie in C->within only (the others: status -1, NaN, no
  * run; all of them without --within); the number simulated. */
 size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,

@@ -187,11 +187,6 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         snprintf(out_buf, sizeof out_buf, "%.*s_leave_out.h5", dot ? (int)(dot - base) : (int)strlen(base), base);
         C->out = out_buf;
     }
-    if (sbc > 0 && do_resume) {
-        fprintf(stderr, "tyndau: calibrate: --sbc and --resume: expected one of them (SBC does not resume)\n");
-        many_finalize(&C->mc);
-        return 2;
-    }
     if ((sbc > 0) + hm + (within != NULL) > 1 || ((hm || within) && leave)) {
         fprintf(stderr, "tyndau: calibrate: --sbc, --history-match, --within and --leave-out: expected one of them\n");
         many_finalize(&C->mc);
@@ -214,7 +209,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
             fprintf(stderr, "calibrate: simulation-based calibration, %zu synthetic surveys of %zu quantities, %zu "
                     "particles, %zu agents\n", sbc, C->cfg.d, C->cfg.particles, C->cfg.agents);
         st = hm        ? calib_history_match(C, do_resume, &err)
-             : sbc > 0 ? calib_sbc(C, sbc, &err)
+             : sbc > 0 ? calib_sbc(C, sbc, do_resume, &err)
                        : calib_leave_all(C, do_resume, &err);
         rc = st == TYNDAU_OK ? 0 : C->mc.rank == 0 ? cli_fail(&err) : (int)st;
         release(C);

@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -174,8 +175,8 @@ static hm_wave *new_wave(hm_t *H, size_t P)
     w->loo_beyond3 = tyndau_calloc(nc, sizeof *w->loo_beyond3), w->ell = tyndau_calloc(nc * H->dm, sizeof *w->ell);
     w->valid = tyndau_calloc(nc, sizeof *w->valid), w->unreachable = tyndau_calloc(nc, sizeof *w->unreachable);
     w->min_imp_runs = tyndau_calloc(nc, sizeof *w->min_imp_runs), w->min_imp_em = tyndau_calloc(nc, sizeof *w->min_imp_em);
-    w->gp = tyndau_calloc(nc, sizeof *w->gp);
-    if (!w->u || !w->x || !w->seed || !w->status || !w->out || !w->imp_runs || !w->loo_std || !w->v_ens || !w->sf2 ||
+    w->gp = tyndau_calloc(nc, sizeof *w->gp), w->beyond = tyndau_calloc(nc, sizeof *w->beyond);
+    if (!w->beyond || !w->u || !w->x || !w->seed || !w->status || !w->out || !w->imp_runs || !w->loo_std || !w->v_ens || !w->sf2 ||
         !w->mean || !w->lml || !w->loo_beyond3 || !w->ell || !w->valid || !w->unreachable || !w->min_imp_runs ||
         !w->min_imp_em || !w->gp) {
         hm_wave_free(w, nc);
@@ -191,7 +192,7 @@ void hm_wave_free(hm_wave *w, size_t nc)
         for (size_t c = 0; c < nc; c++) hm_gp_free(&w->gp[c]);
     free(w->u), free(w->x), free(w->seed), free(w->status), free(w->out), free(w->imp_runs), free(w->loo_std);
     free(w->v_ens), free(w->sf2), free(w->mean), free(w->lml), free(w->loo_beyond3), free(w->ell), free(w->valid);
-    free(w->unreachable), free(w->min_imp_runs), free(w->min_imp_em), free(w->gp);
+    free(w->unreachable), free(w->min_imp_runs), free(w->min_imp_em), free(w->gp), free(w->beyond);
     memset(w, 0, sizeof *w);
 }
 
@@ -212,8 +213,7 @@ int hm_plausible(const hm_t *H, size_t upto, const double *u, double *imp, doubl
     for (size_t k = 0; k < upto; k++) {
         const hm_wave *w = &H->w[k];
         if (w->n_valid == 0) continue;
-        emulate(H, w, u, imp, work);
-        if (hm_measure(imp, w->valid, H->nc, H->measure) > H->cutoff) return 0;
+        if (hm_wave_measure(H, w, u, H->cutoff, imp, work) > H->cutoff) return 0;
     }
     return 1;
 }
@@ -237,6 +237,20 @@ static tyndau_status design(hm_t *H, size_t wave, size_t want, double *u, size_t
         gsl_rng_free(r);
         *P = want;
         return rc == 0 ? TYNDAU_OK : TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+    }
+    if (H->pop != NULL) { /* the region from subset simulation: the design drawn from its sample */
+        size_t m = want < H->n_pop ? want : H->n_pop;
+        size_t *all = tyndau_calloc(H->n_pop, sizeof *all), *pick = tyndau_calloc(m ? m : 1, sizeof *pick);
+        if (!all || !pick) {
+            free(all), free(pick), gsl_rng_free(r);
+            return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
+        }
+        for (size_t i = 0; i < H->n_pop; i++) all[i] = i;
+        gsl_ran_choose(r, pick, m, all, H->n_pop, sizeof *all);
+        for (size_t i = 0; i < m; i++) memcpy(u + i * dm, H->pop + pick[i] * dm, dm * sizeof *u);
+        free(all), free(pick), gsl_rng_free(r);
+        *P = m;
+        return TYNDAU_OK;
     }
     size_t nw = hm_max_train(H), found = 0;
     double *cand = tyndau_calloc(HM_CHUNK * dm, sizeof *cand);
@@ -345,54 +359,82 @@ static tyndau_status fit(hm_t *H, hm_wave *w, tyndau_error *err)
     return bad ? TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory") : TYNDAU_OK;
 }
 
-/* The cut of wave w at the samples still in the region; the volume and the unreachable cells. */
-static tyndau_status cut(hm_t *H, hm_wave *w, tyndau_error *err)
+/* The cut of wave k at the points of the region before it (the fixed samples still alive, or the
+ * region's sample from subset simulation); the volume, each cell's share beyond the cutoff there
+ * and the unreachable cells. */
+static tyndau_status cut(hm_t *H, size_t k, tyndau_error *err)
 {
-    size_t nc = H->nc, M = H->M, dm = H->dm;
+    hm_wave *w = &H->w[k];
+    size_t nc = H->nc, M = H->M, dm = H->dm, n = 0;
     const calib_hm_cfg *h = &H->C->cfg.hm;
     int threads = H->C->mc.threads > 0 ? H->C->mc.threads : 1;
     size_t nw = w->trained ? w->trained : 1;
     double *work = tyndau_calloc((size_t)threads * (nw + nc), sizeof *work);
     double *mins = tyndau_calloc((size_t)threads * nc, sizeof *mins);
-    unsigned char *ruled = tyndau_calloc(M, 1);
-    if (!work || !mins || !ruled) {
-        free(work), free(mins), free(ruled);
+    size_t *over = tyndau_calloc((size_t)threads * nc, sizeof *over), *at = NULL;
+    double *S = H->pop, *old_pop = H->pop;
+    if (S != NULL) {
+        n = H->n_pop;
+    } else {
+        for (size_t s = 0; s < M; s++) n += H->alive[s];
+        S = tyndau_calloc(n ? n * dm : 1, sizeof *S), at = tyndau_calloc(n ? n : 1, sizeof *at);
+        for (size_t s = 0, i = 0; S && at && s < M; s++)
+            if (H->alive[s]) memcpy(S + i * dm, H->samples + s * dm, dm * sizeof *S), at[i++] = s;
+    }
+    unsigned char *ruled = tyndau_calloc(n ? n : 1, 1);
+    if (!work || !mins || !over || !S || (old_pop == NULL && !at) || !ruled) {
+        free(work), free(mins), free(over), free(ruled), free(at);
+        if (old_pop == NULL) free(S);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     }
     for (size_t i = 0; i < (size_t)threads * nc; i++) mins[i] = INFINITY;
-    size_t in = 0;
-    for (size_t s = 0; s < M; s++) in += H->alive[s];
-    w->samples_in = in;
+    w->samples_in = n;
     if (w->n_valid > 0) {
 #pragma omp parallel for schedule(dynamic, 64) num_threads(threads)
-        for (size_t s = 0; s < M; s++) {
-            if (!H->alive[s]) continue;
+        for (size_t s = 0; s < n; s++) {
             int t = 0;
 #ifdef _OPENMP
             t = omp_get_thread_num();
 #endif
             double *wk = work + (size_t)t * (nw + nc), *imp = wk + nw, *mn = mins + (size_t)t * nc;
-            emulate(H, w, H->samples + s * dm, imp, wk);
+            size_t *ov = over + (size_t)t * nc;
+            emulate(H, w, S + s * dm, imp, wk);
             for (size_t c = 0; c < nc; c++)
-                if (w->valid[c]) mn[c] = fmin(mn[c], imp[c]); /* the minimum: the same whichever thread saw it */
+                if (w->valid[c]) mn[c] = fmin(mn[c], imp[c]), ov[c] += imp[c] > H->cutoff; /* the same whichever thread saw it */
             ruled[s] = hm_measure(imp, w->valid, nc, H->measure) > H->cutoff;
         }
     }
-    size_t alive = 0;
-    for (size_t s = 0; s < M; s++) {
-        if (ruled[s]) H->alive[s] = 0;
-        alive += H->alive[s];
+    size_t pass = 0;
+    for (size_t s = 0; s < n; s++) pass += !ruled[s];
+    double before = k == 0 ? 1.0 : H->w[k - 1].volume;
+    tyndau_status st = TYNDAU_OK;
+    if (H->pop == NULL && (pass >= HM_MIN_COUNT || w->n_valid == 0)) { /* counted on the fixed samples */
+        for (size_t s = 0; s < n; s++)
+            if (ruled[s]) H->alive[at[s]] = 0;
+        w->volume = (double)pass / (double)M;
+    } else if (w->n_valid == 0) { /* no cut: the region's sample stays */
+        w->volume = before;
+    } else { /* too few left to count, or the region's sample already from subset simulation: subset
+              * simulation from the region before the wave (its first level is the count when at least
+              * a tenth survive), the sample grown back to `samples` points */
+        double share = 0.0;
+        w->by_subset = 1;
+        st = hm_subset(H, k, S, n, &share, err);
+        w->volume = before * share;
     }
-    w->volume = (double)alive / (double)M;
     for (size_t c = 0; c < nc; c++) {
         double m = INFINITY;
-        for (int t = 0; t < threads; t++) m = fmin(m, mins[(size_t)t * nc + c]);
-        w->min_imp_em[c] = w->valid[c] && in > 0 ? m : NAN;
+        size_t o = 0;
+        for (int t = 0; t < threads; t++) m = fmin(m, mins[(size_t)t * nc + c]), o += over[(size_t)t * nc + c];
+        w->min_imp_em[c] = w->valid[c] && n > 0 ? m : NAN;
+        w->beyond[c] = w->valid[c] && n > 0 ? (double)o / (double)n : NAN;
         w->unreachable[c] = w->trained > 0 && w->min_imp_runs[c] > h->cutoff &&
-                            (!w->valid[c] || in == 0 || w->min_imp_em[c] > h->cutoff);
+                            (!w->valid[c] || n == 0 || w->min_imp_em[c] > h->cutoff);
     }
-    free(work), free(mins), free(ruled);
-    return TYNDAU_OK;
+    free(work), free(mins), free(over), free(ruled), free(at);
+    if (old_pop == NULL) free(S);            /* the alive samples' copy */
+    else if (H->pop != old_pop) free(old_pop); /* replaced by subset simulation's sample */
+    return st;
 }
 
 /* Run the wave's design (or take the resumed runs), fit, cut. */
@@ -450,7 +492,7 @@ static tyndau_status run_wave(hm_t *H, size_t k, tyndau_error *err)
     w->failed = 0;
     for (size_t i = 0; i < P * R; i++) w->failed += w->status[i] != 0;
     st = fit(H, w, err);
-    if (st == TYNDAU_OK) st = cut(H, w, err);
+    if (st == TYNDAU_OK) st = cut(H, k, err);
     if (!cw) w->seconds = now_s() - t0;
     return st;
 }
@@ -461,9 +503,12 @@ static void print_wave(const hm_t *H, const hm_wave *w, size_t k)
     if (C->quiet || C->mc.rank != 0) return;
     size_t un = 0;
     for (size_t c = 0; c < H->nc; c++) un += w->unreachable[c] != 0;
+    char how[64] = "";
+    if (w->by_subset) snprintf(how, sizeof how, " by subset simulation, %zu levels", w->subset_levels);
     fprintf(stderr, "history match: wave %zu: %zu points x %zu replicates (%zu failed)%s, %d of %zu emulators valid "
-            "(LOO), non-implausible share %.4g (of the prior; runs: %.3g), %zu unreachable cells, %.1f s\n", k + 1, w->P,
-            H->R, w->failed, w->resumed ? " resumed" : "", w->n_valid, H->nc, w->volume, w->runs_share, un, w->seconds);
+            "(LOO), non-implausible share %.4g (of the prior%s; runs: %.3g), %zu unreachable cells, %.1f s\n", k + 1,
+            w->P, H->R, w->failed, w->resumed ? " resumed" : "", w->n_valid, H->nc, w->volume, how, w->runs_share, un,
+            w->seconds);
 }
 
 static void hm_free(hm_t *H)
@@ -471,7 +516,7 @@ static void hm_free(hm_t *H)
     for (size_t k = 0; k < H->n_w; k++) hm_wave_free(&H->w[k], H->nc);
     for (size_t k = 0; k < H->n_cached; k++) hm_wave_free(&H->cached[k], H->nc);
     free(H->w), free(H->cached), free(H->cell_row), free(H->cell_resp), free(H->z), free(H->v_obs), free(H->v_disc);
-    free(H->samples), free(H->alive);
+    free(H->samples), free(H->alive), free(H->pop);
 }
 
 tyndau_status calib_history_match(calib_t *C, int resume, tyndau_error *err)
@@ -513,7 +558,7 @@ tyndau_status calib_history_match(calib_t *C, int resume, tyndau_error *err)
         hm_wave *w = &H->w[k];
         print_wave(H, w, k);
         if (w->n_valid == 0) H->stop = "no emulator passed validation: no cut (the runs' own share is reported)";
-        else if (w->volume == 0.0) H->stop = "no sample of the prior is non-implausible";
+        else if (w->volume == 0.0) H->stop = "no point of the prior is non-implausible (subset simulation found none)";
         else if (k > 0 && w->volume > 0.95 * H->w[k - 1].volume) H->stop = "the non-implausible share stopped shrinking";
         if (st == TYNDAU_OK && C->mc.rank == 0 && k + 1 < c->hm.waves && H->stop == NULL) st = hm_write(H, 0, err);
     }
@@ -537,6 +582,24 @@ tyndau_status calib_history_match(calib_t *C, int resume, tyndau_error *err)
                 printf("  %s %s %s %s: published logit %.3f, the nearest run's implausibility %.2f\n", row->question,
                        row->group_type, row->group, row->response[H->cell_resp[q]], H->z[q], w->min_imp_runs[q]);
             }
+        /* the cells that rule out most of the region before the last wave */
+        size_t top[5], nt = 0;
+        for (size_t q = 0; q < H->nc; q++) {
+            if (!(w->beyond[q] > 0) || (nt == 5 && !(w->beyond[q] > w->beyond[top[4]]))) continue;
+            size_t j = nt < 5 ? nt++ : 4;
+            top[j] = q;
+            for (; j > 0 && w->beyond[top[j]] > w->beyond[top[j - 1]]; j--) {
+                size_t t = top[j];
+                top[j] = top[j - 1], top[j - 1] = t;
+            }
+        }
+        if (nt > 0) printf("the cells that rule out most of wave %zu's region (share of its samples beyond %.3g):\n", H->n_w,
+                           H->cutoff);
+        for (size_t j = 0; j < nt; j++) {
+            const tyndau_obs_row *row = &C->obs.rows[H->cell_row[top[j]]];
+            printf("  %s %s %s %s: %.3f\n", row->question, row->group_type, row->group,
+                   row->response[H->cell_resp[top[j]]], w->beyond[top[j]]);
+        }
         printf("\nwrote %s\n", C->out);
     }
     hm_free(H);

@@ -29,7 +29,7 @@
 #define HM_MAXD MAXD
 #define HM_JITTER 1e-10
 #define HM_SCHEMA_NAME "tyndau-history-match"
-#define HM_SCHEMA_VERSION "1.0"
+#define HM_SCHEMA_VERSION "1.1"
 
 typedef struct {
     size_t n, d;
@@ -60,6 +60,9 @@ void hm_gp_free(hm_gp *g);
 
 /* The posterior mean and variance of the latent function (no nugget) at x [d]; work [n]. */
 void hm_gp_predict(const hm_gp *g, const double *x, double *mean, double *var, double *work);
+/* The variance after hm_gp_predict(g, x, &mean, NULL, work) left the covariances k(x, X) in work
+ * (overwritten); at most sf2. */
+double hm_gp_var_from(const hm_gp *g, double *work);
 
 /* The log marginal likelihood of the fitted data at other hyperparameters (for the tests); NAN
  * when K is not positive definite. */
@@ -93,6 +96,10 @@ typedef struct {
     hm_gp *gp;         /* [nc] */
     double volume, runs_share, seconds;
     size_t failed, trained, samples_in; /* failed runs, training points, samples in the wave's region */
+    size_t subset_levels;              /* subset simulation's levels (0: its first level was the count) */
+    int by_subset;                     /* 1: the share from hm_subset; 0: counted on the fixed samples */
+    double *beyond;    /* [nc] share of the region's samples before the cut at which the cell's
+                        * implausibility exceeds the cutoff (NaN: emulator not used) */
     int n_valid, resumed;
 } hm_wave;
 
@@ -113,6 +120,10 @@ typedef struct {
     /* resumed waves (hm_file.c): their seeds, statuses and outputs, to be used instead of runs */
     size_t n_cached;
     hm_wave *cached;
+    /* the region once it is too small for the fixed samples (hm_subset.c): points of the unit cube
+     * uniform on it (from subset simulation's chains), the volume they stand for */
+    double *pop;
+    size_t n_pop;
 } hm_t;
 
 /* hm.c: the cells and their variances (H->C set); 1 when no wave before `upto` rules out the
@@ -120,6 +131,15 @@ typedef struct {
 tyndau_status hm_setup_cells(hm_t *H, tyndau_error *err);
 int hm_plausible(const hm_t *H, size_t upto, const double *u, double *imp, double *work);
 size_t hm_max_train(const hm_t *H);
+
+/* hm_subset.c: wave w's measure at u, exact when it is at most thr, else a value above thr (the
+ * cells stop once enough exceed it; imp [nc], work [w->trained]); and the region after wave k when
+ * fewer than HM_MIN_COUNT of the points S [n][dm] of the region before it survive: subset
+ * simulation (Au & Beck 2001) from S, *share the new region's volume over the old's (0: none
+ * found), H->pop / n_pop its points, w->subset_levels the levels. */
+#define HM_MIN_COUNT 100
+double hm_wave_measure(const hm_t *H, const hm_wave *w, const double *u, double thr, double *imp, double *work);
+tyndau_status hm_subset(hm_t *H, size_t k, const double *S, size_t n, double *share, tyndau_error *err);
 
 /* hm_file.c: the file (final = 0: OUT.partial) and --resume's reading of OUT.partial. */
 tyndau_status hm_write(hm_t *H, int final, tyndau_error *err);

@@ -31,6 +31,10 @@ static void write_wave(tyndau_h5 *h, hid_t loc, const hm_t *H, const hm_wave *w,
     tyndau_h5_attr_i64(h, g, "training_points", (int64_t)w->trained);
     tyndau_h5_attr_i64(h, g, "samples_in_region", (int64_t)w->samples_in);
     tyndau_h5_attr_i64(h, g, "valid_emulators", w->n_valid);
+    tyndau_h5_attr_i64(h, g, "subset_levels", (int64_t)w->subset_levels);
+    tyndau_h5_attr_str(h, g, "share_method", w->by_subset ? "subset simulation (Au & Beck 2001) from the region before the wave "
+                                                            "(0 levels: the count on its sample)"
+                                                          : "counted on the fixed prior samples");
     double *meas = tyndau_calloc(P ? P : 1, sizeof *meas);
     for (size_t p = 0; meas && p < P; p++) {
         int any = !isnan(w->imp_runs[p * nc]);
@@ -65,16 +69,18 @@ static void write_wave(tyndau_h5 *h, hid_t loc, const hm_t *H, const hm_wave *w,
                                               .description = "Standardised leave-one-out error of the cell's emulator "
                                                              "at the point (closed form; NaN: not a training point).",
                                               .units = "1"});
-    static const char *const cn[8] = {"v_ens", "sf2", "mean", "lml", "loo_beyond3", "min_implausibility_runs",
-                                      "min_implausibility_emulator", NULL};
-    static const char *const cd[7] = {
+    static const char *const cn[9] = {"v_ens", "sf2", "mean", "lml", "loo_beyond3", "min_implausibility_runs",
+                                      "min_implausibility_emulator", "share_beyond_cutoff", NULL};
+    static const char *const cd[8] = {
         "Ensemble variance of one run (pooled within-point variance of the replicates).",
         "The emulator's signal variance (maximum marginal likelihood).", "The emulator's constant mean.",
         "The emulator's log marginal likelihood.", "Share of the emulator's standardised LOO errors beyond 3.",
         "Smallest implausibility of the cell over the wave's runs.",
-        "Smallest emulated implausibility of the cell over the samples in the wave's region (NaN: emulator not used)."};
-    static const char *const cu[7] = {"logit^2", "logit^2", "logit", "1", "1", "1", "1"};
-    const double *cv[7] = {w->v_ens, w->sf2, w->mean, w->lml, w->loo_beyond3, w->min_imp_runs, w->min_imp_em};
+        "Smallest emulated implausibility of the cell over the samples in the wave's region (NaN: emulator not used).",
+        "Share of the samples in the region before the wave at which the cell's emulated implausibility exceeds the "
+        "cutoff: the cells that rule out most (NaN: emulator not used)."};
+    static const char *const cu[8] = {"logit^2", "logit^2", "logit", "1", "1", "1", "1", "1"};
+    const double *cv[8] = {w->v_ens, w->sf2, w->mean, w->lml, w->loo_beyond3, w->min_imp_runs, w->min_imp_em, w->beyond};
     for (int j = 0; cn[j]; j++) tyndau_h5_vector(h, g, cn[j], TYNDAU_H5_F64, nc, cv[j], "cell", cd[j], cu[j]);
     tyndau_h5_write(h, g, &(tyndau_h5_dspec){.name = "length_scale", .kind = TYNDAU_H5_F64, .rank = 2,
                                               .dims = {nc, dm}, .data = w->ell, .axes = "cell,parameter",
@@ -192,6 +198,30 @@ tyndau_status hm_write(hm_t *H, int final, tyndau_error *err)
                          "1: the last wave finds the cell implausible everywhere: the model cannot reach it.", "flag");
     tyndau_h5_close_obj(&h, g);
     free(vol), free(unr);
+    /* the region's sample after the last wave: the fixed samples still alive (independent), or subset
+     * simulation's (Markov chains): --within starts the SMC from it */
+    size_t nr = 0;
+    double *reg = H->pop;
+    if (reg != NULL) {
+        nr = H->n_pop;
+    } else {
+        for (size_t s = 0; s < H->M; s++) nr += H->alive[s];
+        reg = tyndau_calloc(nr ? nr * dm : 1, sizeof *reg);
+        if (reg == NULL) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
+        for (size_t s = 0, i = 0; reg && s < H->M; s++)
+            if (H->alive[s]) memcpy(reg + i++ * dm, H->samples + s * dm, dm * sizeof *reg);
+    }
+    g = tyndau_h5_group(&h, f, "region", "points of the non-implausible region after the last wave, uniform on it");
+    tyndau_h5_attr_str(&h, g, "method", H->pop ? "subset simulation's Markov chains (correlated points)"
+                                               : "the fixed prior samples that no wave rules out (independent)");
+    tyndau_h5_attr_i64(&h, g, "points", (int64_t)nr);
+    if (reg && nr > 0)
+        tyndau_h5_write(&h, g, &(tyndau_h5_dspec){.name = "unit", .kind = TYNDAU_H5_F64, .rank = 2, .dims = {nr, dm},
+                                                   .data = reg, .axes = "point,parameter",
+                                                   .description = "A point of the region in the unit cube (each "
+                                                                  "emulated parameter's prior CDF).", .units = "1"});
+    tyndau_h5_close_obj(&h, g);
+    if (reg != H->pop) free(reg);
     g = tyndau_h5_group(&h, f, "waves", "one group wNN per wave");
     tyndau_h5_attr_i64(&h, g, "n_waves", (int64_t)W);
     for (size_t k = 0; k < W; k++) write_wave(&h, g, H, &H->w[k], k);
@@ -269,6 +299,8 @@ tyndau_status hm_read_partial(hm_t *H, tyndau_error *err)
 typedef struct {
     hm_t H;
     double *imp, *work, *u;
+    double *region; /* [n_region][dm] the region's sample (/region/unit), or NULL */
+    size_t n_region;
 } within_t;
 
 static void within_free(within_t *W)
@@ -276,7 +308,7 @@ static void within_free(within_t *W)
     if (W == NULL) return;
     for (size_t k = 0; k < W->H.n_w; k++) hm_wave_free(&W->H.w[k], W->H.nc);
     free(W->H.w), free(W->H.cell_row), free(W->H.cell_resp), free(W->H.z), free(W->H.v_obs), free(W->H.v_disc);
-    free(W->imp), free(W->work), free(W->u);
+    free(W->imp), free(W->work), free(W->u), free(W->region);
     free(W);
 }
 
@@ -464,6 +496,19 @@ tyndau_status calib_within_load(calib_t *C, const char *path, tyndau_error *err)
     if (st == TYNDAU_OK && h.st != TYNDAU_OK)
         st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: cannot read its waves (%s)", path, h.err->msg);
     if (g >= 0) H5Gclose(g);
+    /* the region's sample (files before it have none: the SMC then draws by rejection) */
+    hid_t rg = st == TYNDAU_OK && H5Lexists(h.file, "region", H5P_DEFAULT) > 0 ? H5Gopen2(h.file, "region", H5P_DEFAULT) : -1;
+    int64_t nr = 0;
+    if (rg >= 0 && tyndau_h5_read_attr_i64(&h, rg, "points", &nr) == 1 && nr > 0 && nr <= 100000000) {
+        tyndau_h5_expect(&h, rg, "unit", nr, (int64_t)H->dm, 1, "points x parameters");
+        W->region = tyndau_calloc((size_t)nr * H->dm, sizeof *W->region);
+        if (W->region == NULL) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
+        tyndau_h5_read(&h, rg, "unit", TYNDAU_H5_F64, (size_t)nr * H->dm, W->region);
+        W->n_region = (size_t)nr;
+        if (h.st != TYNDAU_OK)
+            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--within %s: cannot read its region's sample (%s)", path, h.err->msg);
+    }
+    if (rg >= 0) H5Gclose(rg);
     tyndau_h5_close(&h);
     W->imp = tyndau_calloc(H->nc ? H->nc : 1, sizeof *W->imp);
     W->work = tyndau_calloc(hm_max_train(H), sizeof *W->work);
@@ -485,6 +530,16 @@ int calib_within(const calib_t *C, const double *x)
     const hm_t *H = &W->H;
     for (size_t j = 0; j < H->dm; j++) W->u[j] = prior_cdf(&C->cfg.prior[H->dims[j]], x[H->dims[j]]);
     return hm_plausible(H, H->n_w, W->u, W->imp, W->work);
+}
+
+int calib_within_draw(const calib_t *C, gsl_rng *r, double *x)
+{
+    const within_t *W = C->within;
+    if (W == NULL || W->region == NULL || W->n_region == 0) return 0;
+    const double *u = W->region + gsl_rng_uniform_int(r, W->n_region) * W->H.dm;
+    for (size_t j = 0; j < W->H.dm; j++)
+        x[W->H.dims[j]] = prior_from_unit(&C->cfg.prior[W->H.dims[j]], u[j]);
+    return 1;
 }
 
 size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,

@@ -236,13 +236,18 @@ void hm_gp_predict(const hm_gp *g, const double *x, double *mean, double *var, d
         m += work[i] * g->alpha[i];
     }
     *mean = m;
-    if (var == NULL) return;
+    if (var != NULL) *var = hm_gp_var_from(g, work);
+}
+
+double hm_gp_var_from(const hm_gp *g, double *work)
+{
     /* v = L^-1 k, var = sf2 - v'v */
+    size_t n = g->n;
     gsl_vector_view w = gsl_vector_view_array(work, n);
     gsl_blas_dtrsv(CblasLower, CblasNoTrans, CblasNonUnit, g->L, &w.vector);
     double vv = 0.0;
     for (size_t i = 0; i < n; i++) vv += work[i] * work[i];
-    *var = fmax(g->sf2 - vv, 0.0);
+    return fmax(g->sf2 - vv, 0.0);
 }
 
 double hm_gp_lml_at(const hm_gp *g, double sf2, const double *ell)

@@ -98,10 +98,11 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
     out->lo90s = tyndau_calloc(nc, sizeof(double)), out->hi90s = tyndau_calloc(nc, sizeof(double));
     out->inside_s = tyndau_calloc(nc, sizeof(int));
     double *sv = tyndau_calloc(D * nc, sizeof *sv), *pv = tyndau_calloc(D * nc, sizeof *pv), *ss = tyndau_calloc(D * nc, sizeof *ss);
+    double *sb = tyndau_calloc(2 * D * nc, sizeof *sb); /* sampling alone at design effects 1 and 2 */
     if (!x || !probs || !seed || !status || !msgs || !out->row || !out->resp || !out->observed || !out->median ||
         !out->lo90 || !out->hi90 || !out->pop_median || !out->null_pred || !out->inside || !out->fitted || !sv || !pv ||
-        !ss || !out->lo90s || !out->hi90s || !out->inside_s) {
-        free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv), free(ss);
+        !ss || !sb || !out->lo90s || !out->hi90s || !out->inside_s) {
+        free(x), free(probs), free(seed), free(status), free(msgs), free(sv), free(pv), free(ss), free(sb);
         return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     }
     for (size_t k = 0; k < D; k++) {
@@ -133,12 +134,29 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
             gsl_rng *rs = calib_stream(c->seed, K_PPC_SAMPLING, k, r);
             gsl_ran_multinomial(rs, K, n, q, cs);
             gsl_rng_free(rs);
+            /* and at the bracket of a quota sample's design effect, 1 and 2 (SCIENCE_NOTES s4), each
+               from a stream of its own (the stated one's draws when it is 1 or 2) */
+            unsigned int cb[2][TYNDAU_OBS_STRIDE], nb[2];
+            for (int v = 0; v < 2; v++) {
+                if (c->deff == 1.0 + v) {
+                    memcpy(cb[v], cs, sizeof cs);
+                    nb[v] = n;
+                    continue;
+                }
+                nb[v] = (unsigned int)lround(w->n / (1.0 + v));
+                if (nb[v] == 0) nb[v] = 1;
+                gsl_rng *rb = calib_stream(c->seed, K_PPC_SAMPLING, k, (1u + (unsigned)v) * 4096u + r);
+                if (rb != NULL) gsl_ran_multinomial(rb, K, nb[v], q, cb[v]);
+                else memset(cb[v], 0, sizeof cb[v]);
+                gsl_rng_free(rb);
+            }
             /* and with the model's error (the Dirichlet step or the family's discrepancy) */
             tyndau_obs_draw_row(w, q, shift + r * TYNDAU_OBS_STRIDE, &e, rr, cnt);
             gsl_rng_free(rr);
             for (size_t j = 0; j < w->n_resp; j++, cell++) {
                 sv[cell * D + D_ok] = 100.0 * cnt[j] / (double)n;
                 ss[cell * D + D_ok] = 100.0 * cs[j] / (double)n;
+                for (int v = 0; v < 2; v++) sb[(size_t)v * D * nc + cell * D + D_ok] = 100.0 * cb[v][j] / (double)nb[v];
                 pv[cell * D + D_ok] = 100.0 * pk[r * TYNDAU_OBS_STRIDE + j];
             }
         }
@@ -170,6 +188,13 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
             out->hi90s[cell] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.95);
             double lo95s = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.025);
             double hi95s = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.975);
+            double lo95b[2], hi95b[2];
+            for (int v = 0; v < 2; v++) {
+                memcpy(tmp, sb + (size_t)v * D * nc + cell * D, D_ok * sizeof *tmp);
+                gsl_sort(tmp, 1, D_ok);
+                lo95b[v] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.025);
+                hi95b[v] = gsl_stats_quantile_from_sorted_data(tmp, 1, D_ok, 0.975);
+            }
             memcpy(tmp, sv + cell * D, D_ok * sizeof *tmp);
             gsl_sort(tmp, 1, D_ok);
             out->median[cell] = gsl_stats_median_from_sorted_data(tmp, 1, D_ok);
@@ -190,6 +215,7 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
                 out->n_fit_inside_s += (size_t)out->inside_s[cell];
                 out->n_fit_inside95 += obs >= lo95 - 1e-9 && obs <= hi95 + 1e-9;
                 out->n_fit_inside95_s += obs >= lo95s - 1e-9 && obs <= hi95s + 1e-9;
+                for (int v = 0; v < 2; v++) out->n_fit_inside95_b[v] += obs >= lo95b[v] - 1e-9 && obs <= hi95b[v] + 1e-9;
                 out->mae_model_fit += abs_err;
             } else {
                 out->n_ho++;
@@ -208,7 +234,7 @@ tyndau_status calib_predictive(calib_t *C, calib_ppc *out, tyndau_error *err)
     out->mae_model_ho = out->n_ho_null ? out->mae_model_ho / (double)out->n_ho_null : NAN;
     out->mae_null_ho = out->n_ho_null ? out->mae_null_ho / (double)out->n_ho_null : NAN;
     out->draw_x = x, out->draw_probs = probs, out->draw_status = status; /* kept for leaveout.c */
-    free(tmp), free(seed), free(msgs), free(sv), free(pv), free(ss);
+    free(tmp), free(seed), free(msgs), free(sv), free(pv), free(ss), free(sb);
     if (D_ok == 0) return TYNDAU_ERR(err, TYNDAU_EINPUT, "every predictive simulation failed");
     return TYNDAU_OK;
 }
@@ -314,8 +340,9 @@ void calib_print_report(const calib_t *C, const calib_post *P, const calib_ppc *
     if (c->dm || c->kind == TYNDAU_OBS_LOGIT_NORMAL)
         printf("the same without the model-error term (survey sampling only, design effect %g): %zu of %zu inside\n",
                c->deff, Q->n_fit_inside_s, Q->n_fit);
-    printf("inside their 95%% intervals: %zu of %zu with the model-error term, %zu with survey sampling alone\n",
-           Q->n_fit_inside95, Q->n_fit, Q->n_fit_inside95_s);
+    printf("inside their 95%% intervals: %zu of %zu with the model-error term, %zu with survey sampling alone "
+           "(design effect %g; %zu at 1 and %zu at 2, the bracket of a quota sample's)\n",
+           Q->n_fit_inside95, Q->n_fit, Q->n_fit_inside95_s, c->deff, Q->n_fit_inside95_b[0], Q->n_fit_inside95_b[1]);
     if (c->kind == TYNDAU_OBS_LOGIT_NORMAL) {
         printf("model discrepancy by question family (logit-scale sd; posterior median [90%%], about pp at p = 0.4):\n");
         for (int f = 0; f < TYNDAU_N_FAM; f++)

@@ -283,6 +283,8 @@ static void write_predictive(tyndau_h5 *h, const calib_t *C, const calib_ppc *Q)
     tyndau_h5_attr_i64(h, g, "n_inside_fitted_sampling_only", (int64_t)Q->n_fit_inside_s);
     tyndau_h5_attr_i64(h, g, "n_inside95_fitted", (int64_t)Q->n_fit_inside95);
     tyndau_h5_attr_i64(h, g, "n_inside95_fitted_sampling_only", (int64_t)Q->n_fit_inside95_s);
+    tyndau_h5_attr_i64(h, g, "n_inside95_fitted_sampling_deff1", (int64_t)Q->n_fit_inside95_b[0]);
+    tyndau_h5_attr_i64(h, g, "n_inside95_fitted_sampling_deff2", (int64_t)Q->n_fit_inside95_b[1]);
     tyndau_h5_attr_i64(h, g, "n_holdout_cells", (int64_t)Q->n_ho);
     tyndau_h5_attr_i64(h, g, "n_inside_holdout", (int64_t)Q->n_ho_inside);
     tyndau_h5_attr_f64(h, g, "mae_fitted", Q->mae_model_fit);

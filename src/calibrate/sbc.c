@@ -15,8 +15,11 @@
  * If the posterior is right, every rank is uniform on 0..N and the coverages are 50% and 90%
  * (up to the SMC's own Monte Carlo error and the binomial error of S surveys).  Every random
  * number depends on (seed, s, ...) only, so the result is the same bits on any thread or rank
- * count.  The file (schema tyndau-sbc 1.0, docs/calibration.md s6) is written under a temporary
- * name and renamed.
+ * count.  The file (schema tyndau-sbc 1.2, docs/calibration.md s6) is written under a temporary
+ * name and renamed.  OUT.partial, the same layout with status "running" and surveys_done, is
+ * written at the start and after every survey but the last; --resume takes its surveys (each
+ * survey's numbers depend on (seed, s) only, so the result equals an uninterrupted run's) and
+ * SIGTERM / SIGINT stop the command at the next generation of a refit, the surveys done kept.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -24,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sort.h>
@@ -34,7 +38,7 @@
 #include "h5.h"
 
 #define SBC_SCHEMA_NAME "tyndau-sbc"
-#define SBC_SCHEMA_VERSION "1.1"
+#define SBC_SCHEMA_VERSION "1.2"
 #define SBC_BINS 10
 
 typedef struct {
@@ -42,7 +46,7 @@ typedef struct {
     double *truth, *median, *q05, *q25, *q75, *q95; /* [S][d] */
     int64_t *rank;                                   /* [S][d] */
     int *in50, *in90;                                /* [S][d] */
-    int *status;                                     /* [S]: 0 complete, 1 budget ran out, 2 failed */
+    int *status; /* [S]: 0 complete, 1 budget ran out, 2 failed, -1 not yet run (a partial file) */
     double *beta, *sims, *seconds;                   /* [S] */
     double cov50[MAXD], cov90[MAXD];
     int64_t hist[MAXD * SBC_BINS];
@@ -78,7 +82,8 @@ static void synthetic_survey(const calib_t *C, const double *x, const double *p,
     }
 }
 
-/* Step 4: the SMC on the synthetic survey; the final particles into xs [N][d], 0 or -1. */
+/* Step 4: the SMC on the synthetic survey; the final particles into xs [N][d]: 0, -1, or -2 (stopped by a
+ * signal). */
 static int refit(const calib_t *C, size_t s, double *xs, double *beta, double *sims, tyndau_error *err)
 {
     calib_t *F = tyndau_calloc(1, sizeof *F);
@@ -90,9 +95,11 @@ static int refit(const calib_t *C, size_t s, double *xs, double *beta, double *s
     F->status = "running";
     calib_work *w = calib_smc_alloc(F);
     tyndau_status st = w ? calib_smc_init(F, w, err) : TYNDAU_EINTERNAL;
-    while (st == TYNDAU_OK && !calib_smc_test(F)) st = calib_smc_iterate(F, w, err);
+    int sig = 0;
+    while (st == TYNDAU_OK && !calib_smc_test(F) && (sig = (int)many_bcast_int(&F->mc, many_stop_signal())) == 0)
+        st = calib_smc_iterate(F, w, err);
     calib_smc_free(w);
-    int rc = st == TYNDAU_OK ? 0 : -1;
+    int rc = st == TYNDAU_OK && sig == 0 ? 0 : sig ? -2 : -1;
     if (rc == 0) {
         const calib_gen *g = &F->gen[F->n_gen - 1];
         memcpy(xs, g->x, C->cfg.particles * C->cfg.d * sizeof *xs);
@@ -122,12 +129,15 @@ static void summarise(sbc_result *R)
     }
 }
 
-static tyndau_status write_sbc(const calib_t *C, const sbc_result *R, tyndau_error *err)
+/* The file (done = S: OUT, complete) or OUT.partial after `done` surveys. */
+static tyndau_status write_sbc(const calib_t *C, const sbc_result *R, size_t done, tyndau_error *err)
 {
     const calib_cfg *c = &C->cfg;
     size_t S = R->S, d = R->d;
     tyndau_h5 h;
-    if (tyndau_h5_open(&h, C->out, TYNDAU_H5_CREATE, err) != TYNDAU_OK) return tyndau_h5_close(&h);
+    char fp[32];
+    if (tyndau_h5_open(&h, done == S ? C->out : C->partial, TYNDAU_H5_CREATE, err) != TYNDAU_OK)
+        return tyndau_h5_close(&h);
     tyndau_h5_prov prov = calib_provenance(C, SBC_SCHEMA_NAME, SBC_SCHEMA_VERSION,
         "the model's counter-based streams; the study's from the same generator (tyndau_ctr) at the 64-bit "
         "keys many_seed(seed, kind, survey, ...)");
@@ -141,6 +151,10 @@ static tyndau_status write_sbc(const calib_t *C, const sbc_result *R, tyndau_err
     tyndau_h5_attr_i64(&h, h.file, "particles", (int64_t)R->N);
     tyndau_h5_attr_i64(&h, h.file, "agents", (int64_t)c->agents);
     tyndau_h5_attr_i64(&h, h.file, "surveys_complete", (int64_t)R->n_ok);
+    tyndau_h5_attr_i64(&h, h.file, "surveys_done", (int64_t)done);
+    tyndau_h5_attr_str(&h, h.file, "status", done == S ? "complete" : "running");
+    snprintf(fp, sizeof fp, "%016" PRIx64, C->fingerprint);
+    tyndau_h5_attr_str(&h, h.file, "fingerprint", fp);
     const char *names[MAXD];
     for (size_t k = 0; k < d; k++) names[k] = c->prior[k].name;
     hid_t g = tyndau_h5_group(&h, h.file, "sbc",
@@ -171,7 +185,7 @@ static tyndau_status write_sbc(const calib_t *C, const sbc_result *R, tyndau_err
                                                .description = "1: the truth lies in [q05, q95].", .units = "none"});
     tyndau_h5_vector(&h, g, "status", TYNDAU_H5_I32, S, R->status, "survey",
                      "0: the refit reached beta = 1; 1: its budget ran out first (left out of the coverages); 2: "
-                     "the simulation at the truth or the refit failed.", "code");
+                     "the simulation at the truth or the refit failed; -1: not yet run (a partial file).", "code");
     tyndau_h5_vector(&h, g, "beta", TYNDAU_H5_F64, S, R->beta, "survey", "The refit's final beta.", "1");
     tyndau_h5_vector(&h, g, "simulations", TYNDAU_H5_F64, S, R->sims, "survey", "The refit's simulations.",
                      "simulations");
@@ -187,10 +201,69 @@ static tyndau_status write_sbc(const calib_t *C, const sbc_result *R, tyndau_err
                                                               "with floor(rank x 10 / (particles + 1)) = b.",
                                                .units = "surveys"});
     tyndau_h5_close_obj(&h, g);
-    return tyndau_h5_close(&h);
+    tyndau_status st = tyndau_h5_close(&h);
+    if (st == TYNDAU_OK && done == S) unlink(C->partial);
+    return st;
 }
 
-tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err)
+/* --resume: the surveys of OUT.partial into R, *done how many (0 without a partial file). */
+static tyndau_status sbc_resume(calib_t *C, sbc_result *R, size_t *done, tyndau_error *err)
+{
+    tyndau_h5 h;
+    tyndau_error e;
+    int same = 0, opened = calib_open_partial(C, "calibrate --sbc", &h, &e, &same, err), major = 0;
+    *done = 0;
+    if (opened != 0) return opened > 0 ? TYNDAU_OK : err->status;
+    size_t S = R->S, d = R->d;
+    int64_t s_file = 0, n_file = 0, k = 0;
+    tyndau_status rc = TYNDAU_OK;
+    if (!same)
+        rc = calib_partial_other(C, err);
+    else if (tyndau_h5_check_schema(&h, SBC_SCHEMA_NAME, "a tyndau SBC file", 1, 1000, &major) != TYNDAU_OK ||
+             major != 1)
+        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s is not a partial SBC file of schema %s 1.x; remove it or run "
+                        "without --resume", C->partial, SBC_SCHEMA_NAME);
+    else if (tyndau_h5_read_attr_i64(&h, h.file, "surveys", &s_file) != 1 ||
+             tyndau_h5_read_attr_i64(&h, h.file, "particles", &n_file) != 1 ||
+             tyndau_h5_read_attr_i64(&h, h.file, "surveys_done", &k) != 1 || k < 0 || k > s_file)
+        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: no readable surveys, particles or surveys_done (damaged "
+                        "file?)", C->partial);
+    else if ((size_t)s_file != S || (size_t)n_file != R->N)
+        rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s is an SBC of %" PRId64 " surveys of %" PRId64 " particles, "
+                        "not %zu of %zu; run the same --sbc S, or remove it", C->partial, s_file, n_file, S, R->N);
+    hid_t g = rc == TYNDAU_OK ? H5Gopen2(h.file, "sbc", H5P_DEFAULT) : -1;
+    if (rc == TYNDAU_OK && g < 0) rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s has no /sbc", C->partial);
+    static const char *const nm[6] = {"truth", "median", "q05", "q25", "q75", "q95"};
+    double *val[6] = {R->truth, R->median, R->q05, R->q25, R->q75, R->q95};
+    for (int j = 0; rc == TYNDAU_OK && j < 6; j++) {
+        tyndau_h5_expect(&h, g, nm[j], (int64_t)S, (int64_t)d, 1, "surveys x quantities");
+        tyndau_h5_read(&h, g, nm[j], TYNDAU_H5_F64, S * d, val[j]);
+    }
+    if (rc == TYNDAU_OK) {
+        tyndau_h5_read(&h, g, "rank", TYNDAU_H5_I64, S * d, R->rank);
+        tyndau_h5_read(&h, g, "inside50", TYNDAU_H5_I32, S * d, R->in50);
+        tyndau_h5_read(&h, g, "inside90", TYNDAU_H5_I32, S * d, R->in90);
+        tyndau_h5_read(&h, g, "status", TYNDAU_H5_I32, S, R->status);
+        tyndau_h5_read(&h, g, "beta", TYNDAU_H5_F64, S, R->beta);
+        tyndau_h5_read(&h, g, "simulations", TYNDAU_H5_F64, S, R->sims);
+        tyndau_h5_read(&h, g, "seconds", TYNDAU_H5_F64, S, R->seconds);
+        if (h.st != TYNDAU_OK) rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: %s", C->partial, h.err->msg);
+    }
+    for (size_t s = 0; rc == TYNDAU_OK && s < S; s++)
+        if ((s < (size_t)k) != (R->status[s] >= 0 && R->status[s] <= 2))
+            rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: survey %zu's status %d does not match surveys_done %"
+                            PRId64 " (damaged file?)", C->partial, s + 1, R->status[s], k);
+    if (g >= 0) H5Gclose(g);
+    tyndau_h5_close(&h);
+    if (rc == TYNDAU_OK) {
+        *done = (size_t)k;
+        if (C->mc.rank == 0 && !C->quiet)
+            fprintf(stderr, "calibrate --sbc: resuming after survey %zu of %zu (%s)\n", *done, S, C->partial);
+    }
+    return rc;
+}
+
+tyndau_status calib_sbc(calib_t *C, size_t S, int resume, tyndau_error *err)
 {
     const calib_cfg *c = &C->cfg;
     size_t d = c->d, N = c->particles, SD = S * d;
@@ -209,7 +282,15 @@ tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err)
     if (!R.truth || !R.median || !R.q05 || !R.q25 || !R.q75 || !R.q95 || !R.rank || !R.in50 || !R.in90 ||
         !R.status || !R.beta || !R.sims || !R.seconds || !rows || !probs || !xs || !v)
         st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
-    for (size_t s = 0; st == TYNDAU_OK && s < S; s++) {
+    for (size_t s = 0; st == TYNDAU_OK && s < S; s++) R.status[s] = -1;
+    size_t done = 0;
+    if (st == TYNDAU_OK && resume) st = sbc_resume(C, &R, &done, err);
+    st = (tyndau_status)many_bcast_int(&C->mc, (int)st); /* every rank has read OUT.partial before rank 0 writes it */
+    if (st == TYNDAU_OK && C->mc.rank == 0 && done < S) {
+        summarise(&R);
+        st = write_sbc(C, &R, done, err);
+    }
+    for (size_t s = done; st == TYNDAU_OK && s < S; s++) {
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         double *x = R.truth + s * d;
@@ -235,6 +316,14 @@ tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err)
             int rc = refit(C, s, xs, &R.beta[s], &R.sims[s], &e);
             C->obs.rows = published;
             if (rc == 0) R.status[s] = R.beta[s] >= 1.0 ? 0 : 1;
+            if (rc == -2) { /* SIGTERM / SIGINT: this survey is dropped, the ones before kept */
+                R.status[s] = -1;
+                int sig = many_stop_signal();
+                st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "calibrate --sbc: stopped by %s during survey %zu of %zu; %s "
+                                "kept with %zu surveys: run the same command with --resume to continue",
+                                many_signal_name(sig ? sig : 15), s + 1, S, C->partial, s);
+                break;
+            }
         }
         for (size_t k = 0; R.status[s] != 2 && k < d; k++) {
             int64_t below = 0;
@@ -256,10 +345,14 @@ tyndau_status calib_sbc(calib_t *C, size_t S, tyndau_error *err)
             fprintf(stderr, "sbc: survey %zu of %zu: %s, beta %.3g, %.0f simulations, %.1f s\n", s + 1, S,
                     R.status[s] == 0 ? "refit complete" : R.status[s] == 1 ? "budget ran out" : "failed", R.beta[s],
                     R.sims[s], R.seconds[s]);
+        if (C->mc.rank == 0 && s + 1 < S) {
+            summarise(&R);
+            st = write_sbc(C, &R, s + 1, err);
+        }
     }
     if (st == TYNDAU_OK) {
         summarise(&R);
-        if (C->mc.rank == 0) st = write_sbc(C, &R, err);
+        if (C->mc.rank == 0) st = write_sbc(C, &R, S, err);
     }
     if (st == TYNDAU_OK && C->mc.rank == 0 && !C->quiet) {
         printf("simulation-based calibration: %zu synthetic surveys, %zu refits complete, %zu particles each\n", S,

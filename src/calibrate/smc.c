@@ -288,13 +288,21 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     if (g == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
     for (size_t i = 0; i < N; i++) {
         gsl_rng *r = calib_stream(c->seed, K_PRIOR, 0, i);
-        /* --within: draws outside the history match's region are rejected, the next from the same stream */
-        for (size_t tries = 0; tries == 0 || (!calib_within(C, g->x + i * d) && tries < 1000000); tries++)
+        /* --within: the model parameters from the history match's region sample (uniform on the
+         * region: the prior restricted to it), or draws outside the region rejected, the next from
+         * the same stream (a file without a sample) */
+        for (size_t tries = 0; tries == 0 || (!calib_within(C, g->x + i * d) && tries < 1000000); tries++) {
             for (size_t k = 0; k < d; k++) {
                 g->x[i * d + k] = prior_draw(&c->prior[k], r);
                 g->z[i * d + k] = prior_x_to_z(&c->prior[k], g->x[i * d + k]);
                 g->x[i * d + k] = prior_z_to_x(&c->prior[k], g->z[i * d + k]);
             }
+            if (calib_within_draw(C, r, g->x + i * d))
+                for (size_t k = 0; k < d; k++) {
+                    g->z[i * d + k] = prior_x_to_z(&c->prior[k], g->x[i * d + k]);
+                    g->x[i * d + k] = prior_z_to_x(&c->prior[k], g->z[i * d + k]);
+                }
+        }
         g->seed[i] = many_seed(c->seed, K_SIM, 0, i);
         gsl_rng_free(r);
         if (!calib_within(C, g->x + i * d))
