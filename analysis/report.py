@@ -544,6 +544,24 @@ def calibration_sections(rep, f, path):
         rep.figure(fig, "Posterior predictive check: 90%% intervals (bars), medians (ticks) and the published "
                    "figures (dots). Source: %s" % CITATION, ["cell", "observed", "median", "lo90", "hi90"],
                    [(labels[i], obs[i], qm[i], lo[i], hi[i]) for i in range(n)])
+        a = q.attrs
+        if "n_inside95_fitted" in a:
+            deff = float(f["observation"].attrs.get("design_effect", 1.0)) if "observation" in f else 1.0
+            bracket = (" (%d at a design effect of 1 and %d at 2, the bracket of a quota sample's)"
+                       % (a["n_inside95_fitted_sampling_deff1"], a["n_inside95_fitted_sampling_deff2"])
+                       if "n_inside95_fitted_sampling_deff1" in a else "")
+            rep.para("Published cells inside their 95%% predictive intervals: %d of %d with the model's error, %d with "
+                     "survey sampling alone at the stated design effect %g%s; inside 90%%: %d and %d."
+                     % (a["n_inside95_fitted"], a["n_fitted_cells"], a["n_inside95_fitted_sampling_only"], deff, bracket,
+                        a["n_inside_fitted"], a["n_inside_fitted_sampling_only"]))
+    model_error = [i for i, nm in enumerate(names) if nm.startswith("discrepancy_") or nm.startswith("slope_")]
+    if model_error:
+        rep.parts.append(rep.table(
+            ["quantity", "median", "q05", "q95", "about pp at 40%"],
+            [(names[i], "%.3f" % med[i], "%.3f" % q05[i], "%.3f" % q95[i], "%.1f" % (24 * med[i])) for i in model_error],
+            caption="The model's error as calibrated: the discrepancy sd per question family and the slope sd per "
+                    "breakdown step, on the logit scale, with about how many percentage points the median is at a "
+                    "share of 40% (dp = 0.24 dlogit)"))
     if "leave_out" in f:
         leave_out_sections(rep, f, path)
 

@@ -238,6 +238,26 @@ rc=$?
 [ "$rc" -eq 0 ] && same "$tmp/t1.h5" "$tmp/t5.h5"
 check "--resume after SIGTERM: the same as an uninterrupted run (exit $rc)" $? "$tmp/h5diff.out" "$tmp/t5.err"
 
+# the same for a region from subset simulation (cutoff 1, two waves: wave 2's design drawn from
+# wave 1's region sample): a resume after wave 1 on one thread equals the uninterrupted run on two
+sed 's/^waves = 1$/waves = 2/' "$tmp/ss.ini" >"$tmp/ss2.ini"
+"$TYNDAU" calibrate "$tmp/ss2.ini" --history-match -o "$tmp/ss2.h5" --threads 2 -q >/dev/null 2>"$tmp/ss2.err"
+rc=$?
+"$PYTHON" - "$tmp/ss2.h5" "$tmp/ss3.h5.partial" <<'EOF' 2>>"$tmp/ss2.err"
+import sys, shutil, h5py
+shutil.copy(sys.argv[1], sys.argv[2])
+f = h5py.File(sys.argv[2], "r+")
+assert f["waves/w01"].attrs["subset_levels"] >= 1 and "subset" in f["waves/w02"].attrs["share_method"]
+del f["waves/w02"]
+f["waves"].attrs["n_waves"] = 1
+f.attrs["status"] = "running"
+f.attrs.pop("content_digest", None)  # changed on purpose: not a damage
+EOF
+[ "$rc" -eq 0 ] && "$TYNDAU" calibrate "$tmp/ss2.ini" --history-match -o "$tmp/ss3.h5" --resume --threads 1 -q \
+    >/dev/null 2>>"$tmp/ss2.err" && same "$tmp/ss2.h5" "$tmp/ss3.h5"
+check "subset simulation's waves: --resume after wave 1 on 1 thread = the uninterrupted run on 2 (exit $rc)" $? \
+    "$tmp/h5diff.out" "$tmp/ss2.err"
+
 # a partial of another calibration is refused
 "$PYTHON" - "$tmp/t1.h5" "$tmp/t4.h5.partial" <<'EOF'
 import sys, shutil, h5py

@@ -35,9 +35,6 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "hm.h"
 #include "sweep/sweep.h"
@@ -265,10 +262,7 @@ static tyndau_status design(hm_t *H, size_t wave, size_t want, double *u, size_t
         for (size_t i = 0; i < HM_CHUNK * dm; i++) cand[i] = gsl_rng_uniform(r);
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
         for (size_t i = 0; i < HM_CHUNK; i++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
+            int t = hm_thread();
             double *wk = work + (size_t)t * (nw + nc);
             ok[i] = (unsigned char)hm_plausible(H, wave, cand + i * dm, wk + nw, wk);
         }
@@ -392,10 +386,7 @@ static tyndau_status cut(hm_t *H, size_t k, tyndau_error *err)
     if (w->n_valid > 0) {
 #pragma omp parallel for schedule(dynamic, 64) num_threads(threads)
         for (size_t s = 0; s < n; s++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
+            int t = hm_thread();
             double *wk = work + (size_t)t * (nw + nc), *imp = wk + nw, *mn = mins + (size_t)t * nc;
             size_t *ov = over + (size_t)t * nc;
             emulate(H, w, S + s * dm, imp, wk);
@@ -419,6 +410,7 @@ static tyndau_status cut(hm_t *H, size_t k, tyndau_error *err)
               * a tenth survive), the sample grown back to `samples` points */
         double share = 0.0;
         w->by_subset = 1;
+        if (old_pop == NULL) memset(H->alive, 0, M); /* the fixed samples stand for the region no more */
         st = hm_subset(H, k, S, n, &share, err);
         w->volume = before * share;
     }
