@@ -415,8 +415,10 @@ def hm_sections(rep, f, path):
     how = []
     for k in waves:
         a = f["waves/w%02d" % k].attrs
-        how.append("subset simulation, %d levels" % int(a["subset_levels"]) if "subset" in text(a.get("share_method", ""))
-                   else "counted on %d samples" % samples)
+        lv = int(a.get("subset_levels", 0))
+        how.append("counted on %d samples" % samples if "subset" not in text(a.get("share_method", ""))
+                   else "counted on the region's sample" if lv == 0
+                   else "subset simulation, %d level%s" % (lv, "s" if lv > 1 else ""))
     rep.figure(fig, "The share of the prior that no wave so far rules out (emulator samples; below 100 of them, "
                "subset simulation; a share of 0 is drawn at the axis' floor and labelled), with the share of each "
                "wave's runs that are non-implausible",

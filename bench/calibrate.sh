@@ -92,8 +92,10 @@ w("| wave | points | non-implausible share of the prior | how | runs non-implaus
 w("|---|---|---|---|---|---|---|---|")
 for k in range(1, W + 1):
     a = hm["waves/w%02d" % k]
-    how = ("subset simulation, %d levels" % a.attrs["subset_levels"]) if "subset" in str(a.attrs["share_method"]) \
-        else "counted on %d samples" % hm.attrs["samples"]
+    lv = int(a.attrs["subset_levels"])
+    how = ("counted on %d samples" % hm.attrs["samples"] if "subset" not in str(a.attrs["share_method"])
+           else "counted on the region's sample" if lv == 0
+           else "subset simulation, %d level%s" % (lv, "s" if lv > 1 else ""))
     m = a["measure"][:]
     w("| %d | %d | %.3g | %s | %d of %d | %d of %d | %.1f%% | %.0f |"
       % (k, a.attrs["points"], a.attrs["non_implausible_share"], how, int((m <= hm.attrs["cutoff"]).sum()), len(m),

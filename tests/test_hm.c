@@ -249,6 +249,13 @@ static void test_subset_ball(void **state)
                   mean, se, sqrt(var) / mean);
     assert_true(fabs(mean - truth) <= 3.0 * se);
     assert_true(sqrt(var) / mean < 0.5); /* and each estimate within a useful precision */
+    /* a published value no point comes near (implausibility at least 100 / sqrt 2 everywhere): no region,
+       share 0 and an empty sample after at most 16 levels */
+    z[0] = 110.0;
+    C->cfg.seed = 7, C->mc.threads = 2;
+    double none = 1.0;
+    assert_int_equal(hm_subset(&H, 0, S, M, &none, &err), TYNDAU_OK);
+    assert_true(none == 0.0 && H.pop == NULL && H.n_pop == 0 && w.subset_levels <= 16);
     free(S), free(C);
     hm_gp_free(&gp);
 }

@@ -496,7 +496,9 @@ static void print_wave(const hm_t *H, const hm_wave *w, size_t k)
     size_t un = 0;
     for (size_t c = 0; c < H->nc; c++) un += w->unreachable[c] != 0;
     char how[64] = "";
-    if (w->by_subset) snprintf(how, sizeof how, " by subset simulation, %zu levels", w->subset_levels);
+    if (w->by_subset && w->subset_levels == 0) snprintf(how, sizeof how, ", counted on the region's sample");
+    else if (w->by_subset) snprintf(how, sizeof how, " by subset simulation, %zu level%s", w->subset_levels,
+                                    w->subset_levels > 1 ? "s" : "");
     fprintf(stderr, "history match: wave %zu: %zu points x %zu replicates (%zu failed)%s, %d of %zu emulators valid "
             "(LOO), non-implausible share %.4g (of the prior%s; runs: %.3g), %zu unreachable cells, %.1f s\n", k + 1,
             w->P, H->R, w->failed, w->resumed ? " resumed" : "", w->n_valid, H->nc, w->volume, how, w->runs_share, un,
