@@ -8,6 +8,10 @@
 #   make bench-sbc                       (20 full calibrations: about 20 x 30 minutes on 2 cores;
 #                                         a cluster job, not a laptop one)
 #   SURVEYS=40 CALIB=calibration/baseline_multinomial.ini bash bench/sbc.sh build/tyndau
+#   WITHIN=out/hm.h5 make bench-sbc      (the default calibration's second step: truths from the
+#                                         history match's region, refits by the SMC within it;
+#                                         about 20 x 3 minutes on 2 cores; out/hm.h5 from
+#                                         bench-calibrate)
 #   RESUME=1 make bench-sbc              (after a stop or a kill: the surveys done are kept;
 #                                         the wall time printed is then the last leg's)
 #
@@ -20,20 +24,22 @@ calib=${CALIB:-calibration/baseline.ini}
 surveys=${SURVEYS:-20}
 resume=()
 [ "${RESUME:-0}" = 1 ] && resume=(--resume)   # continue out/sbc.h5.partial (a stopped or killed run)
+[ -n "${WITHIN:-}" ] && resume+=(--within "$WITHIN")   # the SBC of the SMC in a history match's region
 mkdir -p out
 echo "bench: tyndau calibrate $calib --sbc $surveys -o out/sbc.h5 ${resume[*]}" >&2
 /usr/bin/time -f "%e %M" -o out/sbc.time "$tyndau" calibrate "$calib" --sbc "$surveys" -o out/sbc.h5 \
     "${resume[@]}" >out/sbc.out 2>out/sbc.err
 { printf '## Simulation-based calibration\n\nWritten by `make bench-sbc` (bench/sbc.sh).\n\n'
-"$python" - out/sbc.h5 out/sbc.time "$calib" <<'PY'
+"$python" - out/sbc.h5 out/sbc.time "$calib" "${WITHIN:-}" <<'PY'
 
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 wall, kib = open(sys.argv[2]).read().split()
 g = f["sbc"]
-print("Simulation-based calibration of `%s`: %d synthetic surveys (%d refits complete), %d particles x %d "
+print("Simulation-based calibration of `%s`%s: %d synthetic surveys (%d refits complete), %d particles x %d "
       "agents; %.0f s wall for the last leg, %.0f s over the surveys' refits, %.0f MiB peak (commit %s)\n"
-      % (sys.argv[3], f.attrs["surveys"], f.attrs["surveys_complete"], f.attrs["particles"], f.attrs["agents"],
+      % (sys.argv[3], " within the region of `%s`" % sys.argv[4] if sys.argv[4] else "", f.attrs["surveys"],
+         f.attrs["surveys_complete"], f.attrs["particles"], f.attrs["agents"],
          float(wall), g["seconds"][:].sum(), int(kib) / 1024, f.attrs["git_commit"]))
 print("| quantity | coverage 50% | coverage 90% | rank histogram (10 bins) |")
 print("|---|---|---|---|")

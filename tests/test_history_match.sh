@@ -320,6 +320,24 @@ assert sims[-1] < 16 * (1 + 2 * gens) and (g["failed"][:] == 0).all()
 EOF
 check "--within: every particle of every generation non-implausible, outside proposals not run (exit $rc)" $? "$tmp/w.py" "$tmp/w.err"
 sed 's/^/# /' "$tmp/w.py"
+# --sbc --within: the SBC of the SMC in the region: every truth drawn from the region (its cut
+# measure recomputed from the file's emulators), every refit run in it
+"$TYNDAU" calibrate "$tmp/smc.ini" --sbc 3 --within "$tmp/t1.h5" -o "$tmp/ws.h5" -q >/dev/null 2>"$tmp/ws.err"
+rc=$?
+"$PYTHON" - "$tmp/ws.h5" "$tmp/t1.h5" "$tmp" >"$tmp/ws.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+sys.path.insert(0, sys.argv[3])
+from emu import measures
+f, hm = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+assert f.attrs["schema_name"] == "tyndau-sbc" and f.attrs["status"] == "complete" and "--within" in f.attrs["command_line"]
+lo, hi = np.array([0.05, 0.3]), np.array([0.4, 0.9])
+t = f["sbc/truth"][:]
+worst = max(max(measures(hm, (x - lo) / (hi - lo))) for x in t)
+print("3 truths, the largest cut measure %.3f (cut %g); statuses %s" % (worst, hm.attrs["cutoff"], f["sbc/status"][:]))
+assert worst <= hm.attrs["cutoff"] + 1e-9 and set(f["sbc/status"][:]) <= {0, 1}
+EOF
+check "--sbc --within (exit $rc): the truths drawn from the region, the refits in it" $? "$tmp/ws.py" "$tmp/ws.err"
+sed 's/^/# /' "$tmp/ws.py"
 sed 's/^prior_trust_local = .*/prior_trust_local = uniform 0.3 0.8/' "$tmp/smc.ini" >"$tmp/smc2.ini"
 "$TYNDAU" calibrate "$tmp/smc2.ini" --within "$tmp/t1.h5" -o "$tmp/w2.h5" -q >/dev/null 2>"$tmp/w2.err"
 rc=$?

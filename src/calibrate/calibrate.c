@@ -187,7 +187,7 @@ int tyndau_cmd_calibrate(int argc, char **argv, const char *command_line)
         snprintf(out_buf, sizeof out_buf, "%.*s_leave_out.h5", dot ? (int)(dot - base) : (int)strlen(base), base);
         C->out = out_buf;
     }
-    if ((sbc > 0) + hm + (within != NULL) > 1 || ((hm || within) && leave)) {
+    if ((hm && (sbc > 0 || within != NULL)) || ((hm || within) && leave)) { /* --sbc --within: the SBC of the SMC in a region */
         fprintf(stderr, "tyndau: calibrate: --sbc, --history-match, --within and --leave-out: expected one of them\n");
         many_finalize(&C->mc);
         return 2;

@@ -12,6 +12,9 @@
  *   4. the same SMC refitted to it from the root seed many_seed(seed, K_SBC_FIT, s, 0);
  *   5. per quantity: the rank of theta_s among the N final particles (the number below it, 0..N)
  *      and whether theta_s lies in the central 50% and 90% posterior intervals.
+ * With --within HM.h5 the prior is the prior restricted to the history match's region: the truths'
+ * model parameters come from its region sample and every refit runs the SMC within the region (the
+ * SBC of the second step of the default calibration, given the region).
  * If the posterior is right, every rank is uniform on 0..N and the coverages are 50% and 90%
  * (up to the SMC's own Monte Carlo error and the binomial error of S surveys).  Every random
  * number depends on (seed, s, ...) only, so the result is the same bits on any thread or rank
@@ -300,7 +303,16 @@ tyndau_status calib_sbc(calib_t *C, size_t S, int resume, tyndau_error *err)
             break;
         }
         for (size_t k = 0; k < d; k++) x[k] = prior_draw(&c->prior[k], r);
+        /* --within: the truth's model parameters from the history match's region sample, as the refit's
+           prior is the prior restricted to the region (calib_smc_init draws the same way) */
+        int in_region = C->within == NULL;
+        for (int tries = 0; !in_region && tries < 1000 && calib_within_draw(C, r, x); tries++) in_region = calib_within(C, x);
         gsl_rng_free(r);
+        if (!in_region) {
+            st = TYNDAU_ERR(err, TYNDAU_EINPUT, "--sbc --within %s: no point of its region sample is non-implausible "
+                            "(a history match without /region?)", C->within_path);
+            break;
+        }
         uint64_t seed = many_seed(c->seed, K_SBC_SIM, s, 0);
         int status = 0;
         char msg[1][MANY_ERRLEN];
