@@ -367,22 +367,29 @@ def sbc_sections(rep, f, path):
     g = f["sbc"]
     names = [text(n) for n in g["quantity"][:]]
     hist, c50, c90 = g["rank_histogram"][:], g["coverage50"][:], g["coverage90"][:]
-    ncol = min(4, len(names))
-    nrow = (len(names) + ncol - 1) // ncol
+    rows = [(n, c50[i], c90[i], " ".join(str(v) for v in hist[i])) for i, n in enumerate(names)]
+    panels = list(zip(names, hist))
+    if "loglik_rank_histogram" in g:  # schema 1.3: the joint test quantity, first
+        llh = g["loglik_rank_histogram"][:]
+        panels.insert(0, ("log-likelihood at the truth (joint)", llh))
+        rows.insert(0, ("log-likelihood at the truth (joint)", "", "", " ".join(str(v) for v in llh)))
+    ncol = min(4, len(panels))
+    nrow = (len(panels) + ncol - 1) // ncol
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.2 * nrow), squeeze=False)
     axes = axes.ravel()
-    for ax, n, h in zip(axes, names, hist):
-        ax.bar(np.arange(len(h)), h, color="#4477aa")
+    for ax, (n, h) in zip(axes, panels):
+        ax.bar(np.arange(len(h)), h, color="#aa3377" if n.startswith("log-likelihood") else "#4477aa")
         ax.axhline(h.sum() / len(h), color="k", lw=0.8)
         ax.set_title(n, fontsize=7)
         ax.tick_params(labelsize=6)
-    for ax in axes[len(names):]:
+    for ax in axes[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()
     rep.figure(fig, "Rank of each truth among the refitted posterior's particles (10 bins; the line: uniform, "
-               "what a calibrated posterior gives), with the coverage of the 50% and 90% intervals",
-               ["quantity", "coverage 50%", "coverage 90%", "rank histogram"],
-               [(n, c50[i], c90[i], " ".join(str(v) for v in hist[i])) for i, n in enumerate(names)])
+               "what a calibrated posterior gives), with the coverage of the 50% and 90% intervals; first (schema "
+               "1.3 on), the rank of the log-likelihood at the truth among the particles' own, a test of the "
+               "posterior as a whole (high ranks: the refits miss the truth's likelihood)",
+               ["quantity", "coverage 50%", "coverage 90%", "rank histogram"], rows)
 
 
 def hm_sections(rep, f, path):

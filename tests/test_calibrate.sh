@@ -432,6 +432,11 @@ assert np.all(rank[ok & (t < lo)] <= 1) and np.all(rank[ok & (t > hi)] >= 15)   
 assert abs(g["coverage90"][0] - g["inside90"][ok, 0].mean()) < 1e-12
 assert abs(g["coverage50"][0] - g["inside50"][ok, 0].mean()) < 1e-12
 assert g["rank_histogram"][0].sum() == ok.sum()
+llt, llr, llm = g["loglik_truth"][()], g["loglik_rank"][()], g["loglik_median"][()]
+assert np.all(np.isfinite(llt[st >= 0])) and np.all((llr >= 0) & (llr <= 16))   # the joint test quantity
+assert np.all(llr[ok & (llt < llm)] <= 8) and np.all(llr[ok & (llt > llm)] >= 8), (llr, llt, llm)
+assert g["loglik_rank_histogram"][()].sum() == ok.sum()
+assert np.array_equal(g["loglik_rank_histogram"][()], np.bincount(np.minimum(llr[ok] * 10 // 17, 9), minlength=10))
 r = np.corrcoef(t[ok], g["median"][ok, 0])[0, 1]
 assert r > 0.9, r                                                # the refits follow their truths
 assert "simulation-based calibration: 8 synthetic surveys" in open(sys.argv[2]).read()
@@ -442,7 +447,8 @@ check "--sbc (exit $rc): ranks, intervals, coverages and histogram agree; the re
 sed 's/^/# /' "$tmp/sbc.py"
 "$TYNDAU" calibrate "$tmp/sbc.ini" --sbc 8 -t 1 -q -o "$tmp/sbc1.h5" 2>"$tmp/sbc1.err" &&
     h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/truth /sbc/truth && h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/rank /sbc/rank &&
-    h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/median /sbc/median && h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/q95 /sbc/q95
+    h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/median /sbc/median && h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/q95 /sbc/q95 &&
+    h5diff -q "$tmp/sbc1.h5" "$tmp/sbc2.h5" /sbc/loglik_rank /sbc/loglik_rank
 check "--sbc: identical with 1 and 2 threads" $? "$tmp/sbc1.err"
 "$PYTHON" "$ROOT/analysis/report.py" "$tmp/sbc2.h5" -o "$tmp/sbc.html" >"$tmp/sbcr.out" 2>&1 &&
     grep -q "<li><a href=\"#s[0-9]*\">Simulation-based calibration sbc2.h5</a></li>" "$tmp/sbc.html" &&
@@ -468,7 +474,7 @@ check "--sbc --resume with another number of surveys: refused (exit $rc), the pa
 rc=$?
 same_sbc() { # same_sbc A B: the surveys' results identical
     local d
-    for d in truth rank median q05 q95 status inside90 coverage90 rank_histogram; do
+    for d in truth rank median q05 q95 status inside90 coverage90 rank_histogram loglik_truth loglik_rank; do
         h5diff -q "$1" "$2" /sbc/$d /sbc/$d || return 1
     done
 }

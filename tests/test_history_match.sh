@@ -338,6 +338,49 @@ assert worst <= hm.attrs["cutoff"] + 1e-9 and set(f["sbc/status"][:]) <= {0, 1}
 EOF
 check "--sbc --within (exit $rc): the truths drawn from the region, the refits in it" $? "$tmp/ws.py" "$tmp/ws.err"
 sed 's/^/# /' "$tmp/ws.py"
+# Surrogate transitions (surrogate_steps): each move proposes the end of a chain on the file's
+# emulators, corrected to the exact target.  Known answers: the chains' scale is one of the pilot's
+# grid 2.38/sqrt(d) x 2^-6 .. 2^1; the same bits on 1 and 2 threads; and the target does not change:
+# the posterior's mean and sd of each parameter agree with the plain random walk's within 3.5 standard
+# errors (300 particles, each run's counted as 1/4 independent draws, SMC's correlation).  The
+# correction's sign flipped (the surrogate counted twice) narrowed the sd of prior_disengaged to
+# 0.54 of the plain walk's at 120 particles: 5 standard errors at 300.
+sed -e 's/^particles = 16/particles = 300/' -e 's/^max_generations = 3/max_generations = 30\nmoves = 4/' \
+    "$tmp/smc.ini" >"$tmp/rw.ini"
+sed 's/^moves = 4/moves = 4\nsurrogate_steps = 10/' "$tmp/rw.ini" >"$tmp/sur.ini"
+sed 's/^max_generations = 3/max_generations = 3\nsurrogate_steps = 10/' "$tmp/smc.ini" >"$tmp/sur16.ini"
+"$TYNDAU" calibrate "$tmp/rw.ini" --within "$tmp/t1.h5" -o "$tmp/rw.h5" -q -t 2 >/dev/null 2>"$tmp/rw.err" &&
+    "$TYNDAU" calibrate "$tmp/sur.ini" --within "$tmp/t1.h5" -o "$tmp/sur.h5" -q -t 2 >/dev/null 2>"$tmp/sur.err" &&
+    "$TYNDAU" calibrate "$tmp/sur16.ini" --within "$tmp/t1.h5" -o "$tmp/sur2.h5" -q -t 2 >/dev/null 2>>"$tmp/sur.err" &&
+    "$TYNDAU" calibrate "$tmp/sur16.ini" --within "$tmp/t1.h5" -o "$tmp/sur1.h5" -q -t 1 >/dev/null 2>>"$tmp/sur.err"
+rc=$?
+"$PYTHON" - "$tmp/rw.h5" "$tmp/sur.h5" >"$tmp/sur.py" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+ga, gb = a["generations"], b["generations"]
+assert a.attrs["status"] == "complete" and b.attrs["status"] == "complete"
+assert np.all(np.isnan(ga["surrogate_scale"][:])) and np.all(np.isnan(ga["surrogate_acceptance"][:]))
+sc, acc = gb["surrogate_scale"][1:], gb["surrogate_acceptance"][1:]
+k = np.log2(sc / (2.38 / np.sqrt(2)))
+assert np.isnan(gb["surrogate_scale"][0]) and np.allclose(k, np.round(k), atol=1e-9) and k.min() >= -6 and k.max() <= 1, k
+assert np.all((acc > 0) & (acc <= 1)), acc
+xa = ga["g%03d" % (len(ga["beta"][:]) - 1)]["x"][:]
+xb = gb["g%03d" % (len(gb["beta"][:]) - 1)]["x"][:]
+ne = len(xa) / 4.0
+for j in range(2):
+    ma, mb, sa, sb = xa[:, j].mean(), xb[:, j].mean(), xa[:, j].std(ddof=1), xb[:, j].std(ddof=1)
+    zm = (mb - ma) / np.sqrt((sa ** 2 + sb ** 2) / ne)
+    zs = np.log(sb / sa) / np.sqrt(1.0 / (ne - 1))
+    print("parameter %d: mean %.4f vs %.4f (z %.2f), sd %.4f vs %.4f (z of the log ratio %.2f)" % (j, ma, mb, zm, sa, sb, zs))
+    assert abs(zm) < 3.5 and abs(zs) < 3.5
+print("surrogate chains: scale 2.38/sqrt(2) x 2^%s, acceptance %s; simulations %d (plain %d)"
+      % (np.round(k).astype(int), np.round(acc, 3), gb["simulations"][-1], ga["simulations"][-1]))
+EOF
+[ $? -eq 0 ] && [ "$rc" -eq 0 ] && h5diff -q "$tmp/sur1.h5" "$tmp/sur2.h5" /generations/g001 /generations/g001 &&
+    h5diff -q "$tmp/sur1.h5" "$tmp/sur2.h5" /posterior/median /posterior/median
+check "surrogate transitions (exit $rc): the pilot's scale, the plain walk's posterior, 1 and 2 threads the same" $? \
+    "$tmp/sur.py" "$tmp/sur.err"
+sed 's/^/# /' "$tmp/sur.py"
 sed 's/^prior_trust_local = .*/prior_trust_local = uniform 0.3 0.8/' "$tmp/smc.ini" >"$tmp/smc2.ini"
 "$TYNDAU" calibrate "$tmp/smc2.ini" --within "$tmp/t1.h5" -o "$tmp/w2.h5" -q >/dev/null 2>"$tmp/w2.err"
 rc=$?

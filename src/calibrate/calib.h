@@ -60,7 +60,7 @@
 #define CALIB_ADAPTIVE_CAP 10 /* moves = adaptive: the default cap on move steps per generation */
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
-#define CALIB_SCHEMA_VERSION "1.4"
+#define CALIB_SCHEMA_VERSION "1.5"
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */
@@ -86,6 +86,7 @@ typedef struct {
     double ess_fraction;
     int moves, crn_moves, max_generations;
     int adaptive; /* moves = adaptive [CAP]: move steps until CALIB_MOVED_SHARE of the particles have moved, at most moves (the cap) */
+    int surrogate_steps; /* surrogate transitions: steps of each move's chain on the emulators (0: off; --within only) */
     size_t max_simulations, predictive_draws;
     double age_prior_sd;
     int dm;
@@ -115,6 +116,7 @@ typedef struct {
     /* diagnostics (smc.c): distinct particles after resampling and after the moves, the share
        of particles that moved at least once, the move steps made */
     double unique_resampled, unique, moved, move_steps;
+    double surrogate_scale, surrogate_acceptance; /* the surrogate chains' (NaN: no surrogate transitions) */
     double *x, *z, *ll;
     uint64_t *seed;
 } calib_gen;
@@ -186,6 +188,8 @@ gsl_rng *calib_stream(uint64_t root, int kind, uint64_t a, uint64_t b); /* NULL 
 double calib_kappa(const calib_t *C, const double *x);                  /* the DM concentration of x, 0 multinomial */
 /* The observation model's error terms at particle x (design effect, concentration, discrepancies). */
 tyndau_obs_error calib_obs_error(const calib_t *C, const double *x);
+/* The log-likelihood of a simulation's probabilities [n_out] under the observation model at particle x. */
+double calib_loglik(const calib_t *C, const double *probs, const double *x);
 /* Give every family of the fitted rows that has no discrepancy key its default prior (logit-normal;
  * docs/calibration.md s2): TYNDAU_EINPUT when the quantities would exceed MAXD. */
 tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err);
@@ -240,10 +244,18 @@ int calib_within(const calib_t *C, const double *x);
  * (the other quantities kept); 1, or 0 when the file has no sample (the caller draws by
  * rejection). */
 int calib_within_draw(const calib_t *C, gsl_rng *r, double *x);
-/* calib_simulate of the n proposals x that lie in C->within only (the others: status -1, NaN, no
- * run; all of them without --within); the number simulated. */
+/* calib_simulate of the n proposals x that lie in C->within (all of them without --within) and are not
+ * skipped (skip NULL: none; skip[i] = 1: proposal i is not run); the others: status -1, NaN, no run; the
+ * number simulated. */
 size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
-                             char (*msgs)[MANY_ERRLEN], size_t *failed);
+                             char (*msgs)[MANY_ERRLEN], size_t *failed, const unsigned char *skip);
+/* Surrogate transitions (docs/calibration.md s3): 1 when --within's last wave has a valid emulator
+ * for every cell; the doubles of work one evaluation needs; the surrogate log-likelihood at x, the
+ * observation model at the last wave's emulated cells (their means), -INFINITY outside the region
+ * (work: calib_surrogate_work doubles, one buffer per thread). */
+int calib_surrogate_ok(const calib_t *C);
+size_t calib_surrogate_work(const calib_t *C);
+double calib_surrogate_loglik(const calib_t *C, const double *x, double *work);
 void calib_within_free(calib_t *C);
 
 /* record.c */

@@ -353,6 +353,27 @@ static tyndau_status fit(hm_t *H, hm_wave *w, tyndau_error *err)
     return bad ? TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory") : TYNDAU_OK;
 }
 
+double *hm_alive_points(const hm_t *H, size_t *n, size_t **at)
+{
+    size_t m = 0, dm = H->dm;
+    for (size_t s = 0; s < H->M; s++) m += H->alive[s];
+    double *S = tyndau_calloc(m ? m * dm : 1, sizeof *S);
+    size_t *idx = at ? tyndau_calloc(m ? m : 1, sizeof *idx) : NULL;
+    if (S == NULL || (at && idx == NULL)) {
+        free(S), free(idx);
+        return NULL;
+    }
+    for (size_t s = 0, i = 0; s < H->M; s++)
+        if (H->alive[s]) {
+            memcpy(S + i * dm, H->samples + s * dm, dm * sizeof *S);
+            if (idx) idx[i] = s;
+            i++;
+        }
+    if (at) *at = idx;
+    *n = m;
+    return S;
+}
+
 /* The cut of wave k at the points of the region before it (the fixed samples still alive, or the
  * region's sample from subset simulation); the volume, each cell's share beyond the cutoff there
  * and the unreachable cells. */
@@ -370,10 +391,7 @@ static tyndau_status cut(hm_t *H, size_t k, tyndau_error *err)
     if (S != NULL) {
         n = H->n_pop;
     } else {
-        for (size_t s = 0; s < M; s++) n += H->alive[s];
-        S = tyndau_calloc(n ? n * dm : 1, sizeof *S), at = tyndau_calloc(n ? n : 1, sizeof *at);
-        for (size_t s = 0, i = 0; S && at && s < M; s++)
-            if (H->alive[s]) memcpy(S + i * dm, H->samples + s * dm, dm * sizeof *S), at[i++] = s;
+        S = hm_alive_points(H, &n, &at);
     }
     unsigned char *ruled = tyndau_calloc(n ? n : 1, 1);
     if (!work || !mins || !over || !S || (old_pop == NULL && !at) || !ruled) {

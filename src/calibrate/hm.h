@@ -144,6 +144,9 @@ typedef struct {
 tyndau_status hm_setup_cells(hm_t *H, tyndau_error *err);
 int hm_plausible(const hm_t *H, size_t upto, const double *u, double *imp, double *work);
 size_t hm_max_train(const hm_t *H);
+/* The fixed samples no wave has ruled out, copied [*n][dm], and (at != NULL) their indices [*n];
+ * NULL when out of memory. */
+double *hm_alive_points(const hm_t *H, size_t *n, size_t **at);
 
 /* hm_subset.c: wave w's measure at u, exact when it is at most thr, else a value above thr (the
  * cells stop once enough exceed it; imp [nc], work [w->trained]); and the region after wave k when

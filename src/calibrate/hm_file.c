@@ -205,11 +205,8 @@ tyndau_status hm_write(hm_t *H, int final, tyndau_error *err)
     if (reg != NULL) {
         nr = H->n_pop;
     } else {
-        for (size_t s = 0; s < H->M; s++) nr += H->alive[s];
-        reg = tyndau_calloc(nr ? nr * dm : 1, sizeof *reg);
+        reg = hm_alive_points(H, &nr, NULL);
         if (reg == NULL) tyndau_h5_fail(&h, TYNDAU_EINTERNAL, "out of memory");
-        for (size_t s = 0, i = 0; reg && s < H->M; s++)
-            if (H->alive[s]) memcpy(reg + i++ * dm, H->samples + s * dm, dm * sizeof *reg);
     }
     g = tyndau_h5_group(&h, f, "region", "points of the non-implausible region after the last wave, uniform on it");
     tyndau_h5_attr_str(&h, g, "method", H->pop ? "subset simulation's Markov chains (correlated points)"
@@ -542,10 +539,54 @@ int calib_within_draw(const calib_t *C, gsl_rng *r, double *x)
     return 1;
 }
 
-size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
-                             char (*msgs)[MANY_ERRLEN], size_t *failed)
+/* ---- surrogate transitions (docs/calibration.md s3): the last wave's emulators as a cheap likelihood ---- */
+
+int calib_surrogate_ok(const calib_t *C)
 {
-    if (C->within == NULL) {
+    const within_t *W = C->within;
+    if (W == NULL || W->H.n_w == 0) return 0;
+    const hm_wave *w = &W->H.w[W->H.n_w - 1];
+    return w->n_valid > 0 && (size_t)w->n_valid == W->H.nc;
+}
+
+size_t calib_surrogate_work(const calib_t *C)
+{
+    const within_t *W = C->within;
+    return W == NULL ? 1 : W->H.dm + W->H.nc + hm_max_train(&W->H) + C->n_out;
+}
+
+double calib_surrogate_loglik(const calib_t *C, const double *x, double *work)
+{
+    const within_t *W = C->within;
+    const hm_t *H = &W->H;
+    const hm_wave *w = &H->w[H->n_w - 1];
+    double *u = work, *imp = u + H->dm, *wk = imp + H->nc, *probs = wk + hm_max_train(H);
+    for (size_t j = 0; j < H->dm; j++) u[j] = prior_cdf(&C->cfg.prior[H->dims[j]], x[H->dims[j]]);
+    for (size_t i = 0; i < C->n_out; i++) probs[i] = 1.0 / TYNDAU_OBS_STRIDE; /* rows not fitted: not used */
+    for (size_t c = 0; c < H->nc; c++) { /* each cell's emulated logit: its response's probability */
+        double m;
+        hm_gp_predict(&w->gp[c], u, &m, NULL, wk);
+        probs[H->cell_row[c] * TYNDAU_OBS_STRIDE + H->cell_resp[c]] = 1.0 / (1.0 + exp(-m));
+        imp[c] = hm_implausibility(H->z[c], m, H->v_obs[c] + H->v_disc[c] + w->v_ens[c]);
+    }
+    /* the surrogate's region: the last wave's cut at these means, without the emulators' variance (a
+     * stricter, cheaper cut; the exact region is checked before any simulation, so this choice changes
+     * the proposals only, not the target) */
+    if (hm_measure(imp, w->valid, H->nc, H->measure) > H->cutoff) return -INFINITY;
+    for (size_t r = 0; r < C->obs.n_rows; r++) { /* "rest": 1 minus the published responses, as the model's */
+        const tyndau_obs_row *row = &C->obs.rows[r];
+        if (!(row->weight > 0) || !row->has_rest) continue;
+        double t = 0.0;
+        for (size_t k = 0; k < row->n_resp; k++) t += probs[r * TYNDAU_OBS_STRIDE + k];
+        probs[r * TYNDAU_OBS_STRIDE + row->n_resp] = fmax(1.0 - t, TYNDAU_OBS_PFLOOR);
+    }
+    return calib_loglik(C, probs, x);
+}
+
+size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
+                             char (*msgs)[MANY_ERRLEN], size_t *failed, const unsigned char *skip)
+{
+    if (C->within == NULL && skip == NULL) {
         calib_simulate(C, x, seed, n, probs, status, msgs, failed);
         return n;
     }
@@ -559,14 +600,15 @@ size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, 
         free(idx), free(xc), free(pc), free(sc), free(stc), free(mc);
         calib_simulate(C, x, seed, n, probs, status, msgs, failed);
         for (size_t i = 0; i < n; i++)
-            if (!calib_within(C, x + i * d)) status[i] = -1;
+            if ((skip && skip[i]) || !calib_within(C, x + i * d)) status[i] = -1;
         return n;
     }
     for (size_t i = 0; i < n; i++) {
         status[i] = -1; /* outside the region: no run, rejected (its restricted prior density is 0) */
-        snprintf(msgs[i], MANY_ERRLEN, "outside the history match's non-implausible region: not simulated");
+        snprintf(msgs[i], MANY_ERRLEN, skip && skip[i] ? "the same parameters and seed as the particle: not simulated"
+                                                       : "outside the history match's non-implausible region: not simulated");
         for (size_t k = 0; k < no; k++) probs[i * no + k] = NAN;
-        if (!calib_within(C, x + i * d)) continue;
+        if ((skip && skip[i]) || !calib_within(C, x + i * d)) continue;
         memcpy(xc + m * d, x + i * d, d * sizeof *xc);
         sc[m] = seed[i];
         idx[m++] = i;

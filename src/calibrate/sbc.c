@@ -11,7 +11,12 @@
  *      K_SBC_SURVEY, s, row)), written over the published counts of every row;
  *   4. the same SMC refitted to it from the root seed many_seed(seed, K_SBC_FIT, s, 0);
  *   5. per quantity: the rank of theta_s among the N final particles (the number below it, 0..N)
- *      and whether theta_s lies in the central 50% and 90% posterior intervals.
+ *      and whether theta_s lies in the central 50% and 90% posterior intervals; and the same rank of
+ *      a joint test quantity, the log-likelihood of the synthetic survey at the truth and its own
+ *      simulation (theta_s, u_s) among the final particles' log-likelihoods at theta_i, u_i (Modrak et
+ *      al. 2023: the likelihood is the test quantity most sensitive to a posterior too narrow or
+ *      too wide as a whole; on the sampler's extended space (theta, u) the truth is a posterior
+ *      draw, so this rank too is uniform if the sampler is right).
  * With --within HM.h5 the prior is the prior restricted to the history match's region: the truths'
  * model parameters come from its region sample and every refit runs the SMC within the region (the
  * SBC of the second step of the default calibration, given the region).
@@ -41,7 +46,7 @@
 #include "h5.h"
 
 #define SBC_SCHEMA_NAME "tyndau-sbc"
-#define SBC_SCHEMA_VERSION "1.2"
+#define SBC_SCHEMA_VERSION "1.3"
 #define SBC_BINS 10
 
 typedef struct {
@@ -51,6 +56,9 @@ typedef struct {
     int *in50, *in90;                                /* [S][d] */
     int *status; /* [S]: 0 complete, 1 budget ran out, 2 failed, -1 not yet run (a partial file) */
     double *beta, *sims, *seconds;                   /* [S] */
+    double *ll_truth, *ll_median;                    /* [S] the truth's log-likelihood, the particles' median */
+    int64_t *ll_rank;                                /* [S] final particles whose log-likelihood is below the truth's */
+    int64_t ll_hist[SBC_BINS];
     double cov50[MAXD], cov90[MAXD];
     int64_t hist[MAXD * SBC_BINS];
     size_t n_ok;
@@ -60,6 +68,7 @@ static void sbc_free(sbc_result *r)
 {
     free(r->truth), free(r->median), free(r->q05), free(r->q25), free(r->q75), free(r->q95);
     free(r->rank), free(r->in50), free(r->in90), free(r->status), free(r->beta), free(r->sims), free(r->seconds);
+    free(r->ll_truth), free(r->ll_median), free(r->ll_rank);
 }
 
 /* Step 3: the synthetic survey of model probabilities p at x into rows (a copy of the published). */
@@ -85,9 +94,9 @@ static void synthetic_survey(const calib_t *C, const double *x, const double *p,
     }
 }
 
-/* Step 4: the SMC on the synthetic survey; the final particles into xs [N][d]: 0, -1, or -2 (stopped by a
- * signal). */
-static int refit(const calib_t *C, size_t s, double *xs, double *beta, double *sims, tyndau_error *err)
+/* Step 4: the SMC on the synthetic survey; the final particles into xs [N][d] and their log-likelihoods
+ * into ll [N]: 0, -1, or the signal that stopped it (SIGTERM / SIGINT, > 0). */
+static int refit(const calib_t *C, size_t s, double *xs, double *ll, double *beta, double *sims, tyndau_error *err)
 {
     calib_t *F = tyndau_calloc(1, sizeof *F);
     if (F == NULL) return -1;
@@ -102,10 +111,11 @@ static int refit(const calib_t *C, size_t s, double *xs, double *beta, double *s
     while (st == TYNDAU_OK && !calib_smc_test(F) && (sig = (int)many_bcast_int(&F->mc, many_stop_signal())) == 0)
         st = calib_smc_iterate(F, w, err);
     calib_smc_free(w);
-    int rc = st == TYNDAU_OK && sig == 0 ? 0 : sig ? -2 : -1;
+    int rc = st == TYNDAU_OK && sig == 0 ? 0 : sig ? sig : -1;
     if (rc == 0) {
         const calib_gen *g = &F->gen[F->n_gen - 1];
         memcpy(xs, g->x, C->cfg.particles * C->cfg.d * sizeof *xs);
+        memcpy(ll, g->ll, C->cfg.particles * sizeof *ll);
         *beta = g->beta, *sims = (double)g->sims;
     }
     calib_free_gens(F);
@@ -117,8 +127,13 @@ static void summarise(sbc_result *R)
 {
     size_t S = R->S, d = R->d;
     memset(R->hist, 0, sizeof R->hist);
+    memset(R->ll_hist, 0, sizeof R->ll_hist);
     R->n_ok = 0;
-    for (size_t s = 0; s < S; s++) R->n_ok += R->status[s] == 0;
+    for (size_t s = 0; s < S; s++) {
+        R->n_ok += R->status[s] == 0;
+        size_t b = (size_t)((double)R->ll_rank[s] * SBC_BINS / (double)(R->N + 1));
+        if (R->status[s] == 0) R->ll_hist[b < SBC_BINS ? b : SBC_BINS - 1]++;
+    }
     for (size_t k = 0; k < d; k++) {
         double c50 = 0.0, c90 = 0.0;
         for (size_t s = 0; s < S; s++) {
@@ -194,6 +209,18 @@ static tyndau_status write_sbc(const calib_t *C, const sbc_result *R, size_t don
                      "simulations");
     tyndau_h5_vector(&h, g, "seconds", TYNDAU_H5_F64, S, R->seconds, "survey", "Wall time of the survey's refit.",
                      "s");
+    tyndau_h5_vector(&h, g, "loglik_truth", TYNDAU_H5_F64, S, R->ll_truth, "survey",
+                     "Log-likelihood of the synthetic survey at the truth and the simulation that made it (NaN: "
+                     "not run).", "nats");
+    tyndau_h5_vector(&h, g, "loglik_median", TYNDAU_H5_F64, S, R->ll_median, "survey",
+                     "Median log-likelihood of the refit's final particles (each at its own parameters and seed).",
+                     "nats");
+    tyndau_h5_vector(&h, g, "loglik_rank", TYNDAU_H5_I64, S, R->ll_rank, "survey",
+                     "Final particles whose log-likelihood is below the truth's (0 .. particles): uniform if the "
+                     "sampler is right; high: the refit misses the truth's likelihood, low: it concentrates on "
+                     "lucky simulations.", "particles");
+    tyndau_h5_vector(&h, g, "loglik_rank_histogram", TYNDAU_H5_I64, SBC_BINS, R->ll_hist, "bin",
+                     "Completed surveys per bin of loglik_rank (floor(rank x 10 / (particles + 1))).", "surveys");
     tyndau_h5_vector(&h, g, "coverage50", TYNDAU_H5_F64, d, R->cov50, q,
                      "Share of the completed surveys whose truth lies in the central 50% interval.", "1");
     tyndau_h5_vector(&h, g, "coverage90", TYNDAU_H5_F64, d, R->cov90, q,
@@ -250,6 +277,9 @@ static tyndau_status sbc_resume(calib_t *C, sbc_result *R, size_t *done, tyndau_
         tyndau_h5_read(&h, g, "beta", TYNDAU_H5_F64, S, R->beta);
         tyndau_h5_read(&h, g, "simulations", TYNDAU_H5_F64, S, R->sims);
         tyndau_h5_read(&h, g, "seconds", TYNDAU_H5_F64, S, R->seconds);
+        tyndau_h5_read(&h, g, "loglik_truth", TYNDAU_H5_F64, S, R->ll_truth);
+        tyndau_h5_read(&h, g, "loglik_median", TYNDAU_H5_F64, S, R->ll_median);
+        tyndau_h5_read(&h, g, "loglik_rank", TYNDAU_H5_I64, S, R->ll_rank);
         if (h.st != TYNDAU_OK) rc = TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: %s: %s", C->partial, h.err->msg);
     }
     for (size_t s = 0; rc == TYNDAU_OK && s < S; s++)
@@ -278,14 +308,17 @@ tyndau_status calib_sbc(calib_t *C, size_t S, int resume, tyndau_error *err)
     R.in90 = tyndau_calloc(SD, sizeof(int)), R.status = tyndau_calloc(S, sizeof(int));
     R.beta = tyndau_calloc(S, sizeof(double)), R.sims = tyndau_calloc(S, sizeof(double));
     R.seconds = tyndau_calloc(S, sizeof(double));
+    R.ll_truth = tyndau_calloc(S, sizeof(double)), R.ll_median = tyndau_calloc(S, sizeof(double));
+    R.ll_rank = tyndau_calloc(S, sizeof(int64_t));
     tyndau_obs_row *published = C->obs.rows, *rows = tyndau_calloc(C->obs.n_rows, sizeof *rows);
     double *probs = tyndau_calloc(C->n_out, sizeof *probs), *xs = tyndau_calloc(N * d, sizeof *xs);
-    double *v = tyndau_calloc(N, sizeof *v);
+    double *v = tyndau_calloc(N, sizeof *v), *lls = tyndau_calloc(N, sizeof *lls);
     tyndau_status st = TYNDAU_OK;
     if (!R.truth || !R.median || !R.q05 || !R.q25 || !R.q75 || !R.q95 || !R.rank || !R.in50 || !R.in90 ||
-        !R.status || !R.beta || !R.sims || !R.seconds || !rows || !probs || !xs || !v)
+        !R.status || !R.beta || !R.sims || !R.seconds || !R.ll_truth || !R.ll_median || !R.ll_rank || !rows || !probs ||
+        !xs || !v || !lls)
         st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
-    for (size_t s = 0; st == TYNDAU_OK && s < S; s++) R.status[s] = -1;
+    for (size_t s = 0; st == TYNDAU_OK && s < S; s++) R.status[s] = -1, R.ll_truth[s] = R.ll_median[s] = NAN;
     size_t done = 0;
     if (st == TYNDAU_OK && resume) st = sbc_resume(C, &R, &done, err);
     st = (tyndau_status)many_bcast_int(&C->mc, (int)st); /* every rank has read OUT.partial before rank 0 writes it */
@@ -325,17 +358,24 @@ tyndau_status calib_sbc(calib_t *C, size_t S, int resume, tyndau_error *err)
             memcpy(rows, published, C->obs.n_rows * sizeof *rows);
             synthetic_survey(C, x, probs, s, rows);
             C->obs.rows = rows;
-            int rc = refit(C, s, xs, &R.beta[s], &R.sims[s], &e);
+            R.ll_truth[s] = calib_loglik(C, probs, x);
+            int rc = refit(C, s, xs, lls, &R.beta[s], &R.sims[s], &e);
             C->obs.rows = published;
             if (rc == 0) R.status[s] = R.beta[s] >= 1.0 ? 0 : 1;
-            if (rc == -2) { /* SIGTERM / SIGINT: this survey is dropped, the ones before kept */
-                R.status[s] = -1;
-                int sig = many_stop_signal();
+            if (rc > 0) { /* SIGTERM / SIGINT: this survey is dropped, the ones before kept */
+                R.status[s] = -1, R.ll_truth[s] = NAN;
                 st = TYNDAU_ERR(err, TYNDAU_EINTERNAL, "calibrate --sbc: stopped by %s during survey %zu of %zu; %s "
                                 "kept with %zu surveys: run the same command with --resume to continue",
-                                many_signal_name(sig ? sig : 15), s + 1, S, C->partial, s);
+                                many_signal_name(rc), s + 1, S, C->partial, s);
                 break;
             }
+        }
+        if (R.status[s] != 2) {
+            int64_t below = 0;
+            for (size_t i = 0; i < N; i++) below += (v[i] = lls[i]) < R.ll_truth[s];
+            gsl_sort(v, 1, N);
+            R.ll_rank[s] = below;
+            R.ll_median[s] = gsl_stats_median_from_sorted_data(v, 1, N);
         }
         for (size_t k = 0; R.status[s] != 2 && k < d; k++) {
             int64_t below = 0;
@@ -375,9 +415,11 @@ tyndau_status calib_sbc(calib_t *C, size_t S, int resume, tyndau_error *err)
             for (size_t b = 0; b < SBC_BINS; b++) printf(" %" PRId64, R.hist[k * SBC_BINS + b]);
             printf("\n");
         }
-        printf("\nwrote %s\n", C->out);
+        printf("%-30s %21s  ", "log-likelihood at the truth", "(joint test quantity)");
+        for (size_t b = 0; b < SBC_BINS; b++) printf(" %" PRId64, R.ll_hist[b]);
+        printf("\n\nwrote %s\n", C->out);
     }
     sbc_free(&R);
-    free(rows), free(probs), free(xs), free(v);
+    free(rows), free(probs), free(xs), free(v), free(lls);
     return st;
 }

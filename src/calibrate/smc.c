@@ -18,6 +18,9 @@
 
 #include "calib.h"
 #include "engine/progress.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 gsl_rng *calib_stream(uint64_t root, int kind, uint64_t a, uint64_t b)
 {
@@ -106,8 +109,7 @@ tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err)
     return TYNDAU_OK;
 }
 
-/* The log-likelihood of a simulation's probabilities under the observation model at particle x. */
-static double loglik(const calib_t *C, const double *probs, const double *x)
+double calib_loglik(const calib_t *C, const double *probs, const double *x)
 {
     tyndau_obs_error e = calib_obs_error(C, x);
     return tyndau_obs_loglik_err(&C->obs, probs, &e);
@@ -205,6 +207,9 @@ static void progress_line(const calib_t *C, const calib_gen *g, size_t t)
             "median loglik %.2f  simulations %zu/%zu (budget)  failed %zu  %.3g sims/s  %s, at most %s left\n",
             t, C->cfg.max_generations, g->beta, g->beta > 0 ? 1.0 / g->beta : INFINITY, g->ess, C->cfg.particles,
             g->acceptance, g->ll_median, g->sims, C->cfg.max_simulations, g->failed, rate, el, left);
+    if (isfinite(g->surrogate_acceptance))
+        fprintf(stderr, "calibrate: generation %zu: surrogate chains' scale %.3g, acceptance %.3f; %.0f%% of the "
+                "particles moved\n", t, g->surrogate_scale, g->surrogate_acceptance, 100.0 * g->moved);
 }
 
 void calib_simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
@@ -233,6 +238,11 @@ static double now_s(void)
 /* The sampler's workspace: buffers of one generation's proposals, allocated once. */
 struct calib_work {
     double *probs, *xp, *zp, *wts;
+    double *lt0, *lt1;     /* surrogate transitions: the surrogate log-likelihood at the start and the end of each chain */
+    double *swork;         /* [threads][calib_surrogate_work] */
+    size_t swork_n;
+    unsigned char *skip;   /* 1: the proposal is the particle itself, with its seed (not simulated) */
+    size_t s_acc, s_prop;  /* the surrogate chains' accepted and proposed steps in this generation */
     int *status;
     char (*msgs)[MANY_ERRLEN];
     uint64_t *sp;
@@ -257,7 +267,14 @@ calib_work *calib_smc_alloc(const calib_t *C)
     w->mflag = tyndau_calloc(N, sizeof *w->mflag);
     w->L = gsl_matrix_alloc(d, d);
     w->t0 = now_s();
-    if (!w->probs || !w->status || !w->msgs || !w->xp || !w->zp || !w->sp || !w->idx || !w->wts || !w->L || !w->mflag) {
+    int sur = C->cfg.surrogate_steps > 0 && calib_surrogate_ok(C);
+    int threads = C->mc.threads > 0 ? C->mc.threads : 1;
+    w->swork_n = sur ? calib_surrogate_work(C) : 0;
+    w->lt0 = tyndau_calloc(N, sizeof *w->lt0), w->lt1 = tyndau_calloc(N, sizeof *w->lt1);
+    w->skip = tyndau_calloc(N, sizeof *w->skip);
+    w->swork = tyndau_calloc(sur ? (size_t)threads * w->swork_n : 1, sizeof *w->swork);
+    if (!w->probs || !w->status || !w->msgs || !w->xp || !w->zp || !w->sp || !w->idx || !w->wts || !w->L || !w->mflag ||
+        !w->lt0 || !w->lt1 || !w->skip || !w->swork) {
         calib_smc_free(w);
         return NULL;
     }
@@ -268,7 +285,7 @@ void calib_smc_free(calib_work *w)
 {
     if (w == NULL) return;
     free(w->probs), free(w->status), free(w->msgs), free(w->xp), free(w->zp), free(w->sp), free(w->idx);
-    free(w->wts), free(w->mflag);
+    free(w->wts), free(w->mflag), free(w->lt0), free(w->lt1), free(w->skip), free(w->swork);
     gsl_matrix_free(w->L);
     free(w);
 }
@@ -312,7 +329,7 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     calib_simulate(C, g->x, g->seed, N, w->probs, w->status, w->msgs, &g->failed);
     for (size_t i = 0; i < N; i++)
         g->ll[i] = w->status[i] ? -INFINITY
-                                : loglik(C, w->probs + i * C->n_out, g->x + i * d);
+                                : calib_loglik(C, w->probs + i * C->n_out, g->x + i * d);
     g->beta = 0.0;
     g->ess = (double)N;
     g->acceptance = NAN;
@@ -322,6 +339,7 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     w->t0 = now_s();
     gen_stats(C, g);
     g->unique_resampled = (double)N, g->moved = NAN, g->move_steps = 0.0;
+    g->surrogate_acceptance = g->surrogate_scale = NAN;
     g->unique = (double)calib_unique(g->x, g->seed, N, d);
     if (g->failed == N)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "every simulation of the prior sample failed; first: %s", w->msgs[0]);
@@ -346,6 +364,113 @@ int calib_smc_test(calib_t *C)
         return 1;
     }
     return 0;
+}
+
+static int thread_num(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static double prior_log_z(const calib_cfg *c, const double *z)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < c->d; k++) s += prior_log_density_z(&c->prior[k], z[k]);
+    return s;
+}
+
+/* One chain of `steps` random-walk Metropolis steps from (zc, xc) on the surrogate target prior x
+ * exp(beta x the emulated log-likelihood), restricted to the region (a chain reversible for it):
+ * zc, xc moved in place; *lc the surrogate log-likelihood there (on entry: at the start); the
+ * accepted steps. */
+static size_t surrogate_chain(const calib_t *C, const gsl_matrix *L, double scale, double beta, int steps, gsl_rng *r,
+                              double *zc, double *xc, double *lc, double *wk)
+{
+    const calib_cfg *c = &C->cfg;
+    size_t d = c->d, acc = 0;
+    double zq[MAXD], xq[MAXD], e[MAXD], pc = prior_log_z(c, zc);
+    for (int s = 0; s < steps && isfinite(*lc); s++) {
+        for (size_t k = 0; k < d; k++) e[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
+        for (size_t k = 0; k < d; k++) {
+            double v = 0.0;
+            for (size_t j = 0; j <= k; j++) v += gsl_matrix_get(L, k, j) * e[j];
+            zq[k] = zc[k] + scale * v;
+            xq[k] = prior_z_to_x(&c->prior[k], zq[k]);
+        }
+        double lq = calib_surrogate_loglik(C, xq, wk), pq = prior_log_z(c, zq);
+        if (isfinite(lq) && log(gsl_rng_uniform_pos(r)) < beta * (lq - *lc) + pq - pc) {
+            memcpy(zc, zq, d * sizeof *zc), memcpy(xc, xq, d * sizeof *xc);
+            *lc = lq, pc = pq;
+            acc++;
+        }
+    }
+    return acc;
+}
+
+/* The surrogate chains' scale for generation t: a pilot of SURR_PILOT_STEPS steps from SURR_PILOT
+ * particles (spread over the population) at each of the scales 2.38 / sqrt(d) x 2^-6 .. 2^1; the one
+ * whose acceptance is nearest 0.234 (Roberts, Gelman & Gilks 1997), the larger on a tie.  It depends on
+ * the particles and the seed only (streams of their own), so a resumed run repeats it. */
+#define SURR_PILOT 32
+#define SURR_PILOT_STEPS 5
+#define SURR_SCALES 8
+static double surrogate_scale(calib_t *C, calib_work *w, const calib_gen *g, const gsl_matrix *L, double beta, size_t t)
+{
+    const calib_cfg *c = &C->cfg;
+    size_t N = c->particles, d = c->d, np = N < SURR_PILOT ? N : SURR_PILOT;
+    int threads = C->mc.threads > 0 ? C->mc.threads : 1;
+    double best = 2.38 / sqrt((double)d), gap = INFINITY;
+    for (int q = 0; q < SURR_SCALES; q++) {
+        double scale = 2.38 / sqrt((double)d) * ldexp(1.0, q - 6);
+        size_t acc = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : acc)
+        for (size_t j = 0; j < np; j++) {
+            size_t i = j * N / np;
+            double *wk = w->swork + (size_t)thread_num() * w->swork_n, zc[MAXD], xc[MAXD];
+            gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + 255 - (size_t)q, i); /* moves use 0 .. 100 */
+            memcpy(zc, g->z + i * d, d * sizeof *zc), memcpy(xc, g->x + i * d, d * sizeof *xc);
+            double lc = calib_surrogate_loglik(C, xc, wk);
+            if (r != NULL) acc += surrogate_chain(C, L, scale, beta, SURR_PILOT_STEPS, r, zc, xc, &lc, wk);
+            gsl_rng_free(r);
+        }
+        double a = (double)acc / (double)(np * SURR_PILOT_STEPS);
+        if (fabs(a - 0.234) <= gap) gap = fabs(a - 0.234), best = scale;
+    }
+    return best;
+}
+
+/* Surrogate transitions (Liu 2001, s9.4.3; docs/calibration.md s3): each particle's proposal of move mv
+ * is the end of surrogate_steps steps of surrogate_chain at the pilot's scale; the exact MH step then
+ * corrects by the exact target over the surrogate one.  Into w->zp, xp, sp, wts (the final uniform),
+ * lt0 / lt1 (the surrogate at the chain's start and end) and skip (the chain did not move and the seed
+ * is kept: the simulation would repeat the particle's own).  Each particle's numbers come from its own
+ * stream, so the result does not depend on the threads. */
+static void surrogate_chains(calib_t *C, calib_work *w, const calib_gen *g, const gsl_matrix *L, double scale,
+                             double beta, size_t t, int mv)
+{
+    const calib_cfg *c = &C->cfg;
+    size_t N = c->particles, d = c->d, acc = 0;
+    int threads = C->mc.threads > 0 ? C->mc.threads : 1;
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads) reduction(+ : acc)
+    for (size_t i = 0; i < N; i++) {
+        double *wk = w->swork + (size_t)thread_num() * w->swork_n;
+        gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + (size_t)mv, i);
+        double *zc = w->zp + i * d, *xc = w->xp + i * d;
+        memcpy(zc, g->z + i * d, d * sizeof *zc);
+        memcpy(xc, g->x + i * d, d * sizeof *xc);
+        double lc = calib_surrogate_loglik(C, xc, wk);
+        w->lt0[i] = lc;
+        if (r != NULL) acc += surrogate_chain(C, L, scale, beta, c->surrogate_steps, r, zc, xc, &lc, wk);
+        w->lt1[i] = lc;
+        w->sp[i] = mv < c->crn_moves ? g->seed[i] : many_seed(c->seed, K_SIM, t * 256 + (size_t)mv, i);
+        w->skip[i] = w->sp[i] == g->seed[i] && memcmp(zc, g->z + i * d, d * sizeof *zc) == 0;
+        w->wts[i] = r != NULL ? log(gsl_rng_uniform_pos(r)) : INFINITY; /* out of memory: no move */
+        gsl_rng_free(r);
+    }
+    w->s_acc += acc, w->s_prop += N * (size_t)c->surrogate_steps;
 }
 
 tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
@@ -436,12 +561,18 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
     }
     /* 4. moves */
     size_t accepted = 0, proposed = 0, n_moved = 0;
-    int mv = 0;
+    int mv = 0, sur = w->swork_n > 0;
+    w->s_acc = w->s_prop = 0;
     for (size_t i = 0; i < N; i++) w->mflag[i] = 0;
+    /* GSL's error handler off for the whole move step: obs_slope.c's solve runs in the surrogate's
+     * threads, and its own switch then writes the value that is already there */
+    gsl_error_handler_t *old_handler = gsl_set_error_handler_off();
+    g->surrogate_scale = sur ? surrogate_scale(C, w, g, L, beta, t) : NAN;
     for (mv = 0; mv < c->moves; mv++) {
         /* moves = adaptive: stop once the stated share has moved (the cap is c->moves) */
         if (c->adaptive && mv > 0 && (double)n_moved >= CALIB_MOVED_SHARE * (double)N) break;
-        for (size_t i = 0; i < N; i++) {
+        if (sur) surrogate_chains(C, w, g, L, g->surrogate_scale, beta, t, mv);
+        for (size_t i = 0; i < N && !sur; i++) {
             gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + (size_t)mv, i);
             double e[MAXD];
             for (size_t k = 0; k < d; k++) e[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
@@ -455,12 +586,15 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
             wts[i] = log(gsl_rng_uniform_pos(r)); /* the MH uniform, drawn now so it is fixed */
             gsl_rng_free(r);
         }
-        g->sims += calib_simulate_within(C, xp, sp, N, probs, status, w->msgs, &g->failed);
+        g->sims += calib_simulate_within(C, xp, sp, N, probs, status, w->msgs, &g->failed, sur ? w->skip : NULL);
         for (size_t i = 0; i < N; i++) {
             double llp = status[i] ? -INFINITY
-                                   : loglik(C, probs + i * C->n_out, xp + i * d);
+                                   : calib_loglik(C, probs + i * C->n_out, xp + i * d);
             double lr = 0.0;
-            for (size_t k = 0; k < d; k++)
+            /* a surrogate chain's end: its target (the prior and the emulated likelihood at beta) was
+             * reversible, so the ratio is the exact target's over the surrogate's (Liu 2001 s9.4.3) */
+            if (sur) lr = isfinite(w->lt0[i]) && isfinite(w->lt1[i]) ? -beta * (w->lt1[i] - w->lt0[i]) : -INFINITY;
+            for (size_t k = 0; k < d && !sur; k++)
                 lr += prior_log_density_z(&c->prior[k], zp[i * d + k]) - prior_log_density_z(&c->prior[k], g->z[i * d + k]);
             double la = isfinite(llp) ? (isfinite(g->ll[i]) ? beta * (llp - g->ll[i]) : INFINITY) + lr : -INFINITY;
             proposed++;
@@ -475,7 +609,9 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
             }
         }
     }
+    gsl_set_error_handler(old_handler);
     g->acceptance = (double)accepted / (double)proposed;
+    g->surrogate_acceptance = w->s_prop > 0 ? (double)w->s_acc / (double)w->s_prop : NAN;
     g->moved = (double)n_moved / (double)N, g->move_steps = (double)mv;
     g->unique = (double)calib_unique(g->x, g->seed, N, d);
     g->elapsed = prev->elapsed + (now_s() - w->t0);
