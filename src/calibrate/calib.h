@@ -249,10 +249,11 @@ int calib_within_draw(const calib_t *C, gsl_rng *r, double *x);
  * number simulated. */
 size_t calib_simulate_within(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
                              char (*msgs)[MANY_ERRLEN], size_t *failed, const unsigned char *skip);
-/* Surrogate transitions (docs/calibration.md s3): 1 when --within's last wave has a valid emulator
- * for every cell; the doubles of work one evaluation needs; the surrogate log-likelihood at x, the
- * observation model at the last wave's emulated cells (their means), -INFINITY outside the region
- * (work: calib_surrogate_work doubles, one buffer per thread). */
+/* Surrogate transitions (docs/calibration.md s3): 1 when --within's file has a valid emulator of every
+ * cell in some wave (and the last wave some); the doubles of work one evaluation needs; the surrogate
+ * log-likelihood at x, the observation model at the emulated cells (the means of each cell's latest
+ * valid emulator), -INFINITY outside the last wave's cut at those means (work: calib_surrogate_work
+ * doubles, one buffer per thread). */
 int calib_surrogate_ok(const calib_t *C);
 size_t calib_surrogate_work(const calib_t *C);
 double calib_surrogate_loglik(const calib_t *C, const double *x, double *work);

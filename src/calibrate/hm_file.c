@@ -541,12 +541,21 @@ int calib_within_draw(const calib_t *C, gsl_rng *r, double *x)
 
 /* ---- surrogate transitions (docs/calibration.md s3): the last wave's emulators as a cheap likelihood ---- */
 
+/* The latest wave with a valid emulator of cell c, or -1. */
+static int surrogate_wave(const hm_t *H, size_t c)
+{
+    for (size_t k = H->n_w; k-- > 0;)
+        if (H->w[k].valid[c]) return (int)k;
+    return -1;
+}
+
 int calib_surrogate_ok(const calib_t *C)
 {
     const within_t *W = C->within;
-    if (W == NULL || W->H.n_w == 0) return 0;
-    const hm_wave *w = &W->H.w[W->H.n_w - 1];
-    return w->n_valid > 0 && (size_t)w->n_valid == W->H.nc;
+    if (W == NULL || W->H.n_w == 0 || W->H.w[W->H.n_w - 1].n_valid == 0) return 0;
+    for (size_t c = 0; c < W->H.nc; c++)
+        if (surrogate_wave(&W->H, c) < 0) return 0;
+    return 1;
 }
 
 size_t calib_surrogate_work(const calib_t *C)
@@ -563,13 +572,13 @@ double calib_surrogate_loglik(const calib_t *C, const double *x, double *work)
     double *u = work, *imp = u + H->dm, *wk = imp + H->nc, *probs = wk + hm_max_train(H);
     for (size_t j = 0; j < H->dm; j++) u[j] = prior_cdf(&C->cfg.prior[H->dims[j]], x[H->dims[j]]);
     for (size_t i = 0; i < C->n_out; i++) probs[i] = 1.0 / TYNDAU_OBS_STRIDE; /* rows not fitted: not used */
-    for (size_t c = 0; c < H->nc; c++) { /* each cell's emulated logit: its response's probability */
+    for (size_t c = 0; c < H->nc; c++) { /* each cell's emulated logit (the latest wave's valid emulator) */
         double m;
-        hm_gp_predict(&w->gp[c], u, &m, NULL, wk);
+        hm_gp_predict(&H->w[surrogate_wave(H, c)].gp[c], u, &m, NULL, wk);
         probs[H->cell_row[c] * TYNDAU_OBS_STRIDE + H->cell_resp[c]] = 1.0 / (1.0 + exp(-m));
         imp[c] = hm_implausibility(H->z[c], m, H->v_obs[c] + H->v_disc[c] + w->v_ens[c]);
     }
-    /* the surrogate's region: the last wave's cut at these means, without the emulators' variance (a
+    /* the surrogate's region: the last wave's cut (its valid cells) at these means, without the emulators' variance (a
      * stricter, cheaper cut; the exact region is checked before any simulation, so this choice changes
      * the proposals only, not the target) */
     if (hm_measure(imp, w->valid, H->nc, H->measure) > H->cutoff) return -INFINITY;
