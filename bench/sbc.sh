@@ -41,6 +41,16 @@ print("Simulation-based calibration of `%s`%s: %d synthetic surveys (%d refits c
       % (sys.argv[3], " within the region of `%s`" % sys.argv[4] if sys.argv[4] else "", f.attrs["surveys"],
          f.attrs["surveys_complete"], f.attrs["particles"], f.attrs["agents"],
          float(wall), g["seconds"][:].sum(), int(kib) / 1024, f.attrs["git_commit"]))
+# the sampler's settings, from the calibration file's text stored in the SBC file (absent key: default)
+import re
+text = f.attrs["calibration_text"]
+text = text.decode() if isinstance(text, bytes) else text
+keys = {"moves": "2", "surrogate_steps": "0", "ess_fraction": "0.5"}
+for line in text.splitlines():
+    m = re.match(r"\s*(moves|surrogate_steps|ess_fraction)\s*=\s*([^;#]*)", line)
+    if m: keys[m.group(1)] = m.group(2).strip()
+print("Sampler: `moves = %s`, `surrogate_steps = %s`, `ess_fraction = %s` (from the calibration file the SBC "
+      "ran with).\n" % (keys["moves"], keys["surrogate_steps"], keys["ess_fraction"]))
 print("| quantity | coverage 50% | coverage 90% | rank histogram (10 bins) |")
 print("|---|---|---|---|")
 for i, n in enumerate(g["quantity"][()]):

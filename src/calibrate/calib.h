@@ -45,6 +45,9 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "engine/cfgfile.h"
 #include "engine/many.h"
@@ -58,6 +61,16 @@
 #define MAXD 48
 #define CALIB_MOVED_SHARE 0.9 /* moves = adaptive: the share of particles that must have moved */
 #define CALIB_ADAPTIVE_CAP 10 /* moves = adaptive: the default cap on move steps per generation */
+
+/* The calling OpenMP thread's number (0 without OpenMP): its slice of a work array. */
+static inline int calib_thread(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
 #define CALIB_SCHEMA_VERSION "1.5"

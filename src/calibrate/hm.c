@@ -262,7 +262,7 @@ static tyndau_status design(hm_t *H, size_t wave, size_t want, double *u, size_t
         for (size_t i = 0; i < HM_CHUNK * dm; i++) cand[i] = gsl_rng_uniform(r);
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
         for (size_t i = 0; i < HM_CHUNK; i++) {
-            int t = hm_thread();
+            int t = calib_thread();
             double *wk = work + (size_t)t * (nw + nc);
             ok[i] = (unsigned char)hm_plausible(H, wave, cand + i * dm, wk + nw, wk);
         }
@@ -404,7 +404,7 @@ static tyndau_status cut(hm_t *H, size_t k, tyndau_error *err)
     if (w->n_valid > 0) {
 #pragma omp parallel for schedule(dynamic, 64) num_threads(threads)
         for (size_t s = 0; s < n; s++) {
-            int t = hm_thread();
+            int t = calib_thread();
             double *wk = work + (size_t)t * (nw + nc), *imp = wk + nw, *mn = mins + (size_t)t * nc;
             size_t *ov = over + (size_t)t * nc;
             emulate(H, w, S + s * dm, imp, wk);

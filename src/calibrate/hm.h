@@ -23,9 +23,6 @@
 #include <stdint.h>
 
 #include <gsl/gsl_matrix.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "calib.h"
 
@@ -77,16 +74,6 @@ double hm_implausibility(double z, double e, double v);
 /* The value a point's implausibilities [nc] are cut on: the largest (measure 1) or the second
  * largest (measure 2; Vernon et al. 2010) over the cells with use[c] != 0 (use NULL: all). */
 double hm_measure(const double *imp, const int *use, size_t nc, int measure);
-
-/* The calling OpenMP thread's number (0 without OpenMP): its slice of a work array. */
-static inline int hm_thread(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
 
 /* ---- the waves (hm.c) and their file (hm_file.c) ---- */
 

@@ -105,7 +105,7 @@ static tyndau_status chains(hm_t *H, size_t k, double c, const double *x0, const
     for (size_t step = 1; st == TYNDAU_OK && step < len; step++) {
 #pragma omp parallel for schedule(dynamic, 8) num_threads(threads)
         for (size_t s = 0; s < ns; s++) {
-            int t = hm_thread();
+            int t = calib_thread();
             double *wk = work + (size_t)t * (nw + nc + dm), *imp = wk + nw, *u = imp + nc;
             const double *from = x + (s * len + step - 1) * dm;
             for (size_t j = 0; j < dm; j++) u[j] = reflect(from[j] + *lambda * sig[j] * gsl_ran_gaussian(rng[s], 1.0));
@@ -148,7 +148,7 @@ tyndau_status hm_subset(hm_t *H, size_t k, const double *S, size_t n, double *sh
     memcpy(cur, S, n * dm * sizeof *cur);
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
     for (size_t i = 0; i < n; i++) {
-        int t = hm_thread();
+        int t = calib_thread();
         double *wk = work + (size_t)t * (nw + nc);
         g[i] = hm_wave_measure(H, w, cur + i * dm, INFINITY, wk + nw, wk);
     }

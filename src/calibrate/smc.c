@@ -366,13 +366,19 @@ int calib_smc_test(calib_t *C)
     return 0;
 }
 
-static int thread_num(void)
+/* A random-walk proposal in the prior's normal scores: zq = z + scale L e, e ~ N(0, I) from r (d
+ * draws), and its parameters xq. */
+static void propose(const calib_cfg *c, const gsl_matrix *L, double scale, gsl_rng *r, const double *z, double *zq,
+                    double *xq)
 {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
+    double e[MAXD];
+    for (size_t k = 0; k < c->d; k++) e[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
+    for (size_t k = 0; k < c->d; k++) {
+        double v = 0.0;
+        for (size_t j = 0; j <= k; j++) v += gsl_matrix_get(L, k, j) * e[j];
+        zq[k] = z[k] + scale * v;
+        xq[k] = prior_z_to_x(&c->prior[k], zq[k]);
+    }
 }
 
 static double prior_log_z(const calib_cfg *c, const double *z)
@@ -391,15 +397,9 @@ static size_t surrogate_chain(const calib_t *C, const gsl_matrix *L, double scal
 {
     const calib_cfg *c = &C->cfg;
     size_t d = c->d, acc = 0;
-    double zq[MAXD], xq[MAXD], e[MAXD], pc = prior_log_z(c, zc);
+    double zq[MAXD], xq[MAXD], pc = prior_log_z(c, zc);
     for (int s = 0; s < steps && isfinite(*lc); s++) {
-        for (size_t k = 0; k < d; k++) e[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
-        for (size_t k = 0; k < d; k++) {
-            double v = 0.0;
-            for (size_t j = 0; j <= k; j++) v += gsl_matrix_get(L, k, j) * e[j];
-            zq[k] = zc[k] + scale * v;
-            xq[k] = prior_z_to_x(&c->prior[k], zq[k]);
-        }
+        propose(c, L, scale, r, zc, zq, xq);
         double lq = calib_surrogate_loglik(C, xq, wk), pq = prior_log_z(c, zq);
         if (isfinite(lq) && log(gsl_rng_uniform_pos(r)) < beta * (lq - *lc) + pq - pc) {
             memcpy(zc, zq, d * sizeof *zc), memcpy(xc, xq, d * sizeof *xc);
@@ -429,7 +429,7 @@ static double surrogate_scale(calib_t *C, calib_work *w, const calib_gen *g, con
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : acc)
         for (size_t j = 0; j < np; j++) {
             size_t i = j * N / np;
-            double *wk = w->swork + (size_t)thread_num() * w->swork_n, zc[MAXD], xc[MAXD];
+            double *wk = w->swork + (size_t)calib_thread() * w->swork_n, zc[MAXD], xc[MAXD];
             gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + 255 - (size_t)q, i); /* moves use 0 .. 100 */
             memcpy(zc, g->z + i * d, d * sizeof *zc), memcpy(xc, g->x + i * d, d * sizeof *xc);
             double lc = calib_surrogate_loglik(C, xc, wk);
@@ -456,7 +456,7 @@ static void surrogate_chains(calib_t *C, calib_work *w, const calib_gen *g, cons
     int threads = C->mc.threads > 0 ? C->mc.threads : 1;
 #pragma omp parallel for schedule(dynamic, 4) num_threads(threads) reduction(+ : acc)
     for (size_t i = 0; i < N; i++) {
-        double *wk = w->swork + (size_t)thread_num() * w->swork_n;
+        double *wk = w->swork + (size_t)calib_thread() * w->swork_n;
         gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + (size_t)mv, i);
         double *zc = w->zp + i * d, *xc = w->xp + i * d;
         memcpy(zc, g->z + i * d, d * sizeof *zc);
@@ -574,14 +574,7 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
         if (sur) surrogate_chains(C, w, g, L, g->surrogate_scale, beta, t, mv);
         for (size_t i = 0; i < N && !sur; i++) {
             gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + (size_t)mv, i);
-            double e[MAXD];
-            for (size_t k = 0; k < d; k++) e[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
-            for (size_t k = 0; k < d; k++) {
-                double s = 0.0;
-                for (size_t j = 0; j <= k; j++) s += gsl_matrix_get(L, k, j) * e[j];
-                zp[i * d + k] = g->z[i * d + k] + scale * s;
-                xp[i * d + k] = prior_z_to_x(&c->prior[k], zp[i * d + k]);
-            }
+            propose(c, L, scale, r, g->z + i * d, zp + i * d, xp + i * d);
             sp[i] = mv < c->crn_moves ? g->seed[i] : many_seed(c->seed, K_SIM, t * 256 + (size_t)mv, i);
             wts[i] = log(gsl_rng_uniform_pos(r)); /* the MH uniform, drawn now so it is fixed */
             gsl_rng_free(r);
