@@ -69,8 +69,9 @@ step "calibrate --history-match (logit-normal, 2 waves)" "$tyndau" calibrate "$t
 cp "$tmp/hm.h5" "$tmp/hm2.h5.partial"
 step "calibrate --history-match --resume" "$tyndau" calibrate "$tmp/hm.ini" --history-match -o "$tmp/hm2.h5" --resume -q
 step "calibrate --within" "$tyndau" calibrate "$tmp/ln.ini" --within "$tmp/hm.h5" -o "$tmp/lnw.h5" -q
-sed 's/^max_generations = 30/max_generations = 30\nsurrogate_steps = 5/' "$tmp/ln.ini" >"$tmp/lns.ini"
-step "calibrate --within, surrogate transitions (2 threads)" "$tyndau" calibrate "$tmp/lns.ini" --within "$tmp/hm.h5" \
+sed 's/^max_generations = 30/max_generations = 30\nsurrogate_steps = 5\nobs_steps = 5/' "$tmp/ln.ini" >"$tmp/lns.ini"
+step "calibrate --within, surrogate transitions and observation steps (2 threads)" "$tyndau" calibrate "$tmp/lns.ini" \
+    --within "$tmp/hm.h5" \
     -o "$tmp/lns.h5" -q -t 2
 step "compare --posterior" "$tyndau" compare scenarios/baseline.ini scenarios/anti_corruption.ini -r 2 -n 2000 -q \
     --posterior "$tmp/ln.h5" -o "$tmp/cmpp.h5"

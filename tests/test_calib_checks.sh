@@ -195,6 +195,12 @@ rc=$?
 [ "$rc" -eq 2 ] && grep -q "sgbad.ini:2: key 'surrogate_steps': expected a whole number from 0 (off) to 1000, got '5000'" \
     "$tmp/sgbad.err" && [ ! -e "$tmp/sgbad.h5" ]
 check "bad input: surrogate_steps = 5000 (exit $rc)" $? "$tmp/sgbad.err"
+printf '[calibration]\nobs_steps = -1\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' >"$tmp/osbad.ini"
+"$TYNDAU" calibrate "$tmp/osbad.ini" -o "$tmp/osbad.h5" -q 2>"$tmp/osbad.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "osbad.ini:2: key 'obs_steps': expected a whole number from 0 (off) to 1000, got '-1'" \
+    "$tmp/osbad.err" && [ ! -e "$tmp/osbad.h5" ]
+check "bad input: obs_steps = -1 (exit $rc)" $? "$tmp/osbad.err"
 sed 's/^seed = 7$/seed = 8/' "$tmp/c.ini" >"$tmp/c8.ini"
 "$TYNDAU" calibrate "$tmp/c8.ini" -o "$tmp/t7s8.h5" --leave-out table7 -q >/dev/null 2>"$tmp/s8.err"
 "$PYTHON" "$ROOT/analysis/replicates.py" "$tmp/t7.h5" "$tmp/t7.h5" >"$tmp/rep0.out" 2>&1 &&

@@ -73,12 +73,12 @@ static inline int calib_thread(void)
 }
 #define MAX_HOLDOUT 32
 #define CALIB_SCHEMA_NAME "tyndau-calibration"
-#define CALIB_SCHEMA_VERSION "1.5"
+#define CALIB_SCHEMA_VERSION "1.6"
 #define CALIB_SCHEMA_MAJOR 1
 
 /* Stream kinds for many_seed. */
 enum { K_PRIOR = 1, K_SIM, K_RESAMPLE, K_PROPOSE, K_PPC_SIM, K_PPC_SURVEY, K_PPC_SAMPLING,
-       K_SBC_TRUTH, K_SBC_SIM, K_SBC_SURVEY, K_SBC_FIT, K_IDENT };
+       K_SBC_TRUTH, K_SBC_SIM, K_SBC_SURVEY, K_SBC_FIT, K_IDENT, K_OBS_STEP };
 
 /* [history_match] (hm.c; docs/calibration.md s9): waves, design points a wave, replicates a
  * point, the implausibility cutoff, what is cut on (1 max, 2 second max), emulator samples, the
@@ -100,6 +100,8 @@ typedef struct {
     int moves, crn_moves, max_generations;
     int adaptive; /* moves = adaptive [CAP]: move steps until CALIB_MOVED_SHARE of the particles have moved, at most moves (the cap) */
     int surrogate_steps; /* surrogate transitions: steps of each move's chain on the emulators (0: off; --within only) */
+    int obs_steps;       /* observation steps: Metropolis steps of the quantities that no simulation depends on, at
+                            each particle's own simulated probabilities, after each move step (0: off) */
     size_t max_simulations, predictive_draws;
     double age_prior_sd;
     int dm;
@@ -130,6 +132,7 @@ typedef struct {
        of particles that moved at least once, the move steps made */
     double unique_resampled, unique, moved, move_steps;
     double surrogate_scale, surrogate_acceptance; /* the surrogate chains' (NaN: no surrogate transitions) */
+    double obs_scale, obs_acceptance;             /* the observation steps' (NaN: none) */
     double *x, *z, *ll;
     uint64_t *seed;
 } calib_gen;

@@ -80,6 +80,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
             c->surrogate_steps = (int)u;
             return 1;
         }
+        if (strcmp(name, "obs_steps") == 0) {
+            if (cfg_count(value, 0, 1000, &u) != 0)
+                return cfg_error(&c->file, "key 'obs_steps': expected a whole number from 0 (off) to 1000, got '%s'",
+                                 value);
+            c->obs_steps = (int)u;
+            return 1;
+        }
         if (strcmp(name, "max_simulations") == 0) return cfg_key_count(&c->file, name, value, 1, 100000000, &c->max_simulations);
         if (strcmp(name, "predictive_draws") == 0) return cfg_key_count(&c->file, name, value, 10, 100000, &c->predictive_draws);
         if (strcmp(name, "age_prior_sd") == 0) {
@@ -89,7 +96,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
             return 1;
         }
         return cfg_error(&c->file, "unknown key '%s' in [calibration], expected scenario, targets, agents, seed, "
-                        "particles, ess_fraction, moves, crn_moves, surrogate_steps, max_generations, max_simulations, "
+                        "particles, ess_fraction, moves, crn_moves, surrogate_steps, obs_steps, max_generations, max_simulations, "
                         "predictive_draws or age_prior_sd", name);
     }
     if (sec == 2) {

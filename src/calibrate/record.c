@@ -132,14 +132,16 @@ static void write_generations(tyndau_h5 *h, const calib_t *C)
         {"surrogate_scale", "Surrogate transitions: the scale of the surrogate chains' random walk (NaN: none).", "1"},
         {"surrogate_acceptance", "Surrogate transitions: the acceptance of the surrogate chains' steps (NaN: none).",
          "1"},
+        {"obs_scale", "Observation steps: the scale of their random walk (NaN: none).", "1"},
+        {"obs_acceptance", "Observation steps: their acceptance (NaN: none).", "1"},
     };
     for (size_t k = 0; col != NULL && k < sizeof cols / sizeof *cols; k++) {
         for (size_t t = 0; t < G; t++) {
             const calib_gen *e = &C->gen[t];
-            double v[16] = {e->beta, e->beta > 0 ? 1.0 / e->beta : INFINITY, e->ess, e->acceptance, e->scale,
+            double v[18] = {e->beta, e->beta > 0 ? 1.0 / e->beta : INFINITY, e->ess, e->acceptance, e->scale,
                             (double)e->sims, (double)e->failed, e->elapsed, e->ll_median, e->ll_max,
                             e->unique_resampled, e->unique, e->moved, e->move_steps, e->surrogate_scale,
-                            e->surrogate_acceptance};
+                            e->surrogate_acceptance, e->obs_scale, e->obs_acceptance};
             col[t] = v[k];
         }
         f64(h, g, cols[k].name, col, G, "generation", cols[k].description, cols[k].units);
@@ -431,9 +433,9 @@ tyndau_status calib_resume(calib_t *C, tyndau_error *err)
         }
     }
     /* the diagnostics (schema 1.3); a partial file of 1.2 has none: NaN, and unique from the particles */
-    static const char *const diag[6] = {"unique_resampled", "unique", "moved", "move_steps", "surrogate_scale",
-                                        "surrogate_acceptance"};
-    for (int k = 0; rc == TYNDAU_OK && col != NULL && k < 6; k++) {
+    static const char *const diag[8] = {"unique_resampled", "unique", "moved", "move_steps", "surrogate_scale",
+                                        "surrogate_acceptance", "obs_scale", "obs_acceptance"};
+    for (int k = 0; rc == TYNDAU_OK && col != NULL && k < 8; k++) {
         int have = tyndau_h5_exists(&h, g, diag[k]);
         if (have) tyndau_h5_read(&h, g, diag[k], TYNDAU_H5_F64, (size_t)G, col);
         for (int64_t t = 0; h.st == TYNDAU_OK && t < G; t++) {
@@ -444,7 +446,9 @@ tyndau_status calib_resume(calib_t *C, tyndau_error *err)
             else if (k == 2) gt->moved = v;
             else if (k == 3) gt->move_steps = v;
             else if (k == 4) gt->surrogate_scale = v;
-            else gt->surrogate_acceptance = v;
+            else if (k == 5) gt->surrogate_acceptance = v;
+            else if (k == 6) gt->obs_scale = v;
+            else gt->obs_acceptance = v;
         }
     }
     free(col);

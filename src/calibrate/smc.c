@@ -210,6 +210,9 @@ static void progress_line(const calib_t *C, const calib_gen *g, size_t t)
     if (isfinite(g->surrogate_acceptance))
         fprintf(stderr, "calibrate: generation %zu: surrogate chains' scale %.3g, acceptance %.3f; %.0f%% of the "
                 "particles moved\n", t, g->surrogate_scale, g->surrogate_acceptance, 100.0 * g->moved);
+    if (isfinite(g->obs_acceptance))
+        fprintf(stderr, "calibrate: generation %zu: observation steps' scale %.3g, acceptance %.3f\n", t, g->obs_scale,
+                g->obs_acceptance);
 }
 
 void calib_simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,
@@ -248,6 +251,11 @@ struct calib_work {
     uint64_t *sp;
     size_t *idx;
     unsigned char *mflag; /* 1: the particle has moved in this generation */
+    /* observation steps: each particle's simulated probabilities [N][n_out] (pp_ok: known), the
+       resampling's copy, the observation quantities (dims [n_obs]) and their proposal sds */
+    double *pp, *pp2, obs_sd[MAXD];
+    unsigned char *pp_ok, *pp_ok2;
+    size_t obs_dims[MAXD], n_obs, o_acc, o_prop;
     gsl_matrix *L;
     double t0; /* when the generation now running started */
 };
@@ -273,8 +281,13 @@ calib_work *calib_smc_alloc(const calib_t *C)
     w->lt0 = tyndau_calloc(N, sizeof *w->lt0), w->lt1 = tyndau_calloc(N, sizeof *w->lt1);
     w->skip = tyndau_calloc(N, sizeof *w->skip);
     w->swork = tyndau_calloc(sur ? (size_t)threads * w->swork_n : 1, sizeof *w->swork);
+    for (size_t k = 0; k < d && C->cfg.obs_steps > 0; k++)
+        if (C->cfg.prior[k].param < 0) w->obs_dims[w->n_obs++] = k; /* no simulation depends on it */
+    size_t npp = w->n_obs > 0 ? N * C->n_out : 1;
+    w->pp = tyndau_calloc(npp, sizeof *w->pp), w->pp2 = tyndau_calloc(npp, sizeof *w->pp2);
+    w->pp_ok = tyndau_calloc(N, sizeof *w->pp_ok), w->pp_ok2 = tyndau_calloc(N, sizeof *w->pp_ok2);
     if (!w->probs || !w->status || !w->msgs || !w->xp || !w->zp || !w->sp || !w->idx || !w->wts || !w->L || !w->mflag ||
-        !w->lt0 || !w->lt1 || !w->skip || !w->swork) {
+        !w->lt0 || !w->lt1 || !w->skip || !w->swork || !w->pp || !w->pp2 || !w->pp_ok || !w->pp_ok2) {
         calib_smc_free(w);
         return NULL;
     }
@@ -286,6 +299,7 @@ void calib_smc_free(calib_work *w)
     if (w == NULL) return;
     free(w->probs), free(w->status), free(w->msgs), free(w->xp), free(w->zp), free(w->sp), free(w->idx);
     free(w->wts), free(w->mflag), free(w->lt0), free(w->lt1), free(w->skip), free(w->swork);
+    free(w->pp), free(w->pp2), free(w->pp_ok), free(w->pp_ok2);
     gsl_matrix_free(w->L);
     free(w);
 }
@@ -298,6 +312,12 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
         if (C->mc.rank == 0 && !C->quiet)
             fprintf(stderr, "calibrate: resuming after generation %zu (beta %.4g, %zu simulations)\n", C->n_gen - 1,
                     C->gen[C->n_gen - 1].beta, C->gen[C->n_gen - 1].sims);
+        if (w->n_obs > 0) { /* observation steps: the particles' probabilities again (the same bits; not counted) */
+            const calib_gen *g = &C->gen[C->n_gen - 1];
+            size_t failed = 0;
+            calib_simulate(C, g->x, g->seed, N, w->pp, w->status, w->msgs, &failed);
+            for (size_t i = 0; i < N; i++) w->pp_ok[i] = w->status[i] == 0;
+        }
         return TYNDAU_OK;
     }
     /* generation 0: the prior */
@@ -330,6 +350,10 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     for (size_t i = 0; i < N; i++)
         g->ll[i] = w->status[i] ? -INFINITY
                                 : calib_loglik(C, w->probs + i * C->n_out, g->x + i * d);
+    if (w->n_obs > 0) {
+        memcpy(w->pp, w->probs, N * C->n_out * sizeof *w->pp);
+        for (size_t i = 0; i < N; i++) w->pp_ok[i] = w->status[i] == 0;
+    }
     g->beta = 0.0;
     g->ess = (double)N;
     g->acceptance = NAN;
@@ -340,6 +364,7 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     gen_stats(C, g);
     g->unique_resampled = (double)N, g->moved = NAN, g->move_steps = 0.0;
     g->surrogate_acceptance = g->surrogate_scale = NAN;
+    g->obs_acceptance = g->obs_scale = NAN;
     g->unique = (double)calib_unique(g->x, g->seed, N, d);
     if (g->failed == N)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "every simulation of the prior sample failed; first: %s", w->msgs[0]);
@@ -410,36 +435,119 @@ static size_t surrogate_chain(const calib_t *C, const gsl_matrix *L, double scal
     return acc;
 }
 
-/* The surrogate chains' scale for generation t: a pilot of SURR_PILOT_STEPS steps from SURR_PILOT
- * particles (spread over the population) at each of the scales 2.38 / sqrt(d) x 2^-6 .. 2^1; the one
- * whose acceptance is nearest 0.234 (Roberts, Gelman & Gilks 1997), the larger on a tie.  It depends on
- * the particles and the seed only (streams of their own), so a resumed run repeats it. */
-#define SURR_PILOT 32
-#define SURR_PILOT_STEPS 5
-#define SURR_SCALES 8
-static double surrogate_scale(calib_t *C, calib_work *w, const calib_gen *g, const gsl_matrix *L, double beta, size_t t)
+/* A chain of `steps` Metropolis steps at `scale` from particle i of g, on streams r: its accepted
+ * steps (pilot_scale's runner; ctx: what the chain needs besides). */
+typedef size_t (*chain_fn)(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta,
+                           int steps, gsl_rng *r, const void *ctx);
+
+/* A chain's scale for generation t: a pilot of PILOT_STEPS steps from PILOT particles (spread over
+ * the population) at each of the scales base x 2^-6 .. 2^1; the one whose acceptance is nearest
+ * 0.234 (Roberts, Gelman & Gilks 1997), the larger on a tie.  It depends on the particles and the
+ * seed only (streams of their own: kind, t * 256 + 255 - q; the moves use 0 .. 100), so a resumed
+ * run repeats it. */
+#define PILOT 32
+#define PILOT_STEPS 5
+#define PILOT_SCALES 8
+static double pilot_scale(calib_t *C, calib_work *w, const calib_gen *g, double base, double beta, size_t t, int kind,
+                          chain_fn run, const void *ctx)
 {
     const calib_cfg *c = &C->cfg;
-    size_t N = c->particles, d = c->d, np = N < SURR_PILOT ? N : SURR_PILOT;
+    size_t N = c->particles, np = N < PILOT ? N : PILOT;
     int threads = C->mc.threads > 0 ? C->mc.threads : 1;
-    double best = 2.38 / sqrt((double)d), gap = INFINITY;
-    for (int q = 0; q < SURR_SCALES; q++) {
-        double scale = 2.38 / sqrt((double)d) * ldexp(1.0, q - 6);
+    double best = base, gap = INFINITY;
+    for (int q = 0; q < PILOT_SCALES; q++) {
+        double scale = base * ldexp(1.0, q - 6);
         size_t acc = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : acc)
         for (size_t j = 0; j < np; j++) {
             size_t i = j * N / np;
-            double *wk = w->swork + (size_t)calib_thread() * w->swork_n, zc[MAXD], xc[MAXD];
-            gsl_rng *r = calib_stream(c->seed, K_PROPOSE, t * 256 + 255 - (size_t)q, i); /* moves use 0 .. 100 */
-            memcpy(zc, g->z + i * d, d * sizeof *zc), memcpy(xc, g->x + i * d, d * sizeof *xc);
-            double lc = calib_surrogate_loglik(C, xc, wk);
-            if (r != NULL) acc += surrogate_chain(C, L, scale, beta, SURR_PILOT_STEPS, r, zc, xc, &lc, wk);
+            gsl_rng *r = calib_stream(c->seed, kind, t * 256 + 255 - (size_t)q, i);
+            if (r != NULL) acc += run(C, w, g, i, scale, beta, PILOT_STEPS, r, ctx);
             gsl_rng_free(r);
         }
-        double a = (double)acc / (double)(np * SURR_PILOT_STEPS);
+        double a = (double)acc / (double)(np * PILOT_STEPS);
         if (fabs(a - 0.234) <= gap) gap = fabs(a - 0.234), best = scale;
     }
     return best;
+}
+
+/* pilot_scale's runner for the surrogate chains (ctx: the proposal's Cholesky factor L). */
+static size_t surrogate_pilot(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta,
+                              int steps, gsl_rng *r, const void *ctx)
+{
+    size_t d = C->cfg.d;
+    double *wk = w->swork + (size_t)calib_thread() * w->swork_n, zc[MAXD], xc[MAXD];
+    memcpy(zc, g->z + i * d, d * sizeof *zc), memcpy(xc, g->x + i * d, d * sizeof *xc);
+    double lc = calib_surrogate_loglik(C, xc, wk);
+    return surrogate_chain(C, ctx, scale, beta, steps, r, zc, xc, &lc, wk);
+}
+
+/* ---- observation steps (obs_steps; docs/calibration.md s3) ----
+ * The quantities no simulation depends on (the discrepancies, the slopes, a DM concentration)
+ * move at each particle's own simulated probabilities p: Metropolis-within-Gibbs on the space of
+ * (parameters, seed), whose simulation is a function of the model parameters and the seed alone,
+ * so that steps that keep both keep the target prior x L^beta; they cost no simulation. */
+
+/* `steps` random-walk Metropolis steps of the observation quantities of (z, x), each moved by
+ * scale x obs_sd x N(0, 1), at probabilities p: z, x moved in place, *ll (on entry: at the start);
+ * the accepted steps. */
+static size_t obs_chain(const calib_t *C, const calib_work *w, const double *p, double scale, double beta, int steps,
+                        gsl_rng *r, double *z, double *x, double *ll)
+{
+    const calib_cfg *c = &C->cfg;
+    size_t acc = 0;
+    double zq[MAXD], xq[MAXD];
+    memcpy(zq, z, c->d * sizeof *zq), memcpy(xq, x, c->d * sizeof *xq);
+    for (int s = 0; s < steps && isfinite(*ll); s++) {
+        double lr = 0.0;
+        for (size_t j = 0; j < w->n_obs; j++) {
+            size_t k = w->obs_dims[j];
+            zq[k] = z[k] + scale * w->obs_sd[j] * gsl_ran_gaussian_ziggurat(r, 1.0);
+            xq[k] = prior_z_to_x(&c->prior[k], zq[k]);
+            lr += prior_log_density_z(&c->prior[k], zq[k]) - prior_log_density_z(&c->prior[k], z[k]);
+        }
+        double lq = calib_loglik(C, p, xq);
+        int ok = isfinite(lq) && log(gsl_rng_uniform_pos(r)) < beta * (lq - *ll) + lr;
+        for (size_t j = 0; j < w->n_obs; j++) {
+            size_t k = w->obs_dims[j];
+            if (ok) z[k] = zq[k], x[k] = xq[k];
+            else zq[k] = z[k], xq[k] = x[k];
+        }
+        if (ok) *ll = lq, acc++;
+    }
+    return acc;
+}
+
+/* pilot_scale's runner for the observation steps. */
+static size_t obs_pilot(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta, int steps,
+                        gsl_rng *r, const void *ctx)
+{
+    (void)ctx;
+    size_t d = C->cfg.d;
+    if (!w->pp_ok[i]) return 0;
+    double zc[MAXD], xc[MAXD], lc = g->ll[i];
+    memcpy(zc, g->z + i * d, d * sizeof *zc), memcpy(xc, g->x + i * d, d * sizeof *xc);
+    return obs_chain(C, w, w->pp + i * C->n_out, scale, beta, steps, r, zc, xc, &lc);
+}
+
+/* The observation steps of move step mv of generation t: every particle whose probabilities are
+ * known, c->obs_steps steps at g->obs_scale, in parallel (each particle on its own stream). */
+static void obs_steps(calib_t *C, calib_work *w, calib_gen *g, double beta, size_t t, int mv)
+{
+    const calib_cfg *c = &C->cfg;
+    size_t N = c->particles, d = c->d, acc = 0, prop = 0;
+    int threads = C->mc.threads > 0 ? C->mc.threads : 1;
+#pragma omp parallel for schedule(dynamic, 8) num_threads(threads) reduction(+ : acc, prop)
+    for (size_t i = 0; i < N; i++) {
+        if (!w->pp_ok[i] || !isfinite(g->ll[i])) continue;
+        gsl_rng *r = calib_stream(c->seed, K_OBS_STEP, t * 256 + (size_t)mv, i);
+        if (r == NULL) continue; /* out of memory: no steps */
+        acc += obs_chain(C, w, w->pp + i * C->n_out, g->obs_scale, beta, c->obs_steps, r, g->z + i * d, g->x + i * d,
+                         &g->ll[i]);
+        prop += (size_t)c->obs_steps;
+        gsl_rng_free(r);
+    }
+    w->o_acc += acc, w->o_prop += prop;
 }
 
 /* Surrogate transitions (Liu 2001, s9.4.3; docs/calibration.md s3): each particle's proposal of move mv
@@ -525,6 +633,15 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
         g->ll[i] = prev->ll[idx[i]];
         g->seed[i] = prev->seed[idx[i]];
     }
+    if (w->n_obs > 0) { /* the particles' probabilities follow them */
+        for (size_t i = 0; i < N; i++) {
+            memcpy(w->pp2 + i * C->n_out, w->pp + idx[i] * C->n_out, C->n_out * sizeof *w->pp);
+            w->pp_ok2[i] = w->pp_ok[idx[i]];
+        }
+        double *tp = w->pp;
+        unsigned char *tk = w->pp_ok;
+        w->pp = w->pp2, w->pp2 = tp, w->pp_ok = w->pp_ok2, w->pp_ok2 = tk;
+    }
     g->beta = beta;
     g->ess = ess;
     { /* distinct particles after resampling: distinct indices (idx is sorted) */
@@ -567,7 +684,19 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
     /* GSL's error handler off for the whole move step: obs_slope.c's solve runs in the surrogate's
      * threads, and its own switch then writes the value that is already there */
     gsl_error_handler_t *old_handler = gsl_set_error_handler_off();
-    g->surrogate_scale = sur ? surrogate_scale(C, w, g, L, beta, t) : NAN;
+    g->surrogate_scale = sur ? pilot_scale(C, w, g, 2.38 / sqrt((double)d), beta, t, K_PROPOSE, surrogate_pilot, L) : NAN;
+    w->o_acc = w->o_prop = 0;
+    if (w->n_obs > 0) { /* the observation steps' proposal: each quantity's sd over the particles, and its scale */
+        for (size_t j = 0; j < w->n_obs; j++) {
+            double s1 = 0.0, s2 = 0.0;
+            for (size_t i = 0; i < N; i++) s1 += g->z[i * d + w->obs_dims[j]];
+            for (size_t i = 0; i < N; i++) s2 += pow(g->z[i * d + w->obs_dims[j]] - s1 / (double)N, 2.0);
+            w->obs_sd[j] = fmax(sqrt(s2 / (double)(N > 1 ? N - 1 : 1)), 1e-3);
+        }
+        g->obs_scale = pilot_scale(C, w, g, 2.38 / sqrt((double)w->n_obs), beta, t, K_OBS_STEP, obs_pilot, NULL);
+    } else {
+        g->obs_scale = NAN;
+    }
     for (mv = 0; mv < c->moves; mv++) {
         /* moves = adaptive: stop once the stated share has moved (the cap is c->moves) */
         if (c->adaptive && mv > 0 && (double)n_moved >= CALIB_MOVED_SHARE * (double)N) break;
@@ -599,12 +728,15 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
                 accepted++;
                 n_moved += !w->mflag[i];
                 w->mflag[i] = 1;
+                if (w->n_obs > 0) memcpy(w->pp + i * C->n_out, probs + i * C->n_out, C->n_out * sizeof *w->pp), w->pp_ok[i] = 1;
             }
         }
+        if (w->n_obs > 0) obs_steps(C, w, g, beta, t, mv);
     }
     gsl_set_error_handler(old_handler);
     g->acceptance = (double)accepted / (double)proposed;
     g->surrogate_acceptance = w->s_prop > 0 ? (double)w->s_acc / (double)w->s_prop : NAN;
+    g->obs_acceptance = w->o_prop > 0 ? (double)w->o_acc / (double)w->o_prop : NAN;
     g->moved = (double)n_moved / (double)N, g->move_steps = (double)mv;
     g->unique = (double)calib_unique(g->x, g->seed, N, d);
     g->elapsed = prev->elapsed + (now_s() - w->t0);
