@@ -212,8 +212,9 @@ tyndau_status calib_default_discrepancy(calib_t *C, tyndau_error *err);
 calib_gen *calib_new_gen(calib_t *C);                                    /* NULL when out of memory */
 /* Every generation's arrays freed; none left (n_gen = 0). */
 void calib_free_gens(calib_t *C);
-/* Distinct particles among n (rows of x [n][d] with their seeds, compared bit for bit). */
-size_t calib_unique(const double *x, const uint64_t *seed, size_t n, size_t d);
+/* Distinct particles among n (rows of x [n][d] with their seeds; the model parameters, prior[k].param >= 0,
+ * and the seed compared bit for bit: observation steps alone do not make a particle distinct). */
+size_t calib_unique(const prior_t *prior, const double *x, const uint64_t *seed, size_t n, size_t d);
 /* Simulate models at x [n][d] with seeds: each one's observation-model probabilities in probs, its
  * status and message; *failed counts the failures. */
 void calib_simulate(calib_t *C, const double *x, const uint64_t *seed, size_t n, double *probs, int *status,

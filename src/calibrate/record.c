@@ -125,7 +125,7 @@ static void write_generations(tyndau_h5 *h, const calib_t *C)
         {"loglik_median", "Median log-likelihood of the particles.", "1"},
         {"loglik_max", "Largest log-likelihood of the particles.", "1"},
         {"unique_resampled", "Distinct particles after resampling (generation 0: all).", "particles"},
-        {"unique", "Distinct particles (parameters and seed) after the move step.", "particles"},
+        {"unique", "Distinct particles (model parameters and seed) after the move step.", "particles"},
         {"moved", "Share of the particles that moved at least once in the move step (NaN: generation 0).", "1"},
         {"move_steps", "Metropolis-Hastings steps made per particle (moves = adaptive: until 90% moved, capped).",
          "steps"},
@@ -462,7 +462,7 @@ tyndau_status calib_resume(calib_t *C, tyndau_error *err)
         tyndau_h5_read(&h, k, "loglik", TYNDAU_H5_F64, N, C->gen[t].ll);
         tyndau_h5_read(&h, k, "seed", TYNDAU_H5_U64, N, C->gen[t].seed);
         if (h.st == TYNDAU_OK && isnan(C->gen[t].unique))
-            C->gen[t].unique = (double)calib_unique(C->gen[t].x, C->gen[t].seed, N, d);
+            C->gen[t].unique = (double)calib_unique(C->cfg.prior, C->gen[t].x, C->gen[t].seed, N, d);
         if (k >= 0) H5Gclose(k);
     }
     if (rc == TYNDAU_OK && h.st != TYNDAU_OK)

@@ -146,13 +146,16 @@ calib_gen *calib_new_gen(calib_t *C)
     return g;
 }
 
-size_t calib_unique(const double *x, const uint64_t *seed, size_t n, size_t d)
+size_t calib_unique(const prior_t *prior, const double *x, const uint64_t *seed, size_t n, size_t d)
 {
     size_t u = 0;
     for (size_t i = 0; i < n; i++) {
         int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = seed[i] == seed[j] && memcmp(x + i * d, x + j * d, d * sizeof *x) == 0;
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = seed[i] == seed[j];
+            for (size_t k = 0; k < d && seen; k++)
+                seen = prior[k].param < 0 || memcmp(x + i * d + k, x + j * d + k, sizeof *x) == 0;
+        }
         u += !seen;
     }
     return u;
@@ -316,10 +319,22 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
             const calib_gen *g = &C->gen[C->n_gen - 1];
             size_t failed = 0;
             calib_simulate(C, g->x, g->seed, N, w->pp, w->status, w->msgs, &failed);
-            for (size_t i = 0; i < N; i++) w->pp_ok[i] = w->status[i] == 0;
+            for (size_t i = 0; i < N; i++) {
+                w->pp_ok[i] = w->status[i] == 0;
+                /* the steps compare against the file's log-likelihoods: the simulations must reproduce them */
+                double ll = w->pp_ok[i] ? calib_loglik(C, w->pp + i * C->n_out, g->x + i * d) : -INFINITY;
+                if (memcmp(&ll, &g->ll[i], sizeof ll) != 0 && !(isinf(ll) && isinf(g->ll[i])))
+                    return TYNDAU_ERR(err, TYNDAU_EINPUT, "--resume: particle %zu of generation %zu simulates to "
+                                      "log-likelihood %.17g, not the partial file's %.17g: the file was made by "
+                                      "another build or model; remove %s to start again", i, C->n_gen - 1, ll,
+                                      g->ll[i], C->partial);
+            }
         }
         return TYNDAU_OK;
     }
+    if (c->obs_steps > 0 && w->n_obs == 0 && C->mc.rank == 0 && !C->quiet)
+        fprintf(stderr, "tyndau: warning: obs_steps = %d: every calibrated quantity is a model parameter, so there is "
+                "nothing for observation steps to move (ignored)\n", c->obs_steps);
     /* generation 0: the prior */
     calib_gen *g = calib_new_gen(C);
     if (g == NULL) return TYNDAU_ERR(err, TYNDAU_EINTERNAL, "out of memory");
@@ -365,7 +380,7 @@ tyndau_status calib_smc_init(calib_t *C, calib_work *w, tyndau_error *err)
     g->unique_resampled = (double)N, g->moved = NAN, g->move_steps = 0.0;
     g->surrogate_acceptance = g->surrogate_scale = NAN;
     g->obs_acceptance = g->obs_scale = NAN;
-    g->unique = (double)calib_unique(g->x, g->seed, N, d);
+    g->unique = (double)calib_unique(c->prior, g->x, g->seed, N, d);
     if (g->failed == N)
         return TYNDAU_ERR(err, TYNDAU_EINPUT, "every simulation of the prior sample failed; first: %s", w->msgs[0]);
     progress_line(C, g, 0);
@@ -436,9 +451,10 @@ static size_t surrogate_chain(const calib_t *C, const gsl_matrix *L, double scal
 }
 
 /* A chain of `steps` Metropolis steps at `scale` from particle i of g, on streams r: its accepted
- * steps (pilot_scale's runner; ctx: what the chain needs besides). */
-typedef size_t (*chain_fn)(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta,
-                           int steps, gsl_rng *r, const void *ctx);
+ * steps, or -1 when the particle cannot make them (pilot_scale's runner; ctx: what the chain needs
+ * besides). */
+typedef long (*chain_fn)(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta,
+                         int steps, gsl_rng *r, const void *ctx);
 
 /* A chain's scale for generation t: a pilot of PILOT_STEPS steps from PILOT particles (spread over
  * the population) at each of the scales base x 2^-6 .. 2^1; the one whose acceptance is nearest
@@ -457,29 +473,30 @@ static double pilot_scale(calib_t *C, calib_work *w, const calib_gen *g, double 
     double best = base, gap = INFINITY;
     for (int q = 0; q < PILOT_SCALES; q++) {
         double scale = base * ldexp(1.0, q - 6);
-        size_t acc = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : acc)
+        size_t acc = 0, n = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : acc, n)
         for (size_t j = 0; j < np; j++) {
             size_t i = j * N / np;
             gsl_rng *r = calib_stream(c->seed, kind, t * 256 + 255 - (size_t)q, i);
-            if (r != NULL) acc += run(C, w, g, i, scale, beta, PILOT_STEPS, r, ctx);
+            long got = r != NULL ? run(C, w, g, i, scale, beta, PILOT_STEPS, r, ctx) : 0;
+            if (got >= 0) acc += (size_t)got, n++;
             gsl_rng_free(r);
         }
-        double a = (double)acc / (double)(np * PILOT_STEPS);
-        if (fabs(a - 0.234) <= gap) gap = fabs(a - 0.234), best = scale;
+        double a = n > 0 ? (double)acc / (double)(n * PILOT_STEPS) : NAN;
+        if (n > 0 && fabs(a - 0.234) <= gap) gap = fabs(a - 0.234), best = scale;
     }
     return best;
 }
 
 /* pilot_scale's runner for the surrogate chains (ctx: the proposal's Cholesky factor L). */
-static size_t surrogate_pilot(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta,
-                              int steps, gsl_rng *r, const void *ctx)
+static long surrogate_pilot(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta,
+                            int steps, gsl_rng *r, const void *ctx)
 {
     size_t d = C->cfg.d;
     double *wk = w->swork + (size_t)calib_thread() * w->swork_n, zc[MAXD], xc[MAXD];
     memcpy(zc, g->z + i * d, d * sizeof *zc), memcpy(xc, g->x + i * d, d * sizeof *xc);
     double lc = calib_surrogate_loglik(C, xc, wk);
-    return surrogate_chain(C, ctx, scale, beta, steps, r, zc, xc, &lc, wk);
+    return (long)surrogate_chain(C, ctx, scale, beta, steps, r, zc, xc, &lc, wk);
 }
 
 /* ---- observation steps (obs_steps; docs/calibration.md s3) ----
@@ -518,16 +535,17 @@ static size_t obs_chain(const calib_t *C, const calib_work *w, const double *p, 
     return acc;
 }
 
-/* pilot_scale's runner for the observation steps. */
-static size_t obs_pilot(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta, int steps,
-                        gsl_rng *r, const void *ctx)
+/* pilot_scale's runner for the observation steps (-1: a particle without probabilities, or a
+ * failed one). */
+static long obs_pilot(calib_t *C, calib_work *w, const calib_gen *g, size_t i, double scale, double beta, int steps,
+                      gsl_rng *r, const void *ctx)
 {
     (void)ctx;
     size_t d = C->cfg.d;
-    if (!w->pp_ok[i]) return 0;
+    if (!w->pp_ok[i] || !isfinite(g->ll[i])) return -1;
     double zc[MAXD], xc[MAXD], lc = g->ll[i];
     memcpy(zc, g->z + i * d, d * sizeof *zc), memcpy(xc, g->x + i * d, d * sizeof *xc);
-    return obs_chain(C, w, w->pp + i * C->n_out, scale, beta, steps, r, zc, xc, &lc);
+    return (long)obs_chain(C, w, w->pp + i * C->n_out, scale, beta, steps, r, zc, xc, &lc);
 }
 
 /* The observation steps of move step mv of generation t: every particle whose probabilities are
@@ -738,7 +756,7 @@ tyndau_status calib_smc_iterate(calib_t *C, calib_work *w, tyndau_error *err)
     g->surrogate_acceptance = w->s_prop > 0 ? (double)w->s_acc / (double)w->s_prop : NAN;
     g->obs_acceptance = w->o_prop > 0 ? (double)w->o_acc / (double)w->o_prop : NAN;
     g->moved = (double)n_moved / (double)N, g->move_steps = (double)mv;
-    g->unique = (double)calib_unique(g->x, g->seed, N, d);
+    g->unique = (double)calib_unique(c->prior, g->x, g->seed, N, d);
     g->elapsed = prev->elapsed + (now_s() - w->t0);
     w->t0 = now_s();
     gen_stats(C, g);
