@@ -103,21 +103,32 @@ static void test_families_of_the_2021_file(void **state)
     tyndau_targets_free(&t);
 }
 
-/* Distinct particles: the same parameters with another seed are another particle; a copy is not;
- * -0.0 and 0.0 differ in their bits and count apart (bit for bit, as resampling copies them). */
+/* Distinct particles: the same model parameters with another seed are another particle; a copy is
+ * not; -0.0 and 0.0 differ in their bits and count apart (bit for bit, as resampling copies them);
+ * a quantity that is no model parameter (prior param -1: a discrepancy, moved by observation steps
+ * alone) does not make a particle distinct. */
 static void test_unique_particles(void **state)
 {
     (void)state;
     enum { N = 7, D = 2 };
+    prior_t pr[D];
+    memset(pr, 0, sizeof pr);
+    pr[0].param = 0, pr[1].param = 1; /* two model parameters */
     const double x[N * D] = {0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.3, 0.2, 0.3, 0.2, 0.0, 1.0, -0.0, 1.0};
     const uint64_t seed[N] = {5, 5, 6, 5, 5, 9, 9};
     /* (0.1, 0.2) seed 5 twice, (0.1, 0.2) seed 6, (0.3, 0.2) seed 5 twice, (0, 1) and (-0, 1): 5 */
-    assert_int_equal(calib_unique(x, seed, N, D), 5);
-    assert_int_equal(calib_unique(x, seed, 2, D), 1);
-    assert_int_equal(calib_unique(x, seed, 0, D), 0);
+    assert_int_equal(calib_unique(pr, x, seed, N, D), 5);
+    assert_int_equal(calib_unique(pr, x, seed, 2, D), 1);
+    assert_int_equal(calib_unique(pr, x, seed, 0, D), 0);
     const double same[4 * D] = {1, 1, 1, 1, 1, 1, 1, 1};
     const uint64_t s4[4] = {1, 1, 1, 1};
-    assert_int_equal(calib_unique(same, s4, 4, D), 1);
+    assert_int_equal(calib_unique(pr, same, s4, 4, D), 1);
+    /* the second quantity an observation quantity: rows differing in it alone are one particle */
+    const double obs[3 * D] = {0.1, 0.2, 0.1, 0.9, 0.3, 0.2};
+    const uint64_t s3[3] = {5, 5, 5};
+    assert_int_equal(calib_unique(pr, obs, s3, 3, D), 3);
+    pr[1].param = -1;
+    assert_int_equal(calib_unique(pr, obs, s3, 3, D), 2);
 }
 
 int main(void)
