@@ -189,18 +189,15 @@ printf '[calibration]\nmoves = adaptive 0\n[priors]\nprior_disengaged = uniform 
 rc=$?
 [ "$rc" -eq 2 ] && grep -q "adbad.ini:2: key 'moves': expected a whole number from 1 to 20, or 'adaptive'" "$tmp/adbad.err"
 check "bad input: moves = adaptive 0 (exit $rc)" $? "$tmp/adbad.err"
-printf '[calibration]\nsurrogate_steps = 5000\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' >"$tmp/sgbad.ini"
-"$TYNDAU" calibrate "$tmp/sgbad.ini" -o "$tmp/sgbad.h5" -q 2>"$tmp/sgbad.err"
-rc=$?
-[ "$rc" -eq 2 ] && grep -q "sgbad.ini:2: key 'surrogate_steps': expected a whole number from 0 (off) to 1000, got '5000'" \
-    "$tmp/sgbad.err" && [ ! -e "$tmp/sgbad.h5" ]
-check "bad input: surrogate_steps = 5000 (exit $rc)" $? "$tmp/sgbad.err"
-printf '[calibration]\nobs_steps = -1\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' >"$tmp/osbad.ini"
-"$TYNDAU" calibrate "$tmp/osbad.ini" -o "$tmp/osbad.h5" -q 2>"$tmp/osbad.err"
-rc=$?
-[ "$rc" -eq 2 ] && grep -q "osbad.ini:2: key 'obs_steps': expected a whole number from 0 (off) to 1000, got '-1'" \
-    "$tmp/osbad.err" && [ ! -e "$tmp/osbad.h5" ]
-check "bad input: obs_steps = -1 (exit $rc)" $? "$tmp/osbad.err"
+for bad in "surrogate_steps 5000" "obs_steps -1"; do # the chains' step counts: whole numbers from 0 to 1000
+    read -r key value <<<"$bad"
+    printf '[calibration]\n%s = %s\n[priors]\nprior_disengaged = uniform 0.05 0.4\n' "$key" "$value" >"$tmp/$key.ini"
+    "$TYNDAU" calibrate "$tmp/$key.ini" -o "$tmp/$key.h5" -q 2>"$tmp/$key.err"
+    rc=$?
+    [ "$rc" -eq 2 ] && grep -q "$key.ini:2: key '$key': expected a whole number from 0 (off) to 1000, got '$value'" \
+        "$tmp/$key.err" && [ ! -e "$tmp/$key.h5" ]
+    check "bad input: $key = $value (exit $rc)" $? "$tmp/$key.err"
+done
 sed 's/^seed = 7$/seed = 8/' "$tmp/c.ini" >"$tmp/c8.ini"
 "$TYNDAU" calibrate "$tmp/c8.ini" -o "$tmp/t7s8.h5" --leave-out table7 -q >/dev/null 2>"$tmp/s8.err"
 "$PYTHON" "$ROOT/analysis/replicates.py" "$tmp/t7.h5" "$tmp/t7.h5" >"$tmp/rep0.out" 2>&1 &&

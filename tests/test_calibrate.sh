@@ -524,32 +524,8 @@ obs_ini "$tmp/o1.ini" 200 40 "obs_steps = 10"
 "$TYNDAU" calibrate "$tmp/o0.ini" -o "$tmp/o0.h5" -q -t 2 >/dev/null 2>"$tmp/o.err" &&
     "$TYNDAU" calibrate "$tmp/o1.ini" -o "$tmp/o1.h5" -q -t 2 >/dev/null 2>>"$tmp/o.err"
 rc=$?
-"$PYTHON" - "$tmp/o0.h5" "$tmp/o1.h5" >"$tmp/o.py" 2>&1 <<'EOF'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-ga, gb = a["generations"], b["generations"]
-assert a.attrs["status"] == "complete" and b.attrs["status"] == "complete"
-assert np.all(np.isnan(ga["obs_scale"][:])) and np.all(np.isnan(ga["obs_acceptance"][:]))
-sc, acc = gb["obs_scale"][1:], gb["obs_acceptance"][1:]
-k = np.log2(sc / (2.38 / np.sqrt(7)))
-assert np.isnan(gb["obs_scale"][0]) and np.allclose(k, np.round(k), atol=1e-9) and k.min() >= -6 and k.max() <= 1, k
-assert np.all((acc > 0) & (acc <= 1)), acc
-names = [n.decode() for n in a["posterior/name"][:]]
-xa = ga["g%03d" % (len(ga["beta"][:]) - 1)]["x"][:]
-xb = gb["g%03d" % (len(gb["beta"][:]) - 1)]["x"][:]
-assert len(names) == 8 and xa.shape == xb.shape == (200, 8)
-ne, worst = len(xa) / 4.0, 0.0
-for j in range(8):
-    ma, mb, sa, sb = xa[:, j].mean(), xb[:, j].mean(), xa[:, j].std(ddof=1), xb[:, j].std(ddof=1)
-    zm = (mb - ma) / np.sqrt((sa ** 2 + sb ** 2) / ne)
-    zs = np.log(sb / sa) / np.sqrt(1.0 / (ne - 1))
-    print("%-24s mean %.4f vs %.4f (z %.2f), sd %.4f vs %.4f (z of the log ratio %.2f)" % (names[j], ma, mb, zm, sa, sb, zs))
-    worst = max(worst, abs(zm), abs(zs))
-assert worst < 3.5, worst
-print("observation steps: scale 2.38/sqrt(7) x 2^%s, acceptance %s; simulations %d (plain %d); unique %d (plain %d)"
-      % (np.round(k).astype(int), np.round(acc, 3), gb["simulations"][-1], ga["simulations"][-1], gb["unique"][-1],
-         ga["unique"][-1]))
-EOF
+"$PYTHON" "$ROOT/tests/posterior_agree.py" "$tmp/o0.h5" "$tmp/o1.h5" obs 7 >"$tmp/o.py" 2>&1
+[ $? -eq 0 ] && [ "$rc" -eq 0 ]
 check "observation steps (exit $rc): the pilot's scale, the plain walk's posterior" $? "$tmp/o.py" "$tmp/o.err"
 sed 's/^/# /' "$tmp/o.py"
 obs_ini "$tmp/o16.ini" 16 3 "obs_steps = 10"

@@ -354,28 +354,7 @@ sed 's/^max_generations = 3/max_generations = 3\nsurrogate_steps = 10/' "$tmp/sm
     "$TYNDAU" calibrate "$tmp/sur16.ini" --within "$tmp/t1.h5" -o "$tmp/sur2.h5" -q -t 2 >/dev/null 2>>"$tmp/sur.err" &&
     "$TYNDAU" calibrate "$tmp/sur16.ini" --within "$tmp/t1.h5" -o "$tmp/sur1.h5" -q -t 1 >/dev/null 2>>"$tmp/sur.err"
 rc=$?
-"$PYTHON" - "$tmp/rw.h5" "$tmp/sur.h5" >"$tmp/sur.py" 2>&1 <<'EOF'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-ga, gb = a["generations"], b["generations"]
-assert a.attrs["status"] == "complete" and b.attrs["status"] == "complete"
-assert np.all(np.isnan(ga["surrogate_scale"][:])) and np.all(np.isnan(ga["surrogate_acceptance"][:]))
-sc, acc = gb["surrogate_scale"][1:], gb["surrogate_acceptance"][1:]
-k = np.log2(sc / (2.38 / np.sqrt(2)))
-assert np.isnan(gb["surrogate_scale"][0]) and np.allclose(k, np.round(k), atol=1e-9) and k.min() >= -6 and k.max() <= 1, k
-assert np.all((acc > 0) & (acc <= 1)), acc
-xa = ga["g%03d" % (len(ga["beta"][:]) - 1)]["x"][:]
-xb = gb["g%03d" % (len(gb["beta"][:]) - 1)]["x"][:]
-ne = len(xa) / 4.0
-for j in range(2):
-    ma, mb, sa, sb = xa[:, j].mean(), xb[:, j].mean(), xa[:, j].std(ddof=1), xb[:, j].std(ddof=1)
-    zm = (mb - ma) / np.sqrt((sa ** 2 + sb ** 2) / ne)
-    zs = np.log(sb / sa) / np.sqrt(1.0 / (ne - 1))
-    print("parameter %d: mean %.4f vs %.4f (z %.2f), sd %.4f vs %.4f (z of the log ratio %.2f)" % (j, ma, mb, zm, sa, sb, zs))
-    assert abs(zm) < 3.5 and abs(zs) < 3.5
-print("surrogate chains: scale 2.38/sqrt(2) x 2^%s, acceptance %s; simulations %d (plain %d)"
-      % (np.round(k).astype(int), np.round(acc, 3), gb["simulations"][-1], ga["simulations"][-1]))
-EOF
+"$PYTHON" "$ROOT/tests/posterior_agree.py" "$tmp/rw.h5" "$tmp/sur.h5" surrogate 2 >"$tmp/sur.py" 2>&1
 [ $? -eq 0 ] && [ "$rc" -eq 0 ] && h5diff -q "$tmp/sur1.h5" "$tmp/sur2.h5" /generations/g001 /generations/g001 &&
     h5diff -q "$tmp/sur1.h5" "$tmp/sur2.h5" /posterior/median /posterior/median
 check "surrogate transitions (exit $rc): the pilot's scale, the plain walk's posterior, 1 and 2 threads the same" $? \
